@@ -1,0 +1,53 @@
+//! Compiles the help content in `kb/` into the worker: every article is
+//! parsed and validated here (a bad file fails the build with its name and
+//! line), the retrieval index is built once and embedded as JSON, and each
+//! article is rendered to an HTML page for `/help/<slug>`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use frontdesk_shared::engine::Index;
+use frontdesk_shared::kb::{parse_article, Article};
+use pulldown_cmark::{html, Event, Options, Parser};
+
+fn main() {
+    let kb_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
+    println!("cargo:rerun-if-changed={}", kb_dir.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&kb_dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", kb_dir.display()))
+        .map(|e| e.expect("kb entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{} holds no .md articles", kb_dir.display());
+
+    let mut articles: Vec<Article> = Vec::new();
+    let mut pages = String::from("pub static PAGES: &[(&str, &str, &str)] = &[\n");
+    for path in &files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let slug = path.file_stem().and_then(|s| s.to_str()).expect("utf-8 file name");
+        let source = std::fs::read_to_string(path).expect("utf-8 article");
+        let article = parse_article(slug, &source)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let body = source.splitn(3, "---").nth(2).unwrap_or_default();
+        writeln!(pages, "    ({slug:?}, {:?}, {:?}),", article.title, render(body)).unwrap();
+        articles.push(article);
+    }
+    pages.push_str("];\n");
+
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let index = serde_json::to_string(&Index::build(&articles)).expect("index json");
+    std::fs::write(out.join("kb_index.json"), index).expect("write index");
+    std::fs::write(out.join("help_pages.rs"), pages).expect("write pages");
+}
+
+/// Markdown to HTML, with any raw HTML in the source shown as text.
+fn render(markdown: &str) -> String {
+    let events = Parser::new_ext(markdown, Options::empty()).map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}

@@ -1,0 +1,35 @@
+//! The help content compiled in by `build.rs`: the retrieval index (loaded
+//! once per isolate) and the rendered article pages.
+
+use std::sync::OnceLock;
+
+use frontdesk_shared::engine::Index;
+
+include!(concat!(env!("OUT_DIR"), "/help_pages.rs"));
+
+static INDEX_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/kb_index.json"));
+
+/// The index, deserialized on first use in this isolate.
+pub fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| serde_json::from_str(INDEX_JSON).expect("index built by build.rs"))
+}
+
+/// `(title, html body)` of the article with this slug.
+pub fn page(slug: &str) -> Option<(&'static str, &'static str)> {
+    PAGES.iter().find(|(s, _, _)| *s == slug).map(|(_, t, h)| (*t, *h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_article_is_indexed_and_rendered() {
+        assert_eq!(index().len(), PAGES.len());
+        assert!(!PAGES.is_empty());
+        for (slug, _, html) in PAGES {
+            assert!(html.contains("<p>"), "{slug} renders no paragraph");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The Frontdesk worker. Routes requests, validates them into the trusted
+//! types of `frontdesk-shared`, calls the pure engine, and stores everything
+//! in D1 before it answers. Static files (demo page, widget) are served by
+//! Workers static assets before this code runs.
+
+mod content;
+mod error;
+mod handlers;
+mod http;
+mod platform;
+mod store;
+
+use worker::{event, Context, Env, Method, Request, Response};
+
+pub use error::AppError;
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let origin = req.headers().get("Origin").ok().flatten();
+    let path = req.path();
+    let api = path.starts_with("/api/");
+    let result = route(req, &env, &path).await;
+    let mut response = result.unwrap_or_else(AppError::into_response);
+    if api {
+        http::cors(&mut response, origin.as_deref())?;
+    }
+    Ok(response)
+}
+
+async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
+    use frontdesk_shared::error::ErrorCode::{MethodNotAllowed, NotFound};
+    let method = req.method();
+    match (method, path) {
+        (Method::Get | Method::Head, "/healthz") => handlers::health(),
+        (Method::Post, "/api/v1/chat") => handlers::chat(req, env).await,
+        (Method::Post, "/api/v1/handoff") => handlers::handoff(req, env).await,
+        (Method::Options, p) if p.starts_with("/api/") => http::preflight(),
+        (_, "/healthz" | "/api/v1/chat" | "/api/v1/handoff") => Err(AppError::code(
+            MethodNotAllowed,
+            "This endpoint does not accept that method.",
+        )),
+        (Method::Get | Method::Head, p) if p.starts_with("/help/") => {
+            handlers::help_page(p.trim_start_matches("/help/"))
+        }
+        _ => Err(AppError::code(NotFound, "No such endpoint.")),
+    }
+}

@@ -1,0 +1,165 @@
+//! D1 storage. Every write that acknowledges something to the visitor is one
+//! batch (a transaction), so a turn or a ticket is stored whole or not at all.
+
+use frontdesk_shared::wire::{Decision, Reply, Role, Source, TranscriptEntry};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+use crate::AppError;
+
+fn text(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+fn opt(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+fn int(n: i64) -> JsValue {
+    JsValue::from_f64(n as f64)
+}
+
+/// Whether a conversation with this id exists.
+pub async fn conversation_exists(db: &D1Database, id: &str) -> Result<bool, AppError> {
+    let row = db
+        .prepare("SELECT 1 AS found FROM conversations WHERE id = ?1")
+        .bind(&[text(id)])?
+        .first::<serde_json::Value>(None)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Creates the conversation, or marks it active now.
+fn touch_conversation(
+    db: &D1Database,
+    id: &str,
+    page_url: Option<&str>,
+    now: i64,
+) -> Result<D1PreparedStatement, AppError> {
+    Ok(db
+        .prepare(
+            "INSERT INTO conversations (id, created_at, updated_at, page_url) VALUES (?1, ?2, ?2, ?3) \
+             ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, \
+             page_url = COALESCE(excluded.page_url, conversations.page_url)",
+        )
+        .bind(&[text(id), int(now), opt(page_url)])?)
+}
+
+fn insert_message(
+    db: &D1Database,
+    conversation: &str,
+    role: Role,
+    body: &str,
+    reply: Option<&Reply>,
+    now: i64,
+) -> Result<D1PreparedStatement, AppError> {
+    let decision = reply.map(|r| r.decision.as_str());
+    let sources = reply.map(|r| serde_json::to_string(&r.sources)).transpose()?;
+    Ok(db
+        .prepare(
+            "INSERT INTO messages (conversation_id, role, body, decision, sources, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&[
+            text(conversation),
+            text(role.as_str()),
+            text(body),
+            opt(decision),
+            opt(sources.as_deref()),
+            int(now),
+        ])?)
+}
+
+/// Stores a visitor message and the bot's reply together.
+pub async fn save_turn(
+    db: &D1Database,
+    conversation: &str,
+    page_url: Option<&str>,
+    message: &str,
+    reply: &Reply,
+    now: i64,
+) -> Result<(), AppError> {
+    db.batch(vec![
+        touch_conversation(db, conversation, page_url, now)?,
+        insert_message(db, conversation, Role::Visitor, message, None, now)?,
+        insert_message(db, conversation, Role::Bot, &reply.text, Some(reply), now)?,
+    ])
+    .await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct MessageRow {
+    role: String,
+    body: String,
+    decision: Option<String>,
+    sources: Option<String>,
+    created_at: f64,
+}
+
+/// The conversation so far, oldest first.
+pub async fn transcript(db: &D1Database, conversation: &str) -> Result<Vec<TranscriptEntry>, AppError> {
+    let rows = db
+        .prepare(
+            "SELECT role, body, decision, sources, created_at FROM messages \
+             WHERE conversation_id = ?1 ORDER BY id",
+        )
+        .bind(&[text(conversation)])?
+        .all()
+        .await?
+        .results::<MessageRow>()?;
+    rows.into_iter().map(entry).collect()
+}
+
+fn entry(row: MessageRow) -> Result<TranscriptEntry, AppError> {
+    let bad = |what: &str| AppError::Internal(format!("stored message has a bad {what}"));
+    let role = Role::parse(&row.role).ok_or_else(|| bad("role"))?;
+    let decision = match row.decision.as_deref() {
+        Some(d) => Some(Decision::parse(d).ok_or_else(|| bad("decision"))?),
+        None => None,
+    };
+    let sources: Vec<Source> = match row.sources {
+        Some(s) => serde_json::from_str(&s)?,
+        None => Vec::new(),
+    };
+    Ok(TranscriptEntry {
+        role,
+        text: row.body,
+        at: row.created_at as i64,
+        decision,
+        sources,
+    })
+}
+
+/// A ticket to store, with everything an agent needs to start.
+pub struct NewTicket<'a> {
+    pub reference: &'a str,
+    pub conversation: &'a str,
+    pub email: &'a str,
+    pub note: Option<&'a str>,
+    pub page_url: Option<&'a str>,
+    pub transcript: &'a [TranscriptEntry],
+    pub now: i64,
+}
+
+/// Stores the ticket (and its conversation, if new) in one batch.
+pub async fn create_ticket(db: &D1Database, t: &NewTicket<'_>) -> Result<(), AppError> {
+    let transcript = serde_json::to_string(t.transcript)?;
+    let ticket = db
+        .prepare(
+            "INSERT INTO tickets (reference, conversation_id, email, note, transcript, status, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6)",
+        )
+        .bind(&[
+            text(t.reference),
+            text(t.conversation),
+            text(t.email),
+            opt(t.note),
+            text(&transcript),
+            int(t.now),
+        ])?;
+    db.batch(vec![touch_conversation(db, t.conversation, t.page_url, t.now)?, ticket])
+        .await?;
+    Ok(())
+}

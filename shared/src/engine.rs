@@ -1,0 +1,331 @@
+//! The built-in answerer: BM25F retrieval over help articles and a calibrated
+//! answer / suggest / escalate decision. Pure: the index is built once (at
+//! build time) and every call is a function of the index and the question.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::intent::wants_person;
+use crate::kb::Article;
+use crate::text::Analyzer;
+use crate::wire::{Decision, EscalationReason, Reply, Source};
+
+/// Fields scored separately, in this order: title, example questions and
+/// tags, headings, body; with their weights and length normalisation.
+const N_FIELDS: usize = 4;
+const WEIGHT: [f32; N_FIELDS] = [3.0, 2.0, 1.5, 1.0];
+const B: [f32; N_FIELDS] = [0.5, 0.75, 0.5, 0.75];
+const K1: f32 = 1.2;
+
+/// Longest passage shown as an answer, in characters.
+const MAX_ANSWER_CHARS: usize = 900;
+
+/// A searchable help centre. Serializable so it can be built at build time
+/// and loaded once per isolate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Index {
+    docs: Vec<Doc>,
+    /// term → postings, sorted by doc.
+    postings: BTreeMap<String, Vec<Posting>>,
+    avg_len: [f32; N_FIELDS],
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Doc {
+    title: String,
+    url: String,
+    len: [u32; N_FIELDS],
+    passages: Vec<Passage>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Passage {
+    text: String,
+    /// Distinct terms of heading and text.
+    terms: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Posting {
+    doc: u32,
+    tf: [u16; N_FIELDS],
+}
+
+/// When to answer, suggest or escalate. See [`Thresholds::default`] for the
+/// calibrated values and `tests/decisions.rs` for the data they were tuned on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Share of the question's weight (IDF) the best article must cover to answer.
+    pub answer_coverage: f32,
+    /// Most the runner-up may score, relative to the best, to answer.
+    pub answer_max_runner_up: f32,
+    /// Share of the question's weight an article must cover to be suggested.
+    pub suggest_coverage: f32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            answer_coverage: 0.7,
+            answer_max_runner_up: 0.75,
+            suggest_coverage: 0.4,
+        }
+    }
+}
+
+/// One ranked article with the signals the decision uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub doc: usize,
+    pub score: f32,
+    /// IDF-weighted share of the question's terms found in the article.
+    pub coverage: f32,
+}
+
+impl Index {
+    /// Builds the index from parsed articles.
+    pub fn build(articles: &[Article]) -> Index {
+        let analyzer = Analyzer::default();
+        let mut postings: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
+        let mut docs = Vec::with_capacity(articles.len());
+        for (i, a) in articles.iter().enumerate() {
+            let headings: Vec<&str> = a.sections.iter().filter_map(|s| s.heading.as_deref()).collect();
+            let body: Vec<&str> = a.sections.iter().map(|s| s.text.as_str()).collect();
+            let fields: [Vec<String>; N_FIELDS] = [
+                analyzer.terms(&a.title),
+                analyzer.terms(&[a.questions.join("\n"), a.tags.join(" ")].join("\n")),
+                analyzer.terms(&headings.join("\n")),
+                analyzer.terms(&body.join("\n")),
+            ];
+            let mut tf: BTreeMap<&str, [u16; N_FIELDS]> = BTreeMap::new();
+            for (f, terms) in fields.iter().enumerate() {
+                for t in terms {
+                    let e = tf.entry(t.as_str()).or_default();
+                    e[f] = e[f].saturating_add(1);
+                }
+            }
+            for (term, tf) in tf {
+                postings.entry(term.to_owned()).or_default().push(Posting { doc: i as u32, tf });
+            }
+            let passages = a
+                .sections
+                .iter()
+                .map(|s| {
+                    let mut terms = analyzer.terms(&format!("{}\n{}", s.heading.as_deref().unwrap_or(""), s.text));
+                    terms.sort();
+                    terms.dedup();
+                    Passage { text: s.text.clone(), terms }
+                })
+                .collect();
+            docs.push(Doc {
+                title: a.title.clone(),
+                url: a.url.clone(),
+                len: fields.each_ref().map(|f| f.len() as u32),
+                passages,
+            });
+        }
+        let mut avg_len = [0.0; N_FIELDS];
+        for (f, avg) in avg_len.iter_mut().enumerate() {
+            let total: u32 = docs.iter().map(|d| d.len[f]).sum();
+            *avg = (total as f32 / docs.len().max(1) as f32).max(1.0);
+        }
+        Index { docs, postings, avg_len }
+    }
+
+    /// Number of articles.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    fn idf(&self, term: &str) -> f32 {
+        let n = self.docs.len() as f32;
+        let df = self.postings.get(term).map_or(0, Vec::len) as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// Articles ranked by BM25F, best first, with coverage of the question.
+    pub fn search(&self, question: &str) -> Vec<Hit> {
+        let mut terms = Analyzer::default().terms(question);
+        terms.sort();
+        terms.dedup();
+        self.rank(&terms)
+    }
+
+    fn rank(&self, terms: &[String]) -> Vec<Hit> {
+        let total_idf: f32 = terms.iter().map(|t| self.idf(t)).sum();
+        let mut score = vec![0.0f32; self.docs.len()];
+        let mut covered = vec![0.0f32; self.docs.len()];
+        for t in terms {
+            let Some(list) = self.postings.get(t) else { continue };
+            let idf = self.idf(t);
+            for p in list {
+                let d = &self.docs[p.doc as usize];
+                let wtf: f32 = (0..N_FIELDS)
+                    .map(|f| {
+                        let norm = 1.0 - B[f] + B[f] * d.len[f] as f32 / self.avg_len[f];
+                        WEIGHT[f] * f32::from(p.tf[f]) / norm
+                    })
+                    .sum();
+                score[p.doc as usize] += idf * wtf / (K1 + wtf);
+                covered[p.doc as usize] += idf;
+            }
+        }
+        let mut hits: Vec<Hit> = (0..self.docs.len())
+            .filter(|&d| score[d] > 0.0)
+            .map(|d| Hit {
+                doc: d,
+                score: score[d],
+                coverage: if total_idf > 0.0 { covered[d] / total_idf } else { 0.0 },
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        hits
+    }
+
+    /// The passage of `doc` that best covers the question's terms.
+    fn best_passage(&self, doc: usize, terms: &[String]) -> &str {
+        let d = &self.docs[doc];
+        let weight = |p: &Passage| -> f32 {
+            terms
+                .iter()
+                .filter(|t| p.terms.binary_search(t).is_ok())
+                .map(|t| self.idf(t))
+                .sum()
+        };
+        d.passages
+            .iter()
+            .filter(|p| !p.text.is_empty())
+            .fold((None, -1.0f32), |(best, best_w), p| {
+                let w = weight(p);
+                if w > best_w { (Some(p), w) } else { (best, best_w) }
+            })
+            .0
+            .map_or("", |p| p.text.as_str())
+    }
+
+    fn source(&self, doc: usize) -> Source {
+        let d = &self.docs[doc];
+        Source { title: d.title.clone(), url: d.url.clone() }
+    }
+
+    /// Decides what to say to one visitor message.
+    pub fn respond(&self, message: &str, th: &Thresholds) -> Reply {
+        if wants_person(message) {
+            return escalate(EscalationReason::Requested);
+        }
+        let mut terms = Analyzer::default().terms(message);
+        terms.sort();
+        terms.dedup();
+        let hits = self.rank(&terms);
+        let Some(top) = hits.first() else {
+            return escalate(EscalationReason::NoMatch);
+        };
+        let runner_up = hits.get(1).map_or(0.0, |h| h.score / top.score);
+        if top.coverage >= th.answer_coverage && runner_up <= th.answer_max_runner_up {
+            return Reply {
+                decision: Decision::Answer,
+                text: clip(self.best_passage(top.doc, &terms), MAX_ANSWER_CHARS),
+                sources: vec![self.source(top.doc)],
+                reason: None,
+            };
+        }
+        let suggestions: Vec<Source> = hits
+            .iter()
+            .take(3)
+            .filter(|h| h.coverage >= th.suggest_coverage)
+            .map(|h| self.source(h.doc))
+            .collect();
+        if suggestions.is_empty() {
+            return escalate(EscalationReason::NoMatch);
+        }
+        Reply {
+            decision: Decision::Suggest,
+            text: "I'm not sure I understood. Is it about one of these?".to_owned(),
+            sources: suggestions,
+            reason: None,
+        }
+    }
+}
+
+fn escalate(reason: EscalationReason) -> Reply {
+    let text = match reason {
+        EscalationReason::Requested => {
+            "Of course. Leave your email and a person from our team will get back to you."
+        }
+        EscalationReason::NoMatch => {
+            "I couldn't find an answer to that in our help articles. A person from our team can help."
+        }
+    };
+    Reply {
+        decision: Decision::Escalate,
+        text: text.to_owned(),
+        sources: vec![],
+        reason: Some(reason),
+    }
+}
+
+/// Cuts `text` at a word boundary to at most `max` characters.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let end = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
+    format!("{}…", cut[..end].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kb::parse_article;
+
+    fn index() -> Index {
+        let a = parse_article(
+            "export",
+            "---\ntitle: Export your notes\nurl: /help/export\nquestions:\n  - download all my notes\n---\nExport from Settings.\n\n## PDF\nChoose PDF in the export dialog.\n",
+        )
+        .unwrap();
+        let b = parse_article(
+            "password",
+            "---\ntitle: Reset your password\nurl: /help/password\n---\nUse the forgot password link.\n",
+        )
+        .unwrap();
+        Index::build(&[a, b])
+    }
+
+    #[test]
+    fn answers_with_the_best_passage() {
+        let r = index().respond("how to export notes as PDF", &Thresholds::default());
+        assert_eq!(r.decision, Decision::Answer);
+        assert_eq!(r.text, "Choose PDF in the export dialog.");
+        assert_eq!(r.sources[0].url, "/help/export");
+    }
+
+    #[test]
+    fn escalates_unknown_topics_and_requests() {
+        let ix = index();
+        let r = ix.respond("what's the weather in Paris", &Thresholds::default());
+        assert_eq!((r.decision, r.reason), (Decision::Escalate, Some(EscalationReason::NoMatch)));
+        let r = ix.respond("talk to a person", &Thresholds::default());
+        assert_eq!(r.reason, Some(EscalationReason::Requested));
+    }
+
+    #[test]
+    fn survives_serialization() {
+        let ix = index();
+        let json = serde_json::to_string(&ix).unwrap();
+        let back: Index = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.search("password"), ix.search("password"));
+    }
+
+    #[test]
+    fn clip_cuts_on_words() {
+        assert_eq!(clip("one two three", 9), "one two…");
+        assert_eq!(clip("short", 9), "short");
+    }
+}

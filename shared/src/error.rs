@@ -1,0 +1,92 @@
+//! Stable error codes. The code is the contract; the message is for humans
+//! and may change.
+
+use serde::{Deserialize, Serialize};
+
+/// Every client-visible error. Serialized in snake_case; never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The body is not JSON of the expected shape.
+    InvalidJson,
+    /// The body is larger than the endpoint accepts.
+    PayloadTooLarge,
+    /// A POST without `Content-Type: application/json`.
+    UnsupportedMediaType,
+    /// A field is present but its value is not acceptable.
+    InvalidField,
+    /// The message is empty after trimming.
+    MessageEmpty,
+    /// The message is longer than [`crate::validate::MAX_MESSAGE_CHARS`].
+    MessageTooLong,
+    /// The email address is not plausible.
+    InvalidEmail,
+    /// No conversation with that id.
+    ConversationNotFound,
+    /// No such route.
+    NotFound,
+    /// The route exists, the method does not.
+    MethodNotAllowed,
+    /// Our fault; details are in the worker log, never in the response.
+    Internal,
+}
+
+impl ErrorCode {
+    /// HTTP status for this code.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidJson
+            | ErrorCode::InvalidField
+            | ErrorCode::MessageEmpty
+            | ErrorCode::MessageTooLong
+            | ErrorCode::InvalidEmail => 400,
+            ErrorCode::ConversationNotFound | ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+/// A client error: stable code, human message, and the offending field if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The JSON body of every error response: `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ApiError,
+}

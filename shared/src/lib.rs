@@ -1,0 +1,20 @@
+//! Frontdesk's pure core: the versioned wire types both sides speak, and the
+//! logic that needs no IO — help-content parsing, text analysis, retrieval and
+//! the answer / suggest / escalate decision.
+//!
+//! Invariant: nothing in this crate touches the network, storage, a clock or a
+//! random number generator. Callers inject those.
+
+pub mod error;
+pub mod reference;
+pub mod validate;
+pub mod wire;
+
+#[cfg(feature = "engine")]
+pub mod engine;
+#[cfg(feature = "engine")]
+pub mod intent;
+#[cfg(feature = "engine")]
+pub mod kb;
+#[cfg(feature = "engine")]
+pub mod text;

@@ -1,0 +1,232 @@
+//! Raw request bodies in, trusted inputs out. Handlers only ever see the
+//! validated types, so a check cannot be forgotten on one path.
+
+use crate::error::{ApiError, ErrorCode};
+use crate::wire::{ChatRequest, HandoffRequest};
+
+/// Longest visitor message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+/// Longest handoff note, in characters.
+pub const MAX_NOTE_CHARS: usize = 4000;
+/// Longest email address (RFC 5321 path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Longest page URL kept for context.
+pub const MAX_URL_CHARS: usize = 2048;
+/// Largest request body any endpoint reads, in bytes.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// A validated chat turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatInput {
+    pub conversation_id: Option<String>,
+    pub message: String,
+    pub page_url: Option<String>,
+}
+
+/// A validated handoff request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandoffInput {
+    pub conversation_id: Option<String>,
+    pub email: String,
+    pub note: Option<String>,
+    pub page_url: Option<String>,
+}
+
+impl TryFrom<ChatRequest> for ChatInput {
+    type Error = ApiError;
+
+    fn try_from(req: ChatRequest) -> Result<Self, ApiError> {
+        let conversation_id = req
+            .conversation_id
+            .map(|id| conversation_id(&id))
+            .transpose()?;
+        let message = text_field("message", &req.message, MAX_MESSAGE_CHARS)?;
+        if message.is_empty() {
+            return Err(ApiError::field(
+                ErrorCode::MessageEmpty,
+                "message",
+                "Please type a message.",
+            ));
+        }
+        let page_url = req.page_url.map(|u| page_url(&u)).transpose()?;
+        Ok(ChatInput {
+            conversation_id,
+            message,
+            page_url,
+        })
+    }
+}
+
+impl TryFrom<HandoffRequest> for HandoffInput {
+    type Error = ApiError;
+
+    fn try_from(req: HandoffRequest) -> Result<Self, ApiError> {
+        let conversation_id = req
+            .conversation_id
+            .map(|id| conversation_id(&id))
+            .transpose()?;
+        let email = email(&req.email)?;
+        let note = match req.note {
+            Some(n) => Some(text_field("note", &n, MAX_NOTE_CHARS)?).filter(|n| !n.is_empty()),
+            None => None,
+        };
+        let page_url = req.page_url.map(|u| page_url(&u)).transpose()?;
+        Ok(HandoffInput {
+            conversation_id,
+            email,
+            note,
+            page_url,
+        })
+    }
+}
+
+/// Conversation ids are lowercase UUIDs minted by the worker.
+pub fn conversation_id(raw: &str) -> Result<String, ApiError> {
+    let ok = raw.len() == 36
+        && raw.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_digit() || ('a'..='f').contains(&c),
+        });
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "conversation_id",
+            "conversation_id must be an id returned by this API.",
+        ))
+    }
+}
+
+/// Trims, rejects control characters other than newline and tab, and bounds length.
+fn text_field(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiError> {
+    let text = raw.trim().replace("\r\n", "\n").replace('\r', "\n");
+    if text.chars().count() > max_chars {
+        let code = if field == "message" {
+            ErrorCode::MessageTooLong
+        } else {
+            ErrorCode::InvalidField
+        };
+        return Err(ApiError::field(
+            code,
+            field,
+            format!("{field} is longer than {max_chars} characters."),
+        ));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            field,
+            format!("{field} contains control characters."),
+        ));
+    }
+    Ok(text)
+}
+
+/// A plausible address: one `@`, a dotted domain, no spaces. Deliverability
+/// is the mail system's job, not ours.
+fn email(raw: &str) -> Result<String, ApiError> {
+    let email = raw.trim();
+    let invalid = || {
+        ApiError::field(
+            ErrorCode::InvalidEmail,
+            "email",
+            "Please enter a valid email address, like name@example.com.",
+        )
+    };
+    if email.len() > MAX_EMAIL_CHARS || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+    let domain_ok = !domain.contains('@')
+        && domain.contains('.')
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    if local.is_empty() || local.len() > 64 || !domain_ok {
+        return Err(invalid());
+    }
+    Ok(email.to_owned())
+}
+
+fn page_url(raw: &str) -> Result<String, ApiError> {
+    let ok = raw.len() <= MAX_URL_CHARS
+        && (raw.starts_with("https://") || raw.starts_with("http://"))
+        && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "page_url",
+            "page_url must be an http(s) URL.",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+    fn chat(message: &str) -> Result<ChatInput, ApiError> {
+        ChatInput::try_from(ChatRequest {
+            conversation_id: None,
+            message: message.into(),
+            page_url: None,
+        })
+    }
+
+    fn handoff(email: &str) -> Result<HandoffInput, ApiError> {
+        HandoffInput::try_from(HandoffRequest {
+            conversation_id: Some(ID.into()),
+            email: email.into(),
+            note: Some("  ".into()),
+            page_url: None,
+        })
+    }
+
+    fn code(r: Result<impl std::fmt::Debug, ApiError>) -> ErrorCode {
+        r.expect_err("expected an error").code
+    }
+
+    #[test]
+    fn messages() {
+        assert_eq!(chat("  hi\r\nthere ").unwrap().message, "hi\nthere");
+        assert_eq!(code(chat(" \n ")), ErrorCode::MessageEmpty);
+        assert_eq!(code(chat(&"a".repeat(2001))), ErrorCode::MessageTooLong);
+        assert!(chat(&"é".repeat(2000)).is_ok());
+        assert_eq!(code(chat("bell\u{7}")), ErrorCode::InvalidField);
+    }
+
+    #[test]
+    fn conversation_ids() {
+        assert!(conversation_id(ID).is_ok());
+        for bad in [
+            "",
+            "0F8FAD5B-D9CB-469F-A165-70867728950E",
+            "0f8fad5b-d9cb-469f-a165-70867728950",
+            "0f8fad5b_d9cb_469f_a165_70867728950e",
+            "../../etc/passwd",
+        ] {
+            assert_eq!(code(conversation_id(bad)), ErrorCode::InvalidField, "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        let ok = handoff(" ana@example.com ").unwrap();
+        assert_eq!(ok.email, "ana@example.com");
+        assert_eq!(ok.note, None, "a blank note is no note");
+        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "a@b@c.com", "ana@-x.com"] {
+            assert_eq!(code(handoff(bad)), ErrorCode::InvalidEmail, "{bad}");
+        }
+    }
+
+    #[test]
+    fn page_urls() {
+        assert!(page_url("https://example.com/pricing?x=1").is_ok());
+        assert!(page_url("javascript:alert(1)").is_err());
+    }
+}

@@ -1,0 +1,184 @@
+//! API v1 wire types (JSON). The widget and the worker both compile these, so
+//! a field renamed here is renamed on both sides at once.
+
+use serde::{Deserialize, Serialize};
+
+/// Path prefix of every versioned endpoint.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// `POST /api/v1/chat` body: one visitor message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatRequest {
+    /// Absent on the first message; the worker then starts a conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    pub message: String,
+    /// The host page the visitor is on, for the agent's context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+}
+
+/// `POST /api/v1/chat` response: the bot's turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatResponse {
+    pub conversation_id: String,
+    pub reply: Reply,
+}
+
+/// What the bot decided for one visitor turn, and what it says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    pub decision: Decision,
+    /// Plain text (never HTML) to show the visitor.
+    pub text: String,
+    /// The article answered from (`answer`), or candidates (`suggest`).
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    /// Why the bot hands off; present only with `escalate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<EscalationReason>,
+}
+
+/// The one judgement per turn. "No answer" is a decision, not an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Confident: one article, its best passage, a link.
+    Answer,
+    /// Unsure: up to three articles, "did you mean…?".
+    Suggest,
+    /// Offer a person.
+    Escalate,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Answer => "answer",
+            Decision::Suggest => "suggest",
+            Decision::Escalate => "escalate",
+        }
+    }
+
+    /// The inverse of [`Decision::as_str`].
+    pub fn parse(s: &str) -> Option<Decision> {
+        [Decision::Answer, Decision::Suggest, Decision::Escalate]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationReason {
+    /// The visitor asked for a person.
+    Requested,
+    /// Nothing in the help content matches well enough.
+    NoMatch,
+}
+
+/// A help article cited by a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub title: String,
+    pub url: String,
+}
+
+/// `POST /api/v1/handoff` body: ask for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffRequest {
+    /// Absent when the visitor asks for a person before writing anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+}
+
+/// `POST /api/v1/handoff` response: the stored ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffResponse {
+    /// Human-friendly ticket reference, e.g. `FD-7K3M9Q`.
+    pub reference: String,
+    pub conversation_id: String,
+    /// Where the reply will arrive.
+    pub email: String,
+}
+
+/// Who wrote a message in a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Visitor,
+    Bot,
+    Agent,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Visitor => "visitor",
+            Role::Bot => "bot",
+            Role::Agent => "agent",
+        }
+    }
+
+    /// The inverse of [`Role::as_str`].
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Visitor, Role::Bot, Role::Agent]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// One line of a ticket's transcript, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptEntry {
+    pub role: Role,
+    pub text: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    /// For bot turns: what the bot decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    /// For bot turns: the articles it answered from or suggested.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+}
+
+/// `GET /healthz` response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub articles: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_request_rejects_unknown_fields() {
+        let err = serde_json::from_str::<ChatRequest>(r#"{"message":"hi","admin":true}"#);
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn reply_serializes_decision_in_snake_case() {
+        let reply = Reply {
+            decision: Decision::Escalate,
+            text: "t".into(),
+            sources: vec![],
+            reason: Some(EscalationReason::NoMatch),
+        };
+        let json = serde_json::to_string(&reply).unwrap();
+        assert_eq!(
+            json,
+            r#"{"decision":"escalate","text":"t","sources":[],"reason":"no_match"}"#
+        );
+    }
+}

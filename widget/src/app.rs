@@ -1,0 +1,355 @@
+//! The chat panel: conversation log, composer, and the handoff form.
+
+use frontdesk_shared::wire::{ChatRequest, Decision, HandoffRequest, Reply};
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+
+use crate::api;
+use crate::model::{Config, Delivery, Entry, Line, Transcript};
+
+/// What the bottom of the panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Chat,
+    Handoff,
+}
+
+/// Shared state of the panel; `Copy`, so handlers can capture it freely.
+#[derive(Clone, Copy)]
+struct State {
+    config: StoredValue<Config>,
+    open: RwSignal<bool>,
+    mode: RwSignal<Mode>,
+    transcript: RwSignal<Transcript>,
+    conversation: RwSignal<Option<String>>,
+    /// A chat message is on its way; the next one waits.
+    sending: RwSignal<bool>,
+}
+
+impl State {
+    fn send(self, text: String) {
+        let id = self.transcript.try_update(|t| {
+            t.push(Entry::Visitor {
+                text: text.clone(),
+                delivery: Delivery::Sending,
+            })
+        });
+        if let Some(id) = id {
+            self.deliver(id, text);
+        }
+    }
+
+    fn deliver(self, id: usize, text: String) {
+        self.sending.set(true);
+        self.transcript.update(|t| t.set_delivery(id, Delivery::Sending));
+        spawn_local(async move {
+            let config = self.config.get_value();
+            let req = ChatRequest {
+                conversation_id: self.conversation.get_untracked(),
+                message: text,
+                page_url: config.page_url.clone(),
+            };
+            match api::chat(&config, &req).await {
+                Ok(r) => {
+                    self.conversation.set(Some(r.conversation_id));
+                    self.transcript.update(|t| {
+                        t.set_delivery(id, Delivery::Sent);
+                        t.push(Entry::Bot(r.reply));
+                    });
+                }
+                Err(e) => self
+                    .transcript
+                    .update(|t| t.set_delivery(id, Delivery::Failed(e.message()))),
+            }
+            self.sending.set(false);
+        });
+    }
+}
+
+/// The whole widget. `launcher` is the loader's button, which toggles it.
+#[component]
+pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
+    let title = config.title.clone();
+    let state = State {
+        open: RwSignal::new(config.open),
+        config: StoredValue::new(config),
+        mode: RwSignal::new(Mode::Chat),
+        transcript: RwSignal::new(Transcript::default()),
+        conversation: RwSignal::new(None),
+        sending: RwSignal::new(false),
+    };
+    let composer = NodeRef::<html::Textarea>::new();
+    let email = NodeRef::<html::Input>::new();
+    let launcher = StoredValue::new_local(launcher);
+
+    let toggle = Closure::<dyn FnMut()>::new(move || state.open.update(|o| *o = !*o));
+    launcher.with_value(|l| {
+        let _ = l.add_event_listener_with_callback("click", toggle.as_ref().unchecked_ref());
+    });
+    toggle.forget();
+
+    // Focus follows the panel: into it on open, back to the launcher on close.
+    Effect::new(move |was_open: Option<bool>| {
+        let open = state.open.get();
+        launcher.with_value(|l| {
+            let _ = l.set_attribute("aria-expanded", if open { "true" } else { "false" });
+            if !open && was_open == Some(true) {
+                let _ = l.focus();
+            }
+        });
+        if open {
+            let target: Option<web_sys::HtmlElement> = match state.mode.get_untracked() {
+                Mode::Chat => composer.get().map(Into::into),
+                Mode::Handoff => email.get().map(Into::into),
+            };
+            if let Some(t) = target {
+                let _ = t.focus();
+            }
+        }
+        open
+    });
+    Effect::new(move |_| {
+        if state.mode.get() == Mode::Handoff {
+            if let Some(e) = email.get() {
+                let _ = e.focus();
+            }
+        }
+    });
+
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.stop_propagation();
+            state.open.set(false);
+        }
+    };
+
+    view! {
+        <section
+            class="fd-panel"
+            role="dialog"
+            aria-labelledby="fd-title"
+            hidden=move || !state.open.get()
+            on:keydown=on_keydown
+        >
+            <header class="fd-header">
+                <h2 id="fd-title" class="fd-title">{title}</h2>
+                <button class="fd-close" type="button" aria-label="Close chat" on:click=move |_| state.open.set(false)>
+                    "×"
+                </button>
+            </header>
+            <ol class="fd-log" role="log" aria-live="polite" aria-label="Conversation">
+                <li class="fd-line fd-bot">
+                    <p class="fd-text">"Hi! Ask us anything, or talk to a person."</p>
+                </li>
+                <For
+                    each=move || state.transcript.get().lines
+                    key=|l: &Line| (l.id, delivery_tag(&l.entry))
+                    children=move |l: Line| view! { <LineView line=l state=state /> }
+                />
+            </ol>
+            <div class="fd-human-bar">
+                <button
+                    class="fd-human"
+                    type="button"
+                    on:click=move |_| state.mode.set(Mode::Handoff)
+                    aria-pressed=move || (state.mode.get() == Mode::Handoff).to_string()
+                >
+                    "Talk to a person"
+                </button>
+            </div>
+            <Show
+                when=move || state.mode.get() == Mode::Handoff
+                fallback=move || view! { <Composer state=state node=composer /> }
+            >
+                <HandoffForm state=state email=email />
+            </Show>
+        </section>
+    }
+}
+
+fn delivery_tag(entry: &Entry) -> &'static str {
+    match entry {
+        Entry::Visitor { delivery: Delivery::Sending, .. } => "sending",
+        Entry::Visitor { delivery: Delivery::Sent, .. } => "sent",
+        Entry::Visitor { delivery: Delivery::Failed(_), .. } => "failed",
+        Entry::Bot(_) => "bot",
+        Entry::Ticket(_) => "ticket",
+    }
+}
+
+/// One line of the conversation.
+#[component]
+fn LineView(line: Line, state: State) -> impl IntoView {
+    let id = line.id;
+    match line.entry {
+        Entry::Visitor { text, delivery } => {
+            let failed = match &delivery {
+                Delivery::Failed(why) => Some(why.clone()),
+                _ => None,
+            };
+            let retry_text = text.clone();
+            view! {
+                <li class="fd-line fd-visitor" class:fd-sending=delivery == Delivery::Sending>
+                    <p class="fd-text">{text}</p>
+                    {failed.map(|why| view! {
+                        <p class="fd-failed" role="alert">
+                            {why} " "
+                            <button class="fd-link" type="button" on:click=move |_| state.deliver(id, retry_text.clone())>
+                                "Retry"
+                            </button>
+                        </p>
+                    })}
+                </li>
+            }
+            .into_any()
+        }
+        Entry::Bot(reply) => view! { <BotReply reply=reply state=state /> }.into_any(),
+        Entry::Ticket(t) => view! {
+            <li class="fd-line fd-bot fd-ticket">
+                <p class="fd-text">
+                    "Thanks! Your request " <strong class="fd-ref">{t.reference}</strong>
+                    " is with our team. We'll reply to " {t.email} "."
+                </p>
+            </li>
+        }
+        .into_any(),
+    }
+}
+
+/// The bot's turn: its text, and its source, suggestions or handoff offer.
+#[component]
+fn BotReply(reply: Reply, state: State) -> impl IntoView {
+    let config = state.config.get_value();
+    let links = reply
+        .sources
+        .iter()
+        .map(|s| {
+            let href = config.url(&s.url);
+            view! { <a href=href target="_blank" rel="noopener">{s.title.clone()}</a> }
+        })
+        .collect::<Vec<_>>();
+    let extra = match reply.decision {
+        Decision::Answer => view! { <p class="fd-source">"Source: " {links}</p> }.into_any(),
+        Decision::Suggest => view! {
+            <ul class="fd-suggest">{links.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
+        }
+        .into_any(),
+        Decision::Escalate => view! {
+            <button class="fd-human fd-inline" type="button" on:click=move |_| state.mode.set(Mode::Handoff)>
+                "Talk to a person"
+            </button>
+        }
+        .into_any(),
+    };
+    view! {
+        <li class="fd-line fd-bot" data-decision=reply.decision.as_str()>
+            <p class="fd-text">{reply.text}</p>
+            {extra}
+        </li>
+    }
+}
+
+/// Where the visitor types. Enter sends, Shift+Enter starts a new line.
+#[component]
+fn Composer(state: State, node: NodeRef<html::Textarea>) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let submit = move || {
+        let text = draft.get_untracked().trim().to_owned();
+        if text.is_empty() || state.sending.get_untracked() {
+            return;
+        }
+        draft.set(String::new());
+        state.send(text);
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            submit();
+        }
+    };
+    view! {
+        <form class="fd-composer" on:submit=move |ev: SubmitEvent| { ev.prevent_default(); submit(); }>
+            <label class="fd-sr" for="fd-message">"Your message"</label>
+            <textarea
+                id="fd-message"
+                node_ref=node
+                rows="2"
+                maxlength="2000"
+                placeholder="Type your question…"
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:keydown=on_keydown
+            ></textarea>
+            <button class="fd-send" type="submit" disabled=move || state.sending.get()>"Send"</button>
+        </form>
+    }
+}
+
+/// Asks for an email and an optional note, prefilled with the question.
+#[component]
+fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
+    let address = RwSignal::new(String::new());
+    let note = RwSignal::new(state.transcript.with_untracked(|t| t.last_question().unwrap_or_default().to_owned()));
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let config = state.config.get_value();
+            let req = HandoffRequest {
+                conversation_id: state.conversation.get_untracked(),
+                email: address.get_untracked(),
+                note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
+                page_url: config.page_url.clone(),
+            };
+            match api::handoff(&config, &req).await {
+                Ok(ticket) => {
+                    state.conversation.set(Some(ticket.conversation_id.clone()));
+                    state.transcript.update(|t| {
+                        t.push(Entry::Ticket(ticket));
+                    });
+                    state.mode.set(Mode::Chat);
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="fd-handoff" on:submit=submit novalidate>
+            <p class="fd-hint">"Leave your email and a person from our team will reply."</p>
+            <label for="fd-email">"Email"</label>
+            <input
+                id="fd-email"
+                node_ref=email
+                type="email"
+                autocomplete="email"
+                required
+                prop:value=move || address.get()
+                on:input=move |ev| address.set(event_target_value(&ev))
+            />
+            <label for="fd-note">"Anything to add? (optional)"</label>
+            <textarea
+                id="fd-note"
+                rows="3"
+                maxlength="4000"
+                prop:value=move || note.get()
+                on:input=move |ev| note.set(event_target_value(&ev))
+            ></textarea>
+            <p class="fd-error" role="alert">{move || error.get()}</p>
+            <div class="fd-actions">
+                <button class="fd-send" type="submit" disabled=move || busy.get()>"Send to our team"</button>
+                <button class="fd-link" type="button" on:click=move |_| state.mode.set(Mode::Chat)>"Back to chat"</button>
+            </div>
+        </form>
+    }
+}

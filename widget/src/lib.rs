@@ -1,0 +1,26 @@
+//! The Frontdesk chat widget: a Leptos app mounted by the loader into a
+//! Shadow DOM root on the host page.
+//!
+//! Invariant: this crate is the only one that uses Leptos or web-sys, and it
+//! never throws on the host page: failures become UI states that always keep
+//! "Talk to a person" within reach.
+
+mod api;
+mod app;
+mod model;
+
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+
+pub use model::Config;
+
+/// Mounts the app into `container`, toggled by the loader's `launcher`
+/// button. `config` is the JSON the loader builds from its data attributes.
+#[wasm_bindgen]
+pub fn mount(container: HtmlElement, launcher: HtmlElement, config: &str) -> Result<(), JsValue> {
+    console_error_panic_hook::set_once();
+    let config: Config =
+        serde_json::from_str(config).map_err(|e| JsValue::from_str(&format!("frontdesk config: {e}")))?;
+    leptos::mount::mount_to(container, move || app::App(app::AppProps { config, launcher })).forget();
+    Ok(())
+}

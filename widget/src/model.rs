@@ -1,0 +1,130 @@
+//! Plain data: the widget's configuration and the conversation as shown.
+//! No DOM here, so it reads (and tests) like ordinary Rust.
+
+use frontdesk_shared::wire::{HandoffResponse, Reply};
+use serde::Deserialize;
+
+/// What the loader passes at mount, from its script tag.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Config {
+    /// Base URL of the worker, ending in `/` (e.g. `https://support.example.com/`).
+    pub api: String,
+    /// Panel title.
+    pub title: String,
+    /// Open the panel as soon as it mounts (the visitor clicked the launcher).
+    #[serde(default)]
+    pub open: bool,
+    /// The host page's URL, sent along for the agent's context.
+    #[serde(default)]
+    pub page_url: Option<String>,
+}
+
+impl Config {
+    /// Absolute URL for a path on the worker (`api/v1/chat`, `/help/x`).
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("https://") || path.starts_with("http://") {
+            return path.to_owned();
+        }
+        format!("{}{}", self.api.trim_end_matches('/'), ensure_slash(path))
+    }
+}
+
+fn ensure_slash(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    }
+}
+
+/// Delivery state of a visitor's message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    Sending,
+    Sent,
+    /// Not delivered; the text is kept and can be sent again.
+    Failed(String),
+}
+
+/// One line in the conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    Visitor { text: String, delivery: Delivery },
+    Bot(Reply),
+    Ticket(HandoffResponse),
+}
+
+/// An entry with a stable key for keyed rendering.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub id: usize,
+    pub entry: Entry,
+}
+
+/// The conversation as the widget shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Transcript {
+    pub lines: Vec<Line>,
+    next_id: usize,
+}
+
+impl Transcript {
+    /// Appends an entry and returns its id.
+    pub fn push(&mut self, entry: Entry) -> usize {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.lines.push(Line { id, entry });
+        id
+    }
+
+    /// Sets the delivery state of the visitor message `id`.
+    pub fn set_delivery(&mut self, id: usize, delivery: Delivery) {
+        if let Some(Line {
+            entry: Entry::Visitor { delivery: d, .. },
+            ..
+        }) = self.lines.iter_mut().find(|l| l.id == id)
+        {
+            *d = delivery;
+        }
+    }
+
+    /// The visitor's most recent message, to prefill the handoff note.
+    pub fn last_question(&self) -> Option<&str> {
+        self.lines.iter().rev().find_map(|l| match &l.entry {
+            Entry::Visitor { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        serde_json::from_str(r#"{"api":"https://s.example/","title":"Help"}"#).unwrap()
+    }
+
+    #[test]
+    fn urls_resolve_against_the_worker() {
+        let c = config();
+        assert_eq!(c.url("api/v1/chat"), "https://s.example/api/v1/chat");
+        assert_eq!(c.url("/help/x"), "https://s.example/help/x");
+        assert_eq!(c.url("https://docs.example/a"), "https://docs.example/a");
+    }
+
+    #[test]
+    fn transcript_tracks_delivery_and_last_question() {
+        let mut t = Transcript::default();
+        assert_eq!(t.last_question(), None);
+        let a = t.push(Entry::Visitor { text: "one".into(), delivery: Delivery::Sending });
+        let b = t.push(Entry::Visitor { text: "two".into(), delivery: Delivery::Sending });
+        t.set_delivery(a, Delivery::Failed("offline".into()));
+        assert_ne!(a, b);
+        assert_eq!(t.last_question(), Some("two"));
+        assert!(matches!(
+            &t.lines[0].entry,
+            Entry::Visitor { delivery: Delivery::Failed(_), .. }
+        ));
+    }
+}
