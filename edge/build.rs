@@ -19,18 +19,31 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "md"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "{} holds no .md articles", kb_dir.display());
+    assert!(
+        !files.is_empty(),
+        "{} holds no .md articles",
+        kb_dir.display()
+    );
 
     let mut articles: Vec<Article> = Vec::new();
     let mut pages = String::from("pub static PAGES: &[(&str, &str, &str)] = &[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let slug = path.file_stem().and_then(|s| s.to_str()).expect("utf-8 file name");
+        let slug = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("utf-8 file name");
         let source = std::fs::read_to_string(path).expect("utf-8 article");
-        let article = parse_article(slug, &source)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let article =
+            parse_article(slug, &source).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let body = source.splitn(3, "---").nth(2).unwrap_or_default();
-        writeln!(pages, "    ({slug:?}, {:?}, {:?}),", article.title, render(body)).unwrap();
+        writeln!(
+            pages,
+            "    ({slug:?}, {:?}, {:?}),",
+            article.title,
+            render(body)
+        )
+        .unwrap();
         articles.push(article);
     }
     pages.push_str("];\n");

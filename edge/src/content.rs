@@ -17,7 +17,10 @@ pub fn index() -> &'static Index {
 
 /// `(title, html body)` of the article with this slug.
 pub fn page(slug: &str) -> Option<(&'static str, &'static str)> {
-    PAGES.iter().find(|(s, _, _)| *s == slug).map(|(_, t, h)| (*t, *h))
+    PAGES
+        .iter()
+        .find(|(s, _, _)| *s == slug)
+        .map(|(_, t, h)| (*t, *h))
 }
 
 #[cfg(test)]

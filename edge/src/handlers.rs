@@ -55,7 +55,13 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         now_ms(),
     )
     .await?;
-    json(&ChatResponse { conversation_id, reply }, 200)
+    json(
+        &ChatResponse {
+            conversation_id,
+            reply,
+        },
+        200,
+    )
 }
 
 /// `POST /api/v1/handoff`: open a ticket for a person, with the transcript.
@@ -107,5 +113,8 @@ pub fn help_page(slug: &str) -> Result<Response, AppError> {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -11,7 +11,10 @@ use crate::AppError;
 /// Reads a JSON body of at most [`MAX_BODY_BYTES`], strictly typed.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, AppError> {
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
-    if !content_type.to_ascii_lowercase().starts_with("application/json") {
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
         return Err(AppError::code(
             ErrorCode::UnsupportedMediaType,
             "Send the body as JSON with Content-Type: application/json.",
@@ -24,7 +27,10 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, AppE
         )
     };
     let declared = req.headers().get("Content-Length")?;
-    if declared.and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_BODY_BYTES) {
+    if declared
+        .and_then(|l| l.parse::<usize>().ok())
+        .is_some_and(|l| l > MAX_BODY_BYTES)
+    {
         return Err(too_large());
     }
     let bytes = req.bytes().await?;
@@ -32,7 +38,11 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, AppE
         return Err(too_large());
     }
     serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::new(ErrorCode::InvalidJson, format!("The body is not valid: {e}.")).into()
+        ApiError::new(
+            ErrorCode::InvalidJson,
+            format!("The body is not valid: {e}."),
+        )
+        .into()
     })
 }
 

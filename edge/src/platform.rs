@@ -13,7 +13,10 @@ pub fn now_ms() -> i64 {
 fn crypto_call(method: &str, args: &[JsValue]) -> Result<JsValue, AppError> {
     let fail = |e: JsValue| AppError::Internal(format!("crypto.{method}: {e:?}"));
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).map_err(fail)?;
-    let f: Function = Reflect::get(&crypto, &method.into()).map_err(fail)?.dyn_into().map_err(fail)?;
+    let f: Function = Reflect::get(&crypto, &method.into())
+        .map_err(fail)?
+        .dyn_into()
+        .map_err(fail)?;
     f.apply(&crypto, &args.iter().collect()).map_err(fail)
 }
 

@@ -55,7 +55,9 @@ fn insert_message(
     now: i64,
 ) -> Result<D1PreparedStatement, AppError> {
     let decision = reply.map(|r| r.decision.as_str());
-    let sources = reply.map(|r| serde_json::to_string(&r.sources)).transpose()?;
+    let sources = reply
+        .map(|r| serde_json::to_string(&r.sources))
+        .transpose()?;
     Ok(db
         .prepare(
             "INSERT INTO messages (conversation_id, role, body, decision, sources, created_at) \
@@ -99,7 +101,10 @@ struct MessageRow {
 }
 
 /// The conversation so far, oldest first.
-pub async fn transcript(db: &D1Database, conversation: &str) -> Result<Vec<TranscriptEntry>, AppError> {
+pub async fn transcript(
+    db: &D1Database,
+    conversation: &str,
+) -> Result<Vec<TranscriptEntry>, AppError> {
     let rows = db
         .prepare(
             "SELECT role, body, decision, sources, created_at FROM messages \
@@ -159,7 +164,10 @@ pub async fn create_ticket(db: &D1Database, t: &NewTicket<'_>) -> Result<(), App
             text(&transcript),
             int(t.now),
         ])?;
-    db.batch(vec![touch_conversation(db, t.conversation, t.page_url, t.now)?, ticket])
-        .await?;
+    db.batch(vec![
+        touch_conversation(db, t.conversation, t.page_url, t.now)?,
+        ticket,
+    ])
+    .await?;
     Ok(())
 }

@@ -69,7 +69,7 @@ impl Default for Thresholds {
         Thresholds {
             answer_coverage: 0.7,
             answer_max_runner_up: 0.75,
-            suggest_coverage: 0.4,
+            suggest_coverage: 0.3,
         }
     }
 }
@@ -90,7 +90,11 @@ impl Index {
         let mut postings: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
         for (i, a) in articles.iter().enumerate() {
-            let headings: Vec<&str> = a.sections.iter().filter_map(|s| s.heading.as_deref()).collect();
+            let headings: Vec<&str> = a
+                .sections
+                .iter()
+                .filter_map(|s| s.heading.as_deref())
+                .collect();
             let body: Vec<&str> = a.sections.iter().map(|s| s.text.as_str()).collect();
             let fields: [Vec<String>; N_FIELDS] = [
                 analyzer.terms(&a.title),
@@ -106,16 +110,26 @@ impl Index {
                 }
             }
             for (term, tf) in tf {
-                postings.entry(term.to_owned()).or_default().push(Posting { doc: i as u32, tf });
+                postings
+                    .entry(term.to_owned())
+                    .or_default()
+                    .push(Posting { doc: i as u32, tf });
             }
             let passages = a
                 .sections
                 .iter()
                 .map(|s| {
-                    let mut terms = analyzer.terms(&format!("{}\n{}", s.heading.as_deref().unwrap_or(""), s.text));
+                    let mut terms = analyzer.terms(&format!(
+                        "{}\n{}",
+                        s.heading.as_deref().unwrap_or(""),
+                        s.text
+                    ));
                     terms.sort();
                     terms.dedup();
-                    Passage { text: s.text.clone(), terms }
+                    Passage {
+                        text: s.text.clone(),
+                        terms,
+                    }
                 })
                 .collect();
             docs.push(Doc {
@@ -130,7 +144,11 @@ impl Index {
             let total: u32 = docs.iter().map(|d| d.len[f]).sum();
             *avg = (total as f32 / docs.len().max(1) as f32).max(1.0);
         }
-        Index { docs, postings, avg_len }
+        Index {
+            docs,
+            postings,
+            avg_len,
+        }
     }
 
     /// Number of articles.
@@ -148,6 +166,18 @@ impl Index {
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
+    /// BM25F contribution of one term to one article.
+    fn term_score(&self, term: &str, p: &Posting) -> f32 {
+        let d = &self.docs[p.doc as usize];
+        let wtf: f32 = (0..N_FIELDS)
+            .map(|f| {
+                let norm = 1.0 - B[f] + B[f] * d.len[f] as f32 / self.avg_len[f];
+                WEIGHT[f] * f32::from(p.tf[f]) / norm
+            })
+            .sum();
+        self.idf(term) * wtf / (K1 + wtf)
+    }
+
     /// Articles ranked by BM25F, best first, with coverage of the question.
     pub fn search(&self, question: &str) -> Vec<Hit> {
         let mut terms = Analyzer::default().terms(question);
@@ -161,17 +191,12 @@ impl Index {
         let mut score = vec![0.0f32; self.docs.len()];
         let mut covered = vec![0.0f32; self.docs.len()];
         for t in terms {
-            let Some(list) = self.postings.get(t) else { continue };
+            let Some(list) = self.postings.get(t) else {
+                continue;
+            };
             let idf = self.idf(t);
             for p in list {
-                let d = &self.docs[p.doc as usize];
-                let wtf: f32 = (0..N_FIELDS)
-                    .map(|f| {
-                        let norm = 1.0 - B[f] + B[f] * d.len[f] as f32 / self.avg_len[f];
-                        WEIGHT[f] * f32::from(p.tf[f]) / norm
-                    })
-                    .sum();
-                score[p.doc as usize] += idf * wtf / (K1 + wtf);
+                score[p.doc as usize] += self.term_score(t, p);
                 covered[p.doc as usize] += idf;
             }
         }
@@ -180,11 +205,47 @@ impl Index {
             .map(|d| Hit {
                 doc: d,
                 score: score[d],
-                coverage: if total_idf > 0.0 { covered[d] / total_idf } else { 0.0 },
+                coverage: if total_idf > 0.0 {
+                    covered[d] / total_idf
+                } else {
+                    0.0
+                },
             })
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         hits
+    }
+
+    /// Whether `doc` still ranks first without the query term that helps it
+    /// most. A lead that rests on one term (often a rare word in a side
+    /// remark) is not enough to answer from.
+    fn is_robust(&self, doc: usize, terms: &[String]) -> bool {
+        if terms.len() < 2 {
+            return true;
+        }
+        let strongest = terms
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let p = self
+                    .postings
+                    .get(t)?
+                    .iter()
+                    .find(|p| p.doc as usize == doc)?;
+                Some((i, self.term_score(t, p)))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i);
+        let Some(strongest) = strongest else {
+            return false;
+        };
+        let rest: Vec<String> = terms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != strongest)
+            .map(|(_, t)| t.clone())
+            .collect();
+        self.rank(&rest).first().is_none_or(|h| h.doc == doc)
     }
 
     /// The passage of `doc` that best covers the question's terms.
@@ -202,7 +263,11 @@ impl Index {
             .filter(|p| !p.text.is_empty())
             .fold((None, -1.0f32), |(best, best_w), p| {
                 let w = weight(p);
-                if w > best_w { (Some(p), w) } else { (best, best_w) }
+                if w > best_w {
+                    (Some(p), w)
+                } else {
+                    (best, best_w)
+                }
             })
             .0
             .map_or("", |p| p.text.as_str())
@@ -210,7 +275,10 @@ impl Index {
 
     fn source(&self, doc: usize) -> Source {
         let d = &self.docs[doc];
-        Source { title: d.title.clone(), url: d.url.clone() }
+        Source {
+            title: d.title.clone(),
+            url: d.url.clone(),
+        }
     }
 
     /// Decides what to say to one visitor message.
@@ -226,7 +294,10 @@ impl Index {
             return escalate(EscalationReason::NoMatch);
         };
         let runner_up = hits.get(1).map_or(0.0, |h| h.score / top.score);
-        if top.coverage >= th.answer_coverage && runner_up <= th.answer_max_runner_up {
+        if top.coverage >= th.answer_coverage
+            && runner_up <= th.answer_max_runner_up
+            && self.is_robust(top.doc, &terms)
+        {
             return Reply {
                 decision: Decision::Answer,
                 text: clip(self.best_passage(top.doc, &terms), MAX_ANSWER_CHARS),
@@ -310,7 +381,10 @@ mod tests {
     fn escalates_unknown_topics_and_requests() {
         let ix = index();
         let r = ix.respond("what's the weather in Paris", &Thresholds::default());
-        assert_eq!((r.decision, r.reason), (Decision::Escalate, Some(EscalationReason::NoMatch)));
+        assert_eq!(
+            (r.decision, r.reason),
+            (Decision::Escalate, Some(EscalationReason::NoMatch))
+        );
         let r = ix.respond("talk to a person", &Thresholds::default());
         assert_eq!(r.reason, Some(EscalationReason::Requested));
     }

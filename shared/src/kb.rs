@@ -239,7 +239,9 @@ pub fn plain_text(md: &str) -> String {
             '[' => {
                 let rest: String = chars.clone().collect();
                 match rest.find("](").and_then(|close| {
-                    rest[close + 2..].find(')').map(|end| (close, close + 2 + end))
+                    rest[close + 2..]
+                        .find(')')
+                        .map(|end| (close, close + 2 + end))
                 }) {
                     Some((close, end)) => {
                         out.push_str(&rest[..close]);
@@ -272,7 +274,10 @@ mod tests {
         assert_eq!(a.questions, ["I forgot my password", "reset link expired"]);
         assert_eq!(a.sections.len(), 2);
         assert_eq!(a.sections[0].heading, None);
-        assert_eq!(a.sections[0].text, "Use Forgot password on the sign-in page.");
+        assert_eq!(
+            a.sections[0].text,
+            "Use Forgot password on the sign-in page."
+        );
         assert_eq!(a.sections[1].heading.as_deref(), Some("No email?"));
         assert_eq!(a.sections[1].text, "Check spam.\n\n# not a heading");
     }
@@ -291,7 +296,10 @@ mod tests {
         );
         check("---\n  - orphan\n---\nbody", KbError::BadLine { line: 2 });
         check("---\nurl: /x\n---\nbody", KbError::MissingField("title"));
-        check("---\ntitle: t\nurl: x\n---\nbody", KbError::BadUrl("x".into()));
+        check(
+            "---\ntitle: t\nurl: x\n---\nbody",
+            KbError::BadUrl("x".into()),
+        );
         check("---\ntitle: t\nurl: /x\n---\n\n", KbError::EmptyBody);
     }
 

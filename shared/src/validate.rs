@@ -113,7 +113,10 @@ fn text_field(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiErr
             format!("{field} is longer than {max_chars} characters."),
         ));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(ApiError::field(
             ErrorCode::InvalidField,
             field,
@@ -219,7 +222,16 @@ mod tests {
         let ok = handoff(" ana@example.com ").unwrap();
         assert_eq!(ok.email, "ana@example.com");
         assert_eq!(ok.note, None, "a blank note is no note");
-        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "a@b@c.com", "ana@-x.com"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ana@-x.com",
+        ] {
             assert_eq!(code(handoff(bad)), ErrorCode::InvalidEmail, "{bad}");
         }
     }

@@ -21,12 +21,18 @@ impl CallError {
     pub fn message(&self) -> String {
         match self {
             CallError::Api(e) => e.message.clone(),
-            CallError::Unavailable => "We couldn't reach support. Check your connection and try again.".into(),
+            CallError::Unavailable => {
+                "We couldn't reach support. Check your connection and try again.".into()
+            }
         }
     }
 }
 
-async fn post<B: Serialize, T: DeserializeOwned>(config: &Config, path: &str, body: &B) -> Result<T, CallError> {
+async fn post<B: Serialize, T: DeserializeOwned>(
+    config: &Config,
+    path: &str,
+    body: &B,
+) -> Result<T, CallError> {
     let response = Request::post(&config.url(path))
         .json(body)
         .map_err(|_| CallError::Unavailable)?
@@ -34,7 +40,10 @@ async fn post<B: Serialize, T: DeserializeOwned>(config: &Config, path: &str, bo
         .await
         .map_err(|_| CallError::Unavailable)?;
     if response.ok() {
-        return response.json::<T>().await.map_err(|_| CallError::Unavailable);
+        return response
+            .json::<T>()
+            .await
+            .map_err(|_| CallError::Unavailable);
     }
     match response.json::<ErrorBody>().await {
         Ok(body) if response.status() < 500 => Err(CallError::Api(body.error)),

@@ -45,7 +45,8 @@ impl State {
 
     fn deliver(self, id: usize, text: String) {
         self.sending.set(true);
-        self.transcript.update(|t| t.set_delivery(id, Delivery::Sending));
+        self.transcript
+            .update(|t| t.set_delivery(id, Delivery::Sending));
         spawn_local(async move {
             let config = self.config.get_value();
             let req = ChatRequest {
@@ -173,9 +174,18 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
 
 fn delivery_tag(entry: &Entry) -> &'static str {
     match entry {
-        Entry::Visitor { delivery: Delivery::Sending, .. } => "sending",
-        Entry::Visitor { delivery: Delivery::Sent, .. } => "sent",
-        Entry::Visitor { delivery: Delivery::Failed(_), .. } => "failed",
+        Entry::Visitor {
+            delivery: Delivery::Sending,
+            ..
+        } => "sending",
+        Entry::Visitor {
+            delivery: Delivery::Sent,
+            ..
+        } => "sent",
+        Entry::Visitor {
+            delivery: Delivery::Failed(_),
+            ..
+        } => "failed",
         Entry::Bot(_) => "bot",
         Entry::Ticket(_) => "ticket",
     }
@@ -293,7 +303,11 @@ fn Composer(state: State, node: NodeRef<html::Textarea>) -> impl IntoView {
 #[component]
 fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
     let address = RwSignal::new(String::new());
-    let note = RwSignal::new(state.transcript.with_untracked(|t| t.last_question().unwrap_or_default().to_owned()));
+    let note = RwSignal::new(
+        state
+            .transcript
+            .with_untracked(|t| t.last_question().unwrap_or_default().to_owned()),
+    );
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let submit = move |ev: SubmitEvent| {

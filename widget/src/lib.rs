@@ -19,8 +19,11 @@ pub use model::Config;
 #[wasm_bindgen]
 pub fn mount(container: HtmlElement, launcher: HtmlElement, config: &str) -> Result<(), JsValue> {
     console_error_panic_hook::set_once();
-    let config: Config =
-        serde_json::from_str(config).map_err(|e| JsValue::from_str(&format!("frontdesk config: {e}")))?;
-    leptos::mount::mount_to(container, move || app::App(app::AppProps { config, launcher })).forget();
+    let config: Config = serde_json::from_str(config)
+        .map_err(|e| JsValue::from_str(&format!("frontdesk config: {e}")))?;
+    leptos::mount::mount_to(container, move || {
+        app::App(app::AppProps { config, launcher })
+    })
+    .forget();
     Ok(())
 }

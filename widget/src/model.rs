@@ -117,14 +117,23 @@ mod tests {
     fn transcript_tracks_delivery_and_last_question() {
         let mut t = Transcript::default();
         assert_eq!(t.last_question(), None);
-        let a = t.push(Entry::Visitor { text: "one".into(), delivery: Delivery::Sending });
-        let b = t.push(Entry::Visitor { text: "two".into(), delivery: Delivery::Sending });
+        let a = t.push(Entry::Visitor {
+            text: "one".into(),
+            delivery: Delivery::Sending,
+        });
+        let b = t.push(Entry::Visitor {
+            text: "two".into(),
+            delivery: Delivery::Sending,
+        });
         t.set_delivery(a, Delivery::Failed("offline".into()));
         assert_ne!(a, b);
         assert_eq!(t.last_question(), Some("two"));
         assert!(matches!(
             &t.lines[0].entry,
-            Entry::Visitor { delivery: Delivery::Failed(_), .. }
+            Entry::Visitor {
+                delivery: Delivery::Failed(_),
+                ..
+            }
         ));
     }
 }

@@ -1,0 +1,22 @@
+# The two commands the README starts with:
+#   make dev   build and serve demo page + widget + worker offline on :8787
+#   make test  every check CI runs (fmt, clippy, tests, browser e2e)
+.PHONY: dev test build sizes tools clean
+
+dev:
+	bash scripts/dev.sh
+
+test:
+	bash scripts/test.sh
+
+build:
+	bash scripts/build.sh
+
+sizes: build
+	bash scripts/sizes.sh
+
+tools:
+	bash -c '. scripts/tools.sh'
+
+clean:
+	rm -rf dist edge/build .wrangler target

@@ -1,0 +1,77 @@
+import { expect, test } from '@playwright/test';
+import { d1 } from './d1';
+
+// The API contract: stable error codes, nothing written on bad input, and
+// every message stored before it is acknowledged.
+
+test('bad input gets a 4xx with a stable code and changes nothing', async ({ request }) => {
+  const before = d1<{ n: number }>('SELECT COUNT(*) AS n FROM messages')[0].n;
+  const cases: Array<[string, Record<string, unknown> | string, number, string, string?]> = [
+    ['/api/v1/chat', '{not json', 400, 'invalid_json'],
+    ['/api/v1/chat', { message: 'hi', extra: 1 }, 400, 'invalid_json'],
+    ['/api/v1/chat', { message: '   ' }, 400, 'message_empty'],
+    ['/api/v1/chat', { message: 'x'.repeat(2001) }, 400, 'message_too_long'],
+    ['/api/v1/chat', { message: 'x'.repeat(17000) }, 413, 'payload_too_large'],
+    ['/api/v1/chat', { message: 'hi', conversation_id: 'nope' }, 400, 'invalid_field'],
+    [
+      '/api/v1/chat',
+      { message: 'hi', conversation_id: '00000000-0000-4000-8000-000000000000' },
+      404,
+      'conversation_not_found',
+    ],
+    ['/api/v1/handoff', { email: 'nobody' }, 400, 'invalid_email'],
+  ];
+  for (const [path, body, status, code] of cases) {
+    const res = await request.post(path, {
+      data: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status(), `${path} ${code}`).toBe(status);
+    expect((await res.json()).error.code).toBe(code);
+  }
+  const wrongType = await request.post('/api/v1/chat', {
+    data: 'message=hi',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  expect(wrongType.status()).toBe(415);
+  const wrongMethod = await request.get('/api/v1/chat');
+  expect(wrongMethod.status()).toBe(405);
+  expect((await wrongMethod.json()).error.code).toBe('method_not_allowed');
+  expect(d1<{ n: number }>('SELECT COUNT(*) AS n FROM messages')[0].n).toBe(before);
+  expect(d1<{ n: number }>("SELECT COUNT(*) AS n FROM tickets WHERE email = 'nobody'")[0].n).toBe(0);
+});
+
+test('a conversation continues under one id and is stored turn by turn', async ({ request }) => {
+  const first = await (await request.post('/api/v1/chat', { data: { message: 'How do I reset my password?' } })).json();
+  expect(first.reply.decision).toBe('answer');
+  expect(first.reply.sources[0].url).toBe('/help/reset-password');
+  const id = first.conversation_id;
+  const second = await (
+    await request.post('/api/v1/chat', { data: { conversation_id: id, message: 'talk to a human please' } })
+  ).json();
+  expect(second).toMatchObject({ conversation_id: id, reply: { decision: 'escalate', reason: 'requested' } });
+  const rows = d1<{ role: string; decision: string | null }>(
+    `SELECT role, decision FROM messages WHERE conversation_id = '${id}' ORDER BY id`,
+  );
+  expect(rows).toEqual([
+    { role: 'visitor', decision: null },
+    { role: 'bot', decision: 'answer' },
+    { role: 'visitor', decision: null },
+    { role: 'bot', decision: 'escalate' },
+  ]);
+});
+
+test('cross-origin calls get the single requesting origin back', async ({ request }) => {
+  const res = await request.fetch('/api/v1/chat', {
+    method: 'OPTIONS',
+    headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+  });
+  expect(res.status()).toBe(204);
+  expect(res.headers()['access-control-allow-origin']).toBe('https://shop.example');
+  expect(res.headers()['vary']).toContain('Origin');
+});
+
+test('health reports the compiled help centre', async ({ request }) => {
+  const res = await request.get('/healthz');
+  expect(await res.json()).toEqual({ status: 'ok', articles: 15 });
+});

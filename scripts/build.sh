@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds everything `wrangler dev` / `wrangler deploy` serve:
+#   dist/public/   static assets: demo page, widget.js loader, widget/app.{js,wasm,css}
+#   edge/build/    the worker (worker-build output)
+# Each half is skipped when its inputs have not changed since the last build.
+set -euo pipefail
+. "$(dirname "$0")/tools.sh"
+cd "$FRONTDESK_ROOT"
+
+# inputs_hash PATH... : one hash over the tracked content of these paths.
+inputs_hash() {
+  { git ls-files -co --exclude-standard -- "$@" | sort | xargs -d '\n' sha256sum; echo "$PATH"; } | sha256sum | cut -c1-16
+}
+
+widget_key=$(inputs_hash widget shared site Cargo.toml Cargo.lock Trunk.toml)
+if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/public/widget.js ]; then
+  fd_log "building widget (Trunk, release)"
+  rm -rf dist/trunk dist/public
+  trunk build --release --offline >&2
+  mkdir -p dist/public/widget
+  cp dist/trunk/frontdesk-widget_bg.wasm dist/public/widget/app.wasm
+  cp dist/trunk/widget.css dist/public/widget/app.css
+  esbuild widget/boot.js --bundle --format=iife --minify --target=es2020 \
+    --log-override:empty-import-meta=silent --outfile=dist/public/widget/app.js >&2
+  version=$(cat dist/public/widget/app.* | sha256sum | cut -c1-12)
+  esbuild widget/loader.js --minify --target=es2020 --define:VERSION="\"$version\"" \
+    --outfile=dist/public/widget.js >&2
+  cp site/* dist/public/
+  echo "$widget_key" > dist/.widget-key
+fi
+
+worker_key=$(inputs_hash edge shared kb Cargo.toml Cargo.lock)
+if [ "$(cat dist/.worker-key 2>/dev/null)" != "$worker_key" ] || [ ! -d edge/build ]; then
+  fd_log "building worker (worker-build, release)"
+  (cd edge && worker-build --release >&2)
+  echo "$worker_key" > dist/.worker-key
+fi

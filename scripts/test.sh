@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make test`: every check CI runs, in order, stopping at the first failure.
+set -euo pipefail
+. "$(dirname "$0")/tools.sh"
+cd "$FRONTDESK_ROOT"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+step "rustfmt"
+cargo fmt --all --check
+step "clippy (host)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+step "clippy (wasm32)"
+cargo clippy --target wasm32-unknown-unknown -p frontdesk-widget -p frontdesk-edge --locked -- -D warnings
+step "unit and integration tests"
+cargo test --workspace --locked
+step "build (widget + worker)"
+bash scripts/build.sh
+step "sizes"
+bash scripts/sizes.sh
+step "browser tests (Playwright + Chromium against wrangler dev)"
+cd e2e
+playwright test

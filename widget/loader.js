@@ -1,0 +1,82 @@
+// Frontdesk loader (widget.js): the only code that runs on the host page
+// until the visitor shows intent. It draws the launcher inside a Shadow DOM
+// root, and on hover, focus or click fetches the app (app.js + app.wasm).
+// It sets no cookie and touches no storage.
+(() => {
+  const script = document.currentScript;
+  if (!script || window.__frontdesk) return;
+  const base = new URL('./', script.src).href;
+  const data = script.dataset;
+  const host = document.createElement('div');
+  host.setAttribute('data-frontdesk', '');
+  const root = host.attachShadow({ mode: 'open' });
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(
+    ':host{all:initial;position:fixed;right:20px;bottom:20px;z-index:2147483000}' +
+    '.fd-launcher{all:unset;box-sizing:border-box;width:56px;height:56px;border-radius:50%;' +
+    'background:#2448c8;color:#fff;display:grid;place-items:center;cursor:pointer;' +
+    'box-shadow:0 4px 14px rgba(0,0,0,.3)}' +
+    '.fd-launcher:focus-visible{outline:3px solid #ffbf47;outline-offset:3px}' +
+    '.fd-launcher svg{width:28px;height:28px}' +
+    '.fd-fail{position:fixed;right:20px;bottom:88px;max-width:260px;margin:0;padding:10px 14px;' +
+    'border-radius:10px;background:#fff;color:#1b1f24;font:14px/1.4 system-ui,sans-serif;' +
+    'box-shadow:0 4px 14px rgba(0,0,0,.2)}'
+  );
+  root.adoptedStyleSheets = [sheet];
+  const launcher = document.createElement('button');
+  launcher.type = 'button';
+  launcher.className = 'fd-launcher';
+  launcher.setAttribute('aria-label', data.label || 'Open support chat');
+  launcher.setAttribute('aria-expanded', 'false');
+  launcher.innerHTML =
+    '<svg viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
+  const app = document.createElement('div');
+  root.append(app, launcher);
+
+  let state = 0; // 0: idle, 1: loading, 2: mounted
+  let wantOpen = false;
+  const fail = () => {
+    state = 0;
+    const note = document.createElement('p');
+    note.className = 'fd-fail';
+    note.setAttribute('role', 'alert');
+    note.textContent = 'Support chat could not load. Please try again in a moment.';
+    root.querySelector('.fd-fail')?.remove();
+    root.append(note);
+  };
+  const load = () => {
+    if (state) return;
+    state = 1;
+    root.querySelector('.fd-fail')?.remove();
+    const css = document.createElement('link');
+    css.rel = 'stylesheet';
+    css.href = base + 'widget/app.css?v=' + VERSION;
+    root.prepend(css);
+    const s = document.createElement('script');
+    s.src = base + 'widget/app.js?v=' + VERSION;
+    s.async = true;
+    s.onerror = fail;
+    document.head.append(s);
+  };
+  window.__frontdesk = {
+    base,
+    version: VERSION,
+    root: app,
+    launcher,
+    fail,
+    mounted: () => { state = 2; },
+    config: () => JSON.stringify({
+      api: base,
+      title: data.title || 'Support',
+      open: wantOpen,
+      page_url: (location.origin + location.pathname).slice(0, 2048),
+    }),
+  };
+  launcher.addEventListener('pointerenter', load);
+  launcher.addEventListener('focus', load);
+  launcher.addEventListener('click', () => {
+    if (state < 2) { wantOpen = true; load(); }
+  });
+  const attach = () => document.body.append(host);
+  if (document.body) attach(); else document.addEventListener('DOMContentLoaded', attach);
+})();
