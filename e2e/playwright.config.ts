@@ -11,7 +11,7 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [['list']],
+  reporter: [['list'], ['json', { outputFile: 'report/results.json' }]],
   outputDir: 'results',
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,

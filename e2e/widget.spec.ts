@@ -82,6 +82,21 @@ test('an unrelated question offers a person instead of guessing', async ({ page 
   await expect(panel(page).locator('.fd-bot a')).toHaveCount(0);
 });
 
+test('the newest reply stays in view as the conversation grows', async ({ page }) => {
+  await open(page);
+  const questions = [
+    'How do I reset my password?',
+    'How do I turn on two-factor authentication?',
+    'What are the keyboard shortcuts?',
+    'Can I import my Evernote notebooks?',
+  ];
+  for (const [i, q] of questions.entries()) {
+    await ask(page, q);
+    await expect(panel(page).locator('.fd-bot[data-decision]')).toHaveCount(i + 1);
+  }
+  await expect(panel(page).locator('.fd-bot[data-decision]').last()).toBeInViewport({ ratio: 0.5 });
+});
+
 test('Shift+Enter adds a line, Enter sends, Escape closes and returns focus', async ({ page }) => {
   await open(page);
   await composer(page).type('first line');

@@ -6,6 +6,10 @@
 set -euo pipefail
 . "$(dirname "$0")/tools.sh"
 cd "$FRONTDESK_ROOT"
+# One build at a time (wrangler dev's watcher may start one while another runs).
+mkdir -p dist
+exec 9>dist/.build.lock
+flock 9
 
 # inputs_hash PATH... : one hash over the tracked content of these paths.
 inputs_hash() {

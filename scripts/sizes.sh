@@ -12,3 +12,6 @@ app=$(( $(gz dist/public/widget/app.js) + $(gz dist/public/widget/app.wasm) + $(
 printf '%-28s %9s      %9d B gzip\n' "widget total (loader+app)" "" "$(( app + $(gz dist/public/widget.js) ))"
 row "worker index.js" edge/build/index.js
 row "worker index_bg.wasm" edge/build/index_bg.wasm
+# What `wrangler deploy` would upload (worker + bindings), without deploying.
+. scripts/tools.sh
+wrangler deploy --dry-run --outdir dist/deploy-check 2>&1 | grep -E "Total Upload" | sed 's/^/worker upload (dry run): /'

@@ -20,3 +20,5 @@ bash scripts/sizes.sh
 step "browser tests (Playwright + Chromium against wrangler dev)"
 cd e2e
 playwright test
+node -e 'const s = require("./report/results.json").stats;
+  console.log(`e2e: ${s.expected} passed, ${s.unexpected + s.flaky} failed, ${s.skipped} skipped`)'

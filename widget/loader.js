@@ -69,7 +69,10 @@
       api: base,
       title: data.title || 'Support',
       open: wantOpen,
-      page_url: (location.origin + location.pathname).slice(0, 2048),
+      // Origin and path only: query strings can carry tokens and personal data.
+      page_url: /^https?:$/.test(location.protocol)
+        ? (location.origin + location.pathname).slice(0, 2048)
+        : null,
     }),
   };
   launcher.addEventListener('pointerenter', load);

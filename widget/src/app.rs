@@ -85,6 +85,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
     };
     let composer = NodeRef::<html::Textarea>::new();
     let email = NodeRef::<html::Input>::new();
+    let log = NodeRef::<html::Ol>::new();
     let launcher = StoredValue::new_local(launcher);
 
     let toggle = Closure::<dyn FnMut()>::new(move || state.open.update(|o| *o = !*o));
@@ -121,6 +122,15 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         }
     });
 
+    // Keep the newest line in view.
+    Effect::new(move |_| {
+        state.transcript.track();
+        state.open.track();
+        if let Some(log) = log.get() {
+            log.set_scroll_top(log.scroll_height());
+        }
+    });
+
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" {
             ev.stop_propagation();
@@ -142,7 +152,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
                     "×"
                 </button>
             </header>
-            <ol class="fd-log" role="log" aria-live="polite" aria-label="Conversation">
+            <ol class="fd-log" node_ref=log role="log" aria-live="polite" aria-label="Conversation">
                 <li class="fd-line fd-bot">
                     <p class="fd-text">"Hi! Ask us anything, or talk to a person."</p>
                 </li>
