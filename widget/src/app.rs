@@ -127,7 +127,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         state.transcript.track();
         state.open.track();
         if let Some(log) = log.get() {
-            log.set_scroll_top(log.scroll_height());
+            let _ = &log; // MUTANT
         }
     });
 
