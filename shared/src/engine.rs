@@ -180,10 +180,7 @@ impl Index {
 
     /// Articles ranked by BM25F, best first, with coverage of the question.
     pub fn search(&self, question: &str) -> Vec<Hit> {
-        let mut terms = Analyzer::default().terms(question);
-        terms.sort();
-        terms.dedup();
-        self.rank(&terms)
+        self.rank(&query_terms(question))
     }
 
     fn rank(&self, terms: &[String]) -> Vec<Hit> {
@@ -286,9 +283,7 @@ impl Index {
         if wants_person(message) {
             return escalate(EscalationReason::Requested);
         }
-        let mut terms = Analyzer::default().terms(message);
-        terms.sort();
-        terms.dedup();
+        let terms = query_terms(message);
         let hits = self.rank(&terms);
         let Some(top) = hits.first() else {
             return escalate(EscalationReason::NoMatch);
@@ -321,6 +316,14 @@ impl Index {
             reason: None,
         }
     }
+}
+
+/// The distinct analysed terms of a question.
+fn query_terms(question: &str) -> Vec<String> {
+    let mut terms = Analyzer::default().terms(question);
+    terms.sort();
+    terms.dedup();
+    terms
 }
 
 fn escalate(reason: EscalationReason) -> Reply {
