@@ -17,6 +17,10 @@ const N_FIELDS: usize = 4;
 const WEIGHT: [f32; N_FIELDS] = [3.0, 2.0, 1.5, 1.0];
 const B: [f32; N_FIELDS] = [0.5, 0.75, 0.5, 0.75];
 const K1: f32 = 1.2;
+/// Weight of the best single example question's BM25 score, added to the
+/// article's BM25F score. Tuned on ../shared/eval/banking77 (dev): 0.3 lifts
+/// answer precision from 0.969 to 0.994 at the same coverage.
+const EXAMPLE_WEIGHT: f32 = 0.3;
 
 /// Longest passage shown as an answer, in characters.
 const MAX_ANSWER_CHARS: usize = 900;
@@ -29,10 +33,22 @@ pub struct Index {
     /// term → postings, sorted by doc.
     postings: BTreeMap<String, Vec<Posting>>,
     avg_len: [f32; N_FIELDS],
+    /// Example questions, each scored on its own (nearest-example match).
+    examples: Vec<Example>,
+    /// term → (example, term frequency).
+    example_postings: BTreeMap<String, Vec<(u32, u16)>>,
+    example_avg_len: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Example {
+    doc: u32,
+    len: u16,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Doc {
+    slug: String,
     title: String,
     url: String,
     len: [u32; N_FIELDS],
@@ -60,7 +76,8 @@ pub struct Thresholds {
     pub answer_coverage: f32,
     /// Most the runner-up may score, relative to the best, to answer.
     pub answer_max_runner_up: f32,
-    /// Share of the question's weight an article must cover to be suggested.
+    /// Share of the question's weight the best article must cover for the
+    /// top three to be suggested; below it, the bot offers a person.
     pub suggest_coverage: f32,
 }
 
@@ -69,7 +86,7 @@ impl Default for Thresholds {
         Thresholds {
             answer_coverage: 0.7,
             answer_max_runner_up: 0.75,
-            suggest_coverage: 0.3,
+            suggest_coverage: 0.2,
         }
     }
 }
@@ -89,6 +106,8 @@ impl Index {
         let analyzer = Analyzer::default();
         let mut postings: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
+        let mut examples = Vec::new();
+        let mut example_postings: BTreeMap<String, Vec<(u32, u16)>> = BTreeMap::new();
         for (i, a) in articles.iter().enumerate() {
             let headings: Vec<&str> = a
                 .sections
@@ -108,6 +127,24 @@ impl Index {
                     let e = tf.entry(t.as_str()).or_default();
                     e[f] = e[f].saturating_add(1);
                 }
+            }
+            for q in &a.questions {
+                let terms = analyzer.terms(q);
+                let mut tf: BTreeMap<&str, u16> = BTreeMap::new();
+                for t in &terms {
+                    *tf.entry(t.as_str()).or_default() += 1;
+                }
+                let id = examples.len() as u32;
+                for (t, n) in tf {
+                    example_postings
+                        .entry(t.to_owned())
+                        .or_default()
+                        .push((id, n));
+                }
+                examples.push(Example {
+                    doc: i as u32,
+                    len: terms.len().min(u16::MAX as usize) as u16,
+                });
             }
             for (term, tf) in tf {
                 postings
@@ -133,6 +170,7 @@ impl Index {
                 })
                 .collect();
             docs.push(Doc {
+                slug: a.slug.clone(),
                 title: a.title.clone(),
                 url: a.url.clone(),
                 len: fields.each_ref().map(|f| f.len() as u32),
@@ -144,10 +182,16 @@ impl Index {
             let total: u32 = docs.iter().map(|d| d.len[f]).sum();
             *avg = (total as f32 / docs.len().max(1) as f32).max(1.0);
         }
+        let example_avg_len = (examples.iter().map(|e| f32::from(e.len)).sum::<f32>()
+            / examples.len().max(1) as f32)
+            .max(1.0);
         Index {
             docs,
             postings,
             avg_len,
+            examples,
+            example_postings,
+            example_avg_len,
         }
     }
 
@@ -197,6 +241,9 @@ impl Index {
                 covered[p.doc as usize] += idf;
             }
         }
+        for (d, s) in self.nearest_examples(terms).into_iter().enumerate() {
+            score[d] += EXAMPLE_WEIGHT * s;
+        }
         let mut hits: Vec<Hit> = (0..self.docs.len())
             .filter(|&d| score[d] > 0.0)
             .map(|d| Hit {
@@ -211,6 +258,31 @@ impl Index {
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         hits
+    }
+
+    /// Per article, the BM25 score of its best-matching example question.
+    fn nearest_examples(&self, terms: &[String]) -> Vec<f32> {
+        let n = self.examples.len() as f32;
+        let mut score = vec![0.0f32; self.examples.len()];
+        for t in terms {
+            let Some(list) = self.example_postings.get(t) else {
+                continue;
+            };
+            let df = list.len() as f32;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            for &(e, tf) in list {
+                let len = f32::from(self.examples[e as usize].len);
+                let tf = f32::from(tf);
+                let norm = K1 * (1.0 - 0.75 + 0.75 * len / self.example_avg_len);
+                score[e as usize] += idf * tf * (K1 + 1.0) / (tf + norm);
+            }
+        }
+        let mut best = vec![0.0f32; self.docs.len()];
+        for (e, s) in score.into_iter().enumerate() {
+            let d = self.examples[e].doc as usize;
+            best[d] = best[d].max(s);
+        }
+        best
     }
 
     /// Whether `doc` still ranks first without the query term that helps it
@@ -278,8 +350,18 @@ impl Index {
         }
     }
 
-    /// Decides what to say to one visitor message.
-    pub fn respond(&self, message: &str, th: &Thresholds) -> Reply {
+    /// The slug of article `doc` (as in [`Hit::doc`] and [`Verdict::docs`]).
+    pub fn slug(&self, doc: usize) -> &str {
+        &self.docs[doc].slug
+    }
+
+    /// The decision for one visitor message, with the articles behind it.
+    pub fn decide(&self, message: &str, th: &Thresholds) -> Verdict {
+        let escalate = |reason| Verdict {
+            decision: Decision::Escalate,
+            docs: vec![],
+            reason: Some(reason),
+        };
         if wants_person(message) {
             return escalate(EscalationReason::Requested);
         }
@@ -293,29 +375,57 @@ impl Index {
             && runner_up <= th.answer_max_runner_up
             && self.is_robust(top.doc, &terms)
         {
-            return Reply {
+            return Verdict {
                 decision: Decision::Answer,
-                text: clip(self.best_passage(top.doc, &terms), MAX_ANSWER_CHARS),
-                sources: vec![self.source(top.doc)],
+                docs: vec![top.doc],
                 reason: None,
             };
         }
-        let suggestions: Vec<Source> = hits
-            .iter()
-            .take(3)
-            .filter(|h| h.coverage >= th.suggest_coverage)
-            .map(|h| self.source(h.doc))
-            .collect();
-        if suggestions.is_empty() {
+        if top.coverage < th.suggest_coverage {
             return escalate(EscalationReason::NoMatch);
         }
-        Reply {
+        let docs: Vec<usize> = hits.iter().take(3).map(|h| h.doc).collect();
+        Verdict {
             decision: Decision::Suggest,
-            text: "I'm not sure I understood. Is it about one of these?".to_owned(),
-            sources: suggestions,
+            docs,
             reason: None,
         }
     }
+
+    /// Decides what to say to one visitor message, and words it.
+    pub fn respond(&self, message: &str, th: &Thresholds) -> Reply {
+        let verdict = self.decide(message, th);
+        let sources = verdict.docs.iter().map(|&d| self.source(d)).collect();
+        let text = match (verdict.decision, verdict.reason) {
+            (Decision::Answer, _) => clip(
+                self.best_passage(verdict.docs[0], &query_terms(message)),
+                MAX_ANSWER_CHARS,
+            ),
+            (Decision::Suggest, _) => "I'm not sure I understood. Is it about one of these?".to_owned(),
+            (Decision::Escalate, Some(EscalationReason::Requested)) => {
+                "Of course. Leave your email and a person from our team will get back to you.".to_owned()
+            }
+            (Decision::Escalate, _) => {
+                "I couldn't find an answer to that in our help articles. A person from our team can help."
+                    .to_owned()
+            }
+        };
+        Reply {
+            decision: verdict.decision,
+            text,
+            sources,
+            reason: verdict.reason,
+        }
+    }
+}
+
+/// What the engine decided, before it is put into words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub decision: Decision,
+    /// The answer's article, or the suggestions, best first.
+    pub docs: Vec<usize>,
+    pub reason: Option<EscalationReason>,
 }
 
 /// The distinct analysed terms of a question.
@@ -324,23 +434,6 @@ fn query_terms(question: &str) -> Vec<String> {
     terms.sort();
     terms.dedup();
     terms
-}
-
-fn escalate(reason: EscalationReason) -> Reply {
-    let text = match reason {
-        EscalationReason::Requested => {
-            "Of course. Leave your email and a person from our team will get back to you."
-        }
-        EscalationReason::NoMatch => {
-            "I couldn't find an answer to that in our help articles. A person from our team can help."
-        }
-    };
-    Reply {
-        decision: Decision::Escalate,
-        text: text.to_owned(),
-        sources: vec![],
-        reason: Some(reason),
-    }
 }
 
 /// Cuts `text` at a word boundary to at most `max` characters.
