@@ -109,6 +109,9 @@ struct Score {
     suggested_right: usize,
     out_of_scope: usize,
     deflected: usize,
+    /// Out-of-scope questions that got suggestions (not counted as deflection,
+    /// but a visitor would rather be offered a person straight away).
+    oos_suggested: usize,
 }
 
 impl Score {
@@ -131,6 +134,7 @@ impl Score {
             None => {
                 self.out_of_scope += 1;
                 self.deflected += usize::from(decision == Decision::Answer);
+                self.oos_suggested += usize::from(decision == Decision::Suggest);
             }
         }
     }
@@ -219,6 +223,10 @@ fn run(args: Args) -> Result<(), String> {
     println!(
         "false deflection {:.3}",
         ratio(score.deflected, score.out_of_scope)
+    );
+    println!(
+        "out of scope given suggestions {:.3}",
+        ratio(score.oos_suggested, score.out_of_scope)
     );
     Ok(())
 }

@@ -1,0 +1,65 @@
+//! Multinomial naive Bayes over an article's words: how likely the question's
+//! words are under each article's own vocabulary (its title, example
+//! questions and headings, and its body at a lower weight).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Additive smoothing for unseen words.
+const ALPHA: f32 = 0.3;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Bayes {
+    /// term → (article, weighted count), sorted by article.
+    postings: BTreeMap<String, Vec<(u32, f32)>>,
+    /// Per article: ln(total weighted count + ALPHA × vocabulary size).
+    log_norm: Vec<f32>,
+}
+
+impl Bayes {
+    /// `docs[i]` lists article i's terms with their weights.
+    pub(super) fn build(docs: &[Vec<(&str, f32)>]) -> Bayes {
+        let mut postings: BTreeMap<String, BTreeMap<u32, f32>> = BTreeMap::new();
+        let mut totals = vec![0.0f32; docs.len()];
+        for (d, terms) in docs.iter().enumerate() {
+            for &(t, w) in terms {
+                *postings
+                    .entry(t.to_owned())
+                    .or_default()
+                    .entry(d as u32)
+                    .or_default() += w;
+                totals[d] += w;
+            }
+        }
+        let vocabulary = postings.len() as f32;
+        Bayes {
+            postings: postings
+                .into_iter()
+                .map(|(t, m)| (t, m.into_iter().collect()))
+                .collect(),
+            log_norm: totals
+                .iter()
+                .map(|t| (t + ALPHA * vocabulary).ln())
+                .collect(),
+        }
+    }
+
+    /// Log-likelihood of the question's known terms under each article.
+    pub(super) fn scores(&self, terms: &[String]) -> Vec<f32> {
+        let known: Vec<&Vec<(u32, f32)>> =
+            terms.iter().filter_map(|t| self.postings.get(t)).collect();
+        let base = ALPHA.ln() * known.len() as f32;
+        let mut score: Vec<f32> = self
+            .log_norm
+            .iter()
+            .map(|n| base - n * known.len() as f32)
+            .collect();
+        for list in known {
+            for &(d, c) in list {
+                score[d as usize] += (c + ALPHA).ln() - ALPHA.ln();
+            }
+        }
+        score
+    }
+}
