@@ -126,9 +126,12 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
     Effect::new(move |_| {
         state.transcript.track();
         state.open.track();
-        if let Some(log) = log.get() {
-            let _ = &log; // MUTANT
-        }
+        // After the frame, when the new line is laid out.
+        request_animation_frame(move || {
+            if let Some(log) = log.get_untracked() {
+                log.set_scroll_top(log.scroll_height());
+            }
+        });
     });
 
     let on_keydown = move |ev: KeyboardEvent| {
