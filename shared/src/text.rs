@@ -52,27 +52,33 @@ fn fold(c: char) -> char {
 
 /// English function words that carry no topic. Negations stay out of this
 /// list on purpose ("can't log in" must keep its meaning for later stages).
+/// Sorted (binary search).
 const STOP_WORDS: &[&str] = &[
     "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as",
-    "at", "be", "been", "being", "both", "but", "by", "can", "could", "did", "do", "does", "doing",
-    "each", "for", "from", "further", "get", "got", "had", "has", "have", "having", "he", "her",
-    "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself",
-    "just", "let", "me", "might", "more", "most", "must", "my", "myself", "of", "on", "once",
-    "only", "or", "other", "our", "ours", "out", "over", "own", "please", "same", "she", "should",
-    "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they",
-    "this", "those", "through", "to", "too", "under", "until", "up", "us", "very", "want", "was",
-    "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with",
-    "would", "you", "your", "yours", "yourself", "hi", "hello", "hey", "thanks", "thank", "s", "t",
-    "m", "ll", "d", "ve", "re",
+    "at", "be", "been", "being", "both", "but", "by", "can", "could", "d", "did", "do", "does",
+    "doing", "each", "for", "from", "further", "get", "got", "had", "has", "have", "having", "he",
+    "hello", "her", "here", "hers", "hey", "hi", "him", "his", "how", "i", "if", "in", "into",
+    "is", "it", "its", "itself", "just", "let", "ll", "m", "me", "might", "more", "most", "must",
+    "my", "myself", "of", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own",
+    "please", "re", "s", "same", "she", "should", "so", "some", "such", "t", "than", "thank",
+    "thanks", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
+    "through", "to", "too", "under", "until", "up", "us", "ve", "very", "want", "was", "we",
+    "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with",
+    "would", "you", "your", "yours", "yourself",
 ];
 
 fn is_stop_word(w: &str) -> bool {
-    STOP_WORDS.contains(&w)
+    STOP_WORDS.binary_search(&w).is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
 
     #[test]
     fn words_fold_and_split() {

@@ -11,7 +11,8 @@ const ALPHA: f32 = 0.3;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Bayes {
-    /// term → (article, weighted count), sorted by article.
+    /// term → (article, ln(weighted count + ALPHA) − ln ALPHA), sorted by
+    /// article; precomputed so a question costs no logarithms per posting.
     postings: BTreeMap<String, Vec<(u32, f32)>>,
     /// Per article: ln(total weighted count + ALPHA × vocabulary size).
     log_norm: Vec<f32>,
@@ -36,7 +37,12 @@ impl Bayes {
         Bayes {
             postings: postings
                 .into_iter()
-                .map(|(t, m)| (t, m.into_iter().collect()))
+                .map(|(t, m)| {
+                    let list = m
+                        .into_iter()
+                        .map(|(d, c)| (d, (c + ALPHA).ln() - ALPHA.ln()));
+                    (t, list.collect())
+                })
                 .collect(),
             log_norm: totals
                 .iter()
@@ -56,8 +62,8 @@ impl Bayes {
             .map(|n| base - n * known.len() as f32)
             .collect();
         for list in known {
-            for &(d, c) in list {
-                score[d as usize] += (c + ALPHA).ln() - ALPHA.ln();
+            for &(d, gain) in list {
+                score[d as usize] += gain;
             }
         }
         score

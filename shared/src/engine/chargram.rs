@@ -13,11 +13,17 @@ const SIZES: [usize; 3] = [3, 4, 5];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct CharGrams {
-    /// gram hash → idf.
-    idf: BTreeMap<u32, f32>,
-    /// gram hash → (article, centroid weight).
-    postings: BTreeMap<u32, Vec<(u32, f32)>>,
+    /// Every gram seen at build time, sorted by hash.
+    grams: Vec<Gram>,
     articles: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Gram {
+    hash: u32,
+    idf: f32,
+    /// (article, centroid weight).
+    postings: Vec<(u32, f32)>,
 }
 
 /// FNV-1a, 32 bits: grams are stored as hashes to keep the index small.
@@ -33,28 +39,36 @@ fn hash(s: &[char]) -> u32 {
     h
 }
 
-/// Gram counts of `text`: each word padded with spaces, cut into n-grams.
-fn grams(text: &str) -> BTreeMap<u32, f32> {
-    let mut out = BTreeMap::new();
+/// Gram counts of `text`, sorted by hash: each word padded with spaces,
+/// cut into n-grams.
+fn grams(text: &str) -> Vec<(u32, f32)> {
+    let mut hashes = Vec::new();
+    let mut padded: Vec<char> = Vec::new();
     for w in words(text) {
-        let padded: Vec<char> = std::iter::once(' ')
-            .chain(w.chars())
-            .chain(std::iter::once(' '))
-            .collect();
+        padded.clear();
+        padded.push(' ');
+        padded.extend(w.chars());
+        padded.push(' ');
         for n in SIZES {
-            for g in padded.windows(n) {
-                *out.entry(hash(g)).or_insert(0.0) += 1.0;
-            }
+            hashes.extend(padded.windows(n).map(hash));
+        }
+    }
+    hashes.sort_unstable();
+    let mut out: Vec<(u32, f32)> = Vec::with_capacity(hashes.len());
+    for h in hashes {
+        match out.last_mut() {
+            Some((last, n)) if *last == h => *n += 1.0,
+            _ => out.push((h, 1.0)),
         }
     }
     out
 }
 
-/// Sublinear TF × IDF, unit length; grams without an IDF are dropped.
-fn vector(counts: BTreeMap<u32, f32>, idf: &BTreeMap<u32, f32>) -> Vec<(u32, f32)> {
+/// Sublinear TF × IDF, unit length; grams `idf` does not know are dropped.
+fn vector(counts: Vec<(u32, f32)>, idf: impl Fn(u32) -> Option<f32>) -> Vec<(u32, f32)> {
     let mut v: Vec<(u32, f32)> = counts
         .into_iter()
-        .filter_map(|(g, tf)| idf.get(&g).map(|w| (g, (1.0 + tf.ln()) * w)))
+        .filter_map(|(g, tf)| idf(g).map(|w| (g, (1.0 + tf.ln()) * w)))
         .collect();
     normalize(&mut v);
     v
@@ -70,7 +84,7 @@ fn normalize(v: &mut [(u32, f32)]) {
 impl CharGrams {
     /// `docs[i]` holds article i's short texts.
     pub(super) fn build(docs: &[Vec<&str>]) -> CharGrams {
-        let snippets: Vec<Vec<BTreeMap<u32, f32>>> = docs
+        let snippets: Vec<Vec<Vec<(u32, f32)>>> = docs
             .iter()
             .map(|texts| texts.iter().map(|t| grams(t)).collect())
             .collect();
@@ -78,7 +92,7 @@ impl CharGrams {
         let mut n = 0u32;
         for s in snippets.iter().flatten() {
             n += 1;
-            for g in s.keys() {
+            for (g, _) in s {
                 *df.entry(*g).or_default() += 1;
             }
         }
@@ -90,7 +104,7 @@ impl CharGrams {
         for (d, texts) in snippets.into_iter().enumerate() {
             let mut centroid: BTreeMap<u32, f32> = BTreeMap::new();
             for s in texts {
-                for (g, x) in vector(s, &idf) {
+                for (g, x) in vector(s, |g| idf.get(&g).copied()) {
                     *centroid.entry(g).or_default() += x;
                 }
             }
@@ -100,9 +114,16 @@ impl CharGrams {
                 postings.entry(g).or_default().push((d as u32, x));
             }
         }
+        let grams = idf
+            .into_iter()
+            .map(|(hash, idf)| Gram {
+                hash,
+                idf,
+                postings: postings.remove(&hash).unwrap_or_default(),
+            })
+            .collect();
         CharGrams {
-            idf,
-            postings,
+            grams,
             articles: docs.len(),
         }
     }
@@ -110,8 +131,10 @@ impl CharGrams {
     /// Cosine similarity of the question to each article's centroid.
     pub(super) fn scores(&self, question: &str) -> Vec<f32> {
         let mut score = vec![0.0f32; self.articles];
-        for (g, x) in vector(grams(question), &self.idf) {
-            for &(d, w) in self.postings.get(&g).map_or(&[][..], Vec::as_slice) {
+        let find = |h: u32| self.grams.binary_search_by_key(&h, |g| g.hash).ok();
+        for (g, x) in vector(grams(question), |h| find(h).map(|i| self.grams[i].idf)) {
+            let Some(i) = find(g) else { continue };
+            for &(d, w) in &self.grams[i].postings {
                 score[d as usize] += x * w;
             }
         }

@@ -37,6 +37,9 @@ const FUSION: [f32; 3] = [0.0, 0.4, 0.6];
 /// toward an article's vocabulary in the naive Bayes view.
 const BAYES_FIELD_WEIGHT: [f32; N_FIELDS] = [1.0, 1.0, 1.0, 0.25];
 
+/// How many ranked articles a search returns (the decision needs three).
+pub const MAX_HITS: usize = 10;
+
 /// Longest passage shown as an answer, in characters.
 const MAX_ANSWER_CHARS: usize = 900;
 
@@ -82,7 +85,9 @@ struct Passage {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Posting {
     doc: u32,
-    tf: [u16; N_FIELDS],
+    /// The term's saturated BM25F weight in this article, wtf / (K1 + wtf):
+    /// everything but the IDF, computed once at build time.
+    weight: f32,
 }
 
 /// When to answer, suggest or escalate. See [`Thresholds::default`] for the
@@ -122,7 +127,7 @@ impl Index {
     /// Builds the index from parsed articles.
     pub fn build(articles: &[Article]) -> Index {
         let analyzer = Analyzer::default();
-        let mut postings: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
+        let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS])>> = BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
         let mut examples = Vec::new();
         let mut example_postings: BTreeMap<String, Vec<(u32, u16)>> = BTreeMap::new();
@@ -181,10 +186,10 @@ impl Index {
                 });
             }
             for (term, tf) in tf {
-                postings
+                raw_postings
                     .entry(term.to_owned())
                     .or_default()
-                    .push(Posting { doc: i as u32, tf });
+                    .push((i as u32, tf));
             }
             let passages = a
                 .sections
@@ -216,6 +221,19 @@ impl Index {
             let total: u32 = docs.iter().map(|d| d.len[f]).sum();
             *avg = (total as f32 / docs.len().max(1) as f32).max(1.0);
         }
+        let postings: BTreeMap<String, Vec<Posting>> = raw_postings
+            .into_iter()
+            .map(|(term, list)| {
+                let list = list
+                    .into_iter()
+                    .map(|(doc, tf)| Posting {
+                        doc,
+                        weight: saturated_weight(&tf, &docs[doc as usize].len, &avg_len),
+                    })
+                    .collect();
+                (term, list)
+            })
+            .collect();
         let example_avg_len = (examples.iter().map(|e| f32::from(e.len)).sum::<f32>()
             / examples.len().max(1) as f32)
             .max(1.0);
@@ -251,18 +269,11 @@ impl Index {
     }
 
     /// BM25F contribution of one term to one article.
-    fn term_score(&self, term: &str, p: &Posting) -> f32 {
-        let d = &self.docs[p.doc as usize];
-        let wtf: f32 = (0..N_FIELDS)
-            .map(|f| {
-                let norm = 1.0 - B[f] + B[f] * d.len[f] as f32 / self.avg_len[f];
-                WEIGHT[f] * f32::from(p.tf[f]) / norm
-            })
-            .sum();
-        self.idf(term) * wtf / (K1 + wtf)
+    fn term_score(&self, idf: f32, p: &Posting) -> f32 {
+        idf * p.weight
     }
 
-    /// Articles ranked best first, with coverage of the question.
+    /// The best [`MAX_HITS`] articles, best first, with coverage of the question.
     pub fn search(&self, question: &str) -> Vec<Hit> {
         self.rank(&query_terms(question), &self.chars.scores(question))
     }
@@ -278,7 +289,7 @@ impl Index {
             };
             let idf = self.idf(t);
             for p in list {
-                score[p.doc as usize] += self.term_score(t, p);
+                score[p.doc as usize] += self.term_score(idf, p);
                 covered[p.doc as usize] += idf;
             }
         }
@@ -311,7 +322,12 @@ impl Index {
                 },
             })
             .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        let order = |a: &Hit, b: &Hit| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+        if hits.len() > MAX_HITS {
+            hits.select_nth_unstable_by(MAX_HITS - 1, order);
+            hits.truncate(MAX_HITS);
+        }
+        hits.sort_by(order);
         hits
     }
 
@@ -356,7 +372,7 @@ impl Index {
                     .get(t)?
                     .iter()
                     .find(|p| p.doc as usize == doc)?;
-                Some((i, self.term_score(t, p)))
+                Some((i, self.term_score(self.idf(t), p)))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(i, _)| i);
@@ -497,6 +513,18 @@ fn add_standardized(acc: &mut [f32], scores: &[f32], weight: f32) {
             *a += weight * (x - mean) / sd;
         }
     }
+}
+
+/// BM25F: field term frequencies, weighted and length-normalized, summed,
+/// then saturated.
+fn saturated_weight(tf: &[u16; N_FIELDS], len: &[u32; N_FIELDS], avg_len: &[f32; N_FIELDS]) -> f32 {
+    let wtf: f32 = (0..N_FIELDS)
+        .map(|f| {
+            let norm = 1.0 - B[f] + B[f] * len[f] as f32 / avg_len[f];
+            WEIGHT[f] * f32::from(tf[f]) / norm
+        })
+        .sum();
+    wtf / (K1 + wtf)
 }
 
 /// The distinct analysed terms of a question.
