@@ -61,6 +61,17 @@ test('a conversation continues under one id and is stored turn by turn', async (
   ]);
 });
 
+test('a short follow-up is read with the visitor\'s previous message', async ({ request }) => {
+  const chat = async (message: string, conversation_id?: string) =>
+    (await request.post('/api/v1/chat', { data: { message, conversation_id } })).json();
+  const alone = await chat('how long does it take?');
+  expect(alone.reply.decision).not.toBe('answer');
+  const first = await chat('I asked for a refund');
+  const followUp = await chat('how long does it take?', first.conversation_id);
+  expect(followUp.reply.decision).toBe('answer');
+  expect(followUp.reply.sources).toEqual([{ title: 'Refund policy', url: '/help/refund-policy' }]);
+});
+
 test('cross-origin calls get the single requesting origin back', async ({ request }) => {
   const res = await request.fetch('/api/v1/chat', {
     method: 'OPTIONS',

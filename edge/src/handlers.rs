@@ -25,17 +25,26 @@ pub fn health() -> Result<Response, AppError> {
     )
 }
 
-/// Resolves the conversation a request continues, or mints a new id.
-async fn conversation(db: &worker::D1Database, id: Option<String>) -> Result<String, AppError> {
-    match id {
-        Some(id) if store::conversation_exists(db, &id).await? => Ok(id),
-        Some(_) => Err(ApiError::field(
+/// How many earlier visitor messages a turn is read with.
+const CONTEXT_MESSAGES: u32 = 2;
+
+/// Resolves the conversation a request continues (with the visitor's
+/// earlier messages), or mints a new id.
+async fn conversation(
+    db: &worker::D1Database,
+    id: Option<String>,
+) -> Result<(String, Vec<String>), AppError> {
+    let Some(id) = id else {
+        return Ok((random_uuid()?, Vec::new()));
+    };
+    match store::earlier_visitor_messages(db, &id, CONTEXT_MESSAGES).await? {
+        Some(earlier) => Ok((id, earlier)),
+        None => Err(ApiError::field(
             ErrorCode::ConversationNotFound,
             "conversation_id",
             "This conversation does not exist (it may have been deleted). Start a new one.",
         )
         .into()),
-        None => random_uuid(),
     }
 }
 
@@ -44,8 +53,10 @@ async fn conversation(db: &worker::D1Database, id: Option<String>) -> Result<Str
 pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let input = ChatInput::try_from(read_json::<ChatRequest>(&mut req).await?)?;
     let db = env.d1(DB)?;
-    let conversation_id = conversation(&db, input.conversation_id).await?;
-    let reply = content::index().respond(&input.message, &Thresholds::default());
+    let (conversation_id, earlier) = conversation(&db, input.conversation_id).await?;
+    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+    let reply =
+        content::index().respond_in_context(&input.message, &earlier, &Thresholds::default());
     store::save_turn(
         &db,
         &conversation_id,
@@ -68,7 +79,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
 pub async fn handoff(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let input = HandoffInput::try_from(read_json::<HandoffRequest>(&mut req).await?)?;
     let db = env.d1(DB)?;
-    let conversation_id = conversation(&db, input.conversation_id).await?;
+    let (conversation_id, _) = conversation(&db, input.conversation_id).await?;
     let transcript = store::transcript(&db, &conversation_id).await?;
     let reference = format_reference(random_bytes::<REFERENCE_BYTES>()?);
     store::create_ticket(

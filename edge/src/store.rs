@@ -20,14 +20,34 @@ fn int(n: i64) -> JsValue {
     JsValue::from_f64(n as f64)
 }
 
-/// Whether a conversation with this id exists.
-pub async fn conversation_exists(db: &D1Database, id: &str) -> Result<bool, AppError> {
-    let row = db
-        .prepare("SELECT 1 AS found FROM conversations WHERE id = ?1")
-        .bind(&[text(id)])?
-        .first::<serde_json::Value>(None)
-        .await?;
-    Ok(row.is_some())
+#[derive(Deserialize)]
+struct EarlierRow {
+    body: Option<String>,
+}
+
+/// The visitor's most recent messages in a conversation (oldest first, at
+/// most `limit`), or `None` if there is no such conversation.
+pub async fn earlier_visitor_messages(
+    db: &D1Database,
+    id: &str,
+    limit: u32,
+) -> Result<Option<Vec<String>>, AppError> {
+    let rows = db
+        .prepare(
+            "SELECT m.body AS body FROM conversations c \
+             LEFT JOIN messages m ON m.conversation_id = c.id AND m.role = 'visitor' \
+             WHERE c.id = ?1 ORDER BY m.id DESC LIMIT ?2",
+        )
+        .bind(&[text(id), JsValue::from(limit)])?
+        .all()
+        .await?
+        .results::<EarlierRow>()?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut bodies: Vec<String> = rows.into_iter().filter_map(|r| r.body).collect();
+    bodies.reverse();
+    Ok(Some(bodies))
 }
 
 /// Creates the conversation, or marks it active now.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use frontdesk_shared::engine::{Index, Thresholds};
 use frontdesk_shared::kb::parse_article;
-use frontdesk_shared::wire::{Decision, EscalationReason};
+use frontdesk_shared::wire::{Decision, EscalationReason, Reply};
 
 fn sample_index() -> Index {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
@@ -100,6 +100,23 @@ const TABLE: &[(&str, Want)] = &[
     ("asdfghjkl", Want::Person),
 ];
 
+fn matches(reply: &Reply, want: Want) -> bool {
+    let slugs: Vec<&str> = reply
+        .sources
+        .iter()
+        .map(|s| s.url.trim_start_matches("/help/"))
+        .collect();
+    match want {
+        Want::Answer(slug) => reply.decision == Decision::Answer && slugs == [slug],
+        Want::AnswerOrSuggest(slug) => match reply.decision {
+            Decision::Answer => slugs == [slug],
+            Decision::Suggest => slugs.contains(&slug),
+            Decision::Escalate => false,
+        },
+        Want::Person => reply.decision == Decision::Escalate,
+    }
+}
+
 #[test]
 fn decision_table() {
     let index = sample_index();
@@ -107,24 +124,10 @@ fn decision_table() {
     let mut failures = Vec::new();
     for (question, want) in TABLE {
         let reply = index.respond(question, &th);
-        let slugs: Vec<&str> = reply
-            .sources
-            .iter()
-            .map(|s| s.url.trim_start_matches("/help/"))
-            .collect();
-        let ok = match want {
-            Want::Answer(slug) => reply.decision == Decision::Answer && slugs == [*slug],
-            Want::AnswerOrSuggest(slug) => match reply.decision {
-                Decision::Answer => slugs == [*slug],
-                Decision::Suggest => slugs.contains(slug),
-                Decision::Escalate => false,
-            },
-            Want::Person => reply.decision == Decision::Escalate,
-        };
-        if !ok {
+        if !matches(&reply, *want) {
             failures.push(format!(
-                "{question:?}: want {want:?}, got {:?} {slugs:?}",
-                reply.decision
+                "{question:?}: want {want:?}, got {:?} {:?}",
+                reply.decision, reply.sources
             ));
         }
     }
@@ -135,6 +138,76 @@ fn decision_table() {
         TABLE.len(),
         failures.join("\n")
     );
+}
+
+/// Follow-ups read with the visitor's previous message: (earlier, message, want).
+const FOLLOW_UPS: &[(&str, &str, Want)] = &[
+    (
+        "I asked for a refund",
+        "how long does it take?",
+        Want::Answer("refund-policy"),
+    ),
+    (
+        "I want to turn on two-factor authentication",
+        "what if I lose my phone?",
+        Want::Answer("two-factor-authentication"),
+    ),
+    (
+        "my notes are not syncing",
+        "on my phone",
+        Want::AnswerOrSuggest("sync-problems"),
+    ),
+    (
+        "How do I cancel my subscription?",
+        "will I lose my notes?",
+        Want::AnswerOrSuggest("change-or-cancel-subscription"),
+    ),
+    // Alone, "what formats?" looks like the shortcuts article (text formats);
+    // after an export question it is ambiguous, so the bot must not answer
+    // from the shortcuts article.
+    (
+        "How do I export my notes?",
+        "what formats?",
+        Want::AnswerOrSuggest("export-notes"),
+    ),
+    // A full new question is not mixed with the old one.
+    (
+        "How do I export my notes?",
+        "How do I reset my password?",
+        Want::Answer("reset-password"),
+    ),
+    // Asking for a person never depends on context.
+    (
+        "How do I export my notes?",
+        "talk to a person",
+        Want::Person,
+    ),
+];
+
+#[test]
+fn follow_ups_are_read_with_the_previous_message() {
+    let index = sample_index();
+    let th = Thresholds::default();
+    let mut failures = Vec::new();
+    for (earlier, message, want) in FOLLOW_UPS {
+        let reply = index.respond_in_context(message, &[earlier], &th);
+        if !matches(&reply, *want) {
+            failures.push(format!(
+                "{earlier:?} + {message:?}: want {want:?}, got {:?} {:?}",
+                reply.decision, reply.sources
+            ));
+        }
+    }
+    // Without context, the short follow-ups alone are not answered.
+    for (_, message, _) in &FOLLOW_UPS[..3] {
+        let alone = index.respond(message, &th);
+        assert_ne!(
+            alone.decision,
+            Decision::Answer,
+            "{message:?} alone: {alone:?}"
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! answer / suggest / escalate decision. Pure: the index is built once (at
 //! build time) and every call is a function of the index and the question.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use chargram::CharGrams;
 
 use crate::intent::wants_person;
 use crate::kb::Article;
-use crate::text::Analyzer;
+use crate::text::{words, Analyzer};
 use crate::wire::{Decision, EscalationReason, Reply, Source};
 
 /// Fields scored separately, in this order: title, example questions and
@@ -36,6 +37,9 @@ const FUSION: [f32; 3] = [0.0, 0.4, 0.6];
 /// Per field (title, questions, headings, body): how much a word counts
 /// toward an article's vocabulary in the naive Bayes view.
 const BAYES_FIELD_WEIGHT: [f32; N_FIELDS] = [1.0, 1.0, 1.0, 0.25];
+
+/// Longest message (in words) read as a possible follow-up to the previous one.
+const MAX_FOLLOW_UP_WORDS: usize = 8;
 
 /// How many ranked articles a search returns (the decision needs three).
 pub const MAX_HITS: usize = 10;
@@ -464,9 +468,59 @@ impl Index {
         }
     }
 
+    /// The decision for a visitor turn read with the visitor's earlier
+    /// messages in this conversation (oldest first), and the question it was
+    /// decided on. A short follow-up ("and as PDF?") or the second half of a
+    /// question sent in two messages is joined to the previous message when
+    /// that gives a better decision; a full new question stands alone.
+    pub fn decide_in_context<'a>(
+        &self,
+        message: &'a str,
+        earlier: &[&str],
+        th: &Thresholds,
+    ) -> (Verdict, Cow<'a, str>) {
+        let alone = self.decide(message, th);
+        let Some(previous) = earlier.last() else {
+            return (alone, Cow::Borrowed(message));
+        };
+        if alone.reason == Some(EscalationReason::Requested)
+            || words(message).count() > MAX_FOLLOW_UP_WORDS
+        {
+            return (alone, Cow::Borrowed(message));
+        }
+        let joined = format!("{previous}\n{message}");
+        let together = self.decide(&joined, th);
+        match (alone.decision, together.decision) {
+            // Read alone and read as a follow-up, the turn points to two
+            // different articles: not confident enough to answer either.
+            (Decision::Answer, Decision::Answer) if alone.docs != together.docs => {
+                let mut docs = together.docs;
+                docs.extend(alone.docs);
+                let verdict = Verdict {
+                    decision: Decision::Suggest,
+                    docs,
+                    reason: None,
+                };
+                (verdict, Cow::Owned(joined))
+            }
+            (Decision::Answer, _) => (alone, Cow::Borrowed(message)),
+            (_, Decision::Answer) | (Decision::Escalate, Decision::Suggest) => {
+                (together, Cow::Owned(joined))
+            }
+            _ => (alone, Cow::Borrowed(message)),
+        }
+    }
+
     /// Decides what to say to one visitor message, and words it.
     pub fn respond(&self, message: &str, th: &Thresholds) -> Reply {
-        let verdict = self.decide(message, th);
+        self.respond_in_context(message, &[], th)
+    }
+
+    /// [`Index::respond`] for a turn in a conversation; see
+    /// [`Index::decide_in_context`].
+    pub fn respond_in_context(&self, message: &str, earlier: &[&str], th: &Thresholds) -> Reply {
+        let (verdict, question) = self.decide_in_context(message, earlier, th);
+        let message = question.as_ref();
         let sources = verdict.docs.iter().map(|&d| self.source(d)).collect();
         let text = match (verdict.decision, verdict.reason) {
             (Decision::Answer, _) => clip(
