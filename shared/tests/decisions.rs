@@ -98,6 +98,9 @@ const TABLE: &[(&str, Want)] = &[
     ("talk to a person", Want::Person),
     ("I want to speak to a human", Want::Person),
     ("asdfghjkl", Want::Person),
+    ("password", Want::Answer("reset-password")),
+    // One word that an article merely mentions is not enough to answer from.
+    ("formats?", Want::AnswerOrSuggest("export-notes")),
 ];
 
 fn matches(reply: &Reply, want: Want) -> bool {

@@ -92,6 +92,8 @@ struct Posting {
     /// The term's saturated BM25F weight in this article, wtf / (K1 + wtf):
     /// everything but the IDF, computed once at build time.
     weight: f32,
+    /// The term is in the article's title or example questions.
+    strong: bool,
 }
 
 /// When to answer, suggest or escalate. See [`Thresholds::default`] for the
@@ -233,6 +235,7 @@ impl Index {
                     .map(|(doc, tf)| Posting {
                         doc,
                         weight: saturated_weight(&tf, &docs[doc as usize].len, &avg_len),
+                        strong: tf[0] > 0 || tf[1] > 0,
                     })
                     .collect();
                 (term, list)
@@ -362,10 +365,17 @@ impl Index {
 
     /// Whether `doc` still ranks first without the query term that helps it
     /// most. A lead that rests on one term (often a rare word in a side
-    /// remark) is not enough to answer from.
+    /// remark) is not enough to answer from. A one-term question is robust
+    /// only when the term is in the article's title or example questions.
     fn is_robust(&self, doc: usize, terms: &[String], chars: &[f32]) -> bool {
-        if terms.len() < 2 {
-            return true;
+        if let [term] = terms {
+            // One word is enough only if the article is about it (its title
+            // or example questions say it), not if it merely mentions it.
+            return self
+                .postings
+                .get(term)
+                .and_then(|list| list.iter().find(|p| p.doc as usize == doc))
+                .is_some_and(|p| p.strong);
         }
         let strongest = terms
             .iter()
