@@ -1,6 +1,7 @@
 //! Compiles the help content in `kb/` into the worker: every article is
 //! parsed and validated here (a bad file fails the build with its name and
-//! line), the retrieval index is built once and embedded as JSON, and each
+//! line), the retrieval index is built once and embedded (postcard, a compact
+//! binary serde format), and each
 //! article is rendered to an HTML page for `/help/<slug>`.
 
 use std::fmt::Write as _;
@@ -49,8 +50,8 @@ fn main() {
     pages.push_str("];\n");
 
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    let index = serde_json::to_string(&Index::build(&articles)).expect("index json");
-    std::fs::write(out.join("kb_index.json"), index).expect("write index");
+    let index = postcard::to_allocvec(&Index::build(&articles)).expect("index encoding");
+    std::fs::write(out.join("kb_index.bin"), index).expect("write index");
     std::fs::write(out.join("help_pages.rs"), pages).expect("write pages");
 }
 

@@ -7,12 +7,12 @@ use frontdesk_shared::engine::Index;
 
 include!(concat!(env!("OUT_DIR"), "/help_pages.rs"));
 
-static INDEX_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/kb_index.json"));
+static INDEX_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kb_index.bin"));
 
 /// The index, deserialized on first use in this isolate.
 pub fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
-    INDEX.get_or_init(|| serde_json::from_str(INDEX_JSON).expect("index built by build.rs"))
+    INDEX.get_or_init(|| postcard::from_bytes(INDEX_BYTES).expect("index built by build.rs"))
 }
 
 /// `(title, html body)` of the article with this slug.
