@@ -25,8 +25,9 @@ pub fn health() -> Result<Response, AppError> {
     )
 }
 
-/// How many earlier visitor messages a turn is read with.
-const CONTEXT_MESSAGES: u32 = 2;
+/// How many earlier visitor messages a turn is read with (the engine joins
+/// a follow-up to the previous one only).
+const CONTEXT_MESSAGES: u32 = 1;
 
 /// Resolves the conversation a request continues (with the visitor's
 /// earlier messages), or mints a new id.

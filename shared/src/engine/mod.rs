@@ -24,16 +24,12 @@ const N_FIELDS: usize = 4;
 const WEIGHT: [f32; N_FIELDS] = [3.0, 2.0, 1.5, 1.0];
 const B: [f32; N_FIELDS] = [0.5, 0.75, 0.5, 0.75];
 const K1: f32 = 1.2;
-/// Weight of the best single example question's BM25 score, added to the
-/// article's BM25F score. Tuned on ../shared/eval/banking77 (dev): 0.3 lifts
-/// answer precision from 0.969 to 0.994 at the same coverage.
-const EXAMPLE_WEIGHT: f32 = 0.3;
-/// Weights of the standardized lexical (BM25F), naive Bayes and character
-/// n-gram scores in the ranking. Tuned on ../shared/eval/banking77 (dev):
-/// Bayes and n-grams together put the right article in the top three for
-/// 0.909 of in-scope questions, against 0.875 for BM25F alone, which adds
-/// nothing on top of them. BM25F still decides coverage and robustness.
-const FUSION: [f32; 3] = [0.0, 0.4, 0.6];
+/// Weights of the standardized naive Bayes and character n-gram scores in
+/// the ranking. Tuned on ../shared/eval/banking77 (dev): together they put
+/// the right article in the top three for 0.909 of in-scope questions,
+/// against 0.875 for BM25F alone, and adding BM25F to them gained nothing.
+/// BM25F still decides coverage and robustness.
+const FUSION: [f32; 2] = [0.4, 0.6];
 /// Per field (title, questions, headings, body): how much a word counts
 /// toward an article's vocabulary in the naive Bayes view.
 const BAYES_FIELD_WEIGHT: [f32; N_FIELDS] = [1.0, 1.0, 1.0, 0.25];
@@ -55,19 +51,8 @@ pub struct Index {
     /// term → postings, sorted by doc.
     postings: BTreeMap<String, Vec<Posting>>,
     avg_len: [f32; N_FIELDS],
-    /// Example questions, each scored on its own (nearest-example match).
-    examples: Vec<Example>,
-    /// term → (example, term frequency).
-    example_postings: BTreeMap<String, Vec<(u32, u16)>>,
-    example_avg_len: f32,
     bayes: Bayes,
     chars: CharGrams,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Example {
-    doc: u32,
-    len: u16,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -135,8 +120,6 @@ impl Index {
         let analyzer = Analyzer::default();
         let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS])>> = BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
-        let mut examples = Vec::new();
-        let mut example_postings: BTreeMap<String, Vec<(u32, u16)>> = BTreeMap::new();
         let mut word_docs: Vec<Vec<(String, f32)>> = Vec::with_capacity(articles.len());
         let mut snippets: Vec<Vec<&str>> = Vec::with_capacity(articles.len());
         for (i, a) in articles.iter().enumerate() {
@@ -172,24 +155,6 @@ impl Index {
                     let e = tf.entry(t.as_str()).or_default();
                     e[f] = e[f].saturating_add(1);
                 }
-            }
-            for q in &a.questions {
-                let terms = analyzer.terms(q);
-                let mut tf: BTreeMap<&str, u16> = BTreeMap::new();
-                for t in &terms {
-                    *tf.entry(t.as_str()).or_default() += 1;
-                }
-                let id = examples.len() as u32;
-                for (t, n) in tf {
-                    example_postings
-                        .entry(t.to_owned())
-                        .or_default()
-                        .push((id, n));
-                }
-                examples.push(Example {
-                    doc: i as u32,
-                    len: terms.len().min(u16::MAX as usize) as u16,
-                });
             }
             for (term, tf) in tf {
                 raw_postings
@@ -241,9 +206,6 @@ impl Index {
                 (term, list)
             })
             .collect();
-        let example_avg_len = (examples.iter().map(|e| f32::from(e.len)).sum::<f32>()
-            / examples.len().max(1) as f32)
-            .max(1.0);
         let word_refs: Vec<Vec<(&str, f32)>> = word_docs
             .iter()
             .map(|d| d.iter().map(|(t, w)| (t.as_str(), *w)).collect())
@@ -252,9 +214,6 @@ impl Index {
             docs,
             postings,
             avg_len,
-            examples,
-            example_postings,
-            example_avg_len,
             bayes: Bayes::build(&word_refs),
             chars: CharGrams::build(&snippets),
         }
@@ -275,20 +234,13 @@ impl Index {
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
-    /// BM25F contribution of one term to one article.
-    fn term_score(&self, idf: f32, p: &Posting) -> f32 {
-        idf * p.weight
-    }
-
     /// The best [`MAX_HITS`] articles, best first, with coverage of the question.
     pub fn search(&self, question: &str) -> Vec<Hit> {
         self.rank(&query_terms(question), &self.chars.scores(question))
     }
 
-    /// BM25F (plus the best example question) per article, and the IDF mass
-    /// of the question's terms each article contains.
-    fn lexical(&self, terms: &[String]) -> (Vec<f32>, Vec<f32>) {
-        let mut score = vec![0.0f32; self.docs.len()];
+    /// Per article, the IDF mass of the question's terms it contains.
+    fn covered(&self, terms: &[String]) -> Vec<f32> {
         let mut covered = vec![0.0f32; self.docs.len()];
         for t in terms {
             let Some(list) = self.postings.get(t) else {
@@ -296,29 +248,25 @@ impl Index {
             };
             let idf = self.idf(t);
             for p in list {
-                score[p.doc as usize] += self.term_score(idf, p);
                 covered[p.doc as usize] += idf;
             }
         }
-        for (d, s) in self.nearest_examples(terms).into_iter().enumerate() {
-            score[d] += EXAMPLE_WEIGHT * s;
-        }
-        (score, covered)
+        covered
     }
 
-    /// Ranks articles by the standardized sum of three views of the question:
-    /// lexical (BM25F), word likelihood (naive Bayes) and character n-grams.
+    /// Ranks articles by the standardized sum of two views of the question:
+    /// word likelihood (naive Bayes) and character n-grams. Only articles
+    /// sharing a word or a gram with the question are ranked.
     /// `chars` depends on the raw question only, so callers compute it once.
     fn rank(&self, terms: &[String], chars: &[f32]) -> Vec<Hit> {
         let total_idf: f32 = terms.iter().map(|t| self.idf(t)).sum();
-        let (lexical, covered) = self.lexical(terms);
+        let covered = self.covered(terms);
         let bayes = self.bayes.scores(terms);
         let mut fused = vec![0.0f32; self.docs.len()];
-        add_standardized(&mut fused, &lexical, FUSION[0]);
-        add_standardized(&mut fused, &bayes, FUSION[1]);
-        add_standardized(&mut fused, chars, FUSION[2]);
+        add_standardized(&mut fused, &bayes, FUSION[0]);
+        add_standardized(&mut fused, chars, FUSION[1]);
         let mut hits: Vec<Hit> = (0..self.docs.len())
-            .filter(|&d| lexical[d] > 0.0 || chars[d] > 0.0)
+            .filter(|&d| covered[d] > 0.0 || chars[d] > 0.0)
             .map(|d| Hit {
                 doc: d,
                 score: fused[d],
@@ -336,31 +284,6 @@ impl Index {
         }
         hits.sort_by(order);
         hits
-    }
-
-    /// Per article, the BM25 score of its best-matching example question.
-    fn nearest_examples(&self, terms: &[String]) -> Vec<f32> {
-        let n = self.examples.len() as f32;
-        let mut score = vec![0.0f32; self.examples.len()];
-        for t in terms {
-            let Some(list) = self.example_postings.get(t) else {
-                continue;
-            };
-            let df = list.len() as f32;
-            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-            for &(e, tf) in list {
-                let len = f32::from(self.examples[e as usize].len);
-                let tf = f32::from(tf);
-                let norm = K1 * (1.0 - 0.75 + 0.75 * len / self.example_avg_len);
-                score[e as usize] += idf * tf * (K1 + 1.0) / (tf + norm);
-            }
-        }
-        let mut best = vec![0.0f32; self.docs.len()];
-        for (e, s) in score.into_iter().enumerate() {
-            let d = self.examples[e].doc as usize;
-            best[d] = best[d].max(s);
-        }
-        best
     }
 
     /// Whether `doc` still ranks first without the query term that helps it
@@ -386,7 +309,7 @@ impl Index {
                     .get(t)?
                     .iter()
                     .find(|p| p.doc as usize == doc)?;
-                Some((i, self.term_score(self.idf(t), p)))
+                Some((i, self.idf(t) * p.weight))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(i, _)| i);
