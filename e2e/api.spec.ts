@@ -1,4 +1,6 @@
 import { expect, test } from '@playwright/test';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { d1 } from './d1';
 
 // The API contract: stable error codes, nothing written on bad input, and
@@ -84,5 +86,43 @@ test('cross-origin calls get the single requesting origin back', async ({ reques
 
 test('health reports the compiled help centre', async ({ request }) => {
   const res = await request.get('/healthz');
-  expect(await res.json()).toEqual({ status: 'ok', articles: 15 });
+  const articles = readdirSync(join(__dirname, '..', 'kb')).filter((f) => f.endsWith('.md')).length;
+  expect(articles).toBeGreaterThan(0);
+  expect(await res.json()).toEqual({ status: 'ok', articles });
+});
+
+test('small talk, languages, always-human topics and repeated failure, stored with reason and language', async ({
+  request,
+}) => {
+  const say = async (message: string, conversation_id?: string, locale?: string) =>
+    (await (await request.post('/api/v1/chat', { data: { message, conversation_id, locale } })).json()) as {
+      conversation_id: string;
+      reply: { decision: string; reason?: string; lang: string; text: string; sources: { url: string }[] };
+    };
+  const hello = await say('Hallo!', undefined, 'de-DE');
+  expect(hello.reply).toMatchObject({ decision: 'small_talk', lang: 'de', sources: [] });
+  expect(hello.reply.text).toContain('Hallo');
+  const id = hello.conversation_id;
+  // The German article answers a German question.
+  const de = await say('Wie exportiere ich meine Notizen als PDF?', id, 'de-DE');
+  expect(de.reply).toMatchObject({ decision: 'answer', lang: 'de' });
+  expect(de.reply.sources[0].url).toBe('/help/de-notizen-exportieren');
+  // A site-owner topic goes to a person even though the refund article matches.
+  const dispute = await say('I was charged twice and want my money back', id);
+  expect(dispute.reply).toMatchObject({ decision: 'escalate', reason: 'always_human', lang: 'en' });
+  // Two turns without an answer, then a third: the bot offers a person.
+  const vague = ['what about the thing with my colleagues', 'and the other stuff from yesterday'];
+  for (const m of vague) expect((await say(m, id)).reply.decision).not.toBe('answer');
+  const third = await say('something about the numbers on the screen', id);
+  expect(third.reply).toMatchObject({ decision: 'escalate', reason: 'unresolved' });
+  const rows = d1<{ decision: string; reason: string | null; lang: string }>(
+    `SELECT decision, reason, lang FROM messages WHERE conversation_id = '${id}' AND role = 'bot' ORDER BY id`,
+  );
+  expect(rows[0]).toEqual({ decision: 'small_talk', reason: null, lang: 'de' });
+  expect(rows[2]).toEqual({ decision: 'escalate', reason: 'always_human', lang: 'en' });
+  expect(rows[rows.length - 1]).toEqual({ decision: 'escalate', reason: 'unresolved', lang: 'en' });
+  // A malformed locale is a clear error and stores nothing.
+  const bad = await request.post('/api/v1/chat', { data: { message: 'hi', locale: '<script>' } });
+  expect(bad.status()).toBe(400);
+  expect((await bad.json()).error).toMatchObject({ code: 'invalid_field', field: 'locale' });
 });

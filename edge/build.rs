@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use frontdesk_shared::config::SiteConfig;
 use frontdesk_shared::engine::Index;
 use frontdesk_shared::kb::{parse_article, Article};
 use pulldown_cmark::{html, Event, Options, Parser};
@@ -49,10 +50,28 @@ fn main() {
     }
     pages.push_str("];\n");
 
+    let config_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontdesk.toml");
+    println!("cargo:rerun-if-changed={}", config_path.display());
+    let config = site_config(&config_path);
+
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    let index = postcard::to_allocvec(&Index::build(&articles)).expect("index encoding");
+    let index = Index::build_with(&articles, config.policy());
+    let index = postcard::to_allocvec(&index).expect("index encoding");
     std::fs::write(out.join("kb_index.bin"), index).expect("write index");
     std::fs::write(out.join("help_pages.rs"), pages).expect("write pages");
+}
+
+/// Reads and checks `frontdesk.toml`; a missing file is an empty configuration.
+fn site_config(path: &Path) -> SiteConfig {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return SiteConfig::default();
+    };
+    let config: SiteConfig =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if let Err(e) = config.check() {
+        panic!("{}: {e}", path.display());
+    }
+    config
 }
 
 /// Markdown to HTML, with any raw HTML in the source shown as text.

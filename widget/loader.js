@@ -73,6 +73,9 @@
       page_url: /^https?:$/.test(location.protocol)
         ? (location.origin + location.pathname).slice(0, 2048)
         : null,
+      // The visitor's language, for the bot's words when a message is too
+      // short to tell (data-locale overrides the browser's).
+      locale: data.locale || navigator.language || null,
     }),
   };
   launcher.addEventListener('pointerenter', load);

@@ -1,7 +1,7 @@
 //! Request handlers: validate, decide, store, answer. Each is short; the
 //! decisions live in `frontdesk-shared`.
 
-use frontdesk_shared::engine::Thresholds;
+use frontdesk_shared::engine::{Context, Lang, Thresholds};
 use frontdesk_shared::error::{ApiError, ErrorCode};
 use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::validate::{ChatInput, HandoffInput};
@@ -10,7 +10,7 @@ use worker::{Env, Request, Response};
 
 use crate::http::{json, read_json};
 use crate::platform::{now_ms, random_bytes, random_uuid};
-use crate::store::{self, NewTicket};
+use crate::store::{self, History, NewTicket};
 use crate::{content, AppError};
 
 const DB: &str = "DB";
@@ -25,21 +25,26 @@ pub fn health() -> Result<Response, AppError> {
     )
 }
 
-/// How many earlier visitor messages a turn is read with (the engine joins
-/// a follow-up to the previous one only).
-const CONTEXT_MESSAGES: u32 = 1;
+/// How many recent messages (visitor and bot) a turn is read with: enough
+/// for a question typed in three pieces and for the streak of unhelpful
+/// bot turns the engine counts.
+const HISTORY_MESSAGES: u32 = 8;
 
-/// Resolves the conversation a request continues (with the visitor's
-/// earlier messages), or mints a new id.
+/// Resolves the conversation a request continues (with its recent history),
+/// or mints a new id.
 async fn conversation(
     db: &worker::D1Database,
     id: Option<String>,
-) -> Result<(String, Vec<String>), AppError> {
+) -> Result<(String, History), AppError> {
     let Some(id) = id else {
-        return Ok((random_uuid()?, Vec::new()));
+        let fresh = History {
+            visitor: Vec::new(),
+            unhelpful_streak: 0,
+        };
+        return Ok((random_uuid()?, fresh));
     };
-    match store::earlier_visitor_messages(db, &id, CONTEXT_MESSAGES).await? {
-        Some(earlier) => Ok((id, earlier)),
+    match store::history(db, &id, HISTORY_MESSAGES).await? {
+        Some(history) => Ok((id, history)),
         None => Err(ApiError::field(
             ErrorCode::ConversationNotFound,
             "conversation_id",
@@ -54,10 +59,18 @@ async fn conversation(
 pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let input = ChatInput::try_from(read_json::<ChatRequest>(&mut req).await?)?;
     let db = env.d1(DB)?;
-    let (conversation_id, earlier) = conversation(&db, input.conversation_id).await?;
-    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
-    let reply =
-        content::index().respond_in_context(&input.message, &earlier, &Thresholds::default());
+    let (conversation_id, history) = conversation(&db, input.conversation_id).await?;
+    let earlier: Vec<&str> = history.visitor.iter().map(String::as_str).collect();
+    let ctx = Context {
+        earlier: &earlier,
+        unhelpful_streak: history.unhelpful_streak,
+        locale: input
+            .locale
+            .as_deref()
+            .map(Lang::from_tag)
+            .filter(|&l| l != Lang::Other),
+    };
+    let reply = content::index().respond_turn(&input.message, &ctx, &Thresholds::default());
     store::save_turn(
         &db,
         &conversation_id,

@@ -21,33 +21,62 @@ fn int(n: i64) -> JsValue {
 }
 
 #[derive(Deserialize)]
-struct EarlierRow {
+struct HistoryRow {
+    role: Option<String>,
     body: Option<String>,
+    decision: Option<String>,
 }
 
-/// The visitor's most recent messages in a conversation (oldest first, at
-/// most `limit`), or `None` if there is no such conversation.
-pub async fn earlier_visitor_messages(
-    db: &D1Database,
-    id: &str,
-    limit: u32,
-) -> Result<Option<Vec<String>>, AppError> {
+/// What the engine needs to know about a conversation before a turn.
+pub struct History {
+    /// The visitor's most recent messages, oldest first.
+    pub visitor: Vec<String>,
+    /// Bot turns in a row, newest back, that neither answered nor were small talk.
+    pub unhelpful_streak: u32,
+}
+
+/// Recent history of a conversation (its last `limit` visitor and bot
+/// messages), or `None` if there is no such conversation. One query: it also
+/// checks that the conversation exists.
+pub async fn history(db: &D1Database, id: &str, limit: u32) -> Result<Option<History>, AppError> {
     let rows = db
         .prepare(
-            "SELECT m.body AS body FROM conversations c \
-             LEFT JOIN messages m ON m.conversation_id = c.id AND m.role = 'visitor' \
+            "SELECT m.role AS role, m.body AS body, m.decision AS decision FROM conversations c \
+             LEFT JOIN messages m ON m.conversation_id = c.id AND m.role IN ('visitor', 'bot') \
              WHERE c.id = ?1 ORDER BY m.id DESC LIMIT ?2",
         )
         .bind(&[text(id), JsValue::from(limit)])?
         .all()
         .await?
-        .results::<EarlierRow>()?;
+        .results::<HistoryRow>()?;
     if rows.is_empty() {
         return Ok(None);
     }
-    let mut bodies: Vec<String> = rows.into_iter().filter_map(|r| r.body).collect();
-    bodies.reverse();
-    Ok(Some(bodies))
+    Ok(Some(summarize(rows)))
+}
+
+/// [`History`] from rows newest first.
+fn summarize(rows: Vec<HistoryRow>) -> History {
+    let mut visitor = Vec::new();
+    let mut unhelpful_streak = 0;
+    let mut streak_open = true;
+    for row in rows {
+        match (row.role.as_deref(), row.body) {
+            (Some("visitor"), Some(body)) => visitor.push(body),
+            (Some("bot"), _) if streak_open => {
+                match row.decision.as_deref().and_then(Decision::parse) {
+                    Some(Decision::Suggest | Decision::Escalate) => unhelpful_streak += 1,
+                    _ => streak_open = false,
+                }
+            }
+            _ => {}
+        }
+    }
+    visitor.reverse();
+    History {
+        visitor,
+        unhelpful_streak,
+    }
 }
 
 /// Creates the conversation, or marks it active now.
@@ -75,19 +104,23 @@ fn insert_message(
     now: i64,
 ) -> Result<D1PreparedStatement, AppError> {
     let decision = reply.map(|r| r.decision.as_str());
+    let reason = reply.and_then(|r| r.reason).map(|r| r.as_str());
+    let lang = reply.map(|r| r.lang.as_str());
     let sources = reply
         .map(|r| serde_json::to_string(&r.sources))
         .transpose()?;
     Ok(db
         .prepare(
-            "INSERT INTO messages (conversation_id, role, body, decision, sources, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO messages (conversation_id, role, body, decision, reason, lang, sources, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .bind(&[
             text(conversation),
             text(role.as_str()),
             text(body),
             opt(decision),
+            opt(reason),
+            opt(lang),
             opt(sources.as_deref()),
             int(now),
         ])?)

@@ -128,7 +128,7 @@ impl Score {
                         self.suggested_right +=
                             usize::from(articles.iter().take(3).any(|a| *a == want));
                     }
-                    Decision::Escalate => {}
+                    Decision::Escalate | Decision::SmallTalk => {}
                 }
             }
             None => {
@@ -180,7 +180,12 @@ fn run(args: Args) -> Result<(), String> {
             recall[0] += usize::from(pos == Some(0));
             recall[1] += usize::from(pos.is_some());
         }
-        let verdict = index.decide(&q.text, &th);
+        let mut verdict = index.decide(&q.text, &th);
+        // The interface has three decisions. Small talk answers nothing and
+        // suggests nothing; the visitor's way on is a person: "escalate".
+        if verdict.decision == Decision::SmallTalk {
+            verdict.decision = Decision::Escalate;
+        }
         let ids: Vec<&str> = verdict.docs.iter().map(|&d| index.slug(d)).collect();
         score.add(q.expected.as_deref(), verdict.decision, &ids);
         counts[verdict.decision as usize] += 1;

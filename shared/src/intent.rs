@@ -1,5 +1,7 @@
-//! Recognises an explicit request for a person, in several languages. Such a
-//! request escalates at once: nobody is kept in the bot against their will.
+//! Recognises what a message is besides a question, in several languages: an
+//! explicit request for a person (escalates at once: nobody is kept in the bot
+//! against their will), small talk (a polite reply, not an article), and
+//! frustration (offer a person).
 
 use crate::text::words;
 
@@ -160,9 +162,339 @@ pub fn wants_person(message: &str) -> bool {
     ws.len() <= 2 || ws.iter().any(|w| ASK_WORDS.contains(&w.as_str()))
 }
 
+/// Small talk the bot answers politely instead of searching the help centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmallTalk {
+    Greeting,
+    Thanks,
+    Goodbye,
+    AreYouABot,
+}
+
+/// Words of greetings, thanks and goodbyes, folded. Multi-word forms ("good
+/// morning") are covered by their parts plus [`FILLER`].
+const GREETING_WORDS: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "hiya",
+    "howdy",
+    "morning",
+    "evening",
+    "afternoon",
+    "hallo",
+    "servus",
+    "moin",
+    "tag",
+    "bonjour",
+    "bonsoir",
+    "salut",
+    "coucou",
+    "hola",
+    "buenas",
+    "buenos",
+    "dias",
+    "ciao",
+    "salve",
+    "buongiorno",
+    "buonasera",
+    "ola",
+    "oi",
+    "bom",
+    "dia",
+    "boa",
+    "tarde",
+    "czesc",
+    "witam",
+    "dzien",
+    "dobry",
+    "привет",
+    "здравствуйте",
+    "добрый",
+    "день",
+    "вечер",
+];
+const THANKS_WORDS: &[&str] = &[
+    "thanks",
+    "thank",
+    "thx",
+    "ty",
+    "cheers",
+    "ok",
+    "okay",
+    "great",
+    "perfect",
+    "cool",
+    "awesome",
+    "helpful",
+    "danke",
+    "dankeschon",
+    "vielen",
+    "super",
+    "prima",
+    "merci",
+    "parfait",
+    "gracias",
+    "genial",
+    "perfecto",
+    "grazie",
+    "perfetto",
+    "obrigado",
+    "obrigada",
+    "dziekuje",
+    "dzieki",
+    "спасибо",
+    "отлично",
+    "хорошо",
+];
+const GOODBYE_WORDS: &[&str] = &[
+    "bye",
+    "goodbye",
+    "tschuss",
+    "wiedersehen",
+    "revoir",
+    "adios",
+    "arrivederci",
+    "tchau",
+    "widzenia",
+    "пока",
+    "свидания",
+];
+/// Words that, with a "you", ask what the bot is.
+const BOT_WORDS: &[&str] = &[
+    "bot",
+    "robot",
+    "chatbot",
+    "ai",
+    "ki",
+    "ia",
+    "machine",
+    "human",
+    "real",
+    "mensch",
+    "humain",
+    "humano",
+    "umano",
+    "бот",
+    "робот",
+    "человек",
+];
+const YOU_WORDS: &[&str] = &[
+    "you", "u", "this", "du", "sie", "bist", "tu", "es", "vous", "etes", "eres", "sei", "voce",
+    "jestes", "ты", "вы",
+];
+/// Words that may accompany small talk without making it a question.
+const FILLER: &[&str] = &[
+    "a",
+    "an",
+    "are",
+    "is",
+    "so",
+    "much",
+    "very",
+    "lot",
+    "again",
+    "good",
+    "have",
+    "nice",
+    "day",
+    "there",
+    "the",
+    "that",
+    "was",
+    "it",
+    "all",
+    "for",
+    "your",
+    "help",
+    "team",
+    "and",
+    "de",
+    "la",
+    "le",
+    "a",
+    "dir",
+    "ihnen",
+    "schon",
+    "gut",
+    "mucho",
+    "muchas",
+    "muito",
+    "bien",
+    "bene",
+    "tante",
+    "molte",
+    "mille",
+    "beaucoup",
+    "tres",
+    "bardzo",
+    "большое",
+    "за",
+    "помощь",
+    "per",
+    "l",
+    "un",
+    "una",
+    "ein",
+    "eine",
+    "by",
+    "any",
+    "chance",
+    "or",
+    "ou",
+    "o",
+    "oder",
+    "или",
+];
+
+/// Chinese small talk, matched on the whole message without punctuation.
+const CJK_SMALL_TALK: &[(&str, SmallTalk)] = &[
+    ("你好", SmallTalk::Greeting),
+    ("您好", SmallTalk::Greeting),
+    ("嗨", SmallTalk::Greeting),
+    ("早上好", SmallTalk::Greeting),
+    ("谢谢", SmallTalk::Thanks),
+    ("谢谢你", SmallTalk::Thanks),
+    ("谢谢您", SmallTalk::Thanks),
+    ("多谢", SmallTalk::Thanks),
+    ("好的", SmallTalk::Thanks),
+    ("再见", SmallTalk::Goodbye),
+    ("拜拜", SmallTalk::Goodbye),
+    ("你是机器人吗", SmallTalk::AreYouABot),
+    ("你是机器人", SmallTalk::AreYouABot),
+    ("你是真人吗", SmallTalk::AreYouABot),
+];
+
+/// Longest message (in words) that can be small talk.
+const MAX_SMALL_TALK_WORDS: usize = 8;
+
+/// The small talk `message` is, if it is nothing more: "hi, how do I export?"
+/// is a question, not a greeting.
+pub fn small_talk(message: &str) -> Option<SmallTalk> {
+    let bare: String = message.chars().filter(|c| c.is_alphanumeric()).collect();
+    if let Some((_, kind)) = CJK_SMALL_TALK.iter().find(|(p, _)| *p == bare) {
+        return Some(*kind);
+    }
+    let ws: Vec<String> = words(message).collect();
+    if ws.is_empty() || ws.len() > MAX_SMALL_TALK_WORDS {
+        return None;
+    }
+    let has = |list: &[&str]| ws.iter().any(|w| list.contains(&w.as_str()));
+    let known = |w: &String| {
+        [
+            GREETING_WORDS,
+            THANKS_WORDS,
+            GOODBYE_WORDS,
+            BOT_WORDS,
+            YOU_WORDS,
+            FILLER,
+        ]
+        .iter()
+        .any(|list| list.contains(&w.as_str()))
+    };
+    if !ws.iter().all(known) {
+        return None;
+    }
+    if has(BOT_WORDS) && has(YOU_WORDS) {
+        Some(SmallTalk::AreYouABot)
+    } else if has(THANKS_WORDS) {
+        Some(SmallTalk::Thanks)
+    } else if has(GOODBYE_WORDS) {
+        Some(SmallTalk::Goodbye)
+    } else if has(GREETING_WORDS) {
+        Some(SmallTalk::Greeting)
+    } else {
+        None
+    }
+}
+
+/// Words and phrases of frustration with the bot or the product, folded.
+const FRUSTRATION_WORDS: &[&str] = &[
+    "useless",
+    "stupid",
+    "dumb",
+    "idiot",
+    "idiotic",
+    "ridiculous",
+    "terrible",
+    "awful",
+    "pathetic",
+    "wtf",
+    "nonsense",
+    "garbage",
+    "rubbish",
+    "nutzlos",
+    "sinnlos",
+    "blod",
+    "doof",
+    "dumm",
+    "bescheuert",
+    "unsinn",
+    "inutile",
+    "nul",
+    "debile",
+    "absurde",
+    "inutil",
+    "estupido",
+    "ridiculo",
+    "basura",
+    "stupido",
+    "ridicolo",
+    "assurdo",
+    "bezuzyteczny",
+    "bezuzyteczne",
+    "glupi",
+    "glupie",
+    "бесполезно",
+    "бесполезный",
+    "тупой",
+    "ужасно",
+    "бред",
+];
+const FRUSTRATION_PHRASES: &[&str] = &[
+    "not helpful",
+    "doesn't help",
+    "does not help",
+    "didn't help",
+    "did not help",
+    "waste of time",
+    "you don't understand",
+    "you do not understand",
+    "not what i asked",
+    "hilft nicht",
+    "hilft mir nicht",
+    "ne m'aide pas",
+    "ne sert à rien",
+    "no me ayuda",
+    "no sirve",
+    "non mi aiuta",
+    "non serve",
+    "não ajuda",
+    "nie pomaga",
+    "не помогает",
+    "没用",
+    "垃圾",
+    "太差",
+    "听不懂",
+];
+
+/// True when the visitor is clearly frustrated: angry words, "this doesn't
+/// help", or "!!!". Capitals alone are not shouting: some visitors type
+/// everything with caps lock on.
+pub fn frustrated(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    if FRUSTRATION_PHRASES.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
+    if message.contains("!!!") || message.contains("?!?") {
+        return true;
+    }
+    words(message).any(|w| FRUSTRATION_WORDS.contains(&w.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::wants_person;
+    use super::*;
 
     #[test]
     fn explicit_requests_in_many_languages() {
@@ -194,6 +526,88 @@ mod tests {
             "the sync agent on my laptop crashed after the update",
         ] {
             assert!(!wants_person(m), "{m}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn small_talk_in_many_languages() {
+        for (m, kind) in [
+            ("hi", SmallTalk::Greeting),
+            ("Hello there!", SmallTalk::Greeting),
+            ("good morning", SmallTalk::Greeting),
+            ("Hallo", SmallTalk::Greeting),
+            ("Bonjour", SmallTalk::Greeting),
+            ("hola", SmallTalk::Greeting),
+            ("Cześć", SmallTalk::Greeting),
+            ("Привет", SmallTalk::Greeting),
+            ("你好", SmallTalk::Greeting),
+            ("thanks!", SmallTalk::Thanks),
+            ("Thank you so much, that was helpful", SmallTalk::Thanks),
+            ("ok great", SmallTalk::Thanks),
+            ("Danke schön", SmallTalk::Thanks),
+            ("merci beaucoup", SmallTalk::Thanks),
+            ("muchas gracias", SmallTalk::Thanks),
+            ("grazie mille", SmallTalk::Thanks),
+            ("dziękuję bardzo", SmallTalk::Thanks),
+            ("спасибо", SmallTalk::Thanks),
+            ("谢谢", SmallTalk::Thanks),
+            ("bye", SmallTalk::Goodbye),
+            ("Tschüss", SmallTalk::Goodbye),
+            ("are you a bot?", SmallTalk::AreYouABot),
+            ("are you human?", SmallTalk::AreYouABot),
+            ("is this a bot", SmallTalk::AreYouABot),
+            ("bist du ein Bot?", SmallTalk::AreYouABot),
+            ("ты бот?", SmallTalk::AreYouABot),
+            ("你是机器人吗？", SmallTalk::AreYouABot),
+        ] {
+            assert_eq!(small_talk(m), Some(kind), "{m}");
+        }
+    }
+
+    #[test]
+    fn questions_with_greetings_are_not_small_talk() {
+        for m in [
+            "hi, how do I export my notes?",
+            "thanks, and how do I cancel?",
+            "hello I forgot my password",
+            "ok",
+        ] {
+            if m == "ok" {
+                assert_eq!(small_talk(m), Some(SmallTalk::Thanks));
+                continue;
+            }
+            assert_eq!(small_talk(m), None, "{m}");
+        }
+    }
+
+    #[test]
+    fn frustration() {
+        for m in [
+            "this is useless",
+            "That didn't help at all",
+            "WHY IS THIS NOT WORKING!!!",
+            "I asked three times!!!",
+            "das hilft mir nicht",
+            "ça ne m'aide pas",
+            "no sirve para nada",
+            "бесполезно",
+            "没用",
+        ] {
+            assert!(frustrated(m), "{m}");
+        }
+        for m in [
+            "my notes are not syncing",
+            "export to PDF",
+            "I can't log in to my account",
+            "Is 2FA available on the FREE plan?",
+            "HOW LONG THE CARD VALIDITY",
+        ] {
+            assert!(!frustrated(m), "{m}");
         }
     }
 }

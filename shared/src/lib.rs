@@ -11,10 +11,14 @@ pub mod validate;
 pub mod wire;
 
 #[cfg(feature = "engine")]
+pub mod config;
+#[cfg(feature = "engine")]
 pub mod engine;
 #[cfg(feature = "engine")]
 pub mod intent;
 #[cfg(feature = "engine")]
 pub mod kb;
+#[cfg(feature = "engine")]
+pub mod phrases;
 #[cfg(feature = "engine")]
 pub mod text;

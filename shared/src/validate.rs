@@ -21,6 +21,8 @@ pub struct ChatInput {
     pub conversation_id: Option<String>,
     pub message: String,
     pub page_url: Option<String>,
+    /// A well-formed BCP 47 language tag, as sent.
+    pub locale: Option<String>,
 }
 
 /// A validated handoff request.
@@ -49,10 +51,12 @@ impl TryFrom<ChatRequest> for ChatInput {
             ));
         }
         let page_url = req.page_url.map(|u| page_url(&u)).transpose()?;
+        let locale = req.locale.map(|l| locale(&l)).transpose()?;
         Ok(ChatInput {
             conversation_id,
             message,
             page_url,
+            locale,
         })
     }
 }
@@ -77,6 +81,25 @@ impl TryFrom<HandoffRequest> for HandoffInput {
             note,
             page_url,
         })
+    }
+}
+
+/// A language tag: 2–35 characters, ASCII letters and digits in subtags
+/// separated by '-' ("de", "pt-BR", "zh-Hans-CN").
+pub fn locale(raw: &str) -> Result<String, ApiError> {
+    let ok = (2..=35).contains(&raw.len())
+        && raw.split('-').all(|sub| {
+            (1..=8).contains(&sub.len()) && sub.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+        && raw.split('-').next().is_some_and(|p| p.len() >= 2);
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "locale",
+            "locale must be a language tag such as \"en\" or \"pt-BR\".",
+        ))
     }
 }
 
@@ -178,6 +201,7 @@ mod tests {
             conversation_id: None,
             message: message.into(),
             page_url: None,
+            locale: None,
         })
     }
 
@@ -201,6 +225,25 @@ mod tests {
         assert_eq!(code(chat(&"a".repeat(2001))), ErrorCode::MessageTooLong);
         assert!(chat(&"é".repeat(2000)).is_ok());
         assert_eq!(code(chat("bell\u{7}")), ErrorCode::InvalidField);
+    }
+
+    #[test]
+    fn locales() {
+        for ok in ["en", "de-AT", "pt-BR", "zh-Hans-CN", "en-US-x-twain"] {
+            assert_eq!(locale(ok).unwrap(), ok);
+        }
+        for bad in [
+            "",
+            "e",
+            "en_US",
+            "en-",
+            "-en",
+            "en us",
+            "<script>",
+            &"a".repeat(36),
+        ] {
+            assert_eq!(code(locale(bad)), ErrorCode::InvalidField, "{bad}");
+        }
     }
 
     #[test]

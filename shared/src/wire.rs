@@ -17,6 +17,10 @@ pub struct ChatRequest {
     /// The host page the visitor is on, for the agent's context.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
+    /// The visitor's preferred language (a BCP 47 tag from the widget's
+    /// locale), used when the message itself does not show its language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// `POST /api/v1/chat` response: the bot's turn.
@@ -38,6 +42,10 @@ pub struct Reply {
     /// Why the bot hands off; present only with `escalate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<EscalationReason>,
+    /// The language the bot took the visitor to write in (ISO 639-1, "und"
+    /// when unknown); the bot's own words are in it.
+    #[serde(default)]
+    pub lang: String,
 }
 
 /// The one judgement per turn. "No answer" is a decision, not an error.
@@ -50,6 +58,9 @@ pub enum Decision {
     Suggest,
     /// Offer a person.
     Escalate,
+    /// A greeting, thanks, goodbye or "are you a bot?": a polite reply, no
+    /// article and no ticket.
+    SmallTalk,
 }
 
 impl Decision {
@@ -58,14 +69,20 @@ impl Decision {
             Decision::Answer => "answer",
             Decision::Suggest => "suggest",
             Decision::Escalate => "escalate",
+            Decision::SmallTalk => "small_talk",
         }
     }
 
     /// The inverse of [`Decision::as_str`].
     pub fn parse(s: &str) -> Option<Decision> {
-        [Decision::Answer, Decision::Suggest, Decision::Escalate]
-            .into_iter()
-            .find(|d| d.as_str() == s)
+        [
+            Decision::Answer,
+            Decision::Suggest,
+            Decision::Escalate,
+            Decision::SmallTalk,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
     }
 }
 
@@ -76,6 +93,25 @@ pub enum EscalationReason {
     Requested,
     /// Nothing in the help content matches well enough.
     NoMatch,
+    /// The site owner wants a person to handle this topic (legal, disputes…).
+    AlwaysHuman,
+    /// The visitor is clearly frustrated with the bot.
+    Frustrated,
+    /// The bot has not helped for several turns, or the visitor repeats
+    /// a question it did not answer.
+    Unresolved,
+}
+
+impl EscalationReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalationReason::Requested => "requested",
+            EscalationReason::NoMatch => "no_match",
+            EscalationReason::AlwaysHuman => "always_human",
+            EscalationReason::Frustrated => "frustrated",
+            EscalationReason::Unresolved => "unresolved",
+        }
+    }
 }
 
 /// A help article cited by a reply.
@@ -174,11 +210,15 @@ mod tests {
             text: "t".into(),
             sources: vec![],
             reason: Some(EscalationReason::NoMatch),
+            lang: "en".into(),
         };
         let json = serde_json::to_string(&reply).unwrap();
         assert_eq!(
             json,
-            r#"{"decision":"escalate","text":"t","sources":[],"reason":"no_match"}"#
+            r#"{"decision":"escalate","text":"t","sources":[],"reason":"no_match","lang":"en"}"#
         );
+        for d in [Decision::Answer, Decision::SmallTalk] {
+            assert_eq!(Decision::parse(d.as_str()), Some(d));
+        }
     }
 }

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use frontdesk_shared::engine::{Index, Thresholds};
+use frontdesk_shared::config::SiteConfig;
+use frontdesk_shared::engine::{Context, Index, Lang, Thresholds};
 use frontdesk_shared::kb::parse_article;
 use frontdesk_shared::wire::{Decision, EscalationReason, Reply};
 
@@ -21,7 +22,17 @@ fn sample_index() -> Index {
         })
         .collect();
     articles.sort_by(|a, b| a.slug.cmp(&b.slug));
-    Index::build(&articles)
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontdesk.toml");
+    let config: SiteConfig = toml::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
+    config.check().unwrap();
+    Index::build_with(&articles, config.policy())
+}
+
+fn turn<'a>(earlier: &'a [&'a str]) -> Context<'a> {
+    Context {
+        earlier,
+        ..Context::default()
+    }
 }
 
 /// What a question should get: an answer from this article, this article
@@ -114,7 +125,7 @@ fn matches(reply: &Reply, want: Want) -> bool {
         Want::AnswerOrSuggest(slug) => match reply.decision {
             Decision::Answer => slugs == [slug],
             Decision::Suggest => slugs.contains(&slug),
-            Decision::Escalate => false,
+            Decision::Escalate | Decision::SmallTalk => false,
         },
         Want::Person => reply.decision == Decision::Escalate,
     }
@@ -193,7 +204,7 @@ fn follow_ups_are_read_with_the_previous_message() {
     let th = Thresholds::default();
     let mut failures = Vec::new();
     for (earlier, message, want) in FOLLOW_UPS {
-        let reply = index.respond_in_context(message, &[earlier], &th);
+        let reply = index.respond_turn(message, &turn(&[earlier]), &th);
         if !matches(&reply, *want) {
             failures.push(format!(
                 "{earlier:?} + {message:?}: want {want:?}, got {:?} {:?}",
@@ -217,4 +228,147 @@ fn follow_ups_are_read_with_the_previous_message() {
 fn explicit_requests_say_why() {
     let reply = sample_index().respond("talk to a person", &Thresholds::default());
     assert_eq!(reply.reason, Some(EscalationReason::Requested));
+}
+
+#[test]
+fn a_question_sent_in_pieces_is_one_question() {
+    let index = sample_index();
+    let th = Thresholds::default();
+    let pieces = ["hi", "my notes", "are not syncing", "on my phone"];
+    let reply = index.respond_turn(pieces[3], &turn(&pieces[..3]), &th);
+    assert!(matches(&reply, Want::Answer("sync-problems")), "{reply:?}");
+    // The last piece alone says too little to answer.
+    assert_ne!(index.respond(pieces[3], &th).decision, Decision::Answer);
+    // Pieces about something else are not joined into a wrong answer.
+    let pieces = ["hey", "my attachments", "how big"];
+    let reply = index.respond_turn(pieces[2], &turn(&pieces[..2]), &th);
+    assert!(
+        matches(&reply, Want::AnswerOrSuggest("storage-and-attachments")),
+        "{reply:?}"
+    );
+    assert_eq!(index.respond(pieces[2], &th).decision, Decision::Escalate);
+}
+
+#[test]
+fn small_talk_gets_a_reply_not_an_article_or_a_ticket() {
+    let index = sample_index();
+    let th = Thresholds::default();
+    for (m, lang) in [
+        ("hello", "en"),
+        ("thanks!", "en"),
+        ("are you a bot?", "en"),
+        ("Danke schön", "de"),
+        ("merci beaucoup", "fr"),
+        ("Привет", "ru"),
+        ("谢谢", "zh"),
+    ] {
+        let reply = index.respond(m, &th);
+        assert_eq!(reply.decision, Decision::SmallTalk, "{m}");
+        assert!(reply.sources.is_empty(), "{m}");
+        assert_eq!(reply.lang, lang, "{m}");
+    }
+    // A greeting in front of a question does not hide the question.
+    let reply = index.respond("hi! how do I export my notes as PDF?", &th);
+    assert_eq!(reply.decision, Decision::Answer);
+}
+
+#[test]
+fn always_human_topics_escalate_even_when_an_article_matches() {
+    let index = sample_index();
+    let th = Thresholds::default();
+    for m in [
+        "I was charged twice for my subscription, I want a refund",
+        "my lawyer will contact you about my data",
+        "I think my account was hacked",
+        "Ich wurde doppelt abgebucht",
+        "mon compte a été piraté",
+    ] {
+        let reply = index.respond(m, &th);
+        assert_eq!(
+            (reply.decision, reply.reason),
+            (Decision::Escalate, Some(EscalationReason::AlwaysHuman)),
+            "{m}"
+        );
+    }
+    // Mentioning a word of a phrase is not enough.
+    let reply = index.respond("can I get a refund", &th);
+    assert_ne!(reply.reason, Some(EscalationReason::AlwaysHuman));
+}
+
+#[test]
+fn frustration_and_repeated_failure_offer_a_person() {
+    let index = sample_index();
+    let th = Thresholds::default();
+    let reply = index.respond("this bot is useless", &th);
+    assert_eq!(reply.reason, Some(EscalationReason::Frustrated));
+    // A question that would get suggestions gets a person after two turns
+    // without an answer.
+    let q = "how much does the Team plan cost";
+    let fresh = index.respond(q, &th);
+    if fresh.decision == Decision::Suggest {
+        let ctx = Context {
+            unhelpful_streak: 2,
+            ..Context::default()
+        };
+        let reply = index.respond_turn(q, &ctx, &th);
+        assert_eq!(reply.reason, Some(EscalationReason::Unresolved));
+    }
+    // Repeating a question the bot could not answer offers a person.
+    let q = "what about the thing with my colleagues";
+    assert_ne!(index.respond(q, &th).decision, Decision::Answer);
+    let reply = index.respond_turn("What about the thing with my colleagues?", &turn(&[q]), &th);
+    assert_eq!(reply.reason, Some(EscalationReason::Unresolved));
+    // An answer is never held back by the streak.
+    let ctx = Context {
+        unhelpful_streak: 5,
+        ..Context::default()
+    };
+    let reply = index.respond_turn("How do I export my notes as PDF?", &ctx, &th);
+    assert_eq!(reply.decision, Decision::Answer);
+}
+
+#[test]
+fn visitors_are_answered_from_articles_in_their_language() {
+    let index = sample_index();
+    let th = Thresholds::default();
+    for (m, url, lang) in [
+        (
+            "Wie exportiere ich meine Notizen als PDF?",
+            "/help/de-notizen-exportieren",
+            "de",
+        ),
+        (
+            "Ich habe mein Passwort vergessen",
+            "/help/de-passwort-zuruecksetzen",
+            "de",
+        ),
+        (
+            "Comment exporter mes notes en PDF ?",
+            "/help/fr-exporter-vos-notes",
+            "fr",
+        ),
+        (
+            "How do I export my notes as PDF?",
+            "/help/export-notes",
+            "en",
+        ),
+    ] {
+        let reply = index.respond(m, &th);
+        assert_eq!(reply.decision, Decision::Answer, "{m}: {reply:?}");
+        assert_eq!(reply.sources[0].url, url, "{m}");
+        assert_eq!(reply.lang, lang, "{m}");
+    }
+    // A keyword says nothing about language: the widget's locale decides.
+    let ctx = Context {
+        locale: Some(Lang::De),
+        ..Context::default()
+    };
+    let reply = index.respond_turn("Passwort", &ctx, &th);
+    assert_eq!(reply.lang, "de");
+    // The bot's own words follow the visitor's language even where the help
+    // centre has no articles in it.
+    let reply = index.respond("Chcę porozmawiać z konsultantem", &th);
+    assert_eq!(reply.reason, Some(EscalationReason::Requested));
+    assert!(reply.text.contains("e-mail"), "{}", reply.text);
+    assert_eq!(reply.lang, "pl");
 }

@@ -53,6 +53,7 @@ impl State {
                 conversation_id: self.conversation.get_untracked(),
                 message: text,
                 page_url: config.page_url.clone(),
+                locale: config.locale.clone(),
             };
             match api::chat(&config, &req).await {
                 Ok(r) => {
@@ -261,6 +262,7 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
             <ul class="fd-suggest">{links.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
         }
         .into_any(),
+        Decision::SmallTalk => ().into_any(),
         Decision::Escalate => view! {
             <button class="fd-human fd-inline" type="button" on:click=move |_| state.mode.set(Mode::Handoff)>
                 "Talk to a person"
@@ -270,7 +272,7 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
     };
     view! {
         <li class="fd-line fd-bot" data-decision=reply.decision.as_str()>
-            <p class="fd-text">{reply.text}</p>
+            <p class="fd-text" lang=reply.lang>{reply.text}</p>
             {extra}
         </li>
     }

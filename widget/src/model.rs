@@ -17,6 +17,9 @@ pub struct Config {
     /// The host page's URL, sent along for the agent's context.
     #[serde(default)]
     pub page_url: Option<String>,
+    /// The visitor's language tag (`data-locale`, else the browser's).
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 impl Config {

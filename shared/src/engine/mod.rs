@@ -13,10 +13,13 @@ mod chargram;
 use bayes::Bayes;
 use chargram::CharGrams;
 
-use crate::intent::wants_person;
+use crate::intent::{frustrated, small_talk, wants_person, SmallTalk};
 use crate::kb::Article;
-use crate::text::{words, Analyzer};
+use crate::phrases::{say, Line};
+use crate::text::{detect, words, Analyzer};
 use crate::wire::{Decision, EscalationReason, Reply, Source};
+
+pub use crate::text::Lang;
 
 /// Fields scored separately, in this order: title, example questions and
 /// tags, headings, body; with their weights and length normalisation.
@@ -34,8 +37,14 @@ const FUSION: [f32; 2] = [0.4, 0.6];
 /// toward an article's vocabulary in the naive Bayes view.
 const BAYES_FIELD_WEIGHT: [f32; N_FIELDS] = [1.0, 1.0, 1.0, 0.25];
 
-/// Longest message (in words) read as a possible follow-up to the previous one.
+/// Longest message (in words) read as a possible follow-up to the previous
+/// one, or as part of a question sent in several short messages.
 const MAX_FOLLOW_UP_WORDS: usize = 8;
+/// Most earlier messages a question sent in pieces is joined from.
+const MAX_JOINED: usize = 3;
+/// After this many bot turns in a row that did not answer, a turn that does
+/// not answer either offers a person instead of more suggestions.
+const UNHELPFUL_LIMIT: u32 = 2;
 
 /// How many ranked articles a search returns (the decision needs three).
 pub const MAX_HITS: usize = 10;
@@ -48,6 +57,12 @@ const MAX_ANSWER_CHARS: usize = 900;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Index {
     docs: Vec<Doc>,
+    /// The language most articles are in: questions in a language the help
+    /// centre lacks are searched in it.
+    primary: Lang,
+    /// Every language with at least one article, sorted.
+    langs: Vec<Lang>,
+    policy: Policy,
     /// term → postings, sorted by doc.
     postings: BTreeMap<String, Vec<Posting>>,
     avg_len: [f32; N_FIELDS],
@@ -58,6 +73,7 @@ pub struct Index {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Doc {
     slug: String,
+    lang: Lang,
     title: String,
     url: String,
     len: [u32; N_FIELDS],
@@ -79,6 +95,36 @@ struct Posting {
     weight: f32,
     /// The term is in the article's title or example questions.
     strong: bool,
+}
+
+/// What the site owner wants handled a certain way, whatever the articles say.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Topics a person always handles (legal matters, billing disputes…): a
+    /// message on one escalates at once, even when an article matches.
+    pub always_human: Vec<Topic>,
+}
+
+/// A named topic and the phrases that identify it. A message is on the topic
+/// when it contains every word of one phrase (after stemming, in the
+/// message's language), so "I will take legal action" matches "legal action".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    pub name: String,
+    pub phrases: Vec<String>,
+}
+
+/// What the engine knows about the conversation around a visitor turn.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// The visitor's earlier messages, oldest first (the last few are enough).
+    pub earlier: &'a [&'a str],
+    /// How many bot turns in a row, just before this one, did not answer.
+    pub unhelpful_streak: u32,
+    /// The visitor's preferred language (the widget's locale), used when the
+    /// message does not show its own.
+    pub locale: Option<Lang>,
 }
 
 /// When to answer, suggest or escalate. See [`Thresholds::default`] for the
@@ -115,14 +161,20 @@ pub struct Hit {
 }
 
 impl Index {
-    /// Builds the index from parsed articles.
+    /// Builds the index from parsed articles, with no site policy.
     pub fn build(articles: &[Article]) -> Index {
-        let analyzer = Analyzer::default();
+        Index::build_with(articles, Policy::default())
+    }
+
+    /// Builds the index from parsed articles and the site owner's policy.
+    pub fn build_with(articles: &[Article], policy: Policy) -> Index {
         let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS])>> = BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
         let mut word_docs: Vec<Vec<(String, f32)>> = Vec::with_capacity(articles.len());
         let mut snippets: Vec<Vec<&str>> = Vec::with_capacity(articles.len());
         for (i, a) in articles.iter().enumerate() {
+            let lang = Lang::from_tag(&a.lang);
+            let analyzer = Analyzer::new(lang);
             let headings: Vec<&str> = a
                 .sections
                 .iter()
@@ -181,6 +233,7 @@ impl Index {
                 .collect();
             docs.push(Doc {
                 slug: a.slug.clone(),
+                lang,
                 title: a.title.clone(),
                 url: a.url.clone(),
                 len: fields.each_ref().map(|f| f.len() as u32),
@@ -210,8 +263,23 @@ impl Index {
             .iter()
             .map(|d| d.iter().map(|(t, w)| (t.as_str(), *w)).collect())
             .collect();
+        let mut langs: Vec<Lang> = docs.iter().map(|d| d.lang).collect();
+        langs.sort();
+        langs.dedup();
+        let primary = langs
+            .iter()
+            .copied()
+            .max_by_key(|&l| {
+                let n = docs.iter().filter(|d| d.lang == l).count();
+                // Most articles; on a tie, English, then the first.
+                (n, l == Lang::En, std::cmp::Reverse(l))
+            })
+            .unwrap_or(Lang::En);
         Index {
             docs,
+            primary,
+            langs,
+            policy,
             postings,
             avg_len,
             bayes: Bayes::build(&word_refs),
@@ -234,9 +302,14 @@ impl Index {
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
-    /// The best [`MAX_HITS`] articles, best first, with coverage of the question.
+    /// The best [`MAX_HITS`] articles, best first, with coverage of the
+    /// question (analysed in the help centre's main language).
     pub fn search(&self, question: &str) -> Vec<Hit> {
-        self.rank(&query_terms(question), &self.chars.scores(question))
+        self.rank(
+            &query_terms(question, self.primary),
+            &self.chars.scores(question),
+            None,
+        )
     }
 
     /// Per article, the IDF mass of the question's terms it contains.
@@ -258,7 +331,8 @@ impl Index {
     /// word likelihood (naive Bayes) and character n-grams. Only articles
     /// sharing a word or a gram with the question are ranked.
     /// `chars` depends on the raw question only, so callers compute it once.
-    fn rank(&self, terms: &[String], chars: &[f32]) -> Vec<Hit> {
+    /// `only` keeps articles in one language (multilingual help centres).
+    fn rank(&self, terms: &[String], chars: &[f32], only: Option<Lang>) -> Vec<Hit> {
         let total_idf: f32 = terms.iter().map(|t| self.idf(t)).sum();
         let covered = self.covered(terms);
         let bayes = self.bayes.scores(terms);
@@ -267,6 +341,7 @@ impl Index {
         add_standardized(&mut fused, chars, FUSION[1]);
         let mut hits: Vec<Hit> = (0..self.docs.len())
             .filter(|&d| covered[d] > 0.0 || chars[d] > 0.0)
+            .filter(|&d| only.is_none_or(|l| self.docs[d].lang == l))
             .map(|d| Hit {
                 doc: d,
                 score: fused[d],
@@ -290,7 +365,7 @@ impl Index {
     /// most. A lead that rests on one term (often a rare word in a side
     /// remark) is not enough to answer from. A one-term question is robust
     /// only when the term is in the article's title or example questions.
-    fn is_robust(&self, doc: usize, terms: &[String], chars: &[f32]) -> bool {
+    fn is_robust(&self, doc: usize, terms: &[String], chars: &[f32], only: Option<Lang>) -> bool {
         if let [term] = terms {
             // One word is enough only if the article is about it (its title
             // or example questions say it), not if it merely mentions it.
@@ -322,7 +397,9 @@ impl Index {
             .filter(|(i, _)| *i != strongest)
             .map(|(_, t)| t.clone())
             .collect();
-        self.rank(&rest, chars).first().is_none_or(|h| h.doc == doc)
+        self.rank(&rest, chars, only)
+            .first()
+            .is_none_or(|h| h.doc == doc)
     }
 
     /// The passage of `doc` that best covers the question's terms.
@@ -363,66 +440,166 @@ impl Index {
         &self.docs[doc].slug
     }
 
-    /// The decision for one visitor message, with the articles behind it.
+    /// The decision for one visitor message on its own, with the articles
+    /// behind it.
     pub fn decide(&self, message: &str, th: &Thresholds) -> Verdict {
-        let escalate = |reason| Verdict {
-            decision: Decision::Escalate,
-            docs: vec![],
-            reason: Some(reason),
+        self.decide_turn(message, &Context::default(), th).0
+    }
+
+    /// The language of a visitor turn: the message's own if it shows one,
+    /// else the conversation's, else the visitor's locale, else the help
+    /// centre's.
+    fn visitor_lang(&self, message: &str, ctx: &Context) -> Lang {
+        detect(message)
+            .or_else(|| {
+                let mut all = ctx.earlier.join("\n");
+                all.push('\n');
+                all.push_str(message);
+                detect(&all)
+            })
+            .or(ctx.locale)
+            .unwrap_or(self.primary)
+    }
+
+    /// The decision for a visitor turn in its conversation, and the question
+    /// it was decided on. In order: a request for a person, an always-human
+    /// topic, small talk and frustration are recognised before any search; a
+    /// short follow-up ("and as PDF?") or a question sent in several short
+    /// messages is joined to the earlier messages when that gives a better
+    /// decision; after [`UNHELPFUL_LIMIT`] turns without an answer, or when
+    /// the visitor repeats an earlier message, the bot offers a person
+    /// instead of more suggestions.
+    pub fn decide_turn<'a>(
+        &self,
+        message: &'a str,
+        ctx: &Context,
+        th: &Thresholds,
+    ) -> (Verdict, Cow<'a, str>) {
+        let lang = self.visitor_lang(message, ctx);
+        let content = if self.langs.contains(&lang) {
+            lang
+        } else {
+            self.primary
         };
+        let only = (self.langs.len() > 1).then_some(content);
+        let plain = |decision, reason| Verdict {
+            decision,
+            docs: vec![],
+            reason,
+            lang,
+            small_talk: None,
+            topic: None,
+        };
+        let escalate = |reason| plain(Decision::Escalate, Some(reason));
+        let msg = Cow::Borrowed(message);
         if wants_person(message) {
-            return escalate(EscalationReason::Requested);
+            return (escalate(EscalationReason::Requested), msg);
         }
-        let terms = query_terms(message);
+        if let Some(topic) = self.always_human_topic(message, content) {
+            let mut v = escalate(EscalationReason::AlwaysHuman);
+            v.topic = Some(topic.name.clone());
+            return (v, msg);
+        }
+        if let Some(kind) = small_talk(message) {
+            let mut v = plain(Decision::SmallTalk, None);
+            v.small_talk = Some(kind);
+            return (v, msg);
+        }
+        if frustrated(message) {
+            return (escalate(EscalationReason::Frustrated), msg);
+        }
+        let (mut verdict, question) =
+            self.retrieve_in_context(message, ctx.earlier, content, only, th);
+        verdict.lang = lang;
+        let repeated = ctx
+            .earlier
+            .last()
+            .is_some_and(|prev| same_question(prev, message, content));
+        if verdict.decision != Decision::Answer
+            && (ctx.unhelpful_streak >= UNHELPFUL_LIMIT || repeated)
+        {
+            return (escalate(EscalationReason::Unresolved), question);
+        }
+        (verdict, question)
+    }
+
+    /// The first always-human topic `message` is on.
+    fn always_human_topic(&self, message: &str, lang: Lang) -> Option<&Topic> {
+        if self.policy.always_human.is_empty() {
+            return None;
+        }
+        let analyzer = Analyzer::new(lang);
+        let mut terms = analyzer.terms(message);
+        terms.sort();
+        self.policy.always_human.iter().find(|topic| {
+            topic.phrases.iter().any(|phrase| {
+                let need = analyzer.terms(phrase);
+                !need.is_empty() && need.iter().all(|t| terms.binary_search(t).is_ok())
+            })
+        })
+    }
+
+    /// Retrieval for one question: answer, suggest, or nothing matches.
+    fn retrieve(&self, message: &str, lang: Lang, only: Option<Lang>, th: &Thresholds) -> Verdict {
+        let verdict = |decision, docs, reason| Verdict {
+            decision,
+            docs,
+            reason,
+            lang,
+            small_talk: None,
+            topic: None,
+        };
+        let terms = query_terms(message, lang);
         let chars = self.chars.scores(message);
-        let hits = self.rank(&terms, &chars);
+        let hits = self.rank(&terms, &chars, only);
         let Some(top) = hits.first() else {
-            return escalate(EscalationReason::NoMatch);
+            return verdict(Decision::Escalate, vec![], Some(EscalationReason::NoMatch));
         };
         let lead = hits.get(1).map_or(f32::INFINITY, |h| top.score - h.score);
         if top.coverage >= th.answer_coverage
             && lead >= th.answer_lead
-            && self.is_robust(top.doc, &terms, &chars)
+            && self.is_robust(top.doc, &terms, &chars, only)
         {
-            return Verdict {
-                decision: Decision::Answer,
-                docs: vec![top.doc],
-                reason: None,
-            };
+            return verdict(Decision::Answer, vec![top.doc], None);
         }
         if top.coverage < th.suggest_coverage {
-            return escalate(EscalationReason::NoMatch);
+            return verdict(Decision::Escalate, vec![], Some(EscalationReason::NoMatch));
         }
         let docs: Vec<usize> = hits.iter().take(3).map(|h| h.doc).collect();
-        Verdict {
-            decision: Decision::Suggest,
-            docs,
-            reason: None,
-        }
+        verdict(Decision::Suggest, docs, None)
     }
 
-    /// The decision for a visitor turn read with the visitor's earlier
-    /// messages in this conversation (oldest first), and the question it was
-    /// decided on. A short follow-up ("and as PDF?") or the second half of a
-    /// question sent in two messages is joined to the previous message when
-    /// that gives a better decision; a full new question stands alone.
-    pub fn decide_in_context<'a>(
+    /// [`Index::retrieve`] for `message` alone and joined to the visitor's
+    /// previous message (and to the short messages before it, for a
+    /// question typed in pieces); the better reading wins.
+    fn retrieve_in_context<'a>(
         &self,
         message: &'a str,
         earlier: &[&str],
+        lang: Lang,
+        only: Option<Lang>,
         th: &Thresholds,
     ) -> (Verdict, Cow<'a, str>) {
-        let alone = self.decide(message, th);
-        let Some(previous) = earlier.last() else {
-            return (alone, Cow::Borrowed(message));
-        };
-        if alone.reason == Some(EscalationReason::Requested)
-            || words(message).count() > MAX_FOLLOW_UP_WORDS
-        {
+        let alone = self.retrieve(message, lang, only, th);
+        let short = |m: &str| words(m).count() <= MAX_FOLLOW_UP_WORDS;
+        if earlier.is_empty() || !short(message) {
             return (alone, Cow::Borrowed(message));
         }
-        let joined = format!("{previous}\n{message}");
-        let together = self.decide(&joined, th);
+        // The previous message, whatever its length, and the short ones
+        // right before it: "hi" / "I have a problem" / "with the export" /
+        // "as PDF" is one question.
+        let mut from = earlier.len() - 1;
+        while from > 0
+            && earlier.len() - from < MAX_JOINED
+            && short(earlier[from])
+            && short(earlier[from - 1])
+        {
+            from -= 1;
+        }
+        let mut joined = earlier[from..].join("\n");
+        joined.push('\n');
+        joined.push_str(message);
+        let together = self.retrieve(&joined, lang, only, th);
         match (alone.decision, together.decision) {
             // Read alone and read as a follow-up, the turn points to two
             // different articles: not confident enough to answer either.
@@ -432,7 +609,7 @@ impl Index {
                 let verdict = Verdict {
                     decision: Decision::Suggest,
                     docs,
-                    reason: None,
+                    ..alone
                 };
                 (verdict, Cow::Owned(joined))
             }
@@ -444,36 +621,45 @@ impl Index {
         }
     }
 
-    /// Decides what to say to one visitor message, and words it.
+    /// Decides what to say to one visitor message on its own, and words it.
     pub fn respond(&self, message: &str, th: &Thresholds) -> Reply {
-        self.respond_in_context(message, &[], th)
+        self.respond_turn(message, &Context::default(), th)
     }
 
-    /// [`Index::respond`] for a turn in a conversation; see
-    /// [`Index::decide_in_context`].
-    pub fn respond_in_context(&self, message: &str, earlier: &[&str], th: &Thresholds) -> Reply {
-        let (verdict, question) = self.decide_in_context(message, earlier, th);
-        let message = question.as_ref();
+    /// Decides what to say to a visitor turn in its conversation (see
+    /// [`Index::decide_turn`]), and words it in the visitor's language.
+    pub fn respond_turn(&self, message: &str, ctx: &Context, th: &Thresholds) -> Reply {
+        let (verdict, question) = self.decide_turn(message, ctx, th);
         let sources = verdict.docs.iter().map(|&d| self.source(d)).collect();
+        let lang = verdict.lang;
+        let line = |l| say(lang, l).to_owned();
         let text = match (verdict.decision, verdict.reason) {
-            (Decision::Answer, _) => clip(
-                self.best_passage(verdict.docs[0], &query_terms(message)),
-                MAX_ANSWER_CHARS,
-            ),
-            (Decision::Suggest, _) => "I'm not sure I understood. Is it about one of these?".to_owned(),
+            (Decision::Answer, _) => {
+                let doc = verdict.docs[0];
+                let terms = query_terms(&question, self.docs[doc].lang);
+                clip(self.best_passage(doc, &terms), MAX_ANSWER_CHARS)
+            }
+            (Decision::Suggest, _) => line(Line::Suggest),
+            (Decision::SmallTalk, _) => line(match verdict.small_talk {
+                Some(SmallTalk::Thanks) => Line::Thanks,
+                Some(SmallTalk::Goodbye) => Line::Goodbye,
+                Some(SmallTalk::AreYouABot) => Line::AreYouABot,
+                Some(SmallTalk::Greeting) | None => Line::Greeting,
+            }),
             (Decision::Escalate, Some(EscalationReason::Requested)) => {
-                "Of course. Leave your email and a person from our team will get back to you.".to_owned()
+                line(Line::EscalateRequested)
             }
-            (Decision::Escalate, _) => {
-                "I couldn't find an answer to that in our help articles. A person from our team can help."
-                    .to_owned()
-            }
+            (Decision::Escalate, Some(EscalationReason::AlwaysHuman)) => line(Line::AlwaysHuman),
+            (Decision::Escalate, Some(EscalationReason::Frustrated)) => line(Line::Frustrated),
+            (Decision::Escalate, Some(EscalationReason::Unresolved)) => line(Line::Unresolved),
+            (Decision::Escalate, _) => line(Line::EscalateNoMatch),
         };
         Reply {
             decision: verdict.decision,
             text,
             sources,
             reason: verdict.reason,
+            lang: lang.code().to_owned(),
         }
     }
 }
@@ -485,6 +671,12 @@ pub struct Verdict {
     /// The answer's article, or the suggestions, best first.
     pub docs: Vec<usize>,
     pub reason: Option<EscalationReason>,
+    /// The language the visitor wrote in (or prefers).
+    pub lang: Lang,
+    /// What kind of small talk, with [`Decision::SmallTalk`].
+    pub small_talk: Option<SmallTalk>,
+    /// The always-human topic, with [`EscalationReason::AlwaysHuman`].
+    pub topic: Option<String>,
 }
 
 /// Adds `weight × (x − mean) / sd` of `scores` to `acc`.
@@ -515,11 +707,23 @@ fn saturated_weight(tf: &[u16; N_FIELDS], len: &[u32; N_FIELDS], avg_len: &[f32;
 }
 
 /// The distinct analysed terms of a question.
-fn query_terms(question: &str) -> Vec<String> {
-    let mut terms = Analyzer::default().terms(question);
+fn query_terms(question: &str, lang: Lang) -> Vec<String> {
+    let mut terms = Analyzer::new(lang).terms(question);
     terms.sort();
     terms.dedup();
     terms
+}
+
+/// Whether two messages ask the same thing: the same terms, give or take one
+/// in four (a visitor repeating a question the bot did not get).
+fn same_question(a: &str, b: &str, lang: Lang) -> bool {
+    let (a, b) = (query_terms(a, lang), query_terms(b, lang));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let shared = a.iter().filter(|t| b.binary_search(t).is_ok()).count();
+    let union = a.len() + b.len() - shared;
+    shared * 4 >= union * 3
 }
 
 /// Cuts `text` at a word boundary to at most `max` characters.

@@ -1,0 +1,115 @@
+// A scripted OpenAI-compatible Chat Completions server on loopback, for the
+// e2e tests of the worker's generator path. It plays whatever the test asks
+// for: a streamed answer, a refusal (NO_ANSWER), a stall, an error, garbage.
+//
+//   POST /v1/chat/completions   the API (checks the bearer key, records the request)
+//   POST /__mode                {"mode": "...", "text": "..."} sets the next behaviour
+//   GET  /__requests            the requests received so far (JSON array)
+//
+// Modes: answer (default; streams `text` word by word), slow (the same with
+// 300 ms between words), no_answer, stall (headers never sent), error (500),
+// garbage (200 with a stream that is not JSON), plain (a non-streamed JSON
+// completion). It exits by itself after an hour, whatever happens.
+import http from 'node:http';
+
+const port = Number(process.argv[2] || 8790);
+const KEY = process.env.FAKE_LLM_KEY || 'test-key';
+let mode = 'answer';
+let text = 'Open the note and choose ⋯ → Export, then pick PDF [1].';
+const requests = [];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const chunk = (delta, finish = null) =>
+  `data: ${JSON.stringify({
+    id: 'chatcmpl-fake',
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  })}\n\n`;
+
+async function stream(res, content, gapMs) {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.write(': scripted\n\n');
+  res.write(chunk({ role: 'assistant' }));
+  const parts = content.match(/\S+\s*/g) || [];
+  for (const p of parts) {
+    res.write(chunk({ content: p }));
+    await sleep(gapMs);
+  }
+  res.write(chunk({}, 'stop'));
+  res.end('data: [DONE]\n\n');
+}
+
+const server = http.createServer(async (req, res) => {
+  let body = '';
+  for await (const c of req) body += c;
+  if (req.method === 'POST' && req.url === '/__mode') {
+    const m = JSON.parse(body);
+    mode = m.mode;
+    if (m.text) text = m.text;
+    res.writeHead(204).end();
+    return;
+  }
+  if (req.method === 'GET' && req.url === '/__requests') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(requests));
+    return;
+  }
+  if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+    res.writeHead(404).end();
+    return;
+  }
+  if (req.headers.authorization !== `Bearer ${KEY}`) {
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: 'bad key', type: 'invalid_request_error' } }));
+    return;
+  }
+  let parsed = null;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  requests.push({ at: Date.now(), mode, body: parsed });
+  switch (mode) {
+    case 'answer':
+      return stream(res, text, 40);
+    case 'slow':
+      return stream(res, text, 300);
+    case 'no_answer':
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk({ role: 'assistant' }));
+      res.write(chunk({ content: 'NO_' }));
+      await sleep(50);
+      res.write(chunk({ content: 'ANSWER' }));
+      res.end('data: [DONE]\n\n');
+      return;
+    case 'stall':
+      // Never answer; the worker must give up on its own.
+      await sleep(20_000);
+      res.destroy();
+      return;
+    case 'error':
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'upstream overloaded', type: 'server_error' } }));
+      return;
+    case 'garbage':
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: {"choices": [{"delta": \n\ndata: <html>oops</html>\n\n');
+      return;
+    case 'plain':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-fake',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        }),
+      );
+      return;
+    default:
+      res.writeHead(500).end();
+  }
+});
+
+server.listen(port, '127.0.0.1', () => console.log(`fake LLM on http://127.0.0.1:${port}/v1`));
+setTimeout(() => process.exit(0), 60 * 60 * 1000).unref();
