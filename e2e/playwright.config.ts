@@ -1,8 +1,14 @@
 import { defineConfig } from '@playwright/test';
 
-// One wrangler dev (fresh local D1) for the whole suite; Playwright starts it
-// and stops it. Chromium is Debian's; Playwright never downloads a browser.
+// Two wrangler dev servers, each with a fresh local D1: the main one with the
+// built-in engine, and one configured with an OpenAI-compatible generator
+// pointing at a scripted server on loopback (fake-llm.mjs). Playwright starts
+// and stops all three. Chromium is Debian's; Playwright never downloads a
+// browser.
 export const PORT = 8788;
+export const AI_PORT = 8789;
+export const LLM_PORT = 8790;
+export const AI_STATE = '.wrangler/e2e-ai';
 
 export default defineConfig({
   testDir: '.',
@@ -29,12 +35,34 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `bash ../scripts/e2e-server.sh ${PORT}`,
-    url: `http://127.0.0.1:${PORT}/healthz`,
-    timeout: 180_000,
-    reuseExistingServer: false,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `bash ../scripts/e2e-server.sh ${PORT}`,
+      url: `http://127.0.0.1:${PORT}/healthz`,
+      timeout: 180_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `node fake-llm.mjs ${LLM_PORT}`,
+      url: `http://127.0.0.1:${LLM_PORT}/__requests`,
+      timeout: 20_000,
+      reuseExistingServer: false,
+    },
+    {
+      command: [
+        `bash ../scripts/e2e-server.sh ${AI_PORT} ${AI_STATE}`,
+        '--var AI_PROVIDER:openai',
+        `--var AI_BASE_URL:http://127.0.0.1:${LLM_PORT}/v1`,
+        '--var AI_MODEL:fake-model --var AI_API_KEY:test-key',
+        '--var AI_TTFT_MS:1500 --var AI_STALL_MS:2000',
+      ].join(' '),
+      url: `http://127.0.0.1:${AI_PORT}/healthz`,
+      timeout: 180_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

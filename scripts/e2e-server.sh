@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Started by Playwright (e2e/playwright.config.ts): a fresh local D1 under
-# .wrangler/e2e, migrated, then `wrangler dev` on the given port. Playwright
-# stops it when the suite ends.
+# STATE (default .wrangler/e2e), migrated, then `wrangler dev` on PORT with
+# its devtools on PORT+1000 (so two instances can run side by side). Extra
+# arguments go to `wrangler dev` (e.g. `--var AI_PROVIDER:openai`).
+# Playwright stops it when the suite ends.
 set -euo pipefail
 . "$(dirname "$0")/tools.sh"
 cd "$FRONTDESK_ROOT"
 PORT=${1:?port}
-STATE=.wrangler/e2e
+STATE=${2:-.wrangler/e2e}
+shift $(( $# < 2 ? $# : 2 ))
 rm -rf "$STATE"
 wrangler d1 migrations apply DB --local --persist-to "$STATE" >&2
 exec wrangler dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" \
-  --show-interactive-dev-session=false
+  --inspector-port $((PORT + 1000)) --show-interactive-dev-session=false "$@"

@@ -5,9 +5,15 @@ use frontdesk_shared::engine::{Context, Lang, Thresholds};
 use frontdesk_shared::error::{ApiError, ErrorCode};
 use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::validate::{ChatInput, HandoffInput};
-use frontdesk_shared::wire::{ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, Health};
+use frontdesk_shared::wire::{
+    ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, Health, StreamDelta, StreamStart,
+    STREAM_DELTA, STREAM_DONE, STREAM_START,
+};
+use futures_util::StreamExt;
+use serde::Serialize;
 use worker::{Env, Request, Response};
 
+use crate::generate::Generator;
 use crate::http::{json, read_json};
 use crate::platform::{now_ms, random_bytes, random_uuid};
 use crate::store::{self, History, NewTicket};
@@ -54,9 +60,16 @@ async fn conversation(
     }
 }
 
-/// `POST /api/v1/chat`: one visitor turn. The message and the reply are
-/// stored before the reply is sent.
+/// `POST /api/v1/chat`: one visitor turn. The visitor's message is stored
+/// before anything acknowledges it. With a text generator configured and
+/// articles to ground it in, the answer is written by the model; a client
+/// that accepts `text/event-stream` gets it streamed (see
+/// `frontdesk_shared::wire::STREAM_START`), others get JSON at the end.
 pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
+    let streaming = req
+        .headers()
+        .get("Accept")?
+        .is_some_and(|a| a.contains("text/event-stream"));
     let input = ChatInput::try_from(read_json::<ChatRequest>(&mut req).await?)?;
     let db = env.d1(DB)?;
     let (conversation_id, history) = conversation(&db, input.conversation_id).await?;
@@ -70,23 +83,94 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
             .map(Lang::from_tag)
             .filter(|&l| l != Lang::Other),
     };
-    let reply = content::index().respond_turn(&input.message, &ctx, &Thresholds::default());
-    store::save_turn(
-        &db,
-        &conversation_id,
-        input.page_url.as_deref(),
-        &input.message,
-        &reply,
-        now_ms(),
-    )
-    .await?;
-    json(
-        &ChatResponse {
-            conversation_id,
-            reply,
-        },
-        200,
-    )
+    let turn = content::index().turn(&input.message, &ctx, &Thresholds::default());
+    let page_url = input.page_url.as_deref();
+    let Some(generator) = Generator::from_env(env).filter(|_| Generator::wants(&turn)) else {
+        let reply = turn.reply;
+        store::save_turn(
+            &db,
+            &conversation_id,
+            page_url,
+            &input.message,
+            &reply,
+            now_ms(),
+        )
+        .await?;
+        return json(
+            &ChatResponse {
+                conversation_id,
+                reply,
+            },
+            200,
+        );
+    };
+    store::save_visitor_message(&db, &conversation_id, page_url, &input.message, now_ms()).await?;
+    if !streaming {
+        let reply = generator.reply(env, &turn, &mut |_| {}).await;
+        store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?;
+        return json(
+            &ChatResponse {
+                conversation_id,
+                reply,
+            },
+            200,
+        );
+    }
+    // The model's words go out as they come; the task ends the stream by
+    // dropping the sender after the final reply is stored.
+    let (tx, rx) = futures_channel::mpsc::unbounded::<Vec<u8>>();
+    let env = env.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let send = |name: &str, data: &dyn erased::Json| {
+            let _ =
+                tx.unbounded_send(format!("event: {name}\ndata: {}\n\n", data.json()).into_bytes());
+        };
+        send(
+            STREAM_START,
+            &StreamStart {
+                conversation_id: conversation_id.clone(),
+            },
+        );
+        let reply = generator
+            .reply(&env, &turn, &mut |text| {
+                send(STREAM_DELTA, &StreamDelta { text })
+            })
+            .await;
+        match env.d1(DB) {
+            Ok(db) => {
+                if let Err(e) = store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await
+                {
+                    worker::console_error!("storing the bot reply failed: {e:?}");
+                }
+            }
+            Err(e) => worker::console_error!("no DB binding: {e}"),
+        }
+        send(
+            STREAM_DONE,
+            &ChatResponse {
+                conversation_id,
+                reply,
+            },
+        );
+    });
+    let mut response = Response::from_stream(rx.map(Ok::<Vec<u8>, worker::Error>))?;
+    let h = response.headers_mut();
+    h.set("Content-Type", "text/event-stream; charset=utf-8")?;
+    h.set("Cache-Control", "no-store")?;
+    Ok(response)
+}
+
+/// One JSON line per event, whatever the payload type.
+mod erased {
+    pub trait Json {
+        fn json(&self) -> String;
+    }
+
+    impl<T: super::Serialize> Json for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_else(|_| "null".into())
+        }
+    }
 }
 
 /// `POST /api/v1/handoff`: open a ticket for a person, with the transcript.

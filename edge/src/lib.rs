@@ -5,6 +5,7 @@
 
 mod content;
 mod error;
+mod generate;
 mod handlers;
 mod http;
 mod platform;

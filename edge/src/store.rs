@@ -144,6 +144,35 @@ pub async fn save_turn(
     Ok(())
 }
 
+/// Stores a visitor message on its own, before a streamed reply is generated.
+pub async fn save_visitor_message(
+    db: &D1Database,
+    conversation: &str,
+    page_url: Option<&str>,
+    message: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    db.batch(vec![
+        touch_conversation(db, conversation, page_url, now)?,
+        insert_message(db, conversation, Role::Visitor, message, None, now)?,
+    ])
+    .await?;
+    Ok(())
+}
+
+/// Stores the bot's reply to a message stored by [`save_visitor_message`].
+pub async fn save_bot_reply(
+    db: &D1Database,
+    conversation: &str,
+    reply: &Reply,
+    now: i64,
+) -> Result<(), AppError> {
+    insert_message(db, conversation, Role::Bot, &reply.text, Some(reply), now)?
+        .run()
+        .await?;
+    Ok(())
+}
+
 #[derive(Deserialize)]
 struct MessageRow {
     role: String,

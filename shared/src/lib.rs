@@ -11,6 +11,8 @@ pub mod validate;
 pub mod wire;
 
 #[cfg(feature = "engine")]
+pub mod ai;
+#[cfg(feature = "engine")]
 pub mod config;
 #[cfg(feature = "engine")]
 pub mod engine;

@@ -74,6 +74,24 @@ impl Lang {
         }
     }
 
+    /// The language's name in English ("German"), for prompts; empty for
+    /// [`Lang::Other`].
+    pub fn english_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::De => "German",
+            Lang::Fr => "French",
+            Lang::Es => "Spanish",
+            Lang::It => "Italian",
+            Lang::Pt => "Portuguese",
+            Lang::Pl => "Polish",
+            Lang::Ru => "Russian",
+            Lang::Zh => "Chinese",
+            Lang::Ja => "Japanese",
+            Lang::Other => "",
+        }
+    }
+
     fn stemmer(self) -> Option<Algorithm> {
         Some(match self {
             Lang::En => Algorithm::English,

@@ -30,6 +30,31 @@ pub struct ChatResponse {
     pub reply: Reply,
 }
 
+/// With `Accept: text/event-stream`, `POST /api/v1/chat` answers with
+/// server-sent events, each an `event:` name and one JSON `data:` line:
+/// [`STREAM_START`] once the visitor's message is stored, [`STREAM_DELTA`]s
+/// as the model writes the answer, and [`STREAM_DONE`] with the final
+/// [`ChatResponse`], which replaces whatever was streamed (the model may have
+/// declined, stalled or failed, and the built-in reply taken over). Errors
+/// before the stream starts are ordinary JSON error responses.
+pub const STREAM_START: &str = "start";
+/// See [`STREAM_START`].
+pub const STREAM_DELTA: &str = "delta";
+/// See [`STREAM_START`].
+pub const STREAM_DONE: &str = "done";
+
+/// Data of a [`STREAM_START`] event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamStart {
+    pub conversation_id: String,
+}
+
+/// Data of a [`STREAM_DELTA`] event: the next piece of the answer's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamDelta {
+    pub text: String,
+}
+
 /// What the bot decided for one visitor turn, and what it says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {

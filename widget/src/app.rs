@@ -28,6 +28,8 @@ struct State {
     conversation: RwSignal<Option<String>>,
     /// A chat message is on its way; the next one waits.
     sending: RwSignal<bool>,
+    /// The answer being streamed, shown until the final reply replaces it.
+    streaming: RwSignal<Option<String>>,
 }
 
 impl State {
@@ -55,7 +57,19 @@ impl State {
                 page_url: config.page_url.clone(),
                 locale: config.locale.clone(),
             };
-            match api::chat(&config, &req).await {
+            let (conversation, transcript, streaming) =
+                (self.conversation, self.transcript, self.streaming);
+            let started = move |id_now: String| {
+                conversation.set(Some(id_now));
+                transcript.update(|t| t.set_delivery(id, Delivery::Sent));
+                streaming.set(Some(String::new()));
+            };
+            let delta = move |piece: String| {
+                streaming.update(|s| s.get_or_insert_with(String::new).push_str(&piece))
+            };
+            let result = api::chat(&config, &req, started, delta).await;
+            self.streaming.set(None);
+            match result {
                 Ok(r) => {
                     self.conversation.set(Some(r.conversation_id));
                     self.transcript.update(|t| {
@@ -83,6 +97,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         transcript: RwSignal::new(Transcript::default()),
         conversation: RwSignal::new(None),
         sending: RwSignal::new(false),
+        streaming: RwSignal::new(None),
     };
     let composer = NodeRef::<html::Textarea>::new();
     let email = NodeRef::<html::Input>::new();
@@ -126,6 +141,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
     // Keep the newest line in view.
     Effect::new(move |_| {
         state.transcript.track();
+        state.streaming.track();
         state.open.track();
         // After the frame, when the new line is laid out.
         request_animation_frame(move || {
@@ -165,6 +181,13 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
                     key=|l: &Line| (l.id, delivery_tag(&l.entry))
                     children=move |l: Line| view! { <LineView line=l state=state /> }
                 />
+                // Hidden from screen readers while it grows word by word;
+                // the final reply is announced once, whole.
+                {move || state.streaming.get().map(|text| view! {
+                    <li class="fd-line fd-bot fd-streaming" aria-hidden="true">
+                        <p class="fd-text">{text}</p>
+                    </li>
+                })}
             </ol>
             <div class="fd-human-bar">
                 <button

@@ -629,14 +629,41 @@ impl Index {
     /// Decides what to say to a visitor turn in its conversation (see
     /// [`Index::decide_turn`]), and words it in the visitor's language.
     pub fn respond_turn(&self, message: &str, ctx: &Context, th: &Thresholds) -> Reply {
+        self.turn(message, ctx, th).reply
+    }
+
+    /// [`Index::respond_turn`], with what a text generator needs to write a
+    /// better answer: the question as decided (follow-ups joined) and the
+    /// best passage of each article the reply rests on.
+    pub fn turn(&self, message: &str, ctx: &Context, th: &Thresholds) -> Turn {
         let (verdict, question) = self.decide_turn(message, ctx, th);
+        let evidence = verdict
+            .docs
+            .iter()
+            .map(|&doc| Evidence {
+                source: self.source(doc),
+                text: self
+                    .best_passage(doc, &query_terms(&question, self.docs[doc].lang))
+                    .to_owned(),
+            })
+            .collect();
+        let reply = self.word(verdict, &question);
+        Turn {
+            reply,
+            question: question.into_owned(),
+            evidence,
+        }
+    }
+
+    /// Puts a verdict into words.
+    fn word(&self, verdict: Verdict, question: &str) -> Reply {
         let sources = verdict.docs.iter().map(|&d| self.source(d)).collect();
         let lang = verdict.lang;
         let line = |l| say(lang, l).to_owned();
         let text = match (verdict.decision, verdict.reason) {
             (Decision::Answer, _) => {
                 let doc = verdict.docs[0];
-                let terms = query_terms(&question, self.docs[doc].lang);
+                let terms = query_terms(question, self.docs[doc].lang);
                 clip(self.best_passage(doc, &terms), MAX_ANSWER_CHARS)
             }
             (Decision::Suggest, _) => line(Line::Suggest),
@@ -662,6 +689,25 @@ impl Index {
             lang: lang.code().to_owned(),
         }
     }
+}
+
+/// A decided visitor turn: see [`Index::turn`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    /// The built-in reply.
+    pub reply: Reply,
+    /// The question the decision was made on (a follow-up joined to the
+    /// messages before it).
+    pub question: String,
+    /// For answers and suggestions: each article's best passage, in order.
+    pub evidence: Vec<Evidence>,
+}
+
+/// An article passage a reply rests on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub source: Source,
+    pub text: String,
 }
 
 /// What the engine decided, before it is put into words.

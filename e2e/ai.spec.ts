@@ -1,0 +1,179 @@
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { d1 } from './d1';
+import { AI_PORT, AI_STATE, LLM_PORT } from './playwright.config';
+
+// The generator path, against a second worker configured with an
+// OpenAI-compatible provider that is a scripted server on loopback
+// (fake-llm.mjs): streamed answers, and every way a provider lets us down.
+
+const API = `http://127.0.0.1:${AI_PORT}`;
+const LLM = `http://127.0.0.1:${LLM_PORT}`;
+const QUESTION = 'How do I export my notes as PDF?';
+const ANSWER = 'Open the note and choose ⋯ → Export, then pick PDF [1].';
+
+type Reply = { decision: string; text: string; sources: { title: string; url: string }[]; lang: string };
+type Event = { name: string; data: any; at: number };
+
+async function script(request: APIRequestContext, mode: string, text = ANSWER) {
+  const res = await request.post(`${LLM}/__mode`, { data: { mode, text } });
+  expect(res.status()).toBe(204);
+}
+
+async function llmRequests(request: APIRequestContext): Promise<any[]> {
+  return (await request.get(`${LLM}/__requests`)).json();
+}
+
+/** One streamed chat turn, with each event's arrival time (ms after sending). */
+async function streamTurn(message: string, conversation_id?: string): Promise<Event[]> {
+  const started = Date.now();
+  const res = await fetch(`${API}/api/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ message, conversation_id }),
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const events: Event[] = [];
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of res.body as any as AsyncIterable<Uint8Array>) {
+    buf += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, end);
+      buf = buf.slice(end + 2);
+      const name = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+      const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null');
+      events.push({ name, data, at: Date.now() - started });
+    }
+  }
+  return events;
+}
+
+const done = (events: Event[]) => events.find((e) => e.name === 'done')!.data as { conversation_id: string; reply: Reply };
+const streamedText = (events: Event[]) =>
+  events
+    .filter((e) => e.name === 'delta')
+    .map((e) => e.data.text)
+    .join('');
+
+test.describe.configure({ mode: 'serial' });
+
+test('a grounded answer streams as it is written, with its citation as a link', async ({ request }) => {
+  await script(request, 'slow');
+  const before = (await llmRequests(request)).length;
+  const events = await streamTurn(QUESTION);
+  expect(events[0].name).toBe('start');
+  const { conversation_id, reply } = done(events);
+  expect(events[0].data.conversation_id).toBe(conversation_id);
+  expect(reply).toMatchObject({ decision: 'answer', text: ANSWER, lang: 'en' });
+  expect(reply.sources).toEqual([{ title: 'Export your notes', url: '/help/export-notes' }]);
+  // What was streamed is exactly the final text, and it came in pieces
+  // spread over time rather than all at once at the end.
+  expect(streamedText(events)).toBe(ANSWER);
+  const deltas = events.filter((e) => e.name === 'delta');
+  expect(deltas.length).toBeGreaterThan(3);
+  expect(deltas[deltas.length - 1].at - deltas[0].at).toBeGreaterThan(1000);
+  // The model was asked properly: our model, streaming, grounded in the
+  // export article, told how to decline.
+  const sent = (await llmRequests(request)).slice(before);
+  expect(sent).toHaveLength(1);
+  const body = sent[0].body;
+  expect(body).toMatchObject({ model: 'fake-model', stream: true });
+  expect(body.messages[0].role).toBe('system');
+  expect(body.messages[0].content).toContain('NO_ANSWER');
+  const user = body.messages[body.messages.length - 1].content;
+  expect(user).toContain(QUESTION);
+  expect(user).toContain('Export your notes');
+  // Stored: the visitor's message and the written answer.
+  const rows = d1<{ role: string; body: string; decision: string | null }>(
+    `SELECT role, body, decision FROM messages WHERE conversation_id = '${conversation_id}' ORDER BY id`,
+    AI_STATE,
+  );
+  expect(rows).toEqual([
+    { role: 'visitor', body: QUESTION, decision: null },
+    { role: 'bot', body: ANSWER, decision: 'answer' },
+  ]);
+});
+
+test('when the model says the sources do not answer, the bot suggests instead, and never shows the sentinel', async ({
+  request,
+}) => {
+  await script(request, 'no_answer');
+  const events = await streamTurn(QUESTION);
+  expect(streamedText(events)).toBe('');
+  const { reply } = done(events);
+  expect(reply.decision).toBe('suggest');
+  expect(reply.sources.map((s) => s.url)).toContain('/help/export-notes');
+  expect(JSON.stringify(events)).not.toContain('NO_');
+});
+
+for (const [mode, what] of [
+  ['stall', 'stalls past the time to first token'],
+  ['error', 'fails with HTTP 500'],
+  ['garbage', 'streams garbage'],
+]) {
+  test(`a provider that ${what} costs the visitor nothing: the built-in answer comes instead`, async ({ request }) => {
+    await script(request, mode);
+    const events = await streamTurn(QUESTION);
+    const { conversation_id, reply } = done(events);
+    // The built-in engine's answer: the export article's passage, linked.
+    expect(reply.decision).toBe('answer');
+    expect(reply.text).toContain('PDF');
+    expect(reply.text).not.toBe(ANSWER);
+    expect(reply.sources[0].url).toBe('/help/export-notes');
+    if (mode === 'stall') {
+      // Gave up at the 1.5 s budget, not at the provider's 20 s.
+      expect(events[events.length - 1].at).toBeLessThan(8000);
+    }
+    const rows = d1<{ role: string }>(
+      `SELECT role FROM messages WHERE conversation_id = '${conversation_id}' ORDER BY id`,
+      AI_STATE,
+    );
+    expect(rows.map((r) => r.role)).toEqual(['visitor', 'bot']);
+  });
+}
+
+test('a provider that ignores stream:true still works, and JSON clients get the written answer', async ({ request }) => {
+  await script(request, 'plain');
+  const events = await streamTurn(QUESTION);
+  expect(done(events).reply).toMatchObject({ decision: 'answer', text: ANSWER });
+  await script(request, 'answer');
+  const res = await request.post(`${API}/api/v1/chat`, { data: { message: QUESTION } });
+  expect(res.headers()['content-type']).toContain('application/json');
+  expect((await res.json()).reply).toMatchObject({ decision: 'answer', text: ANSWER });
+});
+
+test('small talk and requests for a person never wait for the model', async ({ request }) => {
+  await script(request, 'stall');
+  const before = (await llmRequests(request)).length;
+  for (const [message, decision] of [
+    ['hello', 'small_talk'],
+    ['talk to a person', 'escalate'],
+  ]) {
+    const res = await request.post(`${API}/api/v1/chat`, { data: { message } });
+    expect((await res.json()).reply.decision).toBe(decision);
+  }
+  expect((await llmRequests(request)).length).toBe(before);
+});
+
+test('the widget shows the answer while it streams, then the final reply with its source link', async ({
+  page,
+  request,
+}) => {
+  await script(request, 'slow');
+  await page.goto(`${API}/`);
+  await page.getByRole('button', { name: 'Open support chat' }).click();
+  const panel = page.getByRole('dialog', { name: 'Lumen Notes support' });
+  await panel.getByRole('textbox', { name: 'Your message' }).fill(QUESTION);
+  await panel.getByRole('textbox', { name: 'Your message' }).press('Enter');
+  // Part of the answer is on screen before the whole has arrived.
+  const streaming = panel.locator('.fd-streaming');
+  await expect(streaming).toContainText('Open the note');
+  await expect(streaming).not.toContainText('pick PDF');
+  // Then the final reply replaces it, with the citation as a link.
+  const reply = panel.locator('.fd-bot[data-decision="answer"]').last();
+  await expect(reply).toContainText('then pick PDF');
+  await expect(streaming).toHaveCount(0);
+  await expect(reply.getByRole('link', { name: 'Export your notes' })).toHaveAttribute('href', /\/help\/export-notes$/);
+});

@@ -1,0 +1,366 @@
+//! Written answers from a text generator — any OpenAI-compatible Chat
+//! Completions API, or Workers AI through the `AI` binding — grounded in the
+//! passages the engine retrieved, streamed as they are written, and replaced
+//! by the built-in reply whenever the generator fails, stalls, declines or
+//! sends nonsense. Everything about the formats lives in
+//! `frontdesk_shared::ai`; this module does the IO and the timing.
+//!
+//! Configuration (wrangler vars; the key as a secret):
+//! `AI_PROVIDER` = `builtin` (default) | `openai` | `workers-ai`;
+//! `AI_MODEL`; `AI_BASE_URL` and `AI_API_KEY` for `openai`;
+//! `AI_TTFT_MS` (default 3000): longest wait for the first word;
+//! `AI_STALL_MS` (default 10000): longest silence once words flow.
+
+use std::time::Duration;
+
+use frontdesk_shared::ai::{
+    self, AnswerAccumulator, AnswerOutcome, Finished, GroundedPrompt, Passage, Provider, SseDecoder,
+};
+use frontdesk_shared::engine::{Lang, Turn};
+use frontdesk_shared::phrases::{say, Line};
+use frontdesk_shared::wire::{Decision, Reply};
+use futures_util::future::{select, Either};
+use futures_util::StreamExt;
+use worker::{
+    AbortController, AbortSignal, ByteStream, Delay, Env, Fetch, Headers, Method, Request,
+    RequestInit,
+};
+
+/// Default longest wait for the first word of an answer.
+const DEFAULT_TTFT_MS: u64 = 3000;
+/// Default longest silence between words once an answer flows.
+const DEFAULT_STALL_MS: u64 = 10_000;
+/// Workers AI model used when `AI_MODEL` is not set.
+const DEFAULT_WORKERS_AI_MODEL: &str = "@cf/meta/llama-3.1-8b-instruct";
+
+/// A configured text generator.
+pub struct Generator {
+    target: Target,
+    model: String,
+    ttft: Duration,
+    stall: Duration,
+}
+
+enum Target {
+    OpenAi { url: String, key: String },
+    WorkersAi,
+}
+
+fn setting(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn millis(env: &Env, name: &str, default: u64) -> Duration {
+    let ms = setting(env, name)
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&ms| ms > 0)
+        .unwrap_or(default);
+    Duration::from_millis(ms)
+}
+
+impl Generator {
+    /// The generator the worker is configured with, or `None` for the
+    /// built-in engine alone. A half-configured provider is logged and
+    /// ignored: visitors still get the built-in answers.
+    pub fn from_env(env: &Env) -> Option<Generator> {
+        let provider = setting(env, "AI_PROVIDER").unwrap_or_else(|| "builtin".into());
+        let model = setting(env, "AI_MODEL");
+        let target = match provider.as_str() {
+            "builtin" => return None,
+            "openai" => {
+                let (Some(base), Some(key)) =
+                    (setting(env, "AI_BASE_URL"), setting(env, "AI_API_KEY"))
+                else {
+                    worker::console_error!(
+                        "AI_PROVIDER=openai needs AI_BASE_URL and the AI_API_KEY secret; using the built-in engine"
+                    );
+                    return None;
+                };
+                if model.is_none() {
+                    worker::console_error!(
+                        "AI_PROVIDER=openai needs AI_MODEL; using the built-in engine"
+                    );
+                    return None;
+                }
+                Target::OpenAi {
+                    url: ai::chat_completions_url(&base),
+                    key,
+                }
+            }
+            "workers-ai" => Target::WorkersAi,
+            other => {
+                worker::console_error!(
+                    "unknown AI_PROVIDER {other:?} (builtin, openai, workers-ai); using the built-in engine"
+                );
+                return None;
+            }
+        };
+        Some(Generator {
+            target,
+            model: model.unwrap_or_else(|| DEFAULT_WORKERS_AI_MODEL.into()),
+            ttft: millis(env, "AI_TTFT_MS", DEFAULT_TTFT_MS),
+            stall: millis(env, "AI_STALL_MS", DEFAULT_STALL_MS),
+        })
+    }
+
+    /// Whether this turn is one to write: the engine found articles
+    /// (answer or suggestions) to ground an answer in.
+    pub fn wants(turn: &Turn) -> bool {
+        !turn.evidence.is_empty()
+            && matches!(turn.reply.decision, Decision::Answer | Decision::Suggest)
+    }
+
+    /// The reply to `turn`: written by the model from the turn's passages,
+    /// with `on_text` called for each piece of text as it may be shown; or,
+    /// if the model cannot be used, the built-in reply. Never fails.
+    pub async fn reply(&self, env: &Env, turn: &Turn, on_text: &mut dyn FnMut(String)) -> Reply {
+        let lang = Lang::from_tag(&turn.reply.lang);
+        let passages: Vec<Passage> = turn
+            .evidence
+            .iter()
+            .map(|e| Passage {
+                title: &e.source.title,
+                url: &e.source.url,
+                text: &e.text,
+            })
+            .collect();
+        let prompt = ai::grounded_prompt(
+            &turn.question,
+            &turn.reply.lang,
+            lang.english_name(),
+            &passages,
+        );
+        let finished = match self.stream(env, &prompt, on_text).await {
+            Ok(finished) => finished,
+            Err(why) => {
+                worker::console_warn!("generator: {why}; built-in reply instead");
+                return turn.reply.clone();
+            }
+        };
+        match finished.outcome {
+            AnswerOutcome::Answer { text, cited } => {
+                if !finished.rest.is_empty() {
+                    on_text(finished.rest);
+                }
+                let mut sources: Vec<_> = cited
+                    .iter()
+                    .filter_map(|&i| turn.evidence.get(i))
+                    .map(|e| e.source.clone())
+                    .collect();
+                if sources.is_empty() {
+                    // Uncited, but written from these passages only: link
+                    // the one the engine ranked first.
+                    sources.push(turn.evidence[0].source.clone());
+                }
+                Reply {
+                    decision: Decision::Answer,
+                    text,
+                    sources,
+                    reason: None,
+                    lang: turn.reply.lang.clone(),
+                }
+            }
+            AnswerOutcome::NoAnswer => declined(turn, lang),
+            AnswerOutcome::Garbage(why) => {
+                worker::console_warn!("generator: unusable answer ({why}); built-in reply instead");
+                turn.reply.clone()
+            }
+        }
+    }
+
+    /// Runs the model: first text within the TTFT budget, then no silence
+    /// longer than the stall budget. The request is aborted on either.
+    async fn stream(
+        &self,
+        env: &Env,
+        prompt: &GroundedPrompt,
+        on_text: &mut dyn FnMut(String),
+    ) -> Result<Finished, String> {
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let first = Box::pin(async move {
+            let mut upstream = self.open(env, prompt, signal).await?;
+            let text = upstream.next_text().await?;
+            Ok::<_, String>((upstream, text))
+        });
+        let first = match select(first, Delay::from(self.ttft)).await {
+            Either::Left((result, _)) => Some(result),
+            Either::Right(_) => None,
+        };
+        let Some(first) = first else {
+            controller.abort();
+            return Err(format!("no text within {} ms", self.ttft.as_millis()));
+        };
+        let (mut upstream, text) = first?;
+        let Some(text) = text else {
+            return Ok(upstream.finish());
+        };
+        on_text(text);
+        loop {
+            let step = match select(Box::pin(upstream.next_text()), Delay::from(self.stall)).await {
+                Either::Left((result, _)) => Some(result),
+                Either::Right(_) => None,
+            };
+            match step {
+                Some(Ok(Some(text))) => on_text(text),
+                Some(Ok(None)) => return Ok(upstream.finish()),
+                Some(Err(e)) => return Err(e),
+                None => {
+                    controller.abort();
+                    return Err(format!("silent for {} ms", self.stall.as_millis()));
+                }
+            }
+        }
+    }
+
+    async fn open(
+        &self,
+        env: &Env,
+        prompt: &GroundedPrompt,
+        signal: AbortSignal,
+    ) -> Result<Upstream, String> {
+        let acc = AnswerAccumulator::new(prompt.sources);
+        match &self.target {
+            Target::OpenAi { url, key } => {
+                let provider = Provider::OpenAiCompatible;
+                let body = serde_json::to_string(&provider.request(&self.model, &prompt.messages))
+                    .map_err(|e| e.to_string())?;
+                let headers = Headers::new();
+                let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
+                set("Content-Type", "application/json")?;
+                set("Accept", "text/event-stream")?;
+                set("Authorization", &format!("Bearer {key}"))?;
+                let mut init = RequestInit::new();
+                init.with_method(Method::Post)
+                    .with_headers(headers)
+                    .with_body(Some(body.into()));
+                let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+                let mut response = Fetch::Request(request)
+                    .send_with_signal(&signal)
+                    .await
+                    .map_err(|e| format!("request failed: {e}"))?;
+                let status = response.status_code();
+                if !(200..300).contains(&status) {
+                    let body = response.text().await.unwrap_or_default();
+                    let excerpt: String = body.chars().take(200).collect();
+                    return Err(format!("HTTP {status}: {excerpt}"));
+                }
+                let content_type = response
+                    .headers()
+                    .get("Content-Type")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                if !ai::is_event_stream(&content_type) {
+                    // A server that ignored `stream: true`: one JSON answer.
+                    let body = response.text().await.map_err(|e| e.to_string())?;
+                    let text = provider.parse_body(&body).map_err(|e| e.to_string())?;
+                    return Ok(Upstream::whole(provider, acc, &text));
+                }
+                let body = response.stream().map_err(|e| e.to_string())?;
+                Ok(Upstream::streaming(provider, acc, body))
+            }
+            Target::WorkersAi => {
+                let provider = Provider::WorkersAi;
+                let ai = env.ai("AI").map_err(|e| format!("no AI binding: {e}"))?;
+                let body = ai
+                    .run_bytes(&self.model, provider.request(&self.model, &prompt.messages))
+                    .await
+                    .map_err(|e| format!("Workers AI: {e}"))?;
+                Ok(Upstream::streaming(provider, acc, body))
+            }
+        }
+    }
+}
+
+/// The model says the passages do not answer: an answer the engine was sure
+/// of becomes a suggestion of its article; suggestions stay suggestions.
+fn declined(turn: &Turn, lang: Lang) -> Reply {
+    let mut reply = turn.reply.clone();
+    if reply.decision == Decision::Answer {
+        reply.decision = Decision::Suggest;
+        reply.text = say(lang, Line::Suggest).to_owned();
+    }
+    reply
+}
+
+/// A model's response being read.
+struct Upstream {
+    provider: Provider,
+    body: Option<ByteStream>,
+    decoder: SseDecoder,
+    acc: AnswerAccumulator,
+    /// Text released but not yet handed out.
+    pending: String,
+    ended: bool,
+}
+
+impl Upstream {
+    fn streaming(provider: Provider, acc: AnswerAccumulator, body: ByteStream) -> Upstream {
+        Upstream {
+            provider,
+            body: Some(body),
+            decoder: SseDecoder::new(),
+            acc,
+            pending: String::new(),
+            ended: false,
+        }
+    }
+
+    fn whole(provider: Provider, mut acc: AnswerAccumulator, text: &str) -> Upstream {
+        let pending = acc.push(text);
+        Upstream {
+            provider,
+            body: None,
+            decoder: SseDecoder::new(),
+            acc,
+            pending,
+            ended: true,
+        }
+    }
+
+    /// The next text that may be shown, or `None` when the model is done.
+    async fn next_text(&mut self) -> Result<Option<String>, String> {
+        loop {
+            if !self.pending.is_empty() {
+                return Ok(Some(std::mem::take(&mut self.pending)));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            let Some(body) = self.body.as_mut() else {
+                self.ended = true;
+                continue;
+            };
+            let events = match body.next().await {
+                Some(Ok(bytes)) => self.decoder.push(&bytes),
+                Some(Err(e)) => return Err(format!("stream broke: {e}")),
+                None => {
+                    self.ended = true;
+                    self.decoder.finish()
+                }
+            };
+            for event in events {
+                let delta = self
+                    .provider
+                    .parse_event(&event.data)
+                    .map_err(|e| e.to_string())?;
+                let shown = self.acc.push(&delta.text);
+                self.pending.push_str(&shown);
+                if delta.done {
+                    self.ended = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Finished {
+        self.acc.finish()
+    }
+}
