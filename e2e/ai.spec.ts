@@ -175,5 +175,9 @@ test('the widget shows the answer while it streams, then the final reply with it
   const reply = panel.locator('.fd-bot[data-decision="answer"]').last();
   await expect(reply).toContainText('then pick PDF');
   await expect(streaming).toHaveCount(0);
-  await expect(reply.getByRole('link', { name: 'Export your notes' })).toHaveAttribute('href', /\/help\/export-notes$/);
+  await expect(reply.getByRole('link', { name: 'Export your notes', exact: true })).toHaveAttribute('href', /\/help\/export-notes$/);
+  // The inline citation "[1]" is a link to the same article.
+  const cite = reply.getByRole('link', { name: 'Source 1: Export your notes' });
+  await expect(cite).toHaveText('[1]');
+  await expect(cite).toHaveAttribute('href', /\/help\/export-notes$/);
 });

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
 use crate::api;
-use crate::model::{Config, Delivery, Entry, Line, Transcript};
+use crate::model::{segments, Config, Delivery, Entry, Line, Segment, Transcript};
 
 /// What the bottom of the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,6 +279,23 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
             view! { <a href=href target="_blank" rel="noopener">{s.title.clone()}</a> }
         })
         .collect::<Vec<_>>();
+    // "[1]" in the text links to the first source.
+    let text = segments(&reply.text, reply.sources.len())
+        .into_iter()
+        .map(|seg| match seg {
+            Segment::Text(t) => t.into_any(),
+            Segment::Cite(i) => {
+                let s = &reply.sources[i];
+                let label = format!("Source {}: {}", i + 1, s.title);
+                view! {
+                    <a class="fd-cite" href=config.url(&s.url) target="_blank" rel="noopener" aria-label=label>
+                        {format!("[{}]", i + 1)}
+                    </a>
+                }
+                .into_any()
+            }
+        })
+        .collect_view();
     let extra = match reply.decision {
         Decision::Answer => view! { <p class="fd-source">"Source: " {links}</p> }.into_any(),
         Decision::Suggest => view! {
@@ -295,7 +312,7 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
     };
     view! {
         <li class="fd-line fd-bot" data-decision=reply.decision.as_str()>
-            <p class="fd-text" lang=reply.lang>{reply.text}</p>
+            <p class="fd-text" lang=reply.lang>{text}</p>
             {extra}
         </li>
     }
