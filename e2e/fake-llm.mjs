@@ -3,6 +3,7 @@
 // for: a streamed answer, a refusal (NO_ANSWER), a stall, an error, garbage.
 //
 //   POST /v1/chat/completions   the API (checks the bearer key, records the request)
+//   POST /v1/embeddings         scripted embeddings (see embed() below)
 //   POST /__mode                {"mode": "...", "text": "..."} sets the next behaviour
 //   GET  /__requests            the requests received so far (JSON array)
 //
@@ -17,6 +18,31 @@ const KEY = process.env.FAKE_LLM_KEY || 'test-key';
 let mode = 'answer';
 let text = 'Open the note and choose ⋯ → Export, then pick PDF [1].';
 const requests = [];
+
+// Scripted embeddings: a bag of "concepts" hashed into 64 dimensions, where a
+// few words in several languages share a concept, as a multilingual model
+// would place them together. Enough to test the plumbing and a cross-language
+// suggestion; nothing here pretends to be a real model's geometry.
+const CONCEPTS = {
+  password: 'password', passwort: 'password', parola: 'password', contrasena: 'password', haslo: 'password',
+  forgot: 'forget', forgotten: 'forget', vergessen: 'forget', dimenticato: 'forget', olvide: 'forget',
+  export: 'export', esportare: 'export', exportieren: 'export', exportar: 'export',
+  notes: 'note', note: 'note', notizen: 'note', appunti: 'note', notas: 'note',
+};
+const embeddings = [];
+function embed(text) {
+  const v = new Array(64).fill(0);
+  const words = text.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').match(/\p{L}+/gu) || [];
+  for (const w of words) {
+    const c = CONCEPTS[w];
+    if (!c) continue; // only concepts count: function words would blur everything
+    let h = 2166136261;
+    for (const ch of c) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    v[h % 64] += 1;
+  }
+  const n = Math.hypot(...v) || 1;
+  return v.map((x) => x / n);
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const chunk = (delta, finish = null) =>
@@ -47,6 +73,27 @@ const server = http.createServer(async (req, res) => {
     mode = m.mode;
     if (m.text) text = m.text;
     res.writeHead(204).end();
+    return;
+  }
+  if (req.method === 'GET' && req.url === '/__embeddings') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(embeddings));
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/v1/embeddings') {
+    if (req.headers.authorization !== `Bearer ${KEY}`) {
+      res.writeHead(401).end();
+      return;
+    }
+    const { model, input } = JSON.parse(body);
+    embeddings.push({ at: Date.now(), model, inputs: input.length });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        object: 'list',
+        model,
+        data: input.map((t, index) => ({ object: 'embedding', index, embedding: embed(t) })),
+      }),
+    );
     return;
   }
   if (req.method === 'GET' && req.url === '/__requests') {

@@ -1032,6 +1032,58 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     ((dot / (aa.sqrt() * bb.sqrt())) as f32).clamp(-1.0, 1.0)
 }
 
+/// `POST {base_url}/embeddings` body for an OpenAI-compatible API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenAiEmbeddingRequest<'a> {
+    pub model: &'a str,
+    pub input: Vec<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct OpenAiEmbeddings {
+    data: Vec<OpenAiEmbedding>,
+}
+
+#[derive(Deserialize)]
+struct OpenAiEmbedding {
+    embedding: Vec<f32>,
+    #[serde(default)]
+    index: Option<usize>,
+}
+
+/// Joins an OpenAI-compatible base URL and `embeddings` (see
+/// [`chat_completions_url`]).
+pub fn embeddings_url(base_url: &str) -> String {
+    chat_completions_url(base_url).replace("/chat/completions", "/embeddings")
+}
+
+/// The vectors of an OpenAI-compatible embeddings response
+/// (`{"data": [{"embedding": [..], "index": i}]}`), in input order, checked
+/// like [`EmbeddingOutput::into_vectors`].
+pub fn parse_openai_embeddings(body: &str, expected: usize) -> Result<Vec<Vec<f32>>, AiError> {
+    let garbage = |e: serde_json::Error| AiError::Garbage(format!("{e} in {}", excerpt(body)));
+    let value: serde_json::Value = serde_json::from_str(body.trim()).map_err(garbage)?;
+    if let Some(error) = value.get("error").filter(|e| !e.is_null()) {
+        let message = error
+            .get("message")
+            .and_then(|m| m.as_str())
+            .map_or_else(|| error.to_string(), str::to_owned);
+        return Err(AiError::Provider(truncate_chars(&message, 200).into_owned()));
+    }
+    let mut rows = OpenAiEmbeddings::deserialize(value).map_err(garbage)?.data;
+    if rows.iter().all(|r| r.index.is_some()) {
+        rows.sort_by_key(|r| r.index);
+        if rows.iter().enumerate().any(|(i, r)| r.index != Some(i)) {
+            return Err(AiError::Shape("embedding indices are not 0..n".to_owned()));
+        }
+    }
+    EmbeddingOutput {
+        shape: None,
+        data: rows.into_iter().map(|r| r.embedding).collect(),
+    }
+    .into_vectors(expected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1995,5 +2047,34 @@ mod tests {
             SentinelMatch::Begun { past_no: true }
         ));
         assert!(matches!(match_sentinel("Non"), SentinelMatch::No));
+    }
+
+    #[test]
+    fn openai_embeddings() {
+        assert_eq!(
+            embeddings_url("http://127.0.0.1:9/v1/"),
+            "http://127.0.0.1:9/v1/embeddings"
+        );
+        let body = r#"{"object":"list","data":[
+            {"object":"embedding","index":1,"embedding":[0.0,1.0]},
+            {"object":"embedding","index":0,"embedding":[1.0,0.0]}],"model":"m"}"#;
+        assert_eq!(
+            parse_openai_embeddings(body, 2).unwrap(),
+            vec![vec![1.0, 0.0], vec![0.0, 1.0]]
+        );
+        assert!(matches!(
+            parse_openai_embeddings(body, 3),
+            Err(AiError::Shape(_))
+        ));
+        assert!(matches!(
+            parse_openai_embeddings(r#"{"error":{"message":"quota"}}"#, 1),
+            Err(AiError::Provider(m)) if m == "quota"
+        ));
+        assert!(matches!(
+            parse_openai_embeddings("<html>", 1),
+            Err(AiError::Garbage(_))
+        ));
+        let gap = r#"{"data":[{"index":0,"embedding":[1.0]},{"index":2,"embedding":[1.0]}]}"#;
+        assert!(matches!(parse_openai_embeddings(gap, 2), Err(AiError::Shape(_))));
     }
 }

@@ -51,6 +51,8 @@ pub const MAX_HITS: usize = 10;
 
 /// Longest passage shown as an answer, in characters.
 const MAX_ANSWER_CHARS: usize = 900;
+/// Longest opening passage embedded with an article's title and questions.
+const MAX_EMBEDDED_PASSAGE_CHARS: usize = 1000;
 
 /// A searchable help centre. Serializable so it can be built at build time
 /// and loaded once per isolate.
@@ -75,6 +77,8 @@ struct Doc {
     slug: String,
     lang: Lang,
     title: String,
+    /// Example questions as written (for embeddings).
+    questions: Vec<String>,
     url: String,
     len: [u32; N_FIELDS],
     passages: Vec<Passage>,
@@ -235,6 +239,7 @@ impl Index {
                 slug: a.slug.clone(),
                 lang,
                 title: a.title.clone(),
+                questions: a.questions.clone(),
                 url: a.url.clone(),
                 len: fields.each_ref().map(|f| f.len() as u32),
                 passages,
@@ -433,6 +438,31 @@ impl Index {
             title: d.title.clone(),
             url: d.url.clone(),
         }
+    }
+
+    /// What to embed for each article (index order), for semantic retrieval:
+    /// its title, example questions and opening passage, with a hash of that
+    /// text so a cache can tell when an article changed.
+    pub fn embedding_texts(&self) -> Vec<EmbeddingText> {
+        self.docs
+            .iter()
+            .map(|d| {
+                let mut text = d.title.clone();
+                for q in &d.questions {
+                    text.push('\n');
+                    text.push_str(q);
+                }
+                if let Some(p) = d.passages.iter().find(|p| !p.text.is_empty()) {
+                    text.push('\n');
+                    text.push_str(&clip(&p.text, MAX_EMBEDDED_PASSAGE_CHARS));
+                }
+                EmbeddingText {
+                    slug: d.slug.clone(),
+                    hash: format!("{:016x}", fnv1a(text.as_bytes())),
+                    text,
+                }
+            })
+            .collect()
     }
 
     /// The slug of article `doc` (as in [`Hit::doc`] and [`Verdict::docs`]).
@@ -689,6 +719,21 @@ impl Index {
             lang: lang.code().to_owned(),
         }
     }
+}
+
+/// An article's text for an embedding model; see [`Index::embedding_texts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddingText {
+    pub slug: String,
+    pub text: String,
+    pub hash: String,
+}
+
+/// 64-bit FNV-1a: a stable content hash (not for security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A decided visitor turn: see [`Index::turn`].
