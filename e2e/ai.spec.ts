@@ -181,3 +181,34 @@ test('the widget shows the answer while it streams, then the final reply with it
   await expect(cite).toHaveText('[1]');
   await expect(cite).toHaveAttribute('href', /\/help\/export-notes$/);
 });
+
+test('a question that shares no words with the help centre gets the articles nearest it in embedding space', async ({
+  request,
+}) => {
+  // The model declines to answer, so the reply shows what retrieval found.
+  await script(request, 'no_answer');
+  const embeddingCalls = async () => (await (await request.get(`${LLM}/__embeddings`)).json()) as { inputs: number }[];
+  const before = (await embeddingCalls()).length;
+  const ask = async (message: string) =>
+    (await (await request.post(`${API}/api/v1/chat`, { data: { message } })).json()).reply as Reply;
+  // Italian, and no Italian articles: no word in common with any article.
+  const reply = await ask("Ho dimenticato la parola d'ordine");
+  expect(reply).toMatchObject({ decision: 'suggest', lang: 'it' });
+  expect(reply.sources[0].url).toBe('/help/reset-password');
+  expect(reply.text).toContain('articoli');
+  // The articles were embedded once (one batch) and stored; the question once.
+  const articles = (await (await request.get(`${API}/healthz`)).json()).articles;
+  let calls = (await embeddingCalls()).slice(before);
+  expect(calls.map((c) => c.inputs)).toEqual([articles, 1]);
+  const stored = d1<{ n: number }>("SELECT COUNT(*) AS n FROM doc_embeddings WHERE model = 'fake-embed'", AI_STATE);
+  expect(stored[0].n).toBe(articles);
+  // A second such question reuses the article vectors.
+  const again = await ask('parola dimenticata, aiuto');
+  calls = (await embeddingCalls()).slice(before);
+  expect(calls.map((c) => c.inputs)).toEqual([articles, 1, 1]);
+  expect(again.decision).not.toBe('answer');
+  // Questions the words handle never call the embedding model.
+  await ask('How do I export my notes as PDF?');
+  await ask('hello');
+  expect((await embeddingCalls()).slice(before)).toHaveLength(3);
+});

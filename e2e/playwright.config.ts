@@ -57,6 +57,7 @@ export default defineConfig({
         `--var AI_BASE_URL:http://127.0.0.1:${LLM_PORT}/v1`,
         '--var AI_MODEL:fake-model --var AI_API_KEY:test-key',
         '--var AI_TTFT_MS:1500 --var AI_STALL_MS:2000',
+        '--var AI_EMBEDDINGS:openai --var AI_EMBEDDING_MODEL:fake-embed',
       ].join(' '),
       url: `http://127.0.0.1:${AI_PORT}/healthz`,
       timeout: 180_000,

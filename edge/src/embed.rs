@@ -1,8 +1,9 @@
 //! Optional semantic retrieval: embeddings of the articles and of each
 //! question, from Workers AI (`@cf/baai/bge-m3`, multilingual) or any
-//! OpenAI-compatible `/embeddings` API. The engine fuses their cosine
-//! similarity into its ranking and may suggest articles a question shares no
-//! words with (another language, other words). Article vectors are computed
+//! OpenAI-compatible `/embeddings` API. Used only where words fail: when the
+//! engine finds no article sharing enough words with a question (another
+//! language, other words), the articles nearest it in embedding space are
+//! suggested — never answered from. Article vectors are computed
 //! once per model and content, kept in D1 (`doc_embeddings`) and in memory
 //! per isolate; a question costs one embedding call, bounded by a timeout.
 //! Any failure just means a turn without the semantic signal.
@@ -109,7 +110,11 @@ impl Embedder {
     ) -> Option<Vec<f32>> {
         let work = Box::pin(async {
             let docs = self.doc_vectors(env, db, index).await?;
-            let query = self.embed(env, &[question]).await?.pop().ok_or("no vector")?;
+            let query = self
+                .embed(env, &[question])
+                .await?
+                .pop()
+                .ok_or("no vector")?;
             Ok::<_, String>(docs.iter().map(|d| ai::cosine(&query, d)).collect())
         });
         match select(work, Delay::from(self.timeout)).await {

@@ -6,13 +6,14 @@ use frontdesk_shared::error::{ApiError, ErrorCode};
 use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::validate::{ChatInput, HandoffInput};
 use frontdesk_shared::wire::{
-    ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, Health, StreamDelta, StreamStart,
-    STREAM_DELTA, STREAM_DONE, STREAM_START,
+    ChatRequest, ChatResponse, EscalationReason, HandoffRequest, HandoffResponse, Health,
+    StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE, STREAM_START,
 };
 use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Env, Request, Response};
 
+use crate::embed::Embedder;
 use crate::generate::Generator;
 use crate::http::{json, read_json};
 use crate::platform::{now_ms, random_bytes, random_uuid};
@@ -74,7 +75,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let db = env.d1(DB)?;
     let (conversation_id, history) = conversation(&db, input.conversation_id).await?;
     let earlier: Vec<&str> = history.visitor.iter().map(String::as_str).collect();
-    let ctx = Context {
+    let mut ctx = Context {
         earlier: &earlier,
         unhelpful_streak: history.unhelpful_streak,
         locale: input
@@ -82,8 +83,22 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
             .as_deref()
             .map(Lang::from_tag)
             .filter(|&l| l != Lang::Other),
+        semantic: None,
     };
-    let turn = content::index().turn(&input.message, &ctx, &Thresholds::default());
+    let index = content::index();
+    let th = Thresholds::default();
+    let mut turn = index.turn(&input.message, &ctx, &th);
+    // Words found nothing: ask the embedding model, if there is one.
+    let similarities = match Embedder::from_env(env) {
+        Some(e) if turn.reply.reason == Some(EscalationReason::NoMatch) => {
+            e.similarities(env, &db, index, &input.message).await
+        }
+        _ => None,
+    };
+    if let Some(s) = &similarities {
+        ctx.semantic = Some(s);
+        turn = index.turn(&input.message, &ctx, &th);
+    }
     let page_url = input.page_url.as_deref();
     let Some(generator) = Generator::from_env(env).filter(|_| Generator::wants(&turn)) else {
         let reply = turn.reply;

@@ -4,6 +4,7 @@
 //! Workers static assets before this code runs.
 
 mod content;
+mod embed;
 mod error;
 mod generate;
 mod handlers;

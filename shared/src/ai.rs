@@ -1068,7 +1068,9 @@ pub fn parse_openai_embeddings(body: &str, expected: usize) -> Result<Vec<Vec<f3
             .get("message")
             .and_then(|m| m.as_str())
             .map_or_else(|| error.to_string(), str::to_owned);
-        return Err(AiError::Provider(truncate_chars(&message, 200).into_owned()));
+        return Err(AiError::Provider(
+            truncate_chars(&message, 200).into_owned(),
+        ));
     }
     let mut rows = OpenAiEmbeddings::deserialize(value).map_err(garbage)?.data;
     if rows.iter().all(|r| r.index.is_some()) {
@@ -2075,6 +2077,9 @@ mod tests {
             Err(AiError::Garbage(_))
         ));
         let gap = r#"{"data":[{"index":0,"embedding":[1.0]},{"index":2,"embedding":[1.0]}]}"#;
-        assert!(matches!(parse_openai_embeddings(gap, 2), Err(AiError::Shape(_))));
+        assert!(matches!(
+            parse_openai_embeddings(gap, 2),
+            Err(AiError::Shape(_))
+        ));
     }
 }

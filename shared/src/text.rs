@@ -274,6 +274,21 @@ const CJK_STOP: &[char] = &[
     'で', 'す', 'か', 'ま', 'た', 'て',
 ];
 
+/// Negations: kept as terms (they matter to meaning) but as telling of a
+/// language as its function words.
+fn negations(lang: Lang) -> &'static [&'static str] {
+    match lang {
+        Lang::En => &["not", "dont", "doesnt", "cant", "cannot", "isnt"],
+        Lang::De => &["nicht", "kein", "keine", "keinen"],
+        Lang::Fr => &["ne", "pas", "n"],
+        Lang::Es => &["no"],
+        Lang::It => &["non"],
+        Lang::Pt => &["nao"],
+        Lang::Pl => &["nie"],
+        _ => &[],
+    }
+}
+
 /// Guesses the language of a visitor's message, or `None` when it has too
 /// little to go on (a keyword, a product name). Script first (Han, kana,
 /// Cyrillic), then for Latin text the language whose function words and
@@ -311,12 +326,25 @@ pub fn detect(text: &str) -> Option<Lang> {
         Lang::Pt,
         Lang::Pl,
     ];
+    // A function word counts for every language that has it, split between
+    // them ("la" is French, Spanish, Italian and Portuguese; "ho" only
+    // Italian); a letter only some languages use counts a little more.
+    const WORD: u32 = 420; // divisible by 1..=7
+    const LETTER: u32 = 630;
     let mut score = [0u32; LATIN.len()];
     for raw in lower_words(text) {
         let folded = fold_word(&raw);
-        for (i, lang) in LATIN.iter().enumerate() {
-            if lang.stop_words().binary_search(&folded.as_str()).is_ok() {
-                score[i] += 2;
+        let has: Vec<bool> = LATIN
+            .iter()
+            .map(|l| {
+                l.stop_words().binary_search(&folded.as_str()).is_ok()
+                    || negations(*l).contains(&folded.as_str())
+            })
+            .collect();
+        let n = has.iter().filter(|&&h| h).count() as u32;
+        for (i, &h) in has.iter().enumerate() {
+            if h {
+                score[i] += WORD / n;
             }
         }
         for c in raw.chars() {
@@ -334,7 +362,7 @@ pub fn detect(text: &str) -> Option<Lang> {
             };
             for (i, lang) in LATIN.iter().enumerate() {
                 if only.contains(lang) {
-                    score[i] += 3;
+                    score[i] += LETTER;
                 }
             }
         }
@@ -696,6 +724,9 @@ mod tests {
             ("Как экспортировать заметки?", Lang::Ru),
             ("如何导出我的笔记？", Lang::Zh),
             ("ノートをエクスポートする方法", Lang::Ja),
+            ("Ho dimenticato la parola d'ordine", Lang::It),
+            ("Je ne trouve pas la facture", Lang::Fr),
+            ("No puedo entrar en la cuenta", Lang::Es),
         ] {
             assert_eq!(detect(text), Some(lang), "{text}");
         }

@@ -372,3 +372,48 @@ fn visitors_are_answered_from_articles_in_their_language() {
     assert!(reply.text.contains("e-mail"), "{}", reply.text);
     assert_eq!(reply.lang, "pl");
 }
+
+#[test]
+fn embeddings_rescue_questions_that_share_no_words_with_any_article() {
+    let index = sample_index();
+    let th = Thresholds::default();
+    let q = "Ho dimenticato la parola d'ordine";
+    let alone = index.respond(q, &th);
+    assert_eq!(alone.reason, Some(EscalationReason::NoMatch), "{alone:?}");
+    let slugs: Vec<String> = index
+        .embedding_texts()
+        .iter()
+        .map(|t| t.slug.clone())
+        .collect();
+    let near = |slug: &str, sim: f32| -> Vec<f32> {
+        slugs
+            .iter()
+            .map(|s| if s == slug { sim } else { 0.1 })
+            .collect()
+    };
+    let with = |semantic: &[f32]| {
+        let ctx = Context {
+            semantic: Some(semantic),
+            ..Context::default()
+        };
+        index.respond_turn(q, &ctx, &th)
+    };
+    let reply = with(&near("reset-password", 0.8));
+    assert_eq!(reply.decision, Decision::Suggest);
+    assert_eq!(reply.sources[0].url, "/help/reset-password");
+    assert_eq!(reply.lang, "it");
+    // Not similar enough: still a person.
+    assert_eq!(
+        with(&near("reset-password", 0.5)).reason,
+        Some(EscalationReason::NoMatch)
+    );
+    // Vectors for another help centre (wrong length) are ignored.
+    assert_eq!(with(&[0.9]).reason, Some(EscalationReason::NoMatch));
+    // Embeddings never override what the words decided.
+    let ctx = Context {
+        semantic: Some(&near("refund-policy", 0.99)),
+        ..Context::default()
+    };
+    let reply = index.respond_turn("How do I export my notes as PDF?", &ctx, &th);
+    assert_eq!(reply.sources[0].url, "/help/export-notes");
+}

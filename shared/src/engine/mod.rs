@@ -45,6 +45,12 @@ const MAX_JOINED: usize = 3;
 /// After this many bot turns in a row that did not answer, a turn that does
 /// not answer either offers a person instead of more suggestions.
 const UNHELPFUL_LIMIT: u32 = 2;
+/// Cosine similarity from which an embedding model's nearest articles are
+/// suggested for a question that shares no words with any article (another
+/// language, other words). A suggestion, never an answer: the visitor
+/// judges. Set for multilingual sentence embeddings (bge-m3 puts unrelated
+/// support questions mostly below 0.5); not calibrated on data yet.
+const SEMANTIC_SUGGEST: f32 = 0.6;
 
 /// How many ranked articles a search returns (the decision needs three).
 pub const MAX_HITS: usize = 10;
@@ -129,6 +135,9 @@ pub struct Context<'a> {
     /// The visitor's preferred language (the widget's locale), used when the
     /// message does not show its own.
     pub locale: Option<Lang>,
+    /// Cosine similarity of the message, as typed, to each article (index
+    /// order) from an embedding model, when one is configured.
+    pub semantic: Option<&'a [f32]>,
 }
 
 /// When to answer, suggest or escalate. See [`Thresholds::default`] for the
@@ -541,6 +550,19 @@ impl Index {
         let (mut verdict, question) =
             self.retrieve_in_context(message, ctx.earlier, content, only, th);
         verdict.lang = lang;
+        if verdict.reason == Some(EscalationReason::NoMatch) {
+            if let Some(docs) = ctx
+                .semantic
+                .and_then(|s| self.semantic_suggestions(s, only))
+            {
+                verdict = Verdict {
+                    decision: Decision::Suggest,
+                    docs,
+                    reason: None,
+                    ..verdict
+                };
+            }
+        }
         let repeated = ctx
             .earlier
             .last()
@@ -551,6 +573,21 @@ impl Index {
             return (escalate(EscalationReason::Unresolved), question);
         }
         (verdict, question)
+    }
+
+    /// The up to three articles an embedding model puts nearest the
+    /// question, if the nearest is at least [`SEMANTIC_SUGGEST`] similar.
+    fn semantic_suggestions(&self, similarity: &[f32], only: Option<Lang>) -> Option<Vec<usize>> {
+        if similarity.len() != self.docs.len() {
+            return None;
+        }
+        let mut near: Vec<usize> = (0..self.docs.len())
+            .filter(|&d| only.is_none_or(|l| self.docs[d].lang == l))
+            .filter(|&d| similarity[d] >= SEMANTIC_SUGGEST)
+            .collect();
+        near.sort_by(|&a, &b| similarity[b].total_cmp(&similarity[a]).then(a.cmp(&b)));
+        near.truncate(3);
+        (!near.is_empty()).then_some(near)
     }
 
     /// The first always-human topic `message` is on.
