@@ -144,7 +144,7 @@ impl CharGrams {
         // Indexing a slice (not the Vec) keeps the hot loop free of calls
         // when the crate is built for size (opt-level "z"), and unrolling it
         // by hand (LLVM does not at that level) takes a third off its
-        // instructions. Each article gets its terms in the same order, so
+        // instructions. Each article gets its grams in the same order, so
         // the sums are the same to the bit.
         let s = score.as_mut_slice();
         for (g, x) in v {
