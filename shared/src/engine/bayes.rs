@@ -51,19 +51,35 @@ impl Bayes {
         }
     }
 
-    /// Log-likelihood of the question's known terms under each article.
-    pub(super) fn scores(&self, terms: &[String]) -> Vec<f32> {
-        let known: Vec<&Vec<(u32, f32)>> =
-            terms.iter().filter_map(|t| self.postings.get(t)).collect();
+    /// A term's postings: (article, gain), sorted by article. `None` for a
+    /// term no article has. Looked up once per question term, so the
+    /// robustness check can rescore without the lookups.
+    pub(super) fn postings(&self, term: &str) -> Option<&[(u32, f32)]> {
+        self.postings.get(term).map(Vec::as_slice)
+    }
+
+    /// Log-likelihood of the question's known terms, given by their
+    /// [`Bayes::postings`], under each article.
+    pub(super) fn scores(&self, known: &[&[(u32, f32)]]) -> Vec<f32> {
         let base = ALPHA.ln() * known.len() as f32;
         let mut score: Vec<f32> = self
             .log_norm
             .iter()
             .map(|n| base - n * known.len() as f32)
             .collect();
+        // A slice, not the Vec: indexing it compiles to no call even when
+        // the crate is built for size; unrolled by hand as in `CharGrams::scores`.
+        let s = score.as_mut_slice();
         for list in known {
-            for &(d, gain) in list {
-                score[d as usize] += gain;
+            let (quads, rest) = list.as_chunks::<4>();
+            for &[(d0, w0), (d1, w1), (d2, w2), (d3, w3)] in quads {
+                s[d0 as usize] += w0;
+                s[d1 as usize] += w1;
+                s[d2 as usize] += w2;
+                s[d3 as usize] += w3;
+            }
+            for &(d, gain) in rest {
+                s[d as usize] += gain;
             }
         }
         score

@@ -173,6 +173,49 @@ pub struct Hit {
     pub coverage: f32,
 }
 
+/// A question term, looked up in the index once per question: ranking and
+/// the robustness check's re-ranking then need no map lookups.
+#[derive(Debug, Clone, Copy)]
+struct QueryTerm<'a> {
+    idf: f32,
+    /// BM25F postings, sorted by doc; empty when no article has the term.
+    postings: &'a [Posting],
+    /// Naive Bayes postings; `None` when no article has the term.
+    bayes: Option<&'a [(u32, f32)]>,
+}
+
+impl<'a> QueryTerm<'a> {
+    /// The term's posting for `doc`, if the article has the term.
+    fn posting(&self, doc: usize) -> Option<&'a Posting> {
+        // Postings are sorted by doc.
+        let i = self
+            .postings
+            .binary_search_by_key(&(doc as u32), |p| p.doc)
+            .ok()?;
+        Some(&self.postings[i])
+    }
+}
+
+/// The character n-gram view of a question. It depends on the raw question
+/// only, so it is computed (and standardized) once per question and shared
+/// by the ranking and the robustness check's re-ranking.
+struct CharView {
+    /// Cosine similarity per article.
+    scores: Vec<f32>,
+    /// Per article, `FUSION[1]` × the standardized score: what the view adds
+    /// to the fused score. `None` when it adds nothing (all scores equal).
+    fused: Option<Vec<f32>>,
+}
+
+impl CharView {
+    fn new(scores: Vec<f32>) -> CharView {
+        let fused = mean_sd(&scores)
+            .filter(|_| FUSION[1] != 0.0)
+            .map(|(mean, sd)| scores.iter().map(|x| FUSION[1] * (x - mean) / sd).collect());
+        CharView { scores, fused }
+    }
+}
+
 impl Index {
     /// Builds the index from parsed articles, with no site policy.
     pub fn build(articles: &[Article]) -> Index {
@@ -311,31 +354,56 @@ impl Index {
     }
 
     fn idf(&self, term: &str) -> f32 {
+        self.idf_of_df(self.postings.get(term).map_or(0, Vec::len))
+    }
+
+    /// IDF of a term found in `df` articles.
+    fn idf_of_df(&self, df: usize) -> f32 {
         let n = self.docs.len() as f32;
-        let df = self.postings.get(term).map_or(0, Vec::len) as f32;
+        let df = df as f32;
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// Looks the question's terms up, in order.
+    fn look_up<'a>(&'a self, terms: &[String]) -> Vec<QueryTerm<'a>> {
+        terms
+            .iter()
+            .map(|t| {
+                let postings = self.postings.get(t).map_or(&[][..], Vec::as_slice);
+                QueryTerm {
+                    idf: self.idf_of_df(postings.len()),
+                    postings,
+                    bayes: self.bayes.postings(t),
+                }
+            })
+            .collect()
     }
 
     /// The best [`MAX_HITS`] articles, best first, with coverage of the
     /// question (analysed in the help centre's main language).
     pub fn search(&self, question: &str) -> Vec<Hit> {
-        self.rank(
-            &query_terms(question, self.primary),
-            &self.chars.scores(question),
-            None,
-        )
+        let terms = query_terms(question, self.primary);
+        let chars = CharView::new(self.chars.scores(question));
+        self.rank(&self.look_up(&terms), &chars, None)
     }
 
     /// Per article, the IDF mass of the question's terms it contains.
-    fn covered(&self, terms: &[String]) -> Vec<f32> {
+    fn covered(&self, terms: &[QueryTerm]) -> Vec<f32> {
         let mut covered = vec![0.0f32; self.docs.len()];
+        // A slice, not the Vec: indexing it compiles to no call even when
+        // the crate is built for size (opt-level "z"); unrolled by hand as
+        // in `CharGrams::scores`.
+        let c = covered.as_mut_slice();
         for t in terms {
-            let Some(list) = self.postings.get(t) else {
-                continue;
-            };
-            let idf = self.idf(t);
-            for p in list {
-                covered[p.doc as usize] += idf;
+            let (quads, rest) = t.postings.as_chunks::<4>();
+            for [p0, p1, p2, p3] in quads {
+                c[p0.doc as usize] += t.idf;
+                c[p1.doc as usize] += t.idf;
+                c[p2.doc as usize] += t.idf;
+                c[p3.doc as usize] += t.idf;
+            }
+            for p in rest {
+                c[p.doc as usize] += t.idf;
             }
         }
         covered
@@ -345,33 +413,48 @@ impl Index {
     /// word likelihood (naive Bayes) and character n-grams. Only articles
     /// sharing a word or a gram with the question are ranked.
     /// `chars` depends on the raw question only, so callers compute it once.
-    /// `only` keeps articles in one language (multilingual help centres).
-    fn rank(&self, terms: &[String], chars: &[f32], only: Option<Lang>) -> Vec<Hit> {
-        let total_idf: f32 = terms.iter().map(|t| self.idf(t)).sum();
+    /// `only` keeps articles in one language (multilingual help centres);
+    /// the standardization still runs over every article.
+    fn rank(&self, terms: &[QueryTerm], chars: &CharView, only: Option<Lang>) -> Vec<Hit> {
+        let total_idf: f32 = terms.iter().map(|t| t.idf).sum();
         let covered = self.covered(terms);
-        let bayes = self.bayes.scores(terms);
+        let known: Vec<&[(u32, f32)]> = terms.iter().filter_map(|t| t.bayes).collect();
+        let bayes = self.bayes.scores(&known);
         let mut fused = vec![0.0f32; self.docs.len()];
         add_standardized(&mut fused, &bayes, FUSION[0]);
-        add_standardized(&mut fused, chars, FUSION[1]);
-        let mut hits: Vec<Hit> = (0..self.docs.len())
-            .filter(|&d| covered[d] > 0.0 || chars[d] > 0.0)
-            .filter(|&d| only.is_none_or(|l| self.docs[d].lang == l))
-            .map(|d| Hit {
+        if let Some(part) = &chars.fused {
+            for (a, x) in fused.iter_mut().zip(part) {
+                *a += x;
+            }
+        }
+        // One pass keeping the best MAX_HITS in order (insertion into a
+        // short list) rather than collecting every article and selecting:
+        // the same hits, as the order is total (ties go to the lower doc).
+        let order = |a: &Hit, b: &Hit| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+        let mut hits: Vec<Hit> = Vec::with_capacity(MAX_HITS + 1);
+        let candidates = fused.iter().zip(&covered).zip(&chars.scores).enumerate();
+        for (d, ((&score, &covered), &chars)) in candidates {
+            if !(covered > 0.0 || chars > 0.0) || only.is_some_and(|l| self.docs[d].lang != l) {
+                continue;
+            }
+            // Docs come in increasing order, so a tie with the last kept hit
+            // ranks below it.
+            if hits.len() == MAX_HITS && hits[MAX_HITS - 1].score.total_cmp(&score).is_ge() {
+                continue;
+            }
+            let hit = Hit {
                 doc: d,
-                score: fused[d],
+                score,
                 coverage: if total_idf > 0.0 {
-                    covered[d] / total_idf
+                    covered / total_idf
                 } else {
                     0.0
                 },
-            })
-            .collect();
-        let order = |a: &Hit, b: &Hit| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
-        if hits.len() > MAX_HITS {
-            hits.select_nth_unstable_by(MAX_HITS - 1, order);
+            };
+            let at = hits.partition_point(|h| order(h, &hit).is_lt());
+            hits.insert(at, hit);
             hits.truncate(MAX_HITS);
         }
-        hits.sort_by(order);
         hits
     }
 
@@ -379,37 +462,32 @@ impl Index {
     /// most. A lead that rests on one term (often a rare word in a side
     /// remark) is not enough to answer from. A one-term question is robust
     /// only when the term is in the article's title or example questions.
-    fn is_robust(&self, doc: usize, terms: &[String], chars: &[f32], only: Option<Lang>) -> bool {
+    fn is_robust(
+        &self,
+        doc: usize,
+        terms: &[QueryTerm],
+        chars: &CharView,
+        only: Option<Lang>,
+    ) -> bool {
         if let [term] = terms {
             // One word is enough only if the article is about it (its title
             // or example questions say it), not if it merely mentions it.
-            return self
-                .postings
-                .get(term)
-                .and_then(|list| list.iter().find(|p| p.doc as usize == doc))
-                .is_some_and(|p| p.strong);
+            return term.posting(doc).is_some_and(|p| p.strong);
         }
         let strongest = terms
             .iter()
             .enumerate()
-            .filter_map(|(i, t)| {
-                let p = self
-                    .postings
-                    .get(t)?
-                    .iter()
-                    .find(|p| p.doc as usize == doc)?;
-                Some((i, self.idf(t) * p.weight))
-            })
+            .filter_map(|(i, t)| Some((i, t.idf * t.posting(doc)?.weight)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(i, _)| i);
         let Some(strongest) = strongest else {
             return false;
         };
-        let rest: Vec<String> = terms
+        let rest: Vec<QueryTerm> = terms
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != strongest)
-            .map(|(_, t)| t.clone())
+            .map(|(_, t)| *t)
             .collect();
         self.rank(&rest, chars, only)
             .first()
@@ -617,7 +695,8 @@ impl Index {
             topic: None,
         };
         let terms = query_terms(message, lang);
-        let chars = self.chars.scores(message);
+        let terms = self.look_up(&terms);
+        let chars = CharView::new(self.chars.scores(message));
         let hits = self.rank(&terms, &chars, only);
         let Some(top) = hits.first() else {
             return verdict(Decision::Escalate, vec![], Some(EscalationReason::NoMatch));
@@ -809,17 +888,26 @@ pub struct Verdict {
 
 /// Adds `weight × (x − mean) / sd` of `scores` to `acc`.
 fn add_standardized(acc: &mut [f32], scores: &[f32], weight: f32) {
-    if weight == 0.0 || scores.is_empty() {
+    if weight == 0.0 {
         return;
     }
-    let n = scores.len() as f32;
-    let mean = scores.iter().sum::<f32>() / n;
-    let sd = (scores.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / n).sqrt();
-    if sd > 0.0 {
+    if let Some((mean, sd)) = mean_sd(scores) {
         for (a, x) in acc.iter_mut().zip(scores) {
             *a += weight * (x - mean) / sd;
         }
     }
+}
+
+/// Mean and standard deviation of `scores`; `None` when there are none or
+/// they are all equal, and standardizing them is undefined.
+fn mean_sd(scores: &[f32]) -> Option<(f32, f32)> {
+    if scores.is_empty() {
+        return None;
+    }
+    let n = scores.len() as f32;
+    let mean = scores.iter().sum::<f32>() / n;
+    let sd = (scores.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / n).sqrt();
+    (sd > 0.0).then_some((mean, sd))
 }
 
 /// BM25F: field term frequencies, weighted and length-normalized, summed,
