@@ -334,13 +334,10 @@ pub fn detect(text: &str) -> Option<Lang> {
     let mut score = [0u32; LATIN.len()];
     for raw in lower_words(text) {
         let folded = fold_word(&raw);
-        let has: Vec<bool> = LATIN
-            .iter()
-            .map(|l| {
-                l.stop_words().binary_search(&folded.as_str()).is_ok()
-                    || negations(*l).contains(&folded.as_str())
-            })
-            .collect();
+        let has: [bool; LATIN.len()] = LATIN.map(|l| {
+            l.stop_words().binary_search(&folded.as_str()).is_ok()
+                || negations(l).contains(&folded.as_str())
+        });
         let n = has.iter().filter(|&&h| h).count() as u32;
         for (i, &h) in has.iter().enumerate() {
             if h {

@@ -569,6 +569,9 @@ impl Index {
     fn visitor_lang(&self, message: &str, ctx: &Context) -> Lang {
         detect(message)
             .or_else(|| {
+                if ctx.earlier.is_empty() {
+                    return None;
+                }
                 let mut all = ctx.earlier.join("\n");
                 all.push('\n');
                 all.push_str(message);
