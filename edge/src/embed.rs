@@ -23,7 +23,9 @@ use frontdesk_shared::engine::Index;
 use futures_util::future::{select, Either};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Delay, Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{D1Database, Delay, Env};
+
+use crate::vars::{millis, post_json, setting};
 
 const DEFAULT_TIMEOUT_MS: u64 = 1500;
 /// Texts per embedding call when filling the article cache.
@@ -38,15 +40,6 @@ pub struct Embedder {
 enum Target {
     OpenAi { url: String, key: String },
     WorkersAi,
-}
-
-fn setting(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
 }
 
 thread_local! {
@@ -88,14 +81,10 @@ impl Embedder {
                 return None;
             }
         };
-        let timeout = setting(env, "AI_EMBED_TIMEOUT_MS")
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|&ms| ms > 0)
-            .unwrap_or(DEFAULT_TIMEOUT_MS);
         Some(Embedder {
             target,
             model: setting(env, "AI_EMBEDDING_MODEL").unwrap_or_else(|| ai::EMBEDDING_MODEL.into()),
-            timeout: Duration::from_millis(timeout),
+            timeout: millis(env, "AI_EMBED_TIMEOUT_MS", DEFAULT_TIMEOUT_MS),
         })
     }
 
@@ -198,19 +187,7 @@ impl Embedder {
                     input: texts.to_vec(),
                 })
                 .map_err(|e| e.to_string())?;
-                let headers = Headers::new();
-                let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
-                set("Content-Type", "application/json")?;
-                set("Authorization", &format!("Bearer {key}"))?;
-                let mut init = RequestInit::new();
-                init.with_method(Method::Post)
-                    .with_headers(headers)
-                    .with_body(Some(body.into()));
-                let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-                let mut response = Fetch::Request(request)
-                    .send()
-                    .await
-                    .map_err(|e| format!("request failed: {e}"))?;
+                let mut response = post_json(url, key, body, "application/json", None).await?;
                 let text = response.text().await.map_err(|e| e.to_string())?;
                 ai::parse_openai_embeddings(&text, texts.len()).map_err(|e| e.to_string())
             }

@@ -21,10 +21,9 @@ use frontdesk_shared::phrases::{say, Line};
 use frontdesk_shared::wire::{Decision, Reply};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
-use worker::{
-    AbortController, AbortSignal, ByteStream, Delay, Env, Fetch, Headers, Method, Request,
-    RequestInit,
-};
+use worker::{AbortController, AbortSignal, ByteStream, Delay, Env};
+
+use crate::vars::{millis, post_json, setting};
 
 /// Default longest wait for the first word of an answer.
 const DEFAULT_TTFT_MS: u64 = 3000;
@@ -44,23 +43,6 @@ pub struct Generator {
 enum Target {
     OpenAi { url: String, key: String },
     WorkersAi,
-}
-
-fn setting(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-fn millis(env: &Env, name: &str, default: u64) -> Duration {
-    let ms = setting(env, name)
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|&ms| ms > 0)
-        .unwrap_or(default);
-    Duration::from_millis(ms)
 }
 
 impl Generator {
@@ -230,20 +212,8 @@ impl Generator {
                 let provider = Provider::OpenAiCompatible;
                 let body = serde_json::to_string(&provider.request(&self.model, &prompt.messages))
                     .map_err(|e| e.to_string())?;
-                let headers = Headers::new();
-                let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
-                set("Content-Type", "application/json")?;
-                set("Accept", "text/event-stream")?;
-                set("Authorization", &format!("Bearer {key}"))?;
-                let mut init = RequestInit::new();
-                init.with_method(Method::Post)
-                    .with_headers(headers)
-                    .with_body(Some(body.into()));
-                let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-                let mut response = Fetch::Request(request)
-                    .send_with_signal(&signal)
-                    .await
-                    .map_err(|e| format!("request failed: {e}"))?;
+                let mut response =
+                    post_json(url, key, body, "text/event-stream", Some(&signal)).await?;
                 let status = response.status_code();
                 if !(200..300).contains(&status) {
                     let body = response.text().await.unwrap_or_default();

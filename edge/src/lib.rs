@@ -11,6 +11,7 @@ mod handlers;
 mod http;
 mod platform;
 mod store;
+mod vars;
 
 use worker::{event, Context, Env, Method, Request, Response};
 

@@ -1,0 +1,53 @@
+//! Worker configuration from wrangler vars and secrets, and the one HTTP call
+//! shape both AI clients use.
+
+use std::time::Duration;
+
+use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit, Response};
+
+/// A setting: the secret of that name, else the var; trimmed, `None` when
+/// unset or empty.
+pub fn setting(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// A duration setting in milliseconds; `default_ms` when unset or not a
+/// positive number.
+pub fn millis(env: &Env, name: &str, default_ms: u64) -> Duration {
+    let ms = setting(env, name)
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&ms| ms > 0)
+        .unwrap_or(default_ms);
+    Duration::from_millis(ms)
+}
+
+/// `POST url` with a JSON body and a bearer key (OpenAI-compatible APIs).
+pub async fn post_json(
+    url: &str,
+    key: &str,
+    body: String,
+    accept: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<Response, String> {
+    let headers = Headers::new();
+    let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
+    set("Content-Type", "application/json")?;
+    set("Accept", accept)?;
+    set("Authorization", &format!("Bearer {key}"))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.into()));
+    let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let fetch = Fetch::Request(request);
+    match signal {
+        Some(signal) => fetch.send_with_signal(signal).await,
+        None => fetch.send().await,
+    }
+    .map_err(|e| format!("request failed: {e}"))
+}
