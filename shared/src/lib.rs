@@ -23,4 +23,10 @@ pub mod kb;
 #[cfg(feature = "engine")]
 pub mod phrases;
 #[cfg(feature = "engine")]
+pub mod sinks;
+#[cfg(feature = "engine")]
 pub mod text;
+#[cfg(feature = "engine")]
+pub mod ticket;
+#[cfg(feature = "engine")]
+pub mod webhook;

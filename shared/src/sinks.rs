@@ -1,0 +1,364 @@
+//! What each delivery sink receives for a ticket: the generic webhook event
+//! (Standard Webhooks payload shape), a Slack Block Kit message, a Zendesk
+//! create-ticket request and a GitHub create-issue request. Pure builders;
+//! the worker signs and sends them. Visitor text is untrusted everywhere:
+//! escaped for Slack's mrkdwn, quoted and defused in GitHub Markdown, plain
+//! text for Zendesk.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::ticket::{Priority, Sentiment, Ticket};
+use crate::wire::Role;
+
+/// Event type of a new ticket.
+pub const TICKET_CREATED: &str = "ticket.created";
+
+/// The generic webhook body: `{"type", "timestamp", "data"}` as the Standard
+/// Webhooks specification recommends; `timestamp` is RFC 3339.
+#[derive(Debug, Serialize)]
+pub struct WebhookEvent<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    pub timestamp: String,
+    pub data: &'a Ticket,
+}
+
+/// The webhook body for a new ticket, as sent (and signed).
+pub fn webhook_body(ticket: &Ticket) -> String {
+    let event = WebhookEvent {
+        kind: TICKET_CREATED,
+        timestamp: rfc3339(ticket.created_at),
+        data: ticket,
+    };
+    serde_json::to_string(&event).expect("a ticket always serializes")
+}
+
+fn priority_word(p: Priority) -> &'static str {
+    match p {
+        Priority::Low => "low",
+        Priority::Normal => "normal",
+        Priority::High => "high",
+        Priority::Urgent => "urgent",
+    }
+}
+
+fn sentiment_word(s: Sentiment) -> &'static str {
+    match s {
+        Sentiment::Negative => "negative",
+        Sentiment::Neutral => "neutral",
+        Sentiment::Positive => "positive",
+    }
+}
+
+/// Slack mrkdwn: `&`, `<` and `>` must be escaped, or `<!channel>` and
+/// links could be injected.
+fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// A readable Slack incoming-webhook message: who, how urgent, the summary,
+/// the classification, what the bot tried, and a button to the ticket when
+/// `ticket_url` is given.
+pub fn slack_message(ticket: &Ticket, ticket_url: Option<&str>) -> Value {
+    let t = &ticket.triage;
+    let headline = format!(
+        "{} {} ticket {} from {}",
+        match t.priority.value {
+            Priority::Urgent => "🔴",
+            Priority::High => "🟠",
+            _ => "🟢",
+        },
+        priority_word(t.priority.value),
+        ticket.reference,
+        ticket.requester.email
+    );
+    let field = |label: &str, value: String| json!({"type": "mrkdwn", "text": format!("*{label}*\n{}", slack_escape(&value))});
+    let mut blocks = vec![
+        json!({"type": "header", "text": {"type": "plain_text", "text": clip(&headline, 150)}}),
+        json!({"type": "section", "text": {"type": "mrkdwn", "text": format!(">{}", slack_escape(&clip(&ticket.summary.text, 2900)))}}),
+        json!({"type": "section", "fields": [
+            field("Topic", ticket.triage.topic.value.clone()),
+            field("Priority", priority_word(t.priority.value).to_owned()),
+            field("Sentiment", sentiment_word(t.sentiment.value).to_owned()),
+            field("Language", t.language.value.clone()),
+            field("Email", ticket.requester.email.clone()),
+            field("Page", ticket.page_url.clone().unwrap_or_else(|| "—".into())),
+        ]}),
+    ];
+    if !ticket.bot_attempts.is_empty() {
+        let tried: Vec<String> = ticket
+            .bot_attempts
+            .iter()
+            .map(|a| {
+                let articles: Vec<&str> = a.articles.iter().map(|s| s.title.as_str()).collect();
+                format!(
+                    "• {}: {}",
+                    a.decision.as_str(),
+                    if articles.is_empty() {
+                        "no article".to_owned()
+                    } else {
+                        articles.join(", ")
+                    }
+                )
+            })
+            .collect();
+        blocks.push(json!({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": clip(&slack_escape(&format!("Bot tried:\n{}", tried.join("\n"))), 2900)}
+        ]}));
+    }
+    if let Some(url) = ticket_url {
+        blocks.push(json!({"type": "actions", "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": "Open ticket"}, "url": url}
+        ]}));
+    }
+    json!({"text": headline, "blocks": blocks})
+}
+
+fn transcript_text(ticket: &Ticket) -> String {
+    ticket
+        .transcript
+        .iter()
+        .map(|e| {
+            let who = match e.role {
+                Role::Visitor => "Visitor",
+                Role::Bot => "Bot",
+                Role::Agent => "Agent",
+            };
+            format!("{who}: {}", e.text)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `POST /api/v2/tickets.json` body for Zendesk: the summary as subject, the
+/// classification, note and transcript as the first (plain-text) comment,
+/// the visitor as requester, Zendesk's own priority values, our reference
+/// as `external_id` (so a retried delivery can be recognised).
+pub fn zendesk_ticket(ticket: &Ticket) -> Value {
+    let t = &ticket.triage;
+    let mut body = format!(
+        "{}\n\nTopic: {} · Priority: {} · Sentiment: {} · Language: {}\nPage: {}\n",
+        ticket.summary.text,
+        t.topic.value,
+        priority_word(t.priority.value),
+        sentiment_word(t.sentiment.value),
+        t.language.value,
+        ticket.page_url.as_deref().unwrap_or("—"),
+    );
+    if let Some(note) = &ticket.note {
+        body.push_str(&format!("\nNote: {note}\n"));
+    }
+    body.push_str(&format!("\nTranscript:\n{}", transcript_text(ticket)));
+    json!({"ticket": {
+        "subject": clip(&format!("[{}] {}", ticket.reference, ticket.summary.text), 150),
+        "comment": {"body": body, "public": false},
+        "requester": {"email": ticket.requester.email, "name": ticket.requester.email},
+        "priority": priority_word(t.priority.value),
+        "tags": ["frontdesk", tag(&t.topic.value), format!("lang_{}", t.language.value)],
+        "external_id": ticket.reference,
+    }})
+}
+
+/// Lowercase ASCII letters, digits and underscores: a tag every tracker accepts.
+fn tag(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    clip(t.trim_matches('_'), 50)
+}
+
+/// Visitor text in GitHub Markdown: quoted, with HTML, mentions and issue
+/// references defused so it renders as written and pings nobody.
+fn github_quote(s: &str) -> String {
+    s.lines()
+        .map(|l| {
+            let l = l
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('@', "@\u{200b}")
+                .replace('#', "#\u{200b}");
+            format!("> {l}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `POST /repos/{owner}/{repo}/issues` body for GitHub.
+pub fn github_issue(ticket: &Ticket) -> Value {
+    let t = &ticket.triage;
+    let mut body = format!(
+        "{}\n\n| | |\n|---|---|\n| Reference | `{}` |\n| Topic | {} ({:.0} %) |\n| Priority | {} ({:.0} %) |\n| Sentiment | {} |\n| Language | {} |\n| Email | {} |\n| Page | {} |\n",
+        github_quote(&ticket.summary.text),
+        ticket.reference,
+        github_quote(&t.topic.value).trim_start_matches("> "),
+        t.topic.confidence * 100.0,
+        priority_word(t.priority.value),
+        t.priority.confidence * 100.0,
+        sentiment_word(t.sentiment.value),
+        t.language.value,
+        github_quote(&ticket.requester.email).trim_start_matches("> "),
+        ticket.page_url.as_deref().map_or("—".into(), |u| format!("<{}>", u.replace(['<', '>', ' '], ""))),
+    );
+    if let Some(note) = &ticket.note {
+        body.push_str(&format!("\n**Note**\n\n{}\n", github_quote(note)));
+    }
+    body.push_str("\n**Transcript**\n\n");
+    for e in &ticket.transcript {
+        let who = match e.role {
+            Role::Visitor => "Visitor",
+            Role::Bot => "Bot",
+            Role::Agent => "Agent",
+        };
+        body.push_str(&format!("**{who}**\n{}\n\n", github_quote(&e.text)));
+    }
+    json!({
+        "title": clip(&format!("[{}] {}", ticket.reference, ticket.summary.text), 120),
+        "body": clip(&body, 60_000),
+        "labels": ["frontdesk", format!("priority:{}", priority_word(t.priority.value))],
+    })
+}
+
+/// Milliseconds since the epoch as RFC 3339 UTC (`2026-11-22T18:35:53.123Z`).
+pub fn rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let millis = ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ticket::{build, TicketInput};
+    use crate::wire::{Decision, Source, TranscriptEntry};
+
+    fn ticket() -> Ticket {
+        let e = |role, text: &str, decision, sources: Vec<Source>| TranscriptEntry {
+            role,
+            text: text.into(),
+            at: 0,
+            decision,
+            sources,
+        };
+        build(TicketInput {
+            reference: "FD-ABCD1234",
+            conversation_id: "c",
+            created_at: 1_795_372_553_123,
+            email: "ana@example.com",
+            note: Some("<script>alert(1)</script> @everyone #1"),
+            page_url: Some("https://example.com/pricing"),
+            transcript: vec![
+                e(
+                    Role::Visitor,
+                    "I was charged twice <!channel> & more",
+                    None,
+                    vec![],
+                ),
+                e(
+                    Role::Bot,
+                    "Is it one of these?",
+                    Some(Decision::Suggest),
+                    vec![Source {
+                        title: "Refund policy".into(),
+                        url: "/help/refund-policy".into(),
+                    }],
+                ),
+            ],
+            always_human_topic: None,
+        })
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_795_372_553_123), "2026-11-22T18:35:53.123Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn webhook_events_carry_the_ticket() {
+        let t = ticket();
+        let v: Value = serde_json::from_str(&webhook_body(&t)).unwrap();
+        assert_eq!(v["type"], "ticket.created");
+        assert_eq!(v["timestamp"], "2026-11-22T18:35:53.123Z");
+        assert_eq!(v["data"]["reference"], "FD-ABCD1234");
+        assert_eq!(v["data"]["schema"], "frontdesk.ticket.v1");
+    }
+
+    #[test]
+    fn slack_escapes_visitor_text() {
+        let v = slack_message(&ticket(), Some("https://support.example/agent#FD-ABCD1234"));
+        let s = v.to_string();
+        assert!(!s.contains("<!channel>"), "{s}");
+        assert!(s.contains("&lt;!channel&gt; &amp; more"), "{s}");
+        assert!(v["text"]
+            .as_str()
+            .unwrap()
+            .contains("urgent ticket FD-ABCD1234"));
+        assert_eq!(v["blocks"][0]["type"], "header");
+        assert!(s.contains("Refund policy"));
+        assert!(s.contains("\"url\":\"https://support.example/agent#FD-ABCD1234\""));
+    }
+
+    #[test]
+    fn zendesk_and_github_requests() {
+        let t = ticket();
+        let z = zendesk_ticket(&t);
+        assert_eq!(z["ticket"]["priority"], "urgent");
+        assert_eq!(z["ticket"]["requester"]["email"], "ana@example.com");
+        assert_eq!(z["ticket"]["external_id"], "FD-ABCD1234");
+        assert!(z["ticket"]["comment"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("Visitor: I was charged twice"));
+        assert_eq!(z["ticket"]["tags"][1], "refund_policy");
+        let g = github_issue(&t);
+        let body = g["body"].as_str().unwrap();
+        assert!(!body.contains("<script>"), "{body}");
+        assert!(!body.contains("@everyone"), "{body}");
+        assert!(body.contains("&lt;script&gt;"));
+        assert_eq!(g["labels"][1], "priority:urgent");
+        assert!(g["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("[FD-ABCD1234] I was charged twice"));
+    }
+}

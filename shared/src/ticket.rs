@@ -1,0 +1,584 @@
+//! The ticket an agent receives (schema `frontdesk.ticket.v1`), and the
+//! triage that fills it: a short extractive summary, what the bot tried,
+//! topic, priority, sentiment and language — each classification with a
+//! confidence, so a team can route on the sure ones and look twice at the
+//! rest. Pure: the worker passes the transcript and the clock.
+
+use serde::{Deserialize, Serialize};
+
+use crate::intent::frustrated;
+use crate::text::{detect, words, Lang};
+use crate::wire::{Decision, Role, Source, TranscriptEntry};
+
+/// Identifies this JSON shape; a breaking change gets a new version.
+pub const TICKET_SCHEMA: &str = "frontdesk.ticket.v1";
+
+/// Longest summary, in characters.
+const MAX_SUMMARY_CHARS: usize = 280;
+
+/// A ticket as delivered to sinks and returned by the agent API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Always [`TICKET_SCHEMA`].
+    pub schema: String,
+    /// Human-friendly reference, e.g. `FD-7K3M9Q2P`.
+    pub reference: String,
+    pub conversation_id: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub status: TicketStatus,
+    pub requester: Requester,
+    /// What the visitor wrote in the handoff form, if anything.
+    pub note: Option<String>,
+    /// The page the visitor was on.
+    pub page_url: Option<String>,
+    pub summary: Summary,
+    /// Each bot turn that did not settle the question: what it decided,
+    /// why, and which articles it offered.
+    pub bot_attempts: Vec<BotAttempt>,
+    pub triage: Triage,
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requester {
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub text: String,
+    /// `extractive` (built-in: the visitor's own words) or `model`.
+    pub method: String,
+}
+
+/// One bot turn in the conversation before the handoff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotAttempt {
+    /// The visitor message the bot replied to.
+    pub question: String,
+    pub decision: Decision,
+    pub articles: Vec<Source>,
+}
+
+/// A classification and how sure it is (0–1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classified<T> {
+    pub value: T,
+    pub confidence: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sentiment {
+    Negative,
+    Neutral,
+    Positive,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Triage {
+    /// An always-human topic, else the article the bot pointed to most,
+    /// else `general`.
+    pub topic: Classified<String>,
+    pub priority: Classified<Priority>,
+    /// The phrases that set the priority ("charged twice", "urgent"…).
+    pub priority_signals: Vec<String>,
+    pub sentiment: Classified<Sentiment>,
+    /// ISO 639-1, or `und`.
+    pub language: Classified<String>,
+}
+
+/// Phrases (folded, lowercase) that make a ticket urgent or high priority,
+/// in the languages the widget speaks.
+const URGENT: &[&str] = &[
+    "hacked",
+    "compromised",
+    "fraud",
+    "stolen",
+    "charged twice",
+    "double charged",
+    "lost all my",
+    "data loss",
+    "deleted everything",
+    "lawyer",
+    "legal action",
+    "gehackt",
+    "betrug",
+    "doppelt abgebucht",
+    "pirate",
+    "fraude",
+    "debite deux fois",
+    "hackeado",
+    "cobrado dos veces",
+    "hackerato",
+    "truffa",
+    "addebitato due volte",
+    "cobrado duas vezes",
+    "oszustwo",
+    "dwa razy",
+    "взлом",
+    "мошенни",
+    "дважды",
+    "被盗",
+    "诈骗",
+    "重复扣款",
+];
+const HIGH: &[&str] = &[
+    "urgent",
+    "asap",
+    "immediately",
+    "right now",
+    "cannot log in",
+    "can't log in",
+    "cant log in",
+    "cannot login",
+    "can't login",
+    "locked out",
+    "can't access",
+    "cannot access",
+    "not working",
+    "doesn't work",
+    "dringend",
+    "sofort",
+    "kann mich nicht anmelden",
+    "funktioniert nicht",
+    "urgence",
+    "immediatement",
+    "impossible de me connecter",
+    "ne fonctionne pas",
+    "urgente",
+    "no puedo entrar",
+    "no funciona",
+    "non riesco ad accedere",
+    "non funziona",
+    "nao consigo entrar",
+    "nao funciona",
+    "pilne",
+    "nie moge sie zalogowac",
+    "nie dziala",
+    "срочно",
+    "не могу войти",
+    "не работает",
+    "紧急",
+    "无法登录",
+    "不能用",
+];
+const NEGATIVE: &[&str] = &[
+    "angry",
+    "annoyed",
+    "disappointed",
+    "unacceptable",
+    "terrible",
+    "awful",
+    "worst",
+    "useless",
+    "ridiculous",
+    "frustrated",
+    "frustrating",
+    "horrible",
+    "upset",
+    "sauer",
+    "enttauscht",
+    "inakzeptabel",
+    "furieux",
+    "decu",
+    "inacceptable",
+    "enfadado",
+    "decepcionado",
+    "inaceptable",
+    "arrabbiato",
+    "deluso",
+    "inaccettabile",
+    "chateado",
+    "zly",
+    "rozczarowany",
+    "зол",
+    "разочарован",
+    "ужасно",
+    "生气",
+    "失望",
+];
+const POSITIVE: &[&str] = &[
+    "thanks",
+    "thank",
+    "great",
+    "love",
+    "awesome",
+    "appreciate",
+    "happy",
+    "danke",
+    "super",
+    "merci",
+    "gracias",
+    "grazie",
+    "obrigado",
+    "obrigada",
+    "dziekuje",
+    "спасибо",
+    "谢谢",
+];
+
+/// What the worker knows when a visitor asks for a person.
+pub struct TicketInput<'a> {
+    pub reference: &'a str,
+    pub conversation_id: &'a str,
+    pub created_at: i64,
+    pub email: &'a str,
+    pub note: Option<&'a str>,
+    pub page_url: Option<&'a str>,
+    pub transcript: Vec<TranscriptEntry>,
+    /// The always-human topic the engine matched in this conversation, if any.
+    pub always_human_topic: Option<&'a str>,
+}
+
+/// Builds the ticket, with the built-in (extractive) summary and triage.
+pub fn build(input: TicketInput<'_>) -> Ticket {
+    let visitor: Vec<&str> = input
+        .transcript
+        .iter()
+        .filter(|e| e.role == Role::Visitor)
+        .map(|e| e.text.as_str())
+        .chain(input.note)
+        .collect();
+    let bot_attempts = attempts(&input.transcript);
+    let triage = triage(&visitor, &bot_attempts, input.always_human_topic);
+    Ticket {
+        schema: TICKET_SCHEMA.into(),
+        reference: input.reference.into(),
+        conversation_id: input.conversation_id.into(),
+        created_at: input.created_at,
+        status: TicketStatus::Open,
+        requester: Requester {
+            email: input.email.into(),
+        },
+        note: input.note.map(str::to_owned),
+        page_url: input.page_url.map(str::to_owned),
+        summary: Summary {
+            text: summarize(&visitor, &bot_attempts),
+            method: "extractive".into(),
+        },
+        bot_attempts,
+        triage,
+        transcript: input.transcript,
+    }
+}
+
+/// Bot turns that did not answer (or answered without settling it: the
+/// visitor still asked for a person), with the question each replied to.
+fn attempts(transcript: &[TranscriptEntry]) -> Vec<BotAttempt> {
+    let mut out = Vec::new();
+    let mut question = "";
+    for e in transcript {
+        match (e.role, e.decision) {
+            (Role::Visitor, _) => question = &e.text,
+            (Role::Bot, Some(decision)) if decision != Decision::SmallTalk => {
+                out.push(BotAttempt {
+                    question: question.to_owned(),
+                    decision,
+                    articles: e.sources.clone(),
+                })
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The visitor's own words: the message that says the most (most distinct
+/// content words), then what the bot offered.
+fn summarize(visitor: &[&str], attempts: &[BotAttempt]) -> String {
+    let content = |m: &str| {
+        let mut w: Vec<String> = words(m).filter(|w| w.chars().count() > 2).collect();
+        w.sort();
+        w.dedup();
+        w.len()
+    };
+    let Some(main) = visitor.iter().copied().max_by_key(|m| content(m)) else {
+        return "The visitor asked for a person without writing anything.".into();
+    };
+    let mut text = main.split_whitespace().collect::<Vec<_>>().join(" ");
+    let offered: Vec<&str> = attempts
+        .iter()
+        .flat_map(|a| a.articles.iter().map(|s| s.title.as_str()))
+        .collect();
+    if let Some(first) = offered.first() {
+        text.push_str(&format!(" — bot offered \"{first}\""));
+        if offered.len() > 1 {
+            text.push_str(&format!(" and {} more", offered.len() - 1));
+        }
+    }
+    clip(&text, MAX_SUMMARY_CHARS)
+}
+
+fn triage(visitor: &[&str], attempts: &[BotAttempt], always_human: Option<&str>) -> Triage {
+    let all = visitor.join("\n");
+    let folded: String = words(&all).collect::<Vec<_>>().join(" ");
+    let lower = all.to_lowercase();
+    let has = |p: &str| folded.contains(p) || lower.contains(p);
+
+    let topic = match always_human {
+        Some(t) => Classified {
+            value: t.to_owned(),
+            confidence: 0.9,
+        },
+        None => most_offered(attempts),
+    };
+
+    let urgent: Vec<String> = URGENT
+        .iter()
+        .filter(|p| has(p))
+        .map(|p| (*p).to_owned())
+        .collect();
+    let high: Vec<String> = HIGH
+        .iter()
+        .filter(|p| has(p))
+        .map(|p| (*p).to_owned())
+        .collect();
+    let angry = visitor.iter().any(|m| frustrated(m));
+    let (level, confidence, mut signals) = if !urgent.is_empty() {
+        (Priority::Urgent, 0.9, urgent)
+    } else if !high.is_empty() {
+        (Priority::High, 0.8, high)
+    } else if angry {
+        (Priority::High, 0.6, vec!["frustrated".to_owned()])
+    } else {
+        (Priority::Normal, 0.6, vec![])
+    };
+    if angry && level == Priority::High && !signals.iter().any(|s| s == "frustrated") {
+        signals.push("frustrated".to_owned());
+    }
+
+    let neg = NEGATIVE.iter().filter(|p| has(p)).count() + usize::from(angry);
+    let pos = POSITIVE.iter().filter(|p| has(p)).count();
+    let sentiment = match neg.cmp(&pos) {
+        std::cmp::Ordering::Greater => Sentiment::Negative,
+        std::cmp::Ordering::Less => Sentiment::Positive,
+        std::cmp::Ordering::Equal => Sentiment::Neutral,
+    };
+    let margin: f32 = neg.abs_diff(pos) as f32;
+    let sentiment = Classified {
+        value: sentiment,
+        confidence: if margin == 0.0 {
+            0.5
+        } else {
+            (0.6 + 0.15 * margin).min(0.95)
+        },
+    };
+
+    // Per message, then overall: the share of messages agreeing is the confidence.
+    let detected: Vec<Lang> = visitor.iter().filter_map(|m| detect(m)).collect();
+    let language = match detect(&all) {
+        Some(lang) => {
+            let agree = detected.iter().filter(|&&l| l == lang).count();
+            Classified {
+                value: lang.code().to_owned(),
+                confidence: (0.5 + 0.5 * agree as f32 / visitor.len().max(1) as f32).min(0.99),
+            }
+        }
+        None => Classified {
+            value: Lang::Other.code().to_owned(),
+            confidence: 0.0,
+        },
+    };
+
+    Triage {
+        topic,
+        priority: Classified {
+            value: level,
+            confidence,
+        },
+        priority_signals: signals,
+        sentiment,
+        language,
+    }
+}
+
+/// The article the bot pointed to most often (answers count double).
+fn most_offered(attempts: &[BotAttempt]) -> Classified<String> {
+    let mut counts: Vec<(&str, u32)> = Vec::new();
+    let mut total = 0;
+    for a in attempts {
+        let weight = if a.decision == Decision::Answer { 2 } else { 1 };
+        for (rank, s) in a.articles.iter().enumerate() {
+            let w = if rank == 0 { weight * 2 } else { weight };
+            total += w;
+            match counts.iter_mut().find(|(t, _)| *t == s.title) {
+                Some((_, n)) => *n += w,
+                None => counts.push((&s.title, w)),
+            }
+        }
+    }
+    match counts.iter().max_by_key(|(_, n)| *n) {
+        Some((title, n)) => Classified {
+            value: (*title).to_owned(),
+            confidence: (*n as f32 / total as f32).clamp(0.1, 0.95),
+        },
+        None => Classified {
+            value: "general".into(),
+            confidence: 0.2,
+        },
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let end = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
+    format!("{}…", cut[..end].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(
+        role: Role,
+        text: &str,
+        decision: Option<Decision>,
+        sources: &[&str],
+    ) -> TranscriptEntry {
+        TranscriptEntry {
+            role,
+            text: text.into(),
+            at: 0,
+            decision,
+            sources: sources
+                .iter()
+                .map(|t| Source {
+                    title: (*t).into(),
+                    url: format!("/help/{}", t.to_lowercase().replace(' ', "-")),
+                })
+                .collect(),
+        }
+    }
+
+    fn ticket(transcript: Vec<TranscriptEntry>, note: Option<&str>, topic: Option<&str>) -> Ticket {
+        build(TicketInput {
+            reference: "FD-TEST0000",
+            conversation_id: "c",
+            created_at: 1,
+            email: "ana@example.com",
+            note,
+            page_url: Some("https://example.com/pricing"),
+            transcript,
+            always_human_topic: topic,
+        })
+    }
+
+    #[test]
+    fn a_billing_problem_is_urgent_and_summarized_in_the_visitors_words() {
+        let t = ticket(
+            vec![
+                entry(Role::Visitor, "hi", None, &[]),
+                entry(Role::Bot, "Hello!", Some(Decision::SmallTalk), &[]),
+                entry(
+                    Role::Visitor,
+                    "I was charged twice for my Team plan this month",
+                    None,
+                    &[],
+                ),
+                entry(
+                    Role::Bot,
+                    "Is it about one of these?",
+                    Some(Decision::Suggest),
+                    &["Refund policy", "Plans and pricing"],
+                ),
+                entry(
+                    Role::Visitor,
+                    "this is useless, I want my money back",
+                    None,
+                    &[],
+                ),
+                entry(
+                    Role::Bot,
+                    "A person can help.",
+                    Some(Decision::Escalate),
+                    &[],
+                ),
+            ],
+            Some("Please refund the second charge"),
+            None,
+        );
+        assert_eq!(t.schema, TICKET_SCHEMA);
+        assert_eq!(t.triage.priority.value, Priority::Urgent);
+        assert!(t
+            .triage
+            .priority_signals
+            .contains(&"charged twice".to_owned()));
+        assert_eq!(t.triage.sentiment.value, Sentiment::Negative);
+        assert_eq!(t.triage.topic.value, "Refund policy");
+        assert_eq!(t.triage.language.value, "en");
+        assert!(
+            t.summary
+                .text
+                .starts_with("I was charged twice for my Team plan this month"),
+            "{}",
+            t.summary.text
+        );
+        assert!(t.summary.text.contains("Refund policy"));
+        assert_eq!(t.bot_attempts.len(), 2, "small talk is not an attempt");
+        assert_eq!(
+            t.bot_attempts[0].question,
+            "I was charged twice for my Team plan this month"
+        );
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["triage"]["priority"]["value"], "urgent");
+        assert_eq!(json["status"], "open");
+    }
+
+    #[test]
+    fn login_trouble_in_german_is_high_priority_in_german() {
+        let t = ticket(
+            vec![entry(
+                Role::Visitor,
+                "Ich kann mich nicht anmelden, es ist dringend",
+                None,
+                &[],
+            )],
+            None,
+            None,
+        );
+        assert_eq!(t.triage.priority.value, Priority::High);
+        assert_eq!(t.triage.language.value, "de");
+        assert_eq!(t.triage.topic.value, "general");
+    }
+
+    #[test]
+    fn always_human_topics_and_calm_questions() {
+        let t = ticket(
+            vec![entry(
+                Role::Visitor,
+                "How do I export my notes? Thanks!",
+                None,
+                &[],
+            )],
+            None,
+            Some("legal"),
+        );
+        assert_eq!(t.triage.topic.value, "legal");
+        assert_eq!(t.triage.priority.value, Priority::Normal);
+        assert_eq!(t.triage.sentiment.value, Sentiment::Positive);
+        let empty = ticket(vec![], None, None);
+        assert!(empty.summary.text.contains("without writing"));
+        assert_eq!(empty.triage.language.value, "und");
+    }
+}
