@@ -126,3 +126,50 @@ test('small talk, languages, always-human topics and repeated failure, stored wi
   expect(bad.status()).toBe(400);
   expect((await bad.json()).error).toMatchObject({ code: 'invalid_field', field: 'locale' });
 });
+
+test('a handoff stores the agent-facing ticket, and a retry with the same key makes no duplicate', async ({
+  request,
+}) => {
+  const first = await (
+    await request.post('/api/v1/chat', { data: { message: 'I was charged twice for my subscription this month' } })
+  ).json();
+  expect(first.reply).toMatchObject({ decision: 'escalate', reason: 'always_human' });
+  const id = first.conversation_id;
+  const body = {
+    conversation_id: id,
+    email: 'ana@example.com',
+    note: 'Please refund the second charge, it is urgent',
+    idempotency_key: `e2e-${id}`,
+  };
+  const created = await request.post('/api/v1/handoff', { data: body });
+  expect(created.status()).toBe(201);
+  const ticket = await created.json();
+  expect(ticket.reference).toMatch(/^FD-[0-9A-Z]{8}$/);
+  // The response was lost; the widget sends the same request again.
+  const retried = await request.post('/api/v1/handoff', { data: body });
+  expect(retried.status()).toBe(200);
+  expect(await retried.json()).toEqual(ticket);
+  const rows = d1<{ reference: string; priority: string; topic: string; language: string; document: string }>(
+    `SELECT reference, priority, topic, language, document FROM tickets WHERE conversation_id = '${id}'`,
+  );
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ reference: ticket.reference, priority: 'urgent', topic: 'billing dispute', language: 'en' });
+  const doc = JSON.parse(rows[0].document);
+  expect(doc).toMatchObject({
+    schema: 'frontdesk.ticket.v1',
+    reference: ticket.reference,
+    status: 'open',
+    requester: { email: 'ana@example.com' },
+    note: body.note,
+    summary: { method: 'extractive' },
+    triage: { priority: { value: 'urgent' }, topic: { value: 'billing dispute' }, language: { value: 'en' } },
+  });
+  expect(doc.summary.text).toContain('charged twice');
+  expect(doc.triage.priority_signals).toContain('charged twice');
+  expect(doc.transcript.map((e: { role: string }) => e.role)).toEqual(['visitor', 'bot']);
+  // A malformed key is a clear error and stores nothing.
+  const bad = await request.post('/api/v1/handoff', { data: { ...body, idempotency_key: 'no spaces allowed' } });
+  expect(bad.status()).toBe(400);
+  expect((await bad.json()).error).toMatchObject({ code: 'invalid_field', field: 'idempotency_key' });
+  expect(d1(`SELECT 1 FROM tickets WHERE conversation_id = '${id}'`)).toHaveLength(1);
+});

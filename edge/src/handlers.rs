@@ -4,9 +4,10 @@
 use frontdesk_shared::engine::{Context, Lang, Thresholds};
 use frontdesk_shared::error::{ApiError, ErrorCode};
 use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
+use frontdesk_shared::ticket::{self, TicketInput};
 use frontdesk_shared::validate::{ChatInput, HandoffInput};
 use frontdesk_shared::wire::{
-    ChatRequest, ChatResponse, EscalationReason, HandoffRequest, HandoffResponse, Health,
+    ChatRequest, ChatResponse, EscalationReason, HandoffRequest, HandoffResponse, Health, Role,
     StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE, STREAM_START,
 };
 use futures_util::StreamExt;
@@ -194,27 +195,44 @@ pub async fn handoff(mut req: Request, env: &Env) -> Result<Response, AppError> 
     let db = env.d1(DB)?;
     let (conversation_id, _) = conversation(&db, input.conversation_id).await?;
     let transcript = store::transcript(&db, &conversation_id).await?;
+    let index = content::index();
+    let topic = transcript
+        .iter()
+        .filter(|e| e.role == Role::Visitor)
+        .find_map(|e| index.always_human(&e.text))
+        .or_else(|| input.note.as_deref().and_then(|n| index.always_human(n)));
     let reference = format_reference(random_bytes::<REFERENCE_BYTES>()?);
-    store::create_ticket(
+    let ticket = ticket::build(TicketInput {
+        reference: &reference,
+        conversation_id: &conversation_id,
+        created_at: now_ms(),
+        email: &input.email,
+        note: input.note.as_deref(),
+        page_url: input.page_url.as_deref(),
+        transcript,
+        always_human_topic: topic,
+    });
+    let (reference, email) = store::create_ticket(
         &db,
         &NewTicket {
-            reference: &reference,
-            conversation: &conversation_id,
-            email: &input.email,
-            note: input.note.as_deref(),
-            page_url: input.page_url.as_deref(),
-            transcript: &transcript,
-            now: now_ms(),
+            ticket: &ticket,
+            idempotency_key: input.idempotency_key.as_deref(),
         },
     )
     .await?;
+    // 201 for a new ticket; 200 when the key names one made before.
+    let status = if reference == ticket.reference {
+        201
+    } else {
+        200
+    };
     json(
         &HandoffResponse {
             reference,
             conversation_id,
-            email: input.email,
+            email,
         },
-        201,
+        status,
     )
 }
 

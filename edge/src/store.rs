@@ -1,6 +1,7 @@
 //! D1 storage. Every write that acknowledges something to the visitor is one
 //! batch (a transaction), so a turn or a ticket is stored whole or not at all.
 
+use frontdesk_shared::ticket::Ticket;
 use frontdesk_shared::wire::{Decision, Reply, Role, Source, TranscriptEntry};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -221,35 +222,73 @@ fn entry(row: MessageRow) -> Result<TranscriptEntry, AppError> {
 
 /// A ticket to store, with everything an agent needs to start.
 pub struct NewTicket<'a> {
-    pub reference: &'a str,
-    pub conversation: &'a str,
-    pub email: &'a str,
-    pub note: Option<&'a str>,
-    pub page_url: Option<&'a str>,
-    pub transcript: &'a [TranscriptEntry],
-    pub now: i64,
+    pub ticket: &'a Ticket,
+    pub idempotency_key: Option<&'a str>,
 }
 
-/// Stores the ticket (and its conversation, if new) in one batch.
-pub async fn create_ticket(db: &D1Database, t: &NewTicket<'_>) -> Result<(), AppError> {
-    let transcript = serde_json::to_string(t.transcript)?;
-    let ticket = db
+#[derive(Deserialize)]
+struct StoredRef {
+    reference: String,
+    email: String,
+}
+
+/// Stores the ticket (and its conversation, if new) in one batch and
+/// returns the stored ticket's reference and email: with an idempotency key
+/// already used, those of the earlier ticket, and nothing new is written.
+pub async fn create_ticket(
+    db: &D1Database,
+    t: &NewTicket<'_>,
+) -> Result<(String, String), AppError> {
+    let ticket = t.ticket;
+    let transcript = serde_json::to_string(&ticket.transcript)?;
+    let document = serde_json::to_string(ticket)?;
+    let priority = serde_json::to_value(ticket.triage.priority.value)?;
+    let insert = db
         .prepare(
-            "INSERT INTO tickets (reference, conversation_id, email, note, transcript, status, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6)",
+            "INSERT INTO tickets (reference, conversation_id, email, note, transcript, status, created_at, \
+             idempotency_key, document, priority, topic, language) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8, ?9, ?10, ?11) \
+             ON CONFLICT(idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
         )
         .bind(&[
-            text(t.reference),
-            text(t.conversation),
-            text(t.email),
-            opt(t.note),
+            text(&ticket.reference),
+            text(&ticket.conversation_id),
+            text(&ticket.requester.email),
+            opt(ticket.note.as_deref()),
             text(&transcript),
-            int(t.now),
+            int(ticket.created_at),
+            opt(t.idempotency_key),
+            text(&document),
+            text(priority.as_str().unwrap_or("normal")),
+            text(&ticket.triage.topic.value),
+            text(&ticket.triage.language.value),
         ])?;
-    db.batch(vec![
-        touch_conversation(db, t.conversation, t.page_url, t.now)?,
-        ticket,
-    ])
-    .await?;
-    Ok(())
+    // Read back in the same transaction: ours, or the one the key already made.
+    let stored = match t.idempotency_key {
+        Some(key) => db
+            .prepare("SELECT reference, email FROM tickets WHERE idempotency_key = ?1")
+            .bind(&[text(key)])?,
+        None => db
+            .prepare("SELECT reference, email FROM tickets WHERE reference = ?1")
+            .bind(&[text(&ticket.reference)])?,
+    };
+    let results = db
+        .batch(vec![
+            touch_conversation(
+                db,
+                &ticket.conversation_id,
+                ticket.page_url.as_deref(),
+                ticket.created_at,
+            )?,
+            insert,
+            stored,
+        ])
+        .await?;
+    let row = results
+        .last()
+        .map(|r| r.results::<StoredRef>())
+        .transpose()?
+        .and_then(|rows| rows.into_iter().next())
+        .ok_or_else(|| AppError::Internal("ticket not found after insert".into()))?;
+    Ok((row.reference, row.email))
 }

@@ -32,6 +32,7 @@ pub struct HandoffInput {
     pub email: String,
     pub note: Option<String>,
     pub page_url: Option<String>,
+    pub idempotency_key: Option<String>,
 }
 
 impl TryFrom<ChatRequest> for ChatInput {
@@ -75,11 +76,16 @@ impl TryFrom<HandoffRequest> for HandoffInput {
             None => None,
         };
         let page_url = req.page_url.map(|u| page_url(&u)).transpose()?;
+        let idempotency_key = req
+            .idempotency_key
+            .map(|k| idempotency_key(&k))
+            .transpose()?;
         Ok(HandoffInput {
             conversation_id,
             email,
             note,
             page_url,
+            idempotency_key,
         })
     }
 }
@@ -99,6 +105,23 @@ pub fn locale(raw: &str) -> Result<String, ApiError> {
             ErrorCode::InvalidField,
             "locale",
             "locale must be a language tag such as \"en\" or \"pt-BR\".",
+        ))
+    }
+}
+
+/// Idempotency keys: 8–64 characters of ASCII letters, digits, `-` and `_`.
+pub fn idempotency_key(raw: &str) -> Result<String, ApiError> {
+    let ok = (8..=64).contains(&raw.len())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "idempotency_key",
+            "idempotency_key must be 8–64 letters, digits, '-' or '_'.",
         ))
     }
 }
@@ -211,6 +234,7 @@ mod tests {
             email: email.into(),
             note: Some("  ".into()),
             page_url: None,
+            idempotency_key: None,
         })
     }
 
@@ -225,6 +249,19 @@ mod tests {
         assert_eq!(code(chat(&"a".repeat(2001))), ErrorCode::MessageTooLong);
         assert!(chat(&"é".repeat(2000)).is_ok());
         assert_eq!(code(chat("bell\u{7}")), ErrorCode::InvalidField);
+    }
+
+    #[test]
+    fn idempotency_keys() {
+        assert!(idempotency_key("0f8fad5b-d9cb-469f").is_ok());
+        for bad in [
+            "short",
+            "has space in it",
+            "<script>alert</script>",
+            &"k".repeat(65),
+        ] {
+            assert_eq!(code(idempotency_key(bad)), ErrorCode::InvalidField, "{bad}");
+        }
     }
 
     #[test]

@@ -158,6 +158,11 @@ pub struct HandoffRequest {
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
+    /// Chosen by the client once per handoff and sent again on a retry: the
+    /// same key returns the ticket already made (8–64 characters of
+    /// `A-Z a-z 0-9 - _`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// `POST /api/v1/handoff` response: the stored ticket.

@@ -365,6 +365,13 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
     );
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // One key per form: a retry after a lost response returns the same
+    // ticket instead of opening a second one.
+    let key = StoredValue::new(format!(
+        "{:x}-{:x}",
+        js_sys::Date::now() as u64,
+        (js_sys::Math::random() * 2f64.powi(52)) as u64
+    ));
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -379,6 +386,7 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
                 email: address.get_untracked(),
                 note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
                 page_url: config.page_url.clone(),
+                idempotency_key: Some(key.get_value()),
             };
             match api::handoff(&config, &req).await {
                 Ok(ticket) => {

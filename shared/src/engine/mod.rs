@@ -671,6 +671,16 @@ impl Index {
         (!near.is_empty()).then_some(near)
     }
 
+    /// The name of the always-human topic a visitor message is on, if any
+    /// (for the ticket's triage).
+    pub fn always_human(&self, message: &str) -> Option<&str> {
+        let lang = detect(message)
+            .filter(|l| self.langs.contains(l))
+            .unwrap_or(self.primary);
+        self.always_human_topic(message, lang)
+            .map(|t| t.name.as_str())
+    }
+
     /// The first always-human topic `message` is on.
     fn always_human_topic(&self, message: &str, lang: Lang) -> Option<&Topic> {
         if self.policy.always_human.is_empty() {
