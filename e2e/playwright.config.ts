@@ -9,6 +9,8 @@ export const PORT = 8788;
 export const AI_PORT = 8789;
 export const LLM_PORT = 8790;
 export const AI_STATE = '.wrangler/e2e-ai';
+export const RECEIVER_PORT = 8791;
+export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 export default defineConfig({
   testDir: '.',
@@ -37,7 +39,24 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `bash ../scripts/e2e-server.sh ${PORT}`,
+      command: `node receiver.mjs ${RECEIVER_PORT}`,
+      url: `http://127.0.0.1:${RECEIVER_PORT}/__received`,
+      timeout: 20_000,
+      reuseExistingServer: false,
+      env: { WEBHOOK_SECRET },
+    },
+    {
+      // The main server delivers tickets to every sink, all on the receiver.
+      command: [
+        `bash ../scripts/e2e-server.sh ${PORT} .wrangler/e2e`,
+        `--var WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/webhook --var WEBHOOK_SECRET:${WEBHOOK_SECRET}`,
+        `--var SLACK_WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/slack`,
+        `--var ZENDESK_URL:http://127.0.0.1:${RECEIVER_PORT}/zendesk`,
+        '--var ZENDESK_EMAIL:agent@example.com --var ZENDESK_API_TOKEN:zd-token',
+        `--var GITHUB_API_URL:http://127.0.0.1:${RECEIVER_PORT}/github`,
+        '--var GITHUB_REPO:acme/support --var GITHUB_TOKEN:gh-token',
+        '--var DELIVERY_BACKOFF_SECS:0',
+      ].join(' '),
       url: `http://127.0.0.1:${PORT}/healthz`,
       timeout: 180_000,
       reuseExistingServer: false,

@@ -33,7 +33,7 @@ if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/pub
   echo "$widget_key" > dist/.widget-key
 fi
 
-worker_key=$(inputs_hash edge shared kb Cargo.toml Cargo.lock)
+worker_key=$(inputs_hash edge shared kb frontdesk.toml Cargo.toml Cargo.lock)
 if [ "$(cat dist/.worker-key 2>/dev/null)" != "$worker_key" ] || [ ! -d edge/build ]; then
   fd_log "building worker (worker-build, release)"
   (cd edge && worker-build --release >&2)

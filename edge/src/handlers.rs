@@ -14,6 +14,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Env, Request, Response};
 
+use crate::deliver::{self, Sink};
 use crate::embed::Embedder;
 use crate::generate::Generator;
 use crate::http::{json, read_json};
@@ -212,20 +213,22 @@ pub async fn handoff(mut req: Request, env: &Env) -> Result<Response, AppError> 
         transcript,
         always_human_topic: topic,
     });
+    let sinks = Sink::configured(env);
     let (reference, email) = store::create_ticket(
         &db,
-        &NewTicket {
+        NewTicket {
             ticket: &ticket,
             idempotency_key: input.idempotency_key.as_deref(),
+            also: deliver::rows(&db, &ticket.reference, &sinks, ticket.created_at)?,
         },
     )
     .await?;
     // 201 for a new ticket; 200 when the key names one made before.
-    let status = if reference == ticket.reference {
-        201
-    } else {
-        200
-    };
+    let created = reference == ticket.reference;
+    if created {
+        deliver::enqueue(env, &reference, &sinks).await;
+    }
+    let status = if created { 201 } else { 200 };
     json(
         &HandoffResponse {
             reference,

@@ -4,6 +4,7 @@
 //! Workers static assets before this code runs.
 
 mod content;
+mod deliver;
 mod embed;
 mod error;
 mod generate;
@@ -13,7 +14,7 @@ mod platform;
 mod store;
 mod vars;
 
-use worker::{event, Context, Env, Method, Request, Response};
+use worker::{event, Context, Env, MessageBatch, Method, Request, Response};
 
 pub use error::AppError;
 
@@ -33,6 +34,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         http::cors(&mut response, origin.as_deref())?;
     }
     Ok(response)
+}
+
+/// Ticket deliveries queued by the handoff endpoint.
+#[event(queue)]
+async fn queue(batch: MessageBatch<deliver::Job>, env: Env, _ctx: Context) -> worker::Result<()> {
+    deliver::consume(batch, &env).await
 }
 
 async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {

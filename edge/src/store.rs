@@ -224,6 +224,8 @@ fn entry(row: MessageRow) -> Result<TranscriptEntry, AppError> {
 pub struct NewTicket<'a> {
     pub ticket: &'a Ticket,
     pub idempotency_key: Option<&'a str>,
+    /// Written in the same batch, after the ticket (its deliveries).
+    pub also: Vec<D1PreparedStatement>,
 }
 
 #[derive(Deserialize)]
@@ -237,7 +239,7 @@ struct StoredRef {
 /// already used, those of the earlier ticket, and nothing new is written.
 pub async fn create_ticket(
     db: &D1Database,
-    t: &NewTicket<'_>,
+    t: NewTicket<'_>,
 ) -> Result<(String, String), AppError> {
     let ticket = t.ticket;
     let transcript = serde_json::to_string(&ticket.transcript)?;
@@ -272,18 +274,18 @@ pub async fn create_ticket(
             .prepare("SELECT reference, email FROM tickets WHERE reference = ?1")
             .bind(&[text(&ticket.reference)])?,
     };
-    let results = db
-        .batch(vec![
-            touch_conversation(
-                db,
-                &ticket.conversation_id,
-                ticket.page_url.as_deref(),
-                ticket.created_at,
-            )?,
-            insert,
-            stored,
-        ])
-        .await?;
+    let mut statements = vec![
+        touch_conversation(
+            db,
+            &ticket.conversation_id,
+            ticket.page_url.as_deref(),
+            ticket.created_at,
+        )?,
+        insert,
+    ];
+    statements.extend(t.also);
+    statements.push(stored);
+    let results = db.batch(statements).await?;
     let row = results
         .last()
         .map(|r| r.results::<StoredRef>())

@@ -1,0 +1,82 @@
+// Local stand-ins for the places tickets go, on loopback: a generic webhook
+// endpoint that verifies the Standard Webhooks signature with the reference
+// library (npm `standardwebhooks`), a Slack incoming webhook, Zendesk's
+// create-ticket API and GitHub's create-issue API. Each checks the exact
+// request (path, auth, content type) and records it.
+//
+//   GET  /__received        everything received so far, in order
+//   POST /__fail            {"path": "...", "times": n}: answer 500 to the next n requests on path
+//
+// It exits by itself after an hour.
+import http from 'node:http';
+import { Webhook } from 'standardwebhooks';
+
+const port = Number(process.argv[2] || 8791);
+const SECRET = process.env.WEBHOOK_SECRET || 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const received = [];
+const failing = new Map();
+
+const routes = {
+  '/webhook': (req, body) => {
+    try {
+      const payload = new Webhook(SECRET).verify(body, req.headers);
+      return { ok: true, verified: true, payload };
+    } catch (e) {
+      return { ok: false, status: 401, verified: false, error: String(e) };
+    }
+  },
+  '/slack': (req, body) => ({ ok: true, payload: JSON.parse(body) }),
+  '/zendesk/api/v2/tickets.json': (req, body) => {
+    const want = 'Basic ' + Buffer.from('agent@example.com/token:zd-token').toString('base64');
+    if (req.headers.authorization !== want) return { ok: false, status: 401 };
+    return { ok: true, status: 201, payload: JSON.parse(body) };
+  },
+  '/github/repos/acme/support/issues': (req, body) => {
+    if (req.headers.authorization !== 'Bearer gh-token') return { ok: false, status: 401 };
+    if (req.headers.accept !== 'application/vnd.github+json') return { ok: false, status: 415 };
+    return { ok: true, status: 201, payload: JSON.parse(body) };
+  },
+};
+
+const server = http.createServer(async (req, res) => {
+  let body = '';
+  for await (const c of req) body += c;
+  if (req.method === 'GET' && req.url === '/__received') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/__fail') {
+    const { path, times } = JSON.parse(body);
+    failing.set(path, times);
+    res.writeHead(204).end();
+    return;
+  }
+  const route = routes[req.url];
+  if (req.method !== 'POST' || !route) {
+    res.writeHead(404).end();
+    return;
+  }
+  const left = failing.get(req.url) || 0;
+  if (left > 0) {
+    failing.set(req.url, left - 1);
+    received.push({ path: req.url, at: Date.now(), failed: true });
+    res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"scripted failure"}');
+    return;
+  }
+  if (!String(req.headers['content-type']).startsWith('application/json')) {
+    res.writeHead(415).end();
+    return;
+  }
+  let result;
+  try {
+    result = route(req, body);
+  } catch (e) {
+    result = { ok: false, status: 400, error: String(e) };
+  }
+  received.push({ path: req.url, at: Date.now(), headers: req.headers, ...result });
+  res.writeHead(result.ok ? result.status || 200 : result.status || 400, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ id: received.length }));
+});
+
+server.listen(port, '127.0.0.1', () => console.log(`receiver on http://127.0.0.1:${port}`));
+setTimeout(() => process.exit(0), 60 * 60 * 1000).unref();

@@ -1,0 +1,321 @@
+//! Ticket delivery to where the team works: a signed generic webhook
+//! (Standard Webhooks), Slack, Zendesk and GitHub. A new ticket gets one
+//! `deliveries` row per configured sink in the same D1 batch as the ticket;
+//! each is then sent through the `DELIVERIES` queue, whose consumer (this
+//! worker) makes the HTTP call, retries failures with exponential backoff,
+//! and after [`MAX_ATTEMPTS`] keeps the delivery as a dead letter that
+//! agents can see. The ticket itself never depends on a sink.
+//!
+//! Configuration (vars; tokens and secrets as wrangler secrets):
+//! `WEBHOOK_URL` + `WEBHOOK_SECRET` (`whsec_…`); `SLACK_WEBHOOK_URL`;
+//! `ZENDESK_URL` (`https://<subdomain>.zendesk.com`) + `ZENDESK_EMAIL` +
+//! `ZENDESK_API_TOKEN`; `GITHUB_REPO` (`owner/name`) + `GITHUB_TOKEN`
+//! (+ `GITHUB_API_URL`, default `https://api.github.com`);
+//! `DELIVERY_BACKOFF_SECS` (default 10): the first retry's delay, doubled
+//! after each failure.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use frontdesk_shared::sinks;
+use frontdesk_shared::ticket::Ticket;
+use frontdesk_shared::webhook;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use worker::{
+    D1Database, D1PreparedStatement, Env, Fetch, Headers, MessageBatch, MessageExt, Method,
+    QueueRetryOptionsBuilder, Request, RequestInit,
+};
+
+use crate::platform::now_ms;
+use crate::vars::setting;
+use crate::AppError;
+
+/// Attempts before a delivery becomes a dead letter.
+pub const MAX_ATTEMPTS: i64 = 5;
+const DEFAULT_BACKOFF_SECS: u32 = 10;
+/// Longest error text kept for agents.
+const MAX_ERROR_CHARS: usize = 300;
+
+/// Where tickets go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sink {
+    Webhook,
+    Slack,
+    Zendesk,
+    Github,
+}
+
+impl Sink {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sink::Webhook => "webhook",
+            Sink::Slack => "slack",
+            Sink::Zendesk => "zendesk",
+            Sink::Github => "github",
+        }
+    }
+
+    /// The sinks this deployment is configured for.
+    pub fn configured(env: &Env) -> Vec<Sink> {
+        let on = |names: &[&str]| names.iter().all(|n| setting(env, n).is_some());
+        [
+            (Sink::Webhook, on(&["WEBHOOK_URL", "WEBHOOK_SECRET"])),
+            (Sink::Slack, on(&["SLACK_WEBHOOK_URL"])),
+            (
+                Sink::Zendesk,
+                on(&["ZENDESK_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"]),
+            ),
+            (Sink::Github, on(&["GITHUB_REPO", "GITHUB_TOKEN"])),
+        ]
+        .into_iter()
+        .filter_map(|(s, on)| on.then_some(s))
+        .collect()
+    }
+}
+
+/// A queue message: deliver this ticket to this sink.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    pub reference: String,
+    pub sink: Sink,
+}
+
+/// The `deliveries` rows for a new ticket, written in the ticket's batch.
+/// They are only inserted if the ticket row is `reference` (not when an
+/// idempotency key returned an earlier ticket).
+pub fn rows(
+    db: &D1Database,
+    reference: &str,
+    sinks: &[Sink],
+    now: i64,
+) -> Result<Vec<D1PreparedStatement>, AppError> {
+    sinks
+        .iter()
+        .map(|s| {
+            Ok(db
+                .prepare(
+                    "INSERT OR IGNORE INTO deliveries (ticket_reference, sink, webhook_id, status, attempts, created_at, updated_at) \
+                     SELECT ?1, ?2, ?3, 'pending', 0, ?4, ?4 WHERE EXISTS (SELECT 1 FROM tickets WHERE reference = ?1)",
+                )
+                .bind(&[
+                    JsValue::from_str(reference),
+                    JsValue::from_str(s.as_str()),
+                    JsValue::from_str(&format!("msg_{}_{}", reference, s.as_str())),
+                    JsValue::from_f64(now as f64),
+                ])?)
+        })
+        .collect()
+}
+
+/// Queues the deliveries of a new ticket. A failure here is logged, not
+/// returned: the rows stay `pending` and the scheduled sweep queues them.
+pub async fn enqueue(env: &Env, reference: &str, sinks: &[Sink]) {
+    let queue = match env.queue("DELIVERIES") {
+        Ok(q) => q,
+        Err(e) => {
+            worker::console_error!("no DELIVERIES queue: {e}");
+            return;
+        }
+    };
+    for &sink in sinks {
+        let job = Job {
+            reference: reference.to_owned(),
+            sink,
+        };
+        if let Err(e) = queue.send(job).await {
+            worker::console_error!("queueing {reference} for {}: {e}", sink.as_str());
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DeliveryRow {
+    document: Option<String>,
+    webhook_id: String,
+    status: String,
+    attempts: f64,
+}
+
+/// The queue consumer: one HTTP call per message.
+pub async fn consume(batch: MessageBatch<Job>, env: &Env) -> worker::Result<()> {
+    let db = env.d1("DB")?;
+    let backoff = setting(env, "DELIVERY_BACKOFF_SECS")
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(DEFAULT_BACKOFF_SECS);
+    for message in batch.messages()? {
+        let job = message.body().clone();
+        match attempt(env, &db, &job).await {
+            Ok(Outcome::Done) => message.ack(),
+            Ok(Outcome::Retry(attempts)) => {
+                let delay = backoff.saturating_mul(1 << (attempts - 1).clamp(0, 10));
+                message.retry_with_options(
+                    &QueueRetryOptionsBuilder::new()
+                        .with_delay_seconds(delay)
+                        .build(),
+                );
+            }
+            Err(e) => {
+                // Our own failure (D1): let the queue try again later.
+                worker::console_error!(
+                    "delivery {} to {}: {e:?}",
+                    job.reference,
+                    job.sink.as_str()
+                );
+                message.retry();
+            }
+        }
+    }
+    Ok(())
+}
+
+enum Outcome {
+    /// Delivered, dead-lettered, or nothing to do.
+    Done,
+    /// Failed; this many attempts so far.
+    Retry(i64),
+}
+
+async fn attempt(env: &Env, db: &D1Database, job: &Job) -> Result<Outcome, AppError> {
+    let row = db
+        .prepare(
+            "SELECT t.document AS document, d.webhook_id AS webhook_id, d.status AS status, d.attempts AS attempts \
+             FROM deliveries d JOIN tickets t ON t.reference = d.ticket_reference \
+             WHERE d.ticket_reference = ?1 AND d.sink = ?2",
+        )
+        .bind(&[
+            JsValue::from_str(&job.reference),
+            JsValue::from_str(job.sink.as_str()),
+        ])?
+        .first::<DeliveryRow>(None)
+        .await?;
+    let Some(row) = row else {
+        return Ok(Outcome::Done);
+    };
+    if row.status != "pending" {
+        return Ok(Outcome::Done);
+    }
+    let ticket: Ticket = match row.document.as_deref().map(serde_json::from_str) {
+        Some(Ok(t)) => t,
+        _ => {
+            return Err(AppError::Internal(format!(
+                "ticket {} has no document",
+                job.reference
+            )))
+        }
+    };
+    let attempts = row.attempts as i64 + 1;
+    let now = now_ms();
+    let result = send(env, job.sink, &ticket, &row.webhook_id, now).await;
+    let (status, error) = match &result {
+        Ok(()) => ("delivered", None),
+        Err(e) if attempts >= MAX_ATTEMPTS => ("dead", Some(e.as_str())),
+        Err(e) => ("pending", Some(e.as_str())),
+    };
+    let error: Option<String> = error.map(|e| e.chars().take(MAX_ERROR_CHARS).collect());
+    db.prepare(
+        "UPDATE deliveries SET status = ?1, attempts = ?2, last_error = ?3, updated_at = ?4 \
+         WHERE ticket_reference = ?5 AND sink = ?6",
+    )
+    .bind(&[
+        JsValue::from_str(status),
+        JsValue::from_f64(attempts as f64),
+        error.as_deref().map_or(JsValue::NULL, JsValue::from_str),
+        JsValue::from_f64(now as f64),
+        JsValue::from_str(&job.reference),
+        JsValue::from_str(job.sink.as_str()),
+    ])?
+    .run()
+    .await?;
+    Ok(if status == "pending" {
+        Outcome::Retry(attempts)
+    } else {
+        Outcome::Done
+    })
+}
+
+/// One HTTP call to one sink; any non-2xx is an error with its status.
+async fn send(
+    env: &Env,
+    sink: Sink,
+    ticket: &Ticket,
+    webhook_id: &str,
+    now: i64,
+) -> Result<(), String> {
+    let need = |name: &str| setting(env, name).ok_or_else(|| format!("{name} is not set"));
+    let (url, body, headers) = match sink {
+        Sink::Webhook => {
+            let body = sinks::webhook_body(ticket);
+            let ts = now / 1000;
+            let signature = webhook::sign(&need("WEBHOOK_SECRET")?, webhook_id, ts, &body)
+                .map_err(|e| format!("WEBHOOK_SECRET: {e}"))?;
+            let headers = vec![
+                ("webhook-id", webhook_id.to_owned()),
+                ("webhook-timestamp", ts.to_string()),
+                ("webhook-signature", signature),
+            ];
+            (need("WEBHOOK_URL")?, body, headers)
+        }
+        Sink::Slack => (
+            need("SLACK_WEBHOOK_URL")?,
+            sinks::slack_message(ticket, None).to_string(),
+            vec![],
+        ),
+        Sink::Zendesk => {
+            let auth = STANDARD.encode(format!(
+                "{}/token:{}",
+                need("ZENDESK_EMAIL")?,
+                need("ZENDESK_API_TOKEN")?
+            ));
+            let base = need("ZENDESK_URL")?;
+            (
+                format!("{}/api/v2/tickets.json", base.trim_end_matches('/')),
+                sinks::zendesk_ticket(ticket).to_string(),
+                vec![("authorization", format!("Basic {auth}"))],
+            )
+        }
+        Sink::Github => {
+            let api =
+                setting(env, "GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
+            (
+                format!(
+                    "{}/repos/{}/issues",
+                    api.trim_end_matches('/'),
+                    need("GITHUB_REPO")?
+                ),
+                sinks::github_issue(ticket).to_string(),
+                vec![
+                    ("authorization", format!("Bearer {}", need("GITHUB_TOKEN")?)),
+                    ("accept", "application/vnd.github+json".into()),
+                    ("x-github-api-version", "2022-11-28".into()),
+                    ("user-agent", "frontdesk".into()),
+                ],
+            )
+        }
+    };
+    let h = Headers::new();
+    h.set("content-type", "application/json")
+        .map_err(|e| e.to_string())?;
+    for (k, v) in headers {
+        h.set(k, &v).map_err(|e| e.to_string())?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(h)
+        .with_body(Some(body.into()));
+    let request = Request::new_with_init(&url, &init).map_err(|e| e.to_string())?;
+    let mut response = Fetch::Request(request)
+        .send()
+        .await
+        .map_err(|e| format!("request failed: {e}"))?;
+    let status = response.status_code();
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        let text = response.text().await.unwrap_or_default();
+        Err(format!(
+            "HTTP {status}: {}",
+            text.chars().take(200).collect::<String>()
+        ))
+    }
+}
