@@ -4,6 +4,10 @@ import init, { mount } from '../dist/trunk/frontdesk-widget.js';
 
 const h = window.__frontdesk;
 
+// A random key; randomUUID needs a secure context, which a host page may not be.
+h.uuid = () =>
+  crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
+
 // POSTs JSON; resolves with [status, body text]. Fetch lives here rather
 // than in the wasm for size (see stream below).
 h.post = async (url, body) => {

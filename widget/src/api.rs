@@ -49,6 +49,16 @@ fn helper(name: &str) -> Result<(JsValue, Function), CallError> {
     Ok((helper, f))
 }
 
+/// A fresh random key (a UUID from the browser's `crypto`), e.g. for a
+/// handoff's idempotency key; empty if the browser has none.
+pub fn new_key() -> String {
+    helper("uuid")
+        .ok()
+        .and_then(|(this, f)| f.call0(&this).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
 /// The error a non-2xx answer carries, if it is the visitor's to fix.
 fn api_error(status: f64, body: Option<&str>) -> CallError {
     match body.and_then(|b| serde_json::from_str::<ErrorBody>(b).ok()) {

@@ -1,6 +1,6 @@
 //! The chat panel: conversation log, composer, and the handoff form.
 
-use frontdesk_shared::wire::{ChatRequest, Decision, HandoffRequest, Reply};
+use frontdesk_shared::wire::{ChatRequest, Decision, HandoffRequest, Reply, Source};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
@@ -274,28 +274,18 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
     let links = reply
         .sources
         .iter()
-        .map(|s| {
-            let href = config.url(&s.url);
-            view! { <a href=href target="_blank" rel="noopener">{s.title.clone()}</a> }
-        })
+        .map(|s| source_link(&config, s, None))
         .collect::<Vec<_>>();
-    // "[1]" in the text links to the first source.
+    // "[1]" in the text links to the first source. Pairs of optional text
+    // and link, not type-erased views: the same `<a>` code as the source
+    // links, which keeps the wasm small.
     let text = segments(&reply.text, reply.sources.len())
         .into_iter()
         .map(|seg| match seg {
-            Segment::Text(t) => t.into_any(),
-            Segment::Cite(i) => {
-                let s = &reply.sources[i];
-                let label = format!("Source {}: {}", i + 1, s.title);
-                view! {
-                    <a class="fd-cite" href=config.url(&s.url) target="_blank" rel="noopener" aria-label=label>
-                        {format!("[{}]", i + 1)}
-                    </a>
-                }
-                .into_any()
-            }
+            Segment::Text(t) => (Some(t), None),
+            Segment::Cite(i) => (None, Some(source_link(&config, &reply.sources[i], Some(i)))),
         })
-        .collect_view();
+        .collect::<Vec<_>>();
     let extra = match reply.decision {
         Decision::Answer => view! { <p class="fd-source">"Source: " {links}</p> }.into_any(),
         Decision::Suggest => view! {
@@ -316,6 +306,19 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
             {extra}
         </li>
     }
+}
+
+/// A link to a reply's source: its title, or `[n]` for an inline citation
+/// (then labelled "Source n: title" for screen readers).
+fn source_link(config: &Config, s: &Source, cite: Option<usize>) -> impl IntoView {
+    let (text, label) = match cite {
+        Some(i) => (
+            format!("[{}]", i + 1),
+            Some(format!("Source {}: {}", i + 1, s.title)),
+        ),
+        None => (s.title.clone(), None),
+    };
+    view! { <a href=config.url(&s.url) target="_blank" rel="noopener" aria-label=label>{text}</a> }
 }
 
 /// Where the visitor types. Enter sends, Shift+Enter starts a new line.
@@ -367,11 +370,7 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
     let busy = RwSignal::new(false);
     // One key per form: a retry after a lost response returns the same
     // ticket instead of opening a second one.
-    let key = StoredValue::new(format!(
-        "{:x}-{:x}",
-        js_sys::Date::now() as u64,
-        (js_sys::Math::random() * 2f64.powi(52)) as u64
-    ));
+    let key = StoredValue::new(api::new_key());
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -386,7 +385,7 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
                 email: address.get_untracked(),
                 note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
                 page_url: config.page_url.clone(),
-                idempotency_key: Some(key.get_value()),
+                idempotency_key: Some(key.get_value()).filter(|k| !k.is_empty()),
             };
             match api::handoff(&config, &req).await {
                 Ok(ticket) => {

@@ -18,9 +18,13 @@ pub use model::Config;
 /// button. `config` is the JSON the loader builds from its data attributes.
 #[wasm_bindgen]
 pub fn mount(container: HtmlElement, launcher: HtmlElement, config: &str) -> Result<(), JsValue> {
+    // Readable panic messages while developing; in release the hook's
+    // formatting machinery would cost more than 1 KB of every visitor's download.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
+    // The loader writes this JSON; a failure is our bug, not the page's.
     let config: Config = serde_json::from_str(config)
-        .map_err(|e| JsValue::from_str(&format!("frontdesk config: {e}")))?;
+        .map_err(|_| JsValue::from_str("frontdesk: the loader's config is not valid"))?;
     leptos::mount::mount_to(container, move || {
         app::App(app::AppProps { config, launcher })
     })

@@ -117,7 +117,14 @@ pub fn segments(text: &str, sources: usize) -> Vec<Segment> {
     while let Some(open) = rest.find('[') {
         let after = &rest[open + 1..];
         let cite = after.find(']').and_then(|close| {
-            let n: usize = after[..close].parse().ok()?;
+            // Digits by hand: `str::parse` costs the wasm more than this function.
+            let digits = &after.as_bytes()[..close];
+            if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let n = digits
+                .iter()
+                .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
             (1..=sources).contains(&n).then_some((n - 1, close))
         });
         match cite {
