@@ -26,6 +26,10 @@ pub enum ErrorCode {
     ConversationNotFound,
     /// No such route.
     NotFound,
+    /// An agent endpoint without a valid agent token.
+    Unauthorized,
+    /// No ticket with that reference.
+    TicketNotFound,
     /// The route exists, the method does not.
     MethodNotAllowed,
     /// Our fault; details are in the worker log, never in the response.
@@ -41,7 +45,8 @@ impl ErrorCode {
             | ErrorCode::MessageEmpty
             | ErrorCode::MessageTooLong
             | ErrorCode::InvalidEmail => 400,
-            ErrorCode::ConversationNotFound | ErrorCode::NotFound => 404,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::TicketNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,

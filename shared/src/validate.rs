@@ -25,6 +25,34 @@ pub struct ChatInput {
     pub locale: Option<String>,
 }
 
+/// Longest agent reply, in characters.
+pub const MAX_REPLY_CHARS: usize = 4000;
+
+/// An agent's reply text: trimmed, non-empty, bounded, no control characters.
+pub fn agent_reply(raw: &str) -> Result<String, ApiError> {
+    let text = text_field("text", raw, MAX_REPLY_CHARS)?;
+    if text.is_empty() {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "text",
+            "Write a reply before sending it.",
+        ));
+    }
+    Ok(text)
+}
+
+/// Ticket references as minted by `reference::format_reference`.
+pub fn ticket_reference(raw: &str) -> Result<String, ApiError> {
+    let ok = raw.len() == 11
+        && raw.starts_with("FD-")
+        && raw[3..].chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiError::new(ErrorCode::TicketNotFound, "No ticket with that reference."))
+    }
+}
+
 /// A validated handoff request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandoffInput {
@@ -249,6 +277,17 @@ mod tests {
         assert_eq!(code(chat(&"a".repeat(2001))), ErrorCode::MessageTooLong);
         assert!(chat(&"é".repeat(2000)).is_ok());
         assert_eq!(code(chat("bell\u{7}")), ErrorCode::InvalidField);
+    }
+
+    #[test]
+    fn agent_inputs() {
+        assert_eq!(agent_reply("  Hi Ana  ").unwrap(), "Hi Ana");
+        assert_eq!(code(agent_reply("   ")), ErrorCode::InvalidField);
+        assert_eq!(code(agent_reply(&"x".repeat(4001))), ErrorCode::InvalidField);
+        assert!(ticket_reference("FD-7K3M9Q2P").is_ok());
+        for bad in ["FD-7k3m9q2p", "FD-7K3M9Q2", "XX-7K3M9Q2P", "FD-7K3M9Q2P'--"] {
+            assert_eq!(code(ticket_reference(bad)), ErrorCode::TicketNotFound, "{bad}");
+        }
     }
 
     #[test]

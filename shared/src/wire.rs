@@ -216,6 +216,38 @@ pub struct TranscriptEntry {
     pub sources: Vec<Source>,
 }
 
+/// `POST /api/v1/agent/tickets/{reference}/reply` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentReplyRequest {
+    pub text: String,
+}
+
+/// One row of `GET /api/v1/agent/tickets`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketListItem {
+    pub reference: String,
+    pub conversation_id: String,
+    pub status: String,
+    pub priority: Option<String>,
+    pub topic: Option<String>,
+    pub language: Option<String>,
+    pub email: String,
+    pub created_at: i64,
+    pub summary: Option<String>,
+    /// Deliveries that failed for good (dead letters), by sink.
+    pub dead_deliveries: Vec<String>,
+}
+
+/// A delivery's state, as agents see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryState {
+    pub sink: String,
+    pub status: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
 /// `GET /healthz` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
