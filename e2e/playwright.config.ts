@@ -10,6 +10,7 @@ export const AI_PORT = 8789;
 export const LLM_PORT = 8790;
 export const AI_STATE = '.wrangler/e2e-ai';
 export const RECEIVER_PORT = 8791;
+export const AGENT_TOKEN = 'agent-e2e-token';
 export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 export default defineConfig({
@@ -56,6 +57,7 @@ export default defineConfig({
         `--var GITHUB_API_URL:http://127.0.0.1:${RECEIVER_PORT}/github`,
         '--var GITHUB_REPO:acme/support --var GITHUB_TOKEN:gh-token',
         '--var DELIVERY_BACKOFF_SECS:0',
+        `--var AGENT_TOKEN:${AGENT_TOKEN}`,
       ].join(' '),
       url: `http://127.0.0.1:${PORT}/healthz`,
       timeout: 180_000,

@@ -3,6 +3,7 @@
 //! in D1 before it answers. Static files (demo page, widget) are served by
 //! Workers static assets before this code runs.
 
+mod agent;
 mod content;
 mod deliver;
 mod embed;
@@ -50,6 +51,7 @@ async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError
         (Method::Post, "/api/v1/chat") => handlers::chat(req, env).await,
         (Method::Post, "/api/v1/handoff") => handlers::handoff(req, env).await,
         (Method::Options, p) if p.starts_with("/api/") => http::preflight(),
+        (_, p) if p.starts_with("/api/v1/agent/") => agent::route(req, env, p).await,
         (_, "/healthz" | "/api/v1/chat" | "/api/v1/handoff") => Err(AppError::code(
             MethodNotAllowed,
             "This endpoint does not accept that method.",

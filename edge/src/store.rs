@@ -2,7 +2,9 @@
 //! batch (a transaction), so a turn or a ticket is stored whole or not at all.
 
 use frontdesk_shared::ticket::Ticket;
-use frontdesk_shared::wire::{Decision, Reply, Role, Source, TranscriptEntry};
+use frontdesk_shared::wire::{
+    Decision, DeliveryState, Reply, Role, Source, TicketListItem, TranscriptEntry,
+};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
@@ -293,4 +295,193 @@ pub async fn create_ticket(
         .and_then(|rows| rows.into_iter().next())
         .ok_or_else(|| AppError::Internal("ticket not found after insert".into()))?;
     Ok((row.reference, row.email))
+}
+
+/// Filters of the agent's ticket list.
+pub struct TicketFilter {
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub topic: Option<String>,
+    pub limit: u32,
+}
+
+impl Default for TicketFilter {
+    fn default() -> Self {
+        TicketFilter {
+            status: None,
+            priority: None,
+            topic: None,
+            limit: 50,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ListRow {
+    reference: String,
+    conversation_id: String,
+    status: String,
+    priority: Option<String>,
+    topic: Option<String>,
+    language: Option<String>,
+    email: String,
+    created_at: f64,
+    summary: Option<String>,
+    dead: Option<String>,
+}
+
+/// Tickets, newest first, with their dead-lettered sinks.
+pub async fn list_tickets(
+    db: &D1Database,
+    f: &TicketFilter,
+) -> Result<Vec<TicketListItem>, AppError> {
+    let rows = db
+        .prepare(
+            "SELECT t.reference AS reference, t.conversation_id AS conversation_id, t.status AS status, \
+             t.priority AS priority, t.topic AS topic, t.language AS language, t.email AS email, \
+             t.created_at AS created_at, json_extract(t.document, '$.summary.text') AS summary, \
+             (SELECT group_concat(d.sink) FROM deliveries d \
+              WHERE d.ticket_reference = t.reference AND d.status = 'dead') AS dead \
+             FROM tickets t \
+             WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR t.priority = ?2) \
+             AND (?3 IS NULL OR t.topic = ?3) \
+             ORDER BY t.created_at DESC, t.id DESC LIMIT ?4",
+        )
+        .bind(&[
+            opt(f.status.as_deref()),
+            opt(f.priority.as_deref()),
+            opt(f.topic.as_deref()),
+            JsValue::from(f.limit),
+        ])?
+        .all()
+        .await?
+        .results::<ListRow>()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TicketListItem {
+            reference: r.reference,
+            conversation_id: r.conversation_id,
+            status: r.status,
+            priority: r.priority,
+            topic: r.topic,
+            language: r.language,
+            email: r.email,
+            created_at: r.created_at as i64,
+            summary: r.summary,
+            dead_deliveries: r
+                .dead
+                .map(|d| d.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// A stored ticket, as agents read it.
+pub struct StoredTicket {
+    pub conversation_id: String,
+    pub status: String,
+    pub document: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct TicketRow {
+    conversation_id: String,
+    status: String,
+    document: Option<String>,
+}
+
+pub async fn ticket(db: &D1Database, reference: &str) -> Result<Option<StoredTicket>, AppError> {
+    let row = db
+        .prepare("SELECT conversation_id, status, document FROM tickets WHERE reference = ?1")
+        .bind(&[text(reference)])?
+        .first::<TicketRow>(None)
+        .await?;
+    row.map(|r| {
+        Ok(StoredTicket {
+            conversation_id: r.conversation_id,
+            status: r.status,
+            document: match r.document {
+                Some(d) => serde_json::from_str(&d)?,
+                None => serde_json::Value::Null,
+            },
+        })
+    })
+    .transpose()
+}
+
+#[derive(Deserialize)]
+struct DeliveryRow {
+    sink: String,
+    status: String,
+    attempts: f64,
+    last_error: Option<String>,
+}
+
+/// A ticket's deliveries, by sink.
+pub async fn deliveries(db: &D1Database, reference: &str) -> Result<Vec<DeliveryState>, AppError> {
+    let rows = db
+        .prepare(
+            "SELECT sink, status, attempts, last_error FROM deliveries \
+             WHERE ticket_reference = ?1 ORDER BY sink",
+        )
+        .bind(&[text(reference)])?
+        .all()
+        .await?
+        .results::<DeliveryRow>()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DeliveryState {
+            sink: r.sink,
+            status: r.status,
+            attempts: r.attempts as u32,
+            last_error: r.last_error,
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: f64,
+}
+
+/// Stores an agent's message in a conversation; returns its id.
+pub async fn save_agent_reply(
+    db: &D1Database,
+    conversation: &str,
+    body: &str,
+    now: i64,
+) -> Result<i64, AppError> {
+    let results = db
+        .batch(vec![
+            insert_message(db, conversation, Role::Agent, body, None, now)?,
+            db.prepare("UPDATE conversations SET updated_at = ?2 WHERE id = ?1")
+                .bind(&[text(conversation), int(now)])?,
+            db.prepare(
+                "SELECT id FROM messages WHERE conversation_id = ?1 AND role = 'agent' \
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(&[text(conversation)])?,
+        ])
+        .await?;
+    let id = results
+        .last()
+        .map(|r| r.results::<IdRow>())
+        .transpose()?
+        .and_then(|rows| rows.into_iter().next())
+        .map(|r| r.id as i64)
+        .ok_or_else(|| AppError::Internal("agent reply not found after insert".into()))?;
+    Ok(id)
+}
+
+/// Closes a ticket; false if there is no such ticket.
+pub async fn close_ticket(db: &D1Database, reference: &str) -> Result<bool, AppError> {
+    let result = db
+        .prepare("UPDATE tickets SET status = 'closed' WHERE reference = ?1")
+        .bind(&[text(reference)])?
+        .run()
+        .await?;
+    Ok(result
+        .meta()?
+        .and_then(|m| m.changes)
+        .is_some_and(|n| n > 0))
 }

@@ -46,7 +46,9 @@ impl ErrorCode {
             | ErrorCode::MessageTooLong
             | ErrorCode::InvalidEmail => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::TicketNotFound => 404,
+            ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::TicketNotFound => {
+                404
+            }
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,

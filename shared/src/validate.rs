@@ -45,11 +45,16 @@ pub fn agent_reply(raw: &str) -> Result<String, ApiError> {
 pub fn ticket_reference(raw: &str) -> Result<String, ApiError> {
     let ok = raw.len() == 11
         && raw.starts_with("FD-")
-        && raw[3..].chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+        && raw[3..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
     if ok {
         Ok(raw.to_owned())
     } else {
-        Err(ApiError::new(ErrorCode::TicketNotFound, "No ticket with that reference."))
+        Err(ApiError::new(
+            ErrorCode::TicketNotFound,
+            "No ticket with that reference.",
+        ))
     }
 }
 
@@ -283,10 +288,17 @@ mod tests {
     fn agent_inputs() {
         assert_eq!(agent_reply("  Hi Ana  ").unwrap(), "Hi Ana");
         assert_eq!(code(agent_reply("   ")), ErrorCode::InvalidField);
-        assert_eq!(code(agent_reply(&"x".repeat(4001))), ErrorCode::InvalidField);
+        assert_eq!(
+            code(agent_reply(&"x".repeat(4001))),
+            ErrorCode::InvalidField
+        );
         assert!(ticket_reference("FD-7K3M9Q2P").is_ok());
         for bad in ["FD-7k3m9q2p", "FD-7K3M9Q2", "XX-7K3M9Q2P", "FD-7K3M9Q2P'--"] {
-            assert_eq!(code(ticket_reference(bad)), ErrorCode::TicketNotFound, "{bad}");
+            assert_eq!(
+                code(ticket_reference(bad)),
+                ErrorCode::TicketNotFound,
+                "{bad}"
+            );
         }
     }
 

@@ -1,0 +1,150 @@
+//! The agent API: list and filter tickets, read one with its conversation
+//! and deliveries, reply, close. Every endpoint needs
+//! `Authorization: Bearer <AGENT_TOKEN>` (a wrangler secret); without a
+//! configured token the API is closed.
+
+use frontdesk_shared::error::ErrorCode;
+use frontdesk_shared::validate::{agent_reply, ticket_reference};
+use frontdesk_shared::wire::{AgentReplyRequest, Role};
+use worker::{Env, Request, Response, Url};
+
+use crate::http::{json, read_json};
+use crate::platform::now_ms;
+use crate::store;
+use crate::vars::setting;
+use crate::AppError;
+
+const DB: &str = "DB";
+/// Most tickets one list returns.
+const MAX_LIST: u32 = 100;
+
+/// Checks the bearer token against `AGENT_TOKEN`, in constant time.
+fn authorize(req: &Request, env: &Env) -> Result<(), AppError> {
+    let denied = || AppError::code(ErrorCode::Unauthorized, "Sign in with the agent token.");
+    let Some(token) = setting(env, "AGENT_TOKEN") else {
+        return Err(denied());
+    };
+    let given = req
+        .headers()
+        .get("Authorization")?
+        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
+        .ok_or_else(denied)?;
+    let (a, b) = (given.as_bytes(), token.as_bytes());
+    let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(denied())
+    }
+}
+
+/// Routes `/api/v1/agent/...`.
+pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
+    use worker::Method::{Get, Post};
+    authorize(&req, env)?;
+    let rest = path.trim_start_matches("/api/v1/agent/");
+    let parts: Vec<&str> = rest.split('/').collect();
+    match (req.method(), parts.as_slice()) {
+        (Get, ["tickets"]) => list(&req, env).await,
+        (Get, ["tickets", reference]) => show(env, reference).await,
+        (Post, ["tickets", reference, "reply"]) => reply(req, env, reference).await,
+        (Post, ["tickets", reference, "close"]) => close(env, reference).await,
+        (_, ["tickets"] | ["tickets", _] | ["tickets", _, "reply" | "close"]) => {
+            Err(AppError::code(
+                ErrorCode::MethodNotAllowed,
+                "This endpoint does not accept that method.",
+            ))
+        }
+        _ => Err(AppError::code(ErrorCode::NotFound, "No such endpoint.")),
+    }
+}
+
+/// `GET /api/v1/agent/tickets?status=&priority=&topic=&limit=`
+async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
+    let url: Url = req.url()?;
+    let mut filter = store::TicketFilter::default();
+    for (k, v) in url.query_pairs() {
+        let v = v.into_owned();
+        match k.as_ref() {
+            "status" if ["open", "closed"].contains(&v.as_str()) => filter.status = Some(v),
+            "priority" if ["low", "normal", "high", "urgent"].contains(&v.as_str()) => {
+                filter.priority = Some(v)
+            }
+            "topic" if !v.is_empty() && v.len() <= 100 => filter.topic = Some(v),
+            "limit" => match v.parse::<u32>() {
+                Ok(n) if (1..=MAX_LIST).contains(&n) => filter.limit = n,
+                _ => return Err(bad_query("limit", "limit must be 1–100.")),
+            },
+            "status" => return Err(bad_query("status", "status must be open or closed.")),
+            "priority" => {
+                return Err(bad_query(
+                    "priority",
+                    "priority must be low, normal, high or urgent.",
+                ))
+            }
+            "topic" => return Err(bad_query("topic", "topic must be 1–100 characters.")),
+            _ => {}
+        }
+    }
+    let db = env.d1(DB)?;
+    json(&store::list_tickets(&db, &filter).await?, 200)
+}
+
+fn bad_query(field: &str, message: &str) -> AppError {
+    frontdesk_shared::error::ApiError::field(ErrorCode::InvalidField, field, message).into()
+}
+
+/// `GET /api/v1/agent/tickets/{reference}`: the ticket document, the
+/// conversation as it is now (agent replies included) and its deliveries.
+async fn show(env: &Env, reference: &str) -> Result<Response, AppError> {
+    let reference = ticket_reference(reference)?;
+    let db = env.d1(DB)?;
+    let ticket = store::ticket(&db, &reference)
+        .await?
+        .ok_or_else(not_found)?;
+    let conversation = store::transcript(&db, &ticket.conversation_id).await?;
+    let deliveries = store::deliveries(&db, &reference).await?;
+    json(
+        &serde_json::json!({
+            "ticket": ticket.document,
+            "status": ticket.status,
+            "conversation": conversation,
+            "deliveries": deliveries,
+        }),
+        200,
+    )
+}
+
+fn not_found() -> AppError {
+    AppError::code(ErrorCode::TicketNotFound, "No ticket with that reference.")
+}
+
+/// `POST /api/v1/agent/tickets/{reference}/reply` `{"text"}`: an agent's
+/// message in the visitor's conversation.
+async fn reply(mut req: Request, env: &Env, reference: &str) -> Result<Response, AppError> {
+    let reference = ticket_reference(reference)?;
+    let body: AgentReplyRequest = read_json(&mut req).await?;
+    let text = agent_reply(&body.text)?;
+    let db = env.d1(DB)?;
+    let ticket = store::ticket(&db, &reference)
+        .await?
+        .ok_or_else(not_found)?;
+    let id = store::save_agent_reply(&db, &ticket.conversation_id, &text, now_ms()).await?;
+    json(
+        &serde_json::json!({ "message_id": id, "role": Role::Agent, "text": text }),
+        201,
+    )
+}
+
+/// `POST /api/v1/agent/tickets/{reference}/close`
+async fn close(env: &Env, reference: &str) -> Result<Response, AppError> {
+    let reference = ticket_reference(reference)?;
+    let db = env.d1(DB)?;
+    if !store::close_ticket(&db, &reference).await? {
+        return Err(not_found());
+    }
+    json(
+        &serde_json::json!({ "reference": reference, "status": "closed" }),
+        200,
+    )
+}
