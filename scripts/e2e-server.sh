@@ -3,6 +3,7 @@
 # STATE (default .wrangler/e2e), migrated, then `wrangler dev` on PORT with
 # its devtools on PORT+1000 (so two instances can run side by side). Extra
 # arguments go to `wrangler dev` (e.g. `--var AI_PROVIDER:openai`).
+# `--test-scheduled` lets tests run the cron handler via /__scheduled.
 # Playwright stops it when the suite ends.
 set -euo pipefail
 . "$(dirname "$0")/tools.sh"
@@ -13,4 +14,4 @@ shift $(( $# < 2 ? $# : 2 ))
 rm -rf "$STATE"
 wrangler d1 migrations apply DB --local --persist-to "$STATE" >&2
 exec wrangler dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" \
-  --inspector-port $((PORT + 1000)) --show-interactive-dev-session=false "$@"
+  --inspector-port $((PORT + 1000)) --show-interactive-dev-session=false --test-scheduled "$@"

@@ -109,7 +109,8 @@ pub fn rows(
 }
 
 /// Queues the deliveries of a new ticket. A failure here is logged, not
-/// returned: the rows stay `pending` and the scheduled sweep queues them.
+/// returned: the rows stay `pending` and the scheduled run
+/// (`housekeeping.rs`) queues them again.
 pub async fn enqueue(env: &Env, reference: &str, sinks: &[Sink]) {
     let queue = match env.queue("DELIVERIES") {
         Ok(q) => q,

@@ -10,12 +10,15 @@ mod embed;
 mod error;
 mod generate;
 mod handlers;
+mod housekeeping;
 mod http;
 mod platform;
 mod store;
 mod vars;
 
-use worker::{event, Context, Env, MessageBatch, Method, Request, Response};
+use worker::{
+    event, Context, Env, MessageBatch, Method, Request, Response, ScheduleContext, ScheduledEvent,
+};
 
 pub use error::AppError;
 
@@ -41,6 +44,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 #[event(queue)]
 async fn queue(batch: MessageBatch<deliver::Job>, env: Env, _ctx: Context) -> worker::Result<()> {
     deliver::consume(batch, &env).await
+}
+
+/// The cron trigger: requeue lost deliveries, purge old conversations.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    housekeeping::run(&env).await;
 }
 
 async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {

@@ -1,0 +1,111 @@
+//! The scheduled run (cron trigger, see `wrangler.toml`): queue deliveries
+//! whose queue message was never sent (the handoff logged an enqueue
+//! failure), and purge conversations past the retention period.
+//!
+//! Configuration: `RETENTION_DAYS` (default 90): conversations inactive for
+//! longer are deleted with their messages, tickets and deliveries.
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env};
+
+use crate::deliver::{self, Sink};
+use crate::platform::now_ms;
+use crate::vars::setting;
+use crate::AppError;
+
+const DEFAULT_RETENTION_DAYS: i64 = 90;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// A pending delivery untouched this long lost its queue message.
+const STALE_PENDING_MS: i64 = 10 * 60 * 1000;
+
+#[derive(Deserialize)]
+struct PendingRow {
+    ticket_reference: String,
+    sink: String,
+}
+
+/// Runs both chores; each logs its own failure so one cannot stop the other.
+pub async fn run(env: &Env) {
+    let db = match env.d1("DB") {
+        Ok(db) => db,
+        Err(e) => {
+            worker::console_error!("scheduled: no DB binding: {e}");
+            return;
+        }
+    };
+    if let Err(e) = requeue_stale(env, &db).await {
+        worker::console_error!("scheduled: requeue failed: {e:?}");
+    }
+    let days = setting(env, "RETENTION_DAYS")
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|&d| d > 0)
+        .unwrap_or(DEFAULT_RETENTION_DAYS);
+    match purge(&db, now_ms() - days * DAY_MS).await {
+        Ok(n) => worker::console_log!("scheduled: purged {n} conversations older than {days} days"),
+        Err(e) => worker::console_error!("scheduled: purge failed: {e:?}"),
+    }
+}
+
+async fn requeue_stale(env: &Env, db: &D1Database) -> Result<(), AppError> {
+    let rows = db
+        .prepare(
+            "SELECT ticket_reference, sink FROM deliveries \
+             WHERE status = 'pending' AND updated_at < ?1 LIMIT 100",
+        )
+        .bind(&[JsValue::from_f64((now_ms() - STALE_PENDING_MS) as f64)])?
+        .all()
+        .await?
+        .results::<PendingRow>()?;
+    for row in rows {
+        let sink = match row.sink.as_str() {
+            "webhook" => Sink::Webhook,
+            "slack" => Sink::Slack,
+            "zendesk" => Sink::Zendesk,
+            "github" => Sink::Github,
+            _ => continue,
+        };
+        deliver::enqueue(env, &row.ticket_reference, &[sink]).await;
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: f64,
+}
+
+/// Deletes conversations last active before `cutoff` (ms), with everything
+/// hanging off them, in one batch; returns how many.
+pub async fn purge(db: &D1Database, cutoff: i64) -> Result<u64, AppError> {
+    let old = "SELECT id FROM conversations WHERE updated_at < ?1";
+    let cutoff = [JsValue::from_f64(cutoff as f64)];
+    let results = db
+        .batch(vec![
+            db.prepare(format!("SELECT COUNT(*) AS n FROM ({old})"))
+                .bind(&cutoff)?,
+            db.prepare(format!(
+                "DELETE FROM deliveries WHERE ticket_reference IN \
+                 (SELECT reference FROM tickets WHERE conversation_id IN ({old}))"
+            ))
+            .bind(&cutoff)?,
+            db.prepare(format!(
+                "DELETE FROM tickets WHERE conversation_id IN ({old})"
+            ))
+            .bind(&cutoff)?,
+            db.prepare(format!(
+                "DELETE FROM messages WHERE conversation_id IN ({old})"
+            ))
+            .bind(&cutoff)?,
+            db.prepare("DELETE FROM conversations WHERE updated_at < ?1")
+                .bind(&cutoff)?,
+        ])
+        .await?;
+    let n = results
+        .first()
+        .map(|r| r.results::<Count>())
+        .transpose()?
+        .and_then(|rows| rows.into_iter().next())
+        .map_or(0, |c| c.n as u64);
+    Ok(n)
+}
