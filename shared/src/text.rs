@@ -168,6 +168,17 @@ impl Analyzer {
     }
 }
 
+/// Cuts `text` at a word boundary to at most `max` characters, marking the
+/// cut with "…" (answers quoted from articles, ticket summaries).
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let end = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
+    format!("{}…", cut[..end].trim_end())
+}
+
 /// Lowercased, diacritic-folded words of `text`.
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     lower_words(text).map(|w| fold_word(&w))
@@ -641,6 +652,12 @@ mod tests {
                 "{lang:?} not folded"
             );
         }
+    }
+
+    #[test]
+    fn clip_cuts_on_words() {
+        assert_eq!(clip("one two three", 9), "one two…");
+        assert_eq!(clip("short", 9), "short");
     }
 
     #[test]

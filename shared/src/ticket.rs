@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::intent::frustrated;
-use crate::text::{detect, words, Lang};
+use crate::text::{clip, detect, words, Lang};
 use crate::wire::{Decision, Role, Source, TranscriptEntry};
 
 /// Identifies this JSON shape; a breaking change gets a new version.
@@ -435,15 +435,6 @@ fn most_offered(attempts: &[BotAttempt]) -> Classified<String> {
             confidence: 0.2,
         },
     }
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let end = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
-    format!("{}…", cut[..end].trim_end())
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use chargram::CharGrams;
 use crate::intent::{frustrated, small_talk, wants_person, SmallTalk};
 use crate::kb::Article;
 use crate::phrases::{say, Line};
-use crate::text::{detect, words, Analyzer};
+use crate::text::{clip, detect, words, Analyzer};
 use crate::wire::{Decision, EscalationReason, Reply, Source};
 
 pub use crate::text::Lang;
@@ -969,16 +969,6 @@ fn same_question(a: &str, b: &str, lang: Lang) -> bool {
     shared * 4 >= union * 3
 }
 
-/// Cuts `text` at a word boundary to at most `max` characters.
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let end = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
-    format!("{}…", cut[..end].trim_end())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1024,11 +1014,5 @@ mod tests {
         let json = serde_json::to_string(&ix).unwrap();
         let back: Index = serde_json::from_str(&json).unwrap();
         assert_eq!(back.search("password"), ix.search("password"));
-    }
-
-    #[test]
-    fn clip_cuts_on_words() {
-        assert_eq!(clip("one two three", 9), "one two…");
-        assert_eq!(clip("short", 9), "short");
     }
 }
