@@ -810,7 +810,7 @@ impl Index {
     /// best passage of each article the reply rests on.
     pub fn turn(&self, message: &str, ctx: &Context, th: &Thresholds) -> Turn {
         let (verdict, question) = self.decide_turn(message, ctx, th);
-        let evidence = verdict
+        let evidence: Vec<Evidence> = verdict
             .docs
             .iter()
             .map(|&doc| Evidence {
@@ -820,7 +820,7 @@ impl Index {
                     .to_owned(),
             })
             .collect();
-        let reply = self.word(verdict, &question);
+        let reply = self.word(verdict, &evidence);
         Turn {
             reply,
             question: question.into_owned(),
@@ -828,17 +828,14 @@ impl Index {
         }
     }
 
-    /// Puts a verdict into words.
-    fn word(&self, verdict: Verdict, question: &str) -> Reply {
-        let sources = verdict.docs.iter().map(|&d| self.source(d)).collect();
+    /// Puts a verdict into words; `evidence` holds its articles' best
+    /// passages, in order (an answer quotes the first).
+    fn word(&self, verdict: Verdict, evidence: &[Evidence]) -> Reply {
+        let sources = evidence.iter().map(|e| e.source.clone()).collect();
         let lang = verdict.lang;
         let line = |l| say(lang, l).to_owned();
         let text = match (verdict.decision, verdict.reason) {
-            (Decision::Answer, _) => {
-                let doc = verdict.docs[0];
-                let terms = query_terms(question, self.docs[doc].lang);
-                clip(self.best_passage(doc, &terms), MAX_ANSWER_CHARS)
-            }
+            (Decision::Answer, _) => clip(&evidence[0].text, MAX_ANSWER_CHARS),
             (Decision::Suggest, _) => line(Line::Suggest),
             (Decision::SmallTalk, _) => line(match verdict.small_talk {
                 Some(SmallTalk::Thanks) => Line::Thanks,
