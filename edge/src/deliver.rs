@@ -22,12 +22,11 @@ use frontdesk_shared::webhook;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{
-    D1Database, D1PreparedStatement, Env, Fetch, Headers, MessageBatch, MessageExt, Method,
-    QueueRetryOptionsBuilder, Request, RequestInit,
+    D1Database, D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder,
 };
 
 use crate::platform::now_ms;
-use crate::vars::setting;
+use crate::vars::{bearer, post_json, setting};
 use crate::AppError;
 
 /// Attempts before a delivery becomes a dead letter.
@@ -54,6 +53,13 @@ impl Sink {
             Sink::Zendesk => "zendesk",
             Sink::Github => "github",
         }
+    }
+
+    /// The inverse of [`Sink::as_str`].
+    pub fn parse(s: &str) -> Option<Sink> {
+        [Sink::Webhook, Sink::Slack, Sink::Zendesk, Sink::Github]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 
     /// The sinks this deployment is configured for.
@@ -286,7 +292,7 @@ async fn send(
                 ),
                 sinks::github_issue(ticket).to_string(),
                 vec![
-                    ("authorization", format!("Bearer {}", need("GITHUB_TOKEN")?)),
+                    bearer(&need("GITHUB_TOKEN")?),
                     ("accept", "application/vnd.github+json".into()),
                     ("x-github-api-version", "2022-11-28".into()),
                     ("user-agent", "frontdesk".into()),
@@ -294,21 +300,7 @@ async fn send(
             )
         }
     };
-    let h = Headers::new();
-    h.set("content-type", "application/json")
-        .map_err(|e| e.to_string())?;
-    for (k, v) in headers {
-        h.set(k, &v).map_err(|e| e.to_string())?;
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(h)
-        .with_body(Some(body.into()));
-    let request = Request::new_with_init(&url, &init).map_err(|e| e.to_string())?;
-    let mut response = Fetch::Request(request)
-        .send()
-        .await
-        .map_err(|e| format!("request failed: {e}"))?;
+    let mut response = post_json(&url, body, &headers, None).await?;
     let status = response.status_code();
     if (200..300).contains(&status) {
         Ok(())

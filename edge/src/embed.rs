@@ -25,7 +25,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Delay, Env};
 
-use crate::vars::{millis, post_json, setting};
+use crate::vars::{bearer, millis, post_json, setting};
 
 const DEFAULT_TIMEOUT_MS: u64 = 1500;
 /// Texts per embedding call when filling the article cache.
@@ -187,7 +187,13 @@ impl Embedder {
                     input: texts.to_vec(),
                 })
                 .map_err(|e| e.to_string())?;
-                let mut response = post_json(url, key, body, "application/json", None).await?;
+                let mut response = post_json(
+                    url,
+                    body,
+                    &[("accept", "application/json".into()), bearer(key)],
+                    None,
+                )
+                .await?;
                 let text = response.text().await.map_err(|e| e.to_string())?;
                 ai::parse_openai_embeddings(&text, texts.len()).map_err(|e| e.to_string())
             }

@@ -23,7 +23,7 @@ use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use worker::{AbortController, AbortSignal, ByteStream, Delay, Env};
 
-use crate::vars::{millis, post_json, setting};
+use crate::vars::{bearer, millis, post_json, setting};
 
 /// Default longest wait for the first word of an answer.
 const DEFAULT_TTFT_MS: u64 = 3000;
@@ -212,8 +212,13 @@ impl Generator {
                 let provider = Provider::OpenAiCompatible;
                 let body = serde_json::to_string(&provider.request(&self.model, &prompt.messages))
                     .map_err(|e| e.to_string())?;
-                let mut response =
-                    post_json(url, key, body, "text/event-stream", Some(&signal)).await?;
+                let mut response = post_json(
+                    url,
+                    body,
+                    &[("accept", "text/event-stream".into()), bearer(key)],
+                    Some(&signal),
+                )
+                .await?;
                 let status = response.status_code();
                 if !(200..300).contains(&status) {
                     let body = response.text().await.unwrap_or_default();

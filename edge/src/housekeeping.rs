@@ -58,12 +58,8 @@ async fn requeue_stale(env: &Env, db: &D1Database) -> Result<(), AppError> {
         .await?
         .results::<PendingRow>()?;
     for row in rows {
-        let sink = match row.sink.as_str() {
-            "webhook" => Sink::Webhook,
-            "slack" => Sink::Slack,
-            "zendesk" => Sink::Zendesk,
-            "github" => Sink::Github,
-            _ => continue,
+        let Some(sink) = Sink::parse(&row.sink) else {
+            continue;
         };
         deliver::enqueue(env, &row.ticket_reference, &[sink]).await;
     }

@@ -1,5 +1,5 @@
 //! Worker configuration from wrangler vars and secrets, and the one HTTP call
-//! shape both AI clients use.
+//! shape the AI clients and the ticket sinks use.
 
 use std::time::Duration;
 
@@ -26,22 +26,28 @@ pub fn millis(env: &Env, name: &str, default_ms: u64) -> Duration {
     Duration::from_millis(ms)
 }
 
-/// `POST url` with a JSON body and a bearer key (OpenAI-compatible APIs).
+/// An `Authorization: Bearer` header for [`post_json`].
+pub fn bearer(key: &str) -> (&'static str, String) {
+    ("authorization", format!("Bearer {key}"))
+}
+
+/// `POST url` with a JSON body and these extra headers (the AI clients and
+/// the ticket sinks all call out this way).
 pub async fn post_json(
     url: &str,
-    key: &str,
     body: String,
-    accept: &str,
+    headers: &[(&str, String)],
     signal: Option<&AbortSignal>,
 ) -> Result<Response, String> {
-    let headers = Headers::new();
-    let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
-    set("Content-Type", "application/json")?;
-    set("Accept", accept)?;
-    set("Authorization", &format!("Bearer {key}"))?;
+    let h = Headers::new();
+    h.set("content-type", "application/json")
+        .map_err(|e| e.to_string())?;
+    for (k, v) in headers {
+        h.set(k, v).map_err(|e| e.to_string())?;
+    }
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
-        .with_headers(headers)
+        .with_headers(h)
         .with_body(Some(body.into()));
     let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
     let fetch = Fetch::Request(request);
