@@ -5,11 +5,14 @@ import { defineConfig } from '@playwright/test';
 // pointing at a scripted server on loopback (fake-llm.mjs). Playwright starts
 // and stops all three. Chromium is Debian's; Playwright never downloads a
 // browser.
-export const PORT = 8788;
-export const AI_PORT = 8789;
-export const LLM_PORT = 8790;
+// FD_E2E_PORT_BASE moves all four servers (e.g. to run a second checkout's
+// suite side by side); their devtools ports are these + 1000.
+const BASE = Number(process.env.FD_E2E_PORT_BASE || 8788);
+export const PORT = BASE;
+export const AI_PORT = BASE + 1;
+export const LLM_PORT = BASE + 2;
 export const AI_STATE = '.wrangler/e2e-ai';
-export const RECEIVER_PORT = 8791;
+export const RECEIVER_PORT = BASE + 3;
 export const AGENT_TOKEN = 'agent-e2e-token';
 export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
