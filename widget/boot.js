@@ -8,11 +8,60 @@ const h = window.__frontdesk;
 h.uuid = () =>
   crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
 
-// POSTs JSON; resolves with [status, body text]. Fetch lives here rather
-// than in the wasm for size (see stream below).
-h.post = async (url, body) => {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+// One API call (a JSON body if given); resolves with [status, body text].
+// Fetch lives here rather than in the wasm for size (see stream below).
+h.call = async (method, url, body) => {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body,
+    cache: 'no-store',
+  });
   return [res.status, await res.text()];
+};
+
+// Keeps the widget's state for the next page (h.saved in the loader reads
+// it); null forgets it. Storage may be blocked: then the widget just forgets.
+h.save = (value) => {
+  try {
+    if (value) localStorage.setItem(h.key, value);
+    else localStorage.removeItem(h.key);
+  } catch {}
+};
+
+// Waits for agent replies by long polling url?after=N&wait=20 and calls
+// on(status, body) with each non-empty batch, or on(404) once the
+// conversation is gone. Backs off 1, 2, 4 … 30 s on errors; pauses while
+// the page is hidden and asks at once when it is shown again. Returns stop().
+h.watch = (url, after, on) => {
+  let stopped = false;
+  let ctrl;
+  let delay = 0;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const shown = () => new Promise((r) => document.addEventListener('visibilitychange', r, { once: true }));
+  (async () => {
+    while (!stopped) {
+      if (document.hidden) { await shown(); continue; }
+      ctrl = new AbortController();
+      try {
+        const res = await fetch(url + '?after=' + after + '&wait=20', { cache: 'no-store', signal: ctrl.signal });
+        if (res.status === 404) { stopped = true; on(404, ''); break; }
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        const text = await res.text();
+        const { messages } = JSON.parse(text);
+        delay = 0;
+        if (messages.length && !stopped) {
+          after = Math.max(after, ...messages.map((m) => m.id));
+          on(200, text);
+        }
+      } catch {
+        if (stopped) break;
+        delay = Math.min(30000, delay ? delay * 2 : 1000);
+        await sleep(delay);
+      }
+    }
+  })();
+  return () => { stopped = true; ctrl?.abort(); };
 };
 
 // Sends one chat turn asking for server-sent events and calls on(name, data)

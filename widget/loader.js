@@ -1,7 +1,11 @@
 // Frontdesk loader (widget.js): the only code that runs on the host page
 // until the visitor shows intent. It draws the launcher inside a Shadow DOM
 // root, and on hover, focus or click fetches the app (app.js + app.wasm).
-// It sets no cookie and touches no storage.
+// It sets no cookie and writes no storage: the widget writes its state only
+// once the visitor has opened it and started a conversation. On a later
+// page, the loader reads that state, and if a person may have replied (the
+// conversation has a ticket) asks once for unread replies and badges the
+// launcher with their count.
 (() => {
   const script = document.currentScript;
   if (!script || window.__frontdesk) return;
@@ -13,11 +17,14 @@
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(
     ':host{all:initial;position:fixed;right:20px;bottom:20px;z-index:2147483000}' +
-    '.fd-launcher{all:unset;box-sizing:border-box;width:56px;height:56px;border-radius:50%;' +
+    '.fd-launcher{all:unset;position:relative;box-sizing:border-box;width:56px;height:56px;border-radius:50%;' +
     'background:#2448c8;color:#fff;display:grid;place-items:center;cursor:pointer;' +
     'box-shadow:0 4px 14px rgba(0,0,0,.3)}' +
     '.fd-launcher:focus-visible{outline:3px solid #ffbf47;outline-offset:3px}' +
     '.fd-launcher svg{width:28px;height:28px}' +
+    '.fd-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;' +
+    'box-sizing:border-box;border-radius:10px;background:#c8102e;color:#fff;' +
+    'font:700 12px/20px system-ui,sans-serif;text-align:center}' +
     '.fd-fail{position:fixed;right:20px;bottom:88px;max-width:260px;margin:0;padding:10px 14px;' +
     'border-radius:10px;background:#fff;color:#1b1f24;font:14px/1.4 system-ui,sans-serif;' +
     'box-shadow:0 4px 14px rgba(0,0,0,.2)}'
@@ -26,7 +33,8 @@
   const launcher = document.createElement('button');
   launcher.type = 'button';
   launcher.className = 'fd-launcher';
-  launcher.setAttribute('aria-label', data.label || 'Open support chat');
+  const label = data.label || 'Open support chat';
+  launcher.setAttribute('aria-label', label);
   launcher.setAttribute('aria-expanded', 'false');
   launcher.innerHTML =
     '<svg viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
@@ -58,7 +66,37 @@
     s.onerror = fail;
     document.head.append(s);
   };
+  const key = 'frontdesk:v1';
+  let saved = null;
+  try {
+    saved = JSON.parse(localStorage.getItem(key));
+  } catch {}
+  // n unread replies on the launcher: a badge, and in its accessible name.
+  const badge = (n) => {
+    let b = launcher.querySelector('.fd-badge');
+    if (!n) {
+      b?.remove();
+      launcher.setAttribute('aria-label', label);
+      return;
+    }
+    if (!b) {
+      b = document.createElement('span');
+      b.className = 'fd-badge';
+      b.setAttribute('aria-hidden', 'true');
+      launcher.append(b);
+    }
+    b.textContent = n;
+    launcher.setAttribute('aria-label', label + ' (' + n + ' unread)');
+  };
+  if (saved && saved.t) {
+    fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.c) + '/replies?after=' + (saved.s | 0))
+      .then((r) => (r.ok ? r.json() : null))
+      .then((v) => { if (v && state < 2) badge(v.messages.length); })
+      .catch(() => {});
+  }
   window.__frontdesk = {
+    key,
+    badge,
     base,
     version: VERSION,
     root: app,
@@ -76,6 +114,7 @@
       // The visitor's language, for the bot's words when a message is too
       // short to tell (data-locale overrides the browser's).
       locale: data.locale || navigator.language || null,
+      saved,
     }),
   };
   launcher.addEventListener('pointerenter', load);

@@ -11,6 +11,7 @@ use worker::{D1Database, Env};
 
 use crate::deliver::{self, Sink};
 use crate::platform::now_ms;
+use crate::store;
 use crate::vars::setting;
 use crate::AppError;
 
@@ -66,42 +67,13 @@ async fn requeue_stale(env: &Env, db: &D1Database) -> Result<(), AppError> {
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct Count {
-    n: f64,
-}
-
 /// Deletes conversations last active before `cutoff` (ms), with everything
-/// hanging off them, in one batch; returns how many.
+/// hanging off them; returns how many.
 pub async fn purge(db: &D1Database, cutoff: i64) -> Result<u64, AppError> {
-    let old = "SELECT id FROM conversations WHERE updated_at < ?1";
-    let cutoff = [JsValue::from_f64(cutoff as f64)];
-    let results = db
-        .batch(vec![
-            db.prepare(format!("SELECT COUNT(*) AS n FROM ({old})"))
-                .bind(&cutoff)?,
-            db.prepare(format!(
-                "DELETE FROM deliveries WHERE ticket_reference IN \
-                 (SELECT reference FROM tickets WHERE conversation_id IN ({old}))"
-            ))
-            .bind(&cutoff)?,
-            db.prepare(format!(
-                "DELETE FROM tickets WHERE conversation_id IN ({old})"
-            ))
-            .bind(&cutoff)?,
-            db.prepare(format!(
-                "DELETE FROM messages WHERE conversation_id IN ({old})"
-            ))
-            .bind(&cutoff)?,
-            db.prepare("DELETE FROM conversations WHERE updated_at < ?1")
-                .bind(&cutoff)?,
-        ])
-        .await?;
-    let n = results
-        .first()
-        .map(|r| r.results::<Count>())
-        .transpose()?
-        .and_then(|rows| rows.into_iter().next())
-        .map_or(0, |c| c.n as u64);
-    Ok(n)
+    store::delete_conversations(
+        db,
+        "SELECT id FROM conversations WHERE updated_at < ?1",
+        &[JsValue::from_f64(cutoff as f64)],
+    )
+    .await
 }

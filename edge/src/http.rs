@@ -57,7 +57,7 @@ pub fn json<T: Serialize>(value: &T, status: u16) -> Result<Response, AppError> 
 pub fn preflight() -> Result<Response, AppError> {
     let mut r = Response::empty()?.with_status(204);
     let h = r.headers_mut();
-    h.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
+    h.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")?;
     h.set("Access-Control-Allow-Headers", "Content-Type")?;
     h.set("Access-Control-Max-Age", "86400")?;
     Ok(r)

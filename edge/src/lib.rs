@@ -15,6 +15,7 @@ mod http;
 mod platform;
 mod store;
 mod vars;
+mod visitor;
 
 use worker::{
     event, Context, Env, MessageBatch, Method, Request, Response, ScheduleContext, ScheduledEvent,
@@ -61,6 +62,7 @@ async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError
         (Method::Post, "/api/v1/handoff") => handlers::handoff(req, env).await,
         (Method::Options, p) if p.starts_with("/api/") => http::preflight(),
         (_, p) if p.starts_with("/api/v1/agent/") => agent::route(req, env, p).await,
+        (_, p) if p.starts_with("/api/v1/conversations/") => visitor::route(req, env, p).await,
         (_, "/healthz" | "/api/v1/chat" | "/api/v1/handoff") => Err(AppError::code(
             MethodNotAllowed,
             "This endpoint does not accept that method.",

@@ -3,7 +3,8 @@
 
 use frontdesk_shared::ticket::Ticket;
 use frontdesk_shared::wire::{
-    Decision, DeliveryState, Reply, Role, Source, TicketListItem, TranscriptEntry,
+    ConversationMessage, ConversationView, Decision, DeliveryState, EscalationReason, Reply, Role,
+    Source, TicketListItem, TranscriptEntry, VisitorTicket,
 };
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -484,4 +485,173 @@ pub async fn close_ticket(db: &D1Database, reference: &str) -> Result<bool, AppE
         .meta()?
         .and_then(|m| m.changes)
         .is_some_and(|n| n > 0))
+}
+
+#[derive(Deserialize)]
+struct ViewRow {
+    id: f64,
+    role: String,
+    body: String,
+    decision: Option<String>,
+    reason: Option<String>,
+    lang: Option<String>,
+    sources: Option<String>,
+    created_at: f64,
+}
+
+const VIEW_COLUMNS: &str = "id, role, body, decision, reason, lang, sources, created_at";
+/// Most messages a widget reads back at once (the newest).
+const MAX_VIEW: u32 = 500;
+
+fn view_message(row: ViewRow) -> Result<ConversationMessage, AppError> {
+    let bad = |what: &str| AppError::Internal(format!("stored message has a bad {what}"));
+    Ok(ConversationMessage {
+        id: row.id as i64,
+        role: Role::parse(&row.role).ok_or_else(|| bad("role"))?,
+        text: row.body,
+        at: row.created_at as i64,
+        decision: match row.decision.as_deref() {
+            Some(d) => Some(Decision::parse(d).ok_or_else(|| bad("decision"))?),
+            None => None,
+        },
+        sources: match row.sources {
+            Some(s) => serde_json::from_str(&s)?,
+            None => Vec::new(),
+        },
+        reason: row.reason.as_deref().and_then(EscalationReason::parse),
+        lang: row.lang,
+    })
+}
+
+#[derive(Deserialize)]
+struct VisitorTicketRow {
+    reference: String,
+    email: String,
+    status: String,
+    created_at: f64,
+}
+
+/// A conversation as its visitor reads it back: its newest messages and
+/// its tickets, in one round trip; `None` if there is no such conversation.
+pub async fn conversation_view(
+    db: &D1Database,
+    id: &str,
+) -> Result<Option<ConversationView>, AppError> {
+    let results = db
+        .batch(vec![
+            db.prepare("SELECT id FROM conversations WHERE id = ?1")
+                .bind(&[text(id)])?,
+            db.prepare(format!(
+                "SELECT {VIEW_COLUMNS} FROM messages WHERE conversation_id = ?1 \
+                 ORDER BY id DESC LIMIT ?2"
+            ))
+            .bind(&[text(id), JsValue::from(MAX_VIEW)])?,
+            db.prepare(
+                "SELECT reference, email, status, created_at FROM tickets \
+                 WHERE conversation_id = ?1 ORDER BY id",
+            )
+            .bind(&[text(id)])?,
+        ])
+        .await?;
+    let [found, messages, tickets] = results.as_slice() else {
+        return Err(AppError::Internal("batch returned the wrong count".into()));
+    };
+    if found.results::<IdText>()?.is_empty() {
+        return Ok(None);
+    }
+    let mut messages = messages
+        .results::<ViewRow>()?
+        .into_iter()
+        .map(view_message)
+        .collect::<Result<Vec<_>, _>>()?;
+    messages.reverse();
+    let tickets = tickets
+        .results::<VisitorTicketRow>()?
+        .into_iter()
+        .map(|t| VisitorTicket {
+            reference: t.reference,
+            email: t.email,
+            status: t.status,
+            at: t.created_at as i64,
+        })
+        .collect();
+    Ok(Some(ConversationView {
+        conversation_id: id.to_owned(),
+        messages,
+        tickets,
+    }))
+}
+
+#[derive(Deserialize)]
+struct IdText {
+    #[allow(dead_code)]
+    id: String,
+}
+
+/// Whether a conversation exists.
+pub async fn conversation_exists(db: &D1Database, id: &str) -> Result<bool, AppError> {
+    Ok(db
+        .prepare("SELECT id FROM conversations WHERE id = ?1")
+        .bind(&[text(id)])?
+        .first::<IdText>(None)
+        .await?
+        .is_some())
+}
+
+/// Agent messages in a conversation newer than message `after`, oldest first.
+pub async fn agent_replies(
+    db: &D1Database,
+    id: &str,
+    after: i64,
+) -> Result<Vec<ConversationMessage>, AppError> {
+    db.prepare(format!(
+        "SELECT {VIEW_COLUMNS} FROM messages \
+         WHERE conversation_id = ?1 AND role = 'agent' AND id > ?2 ORDER BY id LIMIT ?3"
+    ))
+    .bind(&[text(id), int(after), JsValue::from(MAX_VIEW)])?
+    .all()
+    .await?
+    .results::<ViewRow>()?
+    .into_iter()
+    .map(view_message)
+    .collect()
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: f64,
+}
+
+/// Deletes the conversations `ids` selects (an SQL `SELECT id FROM
+/// conversations …` using `binds`) with their messages, tickets and
+/// deliveries, in one batch; returns how many conversations.
+pub async fn delete_conversations(
+    db: &D1Database,
+    ids: &str,
+    binds: &[JsValue],
+) -> Result<u64, AppError> {
+    let statement = |sql: String| db.prepare(sql).bind(binds);
+    let results = db
+        .batch(vec![
+            statement(format!("SELECT COUNT(*) AS n FROM ({ids})"))?,
+            statement(format!(
+                "DELETE FROM deliveries WHERE ticket_reference IN \
+                 (SELECT reference FROM tickets WHERE conversation_id IN ({ids}))"
+            ))?,
+            statement(format!(
+                "DELETE FROM tickets WHERE conversation_id IN ({ids})"
+            ))?,
+            statement(format!(
+                "DELETE FROM messages WHERE conversation_id IN ({ids})"
+            ))?,
+            statement(format!("DELETE FROM conversations WHERE id IN ({ids})"))?,
+        ])
+        .await?;
+    let n = results
+        .first()
+        .map(|r| r.results::<Count>())
+        .transpose()?
+        .and_then(|rows| rows.into_iter().next())
+        .map_or(0, |c| c.n as u64);
+    Ok(n)
 }

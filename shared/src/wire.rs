@@ -137,6 +137,14 @@ impl EscalationReason {
             EscalationReason::Unresolved => "unresolved",
         }
     }
+
+    /// The inverse of [`EscalationReason::as_str`].
+    pub fn parse(s: &str) -> Option<EscalationReason> {
+        use EscalationReason::*;
+        [Requested, NoMatch, AlwaysHuman, Frustrated, Unresolved]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
 }
 
 /// A help article cited by a reply.
@@ -248,6 +256,49 @@ pub struct DeliveryState {
     pub last_error: Option<String>,
 }
 
+/// One stored message of a conversation, as the visitor's widget reads it
+/// back: `GET /api/v1/conversations/{id}` (all of them, after a reload) and
+/// `GET /api/v1/conversations/{id}/replies` (agent replies, as they come).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationMessage {
+    /// Increasing within a conversation: `?after=` takes the last one seen.
+    pub id: i64,
+    pub role: Role,
+    pub text: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    /// Bot turns: the decision, its sources, why it escalated, its language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<EscalationReason>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// A ticket opened from a conversation, as its visitor sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorTicket {
+    pub reference: String,
+    pub email: String,
+    /// `open` or `closed`.
+    pub status: String,
+    pub at: i64,
+}
+
+/// `GET /api/v1/conversations/{id}` and `.../replies` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationView {
+    pub conversation_id: String,
+    /// Oldest first.
+    pub messages: Vec<ConversationMessage>,
+    /// Tickets opened from this conversation, oldest first (empty for `replies`).
+    #[serde(default)]
+    pub tickets: Vec<VisitorTicket>,
+}
+
 /// `GET /healthz` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
@@ -282,5 +333,37 @@ mod tests {
         for d in [Decision::Answer, Decision::SmallTalk] {
             assert_eq!(Decision::parse(d.as_str()), Some(d));
         }
+    }
+
+    #[test]
+    fn escalation_reasons_round_trip() {
+        use EscalationReason::*;
+        for r in [Requested, NoMatch, AlwaysHuman, Frustrated, Unresolved] {
+            assert_eq!(EscalationReason::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(EscalationReason::parse("bored"), None);
+    }
+
+    #[test]
+    fn an_agent_message_reads_back_without_bot_fields() {
+        let m = ConversationMessage {
+            id: 7,
+            role: Role::Agent,
+            text: "Hi, this is Sam".into(),
+            at: 1,
+            decision: None,
+            sources: vec![],
+            reason: None,
+            lang: None,
+        };
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(
+            json,
+            r#"{"id":7,"role":"agent","text":"Hi, this is Sam","at":1}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<ConversationMessage>(&json).unwrap(),
+            m
+        );
     }
 }

@@ -5,8 +5,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use frontdesk_shared::wire::{
-    ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, StreamDelta, StreamStart,
-    STREAM_DELTA, STREAM_DONE, STREAM_START,
+    ChatRequest, ChatResponse, ConversationView, HandoffRequest, HandoffResponse, StreamDelta,
+    StreamStart, STREAM_DELTA, STREAM_DONE, STREAM_START,
 };
 use js_sys::{Function, Reflect};
 use serde::de::DeserializeOwned;
@@ -14,7 +14,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::model::Config;
+use crate::model::{Config, Saved};
 
 /// Why a call failed, in words a visitor can act on.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,15 +67,22 @@ fn api_error(status: f64, body: Option<&str>) -> CallError {
     }
 }
 
-async fn post<B: Serialize, T: DeserializeOwned>(
+/// One request through the loader's `call` helper: `body` (JSON) is sent
+/// when given; a 2xx answer is decoded as `T`.
+async fn call<T: DeserializeOwned>(
     config: &Config,
+    method: &str,
     path: &str,
-    body: &B,
+    body: Option<String>,
 ) -> Result<T, CallError> {
-    let (this, post) = helper("post")?;
-    let body = serde_json::to_string(body).map_err(|_| CallError::Unavailable)?;
-    let promise = post
-        .call2(&this, &config.url(path).into(), &body.into())
+    let (this, call) = helper("call")?;
+    let promise = call
+        .call3(
+            &this,
+            &method.into(),
+            &config.url(path).into(),
+            &body.map_or(JsValue::UNDEFINED, Into::into),
+        )
         .map_err(|_| CallError::Unavailable)?;
     let result = JsFuture::from(js_sys::Promise::from(promise))
         .await
@@ -159,6 +166,72 @@ pub async fn chat(
     }
 }
 
+fn json<B: Serialize>(body: &B) -> Result<Option<String>, CallError> {
+    serde_json::to_string(body)
+        .map(Some)
+        .map_err(|_| CallError::Unavailable)
+}
+
 pub async fn handoff(config: &Config, req: &HandoffRequest) -> Result<HandoffResponse, CallError> {
-    post(config, "api/v1/handoff", req).await
+    call(config, "POST", "api/v1/handoff", json(req)?).await
+}
+
+/// The stored conversation, to show again after a reload.
+pub async fn conversation(config: &Config, id: &str) -> Result<ConversationView, CallError> {
+    call(config, "GET", &format!("api/v1/conversations/{id}"), None).await
+}
+
+/// Deletes the visitor's conversation on the worker.
+pub async fn delete(config: &Config, id: &str) -> Result<(), CallError> {
+    call::<serde_json::Value>(
+        config,
+        "DELETE",
+        &format!("api/v1/conversations/{id}"),
+        None,
+    )
+    .await
+    .map(drop)
+}
+
+/// Waits for agent replies after message `after` (long polling in the
+/// loader's `watch` helper, which backs off on errors and pauses while the
+/// page is hidden); `on` gets each batch, or `None` once the conversation is
+/// gone. Returns the function that stops watching.
+pub fn watch(
+    config: &Config,
+    id: &str,
+    after: i64,
+    mut on: impl FnMut(Option<ConversationView>) + 'static,
+) -> Option<Function> {
+    let (this, watch) = helper("watch").ok()?;
+    let on = Closure::<dyn FnMut(f64, String)>::new(move |status: f64, body: String| {
+        if status == 404.0 {
+            on(None)
+        } else if let Ok(view) = serde_json::from_str(&body) {
+            on(Some(view))
+        }
+    });
+    let url = config.url(&format!("api/v1/conversations/{id}/replies"));
+    let stop = watch
+        .call3(&this, &url.into(), &(after as f64).into(), on.as_ref())
+        .ok()?;
+    // Lives as long as the watch; the widget lives as long as the page.
+    on.forget();
+    stop.dyn_into().ok()
+}
+
+/// Keeps what the widget needs after a reload in `localStorage` (or
+/// forgets it, with `None`).
+pub fn save(saved: Option<&Saved>) {
+    let value = saved.and_then(|s| serde_json::to_string(s).ok());
+    if let Ok((this, save)) = helper("save") {
+        let _ = save.call1(&this, &value.map_or(JsValue::NULL, Into::into));
+    }
+}
+
+/// Shows `n` unread replies on the launcher (0 hides the badge).
+pub fn badge(n: usize) {
+    if let Ok((this, badge)) = helper("badge") {
+        let _ = badge.call1(&this, &(n as f64).into());
+    }
 }

@@ -1,6 +1,8 @@
 //! The chat panel: conversation log, composer, and the handoff form.
 
+use frontdesk_shared::error::ErrorCode;
 use frontdesk_shared::wire::{ChatRequest, Decision, HandoffRequest, Reply, Source};
+use js_sys::Function;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
@@ -8,14 +10,16 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
-use crate::api;
-use crate::model::{segments, Config, Delivery, Entry, Line, Segment, Transcript};
+use crate::api::{self, CallError};
+use crate::model::{segments, Config, Delivery, Entry, Line, Saved, Segment, Transcript};
 
 /// What the bottom of the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Chat,
     Handoff,
+    /// Asking "delete this conversation?".
+    Delete,
 }
 
 /// Shared state of the panel; `Copy`, so handlers can capture it freely.
@@ -30,9 +34,103 @@ struct State {
     sending: RwSignal<bool>,
     /// The answer being streamed, shown until the final reply replaces it.
     streaming: RwSignal<Option<String>>,
+    /// The conversation has a ticket: people may reply.
+    ticket: RwSignal<bool>,
+    /// The newest agent reply shown, and the newest the visitor has seen.
+    last_agent: RwSignal<i64>,
+    seen: RwSignal<i64>,
+    /// Stops waiting for agent replies.
+    unwatch: StoredValue<Option<Function>, LocalStorage>,
 }
 
 impl State {
+    /// Keeps the conversation for the next page (only ever called once
+    /// the visitor has a conversation, i.e. has used the open widget).
+    fn persist(self) {
+        if let Some(c) = self.conversation.get_untracked() {
+            api::save(Some(&Saved {
+                c,
+                s: self.seen.get_untracked(),
+                t: self.ticket.get_untracked(),
+            }));
+        }
+    }
+
+    /// Starts waiting for agent replies, once there is a ticket.
+    fn watch(self) {
+        let Some(id) = self.conversation.get_untracked() else {
+            return;
+        };
+        if !self.ticket.get_untracked() || self.unwatch.with_value(Option::is_some) {
+            return;
+        }
+        let stop = api::watch(
+            &self.config.get_value(),
+            &id,
+            self.last_agent.get_untracked(),
+            move |view| match view {
+                Some(view) => {
+                    let open = self.open.get_untracked();
+                    let last = self.last_agent.get_untracked();
+                    let last = self
+                        .transcript
+                        .try_update(|t| t.add_replies(view, last, !open))
+                        .unwrap_or(last);
+                    self.last_agent.set(last);
+                    if open {
+                        self.seen.set(last);
+                    }
+                    self.persist();
+                }
+                None => self.forget(),
+            },
+        );
+        self.unwatch.set_value(stop);
+    }
+
+    /// Drops the conversation here (deleted, or gone from the worker).
+    fn forget(self) {
+        if let Some(stop) = self.unwatch.try_update_value(Option::take).flatten() {
+            let _ = stop.call0(&JsValue::NULL);
+        }
+        api::save(None);
+        self.conversation.set(None);
+        self.ticket.set(false);
+        self.last_agent.set(0);
+        self.seen.set(0);
+        self.transcript.set(Transcript::default());
+    }
+
+    /// Shows the conversation kept from an earlier page.
+    fn restore(self, saved: Saved) {
+        self.conversation.set(Some(saved.c.clone()));
+        self.seen.set(saved.s);
+        self.ticket.set(saved.t);
+        self.sending.set(true);
+        spawn_local(async move {
+            match api::conversation(&self.config.get_value(), &saved.c).await {
+                Ok(view) => {
+                    self.ticket.set(!view.tickets.is_empty());
+                    let (t, last) = Transcript::restore(view, saved.s);
+                    self.transcript.set(t);
+                    self.last_agent.set(last);
+                    if self.open.get_untracked() {
+                        self.seen.set(last);
+                    }
+                    self.persist();
+                }
+                Err(CallError::Api(e)) if e.code == ErrorCode::ConversationNotFound => {
+                    self.forget()
+                }
+                // Unreachable for now: keep the id, so the conversation
+                // goes on, and the replies come when the worker answers.
+                Err(_) => self.last_agent.set(saved.s),
+            }
+            self.sending.set(false);
+            self.watch();
+        });
+    }
+
     fn send(self, text: String) {
         let id = self.transcript.try_update(|t| {
             t.push(Entry::Visitor {
@@ -60,7 +158,11 @@ impl State {
             let (conversation, transcript, streaming) =
                 (self.conversation, self.transcript, self.streaming);
             let started = move |id_now: String| {
+                let fresh = conversation.get_untracked().is_none();
                 conversation.set(Some(id_now));
+                if fresh {
+                    self.persist();
+                }
                 transcript.update(|t| t.set_delivery(id, Delivery::Sent));
                 streaming.set(Some(String::new()));
             };
@@ -71,7 +173,11 @@ impl State {
             self.streaming.set(None);
             match result {
                 Ok(r) => {
+                    let fresh = self.conversation.get_untracked().is_none();
                     self.conversation.set(Some(r.conversation_id));
+                    if fresh {
+                        self.persist();
+                    }
                     self.transcript.update(|t| {
                         t.set_delivery(id, Delivery::Sent);
                         t.push(Entry::Bot(r.reply));
@@ -90,6 +196,7 @@ impl State {
 #[component]
 pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
     let title = config.title.clone();
+    let saved = config.saved.clone();
     let state = State {
         open: RwSignal::new(config.open),
         config: StoredValue::new(config),
@@ -98,7 +205,39 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         conversation: RwSignal::new(None),
         sending: RwSignal::new(false),
         streaming: RwSignal::new(None),
+        ticket: RwSignal::new(false),
+        last_agent: RwSignal::new(0),
+        seen: RwSignal::new(0),
+        unwatch: StoredValue::new_local(None),
     };
+    if let Some(saved) = saved {
+        state.restore(saved);
+    }
+    // Unread replies: "New" in the log until the panel closes, a count on
+    // the launcher while it is closed; opening the panel reads them.
+    Effect::new(move |_| {
+        let open = state.open.get();
+        let unread = state.transcript.with(|t| {
+            t.lines
+                .iter()
+                .filter(|l| matches!(l.entry, Entry::Agent { new: true, .. }))
+                .count()
+        });
+        if !open {
+            api::badge(unread);
+        } else if unread > 0 || state.seen.get_untracked() < state.last_agent.get_untracked() {
+            api::badge(0);
+            state.seen.set(state.last_agent.get_untracked());
+            state.persist();
+        }
+    });
+    Effect::new(move |was_open: Option<bool>| {
+        let open = state.open.get();
+        if !open && was_open == Some(true) {
+            state.transcript.update(Transcript::mark_read);
+        }
+        open
+    });
     let composer = NodeRef::<html::Textarea>::new();
     let email = NodeRef::<html::Input>::new();
     let log = NodeRef::<html::Ol>::new();
@@ -123,6 +262,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
             let target: Option<web_sys::HtmlElement> = match state.mode.get_untracked() {
                 Mode::Chat => composer.get().map(Into::into),
                 Mode::Handoff => email.get().map(Into::into),
+                Mode::Delete => None,
             };
             if let Some(t) = target {
                 let _ = t.focus();
@@ -168,6 +308,11 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         >
             <header class="fd-header">
                 <h2 id="fd-title" class="fd-title">{title}</h2>
+                <Show when=move || state.conversation.get().is_some() && state.mode.get() != Mode::Delete>
+                    <button class="fd-delete" type="button" on:click=move |_| state.mode.set(Mode::Delete)>
+                        "Delete conversation"
+                    </button>
+                </Show>
                 <button class="fd-close" type="button" aria-label="Close chat" on:click=move |_| state.open.set(false)>
                     "×"
                 </button>
@@ -199,12 +344,11 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
                     "Talk to a person"
                 </button>
             </div>
-            <Show
-                when=move || state.mode.get() == Mode::Handoff
-                fallback=move || view! { <Composer state=state node=composer /> }
-            >
-                <HandoffForm state=state email=email />
-            </Show>
+            {move || match state.mode.get() {
+                Mode::Chat => view! { <Composer state=state node=composer /> }.into_any(),
+                Mode::Handoff => view! { <HandoffForm state=state email=email /> }.into_any(),
+                Mode::Delete => view! { <DeleteForm state=state /> }.into_any(),
+            }}
         </section>
     }
 }
@@ -225,6 +369,8 @@ fn delivery_tag(entry: &Entry) -> &'static str {
         } => "failed",
         Entry::Bot(_) => "bot",
         Entry::Ticket(_) => "ticket",
+        Entry::Agent { new: true, .. } => "agent-new",
+        Entry::Agent { .. } => "agent",
     }
 }
 
@@ -261,6 +407,15 @@ fn LineView(line: Line, state: State) -> impl IntoView {
                     "Thanks! Your request " <strong class="fd-ref">{t.reference}</strong>
                     " is with our team. We'll reply to " {t.email} "."
                 </p>
+            </li>
+        }
+        .into_any(),
+        Entry::Agent { text, new } => view! {
+            <li class="fd-line fd-agent">
+                <p class="fd-who">
+                    "Support team" {new.then(|| view! { <span class="fd-new">"New"</span> })}
+                </p>
+                <p class="fd-text">{text}</p>
             </li>
         }
         .into_any(),
@@ -390,6 +545,9 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
             match api::handoff(&config, &req).await {
                 Ok(ticket) => {
                     state.conversation.set(Some(ticket.conversation_id.clone()));
+                    state.ticket.set(true);
+                    state.persist();
+                    state.watch();
                     state.transcript.update(|t| {
                         t.push(Entry::Ticket(ticket));
                     });
@@ -425,6 +583,60 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
             <div class="fd-actions">
                 <button class="fd-send" type="submit" disabled=move || busy.get()>"Send to our team"</button>
                 <button class="fd-link" type="button" on:click=move |_| state.mode.set(Mode::Chat)>"Back to chat"</button>
+            </div>
+        </form>
+    }
+}
+
+/// "Delete this conversation?": on yes, the worker deletes it with its
+/// tickets, and this browser forgets it.
+#[component]
+fn DeleteForm(state: State) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let confirm = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = confirm.get() {
+            let _ = b.focus();
+        }
+    });
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Some(id) = state.conversation.get_untracked() else {
+            return;
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api::delete(&state.config.get_value(), &id).await {
+                Err(CallError::Api(e)) if e.code != ErrorCode::ConversationNotFound => {
+                    error.set(Some(e.message))
+                }
+                Err(CallError::Unavailable) => error.set(Some(CallError::Unavailable.message())),
+                _ => {
+                    state.forget();
+                    state.mode.set(Mode::Chat);
+                    state.transcript.update(|t| {
+                        t.push(Entry::Bot(Reply {
+                            decision: Decision::SmallTalk,
+                            text: "Your conversation was deleted.".into(),
+                            sources: Vec::new(),
+                            reason: None,
+                            lang: "en".into(),
+                        }));
+                    });
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="fd-handoff" on:submit=submit>
+            <p class="fd-hint">"Delete this conversation and everything you sent? Our team will no longer see it. This cannot be undone."</p>
+            <p class="fd-error" role="alert">{move || error.get()}</p>
+            <div class="fd-actions">
+                <button class="fd-send fd-danger" type="submit" node_ref=confirm disabled=move || busy.get()>"Delete"</button>
+                <button class="fd-link" type="button" on:click=move |_| state.mode.set(Mode::Chat)>"Cancel"</button>
             </div>
         </form>
     }

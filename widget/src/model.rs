@@ -1,8 +1,8 @@
 //! Plain data: the widget's configuration and the conversation as shown.
 //! No DOM here, so it reads (and tests) like ordinary Rust.
 
-use frontdesk_shared::wire::{HandoffResponse, Reply};
-use serde::Deserialize;
+use frontdesk_shared::wire::{ConversationView, HandoffResponse, Reply, Role};
+use serde::{Deserialize, Serialize};
 
 /// What the loader passes at mount, from its script tag.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -20,6 +20,24 @@ pub struct Config {
     /// The visitor's language tag (`data-locale`, else the browser's).
     #[serde(default)]
     pub locale: Option<String>,
+    /// What this browser kept from an earlier visit (see [`Saved`]); the
+    /// loader reads it, the widget writes it.
+    #[serde(default)]
+    pub saved: Option<Saved>,
+}
+
+/// What the widget keeps in the visitor's `localStorage`, written only once
+/// the visitor has started a conversation in the open widget.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    /// The conversation id.
+    pub c: String,
+    /// The newest agent message the visitor has seen.
+    #[serde(default)]
+    pub s: i64,
+    /// The conversation has a ticket, so agent replies may come.
+    #[serde(default)]
+    pub t: bool,
 }
 
 impl Config {
@@ -52,9 +70,17 @@ pub enum Delivery {
 /// One line in the conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
-    Visitor { text: String, delivery: Delivery },
+    Visitor {
+        text: String,
+        delivery: Delivery,
+    },
     Bot(Reply),
     Ticket(HandoffResponse),
+    /// A person's reply; `new` until the visitor has had the panel open.
+    Agent {
+        text: String,
+        new: bool,
+    },
 }
 
 /// An entry with a stable key for keyed rendering.
@@ -91,6 +117,68 @@ impl Transcript {
         }
     }
 
+    /// Marks every agent reply as read.
+    pub fn mark_read(&mut self) {
+        for line in &mut self.lines {
+            if let Entry::Agent { new, .. } = &mut line.entry {
+                *new = false;
+            }
+        }
+    }
+
+    /// The conversation as stored, after a reload: messages and ticket
+    /// confirmations in time order; agent replies after message `seen` are
+    /// new. Returns it with the newest agent message's id.
+    pub fn restore(view: ConversationView, seen: i64) -> (Transcript, i64) {
+        let mut t = Transcript::default();
+        let mut last_agent = 0;
+        let mut tickets = view.tickets.into_iter().peekable();
+        for m in view.messages {
+            while let Some(ticket) = tickets.next_if(|k| k.at <= m.at) {
+                t.push(ticket_entry(&view.conversation_id, ticket));
+            }
+            t.push(match m.role {
+                Role::Visitor => Entry::Visitor {
+                    text: m.text,
+                    delivery: Delivery::Sent,
+                },
+                Role::Agent => {
+                    last_agent = last_agent.max(m.id);
+                    Entry::Agent {
+                        text: m.text,
+                        new: m.id > seen,
+                    }
+                }
+                Role::Bot => Entry::Bot(Reply {
+                    decision: m
+                        .decision
+                        .unwrap_or(frontdesk_shared::wire::Decision::SmallTalk),
+                    text: m.text,
+                    sources: m.sources,
+                    reason: m.reason,
+                    lang: m.lang.unwrap_or_default(),
+                }),
+            });
+        }
+        for ticket in tickets {
+            t.push(ticket_entry(&view.conversation_id, ticket));
+        }
+        (t, last_agent)
+    }
+
+    /// Agent replies that arrived while the widget was open; returns the
+    /// newest one's id (or `last` if none is newer).
+    pub fn add_replies(&mut self, view: ConversationView, last: i64, new: bool) -> i64 {
+        let mut last = last;
+        for m in view.messages {
+            if m.role == Role::Agent && m.id > last {
+                last = m.id;
+                self.push(Entry::Agent { text: m.text, new });
+            }
+        }
+        last
+    }
+
     /// The visitor's most recent message, to prefill the handoff note.
     pub fn last_question(&self) -> Option<&str> {
         self.lines.iter().rev().find_map(|l| match &l.entry {
@@ -98,6 +186,14 @@ impl Transcript {
             _ => None,
         })
     }
+}
+
+fn ticket_entry(conversation: &str, t: frontdesk_shared::wire::VisitorTicket) -> Entry {
+    Entry::Ticket(HandoffResponse {
+        reference: t.reference,
+        conversation_id: conversation.to_owned(),
+        email: t.email,
+    })
 }
 
 /// A piece of a bot message: plain text, or a citation `[n]` of the
@@ -208,5 +304,72 @@ mod tests {
         );
         assert_eq!(segments("", 1), []);
         assert_eq!(segments("[1", 1), [Text("[1".into())]);
+    }
+
+    fn view(json: &str) -> ConversationView {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_reload_restores_the_conversation_in_order_with_new_replies_marked() {
+        let v = view(
+            r#"{"conversation_id":"c","messages":[
+                {"id":1,"role":"visitor","text":"refund?","at":10},
+                {"id":2,"role":"bot","text":"See this","at":11,"decision":"suggest",
+                 "sources":[{"title":"Refunds","url":"/help/refunds"}],"lang":"en"},
+                {"id":3,"role":"agent","text":"Hi, Sam here","at":30},
+                {"id":5,"role":"agent","text":"Done!","at":40}],
+              "tickets":[{"reference":"FD-1","email":"a@b.co","status":"open","at":20}]}"#,
+        );
+        let (t, last) = Transcript::restore(v, 3);
+        assert_eq!(last, 5);
+        let kinds: Vec<String> = t
+            .lines
+            .iter()
+            .map(|l| match &l.entry {
+                Entry::Visitor { text, delivery } => format!("v:{text}:{delivery:?}"),
+                Entry::Bot(r) => format!("b:{}:{}", r.decision.as_str(), r.sources.len()),
+                Entry::Ticket(k) => format!("t:{}:{}", k.reference, k.conversation_id),
+                Entry::Agent { text, new } => format!("a:{text}:{new}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "v:refund?:Sent",
+                "b:suggest:1",
+                "t:FD-1:c",
+                "a:Hi, Sam here:false",
+                "a:Done!:true"
+            ]
+        );
+        assert_eq!(t.last_question(), Some("refund?"));
+    }
+
+    #[test]
+    fn replies_are_added_once_and_marked_read() {
+        let mut t = Transcript::default();
+        let batch = r#"{"conversation_id":"c","messages":[
+            {"id":4,"role":"agent","text":"one","at":1},{"id":6,"role":"agent","text":"two","at":2}]}"#;
+        assert_eq!(t.add_replies(view(batch), 0, true), 6);
+        // A repeated answer (a retried poll) adds nothing.
+        assert_eq!(t.add_replies(view(batch), 6, true), 6);
+        assert_eq!(t.lines.len(), 2);
+        t.mark_read();
+        assert!(t
+            .lines
+            .iter()
+            .all(|l| matches!(l.entry, Entry::Agent { new: false, .. })));
+    }
+
+    #[test]
+    fn saved_state_round_trips_and_tolerates_missing_fields() {
+        let s: Saved = serde_json::from_str(r#"{"c":"abc"}"#).unwrap();
+        assert_eq!((s.s, s.t), (0, false));
+        let c: Config = serde_json::from_str(
+            r#"{"api":"https://s.example/","title":"Help","saved":{"c":"abc","s":9,"t":true}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.saved.map(|s| (s.s, s.t)), Some((9, true)));
     }
 }
