@@ -20,18 +20,42 @@ h.call = async (method, url, body) => {
   return [res.status, await res.text()];
 };
 
-// Keeps the widget's state for the next page (h.saved in the loader reads
-// it); null forgets it. Storage may be blocked: then the widget just forgets.
-h.save = (value) => {
+// Keeps the widget's state for the next page (the loader reads it into
+// config()): conversation id, newest agent reply seen, has a ticket; a null
+// conversation forgets it. Storage may be blocked: then the widget forgets.
+h.save = (conversation, seen, ticket) => {
   try {
-    if (value) localStorage.setItem(h.key, value);
+    if (conversation) localStorage.setItem(h.key, JSON.stringify({ conversation, seen, ticket }));
     else localStorage.removeItem(h.key);
   } catch {}
 };
 
+// Reads a stored conversation back and calls on(kind, id, text) for each
+// line in time order: 'visitor', 'agent', 'bot' (text: a ChatResponse JSON)
+// and 'ticket' (a HandoffResponse JSON). Resolves with the HTTP status (0:
+// unreachable). Here rather than in Rust: decoding the conversation's JSON
+// in the wasm would cost kilobytes of serde code.
+h.restore = async (url, on) => {
+  try {
+    const res = await fetch(url, { cache: 'no-store' });
+    if (!res.ok) return res.status;
+    const v = await res.json();
+    const c = v.conversation_id;
+    const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role !== 'bot' ? m.text : JSON.stringify({
+      conversation_id: c,
+      reply: { decision: m.decision || 'small_talk', text: m.text, sources: m.sources || [], reason: m.reason, lang: m.lang || '' },
+    })]);
+    for (const t of v.tickets) lines.push([t.at, 'ticket', 0, JSON.stringify({ reference: t.reference, conversation_id: c, email: t.email })]);
+    lines.sort((a, b) => a[0] - b[0]);
+    for (const [, kind, id, text] of lines) on(kind, id, text);
+    return 200;
+  } catch {
+    return 0;
+  }
+};
+
 // Waits for agent replies by long polling url?after=N&wait=20 and calls
-// on(status, body) with each non-empty batch, or on(404) once the
-// conversation is gone. Backs off 1, 2, 4 … 30 s on errors; pauses while
+// on(id, text) for each, or on(-1, '') once the conversation is gone. Backs off 1, 2, 4 … 30 s on errors; pauses while
 // the page is hidden and asks at once when it is shown again. Returns stop().
 h.watch = (url, after, on) => {
   let stopped = false;
@@ -45,14 +69,14 @@ h.watch = (url, after, on) => {
       ctrl = new AbortController();
       try {
         const res = await fetch(url + '?after=' + after + '&wait=20', { cache: 'no-store', signal: ctrl.signal });
-        if (res.status === 404) { stopped = true; on(404, ''); break; }
+        if (res.status === 404) { stopped = true; on(-1, ''); break; }
         if (!res.ok) throw new Error('HTTP ' + res.status);
-        const text = await res.text();
-        const { messages } = JSON.parse(text);
+        const { messages } = await res.json();
         delay = 0;
-        if (messages.length && !stopped) {
-          after = Math.max(after, ...messages.map((m) => m.id));
-          on(200, text);
+        for (const m of messages) {
+          if (stopped || m.id <= after) continue;
+          after = m.id;
+          on(m.id, m.text);
         }
       } catch {
         if (stopped) break;

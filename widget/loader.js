@@ -88,8 +88,8 @@
     b.textContent = n;
     launcher.setAttribute('aria-label', label + ' (' + n + ' unread)');
   };
-  if (saved && saved.t) {
-    fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.c) + '/replies?after=' + (saved.s | 0))
+  if (saved && saved.ticket) {
+    fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.conversation) + '/replies?after=' + (saved.seen | 0))
       .then((r) => (r.ok ? r.json() : null))
       .then((v) => { if (v && state < 2) badge(v.messages.length); })
       .catch(() => {});
@@ -114,7 +114,10 @@
       // The visitor's language, for the bot's words when a message is too
       // short to tell (data-locale overrides the browser's).
       locale: data.locale || navigator.language || null,
-      saved,
+      // From an earlier page (h.save in boot.js writes it).
+      conversation: saved && typeof saved.conversation === 'string' ? saved.conversation : null,
+      seen: (saved && +saved.seen) || 0,
+      ticket: !!(saved && saved.ticket),
     }),
   };
   launcher.addEventListener('pointerenter', load);

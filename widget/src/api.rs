@@ -1,12 +1,12 @@
 //! Calls to the worker's API.
 
-use frontdesk_shared::error::{ApiError, ErrorBody};
+use frontdesk_shared::error::{ApiError, ErrorBody, ErrorCode};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use frontdesk_shared::wire::{
-    ChatRequest, ChatResponse, ConversationView, HandoffRequest, HandoffResponse, StreamDelta,
-    StreamStart, STREAM_DELTA, STREAM_DONE, STREAM_START,
+    ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, StreamDelta, StreamStart,
+    STREAM_DELTA, STREAM_DONE, STREAM_START,
 };
 use js_sys::{Function, Reflect};
 use serde::de::DeserializeOwned;
@@ -14,7 +14,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::model::{Config, Saved};
+use crate::model::Config;
 
 /// Why a call failed, in words a visitor can act on.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,12 +75,20 @@ async fn call<T: DeserializeOwned>(
     path: &str,
     body: Option<String>,
 ) -> Result<T, CallError> {
+    let text = call_text(config.url(path), method, body).await?;
+    serde_json::from_str(&text).map_err(|_| CallError::Unavailable)
+}
+
+/// The untyped part of [`call`], kept out of line: every call site shares
+/// this one future instead of inlining a copy (kilobytes of wasm each).
+#[inline(never)]
+async fn call_text(url: String, method: &str, body: Option<String>) -> Result<String, CallError> {
     let (this, call) = helper("call")?;
     let promise = call
         .call3(
             &this,
             &method.into(),
-            &config.url(path).into(),
+            &url.into(),
             &body.map_or(JsValue::UNDEFINED, Into::into),
         )
         .map_err(|_| CallError::Unavailable)?;
@@ -96,7 +104,7 @@ async fn call<T: DeserializeOwned>(
         .and_then(|t| t.as_string())
         .unwrap_or_default();
     if (200.0..300.0).contains(&status) {
-        return serde_json::from_str(&text).map_err(|_| CallError::Unavailable);
+        return Ok(text);
     }
     Err(api_error(status, Some(&text)))
 }
@@ -176,41 +184,53 @@ pub async fn handoff(config: &Config, req: &HandoffRequest) -> Result<HandoffRes
     call(config, "POST", "api/v1/handoff", json(req)?).await
 }
 
-/// The stored conversation, to show again after a reload.
-pub async fn conversation(config: &Config, id: &str) -> Result<ConversationView, CallError> {
-    call(config, "GET", &format!("api/v1/conversations/{id}"), None).await
+/// Reads the stored conversation back after a reload: `on(kind, id, text)`
+/// gets each line in time order (see `Transcript::restore_line`). The JSON
+/// is taken apart by the loader's `restore` helper (boot.js): decoding it
+/// here would cost the wasm kilobytes of serde code for types it has no
+/// other use for. Resolves with the HTTP status (0: unreachable).
+pub async fn restore(
+    config: &Config,
+    id: &str,
+    on: impl FnMut(String, f64, String) + 'static,
+) -> f64 {
+    let Ok((this, restore)) = helper("restore") else {
+        return 0.0;
+    };
+    let on = Closure::<dyn FnMut(String, f64, String)>::new(on);
+    let url = config.url(&format!("api/v1/conversations/{id}"));
+    let Ok(promise) = restore.call2(&this, &url.into(), on.as_ref()) else {
+        return 0.0;
+    };
+    JsFuture::from(js_sys::Promise::from(promise))
+        .await
+        .ok()
+        .and_then(|s| s.as_f64())
+        .unwrap_or(0.0)
 }
 
-/// Deletes the visitor's conversation on the worker.
+/// Deletes the visitor's conversation on the worker. `Ok` also when it
+/// was already gone.
 pub async fn delete(config: &Config, id: &str) -> Result<(), CallError> {
-    call::<serde_json::Value>(
-        config,
-        "DELETE",
-        &format!("api/v1/conversations/{id}"),
-        None,
-    )
-    .await
-    .map(drop)
+    let path = config.url(&format!("api/v1/conversations/{id}"));
+    match call_text(path, "DELETE", None).await {
+        Err(CallError::Api(e)) if e.code == ErrorCode::ConversationNotFound => Ok(()),
+        other => other.map(drop),
+    }
 }
 
 /// Waits for agent replies after message `after` (long polling in the
 /// loader's `watch` helper, which backs off on errors and pauses while the
-/// page is hidden); `on` gets each batch, or `None` once the conversation is
-/// gone. Returns the function that stops watching.
+/// page is hidden): `on(id, text)` gets each reply, `on(-1, "")` tells the
+/// conversation is gone. Returns the function that stops watching.
 pub fn watch(
     config: &Config,
     id: &str,
     after: i64,
-    mut on: impl FnMut(Option<ConversationView>) + 'static,
+    on: impl FnMut(f64, String) + 'static,
 ) -> Option<Function> {
     let (this, watch) = helper("watch").ok()?;
-    let on = Closure::<dyn FnMut(f64, String)>::new(move |status: f64, body: String| {
-        if status == 404.0 {
-            on(None)
-        } else if let Ok(view) = serde_json::from_str(&body) {
-            on(Some(view))
-        }
-    });
+    let on = Closure::<dyn FnMut(f64, String)>::new(on);
     let url = config.url(&format!("api/v1/conversations/{id}/replies"));
     let stop = watch
         .call3(&this, &url.into(), &(after as f64).into(), on.as_ref())
@@ -220,12 +240,17 @@ pub fn watch(
     stop.dyn_into().ok()
 }
 
-/// Keeps what the widget needs after a reload in `localStorage` (or
-/// forgets it, with `None`).
-pub fn save(saved: Option<&Saved>) {
-    let value = saved.and_then(|s| serde_json::to_string(s).ok());
+/// Keeps what the widget needs after a reload in `localStorage`: the
+/// conversation, the newest agent reply seen, whether it has a ticket (no
+/// conversation: forget it all).
+pub fn save(conversation: Option<&str>, seen: i64, ticket: bool) {
     if let Ok((this, save)) = helper("save") {
-        let _ = save.call1(&this, &value.map_or(JsValue::NULL, Into::into));
+        let _ = save.call3(
+            &this,
+            &conversation.map_or(JsValue::NULL, Into::into),
+            &(seen as f64).into(),
+            &ticket.into(),
+        );
     }
 }
 

@@ -1,6 +1,5 @@
 //! The chat panel: conversation log, composer, and the handoff form.
 
-use frontdesk_shared::error::ErrorCode;
 use frontdesk_shared::wire::{ChatRequest, Decision, HandoffRequest, Reply, Source};
 use js_sys::Function;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
@@ -10,8 +9,8 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
-use crate::api::{self, CallError};
-use crate::model::{segments, Config, Delivery, Entry, Line, Saved, Segment, Transcript};
+use crate::api;
+use crate::model::{segments, Config, Delivery, Entry, Line, Segment, Transcript};
 
 /// What the bottom of the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +47,11 @@ impl State {
     /// the visitor has a conversation, i.e. has used the open widget).
     fn persist(self) {
         if let Some(c) = self.conversation.get_untracked() {
-            api::save(Some(&Saved {
-                c,
-                s: self.seen.get_untracked(),
-                t: self.ticket.get_untracked(),
-            }));
+            api::save(
+                Some(&c),
+                self.seen.get_untracked(),
+                self.ticket.get_untracked(),
+            );
         }
     }
 
@@ -68,21 +67,21 @@ impl State {
             &self.config.get_value(),
             &id,
             self.last_agent.get_untracked(),
-            move |view| match view {
-                Some(view) => {
-                    let open = self.open.get_untracked();
-                    let last = self.last_agent.get_untracked();
-                    let last = self
-                        .transcript
-                        .try_update(|t| t.add_replies(view, last, !open))
-                        .unwrap_or(last);
-                    self.last_agent.set(last);
-                    if open {
-                        self.seen.set(last);
-                    }
-                    self.persist();
+            move |id, text| {
+                if id < 0.0 {
+                    return self.forget();
                 }
-                None => self.forget(),
+                let open = self.open.get_untracked();
+                let last = self.last_agent.get_untracked();
+                let last = self
+                    .transcript
+                    .try_update(|t| t.add_reply(id as i64, text, last, !open))
+                    .unwrap_or(last);
+                self.last_agent.set(last);
+                if open {
+                    self.seen.set(last);
+                }
+                self.persist();
             },
         );
         self.unwatch.set_value(stop);
@@ -93,7 +92,7 @@ impl State {
         if let Some(stop) = self.unwatch.try_update_value(Option::take).flatten() {
             let _ = stop.call0(&JsValue::NULL);
         }
-        api::save(None);
+        api::save(None, 0, false);
         self.conversation.set(None);
         self.ticket.set(false);
         self.last_agent.set(0);
@@ -101,30 +100,35 @@ impl State {
         self.transcript.set(Transcript::default());
     }
 
-    /// Shows the conversation kept from an earlier page.
-    fn restore(self, saved: Saved) {
-        self.conversation.set(Some(saved.c.clone()));
-        self.seen.set(saved.s);
-        self.ticket.set(saved.t);
+    /// Shows the conversation kept from an earlier page, then waits for
+    /// replies if it has a ticket.
+    fn restore(self, id: String) {
+        self.conversation.set(Some(id.clone()));
         self.sending.set(true);
+        let seen = self.seen.get_untracked();
         spawn_local(async move {
-            match api::conversation(&self.config.get_value(), &saved.c).await {
-                Ok(view) => {
-                    self.ticket.set(!view.tickets.is_empty());
-                    let (t, last) = Transcript::restore(view, saved.s);
-                    self.transcript.set(t);
-                    self.last_agent.set(last);
+            let (transcript, last_agent, ticket) = (self.transcript, self.last_agent, self.ticket);
+            let status = api::restore(&self.config.get_value(), &id, move |kind, id, text| {
+                let id = id as i64;
+                transcript.update(|t| t.restore_line(&kind, id, text, seen));
+                match kind.as_str() {
+                    "agent" => last_agent.update(|l| *l = (*l).max(id)),
+                    "ticket" => ticket.set(true),
+                    _ => {}
+                }
+            })
+            .await;
+            match status {
+                404.0 => self.forget(),
+                200.0 => {
                     if self.open.get_untracked() {
-                        self.seen.set(last);
+                        self.seen.set(self.last_agent.get_untracked());
                     }
                     self.persist();
                 }
-                Err(CallError::Api(e)) if e.code == ErrorCode::ConversationNotFound => {
-                    self.forget()
-                }
                 // Unreachable for now: keep the id, so the conversation
-                // goes on, and the replies come when the worker answers.
-                Err(_) => self.last_agent.set(saved.s),
+                // goes on, and replies come when the worker answers.
+                _ => self.last_agent.set(seen),
             }
             self.sending.set(false);
             self.watch();
@@ -196,7 +200,8 @@ impl State {
 #[component]
 pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
     let title = config.title.clone();
-    let saved = config.saved.clone();
+    let saved = config.conversation.clone();
+    let (seen, ticket) = (config.seen as i64, config.ticket);
     let state = State {
         open: RwSignal::new(config.open),
         config: StoredValue::new(config),
@@ -205,9 +210,9 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         conversation: RwSignal::new(None),
         sending: RwSignal::new(false),
         streaming: RwSignal::new(None),
-        ticket: RwSignal::new(false),
+        ticket: RwSignal::new(ticket),
         last_agent: RwSignal::new(0),
-        seen: RwSignal::new(0),
+        seen: RwSignal::new(seen),
         unwatch: StoredValue::new_local(None),
     };
     if let Some(saved) = saved {
@@ -261,8 +266,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         if open {
             let target: Option<web_sys::HtmlElement> = match state.mode.get_untracked() {
                 Mode::Chat => composer.get().map(Into::into),
-                Mode::Handoff => email.get().map(Into::into),
-                Mode::Delete => None,
+                Mode::Handoff | Mode::Delete => email.get().map(Into::into),
             };
             if let Some(t) = target {
                 let _ = t.focus();
@@ -271,7 +275,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         open
     });
     Effect::new(move |_| {
-        if state.mode.get() == Mode::Handoff {
+        if state.mode.get() != Mode::Chat {
             if let Some(e) = email.get() {
                 let _ = e.focus();
             }
@@ -308,11 +312,14 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         >
             <header class="fd-header">
                 <h2 id="fd-title" class="fd-title">{title}</h2>
-                <Show when=move || state.conversation.get().is_some() && state.mode.get() != Mode::Delete>
-                    <button class="fd-delete" type="button" on:click=move |_| state.mode.set(Mode::Delete)>
-                        "Delete conversation"
-                    </button>
-                </Show>
+                <button
+                    class="fd-delete"
+                    type="button"
+                    hidden=move || state.conversation.get().is_none()
+                    on:click=move |_| state.mode.set(Mode::Delete)
+                >
+                    "Delete conversation"
+                </button>
                 <button class="fd-close" type="button" aria-label="Close chat" on:click=move |_| state.open.set(false)>
                     "×"
                 </button>
@@ -347,7 +354,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
             {move || match state.mode.get() {
                 Mode::Chat => view! { <Composer state=state node=composer /> }.into_any(),
                 Mode::Handoff => view! { <HandoffForm state=state email=email /> }.into_any(),
-                Mode::Delete => view! { <DeleteForm state=state /> }.into_any(),
+                Mode::Delete => view! { <DeleteForm state=state first=email /> }.into_any(),
             }}
         </section>
     }
@@ -591,15 +598,9 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
 /// "Delete this conversation?": on yes, the worker deletes it with its
 /// tickets, and this browser forgets it.
 #[component]
-fn DeleteForm(state: State) -> impl IntoView {
+fn DeleteForm(state: State, first: NodeRef<html::Input>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let confirm = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(b) = confirm.get() {
-            let _ = b.focus();
-        }
-    });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let Some(id) = state.conversation.get_untracked() else {
@@ -609,11 +610,8 @@ fn DeleteForm(state: State) -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             match api::delete(&state.config.get_value(), &id).await {
-                Err(CallError::Api(e)) if e.code != ErrorCode::ConversationNotFound => {
-                    error.set(Some(e.message))
-                }
-                Err(CallError::Unavailable) => error.set(Some(CallError::Unavailable.message())),
-                _ => {
+                Err(e) => error.set(Some(e.message())),
+                Ok(()) => {
                     state.forget();
                     state.mode.set(Mode::Chat);
                     state.transcript.update(|t| {
@@ -635,7 +633,9 @@ fn DeleteForm(state: State) -> impl IntoView {
             <p class="fd-hint">"Delete this conversation and everything you sent? Our team will no longer see it. This cannot be undone."</p>
             <p class="fd-error" role="alert">{move || error.get()}</p>
             <div class="fd-actions">
-                <button class="fd-send fd-danger" type="submit" node_ref=confirm disabled=move || busy.get()>"Delete"</button>
+                // An <input>, so the panel's focus handling (one input
+                // NodeRef for the form shown) moves focus here.
+                <input class="fd-send fd-danger" type="submit" value="Delete" node_ref=first disabled=move || busy.get() />
                 <button class="fd-link" type="button" on:click=move |_| state.mode.set(Mode::Chat)>"Cancel"</button>
             </div>
         </form>

@@ -1,11 +1,11 @@
 //! Plain data: the widget's configuration and the conversation as shown.
 //! No DOM here, so it reads (and tests) like ordinary Rust.
 
-use frontdesk_shared::wire::{ConversationView, HandoffResponse, Reply, Role};
-use serde::{Deserialize, Serialize};
+use frontdesk_shared::wire::{ChatResponse, HandoffResponse, Reply};
+use serde::Deserialize;
 
 /// What the loader passes at mount, from its script tag.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Config {
     /// Base URL of the worker, ending in `/` (e.g. `https://support.example.com/`).
     pub api: String,
@@ -20,24 +20,15 @@ pub struct Config {
     /// The visitor's language tag (`data-locale`, else the browser's).
     #[serde(default)]
     pub locale: Option<String>,
-    /// What this browser kept from an earlier visit (see [`Saved`]); the
-    /// loader reads it, the widget writes it.
+    /// What this browser kept from an earlier visit (the loader reads it
+    /// from `localStorage`, the widget writes it with `api::save`): the
+    /// conversation, the newest agent reply seen, whether it has a ticket.
     #[serde(default)]
-    pub saved: Option<Saved>,
-}
-
-/// What the widget keeps in the visitor's `localStorage`, written only once
-/// the visitor has started a conversation in the open widget.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Saved {
-    /// The conversation id.
-    pub c: String,
-    /// The newest agent message the visitor has seen.
+    pub conversation: Option<String>,
     #[serde(default)]
-    pub s: i64,
-    /// The conversation has a ticket, so agent replies may come.
+    pub seen: f64,
     #[serde(default)]
-    pub t: bool,
+    pub ticket: bool,
 }
 
 impl Config {
@@ -126,57 +117,42 @@ impl Transcript {
         }
     }
 
-    /// The conversation as stored, after a reload: messages and ticket
-    /// confirmations in time order; agent replies after message `seen` are
-    /// new. Returns it with the newest agent message's id.
-    pub fn restore(view: ConversationView, seen: i64) -> (Transcript, i64) {
-        let mut t = Transcript::default();
-        let mut last_agent = 0;
-        let mut tickets = view.tickets.into_iter().peekable();
-        for m in view.messages {
-            while let Some(ticket) = tickets.next_if(|k| k.at <= m.at) {
-                t.push(ticket_entry(&view.conversation_id, ticket));
-            }
-            t.push(match m.role {
-                Role::Visitor => Entry::Visitor {
-                    text: m.text,
-                    delivery: Delivery::Sent,
-                },
-                Role::Agent => {
-                    last_agent = last_agent.max(m.id);
-                    Entry::Agent {
-                        text: m.text,
-                        new: m.id > seen,
-                    }
-                }
-                Role::Bot => Entry::Bot(Reply {
-                    decision: m
-                        .decision
-                        .unwrap_or(frontdesk_shared::wire::Decision::SmallTalk),
-                    text: m.text,
-                    sources: m.sources,
-                    reason: m.reason,
-                    lang: m.lang.unwrap_or_default(),
-                }),
-            });
-        }
-        for ticket in tickets {
-            t.push(ticket_entry(&view.conversation_id, ticket));
-        }
-        (t, last_agent)
+    /// One line of the stored conversation, read back after a reload (in
+    /// time order; see `h.restore` in boot.js): `kind` is `visitor`,
+    /// `agent`, `bot` (`text` is then a `ChatResponse` JSON) or `ticket`
+    /// (a `HandoffResponse` JSON). Agent replies after message `seen` are
+    /// new. Unknown kinds and bad JSON are skipped.
+    pub fn restore_line(&mut self, kind: &str, id: i64, text: String, seen: i64) {
+        let entry = match kind {
+            "visitor" => Entry::Visitor {
+                text,
+                delivery: Delivery::Sent,
+            },
+            "agent" => Entry::Agent {
+                text,
+                new: id > seen,
+            },
+            "bot" => match serde_json::from_str::<ChatResponse>(&text) {
+                Ok(r) => Entry::Bot(r.reply),
+                Err(_) => return,
+            },
+            "ticket" => match serde_json::from_str::<HandoffResponse>(&text) {
+                Ok(t) => Entry::Ticket(t),
+                Err(_) => return,
+            },
+            _ => return,
+        };
+        self.push(entry);
     }
 
-    /// Agent replies that arrived while the widget was open; returns the
-    /// newest one's id (or `last` if none is newer).
-    pub fn add_replies(&mut self, view: ConversationView, last: i64, new: bool) -> i64 {
-        let mut last = last;
-        for m in view.messages {
-            if m.role == Role::Agent && m.id > last {
-                last = m.id;
-                self.push(Entry::Agent { text: m.text, new });
-            }
+    /// An agent reply that arrived while the widget is open, unless it is
+    /// one already shown (ids at or below `last`); returns the newest id.
+    pub fn add_reply(&mut self, id: i64, text: String, last: i64, new: bool) -> i64 {
+        if id <= last {
+            return last;
         }
-        last
+        self.push(Entry::Agent { text, new });
+        id
     }
 
     /// The visitor's most recent message, to prefill the handoff note.
@@ -186,14 +162,6 @@ impl Transcript {
             _ => None,
         })
     }
-}
-
-fn ticket_entry(conversation: &str, t: frontdesk_shared::wire::VisitorTicket) -> Entry {
-    Entry::Ticket(HandoffResponse {
-        reference: t.reference,
-        conversation_id: conversation.to_owned(),
-        email: t.email,
-    })
 }
 
 /// A piece of a bot message: plain text, or a citation `[n]` of the
@@ -306,30 +274,35 @@ mod tests {
         assert_eq!(segments("[1", 1), [Text("[1".into())]);
     }
 
-    fn view(json: &str) -> ConversationView {
-        serde_json::from_str(json).unwrap()
-    }
-
     #[test]
-    fn a_reload_restores_the_conversation_in_order_with_new_replies_marked() {
-        let v = view(
-            r#"{"conversation_id":"c","messages":[
-                {"id":1,"role":"visitor","text":"refund?","at":10},
-                {"id":2,"role":"bot","text":"See this","at":11,"decision":"suggest",
-                 "sources":[{"title":"Refunds","url":"/help/refunds"}],"lang":"en"},
-                {"id":3,"role":"agent","text":"Hi, Sam here","at":30},
-                {"id":5,"role":"agent","text":"Done!","at":40}],
-              "tickets":[{"reference":"FD-1","email":"a@b.co","status":"open","at":20}]}"#,
+    fn a_reload_restores_each_kind_of_line_with_new_replies_marked() {
+        let mut t = Transcript::default();
+        t.restore_line("visitor", 1, "refund?".into(), 3);
+        t.restore_line(
+            "bot",
+            2,
+            r#"{"conversation_id":"c","reply":{"decision":"suggest","text":"See this",
+                "sources":[{"title":"Refunds","url":"/help/refunds"}],"lang":"en"}}"#
+                .into(),
+            3,
         );
-        let (t, last) = Transcript::restore(v, 3);
-        assert_eq!(last, 5);
+        t.restore_line(
+            "ticket",
+            0,
+            r#"{"reference":"FD-1","conversation_id":"c","email":"a@b.co"}"#.into(),
+            3,
+        );
+        t.restore_line("agent", 3, "Hi, Sam here".into(), 3);
+        t.restore_line("agent", 5, "Done!".into(), 3);
+        t.restore_line("bot", 6, "not json".into(), 3);
+        t.restore_line("system", 7, "?".into(), 3);
         let kinds: Vec<String> = t
             .lines
             .iter()
             .map(|l| match &l.entry {
                 Entry::Visitor { text, delivery } => format!("v:{text}:{delivery:?}"),
                 Entry::Bot(r) => format!("b:{}:{}", r.decision.as_str(), r.sources.len()),
-                Entry::Ticket(k) => format!("t:{}:{}", k.reference, k.conversation_id),
+                Entry::Ticket(k) => format!("t:{}:{}", k.reference, k.email),
                 Entry::Agent { text, new } => format!("a:{text}:{new}"),
             })
             .collect();
@@ -338,7 +311,7 @@ mod tests {
             [
                 "v:refund?:Sent",
                 "b:suggest:1",
-                "t:FD-1:c",
+                "t:FD-1:a@b.co",
                 "a:Hi, Sam here:false",
                 "a:Done!:true"
             ]
@@ -349,11 +322,11 @@ mod tests {
     #[test]
     fn replies_are_added_once_and_marked_read() {
         let mut t = Transcript::default();
-        let batch = r#"{"conversation_id":"c","messages":[
-            {"id":4,"role":"agent","text":"one","at":1},{"id":6,"role":"agent","text":"two","at":2}]}"#;
-        assert_eq!(t.add_replies(view(batch), 0, true), 6);
-        // A repeated answer (a retried poll) adds nothing.
-        assert_eq!(t.add_replies(view(batch), 6, true), 6);
+        let last = t.add_reply(4, "one".into(), 0, true);
+        let last = t.add_reply(6, "two".into(), last, true);
+        assert_eq!(last, 6);
+        // A repeated reply (a retried poll) adds nothing.
+        assert_eq!(t.add_reply(6, "two".into(), last, true), 6);
         assert_eq!(t.lines.len(), 2);
         t.mark_read();
         assert!(t
@@ -363,13 +336,15 @@ mod tests {
     }
 
     #[test]
-    fn saved_state_round_trips_and_tolerates_missing_fields() {
-        let s: Saved = serde_json::from_str(r#"{"c":"abc"}"#).unwrap();
-        assert_eq!((s.s, s.t), (0, false));
+    fn saved_state_comes_with_the_config() {
         let c: Config = serde_json::from_str(
-            r#"{"api":"https://s.example/","title":"Help","saved":{"c":"abc","s":9,"t":true}}"#,
+            r#"{"api":"https://s.example/","title":"Help","conversation":"abc","seen":9,"ticket":true}"#,
         )
         .unwrap();
-        assert_eq!(c.saved.map(|s| (s.s, s.t)), Some((9, true)));
+        assert_eq!(
+            (c.conversation.as_deref(), c.seen, c.ticket),
+            (Some("abc"), 9.0, true)
+        );
+        assert_eq!((config().conversation, config().seen), (None, 0.0));
     }
 }
