@@ -53,8 +53,9 @@ test('the inbox page is served with a strict Content-Security-Policy', async ({ 
   const html = await (await request.get('/agent')).text();
   expect(html).toContain('<script src="/agent.js" defer></script>');
   expect(html).not.toMatch(/<script>|<style|\sstyle=|\son[a-z]+=/);
-  // The demo page is not covered by the rule.
+  // The demo page is not covered by the rule, and the rules file is not served.
   expect((await request.get('/')).headers()['content-security-policy']).toBeUndefined();
+  expect((await request.get('/_headers')).status()).toBe(404);
 });
 
 test('an agent signs in, reads, answers and closes a ticket in the inbox', async ({ page, request }) => {
