@@ -16,7 +16,7 @@ inputs_hash() {
   { git ls-files -co --exclude-standard -- "$@" | sort | xargs -d '\n' sha256sum; echo "$PATH"; } | sha256sum | cut -c1-16
 }
 
-widget_key=$(inputs_hash widget shared site Cargo.toml Cargo.lock Trunk.toml)
+widget_key=$(inputs_hash widget shared Cargo.toml Cargo.lock Trunk.toml)
 if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/public/widget.js ]; then
   fd_log "building widget (Trunk, release)"
   rm -rf dist/trunk dist/public
@@ -29,9 +29,12 @@ if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/pub
   version=$(cat dist/public/widget/app.* | sha256sum | cut -c1-12)
   esbuild widget/loader.js --minify --target=es2020 --define:VERSION="\"$version\"" \
     --outfile=dist/public/widget.js >&2
-  cp site/* dist/public/
   echo "$widget_key" > dist/.widget-key
 fi
+# The hand-written pages (demo site, agent inbox at /agent): no compile step,
+# so they are copied on every build rather than rebuilding the widget.
+# site/_headers gives static assets their headers (the inbox CSP).
+cp -R site/. dist/public/
 
 worker_key=$(inputs_hash edge shared kb frontdesk.toml Cargo.toml Cargo.lock)
 if [ "$(cat dist/.worker-key 2>/dev/null)" != "$worker_key" ] || [ ! -d edge/build ]; then
