@@ -4,8 +4,8 @@ import { AGENT_TOKEN, RECEIVER_PORT } from './playwright.config';
 
 // The whole human handoff, as a visitor and an agent live it: escalate in
 // the widget → the form → a ticket in D1 → the signed webhook (verified by
-// the standardwebhooks library in receiver.mjs) → an agent replies through
-// the API → the reply appears in the open widget → a reload keeps the
+// the standardwebhooks library in receiver.mjs) → an agent replies in the
+// inbox (and then through the API) → the reply appears in the open widget → a reload keeps the
 // conversation → replies that came while away wait, marked unread → the
 // visitor deletes the conversation. Plus the visitor conversation API.
 
@@ -67,13 +67,22 @@ test('escalate, hand off, get the agent reply live, keep it across reloads, then
     }, { timeout: 20_000 })
     .toEqual({ verified: true, email: 'visitor.flow@example.com' });
 
-  // An agent answers through the API; the open widget shows it within 2 s.
+  // An agent answers in the inbox (/agent, another tab); the open widget
+  // shows the reply within 2 s.
+  const inbox = await page.context().newPage();
+  await inbox.goto('/agent');
+  await inbox.getByLabel('Agent token').fill(AGENT_TOKEN);
+  await inbox.getByRole('button', { name: 'Sign in' }).click();
+  await inbox.locator(`#ticket-list a[data-reference="${reference}"]`).click();
+  await expect(inbox.locator('#d-note')).toHaveText(question);
   const first = 'Hi, this is Sam from support. I have locked the account; check your email for a reset link.';
+  await inbox.getByLabel('Reply to the visitor').fill(first);
   const sent = Date.now();
-  await agentReply(request, reference, first);
+  await inbox.getByRole('button', { name: 'Send' }).click();
   await expect(agentLines(page)).toHaveCount(1, { timeout: 2_000 });
   const latency = Date.now() - sent;
-  console.log(`agent reply reached the open widget in ${latency} ms`);
+  console.log(`agent reply (inbox → open widget) arrived in ${latency} ms`);
+  await inbox.close();
   await expect(agentLines(page).first()).toContainText(first);
   await expect(agentLines(page).first()).toContainText('Support team');
   // Seen with the panel open: not marked new, no badge.
