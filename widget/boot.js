@@ -8,16 +8,26 @@ const h = window.__frontdesk;
 h.uuid = () =>
   crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
 
-// One API call (a JSON body if given); resolves with [status, body text].
-// Fetch lives here rather than in the wasm for size (see stream below).
+// Fetch and JSON live here rather than in the wasm: the same in Rust
+// (web-sys fetch, serde_json) costs the visitor's download far more.
+const parse = (text) => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
+
+// One API call (body, an object, sent as JSON if given); resolves with
+// [status, parsed body or null].
 h.call = async (method, url, body) => {
   const res = await fetch(url, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body,
+    body: body === undefined ? undefined : JSON.stringify(body),
     cache: 'no-store',
   });
-  return [res.status, await res.text()];
+  return [res.status, parse(await res.text())];
 };
 
 // Keeps the widget's state for the next page (the loader reads it into
@@ -30,22 +40,19 @@ h.save = (conversation, seen, ticket) => {
   } catch {}
 };
 
-// Reads a stored conversation back and calls on(kind, id, text) for each
-// line in time order: 'visitor', 'agent', 'bot' (text: a ChatResponse JSON)
-// and 'ticket' (a HandoffResponse JSON). Resolves with the HTTP status (0:
-// unreachable). Here rather than in Rust: decoding the conversation's JSON
-// in the wasm would cost kilobytes of serde code.
+// Reads a stored conversation back and calls on(kind, id, value) for each
+// line in time order: 'visitor' and 'agent' (value: the text; agent lines
+// with their message id), 'bot' (a reply object) and 'ticket' (a handoff
+// response object). Resolves with the HTTP status (0: unreachable).
 h.restore = async (url, on) => {
   try {
     const res = await fetch(url, { cache: 'no-store' });
     if (!res.ok) return res.status;
     const v = await res.json();
     const c = v.conversation_id;
-    const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role !== 'bot' ? m.text : JSON.stringify({
-      conversation_id: c,
-      reply: { decision: m.decision || 'small_talk', text: m.text, sources: m.sources || [], reason: m.reason, lang: m.lang || '' },
-    })]);
-    for (const t of v.tickets) lines.push([t.at, 'ticket', 0, JSON.stringify({ reference: t.reference, conversation_id: c, email: t.email })]);
+    const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role !== 'bot' ? m.text
+      : { decision: m.decision || 'small_talk', text: m.text, sources: m.sources || [], reason: m.reason, lang: m.lang }]);
+    for (const t of v.tickets) lines.push([t.at, 'ticket', 0, { reference: t.reference, conversation_id: c, email: t.email }]);
     lines.sort((a, b) => a[0] - b[0]);
     for (const [, kind, id, text] of lines) on(kind, id, text);
     return 200;
@@ -88,19 +95,18 @@ h.watch = (url, after, on) => {
   return () => { stopped = true; ctrl?.abort(); };
 };
 
-// Sends one chat turn asking for server-sent events and calls on(name, data)
-// for each event as it arrives; resolves with the HTTP status. An error
-// answer comes through as on('error', body), a plain JSON answer as one
-// 'done'. In JS rather than Rust: stream reading through web-sys costs the
-// wasm more bytes than this whole function.
+// Sends one chat turn (body: an object) asking for server-sent events and
+// calls on(name, data) for each event as it arrives, data parsed; resolves
+// with the HTTP status. An error answer comes through as on('error', body),
+// a plain JSON answer as one 'done'.
 h.stream = async (url, body, on) => {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body,
+    body: JSON.stringify(body),
   });
   if (!res.ok || !/event-stream/.test(res.headers.get('content-type') || '')) {
-    on(res.ok ? 'done' : 'error', await res.text());
+    on(res.ok ? 'done' : 'error', parse(await res.text()));
     return res.status;
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -118,7 +124,7 @@ h.stream = async (url, body, on) => {
         else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
       }
       buf = buf.slice(end + 2);
-      if (data.length) on(name, data.join('\n'));
+      if (data.length) on(name, parse(data.join('\n')));
     }
   }
 };

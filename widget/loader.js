@@ -103,7 +103,7 @@
     launcher,
     fail,
     mounted: () => { state = 2; },
-    config: () => JSON.stringify({
+    config: () => ({
       api: base,
       title: data.title || 'Support',
       open: wantOpen,

@@ -1,26 +1,25 @@
-//! Calls to the worker's API.
+//! Calls to the worker's API, through the loader's helpers (boot.js), which
+//! do the fetching and the JSON; see `js.rs` for why.
 
-use frontdesk_shared::error::{ApiError, ErrorBody, ErrorCode};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use frontdesk_shared::wire::{
-    ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, StreamDelta, StreamStart,
-    STREAM_DELTA, STREAM_DONE, STREAM_START,
+    ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, STREAM_DELTA, STREAM_DONE,
+    STREAM_START,
 };
 use js_sys::{Function, Reflect};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::model::Config;
+use crate::js;
+use crate::model::{Config, Delivery, Entry};
 
 /// Why a call failed, in words a visitor can act on.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallError {
     /// The worker refused the request; its message is for the visitor.
-    Api(ApiError),
+    Api { status: u16, message: String },
     /// The network or the worker failed; trying again may work.
     Unavailable,
 }
@@ -28,7 +27,7 @@ pub enum CallError {
 impl CallError {
     pub fn message(&self) -> String {
         match self {
-            CallError::Api(e) => e.message.clone(),
+            CallError::Api { message, .. } => message.clone(),
             CallError::Unavailable => {
                 "We couldn't reach support. Check your connection and try again.".into()
             }
@@ -59,38 +58,29 @@ pub fn new_key() -> String {
         .unwrap_or_default()
 }
 
-/// The error a non-2xx answer carries, if it is the visitor's to fix.
-fn api_error(status: f64, body: Option<&str>) -> CallError {
-    match body.and_then(|b| serde_json::from_str::<ErrorBody>(b).ok()) {
-        Some(body) if status < 500.0 => CallError::Api(body.error),
+/// The error a non-2xx answer carries (`{"error": {"code", "message"}}`),
+/// if it is the visitor's to fix.
+fn api_error(status: f64, body: &JsValue) -> CallError {
+    match js::string(&js::get(body, "error"), "message") {
+        Some(message) if (400.0..500.0).contains(&status) => CallError::Api {
+            status: status as u16,
+            message,
+        },
         _ => CallError::Unavailable,
     }
 }
 
-/// One request through the loader's `call` helper: `body` (JSON) is sent
-/// when given; a 2xx answer is decoded as `T`.
-async fn call<T: DeserializeOwned>(
+/// One request through the loader's `call` helper (`body` is sent as
+/// JSON when defined); a 2xx answer's parsed JSON.
+async fn call(
     config: &Config,
     method: &str,
     path: &str,
-    body: Option<String>,
-) -> Result<T, CallError> {
-    let text = call_text(config.url(path), method, body).await?;
-    serde_json::from_str(&text).map_err(|_| CallError::Unavailable)
-}
-
-/// The untyped part of [`call`], kept out of line: every call site shares
-/// this one future instead of inlining a copy (kilobytes of wasm each).
-#[inline(never)]
-async fn call_text(url: String, method: &str, body: Option<String>) -> Result<String, CallError> {
+    body: JsValue,
+) -> Result<JsValue, CallError> {
     let (this, call) = helper("call")?;
     let promise = call
-        .call3(
-            &this,
-            &method.into(),
-            &url.into(),
-            &body.map_or(JsValue::UNDEFINED, Into::into),
-        )
+        .call3(&this, &method.into(), &config.url(path).into(), &body)
         .map_err(|_| CallError::Unavailable)?;
     let result = JsFuture::from(js_sys::Promise::from(promise))
         .await
@@ -99,21 +89,18 @@ async fn call_text(url: String, method: &str, body: Option<String>) -> Result<St
         .ok()
         .and_then(|s| s.as_f64())
         .unwrap_or(0.0);
-    let text = Reflect::get(&result, &1.into())
-        .ok()
-        .and_then(|t| t.as_string())
-        .unwrap_or_default();
+    let body = Reflect::get(&result, &1.into()).unwrap_or(JsValue::NULL);
     if (200.0..300.0).contains(&status) {
-        return Ok(text);
+        return Ok(body);
     }
-    Err(api_error(status, Some(&text)))
+    Err(api_error(status, &body))
 }
 
 /// What a streamed chat turn has delivered so far.
 #[derive(Default)]
 struct Streamed {
     done: Option<ChatResponse>,
-    error: Option<String>,
+    error: JsValue,
 }
 
 /// Sends one chat turn and streams the answer: `on_start` gets the
@@ -128,30 +115,38 @@ pub async fn chat(
     mut on_delta: impl FnMut(String) + 'static,
 ) -> Result<ChatResponse, CallError> {
     let (helper, stream) = helper("stream")?;
-    let body = serde_json::to_string(req).map_err(|_| CallError::Unavailable)?;
+    let body = js::object(&[
+        ("conversation_id", js::opt(req.conversation_id.as_deref())),
+        ("message", req.message.as_str().into()),
+        ("page_url", js::opt(req.page_url.as_deref())),
+        ("locale", js::opt(req.locale.as_deref())),
+    ]);
     let got = Rc::new(RefCell::new(Streamed::default()));
     let sink = got.clone();
-    let on_event = Closure::<dyn FnMut(String, String)>::new(move |name: String, data: String| {
-        match name.as_str() {
-            STREAM_START => {
-                if let Ok(s) = serde_json::from_str::<StreamStart>(&data) {
-                    on_start(s.conversation_id);
+    let on_event =
+        Closure::<dyn FnMut(String, JsValue)>::new(move |name: String, data: JsValue| {
+            match name.as_str() {
+                STREAM_START => {
+                    if let Some(id) = js::string(&data, "conversation_id") {
+                        on_start(id);
+                    }
                 }
-            }
-            STREAM_DELTA => {
-                if let Ok(d) = serde_json::from_str::<StreamDelta>(&data) {
-                    on_delta(d.text);
+                STREAM_DELTA => {
+                    if let Some(text) = js::string(&data, "text") {
+                        on_delta(text);
+                    }
                 }
+                STREAM_DONE => {
+                    sink.borrow_mut().done = chat_response(&data);
+                }
+                _ => sink.borrow_mut().error = data,
             }
-            STREAM_DONE => sink.borrow_mut().done = serde_json::from_str(&data).ok(),
-            _ => sink.borrow_mut().error = Some(data),
-        }
-    });
+        });
     let promise = stream
         .call3(
             &helper,
             &config.url("api/v1/chat").into(),
-            &body.into(),
+            &body,
             on_event.as_ref(),
         )
         .map_err(|_| CallError::Unavailable)?;
@@ -162,42 +157,56 @@ pub async fn chat(
         .unwrap_or(0.0);
     drop(on_event);
     let got = got.take();
-    if let Some(done) = got.done {
-        return Ok(done);
-    }
-    match got
-        .error
-        .and_then(|e| serde_json::from_str::<ErrorBody>(&e).ok())
-    {
-        Some(body) if status < 500.0 => Err(CallError::Api(body.error)),
-        _ => Err(CallError::Unavailable),
+    match got.done {
+        Some(done) => Ok(done),
+        None => Err(api_error(status, &got.error)),
     }
 }
 
-fn json<B: Serialize>(body: &B) -> Result<Option<String>, CallError> {
-    serde_json::to_string(body)
-        .map(Some)
-        .map_err(|_| CallError::Unavailable)
+fn chat_response(v: &JsValue) -> Option<ChatResponse> {
+    Some(ChatResponse {
+        conversation_id: js::string(v, "conversation_id")?,
+        reply: js::reply(&js::get(v, "reply"))?,
+    })
 }
 
 pub async fn handoff(config: &Config, req: &HandoffRequest) -> Result<HandoffResponse, CallError> {
-    call(config, "POST", "api/v1/handoff", json(req)?).await
+    let body = js::object(&[
+        ("conversation_id", js::opt(req.conversation_id.as_deref())),
+        ("email", req.email.as_str().into()),
+        ("note", js::opt(req.note.as_deref())),
+        ("page_url", js::opt(req.page_url.as_deref())),
+        ("idempotency_key", js::opt(req.idempotency_key.as_deref())),
+    ]);
+    let v = call(config, "POST", "api/v1/handoff", body).await?;
+    js::handoff(&v).ok_or(CallError::Unavailable)
 }
 
-/// Reads the stored conversation back after a reload: `on(kind, id, text)`
-/// gets each line in time order (see `Transcript::restore_line`). The JSON
-/// is taken apart by the loader's `restore` helper (boot.js): decoding it
-/// here would cost the wasm kilobytes of serde code for types it has no
-/// other use for. Resolves with the HTTP status (0: unreachable).
-pub async fn restore(
-    config: &Config,
-    id: &str,
-    on: impl FnMut(String, f64, String) + 'static,
-) -> f64 {
+/// Reads the stored conversation back after a reload: `on(id, entry)` gets
+/// each line in time order (from the loader's `restore` helper, which
+/// merges messages and tickets; agent replies come with their message id,
+/// other lines with 0). Resolves with the HTTP status (0: unreachable).
+pub async fn restore(config: &Config, id: &str, mut on: impl FnMut(f64, Entry) + 'static) -> f64 {
     let Ok((this, restore)) = helper("restore") else {
         return 0.0;
     };
-    let on = Closure::<dyn FnMut(String, f64, String)>::new(on);
+    let on = Closure::<dyn FnMut(String, f64, JsValue)>::new(
+        move |kind: String, id: f64, v: JsValue| {
+            let entry = match kind.as_str() {
+                "visitor" => v.as_string().map(|text| Entry::Visitor {
+                    text,
+                    delivery: Delivery::Sent,
+                }),
+                "agent" => v.as_string().map(|text| Entry::Agent { text, new: false }),
+                "bot" => js::reply(&v).map(Entry::Bot),
+                "ticket" => js::handoff(&v).map(Entry::Ticket),
+                _ => None,
+            };
+            if let Some(entry) = entry {
+                on(id, entry);
+            }
+        },
+    );
     let url = config.url(&format!("api/v1/conversations/{id}"));
     let Ok(promise) = restore.call2(&this, &url.into(), on.as_ref()) else {
         return 0.0;
@@ -212,9 +221,9 @@ pub async fn restore(
 /// Deletes the visitor's conversation on the worker. `Ok` also when it
 /// was already gone.
 pub async fn delete(config: &Config, id: &str) -> Result<(), CallError> {
-    let path = config.url(&format!("api/v1/conversations/{id}"));
-    match call_text(path, "DELETE", None).await {
-        Err(CallError::Api(e)) if e.code == ErrorCode::ConversationNotFound => Ok(()),
+    let path = format!("api/v1/conversations/{id}");
+    match call(config, "DELETE", &path, JsValue::UNDEFINED).await {
+        Err(CallError::Api { status: 404, .. }) => Ok(()),
         other => other.map(drop),
     }
 }

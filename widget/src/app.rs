@@ -108,14 +108,14 @@ impl State {
         let seen = self.seen.get_untracked();
         spawn_local(async move {
             let (transcript, last_agent, ticket) = (self.transcript, self.last_agent, self.ticket);
-            let status = api::restore(&self.config.get_value(), &id, move |kind, id, text| {
-                let id = id as i64;
-                transcript.update(|t| t.restore_line(&kind, id, text, seen));
-                match kind.as_str() {
-                    "agent" => last_agent.update(|l| *l = (*l).max(id)),
-                    "ticket" => ticket.set(true),
-                    _ => {}
+            let status = api::restore(&self.config.get_value(), &id, move |id, entry| {
+                if matches!(entry, Entry::Ticket(_)) {
+                    ticket.set(true);
                 }
+                let agent = transcript
+                    .try_update(|t| t.restore(entry, id as i64, seen))
+                    .unwrap_or(0);
+                last_agent.update(|l| *l = (*l).max(agent));
             })
             .await;
             match status {
@@ -412,7 +412,7 @@ fn LineView(line: Line, state: State) -> impl IntoView {
             <li class="fd-line fd-bot fd-ticket">
                 <p class="fd-text">
                     "Thanks! Your request " <strong class="fd-ref">{t.reference}</strong>
-                    " is with our team. We'll reply to " {t.email} "."
+                    " is with our team. Their reply will appear here, and they can reach you at " {t.email} "."
                 </p>
             </li>
         }

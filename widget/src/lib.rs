@@ -7,6 +7,7 @@
 
 mod api;
 mod app;
+mod js;
 mod model;
 
 use wasm_bindgen::prelude::*;
@@ -15,19 +16,17 @@ use web_sys::HtmlElement;
 pub use model::Config;
 
 /// Mounts the app into `container`, toggled by the loader's `launcher`
-/// button. `config` is the JSON the loader builds from its data attributes.
+/// button. `config` is the object the loader builds from its data
+/// attributes (see `js::config`).
 #[wasm_bindgen]
-pub fn mount(container: HtmlElement, launcher: HtmlElement, config: &str) -> Result<(), JsValue> {
+pub fn mount(container: HtmlElement, launcher: HtmlElement, config: JsValue) {
     // Readable panic messages while developing; in release the hook's
     // formatting machinery would cost more than 1 KB of every visitor's download.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    // The loader writes this JSON; a failure is our bug, not the page's.
-    let config: Config = serde_json::from_str(config)
-        .map_err(|_| JsValue::from_str("frontdesk: the loader's config is not valid"))?;
+    let config = js::config(&config);
     leptos::mount::mount_to(container, move || {
         app::App(app::AppProps { config, launcher })
     })
     .forget();
-    Ok(())
 }

@@ -1,0 +1,92 @@
+//! Reading and building plain JS objects. The loader's helpers (boot.js)
+//! parse and stringify JSON; the wasm only picks fields out of the parsed
+//! objects. serde_json in the wasm would cost the visitor's download more
+//! than ten kilobytes (gzip) for the same work.
+
+use frontdesk_shared::wire::{Decision, EscalationReason, HandoffResponse, Reply, Source};
+
+use crate::model::Config;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// `v[key]`, or `undefined`.
+pub fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `v[key]` if it is a string.
+pub fn string(v: &JsValue, key: &str) -> Option<String> {
+    get(v, key).as_string()
+}
+
+/// `v[key]` if it is a number, else 0.
+pub fn number(v: &JsValue, key: &str) -> f64 {
+    get(v, key).as_f64().unwrap_or(0.0)
+}
+
+/// `v[key] === true`.
+pub fn flag(v: &JsValue, key: &str) -> bool {
+    get(v, key).as_bool().unwrap_or(false)
+}
+
+/// A string, or `undefined` (left out of the JSON) for `None`.
+pub fn opt(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::UNDEFINED, JsValue::from_str)
+}
+
+/// A plain object with these fields (undefined ones are left out by
+/// `JSON.stringify`).
+pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
+}
+
+/// A bot reply (`frontdesk_shared::wire::Reply`) from its parsed JSON.
+pub fn reply(v: &JsValue) -> Option<Reply> {
+    let sources = get(v, "sources")
+        .dyn_into::<Array>()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| {
+                    Some(Source {
+                        title: string(&s, "title")?,
+                        url: string(&s, "url")?,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Reply {
+        decision: Decision::parse(&string(v, "decision")?)?,
+        text: string(v, "text")?,
+        sources,
+        reason: string(v, "reason").and_then(|r| EscalationReason::parse(&r)),
+        lang: string(v, "lang").unwrap_or_default(),
+    })
+}
+
+/// A handoff's answer (`frontdesk_shared::wire::HandoffResponse`).
+pub fn handoff(v: &JsValue) -> Option<HandoffResponse> {
+    Some(HandoffResponse {
+        reference: string(v, "reference")?,
+        conversation_id: string(v, "conversation_id")?,
+        email: string(v, "email")?,
+    })
+}
+
+/// The widget's configuration from the loader's `config()` object.
+pub fn config(v: &JsValue) -> Config {
+    Config {
+        api: string(v, "api").unwrap_or_default(),
+        title: string(v, "title").unwrap_or_default(),
+        open: flag(v, "open"),
+        page_url: string(v, "page_url"),
+        locale: string(v, "locale"),
+        conversation: string(v, "conversation"),
+        seen: number(v, "seen"),
+        ticket: flag(v, "ticket"),
+    }
+}
