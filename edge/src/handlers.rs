@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Env, Request, Response};
 
-use crate::deliver::{self, Sink};
+use crate::deliver;
 use crate::embed::Embedder;
 use crate::generate::Generator;
 use crate::http::{json, read_json};
@@ -203,7 +203,7 @@ pub async fn handoff(mut req: Request, env: &Env) -> Result<Response, AppError> 
         .find_map(|e| index.always_human(&e.text))
         .or_else(|| input.note.as_deref().and_then(|n| index.always_human(n)));
     let reference = format_reference(random_bytes::<REFERENCE_BYTES>()?);
-    let ticket = ticket::build(TicketInput {
+    let mut ticket = ticket::build(TicketInput {
         reference: &reference,
         conversation_id: &conversation_id,
         created_at: now_ms(),
@@ -213,7 +213,7 @@ pub async fn handoff(mut req: Request, env: &Env) -> Result<Response, AppError> 
         transcript,
         always_human_topic: topic,
     });
-    let sinks = Sink::configured(env);
+    let sinks = deliver::route(env, &mut ticket);
     let (reference, email) = store::create_ticket(
         &db,
         NewTicket {

@@ -250,8 +250,8 @@ pub async fn create_ticket(
     let insert = db
         .prepare(
             "INSERT INTO tickets (reference, conversation_id, email, note, transcript, status, created_at, \
-             idempotency_key, document, priority, topic, language) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8, ?9, ?10, ?11) \
+             idempotency_key, document, priority, topic, language, team) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
              ON CONFLICT(idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
         )
         .bind(&[
@@ -266,6 +266,10 @@ pub async fn create_ticket(
             text(priority.as_str().unwrap_or("normal")),
             text(&ticket.triage.topic.value),
             text(&ticket.triage.language.value),
+            opt(ticket
+                .routing
+                .as_ref()
+                .and_then(|r| r.team.as_deref())),
         ])?;
     // Read back in the same transaction: ours, or the one the key already made.
     let stored = match t.idempotency_key {
@@ -302,6 +306,7 @@ pub struct TicketFilter {
     pub status: Option<String>,
     pub priority: Option<String>,
     pub topic: Option<String>,
+    pub team: Option<String>,
     pub limit: u32,
 }
 
@@ -311,6 +316,7 @@ impl Default for TicketFilter {
             status: None,
             priority: None,
             topic: None,
+            team: None,
             limit: 50,
         }
     }
@@ -323,6 +329,7 @@ struct ListRow {
     status: String,
     priority: Option<String>,
     topic: Option<String>,
+    team: Option<String>,
     language: Option<String>,
     email: String,
     created_at: f64,
@@ -338,13 +345,13 @@ pub async fn list_tickets(
     let rows = db
         .prepare(
             "SELECT t.reference AS reference, t.conversation_id AS conversation_id, t.status AS status, \
-             t.priority AS priority, t.topic AS topic, t.language AS language, t.email AS email, \
+             t.priority AS priority, t.topic AS topic, t.team AS team, t.language AS language, t.email AS email, \
              t.created_at AS created_at, json_extract(t.document, '$.summary.text') AS summary, \
              (SELECT group_concat(d.sink) FROM deliveries d \
               WHERE d.ticket_reference = t.reference AND d.status = 'dead') AS dead \
              FROM tickets t \
              WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR t.priority = ?2) \
-             AND (?3 IS NULL OR t.topic = ?3) \
+             AND (?3 IS NULL OR t.topic = ?3) AND (?5 IS NULL OR t.team = ?5) \
              ORDER BY t.created_at DESC, t.id DESC LIMIT ?4",
         )
         .bind(&[
@@ -352,6 +359,7 @@ pub async fn list_tickets(
             opt(f.priority.as_deref()),
             opt(f.topic.as_deref()),
             JsValue::from(f.limit),
+            opt(f.team.as_deref()),
         ])?
         .all()
         .await?
@@ -364,6 +372,7 @@ pub async fn list_tickets(
             status: r.status,
             priority: r.priority,
             topic: r.topic,
+            team: r.team,
             language: r.language,
             email: r.email,
             created_at: r.created_at as i64,
