@@ -91,7 +91,11 @@ pub fn route(env: &Env, ticket: &mut Ticket) -> Vec<Sink> {
         .map(Sink::as_str)
         .collect();
     let routing = routing::resolve(content::routes(), &ticket.triage.topic.value, &configured);
-    let sinks = routing.sinks.iter().filter_map(|s| Sink::parse(s)).collect();
+    let sinks = routing
+        .sinks
+        .iter()
+        .filter_map(|s| Sink::parse(s))
+        .collect();
     ticket.routing = Some(routing);
     sinks
 }

@@ -1,7 +1,7 @@
 //! D1 storage. Every write that acknowledges something to the visitor is one
 //! batch (a transaction), so a turn or a ticket is stored whole or not at all.
 
-use frontdesk_shared::ticket::Ticket;
+use frontdesk_shared::ticket::{Summary, Ticket, SUMMARY_EXTRACTIVE};
 use frontdesk_shared::wire::{
     Decision, DeliveryState, Reply, Role, Source, TicketListItem, TranscriptEntry,
 };
@@ -299,6 +299,31 @@ pub async fn create_ticket(
         .and_then(|rows| rows.into_iter().next())
         .ok_or_else(|| AppError::Internal("ticket not found after insert".into()))?;
     Ok((row.reference, row.email))
+}
+
+/// Replaces a ticket document's summary with `summary`, if it is still the
+/// extractive one it was stored with; false if not (or no such ticket).
+pub async fn set_model_summary(
+    db: &D1Database,
+    reference: &str,
+    summary: &Summary,
+) -> Result<bool, AppError> {
+    let result = db
+        .prepare(
+            "UPDATE tickets SET document = json_set(document, '$.summary', json(?2)) \
+             WHERE reference = ?1 AND json_extract(document, '$.summary.method') = ?3",
+        )
+        .bind(&[
+            text(reference),
+            text(&serde_json::to_string(summary)?),
+            text(SUMMARY_EXTRACTIVE),
+        ])?
+        .run()
+        .await?;
+    Ok(result
+        .meta()?
+        .and_then(|m| m.changes)
+        .is_some_and(|n| n > 0))
 }
 
 /// Filters of the agent's ticket list.

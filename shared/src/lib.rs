@@ -27,6 +27,8 @@ pub mod routing;
 #[cfg(feature = "engine")]
 pub mod sinks;
 #[cfg(feature = "engine")]
+pub mod summary;
+#[cfg(feature = "engine")]
 pub mod text;
 #[cfg(feature = "engine")]
 pub mod ticket;
