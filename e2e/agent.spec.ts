@@ -63,3 +63,25 @@ test('an agent lists, reads, answers and closes a ticket', async ({ request }) =
     expect((await res.json()).error.code).toBe('ticket_not_found');
   }
 });
+
+test('the list filters by the team a route assigned', async ({ request }) => {
+  const chat = await (
+    await request.post('/api/v1/chat', { data: { message: 'I will file a chargeback for this charge' } })
+  ).json();
+  const made = await request.post('/api/v1/handoff', { data: { conversation_id: chat.conversation_id, email: 'di@example.com' } });
+  const { reference } = await made.json();
+  const list = async (query: string) => (await request.get(`/api/v1/agent/tickets?${query}`, { headers: auth })).json();
+  const billing = await list('team=billing');
+  expect(billing.find((t: { reference: string }) => t.reference === reference)).toMatchObject({
+    topic: 'billing dispute',
+    team: 'billing',
+  });
+  expect(billing.every((t: { team: string }) => t.team === 'billing')).toBe(true);
+  const security = await list('team=security');
+  expect(security.map((t: { reference: string }) => t.reference)).not.toContain(reference);
+  for (const bad of ['team=', `team=${'x'.repeat(41)}`]) {
+    const res = await request.get(`/api/v1/agent/tickets?${bad}`, { headers: auth });
+    expect(res.status(), bad).toBe(400);
+    expect((await res.json()).error).toMatchObject({ code: 'invalid_field', field: 'team' });
+  }
+});

@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { d1 } from './d1';
-import { AI_PORT, AI_STATE, LLM_PORT } from './playwright.config';
+import { AI_PORT, AI_STATE, LLM_PORT, RECEIVER_PORT } from './playwright.config';
 
 // The generator path, against a second worker configured with an
 // OpenAI-compatible provider that is a scripted server on loopback
@@ -212,3 +212,97 @@ test('a question that shares no words with the help centre gets the articles nea
   await ask('hello');
   expect((await embeddingCalls()).slice(before)).toHaveLength(3);
 });
+
+// The ticket summary: written by the model after the visitor has the
+// reference, stored in the ticket's document, and what the sinks receive.
+const SUMMARY = 'Fake model summary: the visitor was billed twice and wants the second charge refunded.';
+const RECEIVER = `http://127.0.0.1:${RECEIVER_PORT}`;
+
+async function handoff(request: APIRequestContext, message: string, note: string) {
+  // An always-human topic: escalated without calling the model.
+  const chat = await (await request.post(`${API}/api/v1/chat`, { data: { message } })).json();
+  expect(chat.reply.decision).toBe('escalate');
+  const started = Date.now();
+  const res = await request.post(`${API}/api/v1/handoff`, {
+    data: { conversation_id: chat.conversation_id, email: 'ana@example.com', note },
+  });
+  expect(res.status()).toBe(201);
+  return { reference: (await res.json()).reference as string, took: Date.now() - started };
+}
+
+const storedSummary = (reference: string) =>
+  d1<{ method: string; text: string; transcript: number; schema: string }>(
+    `SELECT json_extract(document, '$.summary.method') AS method, json_extract(document, '$.summary.text') AS text, ` +
+      `json_array_length(document, '$.transcript') AS transcript, json_extract(document, '$.schema') AS schema ` +
+      `FROM tickets WHERE reference = '${reference}'`,
+    AI_STATE,
+  )[0];
+
+async function webhookFor(request: APIRequestContext, reference: string) {
+  let hook: any;
+  await expect
+    .poll(
+      async () => {
+        const got: any[] = await (await request.get(`${RECEIVER}/__received`)).json();
+        hook = got.find((r) => r.path === '/webhook' && r.payload?.data?.reference === reference);
+        return Boolean(hook);
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+  return hook;
+}
+
+test('a handoff gets a summary written by the model, without the visitor waiting for it, and the sinks get it', async ({
+  request,
+}) => {
+  await script(request, 'slow'); // the summary comes 2.5 s after it is asked for
+  const before = (await llmRequests(request)).length;
+  const message = 'I was charged twice for my Team plan this month';
+  const { reference, took } = await handoff(request, message, 'Please refund the second charge');
+  expect(took).toBeLessThan(2000);
+  // Stored first with the built-in summary, then the model's replaces it.
+  expect(storedSummary(reference).method).toBe('extractive');
+  await expect.poll(() => storedSummary(reference).method, { timeout: 15_000 }).toBe('model');
+  expect(storedSummary(reference)).toEqual({ method: 'model', text: SUMMARY, transcript: 2, schema: 'frontdesk.ticket.v1' });
+  // One summary request: whole, not streamed, with the conversation and the note as data.
+  const sent = (await llmRequests(request)).slice(before);
+  expect(sent).toHaveLength(1);
+  expect(sent[0].body).toMatchObject({ model: 'fake-model', stream: false });
+  const user = sent[0].body.messages[1].content;
+  expect(user).toContain(`<message from="visitor">\n${message}\n</message>`);
+  expect(user).toContain('<note>\nPlease refund the second charge\n</note>');
+  // The deliveries were queued after the summary: the webhook carries it.
+  const hook = await webhookFor(request, reference);
+  expect(hook.verified).toBe(true);
+  expect(hook.payload.data.summary).toEqual({ text: SUMMARY, method: 'model' });
+  expect(hook.payload.data.routing).toEqual({ team: 'billing', sinks: ['webhook'] });
+  // The agent list shows it too (it reads the document's summary).
+  const listed = d1<{ summary: string }>(
+    `SELECT json_extract(document, '$.summary.text') AS summary FROM tickets WHERE reference = '${reference}'`,
+    AI_STATE,
+  );
+  expect(listed[0].summary).toBe(SUMMARY);
+});
+
+for (const [mode, what] of [
+  ['error', 'fails'],
+  ['garbage', 'sends garbage'],
+]) {
+  test(`when the model ${what}, the ticket keeps its extractive summary and is still delivered`, async ({ request }) => {
+    await script(request, mode);
+    const before = (await llmRequests(request)).length;
+    const { reference } = await handoff(request, 'My account was hacked, someone changed my email', 'urgent');
+    const hook = await webhookFor(request, reference);
+    expect(hook.payload.data.summary.method).toBe('extractive');
+    expect(hook.payload.data.summary.text).toContain('hacked');
+    expect((await llmRequests(request)).length).toBe(before + 1); // it was asked
+    expect(storedSummary(reference)).toMatchObject({ method: 'extractive', transcript: 2, schema: 'frontdesk.ticket.v1' });
+    expect(storedSummary(reference).text).toContain('hacked');
+    const deliveries = d1<{ sink: string; status: string }>(
+      `SELECT sink, status FROM deliveries WHERE ticket_reference = '${reference}'`,
+      AI_STATE,
+    );
+    expect(deliveries).toEqual([{ sink: 'webhook', status: 'delivered' }]);
+  });
+}

@@ -32,7 +32,8 @@ const mentions = (r: Received, reference: string) => JSON.stringify(r.payload ??
 test.describe.configure({ mode: 'serial' });
 
 test('a new ticket is delivered, signed, to the webhook, Slack, Zendesk and GitHub', async ({ request }) => {
-  const reference = await openTicket(request, 'I was charged twice for my subscription');
+  // Urgent ("deleted everything"), and a topic no route in frontdesk.toml lists.
+  const reference = await openTicket(request, 'The sync deleted everything in my notebook');
   await expect
     .poll(async () => deliveries(reference).map((d) => `${d.sink}:${d.status}:${d.attempts}`), { timeout: 30_000 })
     .toEqual(['github:delivered:1', 'slack:delivered:1', 'webhook:delivered:1', 'zendesk:delivered:1']);
@@ -56,6 +57,29 @@ test('a new ticket is delivered, signed, to the webhook, Slack, Zendesk and GitH
   const issue = at('/github/repos/acme/support/issues').payload;
   expect(issue.title).toContain(reference);
   expect(issue.labels).toContain('priority:urgent');
+  expect(issue.labels.some((l: string) => l.startsWith('team:'))).toBe(false);
+  expect(hook.payload.data.routing).toEqual({ team: null, sinks: ['webhook', 'slack', 'zendesk', 'github'] });
+  expect(d1<{ team: string | null }>(`SELECT team FROM tickets WHERE reference = '${reference}'`)).toEqual([{ team: null }]);
+});
+
+test('a billing dispute goes to the billing team: only the webhook and Zendesk get it, with the team', async ({
+  request,
+}) => {
+  // frontdesk.toml: [[route]] topics = ["billing dispute", …], team = "billing", sinks = ["webhook", "zendesk"]
+  const reference = await openTicket(request, 'I was charged twice for my subscription');
+  await expect
+    .poll(async () => deliveries(reference).map((d) => `${d.sink}:${d.status}:${d.attempts}`), { timeout: 30_000 })
+    .toEqual(['webhook:delivered:1', 'zendesk:delivered:1']);
+  const got = (await received(request)).filter((r) => mentions(r, reference));
+  expect(got.map((r) => r.path).sort()).toEqual(['/webhook', '/zendesk/api/v2/tickets.json']);
+  const hook = got.find((r) => r.path === '/webhook')!;
+  expect(hook.verified).toBe(true);
+  expect(hook.payload.data.triage.topic.value).toBe('billing dispute');
+  expect(hook.payload.data.routing).toEqual({ team: 'billing', sinks: ['webhook', 'zendesk'] });
+  const zendesk = got.find((r) => r.path === '/zendesk/api/v2/tickets.json')!.payload.ticket;
+  expect(zendesk.tags).toContain('team_billing');
+  expect(zendesk.comment.body).toContain('Team: billing');
+  expect(d1<{ team: string }>(`SELECT team FROM tickets WHERE reference = '${reference}'`)).toEqual([{ team: 'billing' }]);
 });
 
 test('a sink that keeps failing is retried, then kept as a dead letter; the ticket and other sinks are fine', async ({

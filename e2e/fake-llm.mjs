@@ -10,13 +10,19 @@
 // Modes: answer (default; streams `text` word by word), slow (the same with
 // 300 ms between words), no_answer, stall (headers never sent), error (500),
 // garbage (200 with a stream that is not JSON), plain (a non-streamed JSON
-// completion). It exits by itself after an hour, whatever happens.
+// completion). A ticket-summary request (its system message starts with the
+// worker's SUMMARY_PROMPT_START, shared/src/summary.rs) is answered with
+// `summary` (set with /__mode too) in the answer, slow (after 2.5 s) and
+// plain modes, whole or streamed as it asks; other modes treat it like any
+// request. It exits by itself after an hour, whatever happens.
 import http from 'node:http';
 
 const port = Number(process.argv[2] || 8790);
 const KEY = process.env.FAKE_LLM_KEY || 'test-key';
 let mode = 'answer';
 let text = 'Open the note and choose ⋯ → Export, then pick PDF [1].';
+let summary = 'Fake model summary: the visitor was billed twice and wants the second charge refunded.';
+const SUMMARY_PROMPT = 'You write the summary a support agent reads first';
 const requests = [];
 
 // Scripted embeddings: a bag of "concepts" hashed into 64 dimensions, where a
@@ -72,6 +78,7 @@ const server = http.createServer(async (req, res) => {
     const m = JSON.parse(body);
     mode = m.mode;
     if (m.text) text = m.text;
+    if (m.summary) summary = m.summary;
     res.writeHead(204).end();
     return;
   }
@@ -117,6 +124,20 @@ const server = http.createServer(async (req, res) => {
     return;
   }
   requests.push({ at: Date.now(), mode, body: parsed });
+  const isSummary = String(parsed.messages?.[0]?.content ?? '').startsWith(SUMMARY_PROMPT);
+  if (isSummary && ['answer', 'slow', 'plain'].includes(mode)) {
+    if (mode === 'slow') await sleep(2500);
+    if (parsed.stream) return stream(res, summary, 0);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id: 'chatcmpl-fake',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: summary }, finish_reason: 'stop' }],
+      }),
+    );
+    return;
+  }
   switch (mode) {
     case 'answer':
       return stream(res, text, 40);

@@ -52,23 +52,27 @@ fn main() {
 
     let config_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontdesk.toml");
     println!("cargo:rerun-if-changed={}", config_path.display());
-    let config = site_config(&config_path);
+    let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
+    let config = site_config(&config_path, &titles);
 
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let index = Index::build_with(&articles, config.policy());
     let index = postcard::to_allocvec(&index).expect("index encoding");
     std::fs::write(out.join("kb_index.bin"), index).expect("write index");
     std::fs::write(out.join("help_pages.rs"), pages).expect("write pages");
+    let routes = serde_json::to_string(&config.route).expect("routes encoding");
+    std::fs::write(out.join("routes.json"), routes).expect("write routes");
 }
 
-/// Reads and checks `frontdesk.toml`; a missing file is an empty configuration.
-fn site_config(path: &Path) -> SiteConfig {
+/// Reads and checks `frontdesk.toml` (route topics against the article
+/// `titles`); a missing file is an empty configuration.
+fn site_config(path: &Path, titles: &[&str]) -> SiteConfig {
     let Ok(text) = std::fs::read_to_string(path) else {
         return SiteConfig::default();
     };
     let config: SiteConfig =
         toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if let Err(e) = config.check() {
+    if let Err(e) = config.check(Some(titles)) {
         panic!("{}: {e}", path.display());
     }
     config

@@ -4,6 +4,7 @@
 //! configured token the API is closed.
 
 use frontdesk_shared::error::ErrorCode;
+use frontdesk_shared::routing::MAX_TEAM_CHARS;
 use frontdesk_shared::validate::{agent_reply, ticket_reference};
 use frontdesk_shared::wire::{AgentReplyRequest, Role};
 use worker::{Env, Request, Response, Url};
@@ -59,7 +60,7 @@ pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppE
     }
 }
 
-/// `GET /api/v1/agent/tickets?status=&priority=&topic=&limit=`
+/// `GET /api/v1/agent/tickets?status=&priority=&topic=&team=&limit=`
 async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
     let url: Url = req.url()?;
     let mut filter = store::TicketFilter::default();
@@ -71,6 +72,7 @@ async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
                 filter.priority = Some(v)
             }
             "topic" if !v.is_empty() && v.len() <= 100 => filter.topic = Some(v),
+            "team" if !v.is_empty() && v.chars().count() <= MAX_TEAM_CHARS => filter.team = Some(v),
             "limit" => match v.parse::<u32>() {
                 Ok(n) if (1..=MAX_LIST).contains(&n) => filter.limit = n,
                 _ => return Err(bad_query("limit", "limit must be 1–100.")),
@@ -83,6 +85,7 @@ async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
                 ))
             }
             "topic" => return Err(bad_query("topic", "topic must be 1–100 characters.")),
+            "team" => return Err(bad_query("team", "team must be 1–40 characters.")),
             _ => {}
         }
     }

@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 use frontdesk_shared::engine::Index;
+use frontdesk_shared::routing::Route;
 
 include!(concat!(env!("OUT_DIR"), "/help_pages.rs"));
 
@@ -13,6 +14,14 @@ static INDEX_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kb_index.b
 pub fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| postcard::from_bytes(INDEX_BYTES).expect("index built by build.rs"))
+}
+
+static ROUTES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/routes.json"));
+
+/// The `[[route]]` tables of `frontdesk.toml`, checked by `build.rs`.
+pub fn routes() -> &'static [Route] {
+    static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
+    ROUTES.get_or_init(|| serde_json::from_str(ROUTES_JSON).expect("routes built by build.rs"))
 }
 
 /// `(title, html body)` of the article with this slug.
@@ -34,5 +43,11 @@ mod tests {
         for (slug, _, html) in PAGES {
             assert!(html.contains("<p>"), "{slug} renders no paragraph");
         }
+    }
+
+    #[test]
+    fn routes_are_compiled_in() {
+        // frontdesk.toml routes billing disputes.
+        assert!(routes().iter().any(|r| r.team == "billing"));
     }
 }

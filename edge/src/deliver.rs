@@ -16,6 +16,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use frontdesk_shared::routing;
 use frontdesk_shared::sinks;
 use frontdesk_shared::ticket::Ticket;
 use frontdesk_shared::webhook;
@@ -25,6 +26,7 @@ use worker::{
     D1Database, D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder,
 };
 
+use crate::content;
 use crate::platform::now_ms;
 use crate::vars::{bearer, post_json, setting};
 use crate::AppError;
@@ -78,6 +80,24 @@ impl Sink {
         .filter_map(|(s, on)| on.then_some(s))
         .collect()
     }
+}
+
+/// Routes a new ticket by its topic (`[[route]]` in `frontdesk.toml`):
+/// records the team and sinks in its document and returns the sinks to
+/// deliver it to — the route's that are configured, else every configured one.
+pub fn route(env: &Env, ticket: &mut Ticket) -> Vec<Sink> {
+    let configured: Vec<&str> = Sink::configured(env)
+        .into_iter()
+        .map(Sink::as_str)
+        .collect();
+    let routing = routing::resolve(content::routes(), &ticket.triage.topic.value, &configured);
+    let sinks = routing
+        .sinks
+        .iter()
+        .filter_map(|s| Sink::parse(s))
+        .collect();
+    ticket.routing = Some(routing);
+    sinks
 }
 
 /// A queue message: deliver this ticket to this sink.
@@ -310,5 +330,22 @@ async fn send(
             "HTTP {status}: {}",
             text.chars().take(200).collect::<String>()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_name_exactly_these_sinks() {
+        let ours: Vec<&str> = [Sink::Webhook, Sink::Slack, Sink::Zendesk, Sink::Github]
+            .into_iter()
+            .map(Sink::as_str)
+            .collect();
+        assert_eq!(ours, routing::SINK_NAMES);
+        for name in routing::SINK_NAMES {
+            assert_eq!(Sink::parse(name).map(Sink::as_str), Some(*name));
+        }
     }
 }

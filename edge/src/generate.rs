@@ -14,7 +14,8 @@
 use std::time::Duration;
 
 use frontdesk_shared::ai::{
-    self, AnswerAccumulator, AnswerOutcome, Finished, GroundedPrompt, Passage, Provider, SseDecoder,
+    self, AnswerAccumulator, AnswerOutcome, Finished, GroundedPrompt, Message, Passage, Provider,
+    SseDecoder,
 };
 use frontdesk_shared::engine::{Lang, Turn};
 use frontdesk_shared::phrases::{say, Line};
@@ -151,6 +152,73 @@ impl Generator {
             AnswerOutcome::Garbage(why) => {
                 worker::console_warn!("generator: unusable answer ({why}); built-in reply instead");
                 turn.reply.clone()
+            }
+        }
+    }
+
+    /// The model's whole reply to `messages` (not streamed), within
+    /// `budget`; the request is aborted when the budget runs out. For short
+    /// texts nobody watches being written, such as the ticket summary.
+    pub async fn complete(
+        &self,
+        env: &Env,
+        messages: &[Message],
+        max_tokens: u32,
+        budget: Duration,
+    ) -> Result<String, String> {
+        let controller = AbortController::default();
+        let call = Box::pin(self.complete_now(env, messages, max_tokens, controller.signal()));
+        match select(call, Delay::from(budget)).await {
+            Either::Left((result, _)) => result,
+            Either::Right(_) => {
+                controller.abort();
+                Err(format!("no reply within {} ms", budget.as_millis()))
+            }
+        }
+    }
+
+    async fn complete_now(
+        &self,
+        env: &Env,
+        messages: &[Message],
+        max_tokens: u32,
+        signal: AbortSignal,
+    ) -> Result<String, String> {
+        match &self.target {
+            Target::OpenAi { url, key } => {
+                let provider = Provider::OpenAiCompatible;
+                let request = provider.whole_request(&self.model, messages, max_tokens);
+                let body = serde_json::to_string(&request).map_err(|e| e.to_string())?;
+                let mut response = post_json(url, body, &[bearer(key)], Some(&signal)).await?;
+                let status = response.status_code();
+                let content_type = response
+                    .headers()
+                    .get("Content-Type")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                let body = response.text().await.map_err(|e| e.to_string())?;
+                if !(200..300).contains(&status) {
+                    let excerpt: String = body.chars().take(200).collect();
+                    return Err(format!("HTTP {status}: {excerpt}"));
+                }
+                provider
+                    .completion_text(&body, ai::is_event_stream(&content_type))
+                    .map_err(|e| e.to_string())
+            }
+            Target::WorkersAi => {
+                let provider = Provider::WorkersAi;
+                let ai = env.ai("AI").map_err(|e| format!("no AI binding: {e}"))?;
+                let output: serde_json::Value = ai
+                    .run(
+                        &self.model,
+                        provider.whole_request(&self.model, messages, max_tokens),
+                    )
+                    .await
+                    .map_err(|e| format!("Workers AI: {e}"))?;
+                provider
+                    .completion_text(&output.to_string(), false)
+                    .map_err(|e| e.to_string())
             }
         }
     }

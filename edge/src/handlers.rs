@@ -14,13 +14,13 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Env, Request, Response};
 
-use crate::deliver::{self, Sink};
+use crate::deliver;
 use crate::embed::Embedder;
 use crate::generate::Generator;
 use crate::http::{json, read_json};
 use crate::platform::{now_ms, random_bytes, random_uuid};
 use crate::store::{self, History, NewTicket};
-use crate::{content, AppError};
+use crate::{content, summary, AppError};
 
 const DB: &str = "DB";
 
@@ -191,7 +191,13 @@ mod erased {
 }
 
 /// `POST /api/v1/handoff`: open a ticket for a person, with the transcript.
-pub async fn handoff(mut req: Request, env: &Env) -> Result<Response, AppError> {
+/// Its deliveries are queued after the response when a model writes the
+/// summary (`summary.rs`).
+pub async fn handoff(
+    mut req: Request,
+    env: &Env,
+    ctx: &worker::Context,
+) -> Result<Response, AppError> {
     let input = HandoffInput::try_from(read_json::<HandoffRequest>(&mut req).await?)?;
     let db = env.d1(DB)?;
     let (conversation_id, _) = conversation(&db, input.conversation_id).await?;
@@ -203,7 +209,7 @@ pub async fn handoff(mut req: Request, env: &Env) -> Result<Response, AppError> 
         .find_map(|e| index.always_human(&e.text))
         .or_else(|| input.note.as_deref().and_then(|n| index.always_human(n)));
     let reference = format_reference(random_bytes::<REFERENCE_BYTES>()?);
-    let ticket = ticket::build(TicketInput {
+    let mut ticket = ticket::build(TicketInput {
         reference: &reference,
         conversation_id: &conversation_id,
         created_at: now_ms(),
@@ -213,7 +219,7 @@ pub async fn handoff(mut req: Request, env: &Env) -> Result<Response, AppError> 
         transcript,
         always_human_topic: topic,
     });
-    let sinks = Sink::configured(env);
+    let sinks = deliver::route(env, &mut ticket);
     let (reference, email) = store::create_ticket(
         &db,
         NewTicket {
@@ -226,7 +232,7 @@ pub async fn handoff(mut req: Request, env: &Env) -> Result<Response, AppError> 
     // 201 for a new ticket; 200 when the key names one made before.
     let created = reference == ticket.reference;
     if created {
-        deliver::enqueue(env, &reference, &sinks).await;
+        summary::then_deliver(env, ctx, ticket, sinks).await;
     }
     let status = if created { 201 } else { 200 };
     json(

@@ -14,6 +14,7 @@ mod housekeeping;
 mod http;
 mod platform;
 mod store;
+mod summary;
 mod vars;
 mod visitor;
 
@@ -29,11 +30,11 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let origin = req.headers().get("Origin").ok().flatten();
     let path = req.path();
     let api = path.starts_with("/api/");
-    let result = route(req, &env, &path).await;
+    let result = route(req, &env, &ctx, &path).await;
     let mut response = result.unwrap_or_else(AppError::into_response);
     if api {
         http::cors(&mut response, origin.as_deref())?;
@@ -53,13 +54,13 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     housekeeping::run(&env).await;
 }
 
-async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
+async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Response, AppError> {
     use frontdesk_shared::error::ErrorCode::{MethodNotAllowed, NotFound};
     let method = req.method();
     match (method, path) {
         (Method::Get | Method::Head, "/healthz") => handlers::health(),
         (Method::Post, "/api/v1/chat") => handlers::chat(req, env).await,
-        (Method::Post, "/api/v1/handoff") => handlers::handoff(req, env).await,
+        (Method::Post, "/api/v1/handoff") => handlers::handoff(req, env, ctx).await,
         (Method::Options, p) if p.starts_with("/api/") => http::preflight(),
         (_, p) if p.starts_with("/api/v1/agent/") => agent::route(req, env, p).await,
         (_, p) if p.starts_with("/api/v1/conversations/") => visitor::route(req, env, p).await,

@@ -1,7 +1,7 @@
 //! D1 storage. Every write that acknowledges something to the visitor is one
 //! batch (a transaction), so a turn or a ticket is stored whole or not at all.
 
-use frontdesk_shared::ticket::Ticket;
+use frontdesk_shared::ticket::{Summary, Ticket, SUMMARY_EXTRACTIVE};
 use frontdesk_shared::wire::{
     ConversationMessage, ConversationView, Decision, DeliveryState, EscalationReason, Reply, Role,
     Source, TicketListItem, TranscriptEntry, VisitorTicket,
@@ -251,8 +251,8 @@ pub async fn create_ticket(
     let insert = db
         .prepare(
             "INSERT INTO tickets (reference, conversation_id, email, note, transcript, status, created_at, \
-             idempotency_key, document, priority, topic, language) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8, ?9, ?10, ?11) \
+             idempotency_key, document, priority, topic, language, team) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
              ON CONFLICT(idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
         )
         .bind(&[
@@ -267,6 +267,10 @@ pub async fn create_ticket(
             text(priority.as_str().unwrap_or("normal")),
             text(&ticket.triage.topic.value),
             text(&ticket.triage.language.value),
+            opt(ticket
+                .routing
+                .as_ref()
+                .and_then(|r| r.team.as_deref())),
         ])?;
     // Read back in the same transaction: ours, or the one the key already made.
     let stored = match t.idempotency_key {
@@ -298,11 +302,37 @@ pub async fn create_ticket(
     Ok((row.reference, row.email))
 }
 
+/// Replaces a ticket document's summary with `summary`, if it is still the
+/// extractive one it was stored with; false if not (or no such ticket).
+pub async fn set_model_summary(
+    db: &D1Database,
+    reference: &str,
+    summary: &Summary,
+) -> Result<bool, AppError> {
+    let result = db
+        .prepare(
+            "UPDATE tickets SET document = json_set(document, '$.summary', json(?2)) \
+             WHERE reference = ?1 AND json_extract(document, '$.summary.method') = ?3",
+        )
+        .bind(&[
+            text(reference),
+            text(&serde_json::to_string(summary)?),
+            text(SUMMARY_EXTRACTIVE),
+        ])?
+        .run()
+        .await?;
+    Ok(result
+        .meta()?
+        .and_then(|m| m.changes)
+        .is_some_and(|n| n > 0))
+}
+
 /// Filters of the agent's ticket list.
 pub struct TicketFilter {
     pub status: Option<String>,
     pub priority: Option<String>,
     pub topic: Option<String>,
+    pub team: Option<String>,
     pub limit: u32,
 }
 
@@ -312,6 +342,7 @@ impl Default for TicketFilter {
             status: None,
             priority: None,
             topic: None,
+            team: None,
             limit: 50,
         }
     }
@@ -324,6 +355,7 @@ struct ListRow {
     status: String,
     priority: Option<String>,
     topic: Option<String>,
+    team: Option<String>,
     language: Option<String>,
     email: String,
     created_at: f64,
@@ -339,13 +371,13 @@ pub async fn list_tickets(
     let rows = db
         .prepare(
             "SELECT t.reference AS reference, t.conversation_id AS conversation_id, t.status AS status, \
-             t.priority AS priority, t.topic AS topic, t.language AS language, t.email AS email, \
+             t.priority AS priority, t.topic AS topic, t.team AS team, t.language AS language, t.email AS email, \
              t.created_at AS created_at, json_extract(t.document, '$.summary.text') AS summary, \
              (SELECT group_concat(d.sink) FROM deliveries d \
               WHERE d.ticket_reference = t.reference AND d.status = 'dead') AS dead \
              FROM tickets t \
              WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR t.priority = ?2) \
-             AND (?3 IS NULL OR t.topic = ?3) \
+             AND (?3 IS NULL OR t.topic = ?3) AND (?5 IS NULL OR t.team = ?5) \
              ORDER BY t.created_at DESC, t.id DESC LIMIT ?4",
         )
         .bind(&[
@@ -353,6 +385,7 @@ pub async fn list_tickets(
             opt(f.priority.as_deref()),
             opt(f.topic.as_deref()),
             JsValue::from(f.limit),
+            opt(f.team.as_deref()),
         ])?
         .all()
         .await?
@@ -365,6 +398,7 @@ pub async fn list_tickets(
             status: r.status,
             priority: r.priority,
             topic: r.topic,
+            team: r.team,
             language: r.language,
             email: r.email,
             created_at: r.created_at as i64,

@@ -232,9 +232,14 @@ fn clean_title(title: &str) -> String {
 /// (`<source`, `</question`, `< /SOURCE`…) so untrusted text cannot end its
 /// block early.
 fn defuse(text: &str) -> String {
+    defuse_tags(text, &["source", "question"])
+}
+
+/// [`defuse`] for the delimiters `tags` of another prompt.
+pub(crate) fn defuse_tags(text: &str, tags: &[&str]) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.char_indices() {
-        if c == '<' && opens_delimiter(&text[i + 1..]) {
+        if c == '<' && opens_delimiter(&text[i + 1..], tags) {
             out.push('‹');
         } else {
             out.push(c);
@@ -243,11 +248,10 @@ fn defuse(text: &str) -> String {
     out
 }
 
-fn opens_delimiter(after_lt: &str) -> bool {
+fn opens_delimiter(after_lt: &str, tags: &[&str]) -> bool {
     let rest = after_lt.trim_start();
     let rest = rest.strip_prefix('/').unwrap_or(rest).trim_start();
-    ["source", "question"]
-        .iter()
+    tags.iter()
         .any(|tag| starts_with_ignore_ascii_case(rest, tag))
 }
 
@@ -257,7 +261,7 @@ fn starts_with_ignore_ascii_case(s: &str, prefix: &str) -> bool {
 
 /// At most `max` characters, cut on a char boundary (at a word boundary when
 /// one is in the second half) and marked with an ellipsis.
-fn truncate_chars(s: &str, max: usize) -> Cow<'_, str> {
+pub(crate) fn truncate_chars(s: &str, max: usize) -> Cow<'_, str> {
     if s.chars().count() <= max {
         return Cow::Borrowed(s);
     }
@@ -387,6 +391,43 @@ impl Provider {
                 excerpt(body)
             ))),
         }
+    }
+
+    /// A request answered whole (`stream: false`), for short texts the
+    /// worker waits for, such as the ticket summary; `max_tokens` bounds it.
+    pub fn whole_request<'a>(
+        self,
+        model: &'a str,
+        messages: &'a [Message],
+        max_tokens: u32,
+    ) -> CompletionRequest<'a> {
+        CompletionRequest {
+            stream: false,
+            max_tokens,
+            ..self.request(model, messages)
+        }
+    }
+
+    /// The text of a response to a [`whole_request`](Self::whole_request):
+    /// one JSON body, or, from a server that streams anyway
+    /// (`event_stream`, see [`is_event_stream`]), the events' deltas
+    /// joined.
+    pub fn completion_text(self, body: &str, event_stream: bool) -> Result<String, AiError> {
+        if !event_stream {
+            return self.parse_body(body);
+        }
+        let mut decoder = SseDecoder::new();
+        let mut events = decoder.push(body.as_bytes());
+        events.extend(decoder.finish());
+        let mut text = String::new();
+        for event in events {
+            let delta = self.parse_event(&event.data)?;
+            text.push_str(&delta.text);
+            if delta.done {
+                break;
+            }
+        }
+        Ok(text)
     }
 
     fn content_field(self) -> &'static str {
@@ -896,7 +937,7 @@ fn parse_citation(s: &str) -> Option<(Vec<usize>, usize)> {
 }
 
 /// Whether `text` has a letter or digit outside citations.
-fn has_words(text: &str) -> bool {
+pub(crate) fn has_words(text: &str) -> bool {
     clean_citations(text, 0).chars().any(char::is_alphanumeric)
 }
 
@@ -2081,5 +2122,41 @@ mod tests {
             parse_openai_embeddings(gap, 2),
             Err(AiError::Shape(_))
         ));
+    }
+    #[test]
+    fn whole_requests_and_their_answers() {
+        let messages = [Message {
+            role: MessageRole::User,
+            content: "hi".into(),
+        }];
+        let v = serde_json::to_value(Provider::OpenAiCompatible.whole_request("m", &messages, 200))
+            .unwrap();
+        assert_eq!(v["stream"], false);
+        assert_eq!(v["max_tokens"], 200);
+        assert_eq!(v["model"], "m");
+        let w =
+            serde_json::to_value(Provider::WorkersAi.whole_request("m", &messages, 200)).unwrap();
+        assert!(w.get("model").is_none());
+        let p = Provider::OpenAiCompatible;
+        let body = r#"{"choices":[{"message":{"role":"assistant","content":"Visitor was charged twice."}}]}"#;
+        assert_eq!(
+            p.completion_text(body, false).unwrap(),
+            "Visitor was charged twice."
+        );
+        // A server that streams anyway.
+        let sse = "data: {\"choices\":[{\"delta\":{\"content\":\"Visitor \"}}]}\n\n\
+                   data: {\"choices\":[{\"delta\":{\"content\":\"paid twice.\"},\"finish_reason\":\"stop\"}]}\n\n\
+                   data: [DONE]\n\n";
+        assert_eq!(p.completion_text(sse, true).unwrap(), "Visitor paid twice.");
+        assert!(matches!(
+            p.completion_text(r#"{"error":{"message":"overloaded"}}"#, false),
+            Err(AiError::Provider(_))
+        ));
+        assert_eq!(
+            Provider::WorkersAi
+                .completion_text(r#"{"response":"Visitor paid twice."}"#, false)
+                .unwrap(),
+            "Visitor paid twice."
+        );
     }
 }

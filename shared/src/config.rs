@@ -6,7 +6,9 @@
 use serde::Deserialize;
 
 use crate::engine::{Policy, Topic};
+use crate::routing::{self, Route};
 use crate::text::{Analyzer, Lang};
+use crate::ticket::GENERAL_TOPIC;
 
 /// `frontdesk.toml`. Unknown keys are errors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -14,12 +16,18 @@ use crate::text::{Analyzer, Lang};
 pub struct SiteConfig {
     #[serde(default)]
     pub always_human: Vec<Topic>,
+    /// `[[route]]`: topic → team and sinks (see [`crate::routing`]).
+    #[serde(default)]
+    pub route: Vec<Route>,
 }
 
 impl SiteConfig {
-    /// Rejects topics without a name or phrases, and phrases made only of
-    /// function words (they would match every message).
-    pub fn check(&self) -> Result<(), String> {
+    /// Rejects topics without a name or phrases, phrases made only of
+    /// function words (they would match every message), and routes that
+    /// [`routing::check`] rejects. With the help centre's `article_titles`,
+    /// a route's topics must also be ones a ticket can have: an
+    /// always-human name, an article title, or `general`.
+    pub fn check(&self, article_titles: Option<&[&str]>) -> Result<(), String> {
         for (i, topic) in self.always_human.iter().enumerate() {
             let at = format!("always_human[{i}]");
             if topic.name.trim().is_empty() {
@@ -40,7 +48,15 @@ impl SiteConfig {
                 }
             }
         }
-        Ok(())
+        let known: Option<Vec<&str>> = article_titles.map(|titles| {
+            self.always_human
+                .iter()
+                .map(|t| t.name.as_str())
+                .chain(titles.iter().copied())
+                .chain([GENERAL_TOPIC])
+                .collect()
+        });
+        routing::check(&self.route, known.as_deref())
     }
 
     /// The engine's view of this configuration.
@@ -66,8 +82,9 @@ mod tests {
     fn checks_topics() {
         let ok = SiteConfig {
             always_human: vec![topic("legal", &["lawyer", "legal action"])],
+            route: vec![],
         };
-        assert_eq!(ok.check(), Ok(()));
+        assert_eq!(ok.check(None), Ok(()));
         for (bad, why) in [
             (topic(" ", &["lawyer"]), "name"),
             (topic("legal", &[]), "at least one phrase"),
@@ -76,10 +93,43 @@ mod tests {
         ] {
             let err = SiteConfig {
                 always_human: vec![bad],
+                route: vec![],
             }
-            .check()
+            .check(None)
             .unwrap_err();
             assert!(err.contains(why), "{err}");
         }
+    }
+
+    #[test]
+    fn routes_name_topics_a_ticket_can_have() {
+        let config: SiteConfig = toml::from_str(
+            r#"
+            [[always_human]]
+            name = "billing dispute"
+            phrases = ["chargeback"]
+
+            [[route]]
+            topics = ["Billing dispute", "refund policy", "General"]
+            team = "billing"
+            sinks = ["webhook", "zendesk"]
+            zendesk_group_id = 7
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.route[0].zendesk_group_id, Some(7));
+        assert_eq!(config.check(Some(&["Refund policy"])), Ok(()));
+        let err = config.check(Some(&["Export your notes"])).unwrap_err();
+        assert!(err.contains("\"refund policy\" is neither"), "{err}");
+        assert_eq!(config.check(None), Ok(()));
+        let typo = toml::from_str::<SiteConfig>(
+            "[[route]]\ntopics = [\"a\"]\nteam = \"b\"\nsink = [\"slack\"]\n",
+        );
+        assert!(typo.unwrap_err().to_string().contains("unknown field"));
+        let bad: SiteConfig = toml::from_str(
+            "[[route]]\ntopics = [\"general\"]\nteam = \"b\"\nsinks = [\"email\"]\n",
+        )
+        .unwrap();
+        assert!(bad.check(None).unwrap_err().contains("unknown sink"));
     }
 }

@@ -23,7 +23,11 @@ pub mod kb;
 #[cfg(feature = "engine")]
 pub mod phrases;
 #[cfg(feature = "engine")]
+pub mod routing;
+#[cfg(feature = "engine")]
 pub mod sinks;
+#[cfg(feature = "engine")]
+pub mod summary;
 #[cfg(feature = "engine")]
 pub mod text;
 #[cfg(feature = "engine")]

@@ -98,6 +98,12 @@ pub fn slack_message(ticket: &Ticket, ticket_url: Option<&str>) -> Value {
             field("Page", ticket.page_url.clone().unwrap_or_else(|| "—".into())),
         ]}),
     ];
+    if let Some(team) = team(ticket) {
+        blocks.insert(
+            2,
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Team:* {}", slack_escape(team))}}),
+        );
+    }
     if !ticket.bot_attempts.is_empty() {
         let tried: Vec<String> = ticket
             .bot_attempts
@@ -127,6 +133,11 @@ pub fn slack_message(ticket: &Ticket, ticket_url: Option<&str>) -> Value {
     json!({"text": headline, "blocks": blocks})
 }
 
+/// The team the ticket was routed to, if a route matched.
+fn team(ticket: &Ticket) -> Option<&str> {
+    ticket.routing.as_ref().and_then(|r| r.team.as_deref())
+}
+
 fn transcript_text(ticket: &Ticket) -> String {
     ticket
         .transcript
@@ -146,12 +157,14 @@ fn transcript_text(ticket: &Ticket) -> String {
 /// `POST /api/v2/tickets.json` body for Zendesk: the summary as subject, the
 /// classification, note and transcript as the first (plain-text) comment,
 /// the visitor as requester, Zendesk's own priority values, our reference
-/// as `external_id` (so a retried delivery can be recognised).
+/// as `external_id` (so a retried delivery can be recognised); a routed
+/// ticket is tagged `team_<team>` and assigned to the route's group.
 pub fn zendesk_ticket(ticket: &Ticket) -> Value {
     let t = &ticket.triage;
     let mut body = format!(
-        "{}\n\nTopic: {} · Priority: {} · Sentiment: {} · Language: {}\nPage: {}\n",
+        "{}\n\n{}Topic: {} · Priority: {} · Sentiment: {} · Language: {}\nPage: {}\n",
         ticket.summary.text,
+        team(ticket).map_or(String::new(), |team| format!("Team: {team} · ")),
         t.topic.value,
         priority_word(t.priority.value),
         sentiment_word(t.sentiment.value),
@@ -162,14 +175,26 @@ pub fn zendesk_ticket(ticket: &Ticket) -> Value {
         body.push_str(&format!("\nNote: {note}\n"));
     }
     body.push_str(&format!("\nTranscript:\n{}", transcript_text(ticket)));
-    json!({"ticket": {
+    let mut tags = vec![
+        "frontdesk".to_owned(),
+        tag(&t.topic.value),
+        format!("lang_{}", t.language.value),
+    ];
+    if let Some(team) = team(ticket) {
+        tags.push(format!("team_{}", tag(team)));
+    }
+    let mut request = json!({
         "subject": clip(&format!("[{}] {}", ticket.reference, ticket.summary.text), 150),
         "comment": {"body": body, "public": false},
         "requester": {"email": ticket.requester.email, "name": ticket.requester.email},
         "priority": priority_word(t.priority.value),
-        "tags": ["frontdesk", tag(&t.topic.value), format!("lang_{}", t.language.value)],
+        "tags": tags,
         "external_id": ticket.reference,
-    }})
+    });
+    if let Some(group) = ticket.routing.as_ref().and_then(|r| r.zendesk_group_id) {
+        request["group_id"] = json!(group);
+    }
+    json!({ "ticket": request })
 }
 
 /// Lowercase ASCII letters, digits and underscores: a tag every tracker accepts.
@@ -232,10 +257,18 @@ pub fn github_issue(ticket: &Ticket) -> Value {
         };
         body.push_str(&format!("**{who}**\n{}\n\n", github_quote(&e.text)));
     }
+    let mut labels = vec![
+        "frontdesk".to_owned(),
+        format!("priority:{}", priority_word(t.priority.value)),
+    ];
+    if let Some(team) = team(ticket) {
+        // GitHub labels are at most 50 characters.
+        labels.push(clip(&format!("team:{team}"), 50));
+    }
     json!({
         "title": clip(&format!("[{}] {}", ticket.reference, ticket.summary.text), 120),
         "body": clip(&body, 60_000),
-        "labels": ["frontdesk", format!("priority:{}", priority_word(t.priority.value))],
+        "labels": labels,
     })
 }
 
@@ -267,6 +300,7 @@ pub fn rfc3339(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routing::Routing;
     use crate::ticket::{build, TicketInput};
     use crate::wire::{Decision, Source, TranscriptEntry};
 
@@ -304,6 +338,57 @@ mod tests {
             ],
             always_human_topic: None,
         })
+    }
+
+    fn routed() -> Ticket {
+        let mut t = ticket();
+        t.routing = Some(Routing {
+            team: Some("Billing & <Refunds>".into()),
+            sinks: vec!["slack".into(), "zendesk".into(), "github".into()],
+            zendesk_group_id: Some(360_001),
+        });
+        t
+    }
+
+    #[test]
+    fn a_routed_ticket_shows_its_team_everywhere() {
+        let t = routed();
+        let slack = slack_message(&t, None).to_string();
+        assert!(
+            slack.contains("*Team:* Billing &amp; &lt;Refunds&gt;"),
+            "{slack}"
+        );
+        let z = zendesk_ticket(&t);
+        let tags: Vec<&str> = z["ticket"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(tags.contains(&"team_billing____refunds"), "{tags:?}");
+        assert_eq!(z["ticket"]["group_id"], 360_001);
+        assert!(z["ticket"]["comment"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("Team: Billing & <Refunds> · Topic: Refund policy"));
+        let g = github_issue(&t);
+        assert_eq!(g["labels"][2], "team:Billing & <Refunds>");
+        let v: Value = serde_json::from_str(&webhook_body(&t)).unwrap();
+        assert_eq!(v["data"]["routing"]["team"], "Billing & <Refunds>");
+        // Unrouted tickets carry no team anywhere.
+        let plain = ticket();
+        assert!(!slack_message(&plain, None).to_string().contains("Team:"));
+        assert!(zendesk_ticket(&plain)["ticket"].get("group_id").is_none());
+        assert_eq!(
+            zendesk_ticket(&plain)["ticket"]["tags"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(github_issue(&plain)["labels"].as_array().unwrap().len(), 2);
+        let v: Value = serde_json::from_str(&webhook_body(&plain)).unwrap();
+        assert!(v["data"].get("routing").is_none());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::intent::frustrated;
+use crate::routing::Routing;
 use crate::text::{clip, detect, words, Lang};
 use crate::wire::{Decision, Role, Source, TranscriptEntry};
 
@@ -15,6 +16,13 @@ pub const TICKET_SCHEMA: &str = "frontdesk.ticket.v1";
 
 /// Longest summary, in characters.
 const MAX_SUMMARY_CHARS: usize = 280;
+/// The triage topic of a ticket with neither an always-human topic nor an
+/// article the bot offered.
+pub const GENERAL_TOPIC: &str = "general";
+/// [`Summary::method`] of the built-in summary.
+pub const SUMMARY_EXTRACTIVE: &str = "extractive";
+/// [`Summary::method`] of a summary written by the text generator.
+pub const SUMMARY_MODEL: &str = "model";
 
 /// A ticket as delivered to sinks and returned by the agent API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +45,10 @@ pub struct Ticket {
     /// why, and which articles it offered.
     pub bot_attempts: Vec<BotAttempt>,
     pub triage: Triage,
+    /// The team and sinks the site's routes chose for the topic (absent
+    /// in documents stored before routing existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Routing>,
     pub transcript: Vec<TranscriptEntry>,
 }
 
@@ -272,10 +284,11 @@ pub fn build(input: TicketInput<'_>) -> Ticket {
         page_url: input.page_url.map(str::to_owned),
         summary: Summary {
             text: summarize(&visitor, &bot_attempts),
-            method: "extractive".into(),
+            method: SUMMARY_EXTRACTIVE.into(),
         },
         bot_attempts,
         triage,
+        routing: None,
         transcript: input.transcript,
     }
 }
@@ -431,7 +444,7 @@ fn most_offered(attempts: &[BotAttempt]) -> Classified<String> {
             confidence: (*n as f32 / total as f32).clamp(0.1, 0.95),
         },
         None => Classified {
-            value: "general".into(),
+            value: GENERAL_TOPIC.into(),
             confidence: 0.2,
         },
     }

@@ -239,6 +239,8 @@ pub struct TicketListItem {
     pub status: String,
     pub priority: Option<String>,
     pub topic: Option<String>,
+    /// The team a route assigned, if any.
+    pub team: Option<String>,
     pub language: Option<String>,
     pub email: String,
     pub created_at: i64,

@@ -24,7 +24,8 @@ fn sample_index() -> Index {
     articles.sort_by(|a, b| a.slug.cmp(&b.slug));
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontdesk.toml");
     let config: SiteConfig = toml::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
-    config.check().unwrap();
+    let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
+    config.check(Some(&titles)).unwrap();
     Index::build_with(&articles, config.policy())
 }
 

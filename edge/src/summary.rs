@@ -1,0 +1,69 @@
+//! The model-written ticket summary. A handoff stores its ticket with the
+//! extractive summary and answers the visitor; then, when a text generator
+//! is configured, this asks the model for a summary (within `AI_SUMMARY_MS`,
+//! default 6000), replaces the stored document's summary with it, and only
+//! then queues the ticket's deliveries, so the sinks get the model's words.
+//! Any failure keeps the extractive summary and still queues them. Should
+//! the worker stop before queueing, the rows stay `pending` and the
+//! scheduled run (`housekeeping.rs`) queues them after 10 minutes.
+//!
+//! Configuration: `AI_SUMMARY_MS`; `AI_SUMMARY_LANGUAGE` (default
+//! `English`): the language agents read summaries in.
+
+use frontdesk_shared::summary::{clean_summary, summary_prompt, SUMMARY_MAX_TOKENS};
+use frontdesk_shared::ticket::{Summary, Ticket, SUMMARY_MODEL};
+use worker::{Context, Env};
+
+use crate::deliver::{self, Sink};
+use crate::generate::Generator;
+use crate::store;
+use crate::vars::{millis, setting};
+
+/// Default longest wait for the model's summary.
+const DEFAULT_SUMMARY_MS: u64 = 6000;
+
+/// Queues a new ticket's deliveries: at once without a generator; with
+/// one, after the model's summary is stored, in `ctx.wait_until` so the
+/// visitor's response does not wait for it.
+pub async fn then_deliver(env: &Env, ctx: &Context, ticket: Ticket, sinks: Vec<Sink>) {
+    let Some(generator) = Generator::from_env(env) else {
+        deliver::enqueue(env, &ticket.reference, &sinks).await;
+        return;
+    };
+    let env = env.clone();
+    ctx.wait_until(async move {
+        match write(&env, &generator, &ticket).await {
+            Ok(()) => {}
+            Err(why) => {
+                worker::console_warn!("summary of {}: {why}; extractive kept", ticket.reference)
+            }
+        }
+        deliver::enqueue(&env, &ticket.reference, &sinks).await;
+    });
+}
+
+/// Asks the model and stores its summary in the ticket's document.
+async fn write(env: &Env, generator: &Generator, ticket: &Ticket) -> Result<(), String> {
+    let language = setting(env, "AI_SUMMARY_LANGUAGE").unwrap_or_else(|| "English".into());
+    let messages = summary_prompt(&ticket.transcript, ticket.note.as_deref(), &language);
+    let budget = millis(env, "AI_SUMMARY_MS", DEFAULT_SUMMARY_MS);
+    let raw = generator
+        .complete(env, &messages, SUMMARY_MAX_TOKENS, budget)
+        .await?;
+    let text = clean_summary(&raw).ok_or_else(|| {
+        format!(
+            "unusable summary {:?}",
+            raw.chars().take(100).collect::<String>()
+        )
+    })?;
+    let summary = Summary {
+        text,
+        method: SUMMARY_MODEL.into(),
+    };
+    let db = env.d1("DB").map_err(|e| format!("no DB binding: {e}"))?;
+    match store::set_model_summary(&db, &ticket.reference, &summary).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("the ticket no longer has its extractive summary".into()),
+        Err(e) => Err(format!("storing it failed: {e:?}")),
+    }
+}
