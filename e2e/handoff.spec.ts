@@ -48,6 +48,7 @@ test('escalate, hand off, get the agent reply live, keep it across reloads, then
   await offer.getByRole('button', { name: 'Talk to a person' }).click();
   await expect(panel(page).getByRole('textbox', { name: 'Anything to add? (optional)' })).toHaveValue(question);
   await panel(page).getByRole('textbox', { name: 'Email' }).fill('visitor.flow@example.com');
+  const handedOff = Date.now();
   await panel(page).getByRole('button', { name: 'Send to our team' }).click();
   const reference = (await panel(page).locator('.fd-ticket .fd-ref').textContent())!;
   expect(reference).toMatch(/^FD-[0-9A-Z]{8}$/);
@@ -59,13 +60,28 @@ test('escalate, hand off, get the agent reply live, keep it across reloads, then
   expect(ticket).toEqual({ conversation_id: conversation, email: 'visitor.flow@example.com', topic: 'security incident', priority: 'urgent' });
 
   // The webhook got it, signed; the reference library verified it.
+  type Got = { path: string; at: number; verified?: boolean; payload?: any };
+  let got: Got[] = [];
   await expect
     .poll(async () => {
-      const got: { path: string; verified?: boolean; payload?: any }[] = await (await request.get(`${RECEIVER}/__received`)).json();
-      const hook = got.find((r) => r.path === '/webhook' && r.payload?.data?.reference === reference);
+      got = (await (await request.get(`${RECEIVER}/__received`)).json()).filter((r: Got) =>
+        JSON.stringify(r.payload ?? '').includes(reference),
+      );
+      const hook = got.find((r) => r.path === '/webhook');
       return hook && { verified: hook.verified, email: hook.payload.data.requester.email };
     }, { timeout: 20_000 })
     .toEqual({ verified: true, email: 'visitor.flow@example.com' });
+  // Delivery latency on loopback, from the click (the queue's 1 s batch timeout included).
+  await expect.poll(async () => {
+    got = (await (await request.get(`${RECEIVER}/__received`)).json()).filter((r: Got) =>
+      JSON.stringify(r.payload ?? '').includes(reference),
+    );
+    return got.length;
+  }).toBe(4);
+  console.log(
+    'delivered after the handoff: ' +
+      got.map((r) => `${r.path.split('/')[1]} ${r.at - handedOff} ms`).join(', '),
+  );
 
   // An agent answers in the inbox (/agent, another tab); the open widget
   // shows the reply within 2 s.
@@ -203,4 +219,39 @@ test('the conversation API: read back, long-poll replies, delete, bad input', as
   expect((await request.delete(`/api/v1/conversations/${id}`)).status()).toBe(404);
   const chatAfter = await request.post('/api/v1/chat', { data: { conversation_id: id, message: 'hello?' } });
   expect(chatAfter.status()).toBe(404);
+});
+
+test('a handoff whose answer was lost is sent again from the form and makes no second ticket', async ({ page }) => {
+  await page.goto('/');
+  await launcher(page).click();
+  await composer(page).fill('Can someone call me about an enterprise plan for 40 people?');
+  await composer(page).press('Enter');
+  await expect(panel(page).locator('.fd-bot[data-decision]')).toHaveCount(1);
+  const conversation = await page.evaluate((k) => JSON.parse(localStorage.getItem(k)!).conversation, KEY);
+
+  // The first request reaches the worker (which stores the ticket), but its
+  // answer never reaches the page.
+  const keys: string[] = [];
+  await page.route('**/api/v1/handoff', async (route) => {
+    keys.push(route.request().postDataJSON().idempotency_key);
+    if (keys.length === 1) {
+      const res = await route.fetch();
+      expect(res.status()).toBe(201);
+      await route.abort('connectionreset');
+    } else {
+      await route.continue();
+    }
+  });
+  await panel(page).locator('.fd-human-bar').getByRole('button', { name: 'Talk to a person' }).click();
+  await panel(page).getByRole('textbox', { name: 'Email' }).fill('retry.flow@example.com');
+  await panel(page).getByRole('button', { name: 'Send to our team' }).click();
+  await expect(panel(page).locator('.fd-error')).toContainText("couldn't reach support");
+  // The visitor tries again: the same key, the ticket made the first time.
+  await panel(page).getByRole('button', { name: 'Send to our team' }).click();
+  const reference = await panel(page).locator('.fd-ticket .fd-ref').textContent();
+  expect(keys).toHaveLength(2);
+  expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+  expect(keys[1]).toBe(keys[0]);
+  expect(d1(`SELECT reference FROM tickets WHERE conversation_id = '${conversation}'`)).toEqual([{ reference }]);
+  expect(d1<{ n: number }>(`SELECT COUNT(*) AS n FROM deliveries WHERE ticket_reference = '${reference}'`)).toEqual([{ n: 4 }]);
 });
