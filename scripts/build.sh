@@ -23,8 +23,9 @@ if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/pub
   trunk build --release --offline >&2
   mkdir -p dist/public/widget
   cp dist/trunk/frontdesk-widget_bg.wasm dist/public/widget/app.wasm
-  cp dist/trunk/widget.css dist/public/widget/app.css
-  esbuild widget/boot.js --bundle --format=iife --minify --target=es2020 \
+  # boot.js imports widget.css as text: one script, styles adopted in the
+  # shadow root (see boot.js).
+  esbuild widget/boot.js --bundle --format=iife --minify --target=es2020 --loader:.css=text \
     --log-override:empty-import-meta=silent --outfile=dist/public/widget/app.js >&2
   version=$(cat dist/public/widget/app.* | sha256sum | cut -c1-12)
   esbuild widget/loader.js --minify --target=es2020 --define:VERSION="\"$version\"" \

@@ -1,8 +1,35 @@
 // Entry of app.js: the wasm-bindgen glue plus this, bundled by esbuild into
 // one classic script so it loads cross-origin from a plain <script> tag.
 import init, { mount } from '../dist/trunk/frontdesk-widget.js';
+// The panel's styles, as text (esbuild --loader:.css=text): adopted by the
+// widget's shadow root, so no <link>, no flash, and nothing a strict
+// style-src has to allow.
+import css from './widget.css';
 
 const h = window.__frontdesk;
+const shadow = h.root.getRootNode();
+try {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
+} catch {
+  const style = document.createElement('style');
+  style.textContent = css;
+  shadow.append(style);
+}
+
+// On phones the panel is a full-screen sheet sized to the visual viewport,
+// so the composer stays above the on-screen keyboard.
+const vv = window.visualViewport;
+if (vv) {
+  const fit = () => {
+    shadow.host.style.setProperty('--fd-vh', vv.height + 'px');
+    shadow.host.style.setProperty('--fd-vt', vv.offsetTop + 'px');
+  };
+  vv.addEventListener('resize', fit);
+  vv.addEventListener('scroll', fit);
+  fit();
+}
 
 // A random key; randomUUID needs a secure context, which a host page may not be.
 h.uuid = () =>

@@ -1,43 +1,85 @@
 // Frontdesk loader (widget.js): the only code that runs on the host page
 // until the visitor shows intent. It draws the launcher inside a Shadow DOM
-// root, and on hover, focus or click fetches the app (app.js + app.wasm).
+// root, and on hover, focus or click (or `Frontdesk('open')`, or when idle
+// with data-preload="idle") fetches the app (app.js + app.wasm).
 // It sets no cookie and writes no storage: the widget writes its state only
 // once the visitor has opened it and started a conversation. On a later
 // page, the loader reads that state, and if a person may have replied (the
 // conversation has a ticket) asks once for unread replies and badges the
 // launcher with their count.
+//
+// Page API: `Frontdesk(command, ...args)`, usable before this script has
+// loaded through the usual queue stub (window.Frontdesk.q). Commands: open,
+// close, toggle, identify({email, name, id}), on(event, fn), off(event, fn),
+// reset. Events: ready, open, close, ticket ({reference, email}), reply.
 (() => {
   const script = document.currentScript;
   if (!script || window.__frontdesk) return;
-  const base = new URL('./', script.src).href;
   const data = script.dataset;
+  const base = new URL(data.endpoint || './', script.src).href;
   const host = document.createElement('div');
   host.setAttribute('data-frontdesk', '');
+  // Inline and !important: a host page's `* { all: unset }` or z-index wars
+  // cannot move or hide the widget (CSSOM, so a strict CSP allows it).
+  const hs = host.style;
+  const pin = (k, v) => hs.setProperty(k, v, 'important');
+  pin('all', 'initial');
+  pin('position', 'fixed');
+  pin('display', 'block');
+  pin('z-index', /^\d{1,10}$/.test(data.zIndex) ? data.zIndex : '2147483000');
+  const px = (v, d) => (/^\d{1,3}$/.test(v) ? v : d) + 'px';
+  const x = px(data.offsetX, 20);
+  const left = data.position === 'left';
+  pin(left ? 'left' : 'right', x);
+  pin('bottom', px(data.offsetY, 20));
+  hs.setProperty('--fd-x', x);
+  hs.setProperty('--fd-y', px(data.offsetY, 20));
+  if (left) host.setAttribute('data-position', 'left');
+  if (data.color && CSS.supports('color', data.color)) hs.setProperty('--fd-accent', data.color);
   const root = host.attachShadow({ mode: 'open' });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(
-    ':host{all:initial;position:fixed;right:20px;bottom:20px;z-index:2147483000}' +
     '.fd-launcher{all:unset;position:relative;box-sizing:border-box;width:56px;height:56px;border-radius:50%;' +
-    'background:#2448c8;color:#fff;display:grid;place-items:center;cursor:pointer;' +
-    'box-shadow:0 4px 14px rgba(0,0,0,.3)}' +
+    'background:var(--fd-accent,#2448c8);color:var(--fd-accent-ink,#fff);display:grid;place-items:center;' +
+    'cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.3)}' +
     '.fd-launcher:focus-visible{outline:3px solid #ffbf47;outline-offset:3px}' +
     '.fd-launcher svg{width:28px;height:28px}' +
     '.fd-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;' +
     'box-sizing:border-box;border-radius:10px;background:#c8102e;color:#fff;' +
     'font:700 12px/20px system-ui,sans-serif;text-align:center}' +
-    '.fd-fail{position:fixed;right:20px;bottom:88px;max-width:260px;margin:0;padding:10px 14px;' +
-    'border-radius:10px;background:#fff;color:#1b1f24;font:14px/1.4 system-ui,sans-serif;' +
-    'box-shadow:0 4px 14px rgba(0,0,0,.2)}'
+    '.fd-fail{position:fixed;right:var(--fd-x);bottom:calc(var(--fd-y) + 68px);max-width:260px;margin:0;' +
+    'padding:10px 14px;border-radius:10px;background:#fff;color:#1b1f24;font:14px/1.4 system-ui,sans-serif;' +
+    'box-shadow:0 4px 14px rgba(0,0,0,.2)}' +
+    ':host([data-position=left]) .fd-fail{left:var(--fd-x);right:auto}'
   );
   root.adoptedStyleSheets = [sheet];
+
+  // The visitor's language: data-locale, else the browser's preferences.
+  // The launcher's words are here; the app fetches the rest (widget/i18n/).
+  const langs = [data.locale, ...(navigator.languages || [navigator.language])].filter(Boolean);
+  const words = {
+    en: ['Open support chat', 'unread', 'Support chat could not load. Please try again in a moment.'],
+  };
+  const lang = langs.map((l) => l.toLowerCase().split(/[-_]/)[0]).find((l) => words[l]) || 'en';
+  const [openLabel, unreadWord, failText] = words[lang];
+  const label = data.label || openLabel;
+
   const launcher = document.createElement('button');
   launcher.type = 'button';
   launcher.className = 'fd-launcher';
-  const label = data.label || 'Open support chat';
+  launcher.setAttribute('part', 'launcher');
   launcher.setAttribute('aria-label', label);
   launcher.setAttribute('aria-expanded', 'false');
-  launcher.innerHTML =
-    '<svg viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
+  // Built node by node: a page with Trusted Types would reject innerHTML.
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('fill', 'currentColor');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
+  svg.append(path);
+  launcher.append(svg);
   const app = document.createElement('div');
   root.append(app, launcher);
 
@@ -48,7 +90,7 @@
     const note = document.createElement('p');
     note.className = 'fd-fail';
     note.setAttribute('role', 'alert');
-    note.textContent = 'Support chat could not load. Please try again in a moment.';
+    note.textContent = failText;
     root.querySelector('.fd-fail')?.remove();
     root.append(note);
   };
@@ -56,10 +98,6 @@
     if (state) return;
     state = 1;
     root.querySelector('.fd-fail')?.remove();
-    const css = document.createElement('link');
-    css.rel = 'stylesheet';
-    css.href = base + 'widget/app.css?v=' + VERSION;
-    root.prepend(css);
     const s = document.createElement('script');
     s.src = base + 'widget/app.js?v=' + VERSION;
     s.async = true;
@@ -86,7 +124,7 @@
       launcher.append(b);
     }
     b.textContent = n;
-    launcher.setAttribute('aria-label', label + ' (' + n + ' unread)');
+    launcher.setAttribute('aria-label', label + ' (' + n + ' ' + unreadWord + ')');
   };
   if (saved && saved.ticket) {
     fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.conversation) + '/replies?after=' + (saved.seen | 0))
@@ -94,7 +132,11 @@
       .then((v) => { if (v && state < 2) badge(v.messages.length); })
       .catch(() => {});
   }
-  window.__frontdesk = {
+
+  // Page API: commands, and events for the page's listeners.
+  const listeners = {};
+  let user = null;
+  const h = (window.__frontdesk = {
     key,
     badge,
     base,
@@ -102,10 +144,22 @@
     root: app,
     launcher,
     fail,
-    mounted: () => { state = 2; },
+    lang,
+    mounted: () => {
+      state = 2;
+      h.emit('ready');
+    },
+    // The app calls this; a listener that throws cannot break the widget.
+    emit: (name, detail) => {
+      for (const fn of listeners[name] || []) {
+        setTimeout(() => fn(detail));
+      }
+    },
+    user: () => user,
     config: () => ({
       api: base,
-      title: data.title || 'Support',
+      title: data.title || '',
+      greeting: data.greeting || '',
       open: wantOpen,
       // Origin and path only: query strings can carry tokens and personal data.
       page_url: /^https?:$/.test(location.protocol)
@@ -119,12 +173,51 @@
       seen: (saved && +saved.seen) || 0,
       ticket: !!(saved && saved.ticket),
     }),
+  });
+  const show = (open) => {
+    if (state === 2) launcher.dispatchEvent(new CustomEvent(open ? 'fd-open' : 'fd-close'));
+    else if (open) {
+      wantOpen = true;
+      load();
+    } else wantOpen = false;
   };
+  const commands = {
+    open: () => show(true),
+    close: () => show(false),
+    toggle: () => show(launcher.getAttribute('aria-expanded') !== 'true'),
+    identify: (u) => {
+      user = u && typeof u === 'object' ? { ...u } : null;
+    },
+    on: (name, fn) => typeof fn === 'function' && (listeners[name] ||= []).push(fn),
+    off: (name, fn) => {
+      listeners[name] = (listeners[name] || []).filter((f) => f !== fn);
+    },
+    reset: () => {
+      user = null;
+      saved = null;
+      badge(0);
+      try {
+        localStorage.removeItem(key);
+      } catch {}
+      launcher.dispatchEvent(new CustomEvent('fd-reset'));
+    },
+  };
+  const queued = (window.Frontdesk && window.Frontdesk.q) || [];
+  window.Frontdesk = (name, ...args) => {
+    const c = commands[name];
+    if (c) c(...args);
+    else console.warn('Frontdesk: unknown command', name);
+  };
+  for (const args of queued) window.Frontdesk(...args);
+
   launcher.addEventListener('pointerenter', load);
   launcher.addEventListener('focus', load);
   launcher.addEventListener('click', () => {
     if (state < 2) { wantOpen = true; load(); }
   });
+  if (data.preload === 'idle') {
+    addEventListener('load', () => (window.requestIdleCallback || setTimeout)(load));
+  }
   const attach = () => document.body.append(host);
   if (document.body) attach(); else document.addEventListener('DOMContentLoaded', attach);
 })();

@@ -269,3 +269,17 @@ pub fn badge(n: usize) {
         let _ = badge.call1(&this, &(n as f64).into());
     }
 }
+
+/// Tells the page's listeners (`Frontdesk('on', name, fn)`).
+pub fn emit(name: &str, detail: JsValue) {
+    if let Ok((this, emit)) = helper("emit") {
+        let _ = emit.call2(&this, &name.into(), &detail);
+    }
+}
+
+/// The email the page gave with `Frontdesk('identify', {email})`, if any.
+pub fn identified_email() -> Option<String> {
+    let (this, user) = helper("user").ok()?;
+    let user = user.call0(&this).ok()?;
+    js::string(&user, "email").filter(|e| !e.trim().is_empty())
+}

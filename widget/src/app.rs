@@ -9,8 +9,8 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
-use crate::api;
 use crate::model::{segments, Config, Delivery, Entry, Line, Segment, Transcript};
+use crate::{api, js};
 
 /// What the bottom of the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +73,7 @@ impl State {
                 }
                 let open = self.open.get_untracked();
                 let last = self.last_agent.get_untracked();
+                api::emit("reply", js::object(&[("text", text.as_str().into())]));
                 let last = self
                     .transcript
                     .try_update(|t| t.add_reply(id as i64, text, last, !open))
@@ -199,7 +200,12 @@ impl State {
 /// The whole widget. `launcher` is the loader's button, which toggles it.
 #[component]
 pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
-    let title = config.title.clone();
+    let title = Some(config.title.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "Support".into());
+    let greeting = Some(config.greeting.clone())
+        .filter(|g| !g.is_empty())
+        .unwrap_or_else(|| "Hi! Ask us anything, or talk to a person.".into());
     let saved = config.conversation.clone();
     let (seen, ticket) = (config.seen as i64, config.ticket);
     let state = State {
@@ -248,11 +254,25 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
     let log = NodeRef::<html::Ol>::new();
     let launcher = StoredValue::new_local(launcher);
 
-    let toggle = Closure::<dyn FnMut()>::new(move || state.open.update(|o| *o = !*o));
-    launcher.with_value(|l| {
-        let _ = l.add_event_listener_with_callback("click", toggle.as_ref().unchecked_ref());
+    // The launcher toggles the panel; the page's `Frontdesk('open' | 'close'
+    // | 'reset')` reach the app as events on it (see loader.js).
+    let command = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        match ev.type_().as_str() {
+            "click" => state.open.update(|o| *o = !*o),
+            "fd-open" => state.open.set(true),
+            "fd-reset" => {
+                state.forget();
+                state.open.set(false);
+            }
+            _ => state.open.set(false),
+        }
     });
-    toggle.forget();
+    launcher.with_value(|l| {
+        for name in ["click", "fd-open", "fd-close", "fd-reset"] {
+            let _ = l.add_event_listener_with_callback(name, command.as_ref().unchecked_ref());
+        }
+    });
+    command.forget();
 
     // Focus follows the panel: into it on open, back to the launcher on close.
     Effect::new(move |was_open: Option<bool>| {
@@ -263,6 +283,9 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
                 let _ = l.focus();
             }
         });
+        if was_open.unwrap_or(false) != open {
+            api::emit(if open { "open" } else { "close" }, JsValue::UNDEFINED);
+        }
         if open {
             let target: Option<web_sys::HtmlElement> = match state.mode.get_untracked() {
                 Mode::Chat => composer.get().map(Into::into),
@@ -326,7 +349,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
             </header>
             <ol class="fd-log" node_ref=log role="log" aria-live="polite" aria-label="Conversation">
                 <li class="fd-line fd-bot">
-                    <p class="fd-text">"Hi! Ask us anything, or talk to a person."</p>
+                    <p class="fd-text">{greeting}</p>
                 </li>
                 <For
                     each=move || state.transcript.get().lines
@@ -522,7 +545,20 @@ fn Composer(state: State, node: NodeRef<html::Textarea>) -> impl IntoView {
 /// Asks for an email and an optional note, prefilled with the question.
 #[component]
 fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
-    let address = RwSignal::new(String::new());
+    // Identified by the page (`Frontdesk('identify', {email})`): no need to ask.
+    let known = api::identified_email();
+    let hint = match &known {
+        Some(e) => format!("A person from our team will reply here and at {e}."),
+        None => "Leave your email and a person from our team will reply.".into(),
+    };
+    let identified = known.is_some();
+    let note_field = NodeRef::<html::Textarea>::new();
+    Effect::new(move |_| {
+        if let (true, Some(n)) = (identified, note_field.get()) {
+            let _ = n.focus();
+        }
+    });
+    let address = RwSignal::new(known.unwrap_or_default());
     let note = RwSignal::new(
         state
             .transcript
@@ -551,6 +587,13 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
             };
             match api::handoff(&config, &req).await {
                 Ok(ticket) => {
+                    api::emit(
+                        "ticket",
+                        js::object(&[
+                            ("reference", ticket.reference.as_str().into()),
+                            ("email", ticket.email.as_str().into()),
+                        ]),
+                    );
                     state.conversation.set(Some(ticket.conversation_id.clone()));
                     state.ticket.set(true);
                     state.persist();
@@ -567,10 +610,11 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
     };
     view! {
         <form class="fd-handoff" on:submit=submit novalidate>
-            <p class="fd-hint">"Leave your email and a person from our team will reply."</p>
-            <label for="fd-email">"Email"</label>
+            <p class="fd-hint">{hint}</p>
+            <label for="fd-email" hidden=identified>"Email"</label>
             <input
                 id="fd-email"
+                hidden=identified
                 node_ref=email
                 type="email"
                 autocomplete="email"
@@ -581,6 +625,7 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
             <label for="fd-note">"Anything to add? (optional)"</label>
             <textarea
                 id="fd-note"
+                node_ref=note_field
                 rows="3"
                 maxlength="4000"
                 prop:value=move || note.get()

@@ -82,6 +82,7 @@ pub fn config(v: &JsValue) -> Config {
     Config {
         api: string(v, "api").unwrap_or_default(),
         title: string(v, "title").unwrap_or_default(),
+        greeting: string(v, "greeting").unwrap_or_default(),
         open: flag(v, "open"),
         page_url: string(v, "page_url"),
         locale: string(v, "locale"),

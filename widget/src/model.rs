@@ -8,8 +8,10 @@ use frontdesk_shared::wire::{HandoffResponse, Reply};
 pub struct Config {
     /// Base URL of the worker, ending in `/` (e.g. `https://support.example.com/`).
     pub api: String,
-    /// Panel title.
+    /// Panel title (`data-title`; empty: the default).
     pub title: String,
+    /// The first line in the panel (`data-greeting`; empty: the default).
+    pub greeting: String,
     /// Open the panel as soon as it mounts (the visitor clicked the launcher).
     pub open: bool,
     /// The host page's URL, sent along for the agent's context.
