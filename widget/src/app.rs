@@ -251,7 +251,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
     });
     let composer = NodeRef::<html::Textarea>::new();
     let email = NodeRef::<html::Input>::new();
-    let log = NodeRef::<html::Ol>::new();
+    let log = NodeRef::<html::Div>::new();
     let launcher = StoredValue::new_local(launcher);
 
     // The launcher toggles the panel; the page's `Frontdesk('open' | 'close'
@@ -297,12 +297,22 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         }
         open
     });
-    Effect::new(move |_| {
-        if state.mode.get() != Mode::Chat {
-            if let Some(e) = email.get() {
-                let _ = e.focus();
-            }
+    // And follows the bottom of the panel when it changes: the form's first
+    // field, or the composer again (after the frame that renders it).
+    Effect::new(move |before: Option<Mode>| {
+        let mode = state.mode.get();
+        if before.is_some_and(|b| b != mode) {
+            request_animation_frame(move || {
+                let target: Option<web_sys::HtmlElement> = match mode {
+                    Mode::Chat => composer.get_untracked().map(Into::into),
+                    _ => email.get_untracked().map(Into::into),
+                };
+                if let Some(t) = target {
+                    let _ = t.focus();
+                }
+            });
         }
+        mode
     });
 
     // Keep the newest line in view.
@@ -347,7 +357,10 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
                     "×"
                 </button>
             </header>
-            <ol class="fd-log" node_ref=log role="log" aria-live="polite" aria-label="Conversation">
+            // The live region wraps the list (a role on the <ol> itself would
+            // take its list semantics away from the lines).
+            <div class="fd-log" node_ref=log role="log" aria-live="polite" aria-label="Conversation">
+            <ol class="fd-lines">
                 <li class="fd-line fd-bot">
                     <p class="fd-text">{greeting}</p>
                 </li>
@@ -364,6 +377,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
                     </li>
                 })}
             </ol>
+            </div>
             <div class="fd-human-bar">
                 <button
                     class="fd-human"
