@@ -7,6 +7,8 @@
 
 mod api;
 mod app;
+#[allow(dead_code)] // not wired into the app yet
+mod i18n;
 mod js;
 mod model;
 
