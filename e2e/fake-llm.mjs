@@ -71,12 +71,23 @@ async function stream(res, content, gapMs) {
   res.end('data: [DONE]\n\n');
 }
 
+// Mode 'hold': summary requests wait until POST /__release (so a test can
+// look at the ticket before the summary comes, however slow the machine).
+let release = () => {};
+let released = Promise.resolve();
+
 const server = http.createServer(async (req, res) => {
   let body = '';
   for await (const c of req) body += c;
+  if (req.method === 'POST' && req.url === '/__release') {
+    release();
+    res.writeHead(204).end();
+    return;
+  }
   if (req.method === 'POST' && req.url === '/__mode') {
     const m = JSON.parse(body);
     mode = m.mode;
+    if (mode === 'hold') released = new Promise((r) => (release = r));
     if (m.text) text = m.text;
     if (m.summary) summary = m.summary;
     res.writeHead(204).end();
@@ -125,8 +136,9 @@ const server = http.createServer(async (req, res) => {
   }
   requests.push({ at: Date.now(), mode, body: parsed });
   const isSummary = String(parsed.messages?.[0]?.content ?? '').startsWith(SUMMARY_PROMPT);
-  if (isSummary && ['answer', 'slow', 'plain'].includes(mode)) {
+  if (isSummary && ['answer', 'slow', 'plain', 'hold'].includes(mode)) {
     if (mode === 'slow') await sleep(2500);
+    if (mode === 'hold') await released;
     if (parsed.stream) return stream(res, summary, 0);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(

@@ -82,7 +82,7 @@ export default defineConfig({
         '--var AI_MODEL:fake-model --var AI_API_KEY:test-key',
         '--var AI_TTFT_MS:1500 --var AI_STALL_MS:2000',
         '--var AI_EMBEDDINGS:openai --var AI_EMBEDDING_MODEL:fake-embed',
-        '--var AI_SUMMARY_MS:4000',
+        '--var AI_SUMMARY_MS:20000',
         // Its tickets go to the receiver's webhook, to check what sinks get.
         `--var WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/webhook --var WEBHOOK_SECRET:${WEBHOOK_SECRET}`,
       ].join(' '),

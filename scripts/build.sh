@@ -27,7 +27,9 @@ if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/pub
   # shadow root (see boot.js).
   esbuild widget/boot.js --bundle --format=iife --minify --target=es2020 --loader:.css=text \
     --log-override:empty-import-meta=silent --outfile=dist/public/widget/app.js >&2
-  version=$(cat dist/public/widget/app.* | sha256sum | cut -c1-12)
+  # The visitor's language's words, fetched by boot.js (English is built in).
+  cp -R widget/i18n dist/public/widget/i18n
+  version=$(cat dist/public/widget/app.* dist/public/widget/i18n/* | sha256sum | cut -c1-12)
   esbuild widget/loader.js --minify --target=es2020 --define:VERSION="\"$version\"" \
     --outfile=dist/public/widget.js >&2
   echo "$widget_key" > dist/.widget-key

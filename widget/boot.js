@@ -155,11 +155,56 @@ h.stream = async (url, body, on) => {
     }
   }
 };
+// Page API: Frontdesk(command, ...args). Commands: open, close, toggle,
+// identify({email, name, id}), on(event, fn), off(event, fn), reset.
+// Events: ready, open, close, ticket ({reference, email}), reply ({text}).
+// Commands queued before the app loaded (Frontdesk.q, kept by the loader)
+// run first; open and close the loader already applied.
+const listeners = {};
+let user = null;
+const toLauncher = (name) => h.launcher.dispatchEvent(new CustomEvent(name));
+const commands = {
+  open: () => toLauncher('fd-open'),
+  close: () => toLauncher('fd-close'),
+  toggle: () => toLauncher(h.launcher.getAttribute('aria-expanded') === 'true' ? 'fd-close' : 'fd-open'),
+  identify: (u) => {
+    user = u && typeof u === 'object' ? { ...u } : null;
+  },
+  on: (name, fn) => typeof fn === 'function' && (listeners[name] ||= []).push(fn),
+  off: (name, fn) => {
+    listeners[name] = (listeners[name] || []).filter((f) => f !== fn);
+  },
+  reset: () => {
+    user = null;
+    h.save(null);
+    h.forget();
+    toLauncher('fd-reset');
+  },
+};
+h.user = () => user;
+// The app calls this; a listener that throws cannot break the widget.
+h.emit = (name, detail) => {
+  for (const fn of listeners[name] || []) setTimeout(() => fn(detail));
+};
+const run = (name, ...args) => {
+  if (commands[name]) commands[name](...args);
+  else console.warn('Frontdesk: unknown command', name);
+};
+for (const [name, ...args] of window.Frontdesk.q.splice(0)) {
+  if (!/^(open|close|toggle)$/.test(name)) run(name, ...args);
+}
+
 (async () => {
   try {
+    // The visitor's language's words, fetched alongside the wasm (English is
+    // built in; a failed fetch just leaves English).
+    const words = h.lang === 'en' ? undefined
+      : fetch(h.base + 'widget/i18n/' + h.lang + '.json?v=' + h.version).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
     await init({ module_or_path: h.base + 'widget/app.wasm?v=' + h.version });
-    mount(h.root, h.launcher, h.config());
+    mount(h.root, h.launcher, { ...h.config(), lang: h.lang }, await words);
     h.mounted();
+    h.command = run;
+    h.emit('ready');
   } catch (e) {
     console.error('frontdesk:', e);
     h.fail();

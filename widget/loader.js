@@ -9,9 +9,7 @@
 // launcher with their count.
 //
 // Page API: `Frontdesk(command, ...args)`, usable before this script has
-// loaded through the usual queue stub (window.Frontdesk.q). Commands: open,
-// close, toggle, identify({email, name, id}), on(event, fn), off(event, fn),
-// reset. Events: ready, open, close, ticket ({reference, email}), reply.
+// loaded through the usual queue stub (window.Frontdesk.q); see boot.js.
 (() => {
   const script = document.currentScript;
   if (!script || window.__frontdesk) return;
@@ -57,10 +55,9 @@
   // The visitor's language: data-locale, else the browser's preferences.
   // The launcher's words are here; the app fetches the rest (widget/i18n/).
   const langs = [data.locale, ...(navigator.languages || [navigator.language])].filter(Boolean);
-  const words = {
-    en: ['Open support chat', 'unread', 'Support chat could not load. Please try again in a moment.'],
-  };
-  const lang = langs.map((l) => l.toLowerCase().split(/[-_]/)[0]).find((l) => words[l]) || 'en';
+  // [launcher, unread, failed] per language (the app's words: widget/i18n/).
+  const words = {en:["Open support chat","{n} unread","Chat unavailable. Please try again later."],de:["Support-Chat öffnen","{n} ungelesen","Chat nicht verfügbar. Bitte später erneut versuchen."],fr:["Ouvrir le chat d'assistance","non lus\xa0: {n}","Chat indisponible. Réessayez plus tard."],es:["Abrir chat de soporte","{n} sin leer","Chat no disponible. Inténtelo más tarde."],it:["Apri la chat di assistenza","{n} da leggere","Chat non disponibile. Riprovi più tardi."],pt:["Abrir chat de suporte","não lidas: {n}","Chat indisponível. Tente mais tarde."],pl:["Otwórz czat pomocy","nieprzeczytane: {n}","Czat niedostępny. Spróbuj ponownie później."],ru:["Открыть чат поддержки","непрочитанных: {n}","Чат недоступен. Попробуйте позже."],zh:["打开客服聊天","{n} 条未读","聊天暂不可用，请稍后重试。"],ar:["فتح محادثة الدعم","غير مقروءة: {n}","المحادثة غير متاحة. حاول لاحقًا."],he:["פתיחת צ'אט התמיכה","לא נקראו: {n}","הצ'אט לא זמין. נסו שוב מאוחר יותר."]};
+  const lang = langs.map((l) => l.toLowerCase().split(/[-_]/)[0].replace(/^iw$/, 'he')).find((l) => words[l]) || 'en';
   const [openLabel, unreadWord, failText] = words[lang];
   const label = data.label || openLabel;
 
@@ -124,7 +121,7 @@
       launcher.append(b);
     }
     b.textContent = n;
-    launcher.setAttribute('aria-label', label + ' (' + n + ' ' + unreadWord + ')');
+    launcher.setAttribute('aria-label', label + ' (' + unreadWord.replace('{n}', n) + ')');
   };
   if (saved && saved.ticket) {
     fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.conversation) + '/replies?after=' + (saved.seen | 0))
@@ -133,9 +130,20 @@
       .catch(() => {});
   }
 
-  // Page API: commands, and events for the page's listeners.
-  const listeners = {};
-  let user = null;
+  // Page API. Until the app has loaded, commands wait in Frontdesk.q (boot.js
+  // runs them); open and close take effect at once.
+  const q = (window.Frontdesk && window.Frontdesk.q) || [];
+  const show = (open) => {
+    wantOpen = open;
+    if (open) load();
+  };
+  const F = (window.Frontdesk = (...args) => {
+    if (h.command) return h.command(...args);
+    q.push(args);
+    if (/^(open|close|toggle)$/.test(args[0])) show(args[0] !== 'close' && !(args[0] === 'toggle' && wantOpen));
+  });
+  F.q = q;
+  for (const [name] of q) if (name === 'open') show(true);
   const h = (window.__frontdesk = {
     key,
     badge,
@@ -147,15 +155,12 @@
     lang,
     mounted: () => {
       state = 2;
-      h.emit('ready');
     },
-    // The app calls this; a listener that throws cannot break the widget.
-    emit: (name, detail) => {
-      for (const fn of listeners[name] || []) {
-        setTimeout(() => fn(detail));
-      }
+    // Frontdesk('reset') before the app loaded: forget the saved conversation.
+    forget: () => {
+      saved = null;
+      badge(0);
     },
-    user: () => user,
     config: () => ({
       api: base,
       title: data.title || '',
@@ -174,41 +179,6 @@
       ticket: !!(saved && saved.ticket),
     }),
   });
-  const show = (open) => {
-    if (state === 2) launcher.dispatchEvent(new CustomEvent(open ? 'fd-open' : 'fd-close'));
-    else if (open) {
-      wantOpen = true;
-      load();
-    } else wantOpen = false;
-  };
-  const commands = {
-    open: () => show(true),
-    close: () => show(false),
-    toggle: () => show(launcher.getAttribute('aria-expanded') !== 'true'),
-    identify: (u) => {
-      user = u && typeof u === 'object' ? { ...u } : null;
-    },
-    on: (name, fn) => typeof fn === 'function' && (listeners[name] ||= []).push(fn),
-    off: (name, fn) => {
-      listeners[name] = (listeners[name] || []).filter((f) => f !== fn);
-    },
-    reset: () => {
-      user = null;
-      saved = null;
-      badge(0);
-      try {
-        localStorage.removeItem(key);
-      } catch {}
-      launcher.dispatchEvent(new CustomEvent('fd-reset'));
-    },
-  };
-  const queued = (window.Frontdesk && window.Frontdesk.q) || [];
-  window.Frontdesk = (name, ...args) => {
-    const c = commands[name];
-    if (c) c(...args);
-    else console.warn('Frontdesk: unknown command', name);
-  };
-  for (const args of queued) window.Frontdesk(...args);
 
   launcher.addEventListener('pointerenter', load);
   launcher.addEventListener('focus', load);

@@ -12,6 +12,7 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::i18n::Strings;
 use crate::js;
 use crate::model::{Config, Delivery, Entry};
 
@@ -25,12 +26,12 @@ pub enum CallError {
 }
 
 impl CallError {
-    pub fn message(&self) -> String {
+    /// The worker's message, or ours (in the visitor's language) when it
+    /// could not be reached.
+    pub fn message(&self, strings: &Strings) -> String {
         match self {
             CallError::Api { message, .. } => message.clone(),
-            CallError::Unavailable => {
-                "We couldn't reach support. Check your connection and try again.".into()
-            }
+            CallError::Unavailable => strings.unavailable.clone(),
         }
     }
 }

@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
+use crate::i18n::{fill, is_rtl, Strings};
 use crate::model::{segments, Config, Delivery, Entry, Line, Segment, Transcript};
 use crate::{api, js};
 
@@ -40,9 +41,15 @@ struct State {
     seen: RwSignal<i64>,
     /// Stops waiting for agent replies.
     unwatch: StoredValue<Option<Function>, LocalStorage>,
+    /// The UI's words, in the visitor's language.
+    strings: StoredValue<Strings>,
 }
 
 impl State {
+    /// One of the UI's strings.
+    fn t(self, pick: fn(&Strings) -> &String) -> String {
+        self.strings.with_value(|s| pick(s).clone())
+    }
     /// Keeps the conversation for the next page (only ever called once
     /// the visitor has a conversation, i.e. has used the open widget).
     fn persist(self) {
@@ -188,9 +195,12 @@ impl State {
                         t.push(Entry::Bot(r.reply));
                     });
                 }
-                Err(e) => self
-                    .transcript
-                    .update(|t| t.set_delivery(id, Delivery::Failed(e.message()))),
+                Err(e) => self.transcript.update(|t| {
+                    t.set_delivery(
+                        id,
+                        Delivery::Failed(self.strings.with_value(|s| e.message(s))),
+                    )
+                }),
             }
             self.sending.set(false);
         });
@@ -199,13 +209,15 @@ impl State {
 
 /// The whole widget. `launcher` is the loader's button, which toggles it.
 #[component]
-pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
+pub fn App(config: Config, strings: Strings, launcher: HtmlElement) -> impl IntoView {
     let title = Some(config.title.clone())
         .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "Support".into());
+        .unwrap_or_else(|| strings.title.clone());
     let greeting = Some(config.greeting.clone())
         .filter(|g| !g.is_empty())
-        .unwrap_or_else(|| "Hi! Ask us anything, or talk to a person.".into());
+        .unwrap_or_else(|| strings.greeting.clone());
+    let lang = config.lang.clone();
+    let dir = if is_rtl(&lang) { "rtl" } else { "ltr" };
     let saved = config.conversation.clone();
     let (seen, ticket) = (config.seen as i64, config.ticket);
     let state = State {
@@ -220,6 +232,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         last_agent: RwSignal::new(0),
         seen: RwSignal::new(seen),
         unwatch: StoredValue::new_local(None),
+        strings: StoredValue::new(strings),
     };
     if let Some(saved) = saved {
         state.restore(saved);
@@ -339,6 +352,8 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
         <section
             class="fd-panel"
             role="dialog"
+            lang=lang
+            dir=dir
             aria-labelledby="fd-title"
             hidden=move || !state.open.get()
             on:keydown=on_keydown
@@ -351,15 +366,15 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
                     hidden=move || state.conversation.get().is_none()
                     on:click=move |_| state.mode.set(Mode::Delete)
                 >
-                    "Delete conversation"
+                    {state.t(|s| &s.delete)}
                 </button>
-                <button class="fd-close" type="button" aria-label="Close chat" on:click=move |_| state.open.set(false)>
+                <button class="fd-close" type="button" aria-label=state.t(|s| &s.close) on:click=move |_| state.open.set(false)>
                     "×"
                 </button>
             </header>
             // The live region wraps the list (a role on the <ol> itself would
             // take its list semantics away from the lines).
-            <div class="fd-log" node_ref=log role="log" aria-live="polite" aria-label="Conversation">
+            <div class="fd-log" node_ref=log role="log" aria-live="polite" aria-label=state.t(|s| &s.log)>
             <ol class="fd-lines">
                 <li class="fd-line fd-bot">
                     <p class="fd-text">{greeting}</p>
@@ -385,7 +400,7 @@ pub fn App(config: Config, launcher: HtmlElement) -> impl IntoView {
                     on:click=move |_| state.mode.set(Mode::Handoff)
                     aria-pressed=move || (state.mode.get() == Mode::Handoff).to_string()
                 >
-                    "Talk to a person"
+                    {state.t(|s| &s.talk_to_person)}
                 </button>
             </div>
             {move || match state.mode.get() {
@@ -436,7 +451,7 @@ fn LineView(line: Line, state: State) -> impl IntoView {
                         <p class="fd-failed" role="alert">
                             {why} " "
                             <button class="fd-link" type="button" on:click=move |_| state.deliver(id, retry_text.clone())>
-                                "Retry"
+                                {state.t(|s| &s.retry)}
                             </button>
                         </p>
                     })}
@@ -445,19 +460,27 @@ fn LineView(line: Line, state: State) -> impl IntoView {
             .into_any()
         }
         Entry::Bot(reply) => view! { <BotReply reply=reply state=state /> }.into_any(),
-        Entry::Ticket(t) => view! {
+        Entry::Ticket(t) => {
+            // The reference stands out: the template is split around it.
+            let template = state.t(|s| &s.ticket);
+            let (before, after) = template
+                .split_once("{reference}")
+                .unwrap_or((&template, ""));
+            let (before, after) = (before.to_owned(), fill(after, &[("email", &t.email)]));
+            view! {
             <li class="fd-line fd-bot fd-ticket">
                 <p class="fd-text">
-                    "Thanks! Your request " <strong class="fd-ref">{t.reference}</strong>
-                    " is with our team. Their reply will appear here, and they can reach you at " {t.email} "."
+                    {before} <strong class="fd-ref">{t.reference}</strong> {after}
                 </p>
             </li>
+            }
+            .into_any()
         }
-        .into_any(),
         Entry::Agent { text, new } => view! {
             <li class="fd-line fd-agent">
                 <p class="fd-who">
-                    "Support team" {new.then(|| view! { <span class="fd-new">"New"</span> })}
+                    {state.t(|s| &s.support_team)}
+                    {new.then(|| view! { <span class="fd-new">{state.t(|s| &s.new)}</span> })}
                 </p>
                 <p class="fd-text">{text}</p>
             </li>
@@ -470,10 +493,11 @@ fn LineView(line: Line, state: State) -> impl IntoView {
 #[component]
 fn BotReply(reply: Reply, state: State) -> impl IntoView {
     let config = state.config.get_value();
+    let cite = state.t(|s| &s.cite);
     let links = reply
         .sources
         .iter()
-        .map(|s| source_link(&config, s, None))
+        .map(|s| source_link(&config, s, None, ""))
         .collect::<Vec<_>>();
     // "[1]" in the text links to the first source. Pairs of optional text
     // and link, not type-erased views: the same `<a>` code as the source
@@ -482,11 +506,16 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
         .into_iter()
         .map(|seg| match seg {
             Segment::Text(t) => (Some(t), None),
-            Segment::Cite(i) => (None, Some(source_link(&config, &reply.sources[i], Some(i)))),
+            Segment::Cite(i) => (
+                None,
+                Some(source_link(&config, &reply.sources[i], Some(i), &cite)),
+            ),
         })
         .collect::<Vec<_>>();
     let extra = match reply.decision {
-        Decision::Answer => view! { <p class="fd-source">"Source: " {links}</p> }.into_any(),
+        Decision::Answer => {
+            view! { <p class="fd-source">{state.t(|s| &s.source)} " " {links}</p> }.into_any()
+        }
         Decision::Suggest => view! {
             <ul class="fd-suggest">{links.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
         }
@@ -494,7 +523,7 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
         Decision::SmallTalk => ().into_any(),
         Decision::Escalate => view! {
             <button class="fd-human fd-inline" type="button" on:click=move |_| state.mode.set(Mode::Handoff)>
-                "Talk to a person"
+                {state.t(|s| &s.talk_to_person)}
             </button>
         }
         .into_any(),
@@ -509,11 +538,14 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
 
 /// A link to a reply's source: its title, or `[n]` for an inline citation
 /// (then labelled "Source n: title" for screen readers).
-fn source_link(config: &Config, s: &Source, cite: Option<usize>) -> impl IntoView {
+fn source_link(config: &Config, s: &Source, cite: Option<usize>, label: &str) -> impl IntoView {
     let (text, label) = match cite {
         Some(i) => (
             format!("[{}]", i + 1),
-            Some(format!("Source {}: {}", i + 1, s.title)),
+            Some(fill(
+                label,
+                &[("n", &(i + 1).to_string()), ("title", &s.title)],
+            )),
         ),
         None => (s.title.clone(), None),
     };
@@ -540,18 +572,18 @@ fn Composer(state: State, node: NodeRef<html::Textarea>) -> impl IntoView {
     };
     view! {
         <form class="fd-composer" on:submit=move |ev: SubmitEvent| { ev.prevent_default(); submit(); }>
-            <label class="fd-sr" for="fd-message">"Your message"</label>
+            <label class="fd-sr" for="fd-message">{state.t(|s| &s.message_label)}</label>
             <textarea
                 id="fd-message"
                 node_ref=node
                 rows="2"
                 maxlength="2000"
-                placeholder="Type your question…"
+                placeholder=state.t(|s| &s.placeholder)
                 prop:value=move || draft.get()
                 on:input=move |ev| draft.set(event_target_value(&ev))
                 on:keydown=on_keydown
             ></textarea>
-            <button class="fd-send" type="submit" disabled=move || state.sending.get()>"Send"</button>
+            <button class="fd-send" type="submit" disabled=move || state.sending.get()>{state.t(|s| &s.send)}</button>
         </form>
     }
 }
@@ -562,8 +594,8 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
     // Identified by the page (`Frontdesk('identify', {email})`): no need to ask.
     let known = api::identified_email();
     let hint = match &known {
-        Some(e) => format!("A person from our team will reply here and at {e}."),
-        None => "Leave your email and a person from our team will reply.".into(),
+        Some(e) => fill(&state.t(|s| &s.handoff_hint_known), &[("email", e)]),
+        None => state.t(|s| &s.handoff_hint),
     };
     let identified = known.is_some();
     let note_field = NodeRef::<html::Textarea>::new();
@@ -617,7 +649,7 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
                     });
                     state.mode.set(Mode::Chat);
                 }
-                Err(e) => error.set(Some(e.message())),
+                Err(e) => error.set(Some(state.strings.with_value(|s| e.message(s)))),
             }
             busy.set(false);
         });
@@ -625,7 +657,7 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
     view! {
         <form class="fd-handoff" on:submit=submit novalidate>
             <p class="fd-hint">{hint}</p>
-            <label for="fd-email" hidden=identified>"Email"</label>
+            <label for="fd-email" hidden=identified>{state.t(|s| &s.email)}</label>
             <input
                 id="fd-email"
                 hidden=identified
@@ -636,7 +668,7 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
                 prop:value=move || address.get()
                 on:input=move |ev| address.set(event_target_value(&ev))
             />
-            <label for="fd-note">"Anything to add? (optional)"</label>
+            <label for="fd-note">{state.t(|s| &s.note)}</label>
             <textarea
                 id="fd-note"
                 node_ref=note_field
@@ -647,8 +679,8 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
             ></textarea>
             <p class="fd-error" role="alert">{move || error.get()}</p>
             <div class="fd-actions">
-                <button class="fd-send" type="submit" disabled=move || busy.get()>"Send to our team"</button>
-                <button class="fd-link" type="button" on:click=move |_| state.mode.set(Mode::Chat)>"Back to chat"</button>
+                <button class="fd-send" type="submit" disabled=move || busy.get()>{state.t(|s| &s.send_to_team)}</button>
+                <button class="fd-link" type="button" on:click=move |_| state.mode.set(Mode::Chat)>{state.t(|s| &s.back)}</button>
             </div>
         </form>
     }
@@ -669,14 +701,14 @@ fn DeleteForm(state: State, first: NodeRef<html::Input>) -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             match api::delete(&state.config.get_value(), &id).await {
-                Err(e) => error.set(Some(e.message())),
+                Err(e) => error.set(Some(state.strings.with_value(|s| e.message(s)))),
                 Ok(()) => {
                     state.forget();
                     state.mode.set(Mode::Chat);
                     state.transcript.update(|t| {
                         t.push(Entry::Bot(Reply {
                             decision: Decision::SmallTalk,
-                            text: "Your conversation was deleted.".into(),
+                            text: state.t(|s| &s.deleted),
                             sources: Vec::new(),
                             reason: None,
                             lang: "en".into(),
@@ -689,13 +721,13 @@ fn DeleteForm(state: State, first: NodeRef<html::Input>) -> impl IntoView {
     };
     view! {
         <form class="fd-handoff" on:submit=submit>
-            <p class="fd-hint">"Delete this conversation and everything you sent? Our team will no longer see it. This cannot be undone."</p>
+            <p class="fd-hint">{state.t(|s| &s.delete_confirm)}</p>
             <p class="fd-error" role="alert">{move || error.get()}</p>
             <div class="fd-actions">
                 // An <input>, so the panel's focus handling (one input
                 // NodeRef for the form shown) moves focus here.
-                <input class="fd-send fd-danger" type="submit" value="Delete" node_ref=first disabled=move || busy.get() />
-                <button class="fd-link" type="button" on:click=move |_| state.mode.set(Mode::Chat)>"Cancel"</button>
+                <input class="fd-send fd-danger" type="submit" value=state.t(|s| &s.delete_yes) node_ref=first disabled=move || busy.get() />
+                <button class="fd-link" type="button" on:click=move |_| state.mode.set(Mode::Chat)>{state.t(|s| &s.cancel)}</button>
             </div>
         </form>
     }

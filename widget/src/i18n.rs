@@ -53,7 +53,7 @@ macro_rules! strings {
 strings! {
     launcher => "Open support chat",
     unread => "{n} unread",
-    load_failed => "Support chat could not load. Please try again in a moment.",
+    load_failed => "Chat unavailable. Please try again later.",
     title => "Support",
     greeting => "Hi! Ask us anything, or talk to a person.",
     close => "Close chat",
@@ -67,6 +67,7 @@ strings! {
     unavailable => "We couldn't reach support. Check your connection and try again.",
     talk_to_person => "Talk to a person",
     handoff_hint => "Leave your email and a person from our team will reply.",
+    handoff_hint_known => "A person from our team will reply here and at {email}.",
     email => "Email",
     note => "Anything to add? (optional)",
     send_to_team => "Send to our team",

@@ -5,6 +5,7 @@
 
 use frontdesk_shared::wire::{Decision, EscalationReason, HandoffResponse, Reply, Source};
 
+use crate::i18n::Strings;
 use crate::model::Config;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -83,6 +84,7 @@ pub fn config(v: &JsValue) -> Config {
         api: string(v, "api").unwrap_or_default(),
         title: string(v, "title").unwrap_or_default(),
         greeting: string(v, "greeting").unwrap_or_default(),
+        lang: string(v, "lang").unwrap_or_else(|| "en".into()),
         open: flag(v, "open"),
         page_url: string(v, "page_url"),
         locale: string(v, "locale"),
@@ -90,4 +92,20 @@ pub fn config(v: &JsValue) -> Config {
         seen: number(v, "seen"),
         ticket: flag(v, "ticket"),
     }
+}
+
+/// The UI strings: English, overridden by each string of `v` (a parsed
+/// `widget/i18n/<lang>.json`); unknown keys are ignored.
+pub fn strings(v: &JsValue) -> Strings {
+    let mut strings = Strings::default();
+    if let Some(o) = v.dyn_ref::<Object>() {
+        for key in Object::keys(o).iter() {
+            if let Some(k) = key.as_string() {
+                if let Some(text) = get(v, &k).as_string() {
+                    strings.set(&k, text);
+                }
+            }
+        }
+    }
+    strings
 }

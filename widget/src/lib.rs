@@ -20,15 +20,22 @@ pub use model::Config;
 /// Mounts the app into `container`, toggled by the loader's `launcher`
 /// button. `config` is the object the loader builds from its data
 /// attributes (see `js::config`).
+/// `strings` is the visitor's language's `widget/i18n/<lang>.json`, parsed
+/// (undefined: English).
 #[wasm_bindgen]
-pub fn mount(container: HtmlElement, launcher: HtmlElement, config: JsValue) {
+pub fn mount(container: HtmlElement, launcher: HtmlElement, config: JsValue, strings: JsValue) {
     // Readable panic messages while developing; in release the hook's
     // formatting machinery would cost more than 1 KB of every visitor's download.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     let config = js::config(&config);
+    let strings = js::strings(&strings);
     leptos::mount::mount_to(container, move || {
-        app::App(app::AppProps { config, launcher })
+        app::App(app::AppProps {
+            config,
+            strings,
+            launcher,
+        })
     })
     .forget();
 }

@@ -12,6 +12,9 @@ pub struct Config {
     pub title: String,
     /// The first line in the panel (`data-greeting`; empty: the default).
     pub greeting: String,
+    /// The UI's language (picked by the loader from `data-locale` and the
+    /// browser's preferences; one of `i18n::LANGS`).
+    pub lang: String,
     /// Open the panel as soon as it mounts (the visitor clicked the launcher).
     pub open: bool,
     /// The host page's URL, sent along for the agent's context.
