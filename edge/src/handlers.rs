@@ -5,10 +5,11 @@ use frontdesk_shared::engine::{Context, Lang, Thresholds};
 use frontdesk_shared::error::{ApiError, ErrorCode};
 use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::ticket::{self, TicketInput};
-use frontdesk_shared::validate::{ChatInput, HandoffInput};
+use frontdesk_shared::validate::{ChatInput, FeedbackInput, HandoffInput};
 use frontdesk_shared::wire::{
-    ChatRequest, ChatResponse, EscalationReason, HandoffRequest, HandoffResponse, Health, Role,
-    StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE, STREAM_START,
+    ChatAnswer, ChatRequest, EscalationReason, FeedbackRequest, FeedbackResponse, HandoffRequest,
+    HandoffResponse, Health, Role, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE,
+    STREAM_START,
 };
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -19,7 +20,7 @@ use crate::embed::Embedder;
 use crate::generate::Generator;
 use crate::http::{json, read_json};
 use crate::platform::{now_ms, random_bytes, random_uuid};
-use crate::store::{self, History, NewTicket};
+use crate::store::{self, History, NewTicket, Rated};
 use crate::{content, summary, AppError};
 
 const DB: &str = "DB";
@@ -104,7 +105,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let page_url = input.page_url.as_deref();
     let Some(generator) = Generator::from_env(env).filter(|_| Generator::wants(&turn)) else {
         let reply = turn.reply;
-        store::save_turn(
+        let message_id = store::save_turn(
             &db,
             &conversation_id,
             page_url,
@@ -114,8 +115,9 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         )
         .await?;
         return json(
-            &ChatResponse {
+            &ChatAnswer {
                 conversation_id,
+                message_id,
                 reply,
             },
             200,
@@ -124,10 +126,11 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
     store::save_visitor_message(&db, &conversation_id, page_url, &input.message, now_ms()).await?;
     if !streaming {
         let reply = generator.reply(env, &turn, &mut |_| {}).await;
-        store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?;
+        let message_id = store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?;
         return json(
-            &ChatResponse {
+            &ChatAnswer {
                 conversation_id,
+                message_id,
                 reply,
             },
             200,
@@ -153,19 +156,25 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
                 send(STREAM_DELTA, &StreamDelta { text })
             })
             .await;
-        match env.d1(DB) {
-            Ok(db) => {
-                if let Err(e) = store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await
-                {
+        // The visitor sees the reply even if it could not be stored; it
+        // then has no id (0) and cannot be rated.
+        let message_id = match env.d1(DB) {
+            Ok(db) => store::save_bot_reply(&db, &conversation_id, &reply, now_ms())
+                .await
+                .unwrap_or_else(|e| {
                     worker::console_error!("storing the bot reply failed: {e:?}");
-                }
+                    0
+                }),
+            Err(e) => {
+                worker::console_error!("no DB binding: {e}");
+                0
             }
-            Err(e) => worker::console_error!("no DB binding: {e}"),
-        }
+        };
         send(
             STREAM_DONE,
-            &ChatResponse {
+            &ChatAnswer {
                 conversation_id,
+                message_id,
                 reply,
             },
         );
@@ -243,6 +252,34 @@ pub async fn handoff(
         },
         status,
     )
+}
+
+/// `POST /api/v1/feedback`: the visitor's thumbs up or down on one bot
+/// answer of their conversation; rating it again replaces the rating.
+pub async fn feedback(mut req: Request, env: &Env) -> Result<Response, AppError> {
+    let input = FeedbackInput::try_from(read_json::<FeedbackRequest>(&mut req).await?)?;
+    let db = env.d1(DB)?;
+    match store::rate(&db, &input, now_ms()).await? {
+        Rated::Stored(rating) => json(
+            &FeedbackResponse {
+                message_id: input.message_id,
+                rating,
+            },
+            200,
+        ),
+        Rated::NoConversation => Err(ApiError::field(
+            ErrorCode::ConversationNotFound,
+            "conversation_id",
+            "This conversation does not exist (it may have been deleted). Start a new one.",
+        )
+        .into()),
+        Rated::NoMessage => Err(ApiError::field(
+            ErrorCode::MessageNotFound,
+            "message_id",
+            "This conversation has no answer from the bot with that id to rate.",
+        )
+        .into()),
+    }
 }
 
 /// `GET /help/<slug>`: a help article rendered at build time.

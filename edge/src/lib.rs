@@ -61,13 +61,16 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         (Method::Get | Method::Head, "/healthz") => handlers::health(),
         (Method::Post, "/api/v1/chat") => handlers::chat(req, env).await,
         (Method::Post, "/api/v1/handoff") => handlers::handoff(req, env, ctx).await,
+        (Method::Post, "/api/v1/feedback") => handlers::feedback(req, env).await,
         (Method::Options, p) if p.starts_with("/api/") => http::preflight(),
         (_, p) if p.starts_with("/api/v1/agent/") => agent::route(req, env, p).await,
         (_, p) if p.starts_with("/api/v1/conversations/") => visitor::route(req, env, p).await,
-        (_, "/healthz" | "/api/v1/chat" | "/api/v1/handoff") => Err(AppError::code(
-            MethodNotAllowed,
-            "This endpoint does not accept that method.",
-        )),
+        (_, "/healthz" | "/api/v1/chat" | "/api/v1/handoff" | "/api/v1/feedback") => {
+            Err(AppError::code(
+                MethodNotAllowed,
+                "This endpoint does not accept that method.",
+            ))
+        }
         (Method::Get | Method::Head, p) if p.starts_with("/help/") => {
             handlers::help_page(p.trim_start_matches("/help/"))
         }

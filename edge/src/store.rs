@@ -2,9 +2,10 @@
 //! batch (a transaction), so a turn or a ticket is stored whole or not at all.
 
 use frontdesk_shared::ticket::{Summary, Ticket, SUMMARY_EXTRACTIVE};
+use frontdesk_shared::validate::FeedbackInput;
 use frontdesk_shared::wire::{
-    ConversationMessage, ConversationView, Decision, DeliveryState, EscalationReason, Reply, Role,
-    Source, TicketListItem, TranscriptEntry, VisitorTicket,
+    ConversationMessage, ConversationView, Decision, DeliveryState, EscalationReason, Rating,
+    Reply, Role, Source, TicketListItem, TranscriptEntry, VisitorTicket,
 };
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -130,7 +131,39 @@ fn insert_message(
         ])?)
 }
 
-/// Stores a visitor message and the bot's reply together.
+/// Reads back, in the batch that wrote it, the id of the newest message by
+/// `role` in a conversation: the one just inserted (a batch is a transaction).
+fn newest_message_id(
+    db: &D1Database,
+    conversation: &str,
+    role: Role,
+) -> Result<D1PreparedStatement, AppError> {
+    Ok(db
+        .prepare(
+            "SELECT id FROM messages WHERE conversation_id = ?1 AND role = ?2 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(&[text(conversation), text(role.as_str())])?)
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: f64,
+}
+
+/// The id a batch's last statement ([`newest_message_id`]) read.
+fn read_id(results: &[worker::D1Result], what: &str) -> Result<i64, AppError> {
+    results
+        .last()
+        .map(|r| r.results::<IdRow>())
+        .transpose()?
+        .and_then(|rows| rows.into_iter().next())
+        .map(|r| r.id as i64)
+        .ok_or_else(|| AppError::Internal(format!("{what} not found after insert")))
+}
+
+/// Stores a visitor message and the bot's reply together; returns the
+/// reply's message id.
 pub async fn save_turn(
     db: &D1Database,
     conversation: &str,
@@ -138,14 +171,16 @@ pub async fn save_turn(
     message: &str,
     reply: &Reply,
     now: i64,
-) -> Result<(), AppError> {
-    db.batch(vec![
-        touch_conversation(db, conversation, page_url, now)?,
-        insert_message(db, conversation, Role::Visitor, message, None, now)?,
-        insert_message(db, conversation, Role::Bot, &reply.text, Some(reply), now)?,
-    ])
-    .await?;
-    Ok(())
+) -> Result<i64, AppError> {
+    let results = db
+        .batch(vec![
+            touch_conversation(db, conversation, page_url, now)?,
+            insert_message(db, conversation, Role::Visitor, message, None, now)?,
+            insert_message(db, conversation, Role::Bot, &reply.text, Some(reply), now)?,
+            newest_message_id(db, conversation, Role::Bot)?,
+        ])
+        .await?;
+    read_id(&results, "bot reply")
 }
 
 /// Stores a visitor message on its own, before a streamed reply is generated.
@@ -164,17 +199,21 @@ pub async fn save_visitor_message(
     Ok(())
 }
 
-/// Stores the bot's reply to a message stored by [`save_visitor_message`].
+/// Stores the bot's reply to a message stored by [`save_visitor_message`];
+/// returns its message id.
 pub async fn save_bot_reply(
     db: &D1Database,
     conversation: &str,
     reply: &Reply,
     now: i64,
-) -> Result<(), AppError> {
-    insert_message(db, conversation, Role::Bot, &reply.text, Some(reply), now)?
-        .run()
+) -> Result<i64, AppError> {
+    let results = db
+        .batch(vec![
+            insert_message(db, conversation, Role::Bot, &reply.text, Some(reply), now)?,
+            newest_message_id(db, conversation, Role::Bot)?,
+        ])
         .await?;
-    Ok(())
+    read_id(&results, "bot reply")
 }
 
 #[derive(Deserialize)]
@@ -184,17 +223,21 @@ struct MessageRow {
     decision: Option<String>,
     sources: Option<String>,
     created_at: f64,
+    rating: Option<String>,
 }
 
-/// The conversation so far, oldest first.
+/// The conversation so far, oldest first, with the visitor's ratings of bot
+/// answers.
 pub async fn transcript(
     db: &D1Database,
     conversation: &str,
 ) -> Result<Vec<TranscriptEntry>, AppError> {
     let rows = db
         .prepare(
-            "SELECT role, body, decision, sources, created_at FROM messages \
-             WHERE conversation_id = ?1 ORDER BY id",
+            "SELECT m.role AS role, m.body AS body, m.decision AS decision, m.sources AS sources, \
+             m.created_at AS created_at, f.rating AS rating FROM messages m \
+             LEFT JOIN feedback f ON f.message_id = m.id \
+             WHERE m.conversation_id = ?1 ORDER BY m.id",
         )
         .bind(&[text(conversation)])?
         .all()
@@ -220,6 +263,7 @@ fn entry(row: MessageRow) -> Result<TranscriptEntry, AppError> {
         at: row.created_at as i64,
         decision,
         sources,
+        rating: rating(row.rating.as_deref())?,
     })
 }
 
@@ -474,11 +518,6 @@ pub async fn deliveries(db: &D1Database, reference: &str) -> Result<Vec<Delivery
         .collect())
 }
 
-#[derive(Deserialize)]
-struct IdRow {
-    id: f64,
-}
-
 /// Stores an agent's message in a conversation; returns its id.
 pub async fn save_agent_reply(
     db: &D1Database,
@@ -491,21 +530,10 @@ pub async fn save_agent_reply(
             insert_message(db, conversation, Role::Agent, body, None, now)?,
             db.prepare("UPDATE conversations SET updated_at = ?2 WHERE id = ?1")
                 .bind(&[text(conversation), int(now)])?,
-            db.prepare(
-                "SELECT id FROM messages WHERE conversation_id = ?1 AND role = 'agent' \
-                 ORDER BY id DESC LIMIT 1",
-            )
-            .bind(&[text(conversation)])?,
+            newest_message_id(db, conversation, Role::Agent)?,
         ])
         .await?;
-    let id = results
-        .last()
-        .map(|r| r.results::<IdRow>())
-        .transpose()?
-        .and_then(|rows| rows.into_iter().next())
-        .map(|r| r.id as i64)
-        .ok_or_else(|| AppError::Internal("agent reply not found after insert".into()))?;
-    Ok(id)
+    read_id(&results, "agent reply")
 }
 
 /// Closes a ticket; false if there is no such ticket.
@@ -531,9 +559,15 @@ struct ViewRow {
     lang: Option<String>,
     sources: Option<String>,
     created_at: f64,
+    rating: Option<String>,
 }
 
-const VIEW_COLUMNS: &str = "id, role, body, decision, reason, lang, sources, created_at";
+/// A message with the visitor's rating: `FROM {VIEW_FROM}`, columns
+/// [`VIEW_COLUMNS`].
+const VIEW_COLUMNS: &str = "m.id AS id, m.role AS role, m.body AS body, m.decision AS decision, \
+     m.reason AS reason, m.lang AS lang, m.sources AS sources, m.created_at AS created_at, \
+     f.rating AS rating";
+const VIEW_FROM: &str = "messages m LEFT JOIN feedback f ON f.message_id = m.id";
 /// Most messages a widget reads back at once (the newest).
 const MAX_VIEW: u32 = 500;
 
@@ -554,7 +588,17 @@ fn view_message(row: ViewRow) -> Result<ConversationMessage, AppError> {
         },
         reason: row.reason.as_deref().and_then(EscalationReason::parse),
         lang: row.lang,
+        rating: rating(row.rating.as_deref())?,
     })
+}
+
+fn rating(stored: Option<&str>) -> Result<Option<Rating>, AppError> {
+    stored
+        .map(|r| {
+            Rating::parse(r)
+                .ok_or_else(|| AppError::Internal(format!("stored rating {r:?} is not up/down")))
+        })
+        .transpose()
 }
 
 #[derive(Deserialize)]
@@ -576,8 +620,8 @@ pub async fn conversation_view(
             db.prepare("SELECT id FROM conversations WHERE id = ?1")
                 .bind(&[text(id)])?,
             db.prepare(format!(
-                "SELECT {VIEW_COLUMNS} FROM messages WHERE conversation_id = ?1 \
-                 ORDER BY id DESC LIMIT ?2"
+                "SELECT {VIEW_COLUMNS} FROM {VIEW_FROM} WHERE m.conversation_id = ?1 \
+                 ORDER BY m.id DESC LIMIT ?2"
             ))
             .bind(&[text(id), JsValue::from(MAX_VIEW)])?,
             db.prepare(
@@ -639,8 +683,8 @@ pub async fn agent_replies(
     after: i64,
 ) -> Result<Vec<ConversationMessage>, AppError> {
     db.prepare(format!(
-        "SELECT {VIEW_COLUMNS} FROM messages \
-         WHERE conversation_id = ?1 AND role = 'agent' AND id > ?2 ORDER BY id LIMIT ?3"
+        "SELECT {VIEW_COLUMNS} FROM {VIEW_FROM} \
+         WHERE m.conversation_id = ?1 AND m.role = 'agent' AND m.id > ?2 ORDER BY m.id LIMIT ?3"
     ))
     .bind(&[text(id), int(after), JsValue::from(MAX_VIEW)])?
     .all()
@@ -657,7 +701,7 @@ struct Count {
 }
 
 /// Deletes the conversations `ids` selects (an SQL `SELECT id FROM
-/// conversations …` using `binds`) with their messages, tickets and
+/// conversations …` using `binds`) with their messages, ratings, tickets and
 /// deliveries, in one batch; returns how many conversations.
 pub async fn delete_conversations(
     db: &D1Database,
@@ -676,6 +720,9 @@ pub async fn delete_conversations(
                 "DELETE FROM tickets WHERE conversation_id IN ({ids})"
             ))?,
             statement(format!(
+                "DELETE FROM feedback WHERE conversation_id IN ({ids})"
+            ))?,
+            statement(format!(
                 "DELETE FROM messages WHERE conversation_id IN ({ids})"
             ))?,
             statement(format!("DELETE FROM conversations WHERE id IN ({ids})"))?,
@@ -688,4 +735,61 @@ pub async fn delete_conversations(
         .and_then(|rows| rows.into_iter().next())
         .map_or(0, |c| c.n as u64);
     Ok(n)
+}
+
+/// What became of a rating.
+pub enum Rated {
+    /// Stored (new, or replacing the visitor's earlier rating): as read back.
+    Stored(Rating),
+    NoConversation,
+    /// The conversation has no bot message with that id.
+    NoMessage,
+}
+
+#[derive(Deserialize)]
+struct RatingRow {
+    rating: String,
+}
+
+/// Stores the visitor's rating of a bot message of their conversation,
+/// replacing an earlier one, in one batch: the insert only happens when the
+/// message is a bot message of that conversation, and the same batch reads
+/// back what is stored and whether the conversation exists.
+pub async fn rate(db: &D1Database, f: &FeedbackInput, now: i64) -> Result<Rated, AppError> {
+    let binds = [
+        text(&f.conversation_id),
+        int(f.message_id),
+        text(f.rating.as_str()),
+        int(now),
+    ];
+    let results = db
+        .batch(vec![
+            db.prepare("SELECT id FROM conversations WHERE id = ?1")
+                .bind(&binds[..1])?,
+            // The `WHERE` is also what lets SQLite read `ON CONFLICT` as an
+            // upsert after a SELECT.
+            db.prepare(
+                "INSERT INTO feedback (message_id, conversation_id, rating, created_at, updated_at) \
+                 SELECT id, conversation_id, ?3, ?4, ?4 FROM messages \
+                 WHERE id = ?2 AND conversation_id = ?1 AND role = 'bot' \
+                 ON CONFLICT(message_id) DO UPDATE SET rating = excluded.rating, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(&binds)?,
+            db.prepare("SELECT rating FROM feedback WHERE message_id = ?2 AND conversation_id = ?1")
+                .bind(&binds[..2])?,
+        ])
+        .await?;
+    let [found, _, stored] = results.as_slice() else {
+        return Err(AppError::Internal("batch returned the wrong count".into()));
+    };
+    if found.results::<IdText>()?.is_empty() {
+        return Ok(Rated::NoConversation);
+    }
+    match stored.results::<RatingRow>()?.into_iter().next() {
+        Some(row) => Ok(Rated::Stored(
+            rating(Some(&row.rating))?.ok_or_else(|| AppError::Internal("no rating".into()))?,
+        )),
+        None => Ok(Rated::NoMessage),
+    }
 }

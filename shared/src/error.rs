@@ -30,6 +30,9 @@ pub enum ErrorCode {
     Unauthorized,
     /// No ticket with that reference.
     TicketNotFound,
+    /// No bot message with that id in that conversation (feedback rates
+    /// only the bot's own answers).
+    MessageNotFound,
     /// The route exists, the method does not.
     MethodNotAllowed,
     /// Our fault; details are in the worker log, never in the response.
@@ -46,9 +49,10 @@ impl ErrorCode {
             | ErrorCode::MessageTooLong
             | ErrorCode::InvalidEmail => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::TicketNotFound => {
-                404
-            }
+            ErrorCode::ConversationNotFound
+            | ErrorCode::NotFound
+            | ErrorCode::TicketNotFound
+            | ErrorCode::MessageNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
@@ -96,4 +100,21 @@ impl std::error::Error for ApiError {}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ApiError,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_snake_case_with_their_status() {
+        let code = |c: ErrorCode| serde_json::to_value(c).unwrap();
+        assert_eq!(code(ErrorCode::MessageNotFound), "message_not_found");
+        assert_eq!(ErrorCode::MessageNotFound.status(), 404);
+        assert_eq!(
+            code(ErrorCode::ConversationNotFound),
+            "conversation_not_found"
+        );
+        assert_eq!(ErrorCode::InvalidField.status(), 400);
+    }
 }

@@ -311,6 +311,7 @@ mod tests {
             at: 0,
             decision,
             sources,
+            rating: None,
         };
         build(TicketInput {
             reference: "FD-ABCD1234",

@@ -172,6 +172,7 @@ mod tests {
             at: 0,
             decision: None,
             sources: vec![],
+            rating: None,
         }
     }
 

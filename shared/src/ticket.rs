@@ -472,6 +472,7 @@ mod tests {
                     url: format!("/help/{}", t.to_lowercase().replace(' ', "-")),
                 })
                 .collect(),
+            rating: None,
         }
     }
 

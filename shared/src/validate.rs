@@ -2,7 +2,7 @@
 //! validated types, so a check cannot be forgotten on one path.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::wire::{ChatRequest, HandoffRequest};
+use crate::wire::{ChatRequest, FeedbackRequest, HandoffRequest, Rating};
 
 /// Longest visitor message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -66,6 +66,54 @@ pub struct HandoffInput {
     pub note: Option<String>,
     pub page_url: Option<String>,
     pub idempotency_key: Option<String>,
+}
+
+/// Largest message id accepted: D1 hands numbers to the worker as doubles,
+/// so ids above 2^53 − 1 could not be told apart.
+pub const MAX_MESSAGE_ID: i64 = (1 << 53) - 1;
+
+/// A validated rating of one bot message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackInput {
+    pub conversation_id: String,
+    /// Positive; whether it is a bot message of the conversation is for
+    /// storage to say.
+    pub message_id: i64,
+    pub rating: Rating,
+}
+
+impl TryFrom<FeedbackRequest> for FeedbackInput {
+    type Error = ApiError;
+
+    fn try_from(req: FeedbackRequest) -> Result<Self, ApiError> {
+        let conversation_id = conversation_id(&req.conversation_id)?;
+        let message_id = message_id(req.message_id)?;
+        let rating = Rating::parse(&req.rating).ok_or_else(|| {
+            ApiError::field(
+                ErrorCode::InvalidField,
+                "rating",
+                "rating must be \"up\" or \"down\".",
+            )
+        })?;
+        Ok(FeedbackInput {
+            conversation_id,
+            message_id,
+            rating,
+        })
+    }
+}
+
+/// Message ids are positive (D1 row ids) and at most [`MAX_MESSAGE_ID`].
+pub fn message_id(raw: i64) -> Result<i64, ApiError> {
+    if (1..=MAX_MESSAGE_ID).contains(&raw) {
+        Ok(raw)
+    } else {
+        Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "message_id",
+            "message_id must be the id of a message in this conversation.",
+        ))
+    }
 }
 
 impl TryFrom<ChatRequest> for ChatInput {
@@ -365,6 +413,59 @@ mod tests {
         ] {
             assert_eq!(code(handoff(bad)), ErrorCode::InvalidEmail, "{bad}");
         }
+    }
+
+    fn feedback(id: &str, message_id: i64, rating: &str) -> Result<FeedbackInput, ApiError> {
+        FeedbackInput::try_from(FeedbackRequest {
+            conversation_id: id.into(),
+            message_id,
+            rating: rating.into(),
+        })
+    }
+
+    fn field(r: Result<impl std::fmt::Debug, ApiError>) -> (ErrorCode, String) {
+        let e = r.expect_err("expected an error");
+        (e.code, e.field.unwrap_or_default())
+    }
+
+    #[test]
+    fn feedback_inputs() {
+        assert_eq!(
+            feedback(ID, 12, "up").unwrap(),
+            FeedbackInput {
+                conversation_id: ID.into(),
+                message_id: 12,
+                rating: Rating::Up,
+            }
+        );
+        assert_eq!(
+            feedback(ID, MAX_MESSAGE_ID, "down").unwrap().rating,
+            Rating::Down
+        );
+        let invalid = |f: &str| (ErrorCode::InvalidField, f.to_owned());
+        for bad in ["", "Up", "DOWN", " up", "up ", "1", "👍", "meh"] {
+            assert_eq!(field(feedback(ID, 12, bad)), invalid("rating"), "{bad:?}");
+        }
+        for bad in [0, -1, i64::MIN, MAX_MESSAGE_ID + 1, i64::MAX] {
+            assert_eq!(
+                field(feedback(ID, bad, "up")),
+                invalid("message_id"),
+                "{bad}"
+            );
+        }
+        for bad in ["", "nope", "0F8FAD5B-D9CB-469F-A165-70867728950E"] {
+            assert_eq!(
+                field(feedback(bad, 12, "up")),
+                invalid("conversation_id"),
+                "{bad}"
+            );
+        }
+        // The conversation is checked first, then the message, then the rating.
+        assert_eq!(
+            field(feedback("nope", 0, "meh")),
+            invalid("conversation_id")
+        );
+        assert_eq!(field(feedback(ID, 0, "meh")), invalid("message_id"));
     }
 
     #[test]

@@ -30,12 +30,36 @@ pub struct ChatResponse {
     pub reply: Reply,
 }
 
+/// `POST /api/v1/chat` response as the worker sends it (the JSON body, and
+/// the data of the [`STREAM_DONE`] event): [`ChatResponse`]'s fields and the
+/// id of the stored bot message, which `POST /api/v1/feedback` rates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatAnswer {
+    pub conversation_id: String,
+    /// The bot message's id (as in [`ConversationMessage::id`]); 0 when
+    /// the reply could not be stored (the streamed path only, which still
+    /// shows it), and such a reply cannot be rated.
+    #[serde(default)]
+    pub message_id: i64,
+    pub reply: Reply,
+}
+
+impl From<ChatAnswer> for ChatResponse {
+    fn from(a: ChatAnswer) -> Self {
+        ChatResponse {
+            conversation_id: a.conversation_id,
+            reply: a.reply,
+        }
+    }
+}
+
 /// With `Accept: text/event-stream`, `POST /api/v1/chat` answers with
 /// server-sent events, each an `event:` name and one JSON `data:` line:
 /// [`STREAM_START`] once the visitor's message is stored, [`STREAM_DELTA`]s
 /// as the model writes the answer, and [`STREAM_DONE`] with the final
 /// [`ChatResponse`], which replaces whatever was streamed (the model may have
-/// declined, stalled or failed, and the built-in reply taken over). Errors
+/// declined, stalled or failed, and the built-in reply taken over; as a
+/// [`ChatAnswer`], with the stored message's id). Errors
 /// before the stream starts are ordinary JSON error responses.
 pub const STREAM_START: &str = "start";
 /// See [`STREAM_START`].
@@ -222,6 +246,9 @@ pub struct TranscriptEntry {
     /// For bot turns: the articles it answered from or suggested.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<Source>,
+    /// For bot turns the visitor rated: their thumbs up or down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
 }
 
 /// `POST /api/v1/agent/tickets/{reference}/reply` body.
@@ -278,6 +305,55 @@ pub struct ConversationMessage {
     pub reason: Option<EscalationReason>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// Bot turns the visitor rated: their thumbs up or down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+}
+
+/// A visitor's rating of one bot answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Up,
+    Down,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Up => "up",
+            Rating::Down => "down",
+        }
+    }
+
+    /// The inverse of [`Rating::as_str`].
+    pub fn parse(s: &str) -> Option<Rating> {
+        [Rating::Up, Rating::Down]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// `POST /api/v1/feedback` body: the visitor rates one bot message of their
+/// conversation; rating it again replaces the rating. Values are checked by
+/// `validate::FeedbackInput`, so a bad one is an `invalid_field` error that
+/// names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    pub conversation_id: String,
+    /// A bot message's id: [`ChatAnswer::message_id`] or
+    /// [`ConversationMessage::id`].
+    pub message_id: i64,
+    /// `up` or `down`.
+    pub rating: String,
+}
+
+/// `POST /api/v1/feedback` response: the rating now stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackResponse {
+    pub message_id: i64,
+    pub rating: Rating,
 }
 
 /// A ticket opened from a conversation, as its visitor sees it.
@@ -357,6 +433,7 @@ mod tests {
             sources: vec![],
             reason: None,
             lang: None,
+            rating: None,
         };
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(
@@ -367,5 +444,54 @@ mod tests {
             serde_json::from_str::<ConversationMessage>(&json).unwrap(),
             m
         );
+    }
+
+    #[test]
+    fn a_rated_bot_message_reads_back_with_its_rating() {
+        let json = r#"{"id":9,"role":"bot","text":"t","at":1,"decision":"answer","lang":"en","rating":"down"}"#;
+        let m: ConversationMessage = serde_json::from_str(json).unwrap();
+        assert_eq!(m.rating, Some(Rating::Down));
+        assert_eq!(serde_json::to_string(&m).unwrap(), json);
+        for r in [Rating::Up, Rating::Down] {
+            assert_eq!(Rating::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Rating::parse("Up"), None);
+    }
+
+    #[test]
+    fn chat_answer_carries_the_message_id_and_older_bodies_still_read() {
+        let reply = Reply {
+            decision: Decision::SmallTalk,
+            text: "Hi".into(),
+            sources: vec![],
+            reason: None,
+            lang: "en".into(),
+        };
+        let answer = ChatAnswer {
+            conversation_id: "c".into(),
+            message_id: 42,
+            reply: reply.clone(),
+        };
+        let json = serde_json::to_string(&answer).unwrap();
+        assert!(json.contains(r#""message_id":42"#), "{json}");
+        // A ChatResponse reader ignores the new field; a ChatAnswer reader
+        // of an older body gets 0.
+        let older: ChatResponse = serde_json::from_str(&json).unwrap();
+        assert_eq!(older, ChatResponse::from(answer));
+        let without = r#"{"conversation_id":"c","reply":{"decision":"small_talk","text":"Hi","sources":[],"lang":"en"}}"#;
+        assert_eq!(
+            serde_json::from_str::<ChatAnswer>(without)
+                .unwrap()
+                .message_id,
+            0
+        );
+    }
+
+    #[test]
+    fn feedback_request_rejects_unknown_fields() {
+        let ok = r#"{"conversation_id":"c","message_id":3,"rating":"up"}"#;
+        assert!(serde_json::from_str::<FeedbackRequest>(ok).is_ok());
+        let extra = r#"{"conversation_id":"c","message_id":3,"rating":"up","score":5}"#;
+        assert!(serde_json::from_str::<FeedbackRequest>(extra).is_err());
     }
 }
