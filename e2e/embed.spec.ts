@@ -202,3 +202,45 @@ test.describe('on a phone', () => {
     await expect(launcher(page)).toBeVisible();
   });
 });
+
+test.describe('in the visitor’s language', () => {
+  test.use({ locale: 'de-DE' });
+
+  test('a German browser gets the widget in German', async ({ page }) => {
+    await page.goto('/');
+    const button = launcher(page, 'Support-Chat öffnen');
+    await expect(button).toBeVisible();
+    await button.click();
+    const p = panel(page, 'Lumen Notes support');
+    await expect(p).toHaveAttribute('lang', 'de');
+    await expect(p).toHaveAttribute('dir', 'ltr');
+    await expect(p.getByRole('textbox')).toHaveAttribute('placeholder', 'Ihre Frage eingeben…');
+    await expect(p.getByRole('button', { name: 'Mit einem Menschen sprechen' })).toBeVisible();
+    await expect(p.getByRole('button', { name: 'Senden', exact: true })).toBeVisible();
+  });
+});
+
+test('data-locale="he" lays the panel out right to left, in Hebrew', async ({ page }) => {
+  await host(
+    page,
+    '/__test/rtl.html',
+    `<!doctype html><html><head><title>RTL</title></head><body>
+     <script src="/widget.js" async data-locale="he"></script></body></html>`,
+  );
+  await launcher(page, 'פתיחת צ\'אט התמיכה').click();
+  const p = panel(page, 'תמיכה');
+  await expect(p).toHaveAttribute('dir', 'rtl');
+  const composer = p.getByRole('textbox');
+  await expect(composer).toHaveAttribute('placeholder', 'כתיבת שאלה…');
+  await composer.fill('How do I export my notes?');
+  await composer.press('Enter');
+  await expect(p.locator('.fd-bot[data-decision]')).toHaveCount(1);
+  // Mirrored: the visitor's bubble sits on the left, the bot's on the right.
+  const panelBox = (await p.boundingBox())!;
+  const mid = panelBox.x + panelBox.width / 2;
+  const visitor = (await p.locator('.fd-visitor').boundingBox())!;
+  const bot = (await p.locator('.fd-bot[data-decision]').boundingBox())!;
+  expect(visitor.x).toBeLessThan(mid);
+  expect(bot.x + bot.width).toBeGreaterThan(mid);
+  expect(bot.x).toBeGreaterThan(visitor.x);
+});

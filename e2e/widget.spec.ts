@@ -157,3 +157,29 @@ test('asking for a person before writing anything still opens a ticket', async (
   const rows = d1(`SELECT note FROM tickets WHERE reference = '${reference}'`);
   expect(rows).toEqual([{ note: 'Call me about a team plan' }]);
 });
+
+test('thumbs up or down on an answer is stored, can be changed, and is shown again after a reload', async ({ page }) => {
+  await open(page);
+  await ask(page, 'How do I export my notes?');
+  const answer = () => panel(page).locator('.fd-bot[data-decision="answer"]');
+  const helpful = () => answer().getByRole('button', { name: 'Helpful', exact: true });
+  const notHelpful = () => answer().getByRole('button', { name: 'Not helpful', exact: true });
+  await expect(helpful()).toHaveAttribute('aria-pressed', 'false');
+  await helpful().click();
+  await expect(answer().getByRole('status')).toHaveText('Thanks for the feedback.');
+  await expect(helpful()).toHaveAttribute('aria-pressed', 'true');
+  const conversation = await page.evaluate(() => JSON.parse(localStorage.getItem('frontdesk:v1')!).conversation);
+  const ratings = () =>
+    d1(`SELECT f.rating FROM feedback f JOIN messages m ON m.id = f.message_id WHERE m.conversation_id = '${conversation}'`);
+  expect(ratings()).toEqual([{ rating: 'up' }]);
+  await notHelpful().click();
+  await expect(notHelpful()).toHaveAttribute('aria-pressed', 'true');
+  await expect(helpful()).toHaveAttribute('aria-pressed', 'false');
+  await expect.poll(ratings).toEqual([{ rating: 'down' }]);
+  await page.reload();
+  await launcher(page).click();
+  await expect(notHelpful()).toHaveAttribute('aria-pressed', 'true');
+  // Small talk and handoff offers have nothing to rate.
+  await ask(page, 'thanks!');
+  await expect(panel(page).locator('.fd-bot[data-decision="small_talk"] .fd-thumb')).toHaveCount(0);
+});

@@ -78,7 +78,7 @@ h.restore = async (url, on) => {
     const v = await res.json();
     const c = v.conversation_id;
     const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role !== 'bot' ? m.text
-      : { decision: m.decision || 'small_talk', text: m.text, sources: m.sources || [], reason: m.reason, lang: m.lang }]);
+      : { decision: m.decision || 'small_talk', text: m.text, sources: m.sources || [], reason: m.reason, lang: m.lang, rating: m.rating }]);
     for (const t of v.tickets) lines.push([t.at, 'ticket', 0, { reference: t.reference, conversation_id: c, email: t.email }]);
     lines.sort((a, b) => a[0] - b[0]);
     for (const [, kind, id, text] of lines) on(kind, id, text);

@@ -7,7 +7,7 @@ use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::ticket::{self, TicketInput};
 use frontdesk_shared::validate::{ChatInput, FeedbackInput, HandoffInput};
 use frontdesk_shared::wire::{
-    ChatAnswer, ChatRequest, EscalationReason, FeedbackRequest, FeedbackResponse, HandoffRequest,
+    ChatRequest, ChatResponse, EscalationReason, FeedbackRequest, FeedbackResponse, HandoffRequest,
     HandoffResponse, Health, Role, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE,
     STREAM_START,
 };
@@ -115,7 +115,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         )
         .await?;
         return json(
-            &ChatAnswer {
+            &ChatResponse {
                 conversation_id,
                 message_id,
                 reply,
@@ -128,7 +128,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         let reply = generator.reply(env, &turn, &mut |_| {}).await;
         let message_id = store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?;
         return json(
-            &ChatAnswer {
+            &ChatResponse {
                 conversation_id,
                 message_id,
                 reply,
@@ -172,7 +172,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         };
         send(
             STREAM_DONE,
-            &ChatAnswer {
+            &ChatResponse {
                 conversation_id,
                 message_id,
                 reply,

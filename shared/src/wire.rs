@@ -23,34 +23,18 @@ pub struct ChatRequest {
     pub locale: Option<String>,
 }
 
-/// `POST /api/v1/chat` response: the bot's turn.
+/// `POST /api/v1/chat` response: the bot's turn (the JSON body, and the data
+/// of the [`STREAM_DONE`] event).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatResponse {
     pub conversation_id: String,
-    pub reply: Reply,
-}
-
-/// `POST /api/v1/chat` response as the worker sends it (the JSON body, and
-/// the data of the [`STREAM_DONE`] event): [`ChatResponse`]'s fields and the
-/// id of the stored bot message, which `POST /api/v1/feedback` rates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChatAnswer {
-    pub conversation_id: String,
-    /// The bot message's id (as in [`ConversationMessage::id`]); 0 when
-    /// the reply could not be stored (the streamed path only, which still
-    /// shows it), and such a reply cannot be rated.
+    /// The stored bot message's id (as in [`ConversationMessage::id`]),
+    /// which `POST /api/v1/feedback` rates; 0 when the reply could not be
+    /// stored (the streamed path only, which still shows it), and such a
+    /// reply cannot be rated.
     #[serde(default)]
     pub message_id: i64,
     pub reply: Reply,
-}
-
-impl From<ChatAnswer> for ChatResponse {
-    fn from(a: ChatAnswer) -> Self {
-        ChatResponse {
-            conversation_id: a.conversation_id,
-            reply: a.reply,
-        }
-    }
 }
 
 /// With `Accept: text/event-stream`, `POST /api/v1/chat` answers with
@@ -58,8 +42,7 @@ impl From<ChatAnswer> for ChatResponse {
 /// [`STREAM_START`] once the visitor's message is stored, [`STREAM_DELTA`]s
 /// as the model writes the answer, and [`STREAM_DONE`] with the final
 /// [`ChatResponse`], which replaces whatever was streamed (the model may have
-/// declined, stalled or failed, and the built-in reply taken over; as a
-/// [`ChatAnswer`], with the stored message's id). Errors
+/// declined, stalled or failed, and the built-in reply taken over). Errors
 /// before the stream starts are ordinary JSON error responses.
 pub const STREAM_START: &str = "start";
 /// See [`STREAM_START`].
@@ -342,7 +325,7 @@ impl Rating {
 #[serde(deny_unknown_fields)]
 pub struct FeedbackRequest {
     pub conversation_id: String,
-    /// A bot message's id: [`ChatAnswer::message_id`] or
+    /// A bot message's id: [`ChatResponse::message_id`] or
     /// [`ConversationMessage::id`].
     pub message_id: i64,
     /// `up` or `down`.
@@ -459,28 +442,17 @@ mod tests {
     }
 
     #[test]
-    fn chat_answer_carries_the_message_id_and_older_bodies_still_read() {
-        let reply = Reply {
-            decision: Decision::SmallTalk,
-            text: "Hi".into(),
-            sources: vec![],
-            reason: None,
-            lang: "en".into(),
-        };
-        let answer = ChatAnswer {
-            conversation_id: "c".into(),
-            message_id: 42,
-            reply: reply.clone(),
-        };
-        let json = serde_json::to_string(&answer).unwrap();
-        assert!(json.contains(r#""message_id":42"#), "{json}");
-        // A ChatResponse reader ignores the new field; a ChatAnswer reader
-        // of an older body gets 0.
-        let older: ChatResponse = serde_json::from_str(&json).unwrap();
-        assert_eq!(older, ChatResponse::from(answer));
+    fn chat_response_carries_the_message_id_and_older_bodies_still_read() {
+        let json = r#"{"conversation_id":"c","message_id":42,"reply":{"decision":"small_talk","text":"Hi","sources":[],"lang":"en"}}"#;
+        assert_eq!(
+            serde_json::from_str::<ChatResponse>(json)
+                .unwrap()
+                .message_id,
+            42
+        );
         let without = r#"{"conversation_id":"c","reply":{"decision":"small_talk","text":"Hi","sources":[],"lang":"en"}}"#;
         assert_eq!(
-            serde_json::from_str::<ChatAnswer>(without)
+            serde_json::from_str::<ChatResponse>(without)
                 .unwrap()
                 .message_id,
             0

@@ -167,6 +167,7 @@ pub async fn chat(
 fn chat_response(v: &JsValue) -> Option<ChatResponse> {
     Some(ChatResponse {
         conversation_id: js::string(v, "conversation_id")?,
+        message_id: js::number(v, "message_id") as i64,
         reply: js::reply(&js::get(v, "reply"))?,
     })
 }
@@ -199,7 +200,10 @@ pub async fn restore(config: &Config, id: &str, mut on: impl FnMut(f64, Entry) +
                     delivery: Delivery::Sent,
                 }),
                 "agent" => v.as_string().map(|text| Entry::Agent { text, new: false }),
-                "bot" => js::reply(&v).map(Entry::Bot),
+                "bot" => js::reply(&v).map(|r| {
+                    let rating = js::string(&v, "rating").map(|r| r == "up");
+                    Entry::Bot(r, id as i64, rating)
+                }),
                 "ticket" => js::handoff(&v).map(Entry::Ticket),
                 _ => None,
             };
@@ -283,4 +287,21 @@ pub fn identified_email() -> Option<String> {
     let (this, user) = helper("user").ok()?;
     let user = user.call0(&this).ok()?;
     js::string(&user, "email").filter(|e| !e.trim().is_empty())
+}
+
+/// Rates a bot message: helpful (`up`) or not.
+pub async fn rate(
+    config: &Config,
+    conversation: &str,
+    message: i64,
+    up: bool,
+) -> Result<(), CallError> {
+    let body = js::object(&[
+        ("conversation_id", conversation.into()),
+        ("message_id", (message as f64).into()),
+        ("rating", if up { "up" } else { "down" }.into()),
+    ]);
+    call(config, "POST", "api/v1/feedback", body)
+        .await
+        .map(drop)
 }

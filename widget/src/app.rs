@@ -192,7 +192,7 @@ impl State {
                     }
                     self.transcript.update(|t| {
                         t.set_delivery(id, Delivery::Sent);
-                        t.push(Entry::Bot(r.reply));
+                        t.push(Entry::Bot(r.reply, r.message_id, None));
                     });
                 }
                 Err(e) => self.transcript.update(|t| {
@@ -426,7 +426,7 @@ fn delivery_tag(entry: &Entry) -> &'static str {
             delivery: Delivery::Failed(_),
             ..
         } => "failed",
-        Entry::Bot(_) => "bot",
+        Entry::Bot(..) => "bot",
         Entry::Ticket(_) => "ticket",
         Entry::Agent { new: true, .. } => "agent-new",
         Entry::Agent { .. } => "agent",
@@ -459,7 +459,9 @@ fn LineView(line: Line, state: State) -> impl IntoView {
             }
             .into_any()
         }
-        Entry::Bot(reply) => view! { <BotReply reply=reply state=state /> }.into_any(),
+        Entry::Bot(reply, id, rating) => {
+            view! { <BotReply reply=reply id=id rating=rating state=state /> }.into_any()
+        }
         Entry::Ticket(t) => {
             // The reference stands out: the template is split around it.
             let template = state.t(|s| &s.ticket);
@@ -491,7 +493,7 @@ fn LineView(line: Line, state: State) -> impl IntoView {
 
 /// The bot's turn: its text, and its source, suggestions or handoff offer.
 #[component]
-fn BotReply(reply: Reply, state: State) -> impl IntoView {
+fn BotReply(reply: Reply, id: i64, rating: Option<bool>, state: State) -> impl IntoView {
     let config = state.config.get_value();
     let cite = state.t(|s| &s.cite);
     let links = reply
@@ -528,10 +530,54 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
         }
         .into_any(),
     };
+    // Thumbs up/down on answers and suggestions, sent to the worker; a
+    // failed send puts the previous state back.
+    let rated = RwSignal::new(rating);
+    let thanked = RwSignal::new(false);
+    let rate = move |up: bool| {
+        let Some(conversation) = state.conversation.get_untracked() else {
+            return;
+        };
+        let before = rated.get_untracked();
+        rated.set(Some(up));
+        spawn_local(async move {
+            match api::rate(&state.config.get_value(), &conversation, id, up).await {
+                Ok(()) => thanked.set(true),
+                Err(_) => rated.set(before),
+            }
+        });
+    };
+    let thanks = state.t(|s| &s.feedback_thanks);
+    let thumbs = (id > 0 && matches!(reply.decision, Decision::Answer | Decision::Suggest)).then(|| {
+        view! {
+            <p class="fd-rate">
+                <button
+                    class="fd-thumb"
+                    type="button"
+                    aria-label=state.t(|s| &s.helpful)
+                    aria-pressed=move || (rated.get() == Some(true)).to_string()
+                    on:click=move |_| rate(true)
+                >
+                    "👍"
+                </button>
+                <button
+                    class="fd-thumb"
+                    type="button"
+                    aria-label=state.t(|s| &s.not_helpful)
+                    aria-pressed=move || (rated.get() == Some(false)).to_string()
+                    on:click=move |_| rate(false)
+                >
+                    "👎"
+                </button>
+                <span class="fd-thanks" role="status">{move || thanked.get().then(|| thanks.clone())}</span>
+            </p>
+        }
+    });
     view! {
         <li class="fd-line fd-bot" data-decision=reply.decision.as_str()>
             <p class="fd-text" lang=reply.lang>{text}</p>
             {extra}
+            {thumbs}
         </li>
     }
 }
@@ -706,13 +752,17 @@ fn DeleteForm(state: State, first: NodeRef<html::Input>) -> impl IntoView {
                     state.forget();
                     state.mode.set(Mode::Chat);
                     state.transcript.update(|t| {
-                        t.push(Entry::Bot(Reply {
-                            decision: Decision::SmallTalk,
-                            text: state.t(|s| &s.deleted),
-                            sources: Vec::new(),
-                            reason: None,
-                            lang: "en".into(),
-                        }));
+                        t.push(Entry::Bot(
+                            Reply {
+                                decision: Decision::SmallTalk,
+                                text: state.t(|s| &s.deleted),
+                                sources: Vec::new(),
+                                reason: None,
+                                lang: state.config.with_value(|c| c.lang.clone()),
+                            },
+                            0,
+                            None,
+                        ));
                     });
                 }
             }

@@ -63,7 +63,9 @@ pub enum Entry {
         text: String,
         delivery: Delivery,
     },
-    Bot(Reply),
+    /// The bot's turn, with its stored message id (0: not stored, cannot be
+    /// rated) and the visitor's rating of it (`Some(true)`: helpful).
+    Bot(Reply, i64, Option<bool>),
     Ticket(HandoffResponse),
     /// A person's reply; `new` until the visitor has had the panel open.
     Agent {
