@@ -7,10 +7,11 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
-use web_sys::HtmlElement;
+use web_sys::{Element, HtmlElement};
 
 use crate::api;
-use crate::model::{segments, Config, Delivery, Entry, Line, Segment, Transcript};
+use crate::markdown::{self, Kind, Run, Target};
+use crate::model::{Config, Delivery, Entry, Line, Transcript};
 
 /// What the bottom of the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -438,16 +439,7 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
         .iter()
         .map(|s| source_link(&config, s, None))
         .collect::<Vec<_>>();
-    // "[1]" in the text links to the first source. Pairs of optional text
-    // and link, not type-erased views: the same `<a>` code as the source
-    // links, which keeps the wasm small.
-    let text = segments(&reply.text, reply.sources.len())
-        .into_iter()
-        .map(|seg| match seg {
-            Segment::Text(t) => (Some(t), None),
-            Segment::Cite(i) => (None, Some(source_link(&config, &reply.sources[i], Some(i)))),
-        })
-        .collect::<Vec<_>>();
+    let text = (config.clone(), reply.clone());
     let extra = match reply.decision {
         Decision::Answer => view! { <p class="fd-source">"Source: " {links}</p> }.into_any(),
         Decision::Suggest => view! {
@@ -464,10 +456,81 @@ fn BotReply(reply: Reply, state: State) -> impl IntoView {
     };
     view! {
         <li class="fd-line fd-bot" data-decision=reply.decision.as_str()>
-            <p class="fd-text" lang=reply.lang>{text}</p>
+            <div class="fd-text" lang=reply.lang use:markdown_text=text></div>
             {extra}
         </li>
     }
+}
+
+/// Fills a bot reply's text element with its text as Markdown
+/// (markdown.rs): elements made one by one, text only ever set as text, so
+/// no HTML from an article or a model reaches the page. By hand rather than
+/// as Leptos views, which cost the wasm three times as much.
+fn markdown_text(el: Element, (config, reply): (Config, Reply)) {
+    for block in markdown::parse(&reply.text, reply.sources.len()) {
+        let tag = match block.kind {
+            Kind::Para => "p",
+            Kind::Bullets => "ul",
+            Kind::Numbered => "ol",
+        };
+        let Some(list) = child(&el, tag) else { return };
+        if block.start != 1 {
+            let _ = list.set_attribute("start", &block.start.to_string());
+        }
+        for runs in block.items {
+            let item = match block.kind {
+                Kind::Para => Some(list.clone()),
+                _ => child(&list, "li"),
+            };
+            let Some(item) = item else { return };
+            for run in runs {
+                markdown_run(&config, &reply.sources, &item, run);
+            }
+        }
+    }
+}
+
+/// A run of text in its styles, as a link if it is one; a citation `[n]`
+/// links to source n like the source links below the text.
+fn markdown_run(config: &Config, sources: &[Source], parent: &Element, run: Run) -> Option<()> {
+    let (text, href, label) = match run.target {
+        Target::Text => (run.text, None, None),
+        // A `/path` is on the help site, like the sources' URLs.
+        Target::Link(url) if url.starts_with('/') => (run.text, Some(config.url(&url)), None),
+        Target::Link(url) => (run.text, Some(url), None),
+        Target::Cite(i) => (
+            format!("[{}]", i + 1),
+            Some(config.url(&sources[i].url)),
+            Some(format!("Source {}: {}", i + 1, sources[i].title)),
+        ),
+    };
+    let mut at = parent.clone();
+    for (on, tag) in [
+        (run.style.bold, "strong"),
+        (run.style.italic, "em"),
+        (run.style.code, "code"),
+    ] {
+        if on {
+            at = child(&at, tag)?;
+        }
+    }
+    if let Some(href) = href {
+        at = child(&at, "a")?;
+        at.set_attribute("href", &href).ok()?;
+        at.set_attribute("target", "_blank").ok()?;
+        at.set_attribute("rel", "noopener noreferrer").ok()?;
+        if let Some(label) = label {
+            at.set_attribute("aria-label", &label).ok()?;
+        }
+    }
+    at.append_with_str_1(&text).ok()
+}
+
+/// A new `tag` element, appended to `parent`.
+fn child(parent: &Element, tag: &str) -> Option<Element> {
+    let el = document().create_element(tag).ok()?;
+    parent.append_with_node_1(&el).ok()?;
+    Some(el)
 }
 
 /// A link to a reply's source: its title, or `[n]` for an inline citation

@@ -8,6 +8,7 @@
 mod api;
 mod app;
 mod js;
+mod markdown;
 mod model;
 
 use wasm_bindgen::prelude::*;
