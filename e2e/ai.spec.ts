@@ -182,6 +182,40 @@ test('the widget shows the answer while it streams, then the final reply with it
   await expect(cite).toHaveAttribute('href', /\/help\/export-notes$/);
 });
 
+test('the widget shows a Markdown answer as elements, and markup or unsafe links from the model as text', async ({
+  page,
+  request,
+}) => {
+  const markdown =
+    'To export **one note**:\n\n1. Open it and choose *Export* [1]\n2. Pick `PDF`\n\n' +
+    'See [the guide](/help/export-notes), not [this](javascript:alert(1)). <script>alert(1)</script><img src=x onerror=alert(1)>';
+  await script(request, 'answer', markdown);
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs += 1;
+    void d.dismiss();
+  });
+  await page.goto(`${API}/`);
+  await page.getByRole('button', { name: 'Open support chat' }).click();
+  const panel = page.getByRole('dialog', { name: 'Lumen Notes support' });
+  await panel.getByRole('textbox', { name: 'Your message' }).fill(QUESTION);
+  await panel.getByRole('textbox', { name: 'Your message' }).press('Enter');
+  const reply = panel.locator('.fd-bot[data-decision="answer"]').last();
+  await expect(reply.locator('.fd-text > p').first()).toHaveText('To export one note:');
+  await expect(reply.locator('strong')).toHaveText('one note');
+  await expect(reply.locator('ol > li')).toHaveText(['Open it and choose Export [1]', 'Pick PDF']);
+  await expect(reply.locator('ol em')).toHaveText('Export');
+  await expect(reply.locator('ol code')).toHaveText('PDF');
+  await expect(reply.locator('ol').getByRole('link', { name: 'Source 1: Export your notes' })).toHaveText('[1]');
+  const guide = reply.getByRole('link', { name: 'the guide' });
+  await expect(guide).toHaveAttribute('href', /\/help\/export-notes$/);
+  await expect(guide).toHaveAttribute('rel', 'noopener noreferrer');
+  // The unsafe link and the HTML are shown as the model wrote them, as text.
+  await expect(reply).toContainText('not [this](javascript:alert(1)). <script>alert(1)</script><img src=x onerror=alert(1)>');
+  await expect(reply.locator('script, img, a[href^="javascript"]')).toHaveCount(0);
+  expect(dialogs).toBe(0);
+});
+
 test('a question that shares no words with the help centre gets the articles nearest it in embedding space', async ({
   request,
 }) => {

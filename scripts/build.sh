@@ -22,15 +22,24 @@ if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/pub
   rm -rf dist/trunk dist/public
   trunk build --release --offline >&2
   mkdir -p dist/public/widget
-  cp dist/trunk/frontdesk-widget_bg.wasm dist/public/widget/app.wasm
+  # A second wasm-opt pass after Trunk's -Oz: passes Trunk cannot be told to
+  # run (flatten + rereloop, and what Rust's wasm guarantees: nothing below
+  # address 1024, memory starts zeroed) take ~1.4 KB gzip off every download.
+  wasm-opt --low-memory-unused --zero-filled-memory --flatten --rereloop -Oz -Oz --converge \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    dist/trunk/frontdesk-widget_bg.wasm -o dist/public/widget/app.wasm
+  # The panel's CSS, minified; boot.js imports it as text.
+  esbuild widget/widget.css --minify --outfile=dist/trunk/widget.min.css >&2
   # boot.js imports widget.css as text: one script, styles adopted in the
   # shadow root (see boot.js).
   esbuild widget/boot.js --bundle --format=iife --minify --target=es2020 --loader:.css=text \
     --log-override:empty-import-meta=silent --outfile=dist/public/widget/app.js >&2
-  # The visitor's language's words, fetched by boot.js (English is built in).
-  cp -R widget/i18n dist/public/widget/i18n
+  # The visitor's language's words: the loader's few inlined for every
+  # language, the app's fetched by boot.js (English is built in).
+  words=$(node scripts/i18n.mjs widget/i18n dist/public/widget/i18n)
   version=$(cat dist/public/widget/app.* dist/public/widget/i18n/* | sha256sum | cut -c1-12)
-  esbuild widget/loader.js --minify --target=es2020 --define:VERSION="\"$version\"" \
+  esbuild widget/loader.js --minify --target=es2020 --define:VERSION="\"$version\"" --define:WORDS="$words" \
     --outfile=dist/public/widget.js >&2
   echo "$widget_key" > dist/.widget-key
 fi

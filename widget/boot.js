@@ -1,10 +1,10 @@
 // Entry of app.js: the wasm-bindgen glue plus this, bundled by esbuild into
 // one classic script so it loads cross-origin from a plain <script> tag.
 import init, { mount } from '../dist/trunk/frontdesk-widget.js';
-// The panel's styles, as text (esbuild --loader:.css=text): adopted by the
-// widget's shadow root, so no <link>, no flash, and nothing a strict
-// style-src has to allow.
-import css from './widget.css';
+// The panel's styles (widget/widget.css, minified by build.sh), as text
+// (esbuild --loader:.css=text): adopted by the widget's shadow root, so no
+// <link>, no flash, and nothing a strict style-src has to allow.
+import css from '../dist/trunk/widget.min.css';
 
 const h = window.__frontdesk;
 const shadow = h.root.getRootNode();
@@ -86,6 +86,40 @@ h.restore = async (url, on) => {
   } catch {
     return 0;
   }
+};
+
+// Thumbs up/down for bot message messageId, drawn into el: sends the rating
+// (POST url), shows it pressed and thanks; a failed send puts the previous
+// state back. rating: true (up), false (down) or undefined.
+h.thumbs = (el, url, conversation_id, message_id, rating, [yes, no, thanks]) => {
+  const status = document.createElement('span');
+  status.className = 'fd-thanks';
+  status.setAttribute('role', 'status');
+  const buttons = [[true, '\u{1F44D}', yes], [false, '\u{1F44E}', no]].map(([up, glyph, label]) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'fd-thumb';
+    b.textContent = glyph;
+    b.setAttribute('aria-label', label);
+    b.onclick = async () => {
+      const before = rating;
+      set(up);
+      try {
+        const [code] = await h.call('POST', url, { conversation_id, message_id, rating: up ? 'up' : 'down' });
+        if (code !== 200) throw code;
+        status.textContent = thanks;
+      } catch {
+        set(before);
+      }
+    };
+    return [up, b];
+  });
+  const set = (value) => {
+    rating = value;
+    for (const [up, b] of buttons) b.setAttribute('aria-pressed', String(value === up));
+  };
+  set(rating);
+  el.append(...buttons.map(([, b]) => b), status);
 };
 
 // Waits for agent replies by long polling url?after=N&wait=20 and calls

@@ -55,8 +55,9 @@
   // The visitor's language: data-locale, else the browser's preferences.
   // The launcher's words are here; the app fetches the rest (widget/i18n/).
   const langs = [data.locale, ...(navigator.languages || [navigator.language])].filter(Boolean);
-  // [launcher, unread, failed] per language (the app's words: widget/i18n/).
-  const words = {en:["Open support chat","{n} unread","Chat unavailable. Please try again later."],de:["Support-Chat öffnen","{n} ungelesen","Chat nicht verfügbar. Bitte später erneut versuchen."],fr:["Ouvrir le chat d'assistance","non lus\xa0: {n}","Chat indisponible. Réessayez plus tard."],es:["Abrir chat de soporte","{n} sin leer","Chat no disponible. Inténtelo más tarde."],it:["Apri la chat di assistenza","{n} da leggere","Chat non disponibile. Riprovi più tardi."],pt:["Abrir chat de suporte","não lidas: {n}","Chat indisponível. Tente mais tarde."],pl:["Otwórz czat pomocy","nieprzeczytane: {n}","Czat niedostępny. Spróbuj ponownie później."],ru:["Открыть чат поддержки","непрочитанных: {n}","Чат недоступен. Попробуйте позже."],zh:["打开客服聊天","{n} 条未读","聊天暂不可用，请稍后重试。"],ar:["فتح محادثة الدعم","غير مقروءة: {n}","المحادثة غير متاحة. حاول لاحقًا."],he:["פתיחת צ'אט התמיכה","לא נקראו: {n}","הצ'אט לא זמין. נסו שוב מאוחר יותר."]};
+  // [launcher, unread, failed] per language, from widget/i18n/ (build.sh
+  // inlines WORDS; the app fetches its own words).
+  const words = WORDS;
   const lang = langs.map((l) => l.toLowerCase().split(/[-_]/)[0].replace(/^iw$/, 'he')).find((l) => words[l]) || 'en';
   const [openLabel, unreadWord, failText] = words[lang];
   const label = data.label || openLabel;

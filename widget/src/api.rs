@@ -289,19 +289,31 @@ pub fn identified_email() -> Option<String> {
     js::string(&user, "email").filter(|e| !e.trim().is_empty())
 }
 
-/// Rates a bot message: helpful (`up`) or not.
-pub async fn rate(
+/// Draws the thumbs up/down of bot message `message` into `el` (the
+/// loader's `thumbs` helper, which also sends the rating and shows the
+/// thanks); `labels`: helpful, not helpful, thanks.
+pub fn thumbs(
+    el: &web_sys::Element,
     config: &Config,
     conversation: &str,
     message: i64,
-    up: bool,
-) -> Result<(), CallError> {
-    let body = js::object(&[
-        ("conversation_id", conversation.into()),
-        ("message_id", (message as f64).into()),
-        ("rating", if up { "up" } else { "down" }.into()),
-    ]);
-    call(config, "POST", "api/v1/feedback", body)
-        .await
-        .map(drop)
+    rating: Option<bool>,
+    labels: &[String; 3],
+) {
+    if let Ok((this, thumbs)) = helper("thumbs") {
+        let args = js_sys::Array::of5(
+            el,
+            &config.url("api/v1/feedback").into(),
+            &conversation.into(),
+            &(message as f64).into(),
+            &rating.map_or(JsValue::UNDEFINED, JsValue::from_bool),
+        );
+        args.push(
+            &labels
+                .iter()
+                .map(|l| JsValue::from_str(l))
+                .collect::<js_sys::Array>(),
+        );
+        let _ = thumbs.apply(&this, &args);
+    }
 }

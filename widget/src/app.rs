@@ -7,10 +7,11 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
-use web_sys::HtmlElement;
+use web_sys::{Element, HtmlElement};
 
 use crate::i18n::{fill, is_rtl, Strings};
-use crate::model::{segments, Config, Delivery, Entry, Line, Segment, Transcript};
+use crate::markdown::{self, Kind, Run, Target};
+use crate::model::{Config, Delivery, Entry, Line, Transcript};
 use crate::{api, js};
 
 /// What the bottom of the panel shows.
@@ -499,21 +500,9 @@ fn BotReply(reply: Reply, id: i64, rating: Option<bool>, state: State) -> impl I
     let links = reply
         .sources
         .iter()
-        .map(|s| source_link(&config, s, None, ""))
+        .map(|s| source_link(&config, s))
         .collect::<Vec<_>>();
-    // "[1]" in the text links to the first source. Pairs of optional text
-    // and link, not type-erased views: the same `<a>` code as the source
-    // links, which keeps the wasm small.
-    let text = segments(&reply.text, reply.sources.len())
-        .into_iter()
-        .map(|seg| match seg {
-            Segment::Text(t) => (Some(t), None),
-            Segment::Cite(i) => (
-                None,
-                Some(source_link(&config, &reply.sources[i], Some(i), &cite)),
-            ),
-        })
-        .collect::<Vec<_>>();
+    let text = (config.clone(), reply.clone(), cite);
     let extra = match reply.decision {
         Decision::Answer => {
             view! { <p class="fd-source">{state.t(|s| &s.source)} " " {links}</p> }.into_any()
@@ -530,72 +519,123 @@ fn BotReply(reply: Reply, id: i64, rating: Option<bool>, state: State) -> impl I
         }
         .into_any(),
     };
-    // Thumbs up/down on answers and suggestions, sent to the worker; a
-    // failed send puts the previous state back.
-    let rated = RwSignal::new(rating);
-    let thanked = RwSignal::new(false);
-    let rate = move |up: bool| {
-        let Some(conversation) = state.conversation.get_untracked() else {
-            return;
-        };
-        let before = rated.get_untracked();
-        rated.set(Some(up));
-        spawn_local(async move {
-            match api::rate(&state.config.get_value(), &conversation, id, up).await {
-                Ok(()) => thanked.set(true),
-                Err(_) => rated.set(before),
-            }
-        });
-    };
-    let thanks = state.t(|s| &s.feedback_thanks);
-    let thumbs = (id > 0 && matches!(reply.decision, Decision::Answer | Decision::Suggest)).then(|| {
-        view! {
-            <p class="fd-rate">
-                <button
-                    class="fd-thumb"
-                    type="button"
-                    aria-label=state.t(|s| &s.helpful)
-                    aria-pressed=move || (rated.get() == Some(true)).to_string()
-                    on:click=move |_| rate(true)
-                >
-                    "👍"
-                </button>
-                <button
-                    class="fd-thumb"
-                    type="button"
-                    aria-label=state.t(|s| &s.not_helpful)
-                    aria-pressed=move || (rated.get() == Some(false)).to_string()
-                    on:click=move |_| rate(false)
-                >
-                    "👎"
-                </button>
-                <span class="fd-thanks" role="status">{move || thanked.get().then(|| thanks.clone())}</span>
-            </p>
-        }
-    });
+    // Thumbs up/down on answers and suggestions: drawn and sent by the
+    // loader's `thumbs` helper (boot.js), which costs the wasm far less
+    // than buttons, a signal and a request per reply here.
+    let rate = (id > 0 && matches!(reply.decision, Decision::Answer | Decision::Suggest))
+        .then(|| view! { <p class="fd-rate" use:thumbs=(id, rating, state)></p> });
     view! {
         <li class="fd-line fd-bot" data-decision=reply.decision.as_str()>
-            <p class="fd-text" lang=reply.lang>{text}</p>
+            <div class="fd-text" lang=reply.lang use:markdown_text=text></div>
             {extra}
-            {thumbs}
+            {rate}
         </li>
     }
 }
 
-/// A link to a reply's source: its title, or `[n]` for an inline citation
-/// (then labelled "Source n: title" for screen readers).
-fn source_link(config: &Config, s: &Source, cite: Option<usize>, label: &str) -> impl IntoView {
-    let (text, label) = match cite {
-        Some(i) => (
+/// Fills a bot reply's text element with its text as Markdown
+/// (markdown.rs): elements made one by one, text only ever set as text, so
+/// no HTML from an article or a model reaches the page. By hand rather than
+/// as Leptos views, which cost the wasm three times as much.
+fn markdown_text(el: Element, (config, reply, cite): (Config, Reply, String)) {
+    for block in markdown::parse(&reply.text, reply.sources.len()) {
+        let tag = match block.kind {
+            Kind::Para => "p",
+            Kind::Bullets => "ul",
+            Kind::Numbered => "ol",
+        };
+        let Some(list) = child(&el, tag) else { return };
+        if block.start != 1 {
+            let _ = list.set_attribute("start", &block.start.to_string());
+        }
+        for runs in block.items {
+            let item = match block.kind {
+                Kind::Para => Some(list.clone()),
+                _ => child(&list, "li"),
+            };
+            let Some(item) = item else { return };
+            for run in runs {
+                markdown_run(&config, &reply.sources, &cite, &item, run);
+            }
+        }
+    }
+}
+
+/// A run of text in its styles, as a link if it is one; a citation `[n]`
+/// links to source n like the source links below the text.
+fn markdown_run(
+    config: &Config,
+    sources: &[Source],
+    cite: &str,
+    parent: &Element,
+    run: Run,
+) -> Option<()> {
+    let (text, href, label) = match run.target {
+        Target::Text => (run.text, None, None),
+        // A `/path` is on the help site, like the sources' URLs.
+        Target::Link(url) if url.starts_with('/') => (run.text, Some(config.url(&url)), None),
+        Target::Link(url) => (run.text, Some(url), None),
+        Target::Cite(i) => (
             format!("[{}]", i + 1),
+            Some(config.url(&sources[i].url)),
             Some(fill(
-                label,
-                &[("n", &(i + 1).to_string()), ("title", &s.title)],
+                cite,
+                &[("n", &(i + 1).to_string()), ("title", &sources[i].title)],
             )),
         ),
-        None => (s.title.clone(), None),
     };
-    view! { <a href=config.url(&s.url) target="_blank" rel="noopener" aria-label=label>{text}</a> }
+    let mut at = parent.clone();
+    for (on, tag) in [
+        (run.style.bold, "strong"),
+        (run.style.italic, "em"),
+        (run.style.code, "code"),
+    ] {
+        if on {
+            at = child(&at, tag)?;
+        }
+    }
+    if let Some(href) = href {
+        at = child(&at, "a")?;
+        at.set_attribute("href", &href).ok()?;
+        at.set_attribute("target", "_blank").ok()?;
+        at.set_attribute("rel", "noopener noreferrer").ok()?;
+        if let Some(label) = label {
+            at.set_attribute("aria-label", &label).ok()?;
+        }
+    }
+    at.append_with_str_1(&text).ok()
+}
+
+/// The thumbs of bot message `id` (see `api::thumbs`).
+fn thumbs(el: Element, (id, rating, state): (i64, Option<bool>, State)) {
+    let conversation = state.conversation.get_untracked().unwrap_or_default();
+    let labels = state.strings.with_value(|s| {
+        [
+            s.helpful.clone(),
+            s.not_helpful.clone(),
+            s.feedback_thanks.clone(),
+        ]
+    });
+    api::thumbs(
+        &el,
+        &state.config.get_value(),
+        &conversation,
+        id,
+        rating,
+        &labels,
+    );
+}
+
+/// A new `tag` element, appended to `parent`.
+fn child(parent: &Element, tag: &str) -> Option<Element> {
+    let el = document().create_element(tag).ok()?;
+    parent.append_with_node_1(&el).ok()?;
+    Some(el)
+}
+
+/// A link to a reply's source, by its title.
+fn source_link(config: &Config, s: &Source) -> impl IntoView {
+    view! { <a href=config.url(&s.url) target="_blank" rel="noopener">{s.title.clone()}</a> }
 }
 
 /// Where the visitor types. Enter sends, Shift+Enter starts a new line.

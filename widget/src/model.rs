@@ -151,55 +151,6 @@ impl Transcript {
     }
 }
 
-/// A piece of a bot message: plain text, or a citation `[n]` of the
-/// message's n-th source (1-based in the text, 0-based here).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Segment {
-    Text(String),
-    Cite(usize),
-}
-
-/// Splits `text` at citations of existing sources (`[1]` … `[sources]`);
-/// anything else in brackets stays text.
-pub fn segments(text: &str, sources: usize) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut plain = String::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let cite = after.find(']').and_then(|close| {
-            // Digits by hand: `str::parse` costs the wasm more than this function.
-            let digits = &after.as_bytes()[..close];
-            if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
-                return None;
-            }
-            let n = digits
-                .iter()
-                .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
-            (1..=sources).contains(&n).then_some((n - 1, close))
-        });
-        match cite {
-            Some((index, close)) => {
-                plain.push_str(&rest[..open]);
-                if !plain.is_empty() {
-                    out.push(Segment::Text(std::mem::take(&mut plain)));
-                }
-                out.push(Segment::Cite(index));
-                rest = &after[close + 1..];
-            }
-            None => {
-                plain.push_str(&rest[..=open]);
-                rest = after;
-            }
-        }
-    }
-    plain.push_str(rest);
-    if !plain.is_empty() {
-        out.push(Segment::Text(plain));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,27 +193,6 @@ mod tests {
                 ..
             }
         ));
-    }
-
-    #[test]
-    fn citations_of_existing_sources_become_segments() {
-        use Segment::{Cite, Text};
-        assert_eq!(
-            segments("Pick PDF [1]. Or [2][3]; see [x] and [9].", 2),
-            [
-                Text("Pick PDF ".into()),
-                Cite(0),
-                Text(". Or ".into()),
-                Cite(1),
-                Text("[3]; see [x] and [9].".into()),
-            ]
-        );
-        assert_eq!(
-            segments("no sources [1]", 0),
-            [Text("no sources [1]".into())]
-        );
-        assert_eq!(segments("", 1), []);
-        assert_eq!(segments("[1", 1), [Text("[1".into())]);
     }
 
     #[test]

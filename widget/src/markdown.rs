@@ -1,0 +1,579 @@
+//! The safe subset of Markdown the bot's replies are shown in: paragraphs
+//! (a single newline is a line break), `-`/`*` and `1.` lists, `**bold**`,
+//! `*italic*`/`_italic_`, `` `code` ``, links to `https://`, `http://`,
+//! `mailto:` and `/path` URLs, and `[n]` citations of the reply's sources.
+//! Headings become bold paragraphs; everything else (raw HTML, other URL
+//! schemes, unclosed markers) stays literal text.
+//!
+//! The output is plain data: the widget builds DOM elements from it and
+//! sets text as text, so no markup from an article or a model ever reaches
+//! the page as HTML. Inline content is flat — runs of text with style flags
+//! and at most one target — so rendering needs only a handful of view types.
+
+/// Blocks nest emphasis no deeper than this (a bound on recursion for
+/// pathological input such as a hundred `*`).
+const MAX_DEPTH: u8 = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A paragraph: one item.
+    Para,
+    Bullets,
+    Numbered,
+}
+
+/// A paragraph, or a list and its items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub kind: Kind,
+    /// The first number of a numbered list.
+    pub start: u32,
+    pub items: Vec<Vec<Run>>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    pub bold: bool,
+    pub italic: bool,
+    pub code: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Text,
+    /// A link to a URL of an allowed scheme (or a `/path`).
+    Link(String),
+    /// A citation of source n (0-based); the run's text is empty.
+    Cite(usize),
+}
+
+/// A piece of inline content in one style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub text: String,
+    pub style: Style,
+    pub target: Target,
+}
+
+/// Parses `text` (a reply with `sources` sources) into blocks.
+pub fn parse(text: &str, sources: usize) -> Vec<Block> {
+    let mut g = Gather {
+        blocks: Vec::new(),
+        kind: Kind::Para,
+        start: 1,
+        items: Vec::new(),
+        sources,
+    };
+    // `lines` drops the `\r` of `\r\n`; `trim_end` any other.
+    for line in text.lines() {
+        let line = line.trim_end();
+        let body = line.trim_start();
+        if body.is_empty() {
+            g.flush(Style::default());
+        } else if let Some(h) = heading(body) {
+            g.flush(Style::default());
+            g.items.push(h.to_owned());
+            g.flush(Style {
+                bold: true,
+                ..Style::default()
+            });
+        } else if let Some((kind, start, rest)) =
+            item(body).filter(|i| g.kind != Kind::Para || g.items.is_empty() || i.1 == 1)
+        {
+            if g.kind != kind {
+                g.flush(Style::default());
+            }
+            if g.items.is_empty() {
+                g.kind = kind;
+                g.start = start;
+            }
+            g.items.push(rest.to_owned());
+        } else {
+            // A line goes on the paragraph, or on a list item if indented.
+            match g.items.last_mut() {
+                Some(last) if g.kind == Kind::Para || body.len() < line.len() => {
+                    last.push('\n');
+                    last.push_str(body);
+                }
+                _ => {
+                    g.flush(Style::default());
+                    g.items.push(body.to_owned());
+                }
+            }
+        }
+    }
+    g.flush(Style::default());
+    g.blocks
+}
+
+/// The block being gathered: its items' raw text.
+struct Gather {
+    blocks: Vec<Block>,
+    kind: Kind,
+    start: u32,
+    items: Vec<String>,
+    sources: usize,
+}
+
+impl Gather {
+    /// Ends the block (its text in `base` style); the next starts as a paragraph.
+    fn flush(&mut self, base: Style) {
+        if !self.items.is_empty() {
+            let items = self
+                .items
+                .drain(..)
+                .map(|t| inline(&t, base, self.sources))
+                .collect();
+            self.blocks.push(Block {
+                kind: self.kind,
+                start: self.start,
+                items,
+            });
+        }
+        self.kind = Kind::Para;
+    }
+}
+
+/// The text of an ATX heading line (`## Title ##`).
+fn heading(line: &str) -> Option<&str> {
+    let hashes = line.bytes().take_while(|b| *b == b'#').count();
+    let rest = line[hashes..].strip_prefix(' ')?;
+    (hashes <= 6).then(|| rest.trim_end_matches('#').trim())
+}
+
+/// A list item line: its kind, number and text.
+fn item(line: &str) -> Option<(Kind, u32, &str)> {
+    for bullet in ["- ", "* ", "+ "] {
+        if let Some(rest) = line.strip_prefix(bullet) {
+            return Some((Kind::Bullets, 1, rest.trim_start()));
+        }
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = line[digits..]
+        .strip_prefix(". ")
+        .or_else(|| line[digits..].strip_prefix(") "))?;
+    (1..=9)
+        .contains(&digits)
+        .then(|| (Kind::Numbered, number(&line[..digits]), rest.trim_start()))
+}
+
+/// The value of ASCII digits (by hand: `str::parse` costs the wasm more).
+fn number(digits: &str) -> u32 {
+    digits.bytes().fold(0u32, |n, d| {
+        n.wrapping_mul(10).wrapping_add(u32::from(d - b'0'))
+    })
+}
+
+/// Inline content of one paragraph or item.
+fn inline(text: &str, base: Style, sources: usize) -> Vec<Run> {
+    let mut out = Out {
+        runs: Vec::new(),
+        buf: String::new(),
+        style: base,
+    };
+    spans(text, base, sources, 0, &mut out);
+    out.flush();
+    out.runs
+}
+
+/// Runs so far, and plain text not yet made a run.
+struct Out {
+    runs: Vec<Run>,
+    buf: String,
+    style: Style,
+}
+
+impl Out {
+    fn text(&mut self, text: &str, style: Style) {
+        if style != self.style {
+            self.flush();
+            self.style = style;
+        }
+        self.buf.push_str(text);
+    }
+
+    fn flush(&mut self) {
+        if !self.buf.is_empty() {
+            self.runs.push(Run {
+                text: std::mem::take(&mut self.buf),
+                style: self.style,
+                target: Target::Text,
+            });
+        }
+    }
+
+    fn push(&mut self, run: Run) {
+        self.flush();
+        self.runs.push(run);
+    }
+}
+
+fn spans(s: &str, style: Style, sources: usize, depth: u8, out: &mut Out) {
+    let b = s.as_bytes();
+    // `s[lit..i]` is plain text not yet written out.
+    let (mut i, mut lit) = (0, 0);
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\\' && b.get(i + 1).is_some_and(u8::is_ascii_punctuation) {
+            // `\*` is a literal `*`.
+            out.text(&s[lit..i], style);
+            lit = i + 1;
+            i += 2;
+        } else if c == b'`' {
+            match code_end(s, i) {
+                Some(end) => {
+                    out.text(&s[lit..i], style);
+                    let code = Style {
+                        code: true,
+                        ..style
+                    };
+                    out.text(&s[i + 1..end], code);
+                    i = end + 1;
+                    lit = i;
+                }
+                None => i += 1,
+            }
+        } else if (c == b'*' || c == b'_') && depth < MAX_DEPTH {
+            let n = b[i..].iter().take_while(|x| **x == c).count();
+            match emphasis(s, i, n) {
+                Some((k, close)) => {
+                    out.text(&s[lit..i], style);
+                    let inner = Style {
+                        bold: style.bold || k == 2,
+                        italic: style.italic || k == 1,
+                        ..style
+                    };
+                    spans(&s[i + k..close], inner, sources, depth + 1, out);
+                    i = close + k;
+                    lit = i;
+                }
+                None => i += n,
+            }
+        } else if c == b'[' {
+            match bracket(&s[i..], style, sources) {
+                Some((run, len)) => {
+                    out.text(&s[lit..i], style);
+                    out.push(run);
+                    i += len;
+                    lit = i;
+                }
+                None => i += 1,
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out.text(&s[lit..], style);
+}
+
+/// The closing backtick of a non-empty code span opening at `i`.
+fn code_end(s: &str, i: usize) -> Option<usize> {
+    s[i + 1..].find('`').filter(|n| *n > 0).map(|n| i + 1 + n)
+}
+
+/// A letter or digit, near enough: ASCII ones, and any other character
+/// but Latin-1, general and CJK punctuation (Unicode's tables would cost
+/// the wasm more than this whole parser).
+fn wordy(c: Option<char>) -> bool {
+    c.is_some_and(|c| {
+        c.is_ascii_alphanumeric()
+            || (c >= '\u{c0}'
+                && !('\u{2000}'..='\u{206f}').contains(&c)
+                && !('\u{3000}'..='\u{303f}').contains(&c))
+    })
+}
+
+/// An emphasis opening with the `n` markers at `i`: the markers it takes
+/// (2 bold, 1 italic) and where its closing markers start. An opener is not
+/// inside a word nor before a space; a closer not after a space nor inside
+/// a word, so `snake_case` and `2 * 3 * 4` stay text.
+fn emphasis(s: &str, i: usize, n: usize) -> Option<(usize, usize)> {
+    let after = s[i + n..].chars().next()?;
+    if wordy(s[..i].chars().next_back()) || after.is_whitespace() {
+        return None;
+    }
+    let c = s.as_bytes()[i];
+    [2, 1]
+        .into_iter()
+        .filter(|k| (*k == 2 && n >= 2) || (*k == 1 && n != 2))
+        .find_map(|k| closer(s, i + n, c, k).map(|close| (k, close)))
+}
+
+/// Where the `k` markers `c` that close an emphasis start, from `j` on.
+/// Italic is closed by one marker or three (bold and italic ending
+/// together), not two: those close a bold inside it.
+fn closer(s: &str, mut j: usize, c: u8, k: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    while j < b.len() {
+        if b[j] == b'\\' {
+            j += 2;
+        } else if b[j] == b'`' {
+            j = code_end(s, j).unwrap_or(j) + 1;
+        } else if b[j] == c {
+            let m = b[j..].iter().take_while(|x| **x == c).count();
+            let end = j + m;
+            let before = s[..j].chars().next_back();
+            if (m == k || m >= 3)
+                && before.is_some_and(|p| !p.is_whitespace())
+                && !wordy(s[end..].chars().next())
+            {
+                return Some(end - k);
+            }
+            j = end;
+        } else {
+            j += 1;
+        }
+    }
+    None
+}
+
+/// A link `[text](url)` with a safe URL, or a citation `[n]` of an
+/// existing source, at the start of `s`: its run and length.
+fn bracket(s: &str, style: Style, sources: usize) -> Option<(Run, usize)> {
+    let close = s.find(']')?;
+    let inner = &s[1..close];
+    let after = &s[close + 1..];
+    if let Some(url) = after.strip_prefix('(') {
+        if let Some(end) = url.find(')') {
+            let url = url[..end].trim();
+            if !inner.is_empty() && safe_url(url) {
+                let run = Run {
+                    text: inner.to_owned(),
+                    style,
+                    target: Target::Link(url.to_owned()),
+                };
+                return Some((run, close + 2 + end + 1));
+            }
+        }
+    }
+    let n = inner.len();
+    if (1..=3).contains(&n) && inner.bytes().all(|d| d.is_ascii_digit()) {
+        let n = number(inner) as usize;
+        if (1..=sources).contains(&n) {
+            let run = Run {
+                text: String::new(),
+                style,
+                target: Target::Cite(n - 1),
+            };
+            return Some((run, close + 1));
+        }
+    }
+    None
+}
+
+/// `https://`, `http://` and `mailto:` URLs, and paths on the help site
+/// (`/path`, not `//host`); never `javascript:`, `data:` or the like.
+fn safe_url(url: &str) -> bool {
+    let scheme = ["https://", "http://", "mailto:"]
+        .iter()
+        .any(|p| url.len() > p.len() && url.starts_with(p));
+    let path = url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\");
+    (scheme || path) && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Blocks as compact HTML-like text: `<b>`, `<i>`, `<c>` for styles,
+    /// `<a url>`, `[^n]` for a citation (0-based).
+    fn html(text: &str, sources: usize) -> String {
+        let mut s = String::new();
+        for block in parse(text, sources) {
+            let (open, close) = match block.kind {
+                Kind::Para => ("<p>".to_owned(), "</p>"),
+                Kind::Bullets => ("<ul>".to_owned(), "</ul>"),
+                Kind::Numbered => (format!("<ol {}>", block.start), "</ol>"),
+            };
+            s.push_str(&open);
+            for item in block.items {
+                if block.kind != Kind::Para {
+                    s.push_str("<li>");
+                }
+                for run in item {
+                    let mut t = match run.target {
+                        Target::Text => run.text,
+                        Target::Cite(n) => format!("[^{n}]"),
+                        Target::Link(url) => format!("<a {url}>{}</a>", run.text),
+                    };
+                    for (on, tag) in [
+                        (run.style.code, "c"),
+                        (run.style.italic, "i"),
+                        (run.style.bold, "b"),
+                    ] {
+                        if on {
+                            t = format!("<{tag}>{t}</{tag}>");
+                        }
+                    }
+                    s.push_str(&t);
+                }
+                if block.kind != Kind::Para {
+                    s.push_str("</li>");
+                }
+            }
+            s.push_str(close);
+        }
+        s
+    }
+
+    #[test]
+    fn paragraphs_and_line_breaks() {
+        assert_eq!(
+            html("One\ntwo\n\n\nThree  ", 0),
+            "<p>One\ntwo</p><p>Three</p>"
+        );
+        assert_eq!(html("a\r\nb\r\n\r\nc\r\n", 0), "<p>a\nb</p><p>c</p>");
+        assert_eq!(html("", 0), "");
+        assert_eq!(html(" \n\n ", 0), "");
+    }
+
+    #[test]
+    fn inline_styles() {
+        assert_eq!(html("a **b** c", 0), "<p>a <b>b</b> c</p>");
+        assert_eq!(html("a *b* _c_ d", 0), "<p>a <i>b</i> <i>c</i> d</p>");
+        assert_eq!(html("run `ls *x*` now", 0), "<p>run <c>ls *x*</c> now</p>");
+        assert_eq!(html("__b__", 0), "<p><b>b</b></p>");
+    }
+
+    #[test]
+    fn bold_and_italic_nest() {
+        assert_eq!(html("***both***", 0), "<p><b><i>both</i></b></p>");
+        assert_eq!(
+            html("**bold *and italic***", 0),
+            "<p><b>bold </b><b><i>and italic</i></b></p>"
+        );
+        assert_eq!(
+            html("*it **bold** it*", 0),
+            "<p><i>it </i><b><i>bold</i></b><i> it</i></p>"
+        );
+        assert_eq!(
+            html("**a `*` b**", 0),
+            "<p><b>a </b><b><c>*</c></b><b> b</b></p>"
+        );
+    }
+
+    #[test]
+    fn markers_inside_words_or_unclosed_stay_text() {
+        assert_eq!(html("snake_case_name", 0), "<p>snake_case_name</p>");
+        assert_eq!(html("2 * 3 * 4", 0), "<p>2 * 3 * 4</p>");
+        assert_eq!(html("**open and *shut", 0), "<p>**open and *shut</p>");
+        assert_eq!(html("a ` b", 0), "<p>a ` b</p>");
+        assert_eq!(html("``", 0), "<p>``</p>");
+        assert_eq!(html("** x**", 0), "<p>** x**</p>");
+        assert_eq!(html(r"\*not\* \_it\_", 0), "<p>*not* _it_</p>");
+        // No deeper than MAX_DEPTH, and no panic on runs of markers.
+        let deep = format!("{}x{}", "*".repeat(40), "*".repeat(40));
+        assert!(html(&deep, 0).contains('x'));
+        for s in [
+            "*", "**", "***", "_*_*", "[", "[]", "[](", "[x](", "`", "\\", "é*é*", "*é*",
+        ] {
+            parse(s, 1);
+        }
+        assert_eq!(html("*é*", 0), "<p><i>é</i></p>");
+        assert_eq!(html("größe_und_breite", 0), "<p>größe_und_breite</p>");
+        assert_eq!(
+            html("«*oui*» “**yes**”", 0),
+            "<p>«<i>oui</i>» “<b>yes</b>”</p>"
+        );
+    }
+
+    #[test]
+    fn safe_links_only() {
+        assert_eq!(
+            html("See [the guide](https://x.example/a?b=1) or [mail](mailto:help@x.example).", 0),
+            "<p>See <a https://x.example/a?b=1>the guide</a> or <a mailto:help@x.example>mail</a>.</p>"
+        );
+        assert_eq!(
+            html("[help](/help/export)", 0),
+            "<p><a /help/export>help</a></p>"
+        );
+        assert_eq!(
+            html("[x]( http://a.example )", 0),
+            "<p><a http://a.example>x</a></p>"
+        );
+        for unsafe_link in [
+            "[x](javascript:alert(1))",
+            "[x](JavaScript:alert(1))",
+            "[x](data:text/html,<script>alert(1)</script>)",
+            "[x](//evil.example)",
+            "[x](/\\evil.example)",
+            "[x](vbscript:msgbox)",
+            "[x](https://a b)",
+            "[x](https://)",
+            "[](https://a.example)",
+            "[x] (https://a.example)",
+        ] {
+            assert_eq!(html(unsafe_link, 0), format!("<p>{unsafe_link}</p>"));
+        }
+        assert_eq!(
+            html("**[bold link](https://a.example)**", 0),
+            "<p><b><a https://a.example>bold link</a></b></p>"
+        );
+    }
+
+    #[test]
+    fn html_stays_text() {
+        assert_eq!(
+            html(
+                "<script>alert(1)</script> <b>x</b> <img src=x onerror=alert(1)>",
+                0
+            ),
+            "<p><script>alert(1)</script> <b>x</b> <img src=x onerror=alert(1)></p>"
+        );
+        let runs = &parse("<b>x</b>", 0)[0].items[0];
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].target, Target::Text);
+        assert_eq!(runs[0].style, Style::default());
+    }
+
+    #[test]
+    fn citations_of_existing_sources() {
+        assert_eq!(
+            html("Pick PDF [1]. Or [2][3]; see [x] and [9].", 2),
+            "<p>Pick PDF [^0]. Or [^1][3]; see [x] and [9].</p>"
+        );
+        assert_eq!(html("no sources [1]", 0), "<p>no sources [1]</p>");
+        assert_eq!(html("[1", 1), "<p>[1</p>");
+        assert_eq!(html("**see [1]**", 1), "<p><b>see </b><b>[^0]</b></p>");
+        assert_eq!(html("`[1]`", 1), "<p><c>[1]</c></p>");
+        // A link wins over a citation; an unsafe one leaves the citation.
+        assert_eq!(
+            html("[1](https://a.example)", 1),
+            "<p><a https://a.example>1</a></p>"
+        );
+        assert_eq!(html("[1](javascript:x)", 1), "<p>[^0](javascript:x)</p>");
+    }
+
+    #[test]
+    fn lists() {
+        assert_eq!(
+            html("Steps:\n1. Open it\n2. Choose **Export** [1]\n\nDone.", 1),
+            "<p>Steps:</p><ol 1><li>Open it</li><li>Choose <b>Export</b> [^0]</li></ol><p>Done.</p>"
+        );
+        assert_eq!(
+            html("- a\n* b\n+ c\n  more\nafter", 0),
+            "<ul><li>a</li><li>b</li><li>c\nmore</li></ul><p>after</p>"
+        );
+        assert_eq!(
+            html("3. third\n4) fourth\n- x", 0),
+            "<ol 3><li>third</li><li>fourth</li></ol><ul><li>x</li></ul>"
+        );
+        // A number that does not start a list stays in its paragraph.
+        assert_eq!(html("In\n2024. we grew", 0), "<p>In\n2024. we grew</p>");
+        assert_eq!(
+            html("*italic* line\n-not a list", 0),
+            "<p><i>italic</i> line\n-not a list</p>"
+        );
+        assert_eq!(html("1234567890. x", 0), "<p>1234567890. x</p>");
+        assert_eq!(html("- a\r\n- b\r\n", 0), "<ul><li>a</li><li>b</li></ul>");
+    }
+
+    #[test]
+    fn headings_are_bold_paragraphs() {
+        assert_eq!(
+            html("## Export *all* ##\nText\n#hashtag", 0),
+            "<p><b>Export </b><b><i>all</i></b></p><p>Text\n#hashtag</p>"
+        );
+        assert_eq!(html("####### seven", 0), "<p>####### seven</p>");
+    }
+}
