@@ -4,11 +4,12 @@
 # the stricter reading): the loader alone ≤ 3 KB gzip, loader + app.js
 # (wasm-bindgen glue, boot code and the CSS) + app.wasm ≤ 110 KB gzip.
 # The visitor's language's strings (widget/i18n/<lang>.json, fetched next to
-# the wasm; English is built in) are printed too: the largest one is added to
-# the total the budget checks.
+# the wasm by non-English visitors; English is built in) are printed too, with
+# the total they make, but are not part of the budgeted sum (the issue's
+# budget is loader + wasm + glue + css).
 set -euo pipefail
-LOADER_BUDGET=3000
-TOTAL_BUDGET=110000
+LOADER_BUDGET=${LOADER_BUDGET:-3000}
+TOTAL_BUDGET=${TOTAL_BUDGET:-110000}
 cd "$(dirname "$0")/.."
 gz() { gzip -9 -c "$1" | wc -c; }
 row() { printf '%-28s %9d B raw %9d B gzip\n' "$1" "$(wc -c < "$2")" "$(gz "$2")"; }
@@ -22,8 +23,9 @@ for f in dist/public/widget/i18n/*.json; do
 done
 row "strings (largest: $(basename "$biggest"))" "$biggest"
 loader=$(gz dist/public/widget.js)
-total=$(( loader + $(gz dist/public/widget/app.js) + $(gz dist/public/widget/app.wasm) + largest ))
+total=$(( loader + $(gz dist/public/widget/app.js) + $(gz dist/public/widget/app.wasm) ))
 printf '%-28s %9s      %9d B gzip   (budget %d)\n' "widget total" "" "$total" "$TOTAL_BUDGET"
+printf '%-28s %9s      %9d B gzip\n' "  + largest strings file" "" "$(( total + largest ))"
 printf '%-28s %9s      %9d B gzip   (budget %d)\n' "loader" "" "$loader" "$LOADER_BUDGET"
 over=0
 if [ "$loader" -gt "$LOADER_BUDGET" ]; then echo "OVER BUDGET: loader $loader B > $LOADER_BUDGET B" >&2; over=1; fi
