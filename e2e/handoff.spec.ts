@@ -159,8 +159,9 @@ test('escalate, hand off, get the agent reply live, keep it across reloads, then
   // A fresh start after deleting: a new conversation.
   await composer(page).fill('How do I export my notes?');
   await composer(page).press('Enter');
-  await expect(panel(page).locator('.fd-bot[data-decision]').last()).toBeVisible();
-  const next = await page.evaluate((k) => JSON.parse(localStorage.getItem(k)!).conversation, KEY);
+  await expect(panel(page).locator('.fd-bot[data-decision="answer"]')).toHaveCount(1);
+  const next = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) ?? '{}').conversation, KEY);
+  expect(next).toMatch(/^[0-9a-f-]{36}$/);
   expect(next).not.toBe(conversation);
 });
 
