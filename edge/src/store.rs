@@ -21,6 +21,14 @@ fn opt(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
+/// Whether a write changed any row.
+fn changed(result: &worker::D1Result) -> Result<bool, AppError> {
+    Ok(result
+        .meta()?
+        .and_then(|m| m.changes)
+        .is_some_and(|n| n > 0))
+}
+
 fn int(n: i64) -> JsValue {
     JsValue::from_f64(n as f64)
 }
@@ -365,10 +373,7 @@ pub async fn set_model_summary(
         ])?
         .run()
         .await?;
-    Ok(result
-        .meta()?
-        .and_then(|m| m.changes)
-        .is_some_and(|n| n > 0))
+    changed(&result)
 }
 
 /// Filters of the agent's ticket list.
@@ -543,10 +548,7 @@ pub async fn close_ticket(db: &D1Database, reference: &str) -> Result<bool, AppE
         .bind(&[text(reference)])?
         .run()
         .await?;
-    Ok(result
-        .meta()?
-        .and_then(|m| m.changes)
-        .is_some_and(|n| n > 0))
+    changed(&result)
 }
 
 #[derive(Deserialize)]
