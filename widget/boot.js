@@ -57,12 +57,32 @@ h.call = async (method, url, body) => {
   return [res.status, parse(await res.text())];
 };
 
+// The outbox: chat messages the worker has not taken yet ({t: text, k:
+// idempotency key}), oldest first; saved with the conversation, so the next
+// page sends them too. conv: the conversation the worker started for an
+// earlier message (several typed offline go to one conversation).
+let outbox = [];
+try {
+  outbox = JSON.parse(localStorage.getItem(h.key)).outbox || [];
+} catch {}
+let conv = null;
+let kept = [];
+h.pending = () => outbox.map((m) => m.t + '\0' + m.k).join('\0');
+
 // Keeps the widget's state for the next page (the loader reads it into
-// config()): conversation id, newest agent reply seen, has a ticket; a null
-// conversation forgets it. Storage may be blocked: then the widget forgets.
-h.save = (conversation, seen, ticket) => {
+// config()): conversation id, newest agent reply seen, has a ticket, and
+// the outbox; a null conversation forgets it all. Storage may be blocked:
+// then the widget forgets.
+h.save = (...state) => {
+  kept = state;
+  if (!state[0]) outbox = [];
+  conv = state[0];
+  keep();
+};
+const keep = () => {
+  const [conversation, seen, ticket] = kept;
   try {
-    if (conversation) localStorage.setItem(h.key, JSON.stringify({ conversation, seen, ticket }));
+    if (conversation || outbox.length) localStorage.setItem(h.key, JSON.stringify({ conversation, seen, ticket, outbox }));
     else localStorage.removeItem(h.key);
   } catch {}
 };
@@ -156,11 +176,54 @@ h.watch = (url, after, on) => {
   return () => { stopped = true; ctrl?.abort(); };
 };
 
-// Sends one chat turn (body: an object) asking for server-sent events and
-// calls on(name, data) for each event as it arrives, data parsed; resolves
-// with the HTTP status. An error answer comes through as on('error', body),
-// a plain JSON answer as one 'done'.
-h.stream = async (url, body, on) => {
+// Sends one chat turn (body: an object, with an idempotency_key) asking for
+// server-sent events and calls on(name, data) for each event as it
+// arrives, data parsed; resolves with the HTTP status. An error answer
+// comes through as on('error', body), a plain JSON answer as one 'done'.
+// The turn waits in the outbox until the worker takes it: turns go one at
+// a time, in order; one the network or the worker (5xx) failed is sent
+// again (on('queued') tells) when the browser is back online or after 1,
+// 2, 4 … 30 s, with the same key, so the worker stores it once.
+let chain = Promise.resolve();
+let waiting = false;
+h.stream = (url, body, on) => {
+  const k = body.idempotency_key;
+  const queued = () => outbox.some((m) => m.k === k);
+  if (!queued()) {
+    outbox.push({ t: body.message, k });
+    keep();
+  }
+  if (waiting) on('queued');
+  return (chain = chain.then(async () => {
+    for (let delay = 1000; queued(); delay = Math.min(30000, delay * 2)) {
+      body.conversation_id ||= conv;
+      const status = await send(url, body, (name, data) => {
+        if (data && data.conversation_id) conv = data.conversation_id;
+        on(name, data);
+      }).catch(() => 0);
+      if (status && status < 500) {
+        outbox = outbox.filter((m) => m.k !== k);
+        keep();
+        return status;
+      }
+      on('queued');
+      waiting = true;
+      await new Promise((wake) => {
+        const go = () => {
+          clearTimeout(timer);
+          removeEventListener('online', go);
+          wake();
+        };
+        const timer = setTimeout(go, delay);
+        addEventListener('online', go);
+      });
+      waiting = false;
+    }
+    return 0;
+  }));
+};
+
+const send = async (url, body, on) => {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -172,13 +235,15 @@ h.stream = async (url, body, on) => {
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
+  let name;
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) return res.status;
+    // Cut off before the final event: not taken yet (sent again).
+    if (done) return name === 'done' ? res.status : 0;
     buf += value;
     let end;
     while ((end = buf.indexOf('\n\n')) >= 0) {
-      let name = 'message';
+      name = 'message';
       const data = [];
       for (const line of buf.slice(0, end).split('\n')) {
         if (line.startsWith('event:')) name = line.slice(6).trim();

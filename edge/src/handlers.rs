@@ -76,7 +76,34 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         .is_some_and(|a| a.contains("text/event-stream"));
     let input = ChatInput::try_from(read_json::<ChatRequest>(&mut req).await?)?;
     let db = env.d1(DB)?;
-    let (conversation_id, history) = conversation(&db, input.conversation_id).await?;
+    // The same message again (the widget's outbox, after a lost answer):
+    // the stored reply, or, if it has none yet, one written now; never a
+    // second copy of the message.
+    let replay = match &input.idempotency_key {
+        Some(key) => store::replay(&db, key).await?,
+        None => None,
+    };
+    let stored = replay.is_some();
+    let (conversation_id, mut history) = match replay {
+        Some(store::Replay {
+            conversation_id,
+            reply: Some((message_id, reply)),
+        }) => {
+            return json(
+                &ChatResponse {
+                    conversation_id,
+                    message_id,
+                    reply,
+                },
+                200,
+            )
+        }
+        Some(r) => conversation(&db, Some(r.conversation_id)).await?,
+        None => conversation(&db, input.conversation_id).await?,
+    };
+    if stored && history.visitor.last() == Some(&input.message) {
+        history.visitor.pop();
+    }
     let earlier: Vec<&str> = history.visitor.iter().map(String::as_str).collect();
     let mut ctx = Context {
         earlier: &earlier,
@@ -102,18 +129,19 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         ctx.semantic = Some(s);
         turn = index.turn(&input.message, &ctx, &th);
     }
-    let page_url = input.page_url.as_deref();
+    let message = store::VisitorMessage {
+        conversation: &conversation_id,
+        page_url: input.page_url.as_deref(),
+        text: &input.message,
+        key: input.idempotency_key.as_deref(),
+    };
     let Some(generator) = Generator::from_env(env).filter(|_| Generator::wants(&turn)) else {
         let reply = turn.reply;
-        let message_id = store::save_turn(
-            &db,
-            &conversation_id,
-            page_url,
-            &input.message,
-            &reply,
-            now_ms(),
-        )
-        .await?;
+        let message_id = if stored {
+            store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?
+        } else {
+            store::save_turn(&db, &message, &reply, now_ms()).await?
+        };
         return json(
             &ChatResponse {
                 conversation_id,
@@ -123,7 +151,9 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
             200,
         );
     };
-    store::save_visitor_message(&db, &conversation_id, page_url, &input.message, now_ms()).await?;
+    if !stored {
+        store::save_visitor_message(&db, &message, now_ms()).await?;
+    }
     if !streaming {
         let reply = generator.reply(env, &turn, &mut |_| {}).await;
         let message_id = store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?;

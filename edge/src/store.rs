@@ -114,6 +114,7 @@ fn insert_message(
     role: Role,
     body: &str,
     reply: Option<&Reply>,
+    key: Option<&str>,
     now: i64,
 ) -> Result<D1PreparedStatement, AppError> {
     let decision = reply.map(|r| r.decision.as_str());
@@ -124,8 +125,8 @@ fn insert_message(
         .transpose()?;
     Ok(db
         .prepare(
-            "INSERT INTO messages (conversation_id, role, body, decision, reason, lang, sources, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO messages (conversation_id, role, body, decision, reason, lang, sources, \
+             idempotency_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .bind(&[
             text(conversation),
@@ -135,6 +136,7 @@ fn insert_message(
             opt(reason),
             opt(lang),
             opt(sources.as_deref()),
+            opt(key),
             int(now),
         ])?)
 }
@@ -170,21 +172,37 @@ fn read_id(results: &[worker::D1Result], what: &str) -> Result<i64, AppError> {
         .ok_or_else(|| AppError::Internal(format!("{what} not found after insert")))
 }
 
+/// A visitor's message as it is stored: its conversation, the page it was
+/// sent from, its text and the client's key for it.
+pub struct VisitorMessage<'a> {
+    pub conversation: &'a str,
+    pub page_url: Option<&'a str>,
+    pub text: &'a str,
+    pub key: Option<&'a str>,
+}
+
 /// Stores a visitor message and the bot's reply together; returns the
 /// reply's message id.
 pub async fn save_turn(
     db: &D1Database,
-    conversation: &str,
-    page_url: Option<&str>,
-    message: &str,
+    message: &VisitorMessage<'_>,
     reply: &Reply,
     now: i64,
 ) -> Result<i64, AppError> {
+    let conversation = message.conversation;
     let results = db
         .batch(vec![
-            touch_conversation(db, conversation, page_url, now)?,
-            insert_message(db, conversation, Role::Visitor, message, None, now)?,
-            insert_message(db, conversation, Role::Bot, &reply.text, Some(reply), now)?,
+            touch_conversation(db, conversation, message.page_url, now)?,
+            insert_visitor(db, message, now)?,
+            insert_message(
+                db,
+                conversation,
+                Role::Bot,
+                &reply.text,
+                Some(reply),
+                None,
+                now,
+            )?,
             newest_message_id(db, conversation, Role::Bot)?,
         ])
         .await?;
@@ -194,17 +212,81 @@ pub async fn save_turn(
 /// Stores a visitor message on its own, before a streamed reply is generated.
 pub async fn save_visitor_message(
     db: &D1Database,
-    conversation: &str,
-    page_url: Option<&str>,
-    message: &str,
+    message: &VisitorMessage<'_>,
     now: i64,
 ) -> Result<(), AppError> {
     db.batch(vec![
-        touch_conversation(db, conversation, page_url, now)?,
-        insert_message(db, conversation, Role::Visitor, message, None, now)?,
+        touch_conversation(db, message.conversation, message.page_url, now)?,
+        insert_visitor(db, message, now)?,
     ])
     .await?;
     Ok(())
+}
+
+fn insert_visitor(
+    db: &D1Database,
+    m: &VisitorMessage<'_>,
+    now: i64,
+) -> Result<D1PreparedStatement, AppError> {
+    insert_message(db, m.conversation, Role::Visitor, m.text, None, m.key, now)
+}
+
+/// A visitor message stored earlier under the same idempotency key: its
+/// conversation, and the bot's reply to it once there is one.
+pub struct Replay {
+    pub conversation_id: String,
+    pub reply: Option<(i64, Reply)>,
+}
+
+#[derive(Deserialize)]
+struct KeyedRow {
+    conversation_id: String,
+}
+
+/// The message stored under `key`, if any, with the bot's reply to it (the
+/// first bot message after it), in one round trip.
+pub async fn replay(db: &D1Database, key: &str) -> Result<Option<Replay>, AppError> {
+    let results = db
+        .batch(vec![
+            db.prepare("SELECT conversation_id FROM messages WHERE idempotency_key = ?1")
+                .bind(&[text(key)])?,
+            db.prepare(format!(
+                "SELECT {VIEW_COLUMNS} FROM {VIEW_FROM}, messages k \
+                 WHERE k.idempotency_key = ?1 AND m.conversation_id = k.conversation_id \
+                 AND m.id > k.id AND m.role = 'bot' ORDER BY m.id LIMIT 1"
+            ))
+            .bind(&[text(key)])?,
+        ])
+        .await?;
+    let [keyed, reply] = results.as_slice() else {
+        return Err(AppError::Internal("batch returned the wrong count".into()));
+    };
+    let Some(keyed) = keyed.results::<KeyedRow>()?.into_iter().next() else {
+        return Ok(None);
+    };
+    let reply = match reply.results::<ViewRow>()?.into_iter().next() {
+        Some(row) => {
+            let m = view_message(row)?;
+            let decision = m
+                .decision
+                .ok_or_else(|| AppError::Internal("stored bot message has no decision".into()))?;
+            Some((
+                m.id,
+                Reply {
+                    decision,
+                    text: m.text,
+                    sources: m.sources,
+                    reason: m.reason,
+                    lang: m.lang.unwrap_or_default(),
+                },
+            ))
+        }
+        None => None,
+    };
+    Ok(Some(Replay {
+        conversation_id: keyed.conversation_id,
+        reply,
+    }))
 }
 
 /// Stores the bot's reply to a message stored by [`save_visitor_message`];
@@ -217,7 +299,15 @@ pub async fn save_bot_reply(
 ) -> Result<i64, AppError> {
     let results = db
         .batch(vec![
-            insert_message(db, conversation, Role::Bot, &reply.text, Some(reply), now)?,
+            insert_message(
+                db,
+                conversation,
+                Role::Bot,
+                &reply.text,
+                Some(reply),
+                None,
+                now,
+            )?,
             newest_message_id(db, conversation, Role::Bot)?,
         ])
         .await?;
@@ -532,7 +622,7 @@ pub async fn save_agent_reply(
 ) -> Result<i64, AppError> {
     let results = db
         .batch(vec![
-            insert_message(db, conversation, Role::Agent, body, None, now)?,
+            insert_message(db, conversation, Role::Agent, body, None, None, now)?,
             db.prepare("UPDATE conversations SET updated_at = ?2 WHERE id = ?1")
                 .bind(&[text(conversation), int(now)])?,
             newest_message_id(db, conversation, Role::Agent)?,

@@ -23,6 +23,7 @@ pub struct ChatInput {
     pub page_url: Option<String>,
     /// A well-formed BCP 47 language tag, as sent.
     pub locale: Option<String>,
+    pub idempotency_key: Option<String>,
 }
 
 /// Longest agent reply, in characters.
@@ -134,11 +135,16 @@ impl TryFrom<ChatRequest> for ChatInput {
         }
         let page_url = req.page_url.map(|u| page_url(&u)).transpose()?;
         let locale = req.locale.map(|l| locale(&l)).transpose()?;
+        let idempotency_key = req
+            .idempotency_key
+            .map(|k| idempotency_key(&k))
+            .transpose()?;
         Ok(ChatInput {
             conversation_id,
             message,
             page_url,
             locale,
+            idempotency_key,
         })
     }
 }
@@ -306,6 +312,7 @@ mod tests {
             message: message.into(),
             page_url: None,
             locale: None,
+            idempotency_key: None,
         })
     }
 
@@ -327,6 +334,20 @@ mod tests {
     fn messages() {
         assert_eq!(chat("  hi\r\nthere ").unwrap().message, "hi\nthere");
         assert_eq!(code(chat(" \n ")), ErrorCode::MessageEmpty);
+        let keyed = |key: &str| {
+            ChatInput::try_from(ChatRequest {
+                conversation_id: None,
+                message: "hi".into(),
+                page_url: None,
+                locale: None,
+                idempotency_key: Some(key.into()),
+            })
+        };
+        assert_eq!(
+            keyed("0f8fad5b-d9cb").unwrap().idempotency_key.as_deref(),
+            Some("0f8fad5b-d9cb")
+        );
+        assert_eq!(code(keyed("a key")), ErrorCode::InvalidField);
         assert_eq!(code(chat(&"a".repeat(2001))), ErrorCode::MessageTooLong);
         assert!(chat(&"é".repeat(2000)).is_ok());
         assert_eq!(code(chat("bell\u{7}")), ErrorCode::InvalidField);

@@ -21,6 +21,11 @@ pub struct ChatRequest {
     /// locale), used when the message itself does not show its language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// A key the client makes per message (e.g. a UUID), so that sending it
+    /// again after a lost answer (the widget's outbox) stores it once: the
+    /// worker answers a repeat with the reply it already stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// `POST /api/v1/chat` response: the bot's turn (the JSON body, and the data
@@ -49,6 +54,9 @@ pub const STREAM_START: &str = "start";
 pub const STREAM_DELTA: &str = "delta";
 /// See [`STREAM_START`].
 pub const STREAM_DONE: &str = "done";
+/// Not from the worker: the widget's own event (boot.js) telling that a
+/// message could not be sent and waits in the outbox.
+pub const STREAM_QUEUED: &str = "queued";
 
 /// Data of a [`STREAM_START`] event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use frontdesk_shared::wire::{
     ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, STREAM_DELTA, STREAM_DONE,
-    STREAM_START,
+    STREAM_QUEUED, STREAM_START,
 };
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
@@ -105,14 +105,15 @@ struct Streamed {
 }
 
 /// Sends one chat turn and streams the answer: `on_start` gets the
-/// conversation id once the worker has stored the message, `on_delta` each
-/// piece of text as the model writes it; the result is the final reply,
-/// which replaces the streamed text. Uses the loader's `stream` helper
-/// (boot.js) to read the event stream.
+/// conversation id once the worker has stored the message (`None`: the
+/// message waits in the outbox), `on_delta` each piece of text as the
+/// model writes it; the result is the final reply, which replaces the
+/// streamed text. Uses the loader's `stream` helper (boot.js), which keeps
+/// the message in its outbox, sending it again, until the worker takes it.
 pub async fn chat(
     config: &Config,
     req: &ChatRequest,
-    mut on_start: impl FnMut(String) + 'static,
+    mut on_start: impl FnMut(Option<String>) + 'static,
     mut on_delta: impl FnMut(String) + 'static,
 ) -> Result<ChatResponse, CallError> {
     let (helper, stream) = helper("stream")?;
@@ -121,6 +122,7 @@ pub async fn chat(
         ("message", req.message.as_str().into()),
         ("page_url", js::opt(req.page_url.as_deref())),
         ("locale", js::opt(req.locale.as_deref())),
+        ("idempotency_key", js::opt(req.idempotency_key.as_deref())),
     ]);
     let got = Rc::new(RefCell::new(Streamed::default()));
     let sink = got.clone();
@@ -129,9 +131,10 @@ pub async fn chat(
             match name.as_str() {
                 STREAM_START => {
                     if let Some(id) = js::string(&data, "conversation_id") {
-                        on_start(id);
+                        on_start(Some(id));
                     }
                 }
+                STREAM_QUEUED => on_start(None),
                 STREAM_DELTA => {
                     if let Some(text) = js::string(&data, "text") {
                         on_delta(text);
@@ -266,6 +269,22 @@ pub fn save(conversation: Option<&str>, seen: i64, ticket: bool) {
             &ticket.into(),
         );
     }
+}
+
+/// Messages left in the outbox by an earlier page (text, idempotency key),
+/// oldest first (boot.js joins them with NULs: cheaper than an array here).
+pub fn pending() -> Vec<(String, String)> {
+    let joined = helper("pending")
+        .ok()
+        .and_then(|(this, f)| f.call0(&this).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let mut parts = joined.split('\0');
+    let mut out = Vec::new();
+    while let (Some(text), Some(key)) = (parts.next(), parts.next()) {
+        out.push((text.to_owned(), key.to_owned()));
+    }
+    out
 }
 
 /// Shows `n` unread replies on the launcher (0 hides the badge).

@@ -111,7 +111,7 @@ impl State {
 
     /// Shows the conversation kept from an earlier page, then waits for
     /// replies if it has a ticket.
-    fn restore(self, id: String) {
+    fn restore(self, id: String, pending: Vec<(String, String)>) {
         self.conversation.set(Some(id.clone()));
         self.sending.set(true);
         let seen = self.seen.get_untracked();
@@ -141,10 +141,21 @@ impl State {
             }
             self.sending.set(false);
             self.watch();
+            self.resend(pending);
         });
     }
 
-    fn send(self, text: String) {
+    /// Sends again, in order, what an earlier page left in the outbox.
+    fn resend(self, pending: Vec<(String, String)>) {
+        for (text, key) in pending {
+            self.send(text, key);
+        }
+    }
+
+    /// Adds a visitor message to the log and sends it; `key` makes sending
+    /// it again (the outbox) safe.
+    #[inline(never)]
+    fn send(self, text: String, key: String) {
         let id = self.transcript.try_update(|t| {
             t.push(Entry::Visitor {
                 text: text.clone(),
@@ -152,11 +163,12 @@ impl State {
             })
         });
         if let Some(id) = id {
-            self.deliver(id, text);
+            self.deliver(id, text, key);
         }
     }
 
-    fn deliver(self, id: usize, text: String) {
+    #[inline(never)]
+    fn deliver(self, id: usize, text: String, key: String) {
         self.sending.set(true);
         self.transcript
             .update(|t| t.set_delivery(id, Delivery::Sending));
@@ -167,10 +179,22 @@ impl State {
                 message: text,
                 page_url: config.page_url.clone(),
                 locale: config.locale.clone(),
+                idempotency_key: Some(key).filter(|k| !k.is_empty()),
             };
-            let (conversation, transcript, streaming) =
-                (self.conversation, self.transcript, self.streaming);
-            let started = move |id_now: String| {
+            let (conversation, transcript, streaming, sending) = (
+                self.conversation,
+                self.transcript,
+                self.streaming,
+                self.sending,
+            );
+            let started = move |id_now: Option<String>| {
+                let Some(id_now) = id_now else {
+                    // In the outbox: the visitor may go on typing.
+                    transcript.update(|t| t.set_delivery(id, Delivery::Queued));
+                    streaming.set(None);
+                    sending.set(false);
+                    return;
+                };
                 let fresh = conversation.get_untracked().is_none();
                 conversation.set(Some(id_now));
                 if fresh {
@@ -235,8 +259,10 @@ pub fn App(config: Config, strings: Strings, launcher: HtmlElement) -> impl Into
         unwatch: StoredValue::new_local(None),
         strings: StoredValue::new(strings),
     };
-    if let Some(saved) = saved {
-        state.restore(saved);
+    let pending = api::pending();
+    match saved {
+        Some(saved) => state.restore(saved, pending),
+        None => state.resend(pending),
     }
     // Unread replies: "New" in the log until the panel closes, a count on
     // the launcher while it is closed; opening the panel reads them.
@@ -424,6 +450,10 @@ fn delivery_tag(entry: &Entry) -> &'static str {
             ..
         } => "sent",
         Entry::Visitor {
+            delivery: Delivery::Queued,
+            ..
+        } => "queued",
+        Entry::Visitor {
             delivery: Delivery::Failed(_),
             ..
         } => "failed",
@@ -440,20 +470,24 @@ fn LineView(line: Line, state: State) -> impl IntoView {
     let id = line.id;
     match line.entry {
         Entry::Visitor { text, delivery } => {
-            let failed = match &delivery {
-                Delivery::Failed(why) => Some(why.clone()),
+            // Not sent: why, and Retry; or waiting in the outbox.
+            let note = match &delivery {
+                Delivery::Failed(why) => Some((why.clone(), true)),
+                Delivery::Queued => Some((state.t(|s| &s.queued), false)),
                 _ => None,
             };
             let retry_text = text.clone();
             view! {
-                <li class="fd-line fd-visitor" class:fd-sending=delivery == Delivery::Sending>
+                <li class="fd-line fd-visitor" class:fd-sending=delivery != Delivery::Sent>
                     <p class="fd-text">{text}</p>
-                    {failed.map(|why| view! {
+                    {note.map(|(why, retry)| view! {
                         <p class="fd-failed" role="alert">
                             {why} " "
-                            <button class="fd-link" type="button" on:click=move |_| state.deliver(id, retry_text.clone())>
-                                {state.t(|s| &s.retry)}
-                            </button>
+                            {retry.then(|| view! {
+                                <button class="fd-link" type="button" on:click=move |_| state.deliver(id, retry_text.clone(), api::new_key())>
+                                    {state.t(|s| &s.retry)}
+                                </button>
+                            })}
                         </p>
                     })}
                 </li>
@@ -648,7 +682,7 @@ fn Composer(state: State, node: NodeRef<html::Textarea>) -> impl IntoView {
             return;
         }
         draft.set(String::new());
-        state.send(text);
+        state.send(text, api::new_key());
     };
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {

@@ -18,6 +18,14 @@ use web_sys::HtmlElement;
 
 pub use model::Config;
 
+/// A first-fit free-list allocator (sorted, coalescing) instead of std's
+/// dlmalloc: its code is a fraction of the size, and the widget's heap is
+/// small and single-threaded (the lock is uncontended).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
 /// Mounts the app into `container`, toggled by the loader's `launcher`
 /// button. `config` is the object the loader builds from its data
 /// attributes (see `js::config`).

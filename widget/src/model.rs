@@ -52,6 +52,10 @@ fn ensure_slash(path: &str) -> String {
 pub enum Delivery {
     Sending,
     Sent,
+    /// In the outbox: the worker could not be reached; sent again on its
+    /// own (when the browser is back online, or after a backoff), also
+    /// after a reload.
+    Queued,
     /// Not delivered; the text is kept and can be sent again.
     Failed(String),
 }
