@@ -2,7 +2,7 @@
 //! validated types, so a check cannot be forgotten on one path.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::wire::{ChatRequest, FeedbackRequest, HandoffRequest, Rating};
+use crate::wire::{ChatRequest, FeedbackRequest, HandoffRequest, Identity, Rating};
 
 /// Longest visitor message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -23,6 +23,9 @@ pub struct ChatInput {
     pub page_url: Option<String>,
     /// A well-formed BCP 47 language tag, as sent.
     pub locale: Option<String>,
+    /// As sent: checking it needs the site's secret and the clock
+    /// (`crate::identity::verify`), which the handler has.
+    pub identity: Option<Identity>,
 }
 
 /// Longest agent reply, in characters.
@@ -62,10 +65,14 @@ pub fn ticket_reference(raw: &str) -> Result<String, ApiError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandoffInput {
     pub conversation_id: Option<String>,
+    /// The email the visitor gave; empty only when an identity was sent
+    /// (which must then vouch for one, see `crate::identity::requester`).
     pub email: String,
     pub note: Option<String>,
     pub page_url: Option<String>,
     pub idempotency_key: Option<String>,
+    /// As sent; see [`ChatInput::identity`].
+    pub identity: Option<Identity>,
 }
 
 /// Largest message id accepted: D1 hands numbers to the worker as doubles,
@@ -139,6 +146,7 @@ impl TryFrom<ChatRequest> for ChatInput {
             message,
             page_url,
             locale,
+            identity: req.identity,
         })
     }
 }
@@ -151,7 +159,11 @@ impl TryFrom<HandoffRequest> for HandoffInput {
             .conversation_id
             .map(|id| conversation_id(&id))
             .transpose()?;
-        let email = email(&req.email)?;
+        let email = if req.identity.is_some() && req.email.trim().is_empty() {
+            String::new()
+        } else {
+            email(&req.email)?
+        };
         let note = match req.note {
             Some(n) => Some(text_field("note", &n, MAX_NOTE_CHARS)?).filter(|n| !n.is_empty()),
             None => None,
@@ -167,6 +179,7 @@ impl TryFrom<HandoffRequest> for HandoffInput {
             note,
             page_url,
             idempotency_key,
+            identity: req.identity,
         })
     }
 }
@@ -255,7 +268,7 @@ fn text_field(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiErr
 
 /// A plausible address: one `@`, a dotted domain, no spaces. Deliverability
 /// is the mail system's job, not ours.
-fn email(raw: &str) -> Result<String, ApiError> {
+pub fn email(raw: &str) -> Result<String, ApiError> {
     let email = raw.trim();
     let invalid = || {
         ApiError::field(
@@ -306,6 +319,7 @@ mod tests {
             message: message.into(),
             page_url: None,
             locale: None,
+            identity: None,
         })
     }
 
@@ -316,6 +330,7 @@ mod tests {
             note: Some("  ".into()),
             page_url: None,
             idempotency_key: None,
+            identity: None,
         })
     }
 
@@ -413,6 +428,20 @@ mod tests {
         ] {
             assert_eq!(code(handoff(bad)), ErrorCode::InvalidEmail, "{bad}");
         }
+        // With an identity the email may be left out (the identity must
+        // then vouch for one); a given one is still checked.
+        let with_identity = |email: &str| {
+            HandoffInput::try_from(HandoffRequest {
+                email: email.into(),
+                identity: Some(Identity {
+                    token: Some("t".into()),
+                    ..Identity::default()
+                }),
+                ..serde_json::from_str::<HandoffRequest>("{}").unwrap()
+            })
+        };
+        assert_eq!(with_identity(" ").unwrap().email, "");
+        assert_eq!(code(with_identity("ana@")), ErrorCode::InvalidEmail);
     }
 
     fn feedback(id: &str, message_id: i64, rating: &str) -> Result<FeedbackInput, ApiError> {

@@ -167,6 +167,8 @@ impl State {
                 message: text,
                 page_url: config.page_url.clone(),
                 locale: config.locale.clone(),
+                // The page's identity is added by boot.js.
+                identity: None,
             };
             let (conversation, transcript, streaming) =
                 (self.conversation, self.transcript, self.streaming);
@@ -716,6 +718,8 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
                 note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
                 page_url: config.page_url.clone(),
                 idempotency_key: Some(key.get_value()).filter(|k| !k.is_empty()),
+                // The page's identity is added by boot.js.
+                identity: None,
             };
             match api::handoff(&config, &req).await {
                 Ok(ticket) => {
