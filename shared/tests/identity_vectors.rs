@@ -15,7 +15,11 @@ fn outcome(r: &Result<Verified, frontdesk_shared::identity::IdentityError>) -> S
         Ok(_) => "ok".into(),
         Err(e) => {
             let e: ApiError = e.clone().into();
-            serde_json::to_value(e.code).unwrap().as_str().unwrap().to_owned()
+            serde_json::to_value(e.code)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
         }
     }
 }
@@ -33,7 +37,11 @@ fn check(name: &str, identity: Identity, v: &Value, secret: &str, now: i64) -> u
         assert_eq!(verified.name, s("name"), "{name}: name");
     }
     // The same identity is never accepted with another secret or without one.
-    let other = outcome(&verify(&identity, Some("some-other-secret-0123456789"), now));
+    let other = outcome(&verify(
+        &identity,
+        Some("some-other-secret-0123456789"),
+        now,
+    ));
     assert_eq!(other, "identity_invalid", "{name} with another secret");
     let none = outcome(&verify(&identity, None, now));
     assert_eq!(none, "identity_not_configured", "{name} without a secret");
