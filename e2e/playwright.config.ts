@@ -1,4 +1,6 @@
 import { defineConfig } from '@playwright/test';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 // Two wrangler dev servers, each with a fresh local D1: the main one with the
 // built-in engine, and one configured with an OpenAI-compatible generator
@@ -15,6 +17,15 @@ export const AI_STATE = '.wrangler/e2e-ai';
 export const RECEIVER_PORT = BASE + 3;
 export const AGENT_TOKEN = 'agent-e2e-token';
 export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+export const IDENTITY_SECRET = 'e2e-identity-secret-7f3a9c1d5b2e8f4a6c0d';
+// The main server's secrets come from an env file, as `wrangler secret` /
+// `.dev.vars` values do (wrangler prints them as hidden), not from --var;
+// its output is kept in LOG so a test can check no secret is ever logged.
+const ROOT = path.resolve(__dirname, '..');
+export const LOG = path.join(ROOT, '.wrangler/e2e-main.log');
+const SECRETS = path.join(ROOT, '.wrangler/e2e-main.env');
+mkdirSync(path.dirname(SECRETS), { recursive: true });
+writeFileSync(SECRETS, `AGENT_TOKEN=${AGENT_TOKEN}\nIDENTITY_SECRET=${IDENTITY_SECRET}\n`);
 
 export default defineConfig({
   testDir: '.',
@@ -52,7 +63,7 @@ export default defineConfig({
     {
       // The main server delivers tickets to every sink, all on the receiver.
       command: [
-        `bash ../scripts/e2e-server.sh ${PORT} .wrangler/e2e`,
+        `FD_E2E_LOG=${LOG} bash ../scripts/e2e-server.sh ${PORT} .wrangler/e2e --env-file ${SECRETS}`,
         `--var WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/webhook --var WEBHOOK_SECRET:${WEBHOOK_SECRET}`,
         `--var SLACK_WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/slack`,
         `--var ZENDESK_URL:http://127.0.0.1:${RECEIVER_PORT}/zendesk`,
@@ -60,7 +71,6 @@ export default defineConfig({
         `--var GITHUB_API_URL:http://127.0.0.1:${RECEIVER_PORT}/github`,
         '--var GITHUB_REPO:acme/support --var GITHUB_TOKEN:gh-token',
         '--var DELIVERY_BACKOFF_SECS:0',
-        `--var AGENT_TOKEN:${AGENT_TOKEN}`,
       ].join(' '),
       url: `http://127.0.0.1:${PORT}/healthz`,
       timeout: 180_000,

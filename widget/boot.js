@@ -45,15 +45,31 @@ const parse = (text) => {
   }
 };
 
-// One API call (body, an object, sent as JSON if given); resolves with
-// [status, parsed body or null].
-h.call = async (method, url, body) => {
-  const res = await fetch(url, {
+// Sends a request (body, an object, as JSON if given). Chat turns and
+// handoffs carry the page's identity (identify with {token} or
+// {user_id, user_hash}); one the worker refuses (identity_* codes) is
+// dropped, the page told ('identity_error', {code, message}) and the
+// request sent again without it: the visitor goes on unverified.
+const send = async (method, url, body, accept = '*/*') => {
+  const id = body && /(chat|handoff)$/.test(url) && user && (user.token ? { token: user.token }
+    : user.user_hash && { user_id: user.user_id, user_hash: user.user_hash, email: user.email, name: user.name });
+  const go = (b) => fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: b === undefined ? {} : { 'content-type': 'application/json', accept },
+    body: b === undefined ? undefined : JSON.stringify(b),
     cache: 'no-store',
   });
+  const res = await go(id ? { ...body, identity: id } : body);
+  const e = id && !res.ok && parse(await res.clone().text())?.error;
+  if (!/^identity_/.test(e?.code)) return res;
+  user = { email: user.email, name: user.name };
+  h.emit('identity_error', e);
+  return go(body);
+};
+
+// One API call; resolves with [status, parsed body or null].
+h.call = async (method, url, body) => {
+  const res = await send(method, url, body);
   return [res.status, parse(await res.text())];
 };
 
@@ -197,7 +213,7 @@ h.stream = (url, body, on) => {
   return (chain = chain.then(async () => {
     for (let delay = 1000; queued(); delay = Math.min(30000, delay * 2)) {
       body.conversation_id ||= conv;
-      const status = await send(url, body, (name, data) => {
+      const status = await turn(url, body, (name, data) => {
         if (data && data.conversation_id) conv = data.conversation_id;
         on(name, data);
       }).catch(() => 0);
@@ -223,12 +239,8 @@ h.stream = (url, body, on) => {
   }));
 };
 
-const send = async (url, body, on) => {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify(body),
-  });
+const turn = async (url, body, on) => {
+  const res = await send('POST', url, body, 'text/event-stream');
   if (!res.ok || !/event-stream/.test(res.headers.get('content-type') || '')) {
     on(res.ok ? 'done' : 'error', parse(await res.text()));
     return res.status;
@@ -255,8 +267,9 @@ const send = async (url, body, on) => {
   }
 };
 // Page API: Frontdesk(command, ...args). Commands: open, close, toggle,
-// identify({email, name, id}), on(event, fn), off(event, fn), reset.
-// Events: ready, open, close, ticket ({reference, email}), reply ({text}).
+// identify({email, name} | {token} | {user_id, user_hash, email, name}),
+// on(event, fn), off(event, fn), reset. Events: ready, open, close,
+// ticket ({reference, email}), reply ({text}), identity_error ({code, message}).
 // Commands queued before the app loaded (Frontdesk.q, kept by the loader)
 // run first; open and close the loader already applied.
 const listeners = {};
@@ -268,6 +281,10 @@ const commands = {
   toggle: () => toLauncher(h.launcher.getAttribute('aria-expanded') === 'true' ? 'fd-close' : 'fd-open'),
   identify: (u) => {
     user = u && typeof u === 'object' ? { ...u } : null;
+    // A token's email claim fills the handoff form (the worker checks it).
+    try {
+      user.email ||= JSON.parse(atob(user.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).email;
+    } catch {}
   },
   on: (name, fn) => typeof fn === 'function' && (listeners[name] ||= []).push(fn),
   off: (name, fn) => {

@@ -3,12 +3,13 @@
 
 use frontdesk_shared::engine::{Context, Lang, Thresholds};
 use frontdesk_shared::error::{ApiError, ErrorCode};
+use frontdesk_shared::identity::{self, Verified};
 use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::ticket::{self, TicketInput};
 use frontdesk_shared::validate::{ChatInput, FeedbackInput, HandoffInput};
 use frontdesk_shared::wire::{
     ChatRequest, ChatResponse, EscalationReason, FeedbackRequest, FeedbackResponse, HandoffRequest,
-    HandoffResponse, Health, Role, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE,
+    HandoffResponse, Health, Identity, Role, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE,
     STREAM_START,
 };
 use futures_util::StreamExt;
@@ -21,6 +22,7 @@ use crate::generate::Generator;
 use crate::http::{json, read_json};
 use crate::platform::{now_ms, random_bytes, random_uuid};
 use crate::store::{self, History, NewTicket, Rated};
+use crate::vars::setting;
 use crate::{content, summary, AppError};
 
 const DB: &str = "DB";
@@ -64,6 +66,21 @@ async fn conversation(
     }
 }
 
+/// Checks an identity the page sent (`Frontdesk('identify', …)`) against
+/// the `IDENTITY_SECRET` secret, before anything is stored: a refused one
+/// is a 401 (`identity_invalid`, `identity_expired`), one sent to a site
+/// without a secret a 400 (`identity_not_configured`); never trusted
+/// unchecked. The secret and the token never reach a response or the log.
+fn verify_identity(env: &Env, identity: Option<&Identity>) -> Result<Option<Verified>, AppError> {
+    let Some(identity) = identity else {
+        return Ok(None);
+    };
+    let secret = setting(env, "IDENTITY_SECRET");
+    let verified = identity::verify(identity, secret.as_deref(), now_ms().div_euclid(1000))
+        .map_err(ApiError::from)?;
+    Ok(Some(verified))
+}
+
 /// `POST /api/v1/chat`: one visitor turn. The visitor's message is stored
 /// before anything acknowledges it. With a text generator configured and
 /// articles to ground it in, the answer is written by the model; a client
@@ -75,6 +92,8 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         .get("Accept")?
         .is_some_and(|a| a.contains("text/event-stream"));
     let input = ChatInput::try_from(read_json::<ChatRequest>(&mut req).await?)?;
+    // A refused identity stops the turn before anything is stored.
+    verify_identity(env, input.identity.as_ref())?;
     let db = env.d1(DB)?;
     // The same message again (the widget's outbox, after a lost answer):
     // the stored reply, or, if it has none yet, one written now; never a
@@ -238,6 +257,14 @@ pub async fn handoff(
     ctx: &worker::Context,
 ) -> Result<Response, AppError> {
     let input = HandoffInput::try_from(read_json::<HandoffRequest>(&mut req).await?)?;
+    let verified = verify_identity(env, input.identity.as_ref())?;
+    // A verified email wins over the typed one, which stays unverified.
+    // (Beside a hashed user id, the page's unsigned email counts as typed.)
+    let typed = match (&input.email, &input.identity) {
+        (e, Some(i)) if e.is_empty() => i.email.as_deref().unwrap_or_default(),
+        (e, _) => e.as_str(),
+    };
+    let requester = identity::requester(typed, verified)?;
     let db = env.d1(DB)?;
     let (conversation_id, _) = conversation(&db, input.conversation_id).await?;
     let transcript = store::transcript(&db, &conversation_id).await?;
@@ -252,7 +279,7 @@ pub async fn handoff(
         reference: &reference,
         conversation_id: &conversation_id,
         created_at: now_ms(),
-        email: &input.email,
+        requester,
         note: input.note.as_deref(),
         page_url: input.page_url.as_deref(),
         transcript,

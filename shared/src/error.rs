@@ -35,6 +35,14 @@ pub enum ErrorCode {
     MessageNotFound,
     /// The route exists, the method does not.
     MethodNotAllowed,
+    /// An identity (`identify` token or user hash) that is forged,
+    /// malformed, not valid yet, or for a different user than its hash.
+    IdentityInvalid,
+    /// An identity token past its `exp`.
+    IdentityExpired,
+    /// An identity was sent, but the site has no `IDENTITY_SECRET` to
+    /// check it with; it is never trusted unchecked.
+    IdentityNotConfigured,
     /// Our fault; details are in the worker log, never in the response.
     Internal,
 }
@@ -47,8 +55,11 @@ impl ErrorCode {
             | ErrorCode::InvalidField
             | ErrorCode::MessageEmpty
             | ErrorCode::MessageTooLong
-            | ErrorCode::InvalidEmail => 400,
-            ErrorCode::Unauthorized => 401,
+            | ErrorCode::InvalidEmail
+            | ErrorCode::IdentityNotConfigured => 400,
+            ErrorCode::Unauthorized | ErrorCode::IdentityInvalid | ErrorCode::IdentityExpired => {
+                401
+            }
             ErrorCode::ConversationNotFound
             | ErrorCode::NotFound
             | ErrorCode::TicketNotFound
@@ -116,5 +127,13 @@ mod tests {
             "conversation_not_found"
         );
         assert_eq!(ErrorCode::InvalidField.status(), 400);
+        assert_eq!(code(ErrorCode::IdentityInvalid), "identity_invalid");
+        assert_eq!(code(ErrorCode::IdentityExpired), "identity_expired");
+        assert_eq!(
+            code(ErrorCode::IdentityNotConfigured),
+            "identity_not_configured"
+        );
+        assert_eq!(ErrorCode::IdentityExpired.status(), 401);
+        assert_eq!(ErrorCode::IdentityNotConfigured.status(), 400);
     }
 }

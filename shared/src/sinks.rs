@@ -94,7 +94,7 @@ pub fn slack_message(ticket: &Ticket, ticket_url: Option<&str>) -> Value {
             field("Priority", priority_word(t.priority.value).to_owned()),
             field("Sentiment", sentiment_word(t.sentiment.value).to_owned()),
             field("Language", t.language.value.clone()),
-            field("Email", ticket.requester.email.clone()),
+            field("Email", format!("{}{}", ticket.requester.email, if ticket.requester.verified { " (verified)" } else { "" })),
             field("Page", ticket.page_url.clone().unwrap_or_else(|| "—".into())),
         ]}),
     ];
@@ -186,7 +186,7 @@ pub fn zendesk_ticket(ticket: &Ticket) -> Value {
     let mut request = json!({
         "subject": clip(&format!("[{}] {}", ticket.reference, ticket.summary.text), 150),
         "comment": {"body": body, "public": false},
-        "requester": {"email": ticket.requester.email, "name": ticket.requester.email},
+        "requester": {"email": ticket.requester.email, "name": ticket.requester.name.as_deref().unwrap_or(&ticket.requester.email)},
         "priority": priority_word(t.priority.value),
         "tags": tags,
         "external_id": ticket.reference,
@@ -317,7 +317,7 @@ mod tests {
             reference: "FD-ABCD1234",
             conversation_id: "c",
             created_at: 1_795_372_553_123,
-            email: "ana@example.com",
+            requester: crate::ticket::Requester::unverified("ana@example.com"),
             note: Some("<script>alert(1)</script> @everyone #1"),
             page_url: Some("https://example.com/pricing"),
             transcript: vec![

@@ -59,9 +59,37 @@ pub enum TicketStatus {
     Closed,
 }
 
+/// Who asked. Only what the site's backend vouched for (an identity
+/// token or user hash, see `crate::identity`) is marked verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requester {
     pub email: String,
+    /// True when the site vouched for this email (a valid token's `email`
+    /// claim, or a user hash computed over the email); false for an email
+    /// the visitor typed or the page passed unsigned (and in documents
+    /// stored before identities existed).
+    #[serde(default)]
+    pub verified: bool,
+    /// The site's user id (a valid token's `sub`, or a hashed `user_id`);
+    /// present only when verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The user's name from a valid token's `name` claim, or as the page
+    /// passed it beside a user hash (not covered by the hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Requester {
+    /// A requester known only by the email they typed.
+    pub fn unverified(email: &str) -> Requester {
+        Requester {
+            email: email.into(),
+            verified: false,
+            id: None,
+            name: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,7 +280,7 @@ pub struct TicketInput<'a> {
     pub reference: &'a str,
     pub conversation_id: &'a str,
     pub created_at: i64,
-    pub email: &'a str,
+    pub requester: Requester,
     pub note: Option<&'a str>,
     pub page_url: Option<&'a str>,
     pub transcript: Vec<TranscriptEntry>,
@@ -277,9 +305,7 @@ pub fn build(input: TicketInput<'_>) -> Ticket {
         conversation_id: input.conversation_id.into(),
         created_at: input.created_at,
         status: TicketStatus::Open,
-        requester: Requester {
-            email: input.email.into(),
-        },
+        requester: input.requester,
         note: input.note.map(str::to_owned),
         page_url: input.page_url.map(str::to_owned),
         summary: Summary {
@@ -481,7 +507,7 @@ mod tests {
             reference: "FD-TEST0000",
             conversation_id: "c",
             created_at: 1,
-            email: "ana@example.com",
+            requester: Requester::unverified("ana@example.com"),
             note,
             page_url: Some("https://example.com/pricing"),
             transcript,

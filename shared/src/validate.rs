@@ -2,7 +2,7 @@
 //! validated types, so a check cannot be forgotten on one path.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::wire::{ChatRequest, FeedbackRequest, HandoffRequest, Rating};
+use crate::wire::{ChatRequest, FeedbackRequest, HandoffRequest, Identity, Rating};
 
 /// Longest visitor message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -24,6 +24,9 @@ pub struct ChatInput {
     /// A well-formed BCP 47 language tag, as sent.
     pub locale: Option<String>,
     pub idempotency_key: Option<String>,
+    /// As sent: checking it needs the site's secret and the clock
+    /// (`crate::identity::verify`), which the handler has.
+    pub identity: Option<Identity>,
 }
 
 /// Longest agent reply, in characters.
@@ -63,10 +66,14 @@ pub fn ticket_reference(raw: &str) -> Result<String, ApiError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandoffInput {
     pub conversation_id: Option<String>,
+    /// The email the visitor gave; empty only when an identity was sent
+    /// (which must then vouch for one, see `crate::identity::requester`).
     pub email: String,
     pub note: Option<String>,
     pub page_url: Option<String>,
     pub idempotency_key: Option<String>,
+    /// As sent; see [`ChatInput::identity`].
+    pub identity: Option<Identity>,
 }
 
 /// Largest message id accepted: D1 hands numbers to the worker as doubles,
@@ -145,6 +152,7 @@ impl TryFrom<ChatRequest> for ChatInput {
             page_url,
             locale,
             idempotency_key,
+            identity: req.identity,
         })
     }
 }
@@ -157,7 +165,11 @@ impl TryFrom<HandoffRequest> for HandoffInput {
             .conversation_id
             .map(|id| conversation_id(&id))
             .transpose()?;
-        let email = email(&req.email)?;
+        let email = if req.identity.is_some() && req.email.trim().is_empty() {
+            String::new()
+        } else {
+            email(&req.email)?
+        };
         let note = match req.note {
             Some(n) => Some(text_field("note", &n, MAX_NOTE_CHARS)?).filter(|n| !n.is_empty()),
             None => None,
@@ -173,6 +185,7 @@ impl TryFrom<HandoffRequest> for HandoffInput {
             note,
             page_url,
             idempotency_key,
+            identity: req.identity,
         })
     }
 }
@@ -261,7 +274,7 @@ fn text_field(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiErr
 
 /// A plausible address: one `@`, a dotted domain, no spaces. Deliverability
 /// is the mail system's job, not ours.
-fn email(raw: &str) -> Result<String, ApiError> {
+pub fn email(raw: &str) -> Result<String, ApiError> {
     let email = raw.trim();
     let invalid = || {
         ApiError::field(
@@ -313,6 +326,7 @@ mod tests {
             page_url: None,
             locale: None,
             idempotency_key: None,
+            identity: None,
         })
     }
 
@@ -323,6 +337,7 @@ mod tests {
             note: Some("  ".into()),
             page_url: None,
             idempotency_key: None,
+            identity: None,
         })
     }
 
@@ -341,6 +356,7 @@ mod tests {
                 page_url: None,
                 locale: None,
                 idempotency_key: Some(key.into()),
+                identity: None,
             })
         };
         assert_eq!(
@@ -434,6 +450,20 @@ mod tests {
         ] {
             assert_eq!(code(handoff(bad)), ErrorCode::InvalidEmail, "{bad}");
         }
+        // With an identity the email may be left out (the identity must
+        // then vouch for one); a given one is still checked.
+        let with_identity = |email: &str| {
+            HandoffInput::try_from(HandoffRequest {
+                email: email.into(),
+                identity: Some(Identity {
+                    token: Some("t".into()),
+                    ..Identity::default()
+                }),
+                ..serde_json::from_str::<HandoffRequest>("{}").unwrap()
+            })
+        };
+        assert_eq!(with_identity(" ").unwrap().email, "");
+        assert_eq!(code(with_identity("ana@")), ErrorCode::InvalidEmail);
     }
 
     fn feedback(id: &str, message_id: i64, rating: &str) -> Result<FeedbackInput, ApiError> {

@@ -26,6 +26,31 @@ pub struct ChatRequest {
     /// worker answers a repeat with the reply it already stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// Who the visitor is, vouched for by the site's backend (see
+    /// [`Identity`]); checked on every request that carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+}
+
+/// A signed identity from the site's backend (`Frontdesk('identify', …)`),
+/// in one of two forms: `{token}`, an HS256 JWT with `sub`, `exp` and
+/// optionally `email` and `name` claims; or `{user_id | email, user_hash}`,
+/// the hex HMAC-SHA256 of the user id (else of the email) keyed with the
+/// site's `IDENTITY_SECRET`. `name`, and an `email` beside a `user_id`, are
+/// not covered by a user hash and count as what the visitor typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// `POST /api/v1/chat` response: the bot's turn (the JSON body, and the data
@@ -176,6 +201,9 @@ pub struct HandoffRequest {
     /// Absent when the visitor asks for a person before writing anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<String>,
+    /// Where the reply goes. May be empty or absent when `identity` is
+    /// given and vouches for an email (a verified email always wins).
+    #[serde(default)]
     pub email: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -186,6 +214,10 @@ pub struct HandoffRequest {
     /// `A-Z a-z 0-9 - _`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// As in [`ChatRequest::identity`]: a valid one makes the ticket's
+    /// requester verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
 }
 
 /// `POST /api/v1/handoff` response: the stored ticket.

@@ -180,6 +180,8 @@ impl State {
                 page_url: config.page_url.clone(),
                 locale: config.locale.clone(),
                 idempotency_key: Some(key).filter(|k| !k.is_empty()),
+                // The page's identity is added by boot.js.
+                identity: None,
             };
             let (conversation, transcript, streaming, sending) = (
                 self.conversation,
@@ -750,6 +752,8 @@ fn HandoffForm(state: State, email: NodeRef<html::Input>) -> impl IntoView {
                 note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
                 page_url: config.page_url.clone(),
                 idempotency_key: Some(key.get_value()).filter(|k| !k.is_empty()),
+                // The page's identity is added by boot.js.
+                identity: None,
             };
             match api::handoff(&config, &req).await {
                 Ok(ticket) => {
