@@ -25,7 +25,9 @@ if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/pub
   # A second wasm-opt pass after Trunk's -Oz: passes Trunk cannot be told to
   # run (flatten + rereloop, and what Rust's wasm guarantees: nothing below
   # address 1024, memory starts zeroed) take ~1.4 KB gzip off every download.
+  # The producers and target-features sections are of no use to a browser.
   wasm-opt --low-memory-unused --zero-filled-memory --flatten --rereloop -Oz -Oz --converge \
+    --strip-producers --strip-target-features \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     dist/trunk/frontdesk-widget_bg.wasm -o dist/public/widget/app.wasm

@@ -89,19 +89,18 @@ h.pending = () => outbox.map((m) => m.t + '\0' + m.k).join('\0');
 // config()): conversation id, newest agent reply seen, has a ticket, and
 // the outbox; a null conversation forgets it all. Storage may be blocked:
 // then the widget forgets.
-h.save = (...state) => {
-  kept = state;
-  if (!state[0]) outbox = [];
-  conv = state[0];
-  keep();
-};
-const keep = () => {
+const keep = (...state) => {
+  if (state.length) {
+    kept = state;
+    if (!(conv = state[0])) outbox = [];
+  }
   const [conversation, seen, ticket] = kept;
   try {
     if (conversation || outbox.length) localStorage.setItem(h.key, JSON.stringify({ conversation, seen, ticket, outbox }));
     else localStorage.removeItem(h.key);
   } catch {}
 };
+h.save = keep;
 
 // Reads a stored conversation back and calls on(kind, id, value) for each
 // line in time order: 'visitor' and 'agent' (value: the text; agent lines
@@ -114,7 +113,7 @@ h.restore = async (url, on) => {
     const v = await res.json();
     const c = v.conversation_id;
     const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role !== 'bot' ? m.text
-      : { decision: m.decision || 'small_talk', text: m.text, sources: m.sources || [], reason: m.reason, lang: m.lang, rating: m.rating }]);
+      : { ...m, decision: m.decision || 'small_talk', sources: m.sources || [] }]);
     for (const t of v.tickets) lines.push([t.at, 'ticket', 0, { reference: t.reference, conversation_id: c, email: t.email }]);
     lines.sort((a, b) => a[0] - b[0]);
     for (const [, kind, id, text] of lines) on(kind, id, text);
@@ -214,7 +213,7 @@ h.stream = (url, body, on) => {
     for (let delay = 1000; queued(); delay = Math.min(30000, delay * 2)) {
       body.conversation_id ||= conv;
       const status = await turn(url, body, (name, data) => {
-        if (data && data.conversation_id) conv = data.conversation_id;
+        conv = data?.conversation_id || conv;
         on(name, data);
       }).catch(() => 0);
       if (status && status < 500) {
@@ -224,14 +223,10 @@ h.stream = (url, body, on) => {
       }
       on('queued');
       waiting = true;
+      // (A listener left by a timer wake-up only resolves a settled promise.)
       await new Promise((wake) => {
-        const go = () => {
-          clearTimeout(timer);
-          removeEventListener('online', go);
-          wake();
-        };
-        const timer = setTimeout(go, delay);
-        addEventListener('online', go);
+        setTimeout(wake, delay);
+        addEventListener('online', wake, { once: true });
       });
       waiting = false;
     }
