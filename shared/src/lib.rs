@@ -23,6 +23,8 @@ pub mod kb;
 #[cfg(feature = "engine")]
 pub mod phrases;
 #[cfg(feature = "engine")]
+pub mod redact;
+#[cfg(feature = "engine")]
 pub mod routing;
 #[cfg(feature = "engine")]
 pub mod sinks;
