@@ -17,6 +17,8 @@ pub mod config;
 #[cfg(feature = "engine")]
 pub mod engine;
 #[cfg(feature = "engine")]
+pub mod guard;
+#[cfg(feature = "engine")]
 pub mod intent;
 #[cfg(feature = "engine")]
 pub mod kb;
