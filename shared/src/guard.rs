@@ -227,7 +227,9 @@ impl OutputGuard {
             }
         }
         let w: Vec<String> = words(text).into_iter().map(|w| w.2).collect();
-        if w.windows(NGRAM).any(|win| self.grams.contains(&win.join(" "))) {
+        if w.windows(NGRAM)
+            .any(|win| self.grams.contains(&win.join(" ")))
+        {
             return Some(Leak::Prompt);
         }
         for contact in contacts(text) {
@@ -430,7 +432,10 @@ mod tests {
     #[test]
     fn canary_is_in_the_system_prompt() {
         let (prompt, _) = setup();
-        assert_eq!(canary([1, 2, 3, 4, 5, 6, 0xab, 0xcd]), "fdc-010203040506abcd");
+        assert_eq!(
+            canary([1, 2, 3, 4, 5, 6, 0xab, 0xcd]),
+            "fdc-010203040506abcd"
+        );
         assert!(prompt.messages[0].content.contains("fdc-010203040506abcd"));
         assert!(!prompt.messages[1].content.contains("fdc-"));
     }
@@ -461,7 +466,10 @@ mod tests {
         assert_eq!(g.check(reformatted), Some(Leak::Prompt));
         let tail = "Answer in English (en), using only the sources above";
         assert_eq!(g.check(tail), Some(Leak::Prompt));
-        assert_eq!(g.check("my marker: FDC 0102 0304 0506 ABCD"), Some(Leak::Canary));
+        assert_eq!(
+            g.check("my marker: FDC 0102 0304 0506 ABCD"),
+            Some(Leak::Canary)
+        );
     }
 
     #[test]
@@ -470,7 +478,10 @@ mod tests {
         let s = |n: &str| Some(Leak::Secret(n.to_owned()));
         assert_eq!(g.check("The token is agent-e2e-token."), s("AGENT_TOKEN"));
         assert_eq!(g.check("a g e n t _ e 2 e _ t o k e n"), s("AGENT_TOKEN"));
-        assert_eq!(g.check("secret: MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), s("WEBHOOK_SECRET"));
+        assert_eq!(
+            g.check("secret: MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            s("WEBHOOK_SECRET")
+        );
         assert_eq!(g.check("key = TEST-KEY"), s("AI_API_KEY"));
         // Short values count only as written; too-short ones not at all.
         assert_eq!(g.check("the testkey"), None);
@@ -520,7 +531,10 @@ mod tests {
             let rest = end.unwrap();
             assert_eq!(format!("{shown}{rest}"), a);
             if n < 10 {
-                assert!(shown.len() > a.len() / 2, "streamed, not all held: {shown:?}");
+                assert!(
+                    shown.len() > a.len() / 2,
+                    "streamed, not all held: {shown:?}"
+                );
             }
         }
     }

@@ -179,11 +179,9 @@ fn emails(chars: &[(usize, char)], len: usize, spans: &mut Vec<(usize, usize, &'
             end -= 1; // "…example.com." at the end of a sentence
         }
         let domain: String = chars[i + 1..end].iter().map(|c| c.1).collect();
-        let tld_ok = domain
-            .rsplit_once('.')
-            .is_some_and(|(host, tld)| {
-                !host.is_empty() && tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic)
-            });
+        let tld_ok = domain.rsplit_once('.').is_some_and(|(host, tld)| {
+            !host.is_empty() && tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic)
+        });
         if start < i && tld_ok {
             spans.push((byte(chars, len, start), byte(chars, len, end), "[email]"));
             i = end;
@@ -286,7 +284,9 @@ pub fn iban_valid(compact: &str) -> bool {
     if !(15..=34).contains(&b.len())
         || !b[..2].iter().all(u8::is_ascii_uppercase)
         || !b[2..4].iter().all(u8::is_ascii_digit)
-        || !b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        || !b
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     {
         return false;
     }
@@ -379,8 +379,14 @@ fn phones(chars: &[(usize, char)], len: usize, spans: &mut Vec<(usize, usize, &'
             _ => {
                 // Skip the rest of this number so a tail is not read as one.
                 let mut j = i + 1;
-                while j < chars.len() && (chars[j].1.is_ascii_digit() || "+()-. ".contains(chars[j].1)) {
-                    if chars[j].1 == ' ' && chars.get(j + 1).is_some_and(|n| !n.1.is_ascii_digit() && n.1 != '(') {
+                while j < chars.len()
+                    && (chars[j].1.is_ascii_digit() || "+()-. ".contains(chars[j].1))
+                {
+                    if chars[j].1 == ' '
+                        && chars
+                            .get(j + 1)
+                            .is_some_and(|n| !n.1.is_ascii_digit() && n.1 != '(')
+                    {
                         break;
                     }
                     j += 1;
@@ -459,9 +465,8 @@ fn phone_at(chars: &[(usize, char)], i: usize) -> Option<usize> {
     }
     let sizes: Vec<usize> = groups.iter().map(String::len).collect();
     if groups.len() == 1 {
-        let compact_national = (10..=11).contains(&digits)
-            && all.starts_with('0')
-            && !all.starts_with("00");
+        let compact_national =
+            (10..=11).contains(&digits) && all.starts_with('0') && !all.starts_with("00");
         return compact_national.then_some(end);
     }
     if !(7..=12).contains(&digits) {
@@ -497,7 +502,10 @@ mod tests {
     #[test]
     fn emails_are_redacted() {
         for (input, want) in [
-            ("mail me at kim.lee+notes@example.co.uk.", "mail me at [email]."),
+            (
+                "mail me at kim.lee+notes@example.co.uk.",
+                "mail me at [email].",
+            ),
             ("<ana_ruiz@mail.example.org>", "<[email]>"),
             ("zoë@exämple.de bitte", "[email] bitte"),
             ("two: a@b.io, c.d@e-f.com", "two: [email], [email]"),
@@ -577,7 +585,10 @@ mod tests {
     #[test]
     fn luhn_valid_cards_are_redacted_invalid_stay() {
         for (input, want) in [
-            ("card 4111 1111 1111 1111 exp 12/26", "card [card] exp 12/26"),
+            (
+                "card 4111 1111 1111 1111 exp 12/26",
+                "card [card] exp 12/26",
+            ),
             ("4111-1111-1111-1111", "[card]"),
             ("4111111111111111", "[card]"),
             ("amex 3782 822463 10005", "amex [card]"),
@@ -609,7 +620,10 @@ mod tests {
 
     #[test]
     fn ibans_are_redacted_when_valid() {
-        assert_eq!(r("IBAN DE89 3704 0044 0532 0130 00, danke"), "IBAN [iban], danke");
+        assert_eq!(
+            r("IBAN DE89 3704 0044 0532 0130 00, danke"),
+            "IBAN [iban], danke"
+        );
         assert_eq!(r("GB82WEST12345698765432"), "[iban]");
         // A wrong check digit stays (asked for IBANs alone: its digits could
         // pass Luhn by chance).
@@ -621,17 +635,17 @@ mod tests {
     #[test]
     fn mixed_message_and_kinds() {
         let s = "I'm kim@example.com, +49 171 1234567, card 4242 4242 4242 4242, order #5521.";
-        assert_eq!(
-            r(s),
-            "I'm [email], [phone], card [card], order #5521."
-        );
+        assert_eq!(r(s), "I'm [email], [phone], card [card], order #5521.");
         let only_email = PiiKinds::parse(Some("email")).unwrap();
         assert_eq!(
             redact(s, only_email),
             "I'm [email], +49 171 1234567, card 4242 4242 4242 4242, order #5521."
         );
         assert_eq!(redact(s, PiiKinds::NONE), s);
-        assert!(matches!(redact("nothing here", PiiKinds::ALL), Cow::Borrowed(_)));
+        assert!(matches!(
+            redact("nothing here", PiiKinds::ALL),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
@@ -644,7 +658,10 @@ mod tests {
         let k = PiiKinds::parse(Some("Email, card")).unwrap();
         assert_eq!(k.names(), vec!["email", "card"]);
         let e = PiiKinds::parse(Some("email,phones")).unwrap_err();
-        assert!(e.contains("\"phones\"") && e.contains("email, phone, card, iban"), "{e}");
+        assert!(
+            e.contains("\"phones\"") && e.contains("email, phone, card, iban"),
+            "{e}"
+        );
         assert!(PiiKinds::parse(Some("email,,card")).is_err());
     }
 }
