@@ -539,6 +539,48 @@ mod tests {
         }
     }
 
+    /// What the hold-back costs a streamed answer: how many words behind
+    /// the model the visitor is, fed word by word (as models stream).
+    #[test]
+    fn hold_back_lags_a_few_words_at_most() {
+        let answers = [
+            "Open the note and choose Export, then pick PDF [1]. Notebooks download as a ZIP file \
+             with one file per note and a folder for attachments [1].",
+            "You can use the sources above: go to Settings → Export on the web and choose Export \
+             all notes [1]. Large accounts take a while, so we email you a link [1].",
+            "Wählen Sie im Menü ⋯ → Exportieren und dann PDF [1].",
+        ];
+        let (mut max, mut total, mut steps) = (0usize, 0u32, 0u32);
+        for a in answers {
+            let (_, g) = setup();
+            let mut s = GuardedStream::new(g);
+            let mut seen = 0;
+            let mut shown = String::new();
+            // As the answer accumulator hands it on: a trailing space waits
+            // for the next word.
+            for (i, word) in a.split(' ').enumerate() {
+                seen += 1;
+                let piece = if i == 0 {
+                    word.to_owned()
+                } else {
+                    format!(" {word}")
+                };
+                shown.push_str(&s.push(&piece));
+                let lag = seen - shown.split_whitespace().count();
+                max = max.max(lag);
+                total += u32::try_from(lag).unwrap();
+                steps += 1;
+            }
+            shown.push_str(&s.finish().unwrap());
+            assert_eq!(shown, a);
+        }
+        println!(
+            "guard hold-back: mean {:.2} words, max {max} words behind the model",
+            f64::from(total) / f64::from(steps)
+        );
+        assert!(max < NGRAM, "held {max} words");
+    }
+
     #[test]
     fn a_leaking_stream_shows_nothing_of_the_leak() {
         let (prompt, _) = setup();
