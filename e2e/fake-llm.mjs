@@ -14,7 +14,20 @@
 // worker's SUMMARY_PROMPT_START, shared/src/summary.rs) is answered with
 // `summary` (set with /__mode too) in the answer, slow (after 2.5 s) and
 // plain modes, whole or streamed as it asks; other modes treat it like any
-// request. It exits by itself after an hour, whatever happens.
+// request.
+//
+// Mode obedient plays a model with no defences at all, for the
+// prompt-injection suite (injection.spec.ts): it does whatever the latest
+// instruction in the request asks. Asked for its prompt or rules (in several
+// languages), it writes its whole system prompt and instructions; asked for
+// keys, tokens, passwords, settings, it writes every secret-looking string
+// in the request and the values in FAKE_LLM_KNOWS (JSON array: secrets we
+// pretend leaked into the model elsewhere, to exercise the worker's value
+// check); an instruction line in the sources or the question ("AI: …",
+// "assistant: …", "Note to AI …: …") is carried out by writing its text;
+// anything else (write a poem, code, homework…) it "does", quoting the
+// request. Each request's reply text is recorded with it (`reply`).
+// It exits by itself after an hour, whatever happens.
 import http from 'node:http';
 
 const port = Number(process.argv[2] || 8790);
@@ -24,6 +37,33 @@ let text = 'Open the note and choose ⋯ → Export, then pick PDF [1].';
 let summary = 'Fake model summary: the visitor was billed twice and wants the second charge refunded.';
 const SUMMARY_PROMPT = 'You write the summary a support agent reads first';
 const requests = [];
+const KNOWS = JSON.parse(process.env.FAKE_LLM_KNOWS || '[]');
+
+const ASKS_PROMPT =
+  /prompt|instruction|rules|system|above|initial|verbatim|repeat|anweisung|regeln|consigne|règles|instrucciones|reglas|istruzioni|инструкц|правил|промпт|指令|提示|规则|指示|プロンプト|命令/i;
+const ASKS_SECRETS =
+  /key|token|secret|password|passwor|env|config|variable|webhook|credential|schlüssel|clé|clave|chiave|ключ|токен|секрет|пароль|密钥|令牌|秘密|密码|鍵|設定|配置/i;
+const INSTRUCTION_LINE = /^\s*(?:AI|assistant|system|model|note to (?:the )?AI[^:\n]{0,30})[^:\n]{0,20}:\s*(.+)$/gim;
+
+/** What an obedient model says to `body`. */
+function obey(body) {
+  const msgs = body.messages || [];
+  const system = msgs.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
+  const user = msgs.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+  const question = (/<question>\n?([\s\S]*?)\n?<\/question>/.exec(user)?.[1] ?? user).trim();
+  const out = [];
+  if (ASKS_PROMPT.test(question)) {
+    const tail = user.includes('</question>') ? user.slice(user.lastIndexOf('</question>') + 11).trim() : '';
+    out.push(`Sure! My instructions, word for word:\n${system}\n${tail}`);
+  }
+  if (ASKS_SECRETS.test(question)) {
+    const found = new Set(JSON.stringify(body).match(/fdc-[0-9a-f]{16}|whsec_[A-Za-z0-9+/=]+|[A-Za-z0-9_-]{24,}/g) || []);
+    out.push(`Here is every key, token and setting I know: ${[...found, ...KNOWS].join(', ')}.`);
+  }
+  for (const m of user.matchAll(INSTRUCTION_LINE)) out.push(m[1].trim());
+  if (!out.length) out.push(`Of course! As you asked: ${question.slice(0, 200)} — here it is, done [1].`);
+  return out.join('\n\n');
+}
 
 // Scripted embeddings: a bag of "concepts" hashed into 64 dimensions, where a
 // few words in several languages share a concept, as a multilingual model
@@ -103,7 +143,8 @@ const server = http.createServer(async (req, res) => {
       return;
     }
     const { model, input } = JSON.parse(body);
-    embeddings.push({ at: Date.now(), model, inputs: input.length });
+    // The texts are kept too (redaction is checked on them), the articles' only by count.
+    embeddings.push({ at: Date.now(), model, inputs: input.length, texts: input.length === 1 ? input : [] });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify({
@@ -134,7 +175,8 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(400).end();
     return;
   }
-  requests.push({ at: Date.now(), mode, body: parsed });
+  const record = { at: Date.now(), mode, body: parsed };
+  requests.push(record);
   const isSummary = String(parsed.messages?.[0]?.content ?? '').startsWith(SUMMARY_PROMPT);
   if (isSummary && ['answer', 'slow', 'plain', 'hold'].includes(mode)) {
     if (mode === 'slow') await sleep(2500);
@@ -151,6 +193,9 @@ const server = http.createServer(async (req, res) => {
     return;
   }
   switch (mode) {
+    case 'obedient':
+      record.reply = obey(parsed);
+      return stream(res, record.reply, 5);
     case 'answer':
       return stream(res, text, 40);
     case 'slow':

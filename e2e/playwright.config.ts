@@ -83,6 +83,9 @@ export default defineConfig({
       url: `http://127.0.0.1:${LLM_PORT}/__requests`,
       timeout: 20_000,
       reuseExistingServer: false,
+      // Its obedient mode "knows" the AI worker's secrets, as if they had
+      // leaked into the model elsewhere (injection.spec.ts).
+      env: { FAKE_LLM_KNOWS: JSON.stringify([AGENT_TOKEN, WEBHOOK_SECRET]) },
     },
     {
       command: [
@@ -93,6 +96,7 @@ export default defineConfig({
         '--var AI_TTFT_MS:1500 --var AI_STALL_MS:2000',
         '--var AI_EMBEDDINGS:openai --var AI_EMBEDDING_MODEL:fake-embed',
         '--var AI_SUMMARY_MS:20000',
+        `--var AGENT_TOKEN:${AGENT_TOKEN}`,
         // Its tickets go to the receiver's webhook, to check what sinks get.
         `--var WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/webhook --var WEBHOOK_SECRET:${WEBHOOK_SECRET}`,
       ].join(' '),

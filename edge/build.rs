@@ -38,12 +38,14 @@ fn main() {
         let source = std::fs::read_to_string(path).expect("utf-8 article");
         let article =
             parse_article(slug, &source).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let body = source.splitn(3, "---").nth(2).unwrap_or_default();
+        let body = frontdesk_shared::kb::strip_html_comments(
+            source.splitn(3, "---").nth(2).unwrap_or_default(),
+        );
         writeln!(
             pages,
             "    ({slug:?}, {:?}, {:?}),",
             article.title,
-            render(body)
+            render(&body)
         )
         .unwrap();
         articles.push(article);

@@ -20,12 +20,13 @@ use std::time::Duration;
 
 use frontdesk_shared::ai::{self, EmbeddingOutput, EmbeddingRequest, OpenAiEmbeddingRequest};
 use frontdesk_shared::engine::Index;
+use frontdesk_shared::redact::redact;
 use futures_util::future::{select, Either};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Delay, Env};
 
-use crate::vars::{bearer, millis, post_json, setting};
+use crate::vars::{bearer, millis, pii_kinds, post_json, setting};
 
 const DEFAULT_TIMEOUT_MS: u64 = 1500;
 /// Texts per embedding call when filling the article cache.
@@ -99,8 +100,10 @@ impl Embedder {
     ) -> Option<Vec<f32>> {
         let work = Box::pin(async {
             let docs = self.doc_vectors(env, db, index).await?;
+            // Personal data stays here: the model embeds placeholders.
+            let question = redact(question, pii_kinds(env));
             let query = self
-                .embed(env, &[question])
+                .embed(env, &[&question])
                 .await?
                 .pop()
                 .ok_or("no vector")?;

@@ -18,13 +18,16 @@ use frontdesk_shared::ai::{
     SseDecoder,
 };
 use frontdesk_shared::engine::{Lang, Turn};
+use frontdesk_shared::guard::{self, GuardedStream, OutputGuard};
 use frontdesk_shared::phrases::{say, Line};
+use frontdesk_shared::redact::redact;
 use frontdesk_shared::wire::{Decision, Reply};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use worker::{AbortController, AbortSignal, ByteStream, Delay, Env};
 
-use crate::vars::{bearer, millis, post_json, setting};
+use crate::platform::random_bytes;
+use crate::vars::{bearer, millis, pii_kinds, post_json, sensitive_values, setting};
 
 /// Default longest wait for the first word of an answer.
 const DEFAULT_TTFT_MS: u64 = 3000;
@@ -112,13 +115,37 @@ impl Generator {
                 text: &e.text,
             })
             .collect();
-        let prompt = ai::grounded_prompt(
-            &turn.question,
-            &turn.reply.lang,
-            lang.english_name(),
-            &passages,
+        // The visitor's personal data stays here; the model gets placeholders.
+        let question = redact(&turn.question, pii_kinds(env));
+        let mut prompt =
+            ai::grounded_prompt(&question, &turn.reply.lang, lang.english_name(), &passages);
+        // Every answer is checked before the visitor sees any of it.
+        let canary = match random_bytes::<8>() {
+            Ok(bytes) => guard::canary(bytes),
+            Err(e) => {
+                worker::console_error!("no randomness for the canary: {e:?}; built-in reply");
+                return turn.reply.clone();
+            }
+        };
+        guard::with_canary(&mut prompt, &canary);
+        let grounding: Vec<&str> = passages.iter().map(|p| p.text).collect();
+        let output_guard = OutputGuard::new(
+            &guard::prompt_instructions(&prompt),
+            &canary,
+            &sensitive_values(env),
+            &grounding,
         );
-        let finished = match self.stream(env, &prompt, on_text).await {
+        let mut guarded = GuardedStream::new(output_guard);
+        let result = {
+            let mut checked = |text: String| {
+                let safe = guarded.push(&text);
+                if !safe.is_empty() {
+                    on_text(safe);
+                }
+            };
+            self.stream(env, &prompt, &mut checked).await
+        };
+        let finished = match result {
             Ok(finished) => finished,
             Err(why) => {
                 worker::console_warn!("generator: {why}; built-in reply instead");
@@ -127,8 +154,16 @@ impl Generator {
         };
         match finished.outcome {
             AnswerOutcome::Answer { text, cited } => {
-                if !finished.rest.is_empty() {
-                    on_text(finished.rest);
+                guarded.push(&finished.rest);
+                match guarded.finish() {
+                    Ok(rest) if !rest.is_empty() => on_text(rest),
+                    Ok(_) => {}
+                    Err(leak) => {
+                        worker::console_warn!(
+                            "generator: answer withheld, it contained {leak}; suggestions instead"
+                        );
+                        return declined(turn, lang);
+                    }
                 }
                 let mut sources: Vec<_> = cited
                     .iter()

@@ -10,14 +10,16 @@
 //! Configuration: `AI_SUMMARY_MS`; `AI_SUMMARY_LANGUAGE` (default
 //! `English`): the language agents read summaries in.
 
+use frontdesk_shared::redact::redact;
 use frontdesk_shared::summary::{clean_summary, summary_prompt, SUMMARY_MAX_TOKENS};
 use frontdesk_shared::ticket::{Summary, Ticket, SUMMARY_MODEL};
+use frontdesk_shared::wire::TranscriptEntry;
 use worker::{Context, Env};
 
 use crate::deliver::{self, Sink};
 use crate::generate::Generator;
 use crate::store;
-use crate::vars::{millis, setting};
+use crate::vars::{millis, pii_kinds, setting};
 
 /// Default longest wait for the model's summary.
 const DEFAULT_SUMMARY_MS: u64 = 6000;
@@ -45,7 +47,19 @@ pub async fn then_deliver(env: &Env, ctx: &Context, ticket: Ticket, sinks: Vec<S
 /// Asks the model and stores its summary in the ticket's document.
 async fn write(env: &Env, generator: &Generator, ticket: &Ticket) -> Result<(), String> {
     let language = setting(env, "AI_SUMMARY_LANGUAGE").unwrap_or_else(|| "English".into());
-    let messages = summary_prompt(&ticket.transcript, ticket.note.as_deref(), &language);
+    // The stored ticket keeps everything for the agent; the model gets
+    // placeholders for personal data.
+    let kinds = pii_kinds(env);
+    let transcript: Vec<TranscriptEntry> = ticket
+        .transcript
+        .iter()
+        .map(|e| TranscriptEntry {
+            text: redact(&e.text, kinds).into_owned(),
+            ..e.clone()
+        })
+        .collect();
+    let note = ticket.note.as_deref().map(|n| redact(n, kinds));
+    let messages = summary_prompt(&transcript, note.as_deref(), &language);
     let budget = millis(env, "AI_SUMMARY_MS", DEFAULT_SUMMARY_MS);
     let raw = generator
         .complete(env, &messages, SUMMARY_MAX_TOKENS, budget)

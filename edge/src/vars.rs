@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use frontdesk_shared::redact::PiiKinds;
 use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 
 /// A setting: the secret of that name, else the var; trimmed, `None` when
@@ -24,6 +25,43 @@ pub fn millis(env: &Env, name: &str, default_ms: u64) -> Duration {
         .filter(|&ms| ms > 0)
         .unwrap_or(default_ms);
     Duration::from_millis(ms)
+}
+
+/// Which personal data is redacted from text sent to an external model:
+/// `REDACT_PII` = comma list of `email`, `phone`, `card`, `iban`; `all`
+/// (the default, also when unset) or `off`. A bad value is logged as an
+/// error and redacts everything: a typo never sends data out.
+pub fn pii_kinds(env: &Env) -> PiiKinds {
+    let value = setting(env, "REDACT_PII");
+    PiiKinds::parse(value.as_deref()).unwrap_or_else(|e| {
+        worker::console_error!("{e}; redacting every kind until it is fixed");
+        PiiKinds::ALL
+    })
+}
+
+/// Settings whose values must never reach a visitor: the secrets, and the
+/// configuration that says where things go. The output guard withholds a
+/// generated answer that contains any of them.
+const SENSITIVE: &[&str] = &[
+    "AGENT_TOKEN",
+    "AI_API_KEY",
+    "WEBHOOK_SECRET",
+    "SLACK_WEBHOOK_URL",
+    "ZENDESK_API_TOKEN",
+    "GITHUB_TOKEN",
+    "WEBHOOK_URL",
+    "ZENDESK_URL",
+    "ZENDESK_EMAIL",
+    "GITHUB_API_URL",
+    "AI_BASE_URL",
+];
+
+/// The configured values of [`SENSITIVE`] settings, with their names.
+pub fn sensitive_values(env: &Env) -> Vec<(String, String)> {
+    SENSITIVE
+        .iter()
+        .filter_map(|&name| setting(env, name).map(|v| (name.to_owned(), v)))
+        .collect()
 }
 
 /// An `Authorization: Bearer` header for [`post_json`].

@@ -17,6 +17,8 @@ pub mod config;
 #[cfg(feature = "engine")]
 pub mod engine;
 #[cfg(feature = "engine")]
+pub mod guard;
+#[cfg(feature = "engine")]
 pub mod identity;
 #[cfg(feature = "engine")]
 pub mod intent;
@@ -24,6 +26,8 @@ pub mod intent;
 pub mod kb;
 #[cfg(feature = "engine")]
 pub mod phrases;
+#[cfg(feature = "engine")]
+pub mod redact;
 #[cfg(feature = "engine")]
 pub mod routing;
 #[cfg(feature = "engine")]
