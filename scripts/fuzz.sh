@@ -83,7 +83,7 @@ for t in "${TARGETS[@]}"; do
   set -e
   secs=$((SECONDS - t0))
   done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2 || true)
   new=$(find "$scratch/$t" -type f | wc -l)
   if [ "$status" = 0 ] && grep -q '^Done [0-9]* runs' "$log"; then
     result="ok, 0 crashes"
@@ -95,7 +95,8 @@ for t in "${TARGETS[@]}"; do
   if [ "$status" != 0 ]; then
     cp "$log" "$artifacts/$t/last.log"
     # What failed and the input that did it (kept under fuzz/artifacts/).
-    grep -E 'panicked at|^thread|assertion|ERROR: libFuzzer|SUMMARY|Test unit written|^Base64' "$log" | head -20 | sed 's/^/    /'
+    grep -E -A2 'panicked at' "$log" | head -8 | sed 's/^/    /' || true
+    grep -E 'ERROR: libFuzzer|Test unit written' "$log" | head -4 | sed 's/^/    /' || true
     echo "    log: fuzz/artifacts/$t/last.log; replay: $bin_dir/$t <artifact>"
   fi
 done
