@@ -1,7 +1,7 @@
 # The two commands the README starts with:
 #   make dev   build and serve demo page + widget + worker offline on :8787
-#   make test  every check CI runs (fmt, clippy, tests, browser e2e)
-.PHONY: dev test build sizes tools clean
+#   make test  every check CI runs (fmt, clippy, tests, fuzzing, browser e2e)
+.PHONY: dev test build sizes fuzz tools clean
 
 dev:
 	bash scripts/dev.sh
@@ -14,6 +14,9 @@ build:
 
 sizes: build
 	bash scripts/sizes.sh
+
+fuzz:
+	bash scripts/fuzz.sh
 
 tools:
 	bash -c '. scripts/tools.sh'

@@ -7,12 +7,15 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
 step "rustfmt"
 cargo fmt --all --check
+cargo fmt --manifest-path fuzz/Cargo.toml --check
 step "clippy (host)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)"
 cargo clippy --target wasm32-unknown-unknown -p frontdesk-widget -p frontdesk-edge --locked -- -D warnings
 step "unit and integration tests"
 cargo test --workspace --locked
+step "fuzzing (fixed iterations from the committed corpus)"
+bash scripts/fuzz.sh
 step "build (widget + worker)"
 bash scripts/build.sh
 step "sizes"

@@ -17,22 +17,7 @@ TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' \
   "$FRONTDESK_ROOT/Cargo.lock")
 
-fd_log() { printf '\033[1m[tools]\033[0m %s\n' "$*" >&2; }
-
-# cargo_tool CRATE VERSION BINARY [cargo install flags...]
-fd_cargo_tool() {
-  local crate=$1 version=$2 bin=$3
-  shift 3
-  local dir="$FRONTDESK_CACHE/cargo/$crate-$version"
-  if [ ! -x "$dir/bin/$bin" ]; then
-    fd_log "installing $crate $version (first time only; 10-25 min on 2 cores)"
-    rm -rf "$dir.partial"
-    cargo install "$@" "$crate" --version "$version" --root "$dir.partial" >&2
-    rm -rf "$dir"
-    mv "$dir.partial" "$dir"
-  fi
-  PATH="$dir/bin:$PATH"
-}
+. "$FRONTDESK_ROOT/scripts/cargo-tool.sh"
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   fd_log "adding the wasm32-unknown-unknown target"
