@@ -103,10 +103,19 @@
     document.head.append(s);
   };
   const key = 'frontdesk:v1';
-  let saved = null;
-  try {
-    saved = JSON.parse(localStorage.getItem(key));
-  } catch {}
+  // The state an earlier page saved, read once, when first needed: the first
+  // localStorage access costs the page a few ms (the browser loads the
+  // origin's storage), so it waits for an idle moment, or the app.
+  let saved;
+  const stored = () => {
+    if (saved === undefined) {
+      saved = null;
+      try {
+        saved = JSON.parse(localStorage.getItem(key));
+      } catch {}
+    }
+    return saved;
+  };
   // n unread replies on the launcher: a badge, and in its accessible name.
   const badge = (n) => {
     let b = launcher.querySelector('.fd-badge');
@@ -124,12 +133,14 @@
     b.textContent = n;
     launcher.setAttribute('aria-label', label + ' (' + unreadWord.replace('{n}', n) + ')');
   };
-  if (saved && saved.ticket) {
-    fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.conversation) + '/replies?after=' + (saved.seen | 0))
-      .then((r) => (r.ok ? r.json() : null))
-      .then((v) => { if (v && state < 2) badge(v.messages.length); })
-      .catch(() => {});
-  }
+  (window.requestIdleCallback || setTimeout)(() => {
+    if (stored()?.ticket) {
+      fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.conversation) + '/replies?after=' + (saved.seen | 0))
+        .then((r) => (r.ok ? r.json() : null))
+        .then((v) => { if (v && state < 2) badge(v.messages.length); })
+        .catch(() => {});
+    }
+  });
 
   // Page API. Until the app has loaded, commands wait in Frontdesk.q (boot.js
   // runs them); open and close take effect at once.
@@ -162,7 +173,7 @@
       saved = null;
       badge(0);
     },
-    config: () => ({
+    config: (saved = stored()) => ({
       api: base,
       title: data.title || '',
       greeting: data.greeting || '',

@@ -31,8 +31,10 @@ struct State {
     mode: RwSignal<Mode>,
     transcript: RwSignal<Transcript>,
     conversation: RwSignal<Option<String>>,
-    /// A chat message is on its way; the next one waits.
-    sending: RwSignal<bool>,
+    /// The conversation kept from an earlier page is being read back; the
+    /// composer waits, so nothing new lands above it. (Messages sent one
+    /// after another wait for each other in boot.js's outbox, in order.)
+    restoring: RwSignal<bool>,
     /// The answer being streamed, shown until the final reply replaces it.
     streaming: RwSignal<Option<String>>,
     /// The conversation has a ticket: people may reply.
@@ -113,7 +115,7 @@ impl State {
     /// replies if it has a ticket.
     fn restore(self, id: String, pending: Vec<(String, String)>) {
         self.conversation.set(Some(id.clone()));
-        self.sending.set(true);
+        self.restoring.set(true);
         let seen = self.seen.get_untracked();
         spawn_local(async move {
             let (transcript, last_agent, ticket) = (self.transcript, self.last_agent, self.ticket);
@@ -139,7 +141,7 @@ impl State {
                 // goes on, and replies come when the worker answers.
                 _ => self.last_agent.set(seen),
             }
-            self.sending.set(false);
+            self.restoring.set(false);
             self.watch();
             self.resend(pending);
         });
@@ -169,7 +171,6 @@ impl State {
 
     #[inline(never)]
     fn deliver(self, id: usize, text: String, key: String) {
-        self.sending.set(true);
         self.transcript
             .update(|t| t.set_delivery(id, Delivery::Sending));
         spawn_local(async move {
@@ -183,18 +184,13 @@ impl State {
                 // The page's identity is added by boot.js.
                 identity: None,
             };
-            let (conversation, transcript, streaming, sending) = (
-                self.conversation,
-                self.transcript,
-                self.streaming,
-                self.sending,
-            );
+            let (conversation, transcript, streaming) =
+                (self.conversation, self.transcript, self.streaming);
             let started = move |id_now: Option<String>| {
                 let Some(id_now) = id_now else {
                     // In the outbox: the visitor may go on typing.
                     transcript.update(|t| t.set_delivery(id, Delivery::Queued));
                     streaming.set(None);
-                    sending.set(false);
                     return;
                 };
                 let fresh = conversation.get_untracked().is_none();
@@ -229,7 +225,6 @@ impl State {
                     )
                 }),
             }
-            self.sending.set(false);
         });
     }
 }
@@ -253,7 +248,7 @@ pub fn App(config: Config, strings: Strings, launcher: HtmlElement) -> impl Into
         mode: RwSignal::new(Mode::Chat),
         transcript: RwSignal::new(Transcript::default()),
         conversation: RwSignal::new(None),
-        sending: RwSignal::new(false),
+        restoring: RwSignal::new(false),
         streaming: RwSignal::new(None),
         ticket: RwSignal::new(ticket),
         last_agent: RwSignal::new(0),
@@ -680,7 +675,7 @@ fn Composer(state: State, node: NodeRef<html::Textarea>) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let submit = move || {
         let text = draft.get_untracked().trim().to_owned();
-        if text.is_empty() || state.sending.get_untracked() {
+        if text.is_empty() || state.restoring.get_untracked() {
             return;
         }
         draft.set(String::new());
@@ -705,7 +700,7 @@ fn Composer(state: State, node: NodeRef<html::Textarea>) -> impl IntoView {
                 on:input=move |ev| draft.set(event_target_value(&ev))
                 on:keydown=on_keydown
             ></textarea>
-            <button class="fd-send" type="submit" disabled=move || state.sending.get()>{state.t(|s| &s.send)}</button>
+            <button class="fd-send" type="submit" disabled=move || state.restoring.get()>{state.t(|s| &s.send)}</button>
         </form>
     }
 }
