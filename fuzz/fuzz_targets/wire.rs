@@ -30,11 +30,16 @@ fuzz_target!(|data: &[u8]| {
             if let Some(l) = &input.locale {
                 assert!((2..=35).contains(&l.len()) && l.is_ascii());
             }
+            if let Some(k) = &input.idempotency_key {
+                assert!((8..=64).contains(&k.len()) && k.is_ascii());
+            }
             let again = ChatInput::try_from(ChatRequest {
                 conversation_id: input.conversation_id.clone(),
                 message: input.message.clone(),
                 page_url: input.page_url.clone(),
                 locale: input.locale.clone(),
+                idempotency_key: input.idempotency_key.clone(),
+                identity: input.identity.clone(),
             });
             assert_eq!(again.as_ref(), Ok(&input), "validating twice changed it");
         }
@@ -42,7 +47,9 @@ fuzz_target!(|data: &[u8]| {
     if let Some(req) = decode::<HandoffRequest>(data) {
         if let Ok(input) = HandoffInput::try_from(req) {
             let e = &input.email;
-            assert!(e.len() <= MAX_EMAIL_CHARS && e.matches('@').count() == 1);
+            // No email only when an identity (checked later) must vouch for one.
+            assert!(!e.is_empty() || input.identity.is_some());
+            assert!(e.is_empty() || (e.len() <= MAX_EMAIL_CHARS && e.matches('@').count() == 1));
             assert!(!e.chars().any(|c| c.is_whitespace() || c.is_control()));
             if let Some(note) = &input.note {
                 check_text(note, MAX_NOTE_CHARS);
@@ -59,6 +66,7 @@ fuzz_target!(|data: &[u8]| {
                 note: input.note.clone(),
                 page_url: input.page_url.clone(),
                 idempotency_key: input.idempotency_key.clone(),
+                identity: input.identity.clone(),
             });
             assert_eq!(again.as_ref(), Ok(&input), "validating twice changed it");
         }
