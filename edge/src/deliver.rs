@@ -28,7 +28,7 @@ use worker::{
 
 use crate::content;
 use crate::platform::now_ms;
-use crate::vars::{bearer, post_json, setting};
+use crate::vars::{bearer, http_error, post_json, setting};
 use crate::AppError;
 
 /// Attempts before a delivery becomes a dead letter.
@@ -326,10 +326,7 @@ async fn send(
         Ok(())
     } else {
         let text = response.text().await.unwrap_or_default();
-        Err(format!(
-            "HTTP {status}: {}",
-            text.chars().take(200).collect::<String>()
-        ))
+        Err(http_error(status, &text))
     }
 }
 

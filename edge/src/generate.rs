@@ -27,7 +27,7 @@ use futures_util::StreamExt;
 use worker::{AbortController, AbortSignal, ByteStream, Delay, Env};
 
 use crate::platform::random_bytes;
-use crate::vars::{bearer, millis, pii_kinds, post_json, sensitive_values, setting};
+use crate::vars::{bearer, http_error, millis, pii_kinds, post_json, sensitive_values, setting};
 
 /// Default longest wait for the first word of an answer.
 const DEFAULT_TTFT_MS: u64 = 3000;
@@ -234,8 +234,7 @@ impl Generator {
                     .unwrap_or_default();
                 let body = response.text().await.map_err(|e| e.to_string())?;
                 if !(200..300).contains(&status) {
-                    let excerpt: String = body.chars().take(200).collect();
-                    return Err(format!("HTTP {status}: {excerpt}"));
+                    return Err(http_error(status, &body));
                 }
                 provider
                     .completion_text(&body, ai::is_event_stream(&content_type))
@@ -325,8 +324,7 @@ impl Generator {
                 let status = response.status_code();
                 if !(200..300).contains(&status) {
                     let body = response.text().await.unwrap_or_default();
-                    let excerpt: String = body.chars().take(200).collect();
-                    return Err(format!("HTTP {status}: {excerpt}"));
+                    return Err(http_error(status, &body));
                 }
                 let content_type = response
                     .headers()

@@ -71,6 +71,13 @@ pub fn bearer(key: &str) -> (&'static str, String) {
 
 /// `POST url` with a JSON body and these extra headers (the AI clients and
 /// the ticket sinks all call out this way).
+/// The error a provider's or sink's non-2xx answer becomes (for the log and
+/// the delivery record): the status and the first 200 characters of its body.
+pub fn http_error(status: u16, body: &str) -> String {
+    let excerpt: String = body.chars().take(200).collect();
+    format!("HTTP {status}: {excerpt}")
+}
+
 pub async fn post_json(
     url: &str,
     body: String,
