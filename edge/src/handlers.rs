@@ -9,8 +9,8 @@ use frontdesk_shared::ticket::{self, TicketInput};
 use frontdesk_shared::validate::{ChatInput, FeedbackInput, HandoffInput};
 use frontdesk_shared::wire::{
     ChatRequest, ChatResponse, EscalationReason, FeedbackRequest, FeedbackResponse, HandoffRequest,
-    HandoffResponse, Health, Identity, Role, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE,
-    STREAM_START,
+    HandoffResponse, Health, Identity, Reply, Role, StreamDelta, StreamStart, STREAM_DELTA,
+    STREAM_DONE, STREAM_START,
 };
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -81,6 +81,18 @@ fn verify_identity(env: &Env, identity: Option<&Identity>) -> Result<Option<Veri
     Ok(Some(verified))
 }
 
+/// A chat turn's JSON answer (200).
+fn chat_json(conversation_id: String, message_id: i64, reply: Reply) -> Result<Response, AppError> {
+    json(
+        &ChatResponse {
+            conversation_id,
+            message_id,
+            reply,
+        },
+        200,
+    )
+}
+
 /// `POST /api/v1/chat`: one visitor turn. The visitor's message is stored
 /// before anything acknowledges it. With a text generator configured and
 /// articles to ground it in, the answer is written by the model; a client
@@ -107,16 +119,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         Some(store::Replay {
             conversation_id,
             reply: Some((message_id, reply)),
-        }) => {
-            return json(
-                &ChatResponse {
-                    conversation_id,
-                    message_id,
-                    reply,
-                },
-                200,
-            )
-        }
+        }) => return chat_json(conversation_id, message_id, reply),
         Some(r) => conversation(&db, Some(r.conversation_id)).await?,
         None => conversation(&db, input.conversation_id).await?,
     };
@@ -161,14 +164,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         } else {
             store::save_turn(&db, &message, &reply, now_ms()).await?
         };
-        return json(
-            &ChatResponse {
-                conversation_id,
-                message_id,
-                reply,
-            },
-            200,
-        );
+        return chat_json(conversation_id, message_id, reply);
     };
     if !stored {
         store::save_visitor_message(&db, &message, now_ms()).await?;
@@ -176,14 +172,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
     if !streaming {
         let reply = generator.reply(env, &turn, &mut |_| {}).await;
         let message_id = store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?;
-        return json(
-            &ChatResponse {
-                conversation_id,
-                message_id,
-                reply,
-            },
-            200,
-        );
+        return chat_json(conversation_id, message_id, reply);
     }
     // The model's words go out as they come; the task ends the stream by
     // dropping the sender after the final reply is stored.

@@ -194,15 +194,7 @@ pub async fn save_turn(
         .batch(vec![
             touch_conversation(db, conversation, message.page_url, now)?,
             insert_visitor(db, message, now)?,
-            insert_message(
-                db,
-                conversation,
-                Role::Bot,
-                &reply.text,
-                Some(reply),
-                None,
-                now,
-            )?,
+            insert_bot(db, conversation, reply, now)?,
             newest_message_id(db, conversation, Role::Bot)?,
         ])
         .await?;
@@ -229,6 +221,23 @@ fn insert_visitor(
     now: i64,
 ) -> Result<D1PreparedStatement, AppError> {
     insert_message(db, m.conversation, Role::Visitor, m.text, None, m.key, now)
+}
+
+fn insert_bot(
+    db: &D1Database,
+    conversation: &str,
+    reply: &Reply,
+    now: i64,
+) -> Result<D1PreparedStatement, AppError> {
+    insert_message(
+        db,
+        conversation,
+        Role::Bot,
+        &reply.text,
+        Some(reply),
+        None,
+        now,
+    )
 }
 
 /// A visitor message stored earlier under the same idempotency key: its
@@ -299,15 +308,7 @@ pub async fn save_bot_reply(
 ) -> Result<i64, AppError> {
     let results = db
         .batch(vec![
-            insert_message(
-                db,
-                conversation,
-                Role::Bot,
-                &reply.text,
-                Some(reply),
-                None,
-                now,
-            )?,
+            insert_bot(db, conversation, reply, now)?,
             newest_message_id(db, conversation, Role::Bot)?,
         ])
         .await?;
