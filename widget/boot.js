@@ -77,10 +77,8 @@ h.call = async (method, url, body) => {
 // idempotency key}), oldest first; saved with the conversation, so the next
 // page sends them too. conv: the conversation the worker started for an
 // earlier message (several typed offline go to one conversation).
-let outbox = [];
-try {
-  outbox = JSON.parse(localStorage.getItem(h.key)).outbox || [];
-} catch {}
+// (The loader has read the storage entry already: h.stored().)
+let outbox = h.stored()?.outbox || [];
 let conv = null;
 let kept = [];
 h.pending = () => outbox.map((m) => m.t + '\0' + m.k).join('\0');

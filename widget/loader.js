@@ -158,6 +158,7 @@
   for (const [name] of q) if (name === 'open') show(true);
   const h = (window.__frontdesk = {
     key,
+    stored,
     badge,
     base,
     version: VERSION,
