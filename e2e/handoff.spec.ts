@@ -123,7 +123,13 @@ test('escalate, hand off, get the agent reply live, keep it across reloads, then
   await agentReply(request, reference, 'Let us know if anything looks odd.');
   urls.length = 0;
   await page.goto('/');
-  // Back later: the loader alone shows both unread replies, app not loaded.
+  await page.waitForLoadState('networkidle');
+  // Back later: nothing is read while the page loads; once the visitor is on
+  // the page (a pointer move), the loader alone shows both unread replies,
+  // app not loaded.
+  expect(urls.filter((u) => u.includes('/replies'))).toEqual([]);
+  await expect(launcher(page)).toHaveAccessibleName('Open support chat');
+  await page.mouse.move(5, 5);
   await expect(launcher(page)).toHaveAccessibleName('Open support chat (2 unread)');
   await expect(launcher(page).locator('.fd-badge')).toHaveText('2');
   expect(urls.filter((u) => /\.wasm|widget\/app\./.test(u))).toEqual([]);
@@ -136,6 +142,9 @@ test('escalate, hand off, get the agent reply live, keep it across reloads, then
   await page.reload();
   await expect(launcher(page)).toBeVisible();
   await page.waitForLoadState('networkidle');
+  const asked = page.waitForResponse((r) => r.url().includes('/replies'));
+  await page.mouse.move(9, 9);
+  expect(((await (await asked).json()) as { messages: unknown[] }).messages).toEqual([]);
   await expect(launcher(page)).toHaveAccessibleName('Open support chat');
 
   // The visitor deletes the conversation.

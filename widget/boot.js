@@ -77,14 +77,14 @@ h.call = async (method, url, body) => {
 // idempotency key}), oldest first; saved with the conversation, so the next
 // page sends them too. conv: the conversation the worker started for an
 // earlier message (several typed offline go to one conversation).
-// (The loader has read the storage entry already: h.stored().)
+// (h.stored(): the loader's one read of the storage entry.)
 let outbox = h.stored()?.outbox || [];
 let conv = null;
 let kept = [];
 h.pending = () => outbox.map((m) => m.t + '\0' + m.k).join('\0');
 
 // Keeps the widget's state for the next page (the loader reads it into
-// config()): conversation id, newest agent reply seen, has a ticket, and
+// mount below): conversation id, newest agent reply seen, has a ticket, and
 // the outbox; a null conversation forgets it all. Storage may be blocked:
 // then the widget forgets.
 const keep = (...state) => {
@@ -310,7 +310,24 @@ for (const [name, ...args] of window.Frontdesk.q.splice(0)) {
     const words = h.lang === 'en' ? undefined
       : fetch(h.base + 'widget/i18n/' + h.lang + '.json?v=' + h.version).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
     await init({ module_or_path: h.base + 'widget/app.wasm?v=' + h.version });
-    mount(h.root, h.launcher, { ...h.config(), lang: h.lang }, await words);
+    const d = h.data;
+    const saved = h.stored() || {};
+    mount(h.root, h.launcher, {
+      api: h.base,
+      title: d.title,
+      greeting: d.greeting,
+      open: h.open(),
+      lang: h.lang,
+      // Origin and path only: query strings can carry tokens and personal data.
+      page_url: /^https?:$/.test(location.protocol) ? (location.origin + location.pathname).slice(0, 2048) : null,
+      // The visitor's language, for the bot's words when a message is too
+      // short to tell (data-locale overrides the browser's).
+      locale: d.locale || navigator.language,
+      // From an earlier page (h.save writes it).
+      conversation: saved.conversation,
+      seen: +saved.seen || 0,
+      ticket: !!saved.ticket,
+    }, await words);
     h.mounted();
     h.command = run;
     h.emit('ready');

@@ -4,9 +4,9 @@
 // with data-preload="idle") fetches the app (app.js + app.wasm).
 // It sets no cookie and writes no storage: the widget writes its state only
 // once the visitor has opened it and started a conversation. On a later
-// page, the loader reads that state, and if a person may have replied (the
-// conversation has a ticket) asks once for unread replies and badges the
-// launcher with their count.
+// page, once the visitor is on it, the loader reads that state, and if a
+// person may have replied (the conversation has a ticket) asks once for
+// unread replies and badges the launcher with their count.
 //
 // Page API: `Frontdesk(command, ...args)`, usable before this script has
 // loaded through the usual queue stub (window.Frontdesk.q); see boot.js.
@@ -81,6 +81,7 @@
   const app = document.createElement('div');
   root.append(app, launcher);
 
+  const idle = window.requestIdleCallback || setTimeout;
   let state = 0; // 0: idle, 1: loading, 2: mounted
   let wantOpen = false;
   const fail = () => {
@@ -105,7 +106,7 @@
   const key = 'frontdesk:v1';
   // The state an earlier page saved, read once, when first needed: the first
   // localStorage access costs the page a few ms (the browser loads the
-  // origin's storage), so it waits for an idle moment, or the app.
+  // origin's storage), so it waits for the visitor (below), or the app.
   let saved;
   const stored = () => {
     if (saved === undefined) {
@@ -133,14 +134,22 @@
     b.textContent = n;
     launcher.setAttribute('aria-label', label + ' (' + unreadWord.replace('{n}', n) + ')');
   };
-  (window.requestIdleCallback || setTimeout)(() => {
-    if (stored()?.ticket) {
-      fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.conversation) + '/replies?after=' + (saved.seen | 0))
-        .then((r) => (r.ok ? r.json() : null))
-        .then((v) => { if (v && state < 2) badge(v.messages.length); })
-        .catch(() => {});
-    }
-  });
+  // A returning visitor's unread replies: looked up once someone is on the
+  // page (the first pointer move, key, scroll or touch), when the browser is
+  // idle. Not during page load, where the first storage read would be most of
+  // the loader's cost to the page.
+  let looked;
+  const look = () =>
+    looked ||
+    (looked = idle(() => {
+      if (stored()?.ticket) {
+        fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.conversation) + '/replies?after=' + (saved.seen | 0))
+          .then((r) => (r.ok ? r.json() : null))
+          .then((v) => { if (v && state < 2) badge(v.messages.length); })
+          .catch(() => {});
+      }
+    }));
+  for (const t of ['pointermove', 'keydown', 'scroll', 'touchstart']) addEventListener(t, look, { passive: true, once: true });
 
   // Page API. Until the app has loaded, commands wait in Frontdesk.q (boot.js
   // runs them); open and close take effect at once.
@@ -174,23 +183,10 @@
       saved = null;
       badge(0);
     },
-    config: (saved = stored()) => ({
-      api: base,
-      title: data.title || '',
-      greeting: data.greeting || '',
-      open: wantOpen,
-      // Origin and path only: query strings can carry tokens and personal data.
-      page_url: /^https?:$/.test(location.protocol)
-        ? (location.origin + location.pathname).slice(0, 2048)
-        : null,
-      // The visitor's language, for the bot's words when a message is too
-      // short to tell (data-locale overrides the browser's).
-      locale: data.locale || navigator.language || null,
-      // From an earlier page (h.save in boot.js writes it).
-      conversation: saved && typeof saved.conversation === 'string' ? saved.conversation : null,
-      seen: (saved && +saved.seen) || 0,
-      ticket: !!(saved && saved.ticket),
-    }),
+    // For the app's configuration (boot.js): the script tag's data-*, and
+    // whether the page asked to open.
+    data,
+    open: () => wantOpen,
   });
 
   launcher.addEventListener('pointerenter', load);
@@ -199,7 +195,7 @@
     if (state < 2) { wantOpen = true; load(); }
   });
   if (data.preload === 'idle') {
-    addEventListener('load', () => (window.requestIdleCallback || setTimeout)(load));
+    addEventListener('load', () => idle(load));
   }
   const attach = () => document.body.append(host);
   if (document.body) attach(); else document.addEventListener('DOMContentLoaded', attach);

@@ -78,7 +78,7 @@ pub fn handoff(v: &JsValue) -> Option<HandoffResponse> {
     })
 }
 
-/// The widget's configuration from the loader's `config()` object.
+/// The widget's configuration, as boot.js passes it to `mount`.
 pub fn config(v: &JsValue) -> Config {
     Config {
         api: string(v, "api").unwrap_or_default(),
