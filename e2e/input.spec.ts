@@ -40,8 +40,8 @@ function snapshot(): Record<string, number> {
   const tables = d1<{ name: string }>(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
   ).map((t) => t.name);
-  const sql = tables.map((t) => `SELECT '${t}' AS t, COUNT(*) AS n FROM "${t}"`).join(' UNION ALL ');
-  return Object.fromEntries(d1<{ t: string; n: number }>(sql).map((r) => [r.t, r.n]));
+  const sql = 'SELECT ' + tables.map((t) => `(SELECT COUNT(*) FROM "${t}") AS "${t}"`).join(', ');
+  return d1<Record<string, number>>(sql)[0];
 }
 
 async function send(request: APIRequestContext, c: Case) {
@@ -115,7 +115,8 @@ test('hostile input on every endpoint and field: a clear 4xx, nothing changed (p
     handoff('email: 255 characters', { email: long(243) + '@example.com' }, 400, 'invalid_email'),
     handoff('email: header injection', { email: 'a@example.com\r\nBcc: all@example.com' }, 400, 'invalid_email'),
     handoff('email: markup', { email: '<script>@example.com' }, 400, 'invalid_email'),
-    handoff('email: missing', { email: undefined }, 400, 'invalid_json'),
+    handoff('email: missing', { email: undefined }, 400, 'invalid_email'),
+    handoff('email: quoted local part', { email: '"a b"@example.com' }, 400, 'invalid_email'),
     handoff('note: 4001 characters', { note: long(4001) }, 400, 'invalid_field'),
     handoff('note: NUL byte', { note: 'see\u0000this' }, 400, 'invalid_field'),
     handoff('note: a number', { note: 5 }, 400, 'invalid_json'),
@@ -140,7 +141,7 @@ test('hostile input on every endpoint and field: a clear 4xx, nothing changed (p
     { what: 'replies: after=-1', method: 'GET', path: `/api/v1/conversations/${conv}/replies?after=-1`, status: 400, code: 'invalid_field' },
     { what: 'replies: after=abc', method: 'GET', path: `/api/v1/conversations/${conv}/replies?after=abc`, status: 400, code: 'invalid_field' },
     { what: 'replies: wait=9999', method: 'GET', path: `/api/v1/conversations/${conv}/replies?wait=9999`, status: 400, code: 'invalid_field' },
-    { what: 'replies: unknown parameter', method: 'GET', path: `/api/v1/conversations/${conv}/replies?admin=1`, status: 400, code: 'invalid_field' },
+    { what: 'replies: wait=-1', method: 'GET', path: `/api/v1/conversations/${conv}/replies?wait=-1`, status: 400, code: 'invalid_field' },
     { what: 'delete: not an id', method: 'DELETE', path: '/api/v1/conversations/nope', status: 400, code: 'invalid_field' },
 
     // The agent API: its own secret, then its fields.

@@ -272,8 +272,11 @@ fn text_field(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiErr
     Ok(text)
 }
 
-/// A plausible address: one `@`, a dotted domain, no spaces. Deliverability
-/// is the mail system's job, not ours.
+/// A plausible address: one `@`; a local part of letters, digits (any
+/// script, for internationalized addresses) and the symbols RFC 5322 allows
+/// unquoted; a dotted domain of letters, digits and hyphens. No quoted local
+/// parts, brackets or spaces: nothing that could be read as markup or a mail
+/// header. Deliverability is the mail system's job, not ours.
 pub fn email(raw: &str) -> Result<String, ApiError> {
     let email = raw.trim();
     let invalid = || {
@@ -287,12 +290,17 @@ pub fn email(raw: &str) -> Result<String, ApiError> {
         return Err(invalid());
     }
     let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-    let domain_ok = !domain.contains('@')
-        && domain.contains('.')
-        && domain
-            .split('.')
-            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
-    if local.is_empty() || local.len() > 64 || !domain_ok {
+    let domain_ok = domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    let local_ok = local
+        .chars()
+        .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    if local.is_empty() || local.len() > 64 || !local_ok || !domain_ok {
         return Err(invalid());
     }
     Ok(email.to_owned())
@@ -437,6 +445,13 @@ mod tests {
     fn emails() {
         let ok = handoff(" ana@example.com ").unwrap();
         assert_eq!(ok.email, "ana@example.com");
+        for good in [
+            "o'neil+tag@mail.example.co.uk",
+            "josé@exämple.de",
+            "用户@例子.中国",
+        ] {
+            assert_eq!(handoff(good).unwrap().email, good);
+        }
         assert_eq!(ok.note, None, "a blank note is no note");
         for bad in [
             "",
@@ -447,6 +462,12 @@ mod tests {
             "a b@example.com",
             "a@b@c.com",
             "ana@-x.com",
+            "<script>@example.com",
+            "ana@<b>.com",
+            "\"ana\"@example.com",
+            "ana(comment)@example.com",
+            "ana@exa_mple.com",
+            "ana;x@example.com",
         ] {
             assert_eq!(code(handoff(bad)), ErrorCode::InvalidEmail, "{bad}");
         }
