@@ -1,7 +1,7 @@
 # The two commands the README starts with:
 #   make dev   build and serve demo page + widget + worker offline on :8787
 #   make test  every check CI runs (fmt, clippy, tests, fuzzing, browser e2e)
-.PHONY: dev test build sizes fuzz tools clean
+.PHONY: dev test build sizes deploy-check fuzz tools clean
 
 dev:
 	bash scripts/dev.sh
@@ -14,6 +14,9 @@ build:
 
 sizes: build
 	bash scripts/sizes.sh
+
+deploy-check: build
+	bash scripts/deploy-check.sh
 
 fuzz:
 	bash scripts/fuzz.sh

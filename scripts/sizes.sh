@@ -32,7 +32,6 @@ if [ "$loader" -gt "$LOADER_BUDGET" ]; then echo "OVER BUDGET: loader $loader B 
 if [ "$total" -gt "$TOTAL_BUDGET" ]; then echo "OVER BUDGET: widget $total B > $TOTAL_BUDGET B" >&2; over=1; fi
 row "worker index.js" edge/build/index.js
 row "worker index_bg.wasm" edge/build/index_bg.wasm
-# What `wrangler deploy` would upload (worker + bindings), without deploying.
-. scripts/tools.sh
-wrangler deploy --dry-run --outdir dist/deploy-check 2>&1 | grep -E "Total Upload" | sed 's/^/worker upload (dry run): /'
+# What `wrangler deploy` would upload, without deploying; fails over its budget.
+bash scripts/deploy-check.sh || over=1
 exit $over
