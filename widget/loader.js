@@ -176,6 +176,7 @@
     },
     config: (saved = stored()) => ({
       api: base,
+      site: data.site,
       title: data.title || '',
       greeting: data.greeting || '',
       open: wantOpen,
