@@ -102,6 +102,8 @@ test('an agent signs in, reads, answers and closes a ticket in the inbox', async
   await expect(triage).toContainText(/Language\s*en \(\d+% sure\)/);
   await expect(page.locator('#d-email')).toHaveText('ines@example.com');
   await expect(page.locator('#d-page a')).toHaveAttribute('href', 'https://lumen.example/account');
+  // Made without a site key: the default site's.
+  await expect(page.locator('#d-site')).toHaveText('Frontdesk demo (demo)');
   await expect(page.locator('#d-note')).toHaveText('Please hurry, I use it for work');
   const turns = page.locator('#d-conversation > li');
   await expect(turns).toHaveCount(2);

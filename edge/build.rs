@@ -64,6 +64,9 @@ fn main() {
     std::fs::write(out.join("help_pages.rs"), pages).expect("write pages");
     let routes = serde_json::to_string(&config.route).expect("routes encoding");
     std::fs::write(out.join("routes.json"), routes).expect("write routes");
+    let sites = frontdesk_shared::sites::effective(&config.site);
+    let sites = serde_json::to_string(&sites).expect("sites encoding");
+    std::fs::write(out.join("sites.json"), sites).expect("write sites");
 }
 
 /// Reads and checks `frontdesk.toml` (route topics against the article

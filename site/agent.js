@@ -293,6 +293,8 @@
     );
 
     $('d-email').textContent = t.requester ? t.requester.email : '';
+    // The site (frontdesk.toml [[site]]) the conversation came from.
+    $('d-site').textContent = t.site ? `${t.site.name} (${t.site.key})` : 'not recorded';
     $('d-page').replaceChildren(t.page_url ? linkOrText(t.page_url, t.page_url) : 'not given');
     $('d-note').textContent = t.note || 'none';
 

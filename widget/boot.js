@@ -45,6 +45,12 @@ const parse = (text) => {
   }
 };
 
+// Every API call names the site (data-site; set at mount) in a header:
+// the worker checks the page's origin against that site's allowlist.
+let site;
+const api = (url, init) =>
+  fetch(url, { ...init, headers: { ...init.headers, ...(site && { 'x-frontdesk-site': site }) }, cache: 'no-store' });
+
 // Sends a request (body, an object, as JSON if given). Chat turns and
 // handoffs carry the page's identity (identify with {token} or
 // {user_id, user_hash}); one the worker refuses (identity_* codes) is
@@ -53,11 +59,10 @@ const parse = (text) => {
 const send = async (method, url, body, accept = '*/*') => {
   const id = body && /(chat|handoff)$/.test(url) && user && (user.token ? { token: user.token }
     : user.user_hash && { user_id: user.user_id, user_hash: user.user_hash, email: user.email, name: user.name });
-  const go = (b) => fetch(url, {
+  const go = (b) => api(url, {
     method,
     headers: b === undefined ? {} : { 'content-type': 'application/json', accept },
     body: b === undefined ? undefined : JSON.stringify(b),
-    cache: 'no-store',
   });
   const res = await go(id ? { ...body, identity: id } : body);
   const e = id && !res.ok && parse(await res.clone().text())?.error;
@@ -106,7 +111,7 @@ h.save = keep;
 // response object). Resolves with the HTTP status (0: unreachable).
 h.restore = async (url, on) => {
   try {
-    const res = await fetch(url, { cache: 'no-store' });
+    const res = await api(url, {});
     if (!res.ok) return res.status;
     const v = await res.json();
     const c = v.conversation_id;
@@ -169,7 +174,7 @@ h.watch = (url, after, on) => {
       if (document.hidden) { await shown(); continue; }
       ctrl = new AbortController();
       try {
-        const res = await fetch(url + '?after=' + after + '&wait=20', { cache: 'no-store', signal: ctrl.signal });
+        const res = await api(url + '?after=' + after + '&wait=20', { signal: ctrl.signal });
         if (res.status === 404) { stopped = true; on(-1, ''); break; }
         if (!res.ok) throw new Error('HTTP ' + res.status);
         const { messages } = await res.json();
@@ -311,6 +316,7 @@ for (const [name, ...args] of window.Frontdesk.q.splice(0)) {
       : fetch(h.base + 'widget/i18n/' + h.lang + '.json?v=' + h.version).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
     await init({ module_or_path: h.base + 'widget/app.wasm?v=' + h.version });
     const d = h.data;
+    site = d.site;
     const saved = h.stored() || {};
     mount(h.root, h.launcher, {
       api: h.base,

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use frontdesk_shared::engine::Index;
 use frontdesk_shared::routing::Route;
+use frontdesk_shared::sites::Site;
 
 include!(concat!(env!("OUT_DIR"), "/help_pages.rs"));
 
@@ -22,6 +23,15 @@ static ROUTES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/routes.json")
 pub fn routes() -> &'static [Route] {
     static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
     ROUTES.get_or_init(|| serde_json::from_str(ROUTES_JSON).expect("routes built by build.rs"))
+}
+
+static SITES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/sites.json"));
+
+/// The `[[site]]` tables of `frontdesk.toml`, checked by `build.rs` (the
+/// implicit same-origin-only site when there are none).
+pub fn sites() -> &'static [Site] {
+    static SITES: OnceLock<Vec<Site>> = OnceLock::new();
+    SITES.get_or_init(|| serde_json::from_str(SITES_JSON).expect("sites built by build.rs"))
 }
 
 /// `(title, html body)` of the article with this slug.
@@ -49,5 +59,13 @@ mod tests {
     fn routes_are_compiled_in() {
         // frontdesk.toml routes billing disputes.
         assert!(routes().iter().any(|r| r.team == "billing"));
+    }
+
+    #[test]
+    fn sites_are_compiled_in() {
+        // frontdesk.toml serves the demo (the default) and an example shop.
+        let keys: Vec<&str> = sites().iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["demo", "shop"]);
+        assert!(sites()[0].default);
     }
 }

@@ -5,6 +5,7 @@ use frontdesk_shared::engine::{Context, Lang, Thresholds};
 use frontdesk_shared::error::{ApiError, ErrorCode};
 use frontdesk_shared::identity::{self, Verified};
 use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
+use frontdesk_shared::sites::Site;
 use frontdesk_shared::ticket::{self, TicketInput};
 use frontdesk_shared::validate::{ChatInput, FeedbackInput, HandoffInput};
 use frontdesk_shared::wire::{
@@ -23,7 +24,7 @@ use crate::http::{json, read_json};
 use crate::platform::{now_ms, random_bytes, random_uuid};
 use crate::store::{self, History, NewTicket, Rated};
 use crate::vars::setting;
-use crate::{content, summary, AppError};
+use crate::{content, site, summary, AppError};
 
 const DB: &str = "DB";
 
@@ -42,27 +43,25 @@ pub fn health() -> Result<Response, AppError> {
 /// bot turns the engine counts.
 const HISTORY_MESSAGES: u32 = 8;
 
-/// Resolves the conversation a request continues (with its recent history),
-/// or mints a new id.
+/// Resolves the conversation of `site` a request continues (with its
+/// recent history), or mints a new id. Another site's conversation is
+/// answered as a missing one.
 async fn conversation(
     db: &worker::D1Database,
     id: Option<String>,
+    site: &Site,
 ) -> Result<(String, History), AppError> {
     let Some(id) = id else {
         let fresh = History {
+            site: site.key.clone(),
             visitor: Vec::new(),
             unhelpful_streak: 0,
         };
         return Ok((random_uuid()?, fresh));
     };
     match store::history(db, &id, HISTORY_MESSAGES).await? {
-        Some(history) => Ok((id, history)),
-        None => Err(ApiError::field(
-            ErrorCode::ConversationNotFound,
-            "conversation_id",
-            "This conversation does not exist (it may have been deleted). Start a new one.",
-        )
-        .into()),
+        Some(history) if site::belongs(&history.site, site) => Ok((id, history)),
+        _ => Err(site::gone()),
     }
 }
 
@@ -98,7 +97,7 @@ fn chat_json(conversation_id: String, message_id: i64, reply: Reply) -> Result<R
 /// articles to ground it in, the answer is written by the model; a client
 /// that accepts `text/event-stream` gets it streamed (see
 /// `frontdesk_shared::wire::STREAM_START`), others get JSON at the end.
-pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
+pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, AppError> {
     let streaming = req
         .headers()
         .get("Accept")?
@@ -114,14 +113,21 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         Some(key) => store::replay(&db, key).await?,
         None => None,
     };
+    if replay
+        .as_ref()
+        .is_some_and(|r| !site::belongs(&r.site, site))
+    {
+        return Err(site::gone());
+    }
     let stored = replay.is_some();
     let (conversation_id, mut history) = match replay {
         Some(store::Replay {
             conversation_id,
             reply: Some((message_id, reply)),
+            ..
         }) => return chat_json(conversation_id, message_id, reply),
-        Some(r) => conversation(&db, Some(r.conversation_id)).await?,
-        None => conversation(&db, input.conversation_id).await?,
+        Some(r) => conversation(&db, Some(r.conversation_id), site).await?,
+        None => conversation(&db, input.conversation_id, site).await?,
     };
     if stored && history.visitor.last() == Some(&input.message) {
         history.visitor.pop();
@@ -153,6 +159,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
     }
     let message = store::VisitorMessage {
         conversation: &conversation_id,
+        site: &site.key,
         page_url: input.page_url.as_deref(),
         text: &input.message,
         key: input.idempotency_key.as_deref(),
@@ -244,6 +251,7 @@ pub async fn handoff(
     mut req: Request,
     env: &Env,
     ctx: &worker::Context,
+    site: &Site,
 ) -> Result<Response, AppError> {
     let input = HandoffInput::try_from(read_json::<HandoffRequest>(&mut req).await?)?;
     let verified = verify_identity(env, input.identity.as_ref())?;
@@ -255,7 +263,7 @@ pub async fn handoff(
     };
     let requester = identity::requester(typed, verified)?;
     let db = env.d1(DB)?;
-    let (conversation_id, _) = conversation(&db, input.conversation_id).await?;
+    let (conversation_id, _) = conversation(&db, input.conversation_id, site).await?;
     let transcript = store::transcript(&db, &conversation_id).await?;
     let index = content::index();
     let topic = transcript
@@ -273,6 +281,7 @@ pub async fn handoff(
         page_url: input.page_url.as_deref(),
         transcript,
         always_human_topic: topic,
+        site: Some(site::ticket_site(site)),
     });
     let sinks = deliver::route(env, &mut ticket);
     let (reference, email) = store::create_ticket(
@@ -302,9 +311,14 @@ pub async fn handoff(
 
 /// `POST /api/v1/feedback`: the visitor's thumbs up or down on one bot
 /// answer of their conversation; rating it again replaces the rating.
-pub async fn feedback(mut req: Request, env: &Env) -> Result<Response, AppError> {
+pub async fn feedback(mut req: Request, env: &Env, site: &Site) -> Result<Response, AppError> {
     let input = FeedbackInput::try_from(read_json::<FeedbackRequest>(&mut req).await?)?;
     let db = env.d1(DB)?;
+    if let Some(stored) = store::conversation_site(&db, &input.conversation_id).await? {
+        if !site::belongs(&stored, site) {
+            return Err(site::gone());
+        }
+    }
     match store::rate(&db, &input, now_ms()).await? {
         Rated::Stored(rating) => json(
             &FeedbackResponse {

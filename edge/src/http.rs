@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Request, Response};
 
-use crate::AppError;
+use crate::{site, AppError};
 
 /// Reads a JSON body of at most [`MAX_BODY_BYTES`], strictly typed.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, AppError> {
@@ -53,18 +53,45 @@ pub fn json<T: Serialize>(value: &T, status: u16) -> Result<Response, AppError> 
     Ok(r)
 }
 
-/// Answers a CORS preflight for the API.
-pub fn preflight() -> Result<Response, AppError> {
+/// Answers a CORS preflight for the visitor API: only for an origin some
+/// site allows (or the worker's own); any other gets a 403 without CORS
+/// headers, so the browser never sends the request. A preflight carries no
+/// header values, so the site is checked on the request itself.
+pub fn preflight(req: &Request) -> Result<Response, AppError> {
+    if cors_origin(req).is_none() {
+        return Err(cross_origin_refused());
+    }
     let mut r = Response::empty()?.with_status(204);
     let h = r.headers_mut();
     h.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")?;
-    h.set("Access-Control-Allow-Headers", "Content-Type")?;
+    h.set(
+        "Access-Control-Allow-Headers",
+        &format!("Content-Type, {}", site::HEADER),
+    )?;
     h.set("Access-Control-Max-Age", "86400")?;
     Ok(r)
 }
 
+/// The 403 for a cross-origin call from an origin no site allows.
+pub fn cross_origin_refused() -> AppError {
+    AppError::code(
+        ErrorCode::OriginNotAllowed,
+        "This page's origin may not call this API.",
+    )
+}
+
+/// The request's `Origin`, if a browser page there may read the answer
+/// (see [`site::cors_allowed`]).
+pub fn cors_origin(req: &Request) -> Option<String> {
+    let origin = req.headers().get("Origin").ok().flatten()?;
+    let own = req.url().ok()?.origin().ascii_serialization();
+    site::cors_allowed(&origin, &own).then_some(origin)
+}
+
 /// Lets the widget call the API from the host page's origin. Echoes the one
-/// requesting origin (a list of several is rejected by browsers).
+/// allowed requesting origin (a list of several is rejected by browsers);
+/// `Vary: Origin` always, so a cache never hands one origin's answer to
+/// another.
 pub fn cors(r: &mut Response, origin: Option<&str>) -> worker::Result<()> {
     let h = r.headers_mut();
     h.append("Vary", "Origin")?;

@@ -13,6 +13,7 @@ mod handlers;
 mod housekeeping;
 mod http;
 mod platform;
+mod site;
 mod store;
 mod summary;
 mod vars;
@@ -31,13 +32,16 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    let origin = req.headers().get("Origin").ok().flatten();
     let path = req.path();
-    let api = path.starts_with("/api/");
+    // Only the visitor API is cross-origin; the agent API is for the
+    // worker's own inbox page.
+    let cors = visitor_api(&path)
+        .then(|| http::cors_origin(&req))
+        .flatten();
     let result = route(req, &env, &ctx, &path).await;
     let mut response = result.unwrap_or_else(AppError::into_response);
-    if api {
-        http::cors(&mut response, origin.as_deref())?;
+    if path.starts_with("/api/") {
+        http::cors(&mut response, cors.as_deref())?;
     }
     Ok(response)
 }
@@ -54,17 +58,35 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     housekeeping::run(&env).await;
 }
 
+/// The endpoints a visitor's browser calls, from the host page's origin.
+fn visitor_api(path: &str) -> bool {
+    path.starts_with("/api/") && !path.starts_with("/api/v1/agent/")
+}
+
 async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Response, AppError> {
     use frontdesk_shared::error::ErrorCode::{MethodNotAllowed, NotFound};
     let method = req.method();
     match (method, path) {
         (Method::Get | Method::Head, "/healthz") => handlers::health(),
-        (Method::Post, "/api/v1/chat") => handlers::chat(req, env).await,
-        (Method::Post, "/api/v1/handoff") => handlers::handoff(req, env, ctx).await,
-        (Method::Post, "/api/v1/feedback") => handlers::feedback(req, env).await,
-        (Method::Options, p) if p.starts_with("/api/") => http::preflight(),
+        (Method::Post, "/api/v1/chat") => {
+            let site = site::Caller::new(&req)?.site()?;
+            handlers::chat(req, env, site).await
+        }
+        (Method::Post, "/api/v1/handoff") => {
+            let site = site::Caller::new(&req)?.site()?;
+            handlers::handoff(req, env, ctx, site).await
+        }
+        (Method::Post, "/api/v1/feedback") => {
+            let site = site::Caller::new(&req)?.site()?;
+            handlers::feedback(req, env, site).await
+        }
+        (Method::Options, p) if visitor_api(p) => http::preflight(&req),
+        (Method::Options, p) if p.starts_with("/api/") => Err(http::cross_origin_refused()),
         (_, p) if p.starts_with("/api/v1/agent/") => agent::route(req, env, p).await,
-        (_, p) if p.starts_with("/api/v1/conversations/") => visitor::route(req, env, p).await,
+        (_, p) if p.starts_with("/api/v1/conversations/") => {
+            let caller = site::Caller::new(&req)?;
+            visitor::route(req, env, p, &caller).await
+        }
         (_, "/healthz" | "/api/v1/chat" | "/api/v1/handoff" | "/api/v1/feedback") => {
             Err(AppError::code(
                 MethodNotAllowed,

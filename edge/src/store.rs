@@ -35,6 +35,7 @@ fn int(n: i64) -> JsValue {
 
 #[derive(Deserialize)]
 struct HistoryRow {
+    site: String,
     role: Option<String>,
     body: Option<String>,
     decision: Option<String>,
@@ -42,6 +43,8 @@ struct HistoryRow {
 
 /// What the engine needs to know about a conversation before a turn.
 pub struct History {
+    /// The key of the conversation's site (`""`: from before sites).
+    pub site: String,
     /// The visitor's most recent messages, oldest first.
     pub visitor: Vec<String>,
     /// Bot turns in a row, newest back, that neither answered nor were small talk.
@@ -54,7 +57,8 @@ pub struct History {
 pub async fn history(db: &D1Database, id: &str, limit: u32) -> Result<Option<History>, AppError> {
     let rows = db
         .prepare(
-            "SELECT m.role AS role, m.body AS body, m.decision AS decision FROM conversations c \
+            "SELECT c.site AS site, m.role AS role, m.body AS body, m.decision AS decision \
+             FROM conversations c \
              LEFT JOIN messages m ON m.conversation_id = c.id AND m.role IN ('visitor', 'bot') \
              WHERE c.id = ?1 ORDER BY m.id DESC LIMIT ?2",
         )
@@ -70,6 +74,7 @@ pub async fn history(db: &D1Database, id: &str, limit: u32) -> Result<Option<His
 
 /// [`History`] from rows newest first.
 fn summarize(rows: Vec<HistoryRow>) -> History {
+    let site = rows.first().map(|r| r.site.clone()).unwrap_or_default();
     let mut visitor = Vec::new();
     let mut unhelpful_streak = 0;
     let mut streak_open = true;
@@ -87,25 +92,45 @@ fn summarize(rows: Vec<HistoryRow>) -> History {
     }
     visitor.reverse();
     History {
+        site,
         visitor,
         unhelpful_streak,
     }
 }
 
-/// Creates the conversation, or marks it active now.
+/// Creates the conversation for `site`, or marks it active now (its site
+/// never changes: callers have checked it with [`conversation_site`]).
 fn touch_conversation(
     db: &D1Database,
     id: &str,
+    site: &str,
     page_url: Option<&str>,
     now: i64,
 ) -> Result<D1PreparedStatement, AppError> {
     Ok(db
         .prepare(
-            "INSERT INTO conversations (id, created_at, updated_at, page_url) VALUES (?1, ?2, ?2, ?3) \
+            "INSERT INTO conversations (id, created_at, updated_at, page_url, site) \
+             VALUES (?1, ?2, ?2, ?3, ?4) \
              ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, \
              page_url = COALESCE(excluded.page_url, conversations.page_url)",
         )
-        .bind(&[text(id), int(now), opt(page_url)])?)
+        .bind(&[text(id), int(now), opt(page_url), text(site)])?)
+}
+
+#[derive(Deserialize)]
+struct SiteRow {
+    site: String,
+}
+
+/// The key of the site a conversation belongs to (`""` for one from
+/// before sites), or `None` if there is no such conversation.
+pub async fn conversation_site(db: &D1Database, id: &str) -> Result<Option<String>, AppError> {
+    Ok(db
+        .prepare("SELECT site FROM conversations WHERE id = ?1")
+        .bind(&[text(id)])?
+        .first::<SiteRow>(None)
+        .await?
+        .map(|r| r.site))
 }
 
 fn insert_message(
@@ -176,6 +201,8 @@ fn read_id(results: &[worker::D1Result], what: &str) -> Result<i64, AppError> {
 /// sent from, its text and the client's key for it.
 pub struct VisitorMessage<'a> {
     pub conversation: &'a str,
+    /// The key of the site a new conversation is created for.
+    pub site: &'a str,
     pub page_url: Option<&'a str>,
     pub text: &'a str,
     pub key: Option<&'a str>,
@@ -192,7 +219,7 @@ pub async fn save_turn(
     let conversation = message.conversation;
     let results = db
         .batch(vec![
-            touch_conversation(db, conversation, message.page_url, now)?,
+            touch_conversation(db, conversation, message.site, message.page_url, now)?,
             insert_visitor(db, message, now)?,
             insert_bot(db, conversation, reply, now)?,
             newest_message_id(db, conversation, Role::Bot)?,
@@ -208,7 +235,13 @@ pub async fn save_visitor_message(
     now: i64,
 ) -> Result<(), AppError> {
     db.batch(vec![
-        touch_conversation(db, message.conversation, message.page_url, now)?,
+        touch_conversation(
+            db,
+            message.conversation,
+            message.site,
+            message.page_url,
+            now,
+        )?,
         insert_visitor(db, message, now)?,
     ])
     .await?;
@@ -244,12 +277,15 @@ fn insert_bot(
 /// conversation, and the bot's reply to it once there is one.
 pub struct Replay {
     pub conversation_id: String,
+    /// The conversation's site key (`""`: from before sites).
+    pub site: String,
     pub reply: Option<(i64, Reply)>,
 }
 
 #[derive(Deserialize)]
 struct KeyedRow {
     conversation_id: String,
+    site: String,
 }
 
 /// The message stored under `key`, if any, with the bot's reply to it (the
@@ -257,8 +293,11 @@ struct KeyedRow {
 pub async fn replay(db: &D1Database, key: &str) -> Result<Option<Replay>, AppError> {
     let results = db
         .batch(vec![
-            db.prepare("SELECT conversation_id FROM messages WHERE idempotency_key = ?1")
-                .bind(&[text(key)])?,
+            db.prepare(
+                "SELECT k.conversation_id AS conversation_id, c.site AS site FROM messages k \
+                 JOIN conversations c ON c.id = k.conversation_id WHERE k.idempotency_key = ?1",
+            )
+            .bind(&[text(key)])?,
             db.prepare(format!(
                 "SELECT {VIEW_COLUMNS} FROM {VIEW_FROM}, messages k \
                  WHERE k.idempotency_key = ?1 AND m.conversation_id = k.conversation_id \
@@ -294,6 +333,7 @@ pub async fn replay(db: &D1Database, key: &str) -> Result<Option<Replay>, AppErr
     };
     Ok(Some(Replay {
         conversation_id: keyed.conversation_id,
+        site: keyed.site,
         reply,
     }))
 }
@@ -428,6 +468,7 @@ pub async fn create_ticket(
         touch_conversation(
             db,
             &ticket.conversation_id,
+            ticket.site.as_ref().map_or("", |s| s.key.as_str()),
             ticket.page_url.as_deref(),
             ticket.created_at,
         )?,

@@ -19,6 +19,7 @@ use worker::{Delay, Env, Method, Request, Response, Url};
 
 use crate::http::json;
 use crate::platform::now_ms;
+use crate::site::Caller;
 use crate::store;
 use crate::AppError;
 
@@ -28,20 +29,41 @@ pub const POLL_EVERY_MS: u64 = 500;
 /// Longest `wait` a client may ask for: under the 30 s many proxies allow.
 const MAX_WAIT_SECS: u64 = 25;
 
-/// Routes `/api/v1/conversations/...`.
-pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
+/// Routes `/api/v1/conversations/...`, after checking that the caller may
+/// act for the conversation's site ([`Caller::conversation`]).
+pub async fn route(
+    req: Request,
+    env: &Env,
+    path: &str,
+    caller: &Caller,
+) -> Result<Response, AppError> {
     let rest = path.trim_start_matches("/api/v1/conversations/");
     let parts: Vec<&str> = rest.split('/').collect();
-    match (req.method(), parts.as_slice()) {
-        (Method::Get, [id]) => show(env, id).await,
-        (Method::Delete, [id]) => delete(env, id).await,
-        (Method::Get, [id, "replies"]) => replies(&req, env, id).await,
-        (_, [_] | [_, "replies"]) => Err(AppError::code(
-            ErrorCode::MethodNotAllowed,
-            "This endpoint does not accept that method.",
-        )),
-        _ => Err(AppError::code(ErrorCode::NotFound, "No such endpoint.")),
+    let (action, id) = match (req.method(), parts.as_slice()) {
+        (Method::Get, [id]) => (Action::Show, id),
+        (Method::Delete, [id]) => (Action::Delete, id),
+        (Method::Get, [id, "replies"]) => (Action::Replies, id),
+        (_, [_] | [_, "replies"]) => {
+            return Err(AppError::code(
+                ErrorCode::MethodNotAllowed,
+                "This endpoint does not accept that method.",
+            ))
+        }
+        _ => return Err(AppError::code(ErrorCode::NotFound, "No such endpoint.")),
+    };
+    let id = conversation_id(id)?;
+    caller.conversation(&env.d1(DB)?, &id).await?;
+    match action {
+        Action::Show => show(env, id).await,
+        Action::Delete => delete(env, id).await,
+        Action::Replies => replies(&req, env, id).await,
     }
+}
+
+enum Action {
+    Show,
+    Delete,
+    Replies,
 }
 
 fn gone() -> AppError {
@@ -53,16 +75,14 @@ fn gone() -> AppError {
     .into()
 }
 
-async fn show(env: &Env, id: &str) -> Result<Response, AppError> {
-    let id = conversation_id(id)?;
+async fn show(env: &Env, id: String) -> Result<Response, AppError> {
     let view = store::conversation_view(&env.d1(DB)?, &id)
         .await?
         .ok_or_else(gone)?;
     json(&view, 200)
 }
 
-async fn delete(env: &Env, id: &str) -> Result<Response, AppError> {
-    let id = conversation_id(id)?;
+async fn delete(env: &Env, id: String) -> Result<Response, AppError> {
     let n = store::delete_conversations(
         &env.d1(DB)?,
         "SELECT id FROM conversations WHERE id = ?1",
@@ -106,8 +126,7 @@ fn bad(field: &str, message: &str) -> AppError {
     ApiError::field(ErrorCode::InvalidField, field, message).into()
 }
 
-async fn replies(req: &Request, env: &Env, id: &str) -> Result<Response, AppError> {
-    let id = conversation_id(id)?;
+async fn replies(req: &Request, env: &Env, id: String) -> Result<Response, AppError> {
     let (after, wait) = poll_query(&req.url()?)?;
     let db = env.d1(DB)?;
     if !store::conversation_exists(&db, &id).await? {

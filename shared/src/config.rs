@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::engine::{Policy, Topic};
 use crate::routing::{self, Route};
+use crate::sites::{self, Site};
 use crate::text::{Analyzer, Lang};
 use crate::ticket::GENERAL_TOPIC;
 
@@ -19,6 +20,9 @@ pub struct SiteConfig {
     /// `[[route]]`: topic → team and sinks (see [`crate::routing`]).
     #[serde(default)]
     pub route: Vec<Route>,
+    /// `[[site]]`: the websites this deployment serves (see [`crate::sites`]).
+    #[serde(default)]
+    pub site: Vec<Site>,
 }
 
 impl SiteConfig {
@@ -26,8 +30,10 @@ impl SiteConfig {
     /// function words (they would match every message), and routes that
     /// [`routing::check`] rejects. With the help centre's `article_titles`,
     /// a route's topics must also be ones a ticket can have: an
-    /// always-human name, an article title, or `general`.
+    /// always-human name, an article title, or `general`. Sites must pass
+    /// [`sites::check`].
     pub fn check(&self, article_titles: Option<&[&str]>) -> Result<(), String> {
+        sites::check(&self.site)?;
         for (i, topic) in self.always_human.iter().enumerate() {
             let at = format!("always_human[{i}]");
             if topic.name.trim().is_empty() {
@@ -83,6 +89,7 @@ mod tests {
         let ok = SiteConfig {
             always_human: vec![topic("legal", &["lawyer", "legal action"])],
             route: vec![],
+            site: vec![],
         };
         assert_eq!(ok.check(None), Ok(()));
         for (bad, why) in [
@@ -94,6 +101,7 @@ mod tests {
             let err = SiteConfig {
                 always_human: vec![bad],
                 route: vec![],
+                site: vec![],
             }
             .check(None)
             .unwrap_err();

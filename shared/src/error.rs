@@ -43,6 +43,12 @@ pub enum ErrorCode {
     /// An identity was sent, but the site has no `IDENTITY_SECRET` to
     /// check it with; it is never trusted unchecked.
     IdentityNotConfigured,
+    /// A request without a site key (`X-Frontdesk-Site`, the embed's
+    /// `data-site`) where there is no default site, or with a key no
+    /// `[[site]]` of `frontdesk.toml` has.
+    UnknownSite,
+    /// A browser request from a page whose origin the site does not list.
+    OriginNotAllowed,
     /// Our fault; details are in the worker log, never in the response.
     Internal,
 }
@@ -56,10 +62,12 @@ impl ErrorCode {
             | ErrorCode::MessageEmpty
             | ErrorCode::MessageTooLong
             | ErrorCode::InvalidEmail
-            | ErrorCode::IdentityNotConfigured => 400,
+            | ErrorCode::IdentityNotConfigured
+            | ErrorCode::UnknownSite => 400,
             ErrorCode::Unauthorized | ErrorCode::IdentityInvalid | ErrorCode::IdentityExpired => {
                 401
             }
+            ErrorCode::OriginNotAllowed => 403,
             ErrorCode::ConversationNotFound
             | ErrorCode::NotFound
             | ErrorCode::TicketNotFound
@@ -135,5 +143,9 @@ mod tests {
         );
         assert_eq!(ErrorCode::IdentityExpired.status(), 401);
         assert_eq!(ErrorCode::IdentityNotConfigured.status(), 400);
+        assert_eq!(code(ErrorCode::UnknownSite), "unknown_site");
+        assert_eq!(ErrorCode::UnknownSite.status(), 400);
+        assert_eq!(code(ErrorCode::OriginNotAllowed), "origin_not_allowed");
+        assert_eq!(ErrorCode::OriginNotAllowed.status(), 403);
     }
 }

@@ -33,6 +33,8 @@ pub mod routing;
 #[cfg(feature = "engine")]
 pub mod sinks;
 #[cfg(feature = "engine")]
+pub mod sites;
+#[cfg(feature = "engine")]
 pub mod summary;
 #[cfg(feature = "engine")]
 pub mod text;

@@ -338,6 +338,7 @@ mod tests {
                 ),
             ],
             always_human_topic: None,
+            site: None,
         })
     }
 

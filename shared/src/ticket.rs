@@ -49,7 +49,18 @@ pub struct Ticket {
     /// in documents stored before routing existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<Routing>,
+    /// The site (`[[site]]` of `frontdesk.toml`) the conversation came
+    /// from (absent in documents stored before sites existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<TicketSite>,
     pub transcript: Vec<TranscriptEntry>,
+}
+
+/// Which site a ticket came from: its public key and its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketSite {
+    pub key: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,6 +297,8 @@ pub struct TicketInput<'a> {
     pub transcript: Vec<TranscriptEntry>,
     /// The always-human topic the engine matched in this conversation, if any.
     pub always_human_topic: Option<&'a str>,
+    /// The site the conversation belongs to.
+    pub site: Option<TicketSite>,
 }
 
 /// Builds the ticket, with the built-in (extractive) summary and triage.
@@ -315,6 +328,7 @@ pub fn build(input: TicketInput<'_>) -> Ticket {
         bot_attempts,
         triage,
         routing: None,
+        site: input.site,
         transcript: input.transcript,
     }
 }
@@ -512,6 +526,7 @@ mod tests {
             page_url: Some("https://example.com/pricing"),
             transcript,
             always_human_topic: topic,
+            site: None,
         })
     }
 
