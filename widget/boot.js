@@ -8,15 +8,11 @@ import css from '../dist/trunk/widget.min.css';
 
 const h = window.__frontdesk;
 const shadow = h.root.getRootNode();
-try {
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(css);
-  shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
-} catch {
-  const style = document.createElement('style');
-  style.textContent = css;
-  shadow.append(style);
-}
+// (The loader adopts its own sheet the same way: a browser without
+// constructable stylesheets never gets this far.)
+const sheet = new CSSStyleSheet();
+sheet.replaceSync(css);
+shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
 
 // On phones the panel is a full-screen sheet sized to the visual viewport,
 // so the composer stays above the on-screen keyboard.
@@ -45,11 +41,8 @@ const parse = (text) => {
   }
 };
 
-// Every API call names the site (data-site; set at mount) in a header:
-// the worker checks the page's origin against that site's allowlist.
-let site;
-const api = (url, init) =>
-  fetch(url, { ...init, headers: { ...init.headers, ...(site && { 'x-frontdesk-site': site }) }, cache: 'no-store' });
+// Every API call names the site (h.site: the loader's header for data-site).
+const api = (url, init) => fetch(url, { ...init, headers: { ...init.headers, ...h.site }, cache: 'no-store' });
 
 // Sends a request (body, an object, as JSON if given). Chat turns and
 // handoffs carry the page's identity (identify with {token} or
@@ -160,14 +153,22 @@ h.thumbs = (el, url, conversation_id, message_id, rating, [yes, no, thanks]) => 
   el.append(...buttons.map(([, b]) => b), status);
 };
 
+// Resolves after ms, or as soon as the browser is back online. (A listener
+// left by a timer wake-up only resolves a settled promise.)
+const nap = (ms) =>
+  new Promise((wake) => {
+    setTimeout(wake, ms);
+    addEventListener('online', wake, { once: true });
+  });
+
 // Waits for agent replies by long polling url?after=N&wait=20 and calls
-// on(id, text) for each, or on(-1, '') once the conversation is gone. Backs off 1, 2, 4 … 30 s on errors; pauses while
+// on(id, text) for each, or on(-1, '') once the conversation is gone. Backs off 1, 2, 4 … 30 s on errors (or
+// until back online); pauses while
 // the page is hidden and asks at once when it is shown again. Returns stop().
 h.watch = (url, after, on) => {
   let stopped = false;
   let ctrl;
   let delay = 0;
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const shown = () => new Promise((r) => document.addEventListener('visibilitychange', r, { once: true }));
   (async () => {
     while (!stopped) {
@@ -176,7 +177,7 @@ h.watch = (url, after, on) => {
       try {
         const res = await api(url + '?after=' + after + '&wait=20', { signal: ctrl.signal });
         if (res.status === 404) { stopped = true; on(-1, ''); break; }
-        if (!res.ok) throw new Error('HTTP ' + res.status);
+        if (!res.ok) throw 0;
         const { messages } = await res.json();
         delay = 0;
         for (const m of messages) {
@@ -187,7 +188,7 @@ h.watch = (url, after, on) => {
       } catch {
         if (stopped) break;
         delay = Math.min(30000, delay ? delay * 2 : 1000);
-        await sleep(delay);
+        await nap(delay);
       }
     }
   })();
@@ -226,11 +227,7 @@ h.stream = (url, body, on) => {
       }
       on('queued');
       waiting = true;
-      // (A listener left by a timer wake-up only resolves a settled promise.)
-      await new Promise((wake) => {
-        setTimeout(wake, delay);
-        addEventListener('online', wake, { once: true });
-      });
+      await nap(delay);
       waiting = false;
     }
     return 0;
@@ -316,7 +313,6 @@ for (const [name, ...args] of window.Frontdesk.q.splice(0)) {
       : fetch(h.base + 'widget/i18n/' + h.lang + '.json?v=' + h.version).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
     await init({ module_or_path: h.base + 'widget/app.wasm?v=' + h.version });
     const d = h.data;
-    site = d.site;
     const saved = h.stored() || {};
     mount(h.root, h.launcher, {
       api: h.base,

@@ -47,7 +47,7 @@
     'font:700 12px/20px system-ui,sans-serif;text-align:center}' +
     '.fd-fail{position:fixed;right:var(--fd-x);bottom:calc(var(--fd-y) + 68px);max-width:260px;margin:0;' +
     'padding:10px 14px;border-radius:10px;background:#fff;color:#1b1f24;font:14px/1.4 system-ui,sans-serif;' +
-    'box-shadow:0 4px 14px rgba(0,0,0,.2)}' +
+    'box-shadow:0 4px 14px rgba(0,0,0,.3)}' +
     ':host([data-position=left]) .fd-fail{left:var(--fd-x);right:auto}'
   );
   root.adoptedStyleSheets = [sheet];
@@ -82,6 +82,9 @@
   root.append(app, launcher);
 
   const idle = window.requestIdleCallback || setTimeout;
+  // The app's API calls name the site (data-site) in this header: the worker
+  // checks the page's origin against that site's allowlist.
+  const site = data.site ? { 'x-frontdesk-site': data.site } : {};
   let state = 0; // 0: idle, 1: loading, 2: mounted
   let wantOpen = false;
   const fail = () => {
@@ -143,6 +146,8 @@
     looked ||
     (looked = idle(() => {
       if (stored()?.ticket) {
+        // (No site header: a conversation's endpoints act for its own site,
+        // and a plain GET needs no preflight.)
         fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.conversation) + '/replies?after=' + (saved.seen | 0))
           .then((r) => (r.ok ? r.json() : null))
           .then((v) => { if (v && state < 2) badge(v.messages.length); })
@@ -187,6 +192,7 @@
     // whether the page asked to open.
     data,
     open: () => wantOpen,
+    site,
   });
 
   launcher.addEventListener('pointerenter', load);
