@@ -1,7 +1,9 @@
 # The two commands the README starts with:
 #   make dev   build and serve demo page + widget + worker offline on :8787
 #   make test  every check CI runs (fmt, clippy, tests, fuzzing, browser e2e)
-.PHONY: dev test build sizes deploy-check fuzz tools clean
+#   make load  load and faults on loopback, full size (scripts/load.mjs;
+#              LOAD_ARGS='--var NAME:VALUE' passes vars to its worker)
+.PHONY: dev test build sizes deploy-check fuzz tools clean load
 
 dev:
 	bash scripts/dev.sh
@@ -20,6 +22,9 @@ deploy-check: build
 
 fuzz:
 	bash scripts/fuzz.sh
+
+load: build
+	bash -c '. scripts/tools.sh && node scripts/load.mjs $(LOAD_ARGS)'
 
 tools:
 	bash -c '. scripts/tools.sh'

@@ -10,7 +10,9 @@
 // Modes: answer (default; streams `text` word by word), slow (the same with
 // 300 ms between words), no_answer, stall (headers never sent), error (500),
 // garbage (200 with a stream that is not JSON), plain (a non-streamed JSON
-// completion). A ticket-summary request (its system message starts with the
+// completion); for the fault runs of scripts/load.mjs also stall_mid (two
+// words, then silence), wrong_shape (well-formed SSE whose JSON is not a
+// chat completion chunk) and html (200 with an HTML error page). A ticket-summary request (its system message starts with the
 // worker's SUMMARY_PROMPT_START, shared/src/summary.rs) is answered with
 // `summary` (set with /__mode too) in the answer, slow (after 2.5 s) and
 // plain modes, whole or streamed as it asks; other modes treat it like any
@@ -212,6 +214,24 @@ const server = http.createServer(async (req, res) => {
       // Never answer; the worker must give up on its own.
       await sleep(20_000);
       res.destroy();
+      return;
+    case 'stall_mid':
+      // A few words, then silence past the worker's stall budget.
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk({ role: 'assistant' }));
+      res.write(chunk({ content: 'Open the ' }));
+      await sleep(20_000);
+      res.destroy();
+      return;
+    case 'wrong_shape':
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ output: { text: 'Open the note' } })}\n\n`);
+      res.write(`data: ${JSON.stringify({ choices: 'none' })}\n\n`);
+      res.end('data: [DONE]\n\n');
+      return;
+    case 'html':
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
       return;
     case 'error':
       res.writeHead(500, { 'content-type': 'application/json' });

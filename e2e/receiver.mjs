@@ -5,7 +5,8 @@
 // request (path, auth, content type) and records it.
 //
 //   GET  /__received        everything received so far, in order
-//   POST /__fail            {"path": "...", "times": n}: answer 500 to the next n requests on path
+//   POST /__fail            {"path": "...", "times": n}: answer 500 to the next n requests on path;
+//                           with "hang_ms": m, each of them first waits m ms (a sink timing out)
 //
 // It exits by itself after an hour.
 import http from 'node:http';
@@ -46,8 +47,8 @@ const server = http.createServer(async (req, res) => {
     return;
   }
   if (req.method === 'POST' && req.url === '/__fail') {
-    const { path, times } = JSON.parse(body);
-    failing.set(path, times);
+    const { path, times, hang_ms: hang = 0 } = JSON.parse(body);
+    failing.set(path, { times, hang });
     res.writeHead(204).end();
     return;
   }
@@ -56,10 +57,11 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(404).end();
     return;
   }
-  const left = failing.get(req.url) || 0;
-  if (left > 0) {
-    failing.set(req.url, left - 1);
+  const fail = failing.get(req.url);
+  if (fail?.times > 0) {
+    fail.times -= 1;
     received.push({ path: req.url, at: Date.now(), failed: true });
+    if (fail.hang) await new Promise((r) => setTimeout(r, fail.hang));
     res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"scripted failure"}');
     return;
   }

@@ -20,6 +20,8 @@ step "build (widget + worker)"
 bash scripts/build.sh
 step "sizes"
 bash scripts/sizes.sh
+step "load and faults on loopback (reduced size; full: make load)"
+node scripts/load.mjs --quick
 step "browser tests (Playwright + Chromium against wrangler dev)"
 cd e2e
 playwright test

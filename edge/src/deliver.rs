@@ -12,7 +12,9 @@
 //! `ZENDESK_API_TOKEN`; `GITHUB_REPO` (`owner/name`) + `GITHUB_TOKEN`
 //! (+ `GITHUB_API_URL`, default `https://api.github.com`);
 //! `DELIVERY_BACKOFF_SECS` (default 10): the first retry's delay, doubled
-//! after each failure.
+//! after each failure; `DELIVERY_TIMEOUT_MS` (default 10000): how long a
+//! sink may take to answer before the call counts as failed (a hanging sink
+//! would otherwise hold the queue consumer until the platform stops it).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -20,20 +22,24 @@ use frontdesk_shared::routing;
 use frontdesk_shared::sinks;
 use frontdesk_shared::ticket::Ticket;
 use frontdesk_shared::webhook;
+use futures_util::future::{select, Either};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{
-    D1Database, D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder,
+    AbortController, D1Database, D1PreparedStatement, Delay, Env, MessageBatch, MessageExt,
+    QueueRetryOptionsBuilder,
 };
 
 use crate::content;
 use crate::platform::now_ms;
-use crate::vars::{bearer, http_error, post_json, setting};
+use crate::vars::{bearer, http_error, millis, post_json, setting};
 use crate::AppError;
 
 /// Attempts before a delivery becomes a dead letter.
 pub const MAX_ATTEMPTS: i64 = 5;
 const DEFAULT_BACKOFF_SECS: u32 = 10;
+/// Default longest wait for a sink's answer.
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 /// Longest error text kept for agents.
 const MAX_ERROR_CHARS: usize = 300;
 
@@ -320,7 +326,17 @@ async fn send(
             )
         }
     };
-    let mut response = post_json(&url, body, &headers, None).await?;
+    let timeout = millis(env, "DELIVERY_TIMEOUT_MS", DEFAULT_TIMEOUT_MS);
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let call = Box::pin(post_json(&url, body, &headers, Some(&signal)));
+    let mut response = match select(call, Delay::from(timeout)).await {
+        Either::Left((response, _)) => response?,
+        Either::Right(_) => {
+            controller.abort();
+            return Err(format!("no answer within {} ms", timeout.as_millis()));
+        }
+    };
     let status = response.status_code();
     if (200..300).contains(&status) {
         Ok(())

@@ -120,7 +120,7 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
         return Err(site::gone());
     }
     let stored = replay.is_some();
-    let (conversation_id, mut history) = match replay {
+    let (mut conversation_id, mut history) = match replay {
         Some(store::Replay {
             conversation_id,
             reply: Some((message_id, reply)),
@@ -169,12 +169,33 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
         let message_id = if stored {
             store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?
         } else {
-            store::save_turn(&db, &message, &reply, now_ms()).await?
+            match store::save_turn(&db, &message, &reply, now_ms()).await {
+                Ok(id) => id,
+                // The turn is one batch: the other copy's reply is stored too.
+                Err(e) => match raced(&db, message.key).await {
+                    Some(store::Replay {
+                        conversation_id,
+                        reply: Some((id, reply)),
+                    }) => return chat_json(conversation_id, id, reply),
+                    _ => return Err(e),
+                },
+            }
         };
         return chat_json(conversation_id, message_id, reply);
     };
     if !stored {
-        store::save_visitor_message(&db, &message, now_ms()).await?;
+        if let Err(e) = store::save_visitor_message(&db, &message, now_ms()).await {
+            match raced(&db, message.key).await {
+                Some(store::Replay {
+                    conversation_id,
+                    reply: Some((id, reply)),
+                }) => return chat_json(conversation_id, id, reply),
+                // Its reply is still being written: write one here too, as
+                // for any repeat of a message without a reply.
+                Some(r) => conversation_id = r.conversation_id,
+                None => return Err(e),
+            }
+        }
     }
     if !streaming {
         let reply = generator.reply(env, &turn, &mut |_| {}).await;
@@ -229,6 +250,14 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
     h.set("Content-Type", "text/event-stream; charset=utf-8")?;
     h.set("Cache-Control", "no-store")?;
     Ok(response)
+}
+
+/// The message stored under `key` by another request while this one was
+/// deciding (the same message sent twice at once, e.g. a retry racing the
+/// original): this request's insert then failed on the key's unique index,
+/// and it answers as a repeat instead of with that error.
+async fn raced(db: &worker::D1Database, key: Option<&str>) -> Option<store::Replay> {
+    store::replay(db, key?).await.ok().flatten()
 }
 
 /// One JSON line per event, whatever the payload type.
