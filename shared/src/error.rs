@@ -43,6 +43,10 @@ pub enum ErrorCode {
     /// An identity was sent, but the site has no `IDENTITY_SECRET` to
     /// check it with; it is never trusted unchecked.
     IdentityNotConfigured,
+    /// Too many requests from this visitor, address or site for now (see
+    /// `crate::limits`); the `Retry-After` header says when to try again.
+    /// Nothing of the request was stored.
+    RateLimited,
     /// Our fault; details are in the worker log, never in the response.
     Internal,
 }
@@ -67,6 +71,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
         }
     }
@@ -135,5 +140,7 @@ mod tests {
         );
         assert_eq!(ErrorCode::IdentityExpired.status(), 401);
         assert_eq!(ErrorCode::IdentityNotConfigured.status(), 400);
+        assert_eq!(code(ErrorCode::RateLimited), "rate_limited");
+        assert_eq!(ErrorCode::RateLimited.status(), 429);
     }
 }
