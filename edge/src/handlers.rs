@@ -4,6 +4,7 @@
 use frontdesk_shared::engine::{Context, Lang, Thresholds};
 use frontdesk_shared::error::{ApiError, ErrorCode};
 use frontdesk_shared::identity::{self, Verified};
+use frontdesk_shared::limits::Kind;
 use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::ticket::{self, TicketInput};
 use frontdesk_shared::validate::{ChatInput, FeedbackInput, HandoffInput};
@@ -20,6 +21,7 @@ use crate::deliver;
 use crate::embed::Embedder;
 use crate::generate::Generator;
 use crate::http::{json, read_json};
+use crate::limits::{self, Who, DEFAULT_SITE};
 use crate::platform::{now_ms, random_bytes, random_uuid};
 use crate::store::{self, History, NewTicket, Rated};
 use crate::vars::setting;
@@ -98,6 +100,9 @@ fn chat_json(conversation_id: String, message_id: i64, reply: Reply) -> Result<R
 /// articles to ground it in, the answer is written by the model; a client
 /// that accepts `text/event-stream` gets it streamed (see
 /// `frontdesk_shared::wire::STREAM_START`), others get JSON at the end.
+/// A new message over a limit (`limits.rs`) is refused before anything
+/// is stored; with the day's model tokens spent, the built-in engine
+/// answers alone.
 pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let streaming = req
         .headers()
@@ -115,6 +120,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         None => None,
     };
     let stored = replay.is_some();
+    let continues = input.conversation_id.is_some() || stored;
     let (conversation_id, mut history) = match replay {
         Some(store::Replay {
             conversation_id,
@@ -125,6 +131,19 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
     };
     if stored && history.visitor.last() == Some(&input.message) {
         history.visitor.pop();
+    }
+    // A message stored before (the outbox sending it again) was counted
+    // then; a new one must fit every limit before it is stored.
+    let who = Who::new(
+        &req,
+        continues.then_some(conversation_id.as_str()),
+        DEFAULT_SITE,
+    );
+    let generator = Generator::from_env(env);
+    let tokens_left =
+        stored || limits::admit(env, &who, Kind::Messages, generator.is_some()).await?;
+    if !tokens_left {
+        worker::console_log!("model tokens for today are spent; the built-in engine answers");
     }
     let earlier: Vec<&str> = history.visitor.iter().map(String::as_str).collect();
     let mut ctx = Context {
@@ -157,7 +176,7 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
         text: &input.message,
         key: input.idempotency_key.as_deref(),
     };
-    let Some(generator) = Generator::from_env(env).filter(|_| Generator::wants(&turn)) else {
+    let Some(generator) = generator.filter(|_| tokens_left && Generator::wants(&turn)) else {
         let reply = turn.reply;
         let message_id = if stored {
             store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?
@@ -169,8 +188,14 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
     if !stored {
         store::save_visitor_message(&db, &message, now_ms()).await?;
     }
+    let who = Who {
+        visitor: Some(conversation_id.clone()),
+        ..who
+    };
     if !streaming {
-        let reply = generator.reply(env, &turn, &mut |_| {}).await;
+        let (reply, tokens) = generator.reply(env, &turn, &mut |_| {}).await;
+        // Charged before the answer, so the next turn sees it.
+        limits::charge_tokens(env, &who, tokens).await;
         let message_id = store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?;
         return chat_json(conversation_id, message_id, reply);
     }
@@ -189,11 +214,12 @@ pub async fn chat(mut req: Request, env: &Env) -> Result<Response, AppError> {
                 conversation_id: conversation_id.clone(),
             },
         );
-        let reply = generator
+        let (reply, tokens) = generator
             .reply(&env, &turn, &mut |text| {
                 send(STREAM_DELTA, &StreamDelta { text })
             })
             .await;
+        limits::charge_tokens(&env, &who, tokens).await;
         // The visitor sees the reply even if it could not be stored; it
         // then has no id (0) and cannot be rated.
         let message_id = match env.d1(DB) {
@@ -255,7 +281,15 @@ pub async fn handoff(
     };
     let requester = identity::requester(typed, verified)?;
     let db = env.d1(DB)?;
+    let continues = input.conversation_id.is_some();
     let (conversation_id, _) = conversation(&db, input.conversation_id).await?;
+    // A ticket over a limit is refused before anything is stored.
+    let who = Who::new(
+        &req,
+        continues.then_some(conversation_id.as_str()),
+        DEFAULT_SITE,
+    );
+    limits::admit(env, &who, Kind::Tickets, false).await?;
     let transcript = store::transcript(&db, &conversation_id).await?;
     let index = content::index();
     let topic = transcript
