@@ -29,6 +29,10 @@
 // "assistant: …", "Note to AI …: …") is carried out by writing its text;
 // anything else (write a poem, code, homework…) it "does", quoting the
 // request. Each request's reply text is recorded with it (`reply`).
+// With `usage` (a number) in /__mode, a streamed answer's last chunk
+// reports that many tokens used (`usage.total_tokens`, as providers do when
+// asked; the worker charges it to the daily token limits); without it, no
+// usage is reported and the worker estimates. Each /__mode resets it.
 // It exits by itself after an hour, whatever happens.
 import http from 'node:http';
 
@@ -93,11 +97,13 @@ function embed(text) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let usage = null;
 const chunk = (delta, finish = null) =>
   `data: ${JSON.stringify({
     id: 'chatcmpl-fake',
     object: 'chat.completion.chunk',
     choices: [{ index: 0, delta, finish_reason: finish }],
+    ...(finish && usage ? { usage: { prompt_tokens: usage - 1, completion_tokens: 1, total_tokens: usage } } : {}),
   })}\n\n`;
 
 async function stream(res, content, gapMs) {
@@ -132,6 +138,7 @@ const server = http.createServer(async (req, res) => {
     if (mode === 'hold') released = new Promise((r) => (release = r));
     if (m.text) text = m.text;
     if (m.summary) summary = m.summary;
+    usage = m.usage ?? null;
     res.writeHead(204).end();
     return;
   }

@@ -2,12 +2,13 @@ import { defineConfig } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-// Two wrangler dev servers, each with a fresh local D1: the main one with the
-// built-in engine, and one configured with an OpenAI-compatible generator
-// pointing at a scripted server on loopback (fake-llm.mjs). Playwright starts
-// and stops all three. Chromium is Debian's; Playwright never downloads a
+// Three wrangler dev servers, each with a fresh local D1: the main one with the
+// built-in engine, one configured with an OpenAI-compatible generator
+// pointing at a scripted server on loopback (fake-llm.mjs), and one with low
+// abuse limits (limits.spec.ts). Playwright starts and stops them all, with
+// the fake LLM and the webhook receiver. Chromium is Debian's; Playwright never downloads a
 // browser.
-// FD_E2E_PORT_BASE moves all four servers (e.g. to run a second checkout's
+// FD_E2E_PORT_BASE moves all five servers (e.g. to run a second checkout's
 // suite side by side); their devtools ports are these + 1000.
 const BASE = Number(process.env.FD_E2E_PORT_BASE || 8788);
 export const PORT = BASE;
@@ -15,6 +16,21 @@ export const AI_PORT = BASE + 1;
 export const LLM_PORT = BASE + 2;
 export const AI_STATE = '.wrangler/e2e-ai';
 export const RECEIVER_PORT = BASE + 3;
+// The abuse-limits server (limits.spec.ts): low limits, the fake LLM.
+export const LIMITS_PORT = BASE + 4;
+export const LIMITS_STATE = '.wrangler/e2e-limits';
+export const LIMITS = {
+  LIMIT_MESSAGES_VISITOR: 4,
+  LIMIT_MESSAGES_IP: 8,
+  LIMIT_TICKETS_VISITOR: 2,
+  LIMIT_TICKETS_IP: 3,
+  LIMIT_TOKENS_VISITOR: 1000,
+};
+// Every test client is 127.0.0.1 (CF-Connecting-IP), like a crowd behind one
+// NAT: the shared servers raise the per-address limits, as a load test
+// would; the per-visitor and per-site limits keep their defaults.
+const SHARED_IP_LIMITS =
+  '--var LIMIT_MESSAGES_IP:100000 --var LIMIT_TICKETS_IP:100000 --var LIMIT_TOKENS_IP:100000000';
 export const AGENT_TOKEN = 'agent-e2e-token';
 export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export const IDENTITY_SECRET = 'e2e-identity-secret-7f3a9c1d5b2e8f4a6c0d';
@@ -71,6 +87,7 @@ export default defineConfig({
         `--var GITHUB_API_URL:http://127.0.0.1:${RECEIVER_PORT}/github`,
         '--var GITHUB_REPO:acme/support --var GITHUB_TOKEN:gh-token',
         '--var DELIVERY_BACKOFF_SECS:0',
+        SHARED_IP_LIMITS,
       ].join(' '),
       url: `http://127.0.0.1:${PORT}/healthz`,
       timeout: 420_000,
@@ -99,9 +116,27 @@ export default defineConfig({
         `--var AGENT_TOKEN:${AGENT_TOKEN}`,
         // Its tickets go to the receiver's webhook, to check what sinks get.
         `--var WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/webhook --var WEBHOOK_SECRET:${WEBHOOK_SECRET}`,
+        SHARED_IP_LIMITS,
       ].join(' '),
       url: `http://127.0.0.1:${AI_PORT}/healthz`,
       timeout: 420_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // Low limits (LIMITS), with the generator on the fake LLM for the
+      // daily token budget.
+      command: [
+        `bash ../scripts/e2e-server.sh ${LIMITS_PORT} ${LIMITS_STATE}`,
+        '--var AI_PROVIDER:openai',
+        `--var AI_BASE_URL:http://127.0.0.1:${LLM_PORT}/v1`,
+        '--var AI_MODEL:fake-model --var AI_API_KEY:test-key',
+        '--var AI_TTFT_MS:1500 --var AI_STALL_MS:2000',
+        ...Object.entries(LIMITS).map(([k, v]) => `--var ${k}:${v}`),
+      ].join(' '),
+      url: `http://127.0.0.1:${LIMITS_PORT}/healthz`,
+      timeout: 180_000,
       reuseExistingServer: false,
       stdout: 'ignore',
       stderr: 'pipe',

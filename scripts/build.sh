@@ -11,12 +11,21 @@ mkdir -p dist
 exec 9>dist/.build.lock
 flock 9
 
+# Panic locations in the wasm name their source files: without the registry's
+# and the checkout's absolute paths they are shorter (~140 B gzip off the
+# widget; the standard library's /rustc/<commit>/ paths cannot be remapped). Both wasm builds (widget and worker) use the same flags, so they
+# share dependency builds instead of rebuilding each other's.
+registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+remap="--remap-path-prefix=$FRONTDESK_ROOT/="
+for d in "$registry"/*/; do remap="$remap --remap-path-prefix=$d="; done
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap"
+
 # inputs_hash PATH... : one hash over the tracked content of these paths.
 inputs_hash() {
   { git ls-files -co --exclude-standard -- "$@" | sort | xargs -d '\n' sha256sum; echo "$PATH"; } | sha256sum | cut -c1-16
 }
 
-widget_key=$(inputs_hash widget shared Cargo.toml Cargo.lock Trunk.toml)
+widget_key=$(inputs_hash widget shared Cargo.toml Cargo.lock Trunk.toml scripts/build.sh)
 if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/public/widget.js ]; then
   fd_log "building widget (Trunk, release)"
   rm -rf dist/trunk dist/public
@@ -50,7 +59,7 @@ fi
 # site/_headers gives static assets their headers (the inbox CSP).
 cp -R site/. dist/public/
 
-worker_key=$(inputs_hash edge shared kb frontdesk.toml Cargo.toml Cargo.lock)
+worker_key=$(inputs_hash edge shared kb frontdesk.toml Cargo.toml Cargo.lock scripts/build.sh)
 if [ "$(cat dist/.worker-key 2>/dev/null)" != "$worker_key" ] || [ ! -d edge/build ]; then
   fd_log "building worker (worker-build, release)"
   (cd edge && worker-build --release >&2)

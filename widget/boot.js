@@ -27,9 +27,9 @@ if (vv) {
   fit();
 }
 
-// A random key; randomUUID needs a secure context, which a host page may not be.
-h.uuid = () =>
-  crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
+// A random key (32 hex digits): getRandomValues works on any page, where
+// randomUUID needs a secure context.
+h.uuid = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => (b + 256).toString(16).slice(1)).join('');
 
 // Fetch and JSON live here rather than in the wasm: the same in Rust
 // (web-sys fetch, serde_json) costs the visitor's download far more.
@@ -202,9 +202,13 @@ h.watch = (url, after, on) => {
 // The turn waits in the outbox until the worker takes it: turns go one at
 // a time, in order; one the network or the worker (5xx) failed is sent
 // again (on('queued') tells) when the browser is back online or after 1,
-// 2, 4 … 30 s, with the same key, so the worker stores it once.
+// 2, 4 … 30 s, with the same key, so the worker stores it once. One the
+// worker refused as too many (429 rate_limited: nothing was stored) waits
+// as long as its Retry-After says and is sent again; on('queued', seconds)
+// then carries that wait (a string), which the widget words kindly.
 let chain = Promise.resolve();
-let waiting = false;
+// Why the outbox waits: 0 (it does not), 1 (unreachable) or a 429's wait.
+let waiting = 0;
 h.stream = (url, body, on) => {
   const k = body.idempotency_key;
   const queued = () => outbox.some((m) => m.k === k);
@@ -212,23 +216,24 @@ h.stream = (url, body, on) => {
     outbox.push({ t: body.message, k });
     keep();
   }
-  if (waiting) on('queued');
+  if (waiting) on('queued', waiting);
   return (chain = chain.then(async () => {
     for (let delay = 1000; queued(); delay = Math.min(30000, delay * 2)) {
       body.conversation_id ||= conv;
-      const status = await turn(url, body, (name, data) => {
+      let wait;
+      const status = await turn(url, body, (name, data, w) => {
         conv = data?.conversation_id || conv;
         on(name, data);
+        wait = w;
       }).catch(() => 0);
-      if (status && status < 500) {
+      if (status && status < 500 && !wait) {
         outbox = outbox.filter((m) => m.k !== k);
         keep();
         return status;
       }
-      on('queued');
-      waiting = true;
-      await nap(delay);
-      waiting = false;
+      on('queued', (waiting = wait || 1));
+      await nap(wait * 1000 || delay);
+      waiting = 0;
     }
     return 0;
   }));
@@ -237,7 +242,7 @@ h.stream = (url, body, on) => {
 const turn = async (url, body, on) => {
   const res = await send('POST', url, body, 'text/event-stream');
   if (!res.ok || !/event-stream/.test(res.headers.get('content-type') || '')) {
-    on(res.ok ? 'done' : 'error', parse(await res.text()));
+    on(res.ok ? 'done' : 'error', parse(await res.text()), res.status === 429 && (res.headers.get('retry-after') || '1'));
     return res.status;
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -10,6 +10,9 @@ use worker::Response;
 pub enum AppError {
     /// The client's request cannot be served as sent.
     Client(ApiError),
+    /// Over a limit (`crate::limits`): 429 `rate_limited` with a
+    /// `Retry-After` header; nothing of the request was stored.
+    RateLimited { retry_after_secs: u64 },
     /// A platform failure (D1, bindings, JS interop). Logged, not shown.
     Internal(String),
 }
@@ -20,8 +23,18 @@ impl AppError {
     }
 
     pub fn into_response(self) -> Response {
+        let mut retry_after = None;
         let error = match self {
             AppError::Client(e) => e,
+            AppError::RateLimited { retry_after_secs } => {
+                retry_after = Some(retry_after_secs);
+                ApiError::new(
+                    ErrorCode::RateLimited,
+                    format!(
+                        "Too many requests right now. Nothing was saved; please try again in {retry_after_secs} s."
+                    ),
+                )
+            }
             AppError::Internal(detail) => {
                 worker::console_error!("internal error: {detail}");
                 ApiError::new(
@@ -31,9 +44,16 @@ impl AppError {
             }
         };
         let status = error.code.status();
-        match Response::from_json(&ErrorBody { error }) {
-            Ok(r) => r.with_status(status),
-            Err(_) => Response::error("internal error", 500).expect("static response"),
+        let response = Response::from_json(&ErrorBody { error }).map(|r| r.with_status(status));
+        match (response, retry_after) {
+            (Ok(mut r), Some(secs)) => {
+                match r.headers_mut().set("Retry-After", &secs.to_string()) {
+                    Ok(()) => r,
+                    Err(_) => Response::error("internal error", 500).expect("static response"),
+                }
+            }
+            (Ok(r), None) => r,
+            (Err(_), _) => Response::error("internal error", 500).expect("static response"),
         }
     }
 }

@@ -19,6 +19,7 @@ use frontdesk_shared::ai::{
 };
 use frontdesk_shared::engine::{Lang, Turn};
 use frontdesk_shared::guard::{self, GuardedStream, OutputGuard};
+use frontdesk_shared::limits;
 use frontdesk_shared::phrases::{say, Line};
 use frontdesk_shared::redact::redact;
 use frontdesk_shared::wire::{Decision, Reply};
@@ -103,8 +104,41 @@ impl Generator {
 
     /// The reply to `turn`: written by the model from the turn's passages,
     /// with `on_text` called for each piece of text as it may be shown; or,
-    /// if the model cannot be used, the built-in reply. Never fails.
-    pub async fn reply(&self, env: &Env, turn: &Turn, on_text: &mut dyn FnMut(String)) -> Reply {
+    /// if the model cannot be used, the built-in reply. Never fails. Also
+    /// the tokens the model call used (for the daily limits): what the
+    /// provider reported, else an estimate from the prompt and the answer.
+    pub async fn reply(
+        &self,
+        env: &Env,
+        turn: &Turn,
+        on_text: &mut dyn FnMut(String),
+    ) -> (Reply, u64) {
+        let mut usage = None;
+        let mut answer_chars = 0;
+        let mut prompt_chars = 0;
+        let reply = self
+            .write(
+                env,
+                turn,
+                on_text,
+                &mut usage,
+                &mut answer_chars,
+                &mut prompt_chars,
+            )
+            .await;
+        let tokens = usage.unwrap_or_else(|| limits::estimate_tokens(prompt_chars, answer_chars));
+        (reply, tokens)
+    }
+
+    async fn write(
+        &self,
+        env: &Env,
+        turn: &Turn,
+        on_text: &mut dyn FnMut(String),
+        usage: &mut Option<u64>,
+        answer_chars: &mut usize,
+        prompt_chars: &mut usize,
+    ) -> Reply {
         let lang = Lang::from_tag(&turn.reply.lang);
         let passages: Vec<Passage> = turn
             .evidence
@@ -128,6 +162,7 @@ impl Generator {
             }
         };
         guard::with_canary(&mut prompt, &canary);
+        *prompt_chars = prompt.messages.iter().map(|m| m.content.len()).sum();
         let grounding: Vec<&str> = passages.iter().map(|p| p.text).collect();
         let output_guard = OutputGuard::new(
             &guard::prompt_instructions(&prompt),
@@ -138,12 +173,13 @@ impl Generator {
         let mut guarded = GuardedStream::new(output_guard);
         let result = {
             let mut checked = |text: String| {
+                *answer_chars += text.len();
                 let safe = guarded.push(&text);
                 if !safe.is_empty() {
                     on_text(safe);
                 }
             };
-            self.stream(env, &prompt, &mut checked).await
+            self.stream(env, &prompt, &mut checked, usage).await
         };
         let finished = match result {
             Ok(finished) => finished,
@@ -264,6 +300,7 @@ impl Generator {
         env: &Env,
         prompt: &GroundedPrompt,
         on_text: &mut dyn FnMut(String),
+        usage: &mut Option<u64>,
     ) -> Result<Finished, String> {
         let controller = AbortController::default();
         let signal = controller.signal();
@@ -282,6 +319,7 @@ impl Generator {
         };
         let (mut upstream, text) = first?;
         let Some(text) = text else {
+            *usage = upstream.usage;
             return Ok(upstream.finish());
         };
         on_text(text);
@@ -290,6 +328,7 @@ impl Generator {
                 Either::Left((result, _)) => Some(result),
                 Either::Right(_) => None,
             };
+            *usage = upstream.usage;
             match step {
                 Some(Ok(Some(text))) => on_text(text),
                 Some(Ok(None)) => return Ok(upstream.finish()),
@@ -336,7 +375,9 @@ impl Generator {
                     // A server that ignored `stream: true`: one JSON answer.
                     let body = response.text().await.map_err(|e| e.to_string())?;
                     let text = provider.parse_body(&body).map_err(|e| e.to_string())?;
-                    return Ok(Upstream::whole(provider, acc, &text));
+                    let mut upstream = Upstream::whole(provider, acc, &text);
+                    upstream.usage = ai::usage_tokens(&body);
+                    return Ok(upstream);
                 }
                 let body = response.stream().map_err(|e| e.to_string())?;
                 Ok(Upstream::streaming(provider, acc, body))
@@ -374,6 +415,8 @@ struct Upstream {
     /// Text released but not yet handed out.
     pending: String,
     ended: bool,
+    /// The tokens the provider reported, if it did.
+    usage: Option<u64>,
 }
 
 impl Upstream {
@@ -385,6 +428,7 @@ impl Upstream {
             acc,
             pending: String::new(),
             ended: false,
+            usage: None,
         }
     }
 
@@ -397,6 +441,7 @@ impl Upstream {
             acc,
             pending,
             ended: true,
+            usage: None,
         }
     }
 
@@ -422,6 +467,7 @@ impl Upstream {
                 }
             };
             for event in events {
+                self.usage = ai::usage_tokens(&event.data).or(self.usage);
                 let delta = self
                     .provider
                     .parse_event(&event.data)

@@ -4,6 +4,7 @@
 use frontdesk_shared::engine::{Context, Lang, Thresholds};
 use frontdesk_shared::error::{ApiError, ErrorCode};
 use frontdesk_shared::identity::{self, Verified};
+use frontdesk_shared::limits::Kind;
 use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::sites::Site;
 use frontdesk_shared::ticket::{self, TicketInput};
@@ -21,6 +22,7 @@ use crate::deliver;
 use crate::embed::Embedder;
 use crate::generate::Generator;
 use crate::http::{json, read_json};
+use crate::limits::{self, Who};
 use crate::platform::{now_ms, random_bytes, random_uuid};
 use crate::store::{self, History, NewTicket, Rated};
 use crate::vars::setting;
@@ -97,6 +99,9 @@ fn chat_json(conversation_id: String, message_id: i64, reply: Reply) -> Result<R
 /// articles to ground it in, the answer is written by the model; a client
 /// that accepts `text/event-stream` gets it streamed (see
 /// `frontdesk_shared::wire::STREAM_START`), others get JSON at the end.
+/// A new message over a limit (`limits.rs`) is refused before anything
+/// is stored; with the day's model tokens spent, the built-in engine
+/// answers alone.
 pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, AppError> {
     let streaming = req
         .headers()
@@ -120,6 +125,7 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
         return Err(site::gone());
     }
     let stored = replay.is_some();
+    let continues = input.conversation_id.is_some() || stored;
     let (mut conversation_id, mut history) = match replay {
         Some(store::Replay {
             conversation_id,
@@ -131,6 +137,19 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
     };
     if stored && history.visitor.last() == Some(&input.message) {
         history.visitor.pop();
+    }
+    // A message stored before (the outbox sending it again) was counted
+    // then; a new one must fit every limit before it is stored.
+    let who = Who::new(
+        &req,
+        continues.then_some(conversation_id.as_str()),
+        &site.key,
+    );
+    let generator = Generator::from_env(env);
+    let tokens_left =
+        stored || limits::admit(env, &who, Kind::Messages, generator.is_some()).await?;
+    if !tokens_left {
+        worker::console_log!("model tokens for today are spent; the built-in engine answers");
     }
     let earlier: Vec<&str> = history.visitor.iter().map(String::as_str).collect();
     let mut ctx = Context {
@@ -164,7 +183,7 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
         text: &input.message,
         key: input.idempotency_key.as_deref(),
     };
-    let Some(generator) = Generator::from_env(env).filter(|_| Generator::wants(&turn)) else {
+    let Some(generator) = generator.filter(|_| tokens_left && Generator::wants(&turn)) else {
         let reply = turn.reply;
         let message_id = if stored {
             store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?
@@ -172,10 +191,11 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
             match store::save_turn(&db, &message, &reply, now_ms()).await {
                 Ok(id) => id,
                 // The turn is one batch: the other copy's reply is stored too.
-                Err(e) => match raced(&db, message.key).await {
+                Err(e) => match raced(&db, message.key, site).await {
                     Some(store::Replay {
                         conversation_id,
                         reply: Some((id, reply)),
+                        ..
                     }) => return chat_json(conversation_id, id, reply),
                     _ => return Err(e),
                 },
@@ -185,10 +205,11 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
     };
     if !stored {
         if let Err(e) = store::save_visitor_message(&db, &message, now_ms()).await {
-            match raced(&db, message.key).await {
+            match raced(&db, message.key, site).await {
                 Some(store::Replay {
                     conversation_id,
                     reply: Some((id, reply)),
+                    ..
                 }) => return chat_json(conversation_id, id, reply),
                 // Its reply is still being written: write one here too, as
                 // for any repeat of a message without a reply.
@@ -197,8 +218,14 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
             }
         }
     }
+    let who = Who {
+        visitor: Some(conversation_id.clone()),
+        ..who
+    };
     if !streaming {
-        let reply = generator.reply(env, &turn, &mut |_| {}).await;
+        let (reply, tokens) = generator.reply(env, &turn, &mut |_| {}).await;
+        // Charged before the answer, so the next turn sees it.
+        limits::charge_tokens(env, &who, tokens).await;
         let message_id = store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?;
         return chat_json(conversation_id, message_id, reply);
     }
@@ -217,11 +244,12 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
                 conversation_id: conversation_id.clone(),
             },
         );
-        let reply = generator
+        let (reply, tokens) = generator
             .reply(&env, &turn, &mut |text| {
                 send(STREAM_DELTA, &StreamDelta { text })
             })
             .await;
+        limits::charge_tokens(&env, &who, tokens).await;
         // The visitor sees the reply even if it could not be stored; it
         // then has no id (0) and cannot be rated.
         let message_id = match env.d1(DB) {
@@ -255,9 +283,14 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
 /// The message stored under `key` by another request while this one was
 /// deciding (the same message sent twice at once, e.g. a retry racing the
 /// original): this request's insert then failed on the key's unique index,
-/// and it answers as a repeat instead of with that error.
-async fn raced(db: &worker::D1Database, key: Option<&str>) -> Option<store::Replay> {
-    store::replay(db, key?).await.ok().flatten()
+/// and it answers as a repeat instead of with that error. Only one of this
+/// site's: another site's message under the same key stays unseen.
+async fn raced(db: &worker::D1Database, key: Option<&str>, site: &Site) -> Option<store::Replay> {
+    store::replay(db, key?)
+        .await
+        .ok()
+        .flatten()
+        .filter(|r| site::belongs(&r.site, site))
 }
 
 /// One JSON line per event, whatever the payload type.
@@ -292,7 +325,15 @@ pub async fn handoff(
     };
     let requester = identity::requester(typed, verified)?;
     let db = env.d1(DB)?;
+    let continues = input.conversation_id.is_some();
     let (conversation_id, _) = conversation(&db, input.conversation_id, site).await?;
+    // A ticket over a limit is refused before anything is stored.
+    let who = Who::new(
+        &req,
+        continues.then_some(conversation_id.as_str()),
+        &site.key,
+    );
+    limits::admit(env, &who, Kind::Tickets, false).await?;
     let transcript = store::transcript(&db, &conversation_id).await?;
     let index = content::index();
     let topic = transcript

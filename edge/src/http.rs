@@ -97,6 +97,8 @@ pub fn cors(r: &mut Response, origin: Option<&str>) -> worker::Result<()> {
     h.append("Vary", "Origin")?;
     if let Some(origin) = origin {
         h.set("Access-Control-Allow-Origin", origin)?;
+        // The widget waits as long as a 429 says.
+        h.set("Access-Control-Expose-Headers", "Retry-After")?;
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ mod generate;
 mod handlers;
 mod housekeeping;
 mod http;
+mod limits;
 mod platform;
 mod site;
 mod store;
@@ -24,6 +25,7 @@ use worker::{
 };
 
 pub use error::AppError;
+pub use limits::Limiter;
 
 #[event(start)]
 fn start() {

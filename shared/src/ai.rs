@@ -463,6 +463,30 @@ pub fn is_event_stream(content_type: &str) -> bool {
     starts_with_ignore_ascii_case(content_type.trim_start(), "text/event-stream")
 }
 
+/// The tokens a provider says a call used, from a streamed event's data or
+/// a whole body: `usage.total_tokens`, else `prompt_tokens +
+/// completion_tokens` (OpenAI-compatible and Workers AI both report it so,
+/// when they do). `None` when the JSON carries no usage.
+pub fn usage_tokens(data: &str) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Usage {
+        total_tokens: Option<u64>,
+        prompt_tokens: Option<u64>,
+        completion_tokens: Option<u64>,
+    }
+    #[derive(Deserialize)]
+    struct WithUsage {
+        usage: Option<Usage>,
+    }
+    let usage = serde_json::from_str::<WithUsage>(data.trim()).ok()?.usage?;
+    usage
+        .total_tokens
+        .or(match (usage.prompt_tokens, usage.completion_tokens) {
+            (None, None) => None,
+            (p, c) => Some(p.unwrap_or(0) + c.unwrap_or(0)),
+        })
+}
+
 /// One step of a streamed answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Delta {
@@ -2158,5 +2182,25 @@ mod tests {
                 .unwrap(),
             "Visitor paid twice."
         );
+    }
+
+    #[test]
+    fn usage_is_read_when_reported() {
+        assert_eq!(
+            usage_tokens(
+                r#"{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}"#
+            ),
+            Some(8)
+        );
+        assert_eq!(
+            usage_tokens(r#"{"usage":{"prompt_tokens":5,"completion_tokens":3}}"#),
+            Some(8)
+        );
+        assert_eq!(usage_tokens(r#"{"response":"Hi","usage":{}}"#), None);
+        assert_eq!(
+            usage_tokens(r#"{"choices":[{"delta":{"content":"Hi"}}]}"#),
+            None
+        );
+        assert_eq!(usage_tokens("[DONE]"), None);
     }
 }

@@ -49,6 +49,10 @@ pub enum ErrorCode {
     UnknownSite,
     /// A browser request from a page whose origin the site does not list.
     OriginNotAllowed,
+    /// Too many requests from this visitor, address or site for now (see
+    /// `crate::limits`); the `Retry-After` header says when to try again.
+    /// Nothing of the request was stored.
+    RateLimited,
     /// Our fault; details are in the worker log, never in the response.
     Internal,
 }
@@ -75,6 +79,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
         }
     }
@@ -147,5 +152,7 @@ mod tests {
         assert_eq!(ErrorCode::UnknownSite.status(), 400);
         assert_eq!(code(ErrorCode::OriginNotAllowed), "origin_not_allowed");
         assert_eq!(ErrorCode::OriginNotAllowed.status(), 403);
+        assert_eq!(code(ErrorCode::RateLimited), "rate_limited");
+        assert_eq!(ErrorCode::RateLimited.status(), 429);
     }
 }

@@ -6,6 +6,7 @@
 //! random number generator. Callers inject those.
 
 pub mod error;
+pub mod limits;
 pub mod reference;
 pub mod validate;
 pub mod wire;

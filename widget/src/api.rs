@@ -30,6 +30,7 @@ impl CallError {
     /// could not be reached.
     pub fn message(&self, strings: &Strings) -> String {
         match self {
+            CallError::Api { status: 429, .. } => strings.rate_limited.clone(),
             CallError::Api { message, .. } => message.clone(),
             CallError::Unavailable => strings.unavailable.clone(),
         }
@@ -105,15 +106,15 @@ struct Streamed {
 }
 
 /// Sends one chat turn and streams the answer: `on_start` gets the
-/// conversation id once the worker has stored the message (`None`: the
-/// message waits in the outbox), `on_delta` each piece of text as the
+/// conversation id once the worker has stored the message (`Err`: the
+/// message waits in the outbox, as `Queued` or `Limited`), `on_delta` each piece of text as the
 /// model writes it; the result is the final reply, which replaces the
 /// streamed text. Uses the loader's `stream` helper (boot.js), which keeps
 /// the message in its outbox, sending it again, until the worker takes it.
 pub async fn chat(
     config: &Config,
     req: &ChatRequest,
-    mut on_start: impl FnMut(Option<String>) + 'static,
+    mut on_start: impl FnMut(Result<String, Delivery>) + 'static,
     mut on_delta: impl FnMut(String) + 'static,
 ) -> Result<ChatResponse, CallError> {
     let (helper, stream) = helper("stream")?;
@@ -131,10 +132,12 @@ pub async fn chat(
             match name.as_str() {
                 STREAM_START => {
                     if let Some(id) = js::string(&data, "conversation_id") {
-                        on_start(Some(id));
+                        on_start(Ok(id));
                     }
                 }
-                STREAM_QUEUED => on_start(None),
+                // With a 429's Retry-After (a string): waiting it out.
+                STREAM_QUEUED if data.is_string() => on_start(Err(Delivery::Limited)),
+                STREAM_QUEUED => on_start(Err(Delivery::Queued)),
                 STREAM_DELTA => {
                     if let Some(text) = js::string(&data, "text") {
                         on_delta(text);

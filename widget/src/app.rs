@@ -186,12 +186,15 @@ impl State {
             };
             let (conversation, transcript, streaming) =
                 (self.conversation, self.transcript, self.streaming);
-            let started = move |id_now: Option<String>| {
-                let Some(id_now) = id_now else {
-                    // In the outbox: the visitor may go on typing.
-                    transcript.update(|t| t.set_delivery(id, Delivery::Queued));
-                    streaming.set(None);
-                    return;
+            let started = move |id_now: Result<String, Delivery>| {
+                let id_now = match id_now {
+                    Ok(id_now) => id_now,
+                    Err(waits) => {
+                        // In the outbox: the visitor may go on typing.
+                        transcript.update(|t| t.set_delivery(id, waits));
+                        streaming.set(None);
+                        return;
+                    }
                 };
                 let fresh = conversation.get_untracked().is_none();
                 conversation.set(Some(id_now));
@@ -451,6 +454,10 @@ fn delivery_tag(entry: &Entry) -> &'static str {
             ..
         } => "queued",
         Entry::Visitor {
+            delivery: Delivery::Limited,
+            ..
+        } => "limited",
+        Entry::Visitor {
             delivery: Delivery::Failed(_),
             ..
         } => "failed",
@@ -471,6 +478,7 @@ fn LineView(line: Line, state: State) -> impl IntoView {
             let note = match &delivery {
                 Delivery::Failed(why) => Some((why.clone(), true)),
                 Delivery::Queued => Some((state.t(|s| &s.queued), false)),
+                Delivery::Limited => Some((state.t(|s| &s.rate_limited), false)),
                 _ => None,
             };
             let retry_text = text.clone();

@@ -56,6 +56,9 @@ pub enum Delivery {
     /// own (when the browser is back online, or after a backoff), also
     /// after a reload.
     Queued,
+    /// In the outbox because the worker said too many, too fast (429);
+    /// sent again when its `Retry-After` has passed.
+    Limited,
     /// Not delivered; the text is kept and can be sent again.
     Failed(String),
 }

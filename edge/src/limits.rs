@@ -1,0 +1,324 @@
+//! Abuse limits at the edge: messages per minute, tickets per hour and
+//! model tokens per day, per visitor, per IP address and per site. The
+//! arithmetic is `frontdesk_shared::limits`; the counters live in the
+//! `Limiter` Durable Object, one instance per scope key (`visitor:<id>`,
+//! `ip:<address>`, `site:<site>`), so every isolate sees the same count.
+//! A request makes one call per scope, all at once; each call checks and
+//! takes its counters atomically (a Durable Object handles one storage
+//! round at a time).
+//!
+//! Fail open: if the Durable Object cannot be reached, the request goes
+//! through and the failure is logged; a limiter outage must not take
+//! support down.
+
+use frontdesk_shared::limits::{retry_after_secs, Kind, Limits, Rate, Scope};
+use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
+use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
+
+use crate::platform::now_ms;
+use crate::vars::setting;
+use crate::AppError;
+
+/// The Durable Object binding (wrangler.toml).
+const BINDING: &str = "LIMITER";
+
+/// Who a request counts against: the conversation, the address and the
+/// site (its key, from `crate::site`).
+#[derive(Debug, Clone)]
+pub struct Who {
+    /// The conversation the request continues; a new one has no count yet.
+    pub visitor: Option<String>,
+    /// `CF-Connecting-IP`; absent outside Cloudflare's edge (then only the
+    /// visitor and site limits apply). `wrangler dev` sets it to the
+    /// client's address.
+    pub ip: Option<String>,
+    pub site: String,
+}
+
+impl Who {
+    pub fn new(req: &Request, visitor: Option<&str>, site: &str) -> Who {
+        let ip = req
+            .headers()
+            .get("CF-Connecting-IP")
+            .ok()
+            .flatten()
+            .map(|ip| ip.trim().to_owned())
+            .filter(|ip| !ip.is_empty());
+        Who {
+            visitor: visitor.map(str::to_owned),
+            ip,
+            site: site.to_owned(),
+        }
+    }
+
+    /// Each scope that applies, with its counter's key.
+    fn scopes(&self) -> Vec<(Scope, String)> {
+        let values = [
+            (Scope::Visitor, self.visitor.as_deref()),
+            (Scope::Ip, self.ip.as_deref()),
+            (Scope::Site, Some(self.site.as_str())),
+        ];
+        values
+            .into_iter()
+            .filter_map(|(scope, v)| v.map(|v| (scope, scope.key(v))))
+            .collect()
+    }
+}
+
+/// The deployment's limits (`LIMIT_<KIND>_<SCOPE>` vars); a bad value is
+/// logged and its default used.
+fn limits(env: &Env) -> Limits {
+    let (limits, warnings) = Limits::from_settings(|name| setting(env, name));
+    for w in warnings {
+        worker::console_error!("{w}");
+    }
+    limits
+}
+
+/// What one counter is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Verb {
+    /// Take `cost` if it fits (all takes of a call, or none).
+    Take,
+    /// Is any budget left?
+    Check,
+    /// Add `cost`, fitting or not.
+    Charge,
+    /// Give back `cost` taken before.
+    Refund,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Op {
+    verb: Verb,
+    kind: Kind,
+    rate: Rate,
+    cost: u64,
+}
+
+/// Per op, milliseconds to wait (0: fine). A refused take applies none.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Waits {
+    wait_ms: Vec<u64>,
+}
+
+/// Sends `ops` to the counter object `key`. `Err`: it could not be asked.
+async fn ask(env: &Env, key: &str, ops: &[Op]) -> Result<Waits, String> {
+    let stub = env
+        .durable_object(BINDING)
+        .and_then(|ns| ns.get_by_name(key))
+        .map_err(|e| format!("no {BINDING} binding: {e}"))?;
+    let mut init = RequestInit::new();
+    let body = serde_json::to_string(ops).map_err(|e| e.to_string())?;
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    let req = Request::new_with_init("https://limiter/", &init).map_err(|e| e.to_string())?;
+    let mut res = stub
+        .fetch_with_request(req)
+        .await
+        .map_err(|e| e.to_string())?;
+    if res.status_code() != 200 {
+        return Err(format!("limiter answered {}", res.status_code()));
+    }
+    res.json::<Waits>().await.map_err(|e| e.to_string())
+}
+
+/// Asks every scope's counter at once; a failed call is logged and
+/// counts as all fine (fail open).
+async fn ask_all(env: &Env, calls: &[(String, Vec<Op>)]) -> Vec<Waits> {
+    let answers = join_all(calls.iter().map(|(key, ops)| ask(env, key, ops))).await;
+    answers
+        .into_iter()
+        .zip(calls)
+        .map(|(answer, (key, ops))| {
+            answer.unwrap_or_else(|e| {
+                worker::console_error!("limiter {key}: {e}; letting the request through");
+                Waits {
+                    wait_ms: vec![0; ops.len()],
+                }
+            })
+        })
+        .collect()
+}
+
+/// Takes one `kind` (a message or a ticket) from every scope of `who`, or
+/// refuses the request with `rate_limited` (429, `Retry-After`) and takes
+/// nothing anywhere. With `tokens`, also says whether every scope has
+/// model tokens left today (`Ok(false)`: answer without the model).
+pub async fn admit(env: &Env, who: &Who, kind: Kind, tokens: bool) -> Result<bool, AppError> {
+    let limits = limits(env);
+    let mut calls = Vec::new();
+    for (scope, key) in who.scopes() {
+        let mut ops = Vec::new();
+        let take = limits.rate(kind, scope);
+        if !take.off() {
+            ops.push(Op {
+                verb: Verb::Take,
+                kind,
+                rate: take,
+                cost: 1,
+            });
+        }
+        let budget = limits.rate(Kind::Tokens, scope);
+        if tokens && !budget.off() {
+            ops.push(Op {
+                verb: Verb::Check,
+                kind: Kind::Tokens,
+                rate: budget,
+                cost: 0,
+            });
+        }
+        if !ops.is_empty() {
+            calls.push((key, ops));
+        }
+    }
+    let answers = ask_all(env, &calls).await;
+    let waits = |verb: Verb| {
+        calls.iter().zip(&answers).flat_map(move |((_, ops), a)| {
+            ops.iter()
+                .zip(&a.wait_ms)
+                .filter(move |(op, _)| op.verb == verb)
+                .map(|(_, &w)| w)
+        })
+    };
+    let refused = waits(Verb::Take).max().unwrap_or(0);
+    if refused > 0 {
+        give_back(env, &calls, &answers).await;
+        return Err(AppError::RateLimited {
+            retry_after_secs: retry_after_secs(refused),
+        });
+    }
+    Ok(waits(Verb::Check).all(|w| w == 0))
+}
+
+/// Returns what the scopes that said yes took, when another said no.
+async fn give_back(env: &Env, calls: &[(String, Vec<Op>)], answers: &[Waits]) {
+    let refunds: Vec<(String, Vec<Op>)> = calls
+        .iter()
+        .zip(answers)
+        .filter(|(_, a)| a.wait_ms.iter().all(|&w| w == 0))
+        .map(|((key, ops), _)| {
+            let ops = ops
+                .iter()
+                .filter(|op| op.verb == Verb::Take)
+                .map(|op| Op {
+                    verb: Verb::Refund,
+                    ..op.clone()
+                })
+                .collect();
+            (key.clone(), ops)
+        })
+        .collect();
+    ask_all(env, &refunds).await;
+}
+
+/// Charges the tokens a model call used to every scope of `who`.
+pub async fn charge_tokens(env: &Env, who: &Who, tokens: u64) {
+    if tokens == 0 {
+        return;
+    }
+    let limits = limits(env);
+    let calls: Vec<(String, Vec<Op>)> = who
+        .scopes()
+        .into_iter()
+        .filter(|(scope, _)| !limits.rate(Kind::Tokens, *scope).off())
+        .map(|(scope, key)| {
+            let op = Op {
+                verb: Verb::Charge,
+                kind: Kind::Tokens,
+                rate: limits.rate(Kind::Tokens, scope),
+                cost: tokens,
+            };
+            (key, vec![op])
+        })
+        .collect();
+    ask_all(env, &calls).await;
+}
+
+/// One scope's counters: a stored number per kind (see
+/// `frontdesk_shared::limits`), nothing else.
+#[durable_object(fetch)]
+pub struct Limiter {
+    state: State,
+}
+
+impl DurableObject for Limiter {
+    fn new(state: State, _env: Env) -> Self {
+        Limiter { state }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let ops: Vec<Op> = match req.json().await {
+            Ok(ops) => ops,
+            Err(e) => return Response::error(format!("bad ops: {e}"), 400),
+        };
+        let storage = self.state.storage();
+        let mut counters: Vec<(Kind, i64)> = Vec::new();
+        for kind in Kind::ALL {
+            if ops.iter().any(|op| op.kind == kind) {
+                let tat = storage.get::<f64>(kind_key(kind)).await?.unwrap_or(0.0);
+                counters.push((kind, tat as i64));
+            }
+        }
+        let stored = counters.clone();
+        let now = now_ms();
+        let tat = |counters: &[(Kind, i64)], kind| {
+            counters
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(0, |&(_, t)| t)
+        };
+        let set = |counters: &mut Vec<(Kind, i64)>, kind, value| {
+            if let Some(c) = counters.iter_mut().find(|(k, _)| *k == kind) {
+                c.1 = value;
+            }
+        };
+        // Takes first, on a copy: all of them or none.
+        let mut taken = counters.clone();
+        let mut wait_ms = vec![0; ops.len()];
+        for (op, wait) in ops.iter().zip(wait_ms.iter_mut()) {
+            match op.verb {
+                Verb::Take => match op.rate.take(tat(&taken, op.kind), now, op.cost) {
+                    Ok(next) => set(&mut taken, op.kind, next),
+                    Err(ms) => *wait = ms.max(1),
+                },
+                Verb::Check => {
+                    if let Err(ms) = op.rate.check(tat(&counters, op.kind), now) {
+                        *wait = ms.max(1);
+                    }
+                }
+                Verb::Charge | Verb::Refund => {}
+            }
+        }
+        let refused = ops
+            .iter()
+            .zip(&wait_ms)
+            .any(|(op, &w)| op.verb == Verb::Take && w > 0);
+        if !refused {
+            counters = taken;
+        }
+        for op in &ops {
+            let before = tat(&counters, op.kind);
+            match op.verb {
+                Verb::Charge => set(&mut counters, op.kind, op.rate.charge(before, now, op.cost)),
+                Verb::Refund => set(&mut counters, op.kind, op.rate.refund(before, now, op.cost)),
+                Verb::Take | Verb::Check => {}
+            }
+        }
+        for (kind, value) in counters {
+            if value != tat(&stored, kind) {
+                storage.put(kind_key(kind), value as f64).await?;
+            }
+        }
+        Response::from_json(&Waits { wait_ms })
+    }
+}
+
+fn kind_key(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Messages => "messages",
+        Kind::Tickets => "tickets",
+        Kind::Tokens => "tokens",
+    }
+}
