@@ -24,7 +24,7 @@ type Chat = { status: number; retryAfter: number | null; code?: string; conversa
 /** One chat turn (JSON, not streamed) from `ip`. */
 async function chat(request: APIRequestContext, ip: string, message: string, conversation?: string): Promise<Chat> {
   const res = await request.post(`${BASE}/api/v1/chat`, {
-    headers: { 'CF-Connecting-IP': ip, Origin: 'https://host.example' },
+    headers: { 'CF-Connecting-IP': ip, Origin: 'http://localhost:5173' },
     data: { message, conversation_id: conversation },
   });
   const body = await res.json();
@@ -61,7 +61,7 @@ test('a visitor over messages per minute gets 429 with Retry-After and rate_limi
   // At once again (within the wait): refused too, the header readable by
   // the browser cross-origin.
   const again = await request.post(`${BASE}/api/v1/chat`, {
-    headers: { 'CF-Connecting-IP': ip, Origin: 'https://host.example' },
+    headers: { 'CF-Connecting-IP': ip, Origin: 'http://localhost:5173' },
     data: { message: 'Still too many', conversation_id: conv },
   });
   console.log(
