@@ -32,6 +32,7 @@ export const LIMITS = {
 const SHARED_IP_LIMITS =
   '--var LIMIT_MESSAGES_IP:100000 --var LIMIT_TICKETS_IP:100000 --var LIMIT_TOKENS_IP:100000000';
 export const AGENT_TOKEN = 'agent-e2e-token';
+export const ADMIN_TOKEN = 'admin-e2e-token';
 export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export const IDENTITY_SECRET = 'e2e-identity-secret-7f3a9c1d5b2e8f4a6c0d';
 // The main server's secrets come from an env file, as `wrangler secret` /
@@ -41,7 +42,85 @@ const ROOT = path.resolve(__dirname, '..');
 export const LOG = path.join(ROOT, '.wrangler/e2e-main.log');
 const SECRETS = path.join(ROOT, '.wrangler/e2e-main.env');
 mkdirSync(path.dirname(SECRETS), { recursive: true });
-writeFileSync(SECRETS, `AGENT_TOKEN=${AGENT_TOKEN}\nIDENTITY_SECRET=${IDENTITY_SECRET}\n`);
+writeFileSync(SECRETS, `AGENT_TOKEN=${AGENT_TOKEN}\nADMIN_TOKEN=${ADMIN_TOKEN}\nIDENTITY_SECRET=${IDENTITY_SECRET}\n`);
+
+// FD_E2E_ONLY_MAIN=1 starts only the receiver and the main server (half the
+// machine's load), for a run of the specs that use nothing else, e.g.
+// `FD_E2E_ONLY_MAIN=1 npx playwright test perf.spec.ts`.
+const SERVERS = [
+  {
+    command: `node receiver.mjs ${RECEIVER_PORT}`,
+    url: `http://127.0.0.1:${RECEIVER_PORT}/__received`,
+    timeout: 20_000,
+    reuseExistingServer: false,
+    env: { WEBHOOK_SECRET },
+  },
+  {
+    // The main server delivers tickets to every sink, all on the receiver.
+    command: [
+      `FD_E2E_LOG=${LOG} bash ../scripts/e2e-server.sh ${PORT} .wrangler/e2e --env-file ${SECRETS}`,
+      `--var WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/webhook --var WEBHOOK_SECRET:${WEBHOOK_SECRET}`,
+      `--var SLACK_WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/slack`,
+      `--var ZENDESK_URL:http://127.0.0.1:${RECEIVER_PORT}/zendesk`,
+      '--var ZENDESK_EMAIL:agent@example.com --var ZENDESK_API_TOKEN:zd-token',
+      `--var GITHUB_API_URL:http://127.0.0.1:${RECEIVER_PORT}/github`,
+      '--var GITHUB_REPO:acme/support --var GITHUB_TOKEN:gh-token',
+      '--var DELIVERY_BACKOFF_SECS:0',
+      SHARED_IP_LIMITS,
+    ].join(' '),
+    url: `http://127.0.0.1:${PORT}/healthz`,
+    timeout: 420_000,
+    reuseExistingServer: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+  {
+    command: `node fake-llm.mjs ${LLM_PORT}`,
+    url: `http://127.0.0.1:${LLM_PORT}/__requests`,
+    timeout: 20_000,
+    reuseExistingServer: false,
+    // Its obedient mode "knows" the AI worker's secrets, as if they had
+    // leaked into the model elsewhere (injection.spec.ts).
+    env: { FAKE_LLM_KNOWS: JSON.stringify([AGENT_TOKEN, WEBHOOK_SECRET]) },
+  },
+  {
+    command: [
+      `bash ../scripts/e2e-server.sh ${AI_PORT} ${AI_STATE}`,
+      '--var AI_PROVIDER:openai',
+      `--var AI_BASE_URL:http://127.0.0.1:${LLM_PORT}/v1`,
+      '--var AI_MODEL:fake-model --var AI_API_KEY:test-key',
+      '--var AI_TTFT_MS:1500 --var AI_STALL_MS:2000',
+      '--var AI_EMBEDDINGS:openai --var AI_EMBEDDING_MODEL:fake-embed',
+      '--var AI_SUMMARY_MS:20000',
+      `--var AGENT_TOKEN:${AGENT_TOKEN}`,
+      // Its tickets go to the receiver's webhook, to check what sinks get.
+      `--var WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/webhook --var WEBHOOK_SECRET:${WEBHOOK_SECRET}`,
+      SHARED_IP_LIMITS,
+    ].join(' '),
+    url: `http://127.0.0.1:${AI_PORT}/healthz`,
+    timeout: 420_000,
+    reuseExistingServer: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+  {
+    // Low limits (LIMITS), with the generator on the fake LLM for the
+    // daily token budget.
+    command: [
+      `bash ../scripts/e2e-server.sh ${LIMITS_PORT} ${LIMITS_STATE}`,
+      '--var AI_PROVIDER:openai',
+      `--var AI_BASE_URL:http://127.0.0.1:${LLM_PORT}/v1`,
+      '--var AI_MODEL:fake-model --var AI_API_KEY:test-key',
+      '--var AI_TTFT_MS:1500 --var AI_STALL_MS:2000',
+      ...Object.entries(LIMITS).map(([k, v]) => `--var ${k}:${v}`),
+    ].join(' '),
+    url: `http://127.0.0.1:${LIMITS_PORT}/healthz`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+];
 
 export default defineConfig({
   testDir: '.',
@@ -68,78 +147,5 @@ export default defineConfig({
       ],
     },
   },
-  webServer: [
-    {
-      command: `node receiver.mjs ${RECEIVER_PORT}`,
-      url: `http://127.0.0.1:${RECEIVER_PORT}/__received`,
-      timeout: 20_000,
-      reuseExistingServer: false,
-      env: { WEBHOOK_SECRET },
-    },
-    {
-      // The main server delivers tickets to every sink, all on the receiver.
-      command: [
-        `FD_E2E_LOG=${LOG} bash ../scripts/e2e-server.sh ${PORT} .wrangler/e2e --env-file ${SECRETS}`,
-        `--var WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/webhook --var WEBHOOK_SECRET:${WEBHOOK_SECRET}`,
-        `--var SLACK_WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/slack`,
-        `--var ZENDESK_URL:http://127.0.0.1:${RECEIVER_PORT}/zendesk`,
-        '--var ZENDESK_EMAIL:agent@example.com --var ZENDESK_API_TOKEN:zd-token',
-        `--var GITHUB_API_URL:http://127.0.0.1:${RECEIVER_PORT}/github`,
-        '--var GITHUB_REPO:acme/support --var GITHUB_TOKEN:gh-token',
-        '--var DELIVERY_BACKOFF_SECS:0',
-        SHARED_IP_LIMITS,
-      ].join(' '),
-      url: `http://127.0.0.1:${PORT}/healthz`,
-      timeout: 420_000,
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-    },
-    {
-      command: `node fake-llm.mjs ${LLM_PORT}`,
-      url: `http://127.0.0.1:${LLM_PORT}/__requests`,
-      timeout: 20_000,
-      reuseExistingServer: false,
-      // Its obedient mode "knows" the AI worker's secrets, as if they had
-      // leaked into the model elsewhere (injection.spec.ts).
-      env: { FAKE_LLM_KNOWS: JSON.stringify([AGENT_TOKEN, WEBHOOK_SECRET]) },
-    },
-    {
-      command: [
-        `bash ../scripts/e2e-server.sh ${AI_PORT} ${AI_STATE}`,
-        '--var AI_PROVIDER:openai',
-        `--var AI_BASE_URL:http://127.0.0.1:${LLM_PORT}/v1`,
-        '--var AI_MODEL:fake-model --var AI_API_KEY:test-key',
-        '--var AI_TTFT_MS:1500 --var AI_STALL_MS:2000',
-        '--var AI_EMBEDDINGS:openai --var AI_EMBEDDING_MODEL:fake-embed',
-        '--var AI_SUMMARY_MS:20000',
-        `--var AGENT_TOKEN:${AGENT_TOKEN}`,
-        // Its tickets go to the receiver's webhook, to check what sinks get.
-        `--var WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/webhook --var WEBHOOK_SECRET:${WEBHOOK_SECRET}`,
-        SHARED_IP_LIMITS,
-      ].join(' '),
-      url: `http://127.0.0.1:${AI_PORT}/healthz`,
-      timeout: 420_000,
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-    },
-    {
-      // Low limits (LIMITS), with the generator on the fake LLM for the
-      // daily token budget.
-      command: [
-        `bash ../scripts/e2e-server.sh ${LIMITS_PORT} ${LIMITS_STATE}`,
-        '--var AI_PROVIDER:openai',
-        `--var AI_BASE_URL:http://127.0.0.1:${LLM_PORT}/v1`,
-        '--var AI_MODEL:fake-model --var AI_API_KEY:test-key',
-        '--var AI_TTFT_MS:1500 --var AI_STALL_MS:2000',
-        ...Object.entries(LIMITS).map(([k, v]) => `--var ${k}:${v}`),
-      ].join(' '),
-      url: `http://127.0.0.1:${LIMITS_PORT}/healthz`,
-      timeout: 180_000,
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-    },
-  ],
+  webServer: process.env.FD_E2E_ONLY_MAIN ? SERVERS.slice(0, 2) : SERVERS,
 });

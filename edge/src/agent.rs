@@ -12,37 +12,17 @@ use worker::{Env, Request, Response, Url};
 use crate::http::{json, read_json};
 use crate::platform::now_ms;
 use crate::store;
-use crate::vars::setting;
+use crate::vars::check_bearer;
 use crate::AppError;
 
 const DB: &str = "DB";
 /// Most tickets one list returns.
 const MAX_LIST: u32 = 100;
 
-/// Checks the bearer token against `AGENT_TOKEN`, in constant time.
-fn authorize(req: &Request, env: &Env) -> Result<(), AppError> {
-    let denied = || AppError::code(ErrorCode::Unauthorized, "Sign in with the agent token.");
-    let Some(token) = setting(env, "AGENT_TOKEN") else {
-        return Err(denied());
-    };
-    let given = req
-        .headers()
-        .get("Authorization")?
-        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
-        .ok_or_else(denied)?;
-    let (a, b) = (given.as_bytes(), token.as_bytes());
-    let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
-    if same {
-        Ok(())
-    } else {
-        Err(denied())
-    }
-}
-
 /// Routes `/api/v1/agent/...`.
 pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
     use worker::Method::{Get, Post};
-    authorize(&req, env)?;
+    check_bearer(&req, env, "AGENT_TOKEN", "Sign in with the agent token.")?;
     let rest = path.trim_start_matches("/api/v1/agent/");
     let parts: Vec<&str> = rest.split('/').collect();
     match (req.method(), parts.as_slice()) {

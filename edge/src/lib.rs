@@ -3,6 +3,7 @@
 //! in D1 before it answers. Static files (demo page, widget) are served by
 //! Workers static assets before this code runs.
 
+mod admin;
 mod agent;
 mod content;
 mod deliver;
@@ -62,7 +63,9 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 
 /// The endpoints a visitor's browser calls, from the host page's origin.
 fn visitor_api(path: &str) -> bool {
-    path.starts_with("/api/") && !path.starts_with("/api/v1/agent/")
+    path.starts_with("/api/")
+        && !path.starts_with("/api/v1/agent/")
+        && !path.starts_with("/api/v1/admin/")
 }
 
 async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Response, AppError> {
@@ -85,6 +88,7 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         (Method::Options, p) if visitor_api(p) => http::preflight(&req),
         (Method::Options, p) if p.starts_with("/api/") => Err(http::cross_origin_refused()),
         (_, p) if p.starts_with("/api/v1/agent/") => agent::route(req, env, p).await,
+        (_, p) if p.starts_with("/api/v1/admin/") => admin::route(req, env, p).await,
         (_, p) if p.starts_with("/api/v1/conversations/") => {
             let caller = site::Caller::new(&req)?;
             visitor::route(req, env, p, &caller).await

@@ -44,6 +44,7 @@ pub fn pii_kinds(env: &Env) -> PiiKinds {
 /// generated answer that contains any of them.
 const SENSITIVE: &[&str] = &[
     "AGENT_TOKEN",
+    "ADMIN_TOKEN",
     "AI_API_KEY",
     "WEBHOOK_SECRET",
     "SLACK_WEBHOOK_URL",
@@ -101,4 +102,31 @@ pub async fn post_json(
         None => fetch.send().await,
     }
     .map_err(|e| format!("request failed: {e}"))
+}
+
+/// Checks `Authorization: Bearer <token>` against the secret `name`, in
+/// constant time. Without a configured secret every request is refused.
+pub fn check_bearer(
+    req: &worker::Request,
+    env: &Env,
+    name: &str,
+    message: &'static str,
+) -> Result<(), crate::AppError> {
+    let denied =
+        || crate::AppError::code(frontdesk_shared::error::ErrorCode::Unauthorized, message);
+    let Some(token) = setting(env, name) else {
+        return Err(denied());
+    };
+    let given = req
+        .headers()
+        .get("Authorization")?
+        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
+        .ok_or_else(denied)?;
+    let (a, b) = (given.as_bytes(), token.as_bytes());
+    let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(denied())
+    }
 }

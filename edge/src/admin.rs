@@ -1,0 +1,21 @@
+//! The admin API, for the site owner's team: `/api/v1/admin/...`. Every
+//! endpoint needs `Authorization: Bearer <ADMIN_TOKEN>` (a wrangler
+//! secret, separate from the agents' `AGENT_TOKEN`); without a configured
+//! token the API is closed.
+
+use frontdesk_shared::error::ErrorCode;
+use worker::{Env, Request, Response};
+
+use crate::vars::check_bearer;
+use crate::AppError;
+
+/// Routes `/api/v1/admin/...`.
+pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
+    check_bearer(&req, env, "ADMIN_TOKEN", "Sign in with the admin token.")?;
+    let rest = path.trim_start_matches("/api/v1/admin/");
+    let parts: Vec<&str> = rest.split('/').collect();
+    #[allow(clippy::match_single_binding)]
+    match (req.method(), parts.as_slice()) {
+        _ => Err(AppError::code(ErrorCode::NotFound, "No such endpoint.")),
+    }
+}
