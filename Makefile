@@ -3,7 +3,7 @@
 #   make test  every check CI runs (fmt, clippy, tests, fuzzing, browser e2e)
 #   make load  load and faults on loopback, full size (scripts/load.mjs;
 #              LOAD_ARGS='--var NAME:VALUE' passes vars to its worker)
-.PHONY: dev test build sizes deploy-check fuzz tools clean load
+.PHONY: dev test build sizes deploy-check deploy fuzz tools clean load
 
 dev:
 	bash scripts/dev.sh
@@ -19,6 +19,10 @@ sizes: build
 
 deploy-check: build
 	bash scripts/deploy-check.sh
+
+# Ships widget, API and help content (README "Deploy to Cloudflare").
+deploy: deploy-check
+	bash scripts/wrangler.sh deploy
 
 fuzz:
 	bash scripts/fuzz.sh
