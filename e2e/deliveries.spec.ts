@@ -58,6 +58,14 @@ test('a new ticket is delivered, signed, to the webhook, Slack, Zendesk and GitH
   expect(issue.title).toContain(reference);
   expect(issue.labels).toContain('priority:urgent');
   expect(issue.labels.some((l: string) => l.startsWith('team:'))).toBe(false);
+  // Every sink names the site the visitor wrote from (the default, demo).
+  expect(hook.payload.data.site).toEqual({ key: 'demo', name: 'Frontdesk demo' });
+  expect(JSON.stringify(slack.blocks)).toContain('*Site:* Frontdesk demo (demo)');
+  const zendesk = at('/zendesk/api/v2/tickets.json').payload.ticket;
+  expect(zendesk.comment.body).toContain('Site: Frontdesk demo (demo)');
+  expect(zendesk.tags).toContain('site_demo');
+  expect(issue.body).toContain('| Site | Frontdesk demo (demo) |');
+  expect(issue.labels).toContain('site:demo');
   expect(hook.payload.data.routing).toEqual({ team: null, sinks: ['webhook', 'slack', 'zendesk', 'github'] });
   expect(d1<{ team: string | null }>(`SELECT team FROM tickets WHERE reference = '${reference}'`)).toEqual([{ team: null }]);
 });

@@ -98,6 +98,12 @@ pub fn slack_message(ticket: &Ticket, ticket_url: Option<&str>) -> Value {
             field("Page", ticket.page_url.clone().unwrap_or_else(|| "—".into())),
         ]}),
     ];
+    if let Some(site) = &ticket.site {
+        blocks.insert(
+            2,
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Site:* {}", slack_escape(&site_label(site)))}}),
+        );
+    }
     if let Some(team) = team(ticket) {
         blocks.insert(
             2,
@@ -133,6 +139,11 @@ pub fn slack_message(ticket: &Ticket, ticket_url: Option<&str>) -> Value {
     json!({"text": headline, "blocks": blocks})
 }
 
+/// "Name (key)": how agents see the site a ticket came from.
+fn site_label(site: &crate::ticket::TicketSite) -> String {
+    format!("{} ({})", site.name, site.key)
+}
+
 /// The team the ticket was routed to, if a route matched.
 fn team(ticket: &Ticket) -> Option<&str> {
     ticket.routing.as_ref().and_then(|r| r.team.as_deref())
@@ -162,8 +173,12 @@ fn transcript_text(ticket: &Ticket) -> String {
 pub fn zendesk_ticket(ticket: &Ticket) -> Value {
     let t = &ticket.triage;
     let mut body = format!(
-        "{}\n\n{}Topic: {} · Priority: {} · Sentiment: {} · Language: {}\nPage: {}\n",
+        "{}\n\n{}{}Topic: {} · Priority: {} · Sentiment: {} · Language: {}\nPage: {}\n",
         ticket.summary.text,
+        ticket.site.as_ref().map_or(String::new(), |site| format!(
+            "Site: {}\n",
+            site_label(site)
+        )),
         team(ticket).map_or(String::new(), |team| format!("Team: {team} · ")),
         t.topic.value,
         priority_word(t.priority.value),
@@ -182,6 +197,9 @@ pub fn zendesk_ticket(ticket: &Ticket) -> Value {
     ];
     if let Some(team) = team(ticket) {
         tags.push(format!("team_{}", tag(team)));
+    }
+    if let Some(site) = &ticket.site {
+        tags.push(format!("site_{}", tag(&site.key)));
     }
     let mut request = json!({
         "subject": clip(&format!("[{}] {}", ticket.reference, ticket.summary.text), 150),
@@ -245,6 +263,13 @@ pub fn github_issue(ticket: &Ticket) -> Value {
         github_quote(&ticket.requester.email).trim_start_matches("> "),
         ticket.page_url.as_deref().map_or("—".into(), |u| format!("<{}>", u.replace(['<', '>', ' '], ""))),
     );
+    if let Some(site) = &ticket.site {
+        let row = format!(
+            "| Site | {} |\n",
+            github_quote(&site_label(site)).trim_start_matches("> ")
+        );
+        body.push_str(&row);
+    }
     if let Some(note) = &ticket.note {
         body.push_str(&format!("\n**Note**\n\n{}\n", github_quote(note)));
     }
@@ -264,6 +289,9 @@ pub fn github_issue(ticket: &Ticket) -> Value {
     if let Some(team) = team(ticket) {
         // GitHub labels are at most 50 characters.
         labels.push(clip(&format!("team:{team}"), 50));
+    }
+    if let Some(site) = &ticket.site {
+        labels.push(clip(&format!("site:{}", site.key), 50));
     }
     json!({
         "title": clip(&format!("[{}] {}", ticket.reference, ticket.summary.text), 120),
@@ -350,6 +378,41 @@ mod tests {
             zendesk_group_id: Some(360_001),
         });
         t
+    }
+
+    #[test]
+    fn a_ticket_shows_its_site_everywhere() {
+        let mut t = ticket();
+        t.site = Some(crate::ticket::TicketSite {
+            key: "shop".into(),
+            name: "Shop <EU>".into(),
+        });
+        let slack = slack_message(&t, None).to_string();
+        assert!(slack.contains("*Site:* Shop &lt;EU&gt; (shop)"), "{slack}");
+        let zendesk = zendesk_ticket(&t);
+        let body = zendesk["ticket"]["comment"]["body"].as_str().unwrap();
+        assert!(body.contains("Site: Shop <EU> (shop)\n"), "{body}");
+        assert!(zendesk["ticket"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("site_shop")));
+        let github = github_issue(&t);
+        let body = github["body"].as_str().unwrap();
+        assert!(
+            body.contains("| Site | Shop &lt;EU&gt; (shop) |\n"),
+            "{body}"
+        );
+        assert!(github["labels"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("site:shop")));
+        // Without a site (tickets stored before sites existed): no row at all.
+        let plain = ticket();
+        assert!(!slack_message(&plain, None).to_string().contains("*Site:*"));
+        assert!(!github_issue(&plain)["body"]
+            .as_str()
+            .unwrap()
+            .contains("| Site |"));
     }
 
     #[test]
