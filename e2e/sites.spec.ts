@@ -165,6 +165,18 @@ test("one site's conversation is not readable or writable with another site's ke
     }, { timeout: 20_000 })
     .toEqual({ key: 'shop', name: 'Example shop' });
   console.log(`ticket ${made.reference}: site ${JSON.stringify(one.ticket.site)} (agent API and webhook)`);
+
+  // Agents can list one site's tickets; an unknown key is a clear 400.
+  const list = async (q: string) => (await request.get(`${API}/api/v1/agent/tickets?limit=100&${q}`, { headers: auth })).json();
+  const shopList = (await list('site=shop')) as { reference: string; site: string }[];
+  expect(shopList.map((t) => t.reference)).toContain(made.reference);
+  expect(new Set(shopList.map((t) => t.site))).toEqual(new Set(['shop']));
+  const demoList = (await list('site=demo')) as { reference: string; site: string }[];
+  expect(demoList.map((t) => t.reference)).not.toContain(made.reference);
+  expect(demoList.every((t) => t.site === 'demo')).toBe(true);
+  const bad = await request.get(`${API}/api/v1/agent/tickets?site=nope`, { headers: auth });
+  expect([bad.status(), (await bad.json()).error.code]).toEqual([400, 'invalid_field']);
+  console.log(`agent list by site: shop ${shopList.length}, demo ${demoList.length}, unknown key 400 invalid_field`);
 });
 
 /** A host page on `origin` that embeds the widget for `site`. */

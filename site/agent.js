@@ -18,6 +18,7 @@
   let current = null; // the open ticket: the API's {ticket, status, conversation, deliveries}
   let loading = 0; // list/detail loads running (auto-refresh skips its turn meanwhile)
   const topics = new Set();
+  const sites = new Set();
 
   // --- DOM helpers -------------------------------------------------------
 
@@ -131,6 +132,8 @@
     const status = $('f-status').value;
     const priority = $('f-priority').value;
     const topic = $('f-topic').value.trim();
+    const site = $('f-site').value.trim();
+    if (site) q.set('site', site);
     if (status) q.set('status', status);
     if (priority) q.set('priority', priority);
     if (topic) q.set('topic', topic);
@@ -201,6 +204,7 @@
   function renderList(list) {
     const items = list.map((t) => {
       if (t.topic) topics.add(t.topic);
+      if (t.site) sites.add(t.site);
       const selected = current && current.ticket.reference === t.reference;
       const tags = el(
         'span',
@@ -209,6 +213,7 @@
         el('span', { className: `badge status-${t.status}`, text: t.status }),
         el('span', { className: 'tag', text: t.topic || 'no topic' }),
         el('span', { className: 'tag', text: t.language || 'und', title: 'Language' }),
+        el('span', { className: 'tag', text: t.site, title: 'Site' }),
       );
       const dead = t.dead_deliveries && t.dead_deliveries.length
         ? el('span', { className: 'dead', text: `Delivery failed: ${t.dead_deliveries.join(', ')}` })
@@ -227,6 +232,7 @@
     $('ticket-list').replaceChildren(...items);
     $('list-empty').hidden = list.length > 0;
     $('topics').replaceChildren(...[...topics].sort().map((value) => el('option', { value })));
+    $('sites').replaceChildren(...[...sites].sort().map((value) => el('option', { value })));
   }
 
   // --- Ticket detail -----------------------------------------------------
@@ -429,7 +435,7 @@
       event.preventDefault();
       loadList(false);
     });
-    for (const id of ['f-status', 'f-priority', 'f-topic']) {
+    for (const id of ['f-status', 'f-priority', 'f-topic', 'f-site']) {
       $(id).addEventListener('change', () => loadList(false));
     }
     $('reply-form').addEventListener('submit', sendReply);

@@ -9,6 +9,7 @@ use frontdesk_shared::validate::{agent_reply, ticket_reference};
 use frontdesk_shared::wire::{AgentReplyRequest, Role};
 use worker::{Env, Request, Response, Url};
 
+use crate::content;
 use crate::http::{json, read_json};
 use crate::platform::now_ms;
 use crate::store;
@@ -40,7 +41,7 @@ pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppE
     }
 }
 
-/// `GET /api/v1/agent/tickets?status=&priority=&topic=&team=&limit=`
+/// `GET /api/v1/agent/tickets?status=&priority=&topic=&team=&site=&limit=`
 async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
     let url: Url = req.url()?;
     let mut filter = store::TicketFilter::default();
@@ -53,6 +54,18 @@ async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
             }
             "topic" if !v.is_empty() && v.len() <= 100 => filter.topic = Some(v),
             "team" if !v.is_empty() && v.chars().count() <= MAX_TEAM_CHARS => filter.team = Some(v),
+            "site" => match content::sites().iter().find(|s| s.key == v) {
+                Some(site) => {
+                    filter.site_is_default = site.default;
+                    filter.site = Some(v);
+                }
+                None => {
+                    return Err(bad_query(
+                        "site",
+                        "site must be the key of a configured site.",
+                    ))
+                }
+            },
             "limit" => match v.parse::<u32>() {
                 Ok(n) if (1..=MAX_LIST).contains(&n) => filter.limit = n,
                 _ => return Err(bad_query("limit", "limit must be 1–100.")),
@@ -70,7 +83,14 @@ async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
         }
     }
     let db = env.d1(DB)?;
-    json(&store::list_tickets(&db, &filter).await?, 200)
+    let mut tickets = store::list_tickets(&db, &filter).await?;
+    // Conversations from before sites existed belong to the default site.
+    if let Some(default) = content::sites().iter().find(|s| s.default) {
+        for t in tickets.iter_mut().filter(|t| t.site.is_empty()) {
+            t.site.clone_from(&default.key);
+        }
+    }
+    json(&tickets, 200)
 }
 
 fn bad_query(field: &str, message: &str) -> AppError {

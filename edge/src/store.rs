@@ -514,6 +514,10 @@ pub struct TicketFilter {
     pub priority: Option<String>,
     pub topic: Option<String>,
     pub team: Option<String>,
+    /// A site key; `site_is_default` when it is the default site's, whose
+    /// conversations from before sites existed have no key ('').
+    pub site: Option<String>,
+    pub site_is_default: bool,
     pub limit: u32,
 }
 
@@ -524,6 +528,8 @@ impl Default for TicketFilter {
             priority: None,
             topic: None,
             team: None,
+            site: None,
+            site_is_default: false,
             limit: 50,
         }
     }
@@ -539,6 +545,7 @@ struct ListRow {
     team: Option<String>,
     language: Option<String>,
     email: String,
+    site: String,
     created_at: f64,
     summary: Option<String>,
     dead: Option<String>,
@@ -554,11 +561,13 @@ pub async fn list_tickets(
             "SELECT t.reference AS reference, t.conversation_id AS conversation_id, t.status AS status, \
              t.priority AS priority, t.topic AS topic, t.team AS team, t.language AS language, t.email AS email, \
              t.created_at AS created_at, json_extract(t.document, '$.summary.text') AS summary, \
+             coalesce(c.site, '') AS site, \
              (SELECT group_concat(d.sink) FROM deliveries d \
               WHERE d.ticket_reference = t.reference AND d.status = 'dead') AS dead \
-             FROM tickets t \
+             FROM tickets t LEFT JOIN conversations c ON c.id = t.conversation_id \
              WHERE (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR t.priority = ?2) \
              AND (?3 IS NULL OR t.topic = ?3) AND (?5 IS NULL OR t.team = ?5) \
+             AND (?6 IS NULL OR c.site = ?6 OR (?7 AND coalesce(c.site, '') = '')) \
              ORDER BY t.created_at DESC, t.id DESC LIMIT ?4",
         )
         .bind(&[
@@ -567,6 +576,8 @@ pub async fn list_tickets(
             opt(f.topic.as_deref()),
             JsValue::from(f.limit),
             opt(f.team.as_deref()),
+            opt(f.site.as_deref()),
+            JsValue::from(f.site_is_default),
         ])?
         .all()
         .await?
@@ -582,6 +593,7 @@ pub async fn list_tickets(
             team: r.team,
             language: r.language,
             email: r.email,
+            site: r.site,
             created_at: r.created_at as i64,
             summary: r.summary,
             dead_deliveries: r

@@ -293,6 +293,9 @@ pub struct TicketListItem {
     pub team: Option<String>,
     pub language: Option<String>,
     pub email: String,
+    /// The key of the site the conversation came from (conversations from
+    /// before sites existed count as the default site's).
+    pub site: String,
     pub created_at: i64,
     pub summary: Option<String>,
     /// Deliveries that failed for good (dead letters), by sink.
