@@ -62,8 +62,10 @@ pub enum SkipReason {
     Draft,
     /// The response was not an HTML page.
     NotHtml,
-    /// The input could not be read (bad JSON, a fetch failure, …).
+    /// The input could not be read (bad JSON, a broken file, …).
     Parse(String),
+    /// The page could not be fetched (HTTP status, timeout, refused).
+    Fetch(String),
 }
 
 impl std::fmt::Display for SkipReason {
@@ -73,6 +75,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::Draft => f.write_str("draft"),
             SkipReason::NotHtml => f.write_str("not HTML"),
             SkipReason::Parse(e) => write!(f, "parse error: {e}"),
+            SkipReason::Fetch(e) => write!(f, "fetch failed: {e}"),
         }
     }
 }
@@ -85,6 +88,7 @@ impl SkipReason {
             SkipReason::Draft => "draft",
             SkipReason::NotHtml => "not HTML",
             SkipReason::Parse(_) => "parse error",
+            SkipReason::Fetch(_) => "fetch failed",
         }
     }
 }
