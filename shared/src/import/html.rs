@@ -416,6 +416,9 @@ const BOILERPLATE: &[&str] = &[
     "navbar",
     "menu",
     "promo",
+    "meta",
+    "article-meta",
+    "byline",
     "advert",
     "ads",
 ];

@@ -128,11 +128,10 @@ pub fn import(files: &[SourceFile], opts: &Options) -> Outcome {
             .or(h1)
             .unwrap_or_else(|| title_from_slug(file_stem(m.path)));
         tags.dedup();
-        let slug_path = m.path.rsplit_once('.').map_or(m.path, |(p, _)| p);
         out.add(
             m.path,
             Draft {
-                slug: slugify(slug_path),
+                slug: slugify(&url_path(m.path)),
                 title,
                 url: m.url.clone(),
                 lang: m.lang.clone(),
@@ -230,9 +229,16 @@ fn file_stem(path: &str) -> &str {
 /// shortened to `<lang>/`, every segment slugified.
 fn url_path(path: &str) -> String {
     let mut segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    if segs.len() > 4 && segs[0] == "i18n" && segs[3] == "current" {
-        segs.drain(1..4);
-        segs[0] = path.split('/').nth(1).unwrap_or("");
+    // Docusaurus translations: i18n/<lang>/docusaurus-plugin-content-docs/current/…
+    if segs.first() == Some(&"i18n") {
+        segs.remove(0);
+    }
+    if let Some(i) = segs
+        .iter()
+        .position(|s| s.starts_with("docusaurus-plugin-content-"))
+    {
+        let end = (i + 2).min(segs.len() - 1);
+        segs.drain(i..end);
     }
     let mut out: Vec<String> = Vec::new();
     let last = segs.len().saturating_sub(1);
@@ -589,7 +595,16 @@ fn inline(line: &str, path: &str, links: &Links, obsidian: bool, tags: &mut Vec<
                     None => words.push(w.to_owned()),
                 }
             }
-            s = words.join(" ");
+            // Trailing tags are labels, not part of the sentence.
+            while words.len() > 1
+                && s.split(' ')
+                    .nth(words.len() - 1)
+                    .and_then(tag_word)
+                    .is_some()
+            {
+                words.pop();
+            }
+            s = words.join(" ").trim_end().to_owned();
         }
     }
     s
@@ -772,7 +787,7 @@ mod tests {
         let s = &o.articles[0].source;
         assert!(s.contains("**Quick fix**\nSign out and in."), "{s}");
         assert!(
-            s.contains("See [plans](/billing) and Missing page.  sync"),
+            s.contains("See [plans](/billing) and Missing page.\n"),
             "{s}"
         );
         assert_eq!(o.articles[0].article.tags, ["sync"]);
