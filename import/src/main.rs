@@ -185,9 +185,9 @@ fn run(a: &Args) -> Result<ExitCode, String> {
         return Ok(ExitCode::FAILURE);
     }
     if let Some(dir) = &a.out {
-        write_dir(dir, &outcome).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let replaced = write_dir(dir, &outcome).map_err(|e| format!("{}: {e}", dir.display()))?;
         eprintln!(
-            "wrote {} files to {}",
+            "wrote {} files to {} ({replaced} replaced files of the same name)",
             outcome.articles.len(),
             dir.display()
         );
@@ -229,12 +229,19 @@ fn summary(o: &Outcome, elapsed: Duration) {
     }
 }
 
-fn write_dir(dir: &std::path::Path, o: &Outcome) -> std::io::Result<()> {
+/// Writes `<slug>.md` per article; an existing file of that name is
+/// replaced (importing again updates), and counted so the summary says so.
+fn write_dir(dir: &std::path::Path, o: &Outcome) -> std::io::Result<usize> {
     std::fs::create_dir_all(dir)?;
+    let mut replaced = 0;
     for a in &o.articles {
-        std::fs::write(dir.join(format!("{}.md", a.slug)), &a.source)?;
+        let path = dir.join(format!("{}.md", a.slug));
+        if path.exists() {
+            replaced += 1;
+        }
+        std::fs::write(path, &a.source)?;
     }
-    Ok(())
+    Ok(replaced)
 }
 
 /// Sends the bundle to `PUT <base>/api/v1/admin/content`.
@@ -264,5 +271,32 @@ fn upload(base: &str, o: &Outcome) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{url} answered {status}: {text}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Result<Args, String> {
+        parse_args(s.split_whitespace().map(str::to_owned).collect())
+    }
+
+    #[test]
+    fn exactly_one_output() {
+        assert!(args("zendesk a.json --out kb").is_ok());
+        assert!(args("zendesk a.json").is_err());
+        assert!(args("zendesk a.json --json --out kb").is_err());
+        assert!(args("zendesk --json").is_err());
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert!(args("sitemap s.xml --json --limit 0").is_err());
+        assert!(args("sitemap s.xml --json --limit x").is_err());
+        assert!(args("sitemap s.xml --json --limt 3").is_err());
+        assert!(args("markdown d --json --base-url http://x").is_err());
+        let a = args("sitemap s.xml --json --limit 3 --lang de").unwrap();
+        assert_eq!((a.limit, a.lang.as_deref()), (Some(3), Some("de")));
     }
 }

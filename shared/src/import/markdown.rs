@@ -340,6 +340,22 @@ fn convert(
         if is_table_rule(t) {
             continue;
         }
+        // A setext underline (`Title` over `=====` or `-----`) makes the
+        // line above it a heading, which kb reads only in ATX form.
+        if t.len() >= 3 && (t.bytes().all(|b| b == b'=') || t.bytes().all(|b| b == b'-')) {
+            if let Some(prev) = out.last_mut() {
+                let p = prev.trim_start();
+                if !p.is_empty()
+                    && !p.starts_with(['#', '-', '*', '>', '|'])
+                    && !p.starts_with("**")
+                {
+                    *prev = format!("## {}", p);
+                    continue;
+                }
+            }
+            // A thematic break carries no words.
+            continue;
+        }
         if h1.is_none() && out.iter().all(|l| l.trim().is_empty()) {
             if let Some(h) = t.strip_prefix("# ") {
                 h1 = Some(inline(h.trim(), path, links, obsidian, tags));
@@ -810,6 +826,17 @@ mod tests {
             Some("fr")
         );
         assert_eq!(lang_of_path("faq.de.md").as_deref(), Some("de"));
+    }
+
+    #[test]
+    fn setext_headings_become_sections() {
+        let o = one(
+            "a.md",
+            "Intro.\n\nBilling\n=======\nText.\n\nRefunds\n-------\nMore.\n\n---\n\nEnd.",
+        );
+        let a = &o.articles[0].article;
+        let headings: Vec<_> = a.sections.iter().map(|s| s.heading.as_deref()).collect();
+        assert_eq!(headings, [None, Some("Billing"), Some("Refunds")]);
     }
 
     #[test]
