@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use frontdesk_import::fetch::{Client, FetchOptions};
-use frontdesk_import::sources;
+use frontdesk_import::{sources, upload};
 use frontdesk_shared::import::helpcentre::Kind;
 use frontdesk_shared::import::markdown::{Dialect, Options};
 use frontdesk_shared::import::Outcome;
@@ -195,7 +195,13 @@ fn run(a: &Args) -> Result<ExitCode, String> {
         let json = serde_json::to_string_pretty(&outcome.bundle()).map_err(|e| e.to_string())?;
         println!("{json}");
     } else if let Some(base) = &a.upload {
-        upload(base, &outcome)?;
+        let token = std::env::var("FRONTDESK_ADMIN_TOKEN")
+            .map_err(|_| "--upload needs the admin token in FRONTDESK_ADMIN_TOKEN".to_owned())?;
+        let (url, status, text) = upload::put_bundle(base, &token, &outcome.bundle())?;
+        eprintln!(
+            "uploaded {} articles to {url}: {status} {text}",
+            outcome.articles.len()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -242,36 +248,6 @@ fn write_dir(dir: &std::path::Path, o: &Outcome) -> std::io::Result<usize> {
         std::fs::write(path, &a.source)?;
     }
     Ok(replaced)
-}
-
-/// Sends the bundle to `PUT <base>/api/v1/admin/content`.
-fn upload(base: &str, o: &Outcome) -> Result<(), String> {
-    let token = std::env::var("FRONTDESK_ADMIN_TOKEN")
-        .map_err(|_| "--upload needs the admin token in FRONTDESK_ADMIN_TOKEN".to_owned())?;
-    let url = format!("{}/api/v1/admin/content", base.trim_end_matches('/'));
-    let body = serde_json::to_string(&o.bundle()).map_err(|e| e.to_string())?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into();
-    let mut resp = agent
-        .put(&url)
-        .header("Authorization", &format!("Bearer {token}"))
-        .header("Content-Type", "application/json")
-        .send(body.as_bytes())
-        .map_err(|e| format!("{url}: {e}"))?;
-    let status = resp.status().as_u16();
-    let text = resp.body_mut().read_to_string().unwrap_or_default();
-    if (200..300).contains(&status) {
-        eprintln!(
-            "uploaded {} articles to {url}: {status} {text}",
-            o.articles.len()
-        );
-        Ok(())
-    } else {
-        Err(format!("{url} answered {status}: {text}"))
-    }
 }
 
 #[cfg(test)]
