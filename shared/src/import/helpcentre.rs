@@ -70,7 +70,7 @@ pub fn zendesk(out: &mut Collector, file: &str, json: &str, default_lang: &str) 
         out.add(
             &item,
             Draft {
-                slug: slug_for(&title, &lang, default_lang),
+                slug: slug_for(&title, &id_of(a), &lang, default_lang),
                 body: fragment_to_markdown(str_of(a, "body"), &url_base(str_of(a, "html_url"))),
                 title,
                 url,
@@ -137,7 +137,7 @@ pub fn intercom(out: &mut Collector, file: &str, json: &str, default_lang: &str)
             out.add(
                 &item,
                 Draft {
-                    slug: slug_for(&title, &lang, default_lang),
+                    slug: slug_for(&title, &id, &lang, default_lang),
                     title,
                     url,
                     lang,
@@ -151,11 +151,17 @@ pub fn intercom(out: &mut Collector, file: &str, json: &str, default_lang: &str)
 
 /// A slug from the title, with the language in front for articles not in
 /// the default language (`de-rechnung-herunterladen`), as in `kb/`.
-fn slug_for(title: &str, lang: &str, default_lang: &str) -> String {
+/// A title in a script slugs cannot spell (Japanese, Russian) is named by
+/// the article's id instead.
+fn slug_for(title: &str, id: &str, lang: &str, default_lang: &str) -> String {
+    let mut name = slugify(title);
+    if name.is_empty() {
+        name = format!("article-{}", slugify(id));
+    }
     if lang == default_lang {
-        slugify(title)
+        name
     } else {
-        format!("{lang}-{}", slugify(title))
+        format!("{lang}-{name}")
     }
 }
 
@@ -196,9 +202,12 @@ mod tests {
         let json = r#"{"articles":[
           {"id":1,"title":"Reset password","body":"<p>Click <b>Forgot</b>.</p>","locale":"en-us","html_url":"https://acme.zendesk.com/hc/en-us/articles/1-Reset","label_names":["account"],"draft":false},
           {"id":2,"title":"Passwort","body":"<p>Klicken Sie.</p>","locale":"de","html_url":"https://acme.zendesk.com/hc/de/articles/2","draft":false},
-          {"id":3,"title":"WIP","body":"<p>x</p>","locale":"en-us","draft":true}],"next_page":null}"#;
+          {"id":3,"title":"WIP","body":"<p>x</p>","locale":"en-us","draft":true},
+          {"id":5,"title":"パスワードの再設定","body":"<p>設定から再設定できます。</p>","locale":"ja","draft":false}],"next_page":null}"#;
         let o = import_files(Kind::Zendesk, &[("zd.json".into(), json.into())], "en");
-        assert_eq!(o.articles.len(), 2);
+        assert_eq!(o.articles.len(), 3);
+        assert_eq!(o.articles[2].slug, "ja-article-5");
+        assert_eq!(o.articles[2].article.url, "/hc/ja/articles/5");
         assert_eq!(o.articles[0].article.tags, ["account"]);
         assert_eq!(o.articles[1].slug, "de-passwort");
         assert_eq!(o.skipped[0].item, "zd.json#3");

@@ -286,8 +286,11 @@ pub fn path_lang(segment: &str) -> Option<String> {
 }
 
 /// A URL-safe slug: lower-case ASCII letters and digits separated by single
-/// dashes; common accented Latin letters are transliterated (`ü` → `ue`),
-/// other letters (CJK, Cyrillic) are kept as they are.
+/// dashes, at most 80 bytes — what the admin endpoint accepts as a slug and
+/// any file system as a name. Common accented Latin letters are
+/// transliterated (`ü` → `ue`); other scripts are dropped, so a title only
+/// in those gives an empty slug and the caller falls back (an id, the
+/// file's path, `article`).
 pub fn slugify(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut dash = false;
@@ -314,7 +317,7 @@ pub fn slugify(s: &str) -> String {
         if let Some(m) = mapped {
             out.push_str(m);
             dash = false;
-        } else if c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric()) {
+        } else if c.is_ascii_alphanumeric() {
             out.push(c);
             dash = false;
         } else if !dash && !out.is_empty() {
@@ -391,7 +394,8 @@ mod tests {
             slugify("  Créer un compte — étape 1 "),
             "creer-un-compte-etape-1"
         );
-        assert_eq!(slugify("パスワード"), "パスワード");
+        assert_eq!(slugify("パスワード"), "");
+        assert_eq!(slugify("FAQ — パスワード 2"), "faq-2");
         assert_eq!(slugify("--"), "");
     }
 
