@@ -36,6 +36,9 @@ impl Element {
     }
 }
 
+/// Deepest element nesting kept.
+const MAX_DEPTH: usize = 200;
+
 /// Elements that never have children.
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -170,9 +173,12 @@ pub fn parse(html: &str) -> Element {
                 .expect("root")
                 .children
                 .push(Node::Element(el));
-        } else {
+        } else if stack.len() < MAX_DEPTH {
             stack.push(el);
         }
+        // Deeper elements are left out, their text kept in the deepest open
+        // one: the tree's walks are recursive, and a hostile page must not
+        // exhaust the stack (browsers cap nesting too).
     }
     push_text(&mut stack, &html[text_start..]);
     while stack.len() > 1 {
@@ -1013,6 +1019,20 @@ mod tests {
         let root = parse(html);
         let md = to_markdown(main_content(&root), "https://x.test/", None);
         assert_eq!(md, "Long help text here about exports.\n\nMore text.");
+    }
+
+    #[test]
+    fn deep_nesting_is_capped() {
+        let html = format!(
+            "{}<p>deep text</p>{}",
+            "<div>".repeat(100_000),
+            "</div>".repeat(100_000)
+        );
+        let root = parse(&html);
+        assert_eq!(
+            to_markdown(main_content(&root), "https://x.test/", None),
+            "deep text"
+        );
     }
 
     #[test]

@@ -412,7 +412,7 @@ fn admonitions(lines: Vec<String>) -> Vec<String> {
                 if !l.trim().is_empty() && li <= indent {
                     break;
                 }
-                block.push(l.get(indent + 4..).unwrap_or("").to_owned());
+                block.push(dedent(l, indent).to_owned());
                 i += 1;
             }
             out.push(String::new());
@@ -439,6 +439,15 @@ fn admonitions(lines: Vec<String>) -> Vec<String> {
         out.push(line.clone());
     }
     out
+}
+
+/// A block line without the opener's indent and one level more: four
+/// spaces or a tab.
+fn dedent(line: &str, indent: usize) -> &str {
+    let rest = line.get(indent..).unwrap_or(line.trim_start());
+    rest.strip_prefix('\t')
+        .or_else(|| rest.strip_prefix("    "))
+        .unwrap_or(rest.trim_start())
 }
 
 /// `:::tip Title`, `:::info[Title]`, `:::note` → the title (or the kind).
@@ -783,6 +792,12 @@ mod tests {
         let s = &o.articles[0].source;
         assert!(s.contains("**Save time**\nUse shortcuts."), "{s}");
         assert!(s.contains("**Careful**\nIndented text."), "{s}");
+        let tabs = one(
+            "b.md",
+            "Intro.\n\n??? tip\n\tTabbed text.\n\t\n\t    code-ish\n",
+        );
+        let s = &tabs.articles[0].source;
+        assert!(s.contains("**Tip**\nTabbed text.\n\n    code-ish"), "{s}");
         assert!(!s.contains(":::") && !s.contains("!!!"), "{s}");
         assert_eq!(o.articles[0].article.title, "Title");
     }
