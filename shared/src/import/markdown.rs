@@ -306,6 +306,8 @@ fn convert(
     let mut h1: Option<String> = None;
     let mut fence: Option<String> = None;
     let mut export_depth = 0i32;
+    // Whether any text came before: only a leading `# H1` is the title.
+    let mut seen_text = false;
     for line in lines {
         let t = line.trim_start();
         if let Some(f) = &fence {
@@ -317,6 +319,7 @@ fn convert(
         }
         if t.starts_with("```") || t.starts_with("~~~") {
             fence = Some(t[..3].to_owned());
+            seen_text = true;
             out.push(line);
             continue;
         }
@@ -333,6 +336,7 @@ fn convert(
         }
         if let Some(label) = jsx_line(t) {
             if let Some(l) = label {
+                seen_text = true;
                 out.push(format!("**{l}**"));
             }
             continue;
@@ -356,7 +360,7 @@ fn convert(
             // A thematic break carries no words.
             continue;
         }
-        if h1.is_none() && out.iter().all(|l| l.trim().is_empty()) {
+        if h1.is_none() && !seen_text {
             if let Some(h) = t.strip_prefix("# ") {
                 h1 = Some(inline(h.trim(), path, links, obsidian, tags));
                 continue;
@@ -366,6 +370,7 @@ fn convert(
             collect_tags(t, tags);
             continue;
         }
+        seen_text |= !t.is_empty();
         out.push(inline(&line, path, links, obsidian, tags));
     }
     let mut text = out.join("\n");

@@ -19,7 +19,7 @@ pub mod html;
 pub mod markdown;
 pub mod sitemap;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -156,6 +156,8 @@ impl Outcome {
 pub struct Collector {
     out: Outcome,
     slugs: HashSet<String>,
+    /// Per base slug, the next number to try.
+    next: HashMap<String, usize>,
 }
 
 impl Collector {
@@ -185,10 +187,12 @@ impl Collector {
             base
         };
         let mut slug = base.clone();
-        let mut n = 2;
+        // Numbering resumes where this base left off, so a thousand copies
+        // of one title cost no more than one each.
+        let next = self.next.entry(base.clone()).or_insert(2);
         while self.slugs.contains(&slug) {
-            slug = format!("{base}-{n}");
-            n += 1;
+            slug = format!("{base}-{next}");
+            *next += 1;
         }
         let source = canonical(&draft);
         match parse_article(&slug, &source) {
