@@ -35,3 +35,12 @@ tools:
 
 clean:
 	rm -rf dist edge/build .wrangler target
+
+# Bring existing help content in: make import ARGS='markdown docs/ --out kb'
+# (see README "Bring your help content"); throughput: make import-bench.
+.PHONY: import import-bench
+import:
+	cargo run --quiet --release -p frontdesk-import -- $(ARGS)
+
+import-bench:
+	bash scripts/import-bench.sh $(ARGS)

@@ -33,7 +33,7 @@ declare -A RUNS=(
   [ai_stream]=60000
   [markdown]=200000
 )
-TARGETS=(${FUZZ_TARGETS:-wire help_article tokenizer engine_turn ai_stream markdown})
+TARGETS=(${FUZZ_TARGETS:-wire help_article tokenizer engine_turn ai_stream markdown import})
 SEED=${FUZZ_SEED:-1795372553}
 
 cd "$FRONTDESK_ROOT/fuzz"

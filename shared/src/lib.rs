@@ -21,6 +21,8 @@ pub mod engine;
 pub mod guard;
 #[cfg(feature = "engine")]
 pub mod identity;
+#[cfg(feature = "import")]
+pub mod import;
 #[cfg(feature = "engine")]
 pub mod intent;
 #[cfg(feature = "engine")]
