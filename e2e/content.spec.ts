@@ -95,9 +95,11 @@ test('new content uploaded to the running worker is answered from at once, in th
   expect(before.articles.every((a) => a.source === 'bundled')).toBe(true);
   expect(before.articles.map((a) => a.slug)).toContain('reset-password');
 
-  // The bundled help centre knows nothing about a smart pen.
+  // The bundled help centre has no article about a smart pen: no answer
+  // (at most suggestions of other articles).
   const unknown = await ask(page, EN_QUESTION);
-  await expect(unknown).toHaveAttribute('data-decision', 'escalate');
+  await expect(unknown).not.toHaveAttribute('data-decision', 'answer');
+  await expect(unknown.getByRole('link', { name: 'Pair the Lumen smart pen' })).toHaveCount(0);
 
   const res = await put(request, {
     articles: [
