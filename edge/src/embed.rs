@@ -43,10 +43,13 @@ enum Target {
     WorkersAi,
 }
 
+/// Article vectors, in index order.
+type Vectors = Rc<Vec<Vec<f32>>>;
+
 thread_local! {
     /// Article vectors of this isolate, by model and content version (an
-    /// update changes the articles and their order), in index order.
-    static DOCS: RefCell<HashMap<(String, i64), Rc<Vec<Vec<f32>>>>> = RefCell::new(HashMap::new());
+    /// update changes the articles and their order).
+    static DOCS: RefCell<HashMap<(String, i64), Vectors>> = RefCell::new(HashMap::new());
 }
 
 #[derive(Deserialize)]
