@@ -1,8 +1,9 @@
 //! Compiles the help content in `kb/` into the worker: every article is
 //! parsed and validated here (a bad file fails the build with its name and
 //! line), the retrieval index is built once and embedded (postcard, a compact
-//! binary serde format), and each
-//! article is rendered to an HTML page for `/help/<slug>`.
+//! binary serde format), and the sources are embedded too: the worker renders
+//! `/help/<slug>` from them and rebuilds the index from them plus uploaded
+//! articles when content is updated at run time (`src/live.rs`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,6 @@ use std::path::{Path, PathBuf};
 use frontdesk_shared::config::SiteConfig;
 use frontdesk_shared::engine::Index;
 use frontdesk_shared::kb::{parse_article, Article};
-use pulldown_cmark::{html, Event, Options, Parser};
 
 fn main() {
     let kb_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
@@ -28,7 +28,7 @@ fn main() {
     );
 
     let mut articles: Vec<Article> = Vec::new();
-    let mut pages = String::from("pub static PAGES: &[(&str, &str, &str)] = &[\n");
+    let mut sources = String::from("pub static SOURCES: &[(&str, &str)] = &[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let slug = path
@@ -38,19 +38,10 @@ fn main() {
         let source = std::fs::read_to_string(path).expect("utf-8 article");
         let article =
             parse_article(slug, &source).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let body = frontdesk_shared::kb::strip_html_comments(
-            source.splitn(3, "---").nth(2).unwrap_or_default(),
-        );
-        writeln!(
-            pages,
-            "    ({slug:?}, {:?}, {:?}),",
-            article.title,
-            render(&body)
-        )
-        .unwrap();
+        writeln!(sources, "    ({slug:?}, {source:?}),").unwrap();
         articles.push(article);
     }
-    pages.push_str("];\n");
+    sources.push_str("];\n");
 
     let config_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontdesk.toml");
     println!("cargo:rerun-if-changed={}", config_path.display());
@@ -61,7 +52,9 @@ fn main() {
     let index = Index::build_with(&articles, config.policy());
     let index = postcard::to_allocvec(&index).expect("index encoding");
     std::fs::write(out.join("kb_index.bin"), index).expect("write index");
-    std::fs::write(out.join("help_pages.rs"), pages).expect("write pages");
+    std::fs::write(out.join("kb_sources.rs"), sources).expect("write sources");
+    let policy = serde_json::to_string(&config.policy()).expect("policy encoding");
+    std::fs::write(out.join("policy.json"), policy).expect("write policy");
     let routes = serde_json::to_string(&config.route).expect("routes encoding");
     std::fs::write(out.join("routes.json"), routes).expect("write routes");
     let sites = frontdesk_shared::sites::effective(&config.site);
@@ -81,15 +74,4 @@ fn site_config(path: &Path, titles: &[&str]) -> SiteConfig {
         panic!("{}: {e}", path.display());
     }
     config
-}
-
-/// Markdown to HTML, with any raw HTML in the source shown as text.
-fn render(markdown: &str) -> String {
-    let events = Parser::new_ext(markdown, Options::empty()).map(|e| match e {
-        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-        other => other,
-    });
-    let mut out = String::new();
-    html::push_html(&mut out, events);
-    out
 }

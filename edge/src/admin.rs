@@ -4,18 +4,25 @@
 //! token the API is closed.
 
 use frontdesk_shared::error::ErrorCode;
-use worker::{Env, Request, Response};
+use worker::{Env, Method, Request, Response};
 
 use crate::vars::check_bearer;
-use crate::AppError;
+use crate::{admin_content, AppError};
 
 /// Routes `/api/v1/admin/...`.
 pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
     check_bearer(&req, env, "ADMIN_TOKEN", "Sign in with the admin token.")?;
     let rest = path.trim_start_matches("/api/v1/admin/");
     let parts: Vec<&str> = rest.split('/').collect();
-    #[allow(clippy::match_single_binding)]
     match (req.method(), parts.as_slice()) {
+        // Help content (admin_content.rs).
+        (Method::Get, ["content"]) => admin_content::list(env).await,
+        (Method::Put, ["content"]) => admin_content::put(req, env).await,
+        (Method::Delete, ["content", slug]) => admin_content::delete(env, slug).await,
+        (_, ["content"] | ["content", _]) => Err(AppError::code(
+            ErrorCode::MethodNotAllowed,
+            "This endpoint does not accept that method.",
+        )),
         _ => Err(AppError::code(ErrorCode::NotFound, "No such endpoint.")),
     }
 }

@@ -1,20 +1,42 @@
-//! The help content compiled in by `build.rs`: the retrieval index (loaded
-//! once per isolate) and the rendered article pages.
+//! The help content compiled in by `build.rs`: the bundled articles'
+//! sources, their retrieval index, the always-human policy, and the site's
+//! routes and sites. What visitors are answered from at run time (these
+//! articles plus uploaded ones) is `live.rs`.
 
 use std::sync::OnceLock;
 
-use frontdesk_shared::engine::Index;
+use frontdesk_shared::engine::Policy;
+use frontdesk_shared::kb::{parse_article, Article};
 use frontdesk_shared::routing::Route;
 use frontdesk_shared::sites::Site;
 
-include!(concat!(env!("OUT_DIR"), "/help_pages.rs"));
+include!(concat!(env!("OUT_DIR"), "/kb_sources.rs"));
 
-static INDEX_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kb_index.bin"));
+/// The index of the bundled articles (postcard), built by `build.rs`.
+pub static INDEX_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kb_index.bin"));
 
-/// The index, deserialized on first use in this isolate.
-pub fn index() -> &'static Index {
-    static INDEX: OnceLock<Index> = OnceLock::new();
-    INDEX.get_or_init(|| postcard::from_bytes(INDEX_BYTES).expect("index built by build.rs"))
+static POLICY_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/policy.json"));
+
+/// The always-human topics of `frontdesk.toml`: every index built at run
+/// time applies them too.
+pub fn policy() -> Policy {
+    serde_json::from_str(POLICY_JSON).expect("policy built by build.rs")
+}
+
+/// The bundled articles, parsed (checked by `build.rs`, so they parse).
+pub fn bundled_articles() -> Vec<Article> {
+    SOURCES
+        .iter()
+        .filter_map(|(slug, source)| parse_article(slug, source).ok())
+        .collect()
+}
+
+/// The Markdown source of the bundled article with this slug.
+pub fn bundled_source(slug: &str) -> Option<&'static str> {
+    SOURCES
+        .iter()
+        .find(|(s, _)| *s == slug)
+        .map(|(_, src)| *src)
 }
 
 static ROUTES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/routes.json"));
@@ -34,25 +56,24 @@ pub fn sites() -> &'static [Site] {
     SITES.get_or_init(|| serde_json::from_str(SITES_JSON).expect("sites built by build.rs"))
 }
 
-/// `(title, html body)` of the article with this slug.
-pub fn page(slug: &str) -> Option<(&'static str, &'static str)> {
-    PAGES
-        .iter()
-        .find(|(s, _, _)| *s == slug)
-        .map(|(_, t, h)| (*t, *h))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use frontdesk_shared::engine::Index;
 
     #[test]
-    fn every_article_is_indexed_and_rendered() {
-        assert_eq!(index().len(), PAGES.len());
-        assert!(!PAGES.is_empty());
-        for (slug, _, html) in PAGES {
-            assert!(html.contains("<p>"), "{slug} renders no paragraph");
-        }
+    fn every_bundled_article_parses_and_is_indexed() {
+        let index: Index = postcard::from_bytes(INDEX_BYTES).unwrap();
+        assert!(!SOURCES.is_empty());
+        assert_eq!(bundled_articles().len(), SOURCES.len());
+        assert_eq!(index.len(), SOURCES.len());
+        assert!(bundled_source("reset-password").is_some());
+    }
+
+    #[test]
+    fn the_policy_is_compiled_in() {
+        // frontdesk.toml hands some topics to a person whatever the articles say.
+        assert!(!policy().always_human.is_empty());
     }
 
     #[test]

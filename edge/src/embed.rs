@@ -43,9 +43,13 @@ enum Target {
     WorkersAi,
 }
 
+/// Article vectors, in index order.
+type Vectors = Rc<Vec<Vec<f32>>>;
+
 thread_local! {
-    /// Article vectors of this isolate, by model, in index order.
-    static DOCS: RefCell<HashMap<String, Rc<Vec<Vec<f32>>>>> = RefCell::new(HashMap::new());
+    /// Article vectors of this isolate, by model and content version (an
+    /// update changes the articles and their order).
+    static DOCS: RefCell<HashMap<(String, i64), Vectors>> = RefCell::new(HashMap::new());
 }
 
 #[derive(Deserialize)]
@@ -96,10 +100,11 @@ impl Embedder {
         env: &Env,
         db: &D1Database,
         index: &Index,
+        version: i64,
         question: &str,
     ) -> Option<Vec<f32>> {
         let work = Box::pin(async {
-            let docs = self.doc_vectors(env, db, index).await?;
+            let docs = self.doc_vectors(env, db, index, version).await?;
             // Personal data stays here: the model embeds placeholders.
             let question = redact(question, pii_kinds(env));
             let query = self
@@ -125,15 +130,19 @@ impl Embedder {
         }
     }
 
-    /// Article vectors: from memory, else from D1, else embedded now (and
-    /// stored, batch by batch, so an interrupted fill resumes).
+    /// Article vectors for content `version`: from memory, else from D1
+    /// (where a vector is reused only for the same text: slug and hash),
+    /// else embedded now (and stored, batch by batch, so an interrupted
+    /// fill resumes).
     async fn doc_vectors(
         &self,
         env: &Env,
         db: &D1Database,
         index: &Index,
+        version: i64,
     ) -> Result<Rc<Vec<Vec<f32>>>, String> {
-        if let Some(v) = DOCS.with(|d| d.borrow().get(&self.model).cloned()) {
+        let key = (self.model.clone(), version);
+        if let Some(v) = DOCS.with(|d| d.borrow().get(&key).cloned()) {
             return Ok(v);
         }
         let texts = index.embedding_texts();
@@ -178,7 +187,12 @@ impl Embedder {
             db.batch(inserts).await.map_err(|e| e.to_string())?;
         }
         let vectors: Rc<Vec<Vec<f32>>> = Rc::new(vectors.into_iter().flatten().collect());
-        DOCS.with(|d| d.borrow_mut().insert(self.model.clone(), vectors.clone()));
+        DOCS.with(|d| {
+            let mut d = d.borrow_mut();
+            // Older versions' vectors are never asked for again.
+            d.retain(|(model, v), _| *model != key.0 || *v > version);
+            d.insert(key, vectors.clone());
+        });
         Ok(vectors)
     }
 

@@ -26,7 +26,7 @@ use crate::limits::{self, Who};
 use crate::platform::{now_ms, random_bytes, random_uuid};
 use crate::store::{self, History, NewTicket, Rated};
 use crate::vars::setting;
-use crate::{content, site, summary, AppError};
+use crate::{content, live, render, site, summary, AppError};
 
 const DB: &str = "DB";
 
@@ -34,7 +34,7 @@ pub fn health() -> Result<Response, AppError> {
     json(
         &Health {
             status: "ok".into(),
-            articles: content::index().len(),
+            articles: live::known_len(),
         },
         200,
     )
@@ -162,13 +162,15 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
             .filter(|&l| l != Lang::Other),
         semantic: None,
     };
-    let index = content::index();
+    let live = live::current(&db).await;
+    let index = &*live.index;
     let th = Thresholds::default();
     let mut turn = index.turn(&input.message, &ctx, &th);
     // Words found nothing: ask the embedding model, if there is one.
     let similarities = match Embedder::from_env(env) {
         Some(e) if turn.reply.reason == Some(EscalationReason::NoMatch) => {
-            e.similarities(env, &db, index, &input.message).await
+            e.similarities(env, &db, index, live.version, &input.message)
+                .await
         }
         _ => None,
     };
@@ -335,7 +337,8 @@ pub async fn handoff(
     );
     limits::admit(env, &who, Kind::Tickets, false).await?;
     let transcript = store::transcript(&db, &conversation_id).await?;
-    let index = content::index();
+    let live = live::current(&db).await;
+    let index = &*live.index;
     let topic = transcript
         .iter()
         .filter(|e| e.role == Role::Visitor)
@@ -412,27 +415,21 @@ pub async fn feedback(mut req: Request, env: &Env, site: &Site) -> Result<Respon
     }
 }
 
-/// `GET /help/<slug>`: a help article rendered at build time.
-pub fn help_page(slug: &str) -> Result<Response, AppError> {
-    let Some((title, body)) = content::page(slug) else {
-        return Err(AppError::code(ErrorCode::NotFound, "No such help article."));
+/// `GET /help/<slug>`: a live help article (uploaded, else bundled),
+/// rendered from its Markdown.
+pub async fn help_page(env: &Env, slug: &str) -> Result<Response, AppError> {
+    let missing = || AppError::code(ErrorCode::NotFound, "No such help article.");
+    if !frontdesk_shared::content::valid_slug(slug) {
+        return Err(missing());
+    }
+    let db = env.d1(DB)?;
+    let source = match live::override_source(&db, slug).await? {
+        Some(Some(uploaded)) => uploaded,
+        Some(None) => return Err(missing()),
+        None => content::bundled_source(slug)
+            .ok_or_else(missing)?
+            .to_owned(),
     };
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Help</title><link rel=\"stylesheet\" href=\"/site.css\"></head>\
-         <body><main class=\"container help-article\"><p><a href=\"/\">← Home</a></p>\
-         <h1>{title}</h1>{body}</main>\
-         <script src=\"/widget.js\" async data-site=\"demo\" data-title=\"Lumen Notes support\"></script>\
-         </body></html>",
-        title = escape(title),
-    );
+    let html = render::page(slug, &source).ok_or_else(missing)?;
     Ok(Response::from_html(html)?)
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -10,6 +10,14 @@ use crate::{site, AppError};
 
 /// Reads a JSON body of at most [`MAX_BODY_BYTES`], strictly typed.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, AppError> {
+    read_json_limited(req, MAX_BODY_BYTES).await
+}
+
+/// Reads a JSON body of at most `max` bytes, strictly typed.
+pub async fn read_json_limited<T: DeserializeOwned>(
+    req: &mut Request,
+    max: usize,
+) -> Result<T, AppError> {
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
     if !content_type
         .to_ascii_lowercase()
@@ -21,20 +29,25 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, AppE
         ));
     }
     let too_large = || {
-        AppError::code(
+        let limit = if max >= 1 << 20 {
+            format!("{} MiB", max >> 20)
+        } else {
+            format!("{} KiB", max >> 10)
+        };
+        AppError::from(ApiError::new(
             ErrorCode::PayloadTooLarge,
-            "The request body is larger than 16 KiB.",
-        )
+            format!("The request body is larger than {limit}."),
+        ))
     };
     let declared = req.headers().get("Content-Length")?;
     if declared
         .and_then(|l| l.parse::<usize>().ok())
-        .is_some_and(|l| l > MAX_BODY_BYTES)
+        .is_some_and(|l| l > max)
     {
         return Err(too_large());
     }
     let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY_BYTES {
+    if bytes.len() > max {
         return Err(too_large());
     }
     serde_json::from_slice(&bytes).map_err(|e| {

@@ -4,6 +4,7 @@
 //! Workers static assets before this code runs.
 
 mod admin;
+mod admin_content;
 mod agent;
 mod content;
 mod deliver;
@@ -14,7 +15,9 @@ mod handlers;
 mod housekeeping;
 mod http;
 mod limits;
+mod live;
 mod platform;
+mod render;
 mod site;
 mod store;
 mod summary;
@@ -100,7 +103,7 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
             ))
         }
         (Method::Get | Method::Head, p) if p.starts_with("/help/") => {
-            handlers::help_page(p.trim_start_matches("/help/"))
+            handlers::help_page(env, p.trim_start_matches("/help/")).await
         }
         _ => Err(AppError::code(NotFound, "No such endpoint.")),
     }

@@ -53,6 +53,15 @@ pub enum ErrorCode {
     /// `crate::limits`); the `Retry-After` header says when to try again.
     /// Nothing of the request was stored.
     RateLimited,
+    /// An uploaded help article that cannot be used (bad slug, a slug
+    /// twice, front matter or body that does not parse); the message names
+    /// the article and the line. Nothing of the upload was stored.
+    InvalidArticle,
+    /// No live help article with that slug.
+    ArticleNotFound,
+    /// The help content changed while this update was being built (another
+    /// update won); nothing of this one was stored. Send it again.
+    ContentConflict,
     /// Our fault; details are in the worker log, never in the response.
     Internal,
 }
@@ -67,7 +76,8 @@ impl ErrorCode {
             | ErrorCode::MessageTooLong
             | ErrorCode::InvalidEmail
             | ErrorCode::IdentityNotConfigured
-            | ErrorCode::UnknownSite => 400,
+            | ErrorCode::UnknownSite
+            | ErrorCode::InvalidArticle => 400,
             ErrorCode::Unauthorized | ErrorCode::IdentityInvalid | ErrorCode::IdentityExpired => {
                 401
             }
@@ -75,8 +85,10 @@ impl ErrorCode {
             ErrorCode::ConversationNotFound
             | ErrorCode::NotFound
             | ErrorCode::TicketNotFound
-            | ErrorCode::MessageNotFound => 404,
+            | ErrorCode::MessageNotFound
+            | ErrorCode::ArticleNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::ContentConflict => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited => 429,
@@ -154,5 +166,11 @@ mod tests {
         assert_eq!(ErrorCode::OriginNotAllowed.status(), 403);
         assert_eq!(code(ErrorCode::RateLimited), "rate_limited");
         assert_eq!(ErrorCode::RateLimited.status(), 429);
+        assert_eq!(code(ErrorCode::InvalidArticle), "invalid_article");
+        assert_eq!(ErrorCode::InvalidArticle.status(), 400);
+        assert_eq!(code(ErrorCode::ArticleNotFound), "article_not_found");
+        assert_eq!(ErrorCode::ArticleNotFound.status(), 404);
+        assert_eq!(code(ErrorCode::ContentConflict), "content_conflict");
+        assert_eq!(ErrorCode::ContentConflict.status(), 409);
     }
 }

@@ -1,6 +1,8 @@
 //! The built-in answerer: BM25F retrieval over help articles and a calibrated
-//! answer / suggest / escalate decision. Pure: the index is built once (at
-//! build time) and every call is a function of the index and the question.
+//! answer / suggest / escalate decision. Pure: the index is built once per
+//! content version (at build time for the bundled help centre, in the admin
+//! API's update for uploaded content) and every call is a function of the
+//! index and the question.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -60,8 +62,8 @@ const MAX_ANSWER_CHARS: usize = 900;
 /// Longest opening passage embedded with an article's title and questions.
 const MAX_EMBEDDED_PASSAGE_CHARS: usize = 1000;
 
-/// A searchable help centre. Serializable so it can be built at build time
-/// and loaded once per isolate.
+/// A searchable help centre. Serializable so it can be built once per
+/// content version and loaded once per isolate.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Index {
     docs: Vec<Doc>,
@@ -642,14 +644,28 @@ impl Index {
         if frustrated(message) {
             return (escalate(EscalationReason::Frustrated), msg);
         }
-        let (mut verdict, question) =
+        let (mut verdict, mut question) =
             self.retrieve_in_context(message, ctx.earlier, content, only, th);
+        // Nothing in the visitor's language matches: the help centre's main
+        // language may have the article (a German visitor is better served
+        // by an English article than by none), never a third language.
+        let fallback = only.filter(|&l| l != self.primary).map(|_| self.primary);
+        if let Some(primary) = fallback {
+            if verdict.reason == Some(EscalationReason::NoMatch) {
+                let (v, q) =
+                    self.retrieve_in_context(message, ctx.earlier, primary, Some(primary), th);
+                if v.reason != Some(EscalationReason::NoMatch) {
+                    (verdict, question) = (v, q);
+                }
+            }
+        }
         verdict.lang = lang;
         if verdict.reason == Some(EscalationReason::NoMatch) {
-            if let Some(docs) = ctx
-                .semantic
-                .and_then(|s| self.semantic_suggestions(s, only))
-            {
+            let near = ctx.semantic.and_then(|s| {
+                self.semantic_suggestions(s, only)
+                    .or_else(|| fallback.and_then(|p| self.semantic_suggestions(s, Some(p))))
+            });
+            if let Some(docs) = near {
                 verdict = Verdict {
                     decision: Decision::Suggest,
                     docs,
@@ -1003,6 +1019,106 @@ mod tests {
         );
         let r = ix.respond("talk to a person", &Thresholds::default());
         assert_eq!(r.reason, Some(EscalationReason::Requested));
+    }
+
+    fn multilingual() -> Index {
+        let article = |slug: &str, lang: &str, title: &str, question: &str, body: &str| {
+            let src = format!(
+                "---\ntitle: {title}\nurl: /help/{slug}\nlang: {lang}\nquestions:\n  - {question}\n---\n{body}\n"
+            );
+            parse_article(slug, &src).unwrap()
+        };
+        Index::build(&[
+            article(
+                "export",
+                "en",
+                "Export your notes",
+                "How do I export my notes as PDF?",
+                "Open Settings, choose Export and pick PDF or Markdown.",
+            ),
+            article(
+                "password",
+                "en",
+                "Reset your password",
+                "I forgot my password",
+                "Use the forgot password link on the sign-in page.",
+            ),
+            article(
+                "clipper",
+                "en",
+                "Install the Lumen Clipper",
+                "How do I install the Lumen Clipper?",
+                "The Lumen Clipper saves web pages into a notebook.",
+            ),
+            article(
+                "de-export",
+                "de",
+                "Notizen exportieren",
+                "Wie exportiere ich meine Notizen als PDF?",
+                "Öffnen Sie die Einstellungen, wählen Sie Exportieren und dann PDF.",
+            ),
+            article(
+                "fr-password",
+                "fr",
+                "Réinitialiser votre mot de passe",
+                "J'ai oublié mon mot de passe",
+                "Utilisez le lien mot de passe oublié sur la page de connexion.",
+            ),
+        ])
+    }
+
+    #[test]
+    fn visitors_get_their_language_else_the_main_one_never_a_third() {
+        let ix = multilingual();
+        let th = Thresholds::default();
+        // German article for a German question.
+        let r = ix.respond("Wie exportiere ich meine Notizen als PDF?", &th);
+        assert_eq!(
+            (r.decision, r.lang.as_str()),
+            (Decision::Answer, "de"),
+            "{r:?}"
+        );
+        assert_eq!(r.sources[0].url, "/help/de-export");
+        // No German article on the topic: the English one, in a German reply.
+        let r = ix.respond("Wo finde ich den Lumen Clipper?", &th);
+        assert_ne!(r.decision, Decision::Escalate, "{r:?}");
+        assert_eq!(
+            (r.sources[0].url.as_str(), r.lang.as_str()),
+            ("/help/clipper", "de")
+        );
+        // Only a French article on the topic: never offered to a German visitor.
+        let r = ix.respond("Ich habe mein Passwort vergessen", &th);
+        assert!(
+            r.sources.iter().all(|s| s.url != "/help/fr-password"),
+            "{r:?}"
+        );
+        // The French visitor gets it.
+        let r = ix.respond("J'ai oublié mon mot de passe", &th);
+        assert_eq!(r.sources[0].url, "/help/fr-password", "{r:?}");
+        // With embeddings, too: the French article, however near, is not
+        // suggested to a German visitor; the English one is.
+        let near = |slug: &str| -> Vec<f32> {
+            (0..ix.len())
+                .map(|d| if ix.slug(d) == slug { 0.9 } else { 0.1 })
+                .collect()
+        };
+        let q = "Ich komme nicht mehr in mein Konto";
+        let ask = |s: &[f32]| {
+            let ctx = Context {
+                semantic: Some(s),
+                ..Context::default()
+            };
+            ix.respond_turn(q, &ctx, &th)
+        };
+        assert_eq!(
+            ask(&near("fr-password")).reason,
+            Some(EscalationReason::NoMatch)
+        );
+        let r = ask(&near("password"));
+        assert_eq!(
+            (r.decision, r.sources[0].url.as_str()),
+            (Decision::Suggest, "/help/password")
+        );
     }
 
     #[test]

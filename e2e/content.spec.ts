@@ -1,0 +1,228 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { ADMIN_TOKEN } from './playwright.config';
+
+// Help content updated on the running `wrangler dev` through the admin API
+// (PUT/GET/DELETE /api/v1/admin/content): the widget answers from new
+// articles at once, without a rebuild or restart, in the visitor's language;
+// bad uploads change nothing. The spec ends with the bundled content live
+// again (mode "replace" with no articles), as the other specs expect.
+
+const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const CONTENT = '/api/v1/admin/content';
+
+const launcher = (page: Page) => page.getByRole('button', { name: 'Open support chat' });
+const panel = (page: Page) => page.getByRole('dialog', { name: 'Lumen Notes support' });
+const composer = (page: Page) => panel(page).getByRole('textbox', { name: 'Your message' });
+
+/** Asks in a new conversation (each question stands alone). */
+async function ask(page: Page, question: string) {
+  await page.goto('/');
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await launcher(page).click();
+  await expect(panel(page)).toBeVisible();
+  await composer(page).fill(question);
+  await composer(page).press('Enter');
+  await expect(panel(page).locator('.fd-visitor').last()).toContainText(question);
+  const reply = panel(page).locator('.fd-bot').last();
+  await expect(reply).toHaveAttribute('data-decision', /.+/);
+  return reply;
+}
+
+const EN_QUESTION = 'How do I pair the Lumen smart pen with my tablet?';
+const DE_QUESTION = 'Wie verbinde ich den Lumen Stift mit meinem Tablet?';
+
+const PEN_EN = `---
+title: Pair the Lumen smart pen
+url: /help/pair-smart-pen
+lang: en
+tags:
+  - smart pen
+questions:
+  - How do I pair the smart pen with my tablet?
+  - My smart pen does not connect
+---
+Hold the pen's button for three seconds until its light blinks blue, then open **Settings → Devices → Smart pen** in Lumen Notes on the tablet and choose **Pair**.
+
+## The pen does not show up
+Charge the pen for ten minutes and turn Bluetooth off and on again.
+`;
+
+const PEN_DE = `---
+title: Den Lumen Stift verbinden
+url: /help/de-stift-verbinden
+lang: de
+tags:
+  - stift
+questions:
+  - Wie verbinde ich den Stift mit meinem Tablet?
+  - Mein Stift verbindet sich nicht
+---
+Halten Sie die Taste des Stifts drei Sekunden lang gedrückt, bis das Licht blau blinkt. Öffnen Sie dann in Lumen Notes auf dem Tablet **Einstellungen → Geräte → Stift** und wählen Sie **Verbinden**.
+
+## Der Stift wird nicht angezeigt
+Laden Sie den Stift zehn Minuten lang und schalten Sie Bluetooth aus und wieder ein.
+`;
+
+type Listed = { version: number; articles: Array<{ slug: string; title: string; lang: string; source: string }> };
+
+async function list(request: APIRequestContext): Promise<Listed> {
+  const res = await request.get(CONTENT, { headers: ADMIN });
+  expect(res.status()).toBe(200);
+  return res.json();
+}
+
+async function put(request: APIRequestContext, body: unknown, headers: Record<string, string> = ADMIN) {
+  return request.put(CONTENT, {
+    data: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test.afterAll(async ({ request }) => {
+  // Back to the bundled help centre, whatever happened above.
+  const res = await put(request, { articles: [], mode: 'replace' });
+  expect(res.status()).toBe(200);
+});
+
+test('new content uploaded to the running worker is answered from at once, in the visitor language', async ({
+  page,
+  request,
+}) => {
+  const before = await list(request);
+  expect(before.articles.every((a) => a.source === 'bundled')).toBe(true);
+  expect(before.articles.map((a) => a.slug)).toContain('reset-password');
+
+  // The bundled help centre has no article about a smart pen: no answer
+  // (at most suggestions of other articles).
+  const unknown = await ask(page, EN_QUESTION);
+  await expect(unknown).not.toHaveAttribute('data-decision', 'answer');
+  await expect(unknown.getByRole('link', { name: 'Pair the Lumen smart pen' })).toHaveCount(0);
+
+  const res = await put(request, {
+    articles: [
+      { slug: 'pair-smart-pen', source: PEN_EN },
+      { slug: 'de-stift-verbinden', source: PEN_DE },
+    ],
+  });
+  expect(res.status()).toBe(200);
+  const updated = await res.json();
+  expect(updated).toMatchObject({ version: before.version + 1, articles: before.articles.length + 2, uploaded: 2 });
+  console.log(
+    `content update: ${updated.articles} articles, index ${updated.index_bytes} bytes built in ${updated.build_ms} ms (wrangler dev)`,
+  );
+
+  const after = await list(request);
+  expect(after.version).toBe(updated.version);
+  expect(after.articles).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ slug: 'pair-smart-pen', lang: 'en', source: 'uploaded' }),
+      expect.objectContaining({ slug: 'de-stift-verbinden', lang: 'de', source: 'uploaded' }),
+    ]),
+  );
+
+  // The same worker, no rebuild or restart: the widget answers from it.
+  const answer = await ask(page, EN_QUESTION);
+  await expect(answer).toHaveAttribute('data-decision', 'answer');
+  await expect(answer).toContainText('three seconds');
+  const link = answer.getByRole('link', { name: 'Pair the Lumen smart pen' });
+  await expect(link).toHaveAttribute('href', /\/help\/pair-smart-pen$/);
+  const pageRes = await page.request.get((await link.getAttribute('href'))!);
+  expect(pageRes.status()).toBe(200);
+  expect(await pageRes.text()).toContain('<h1>Pair the Lumen smart pen</h1>');
+
+  // A German visitor gets the German article, never the English one.
+  const german = await ask(page, DE_QUESTION);
+  await expect(german).toHaveAttribute('data-decision', 'answer');
+  await expect(german).toContainText('drei Sekunden');
+  await expect(german.getByRole('link', { name: 'Den Lumen Stift verbinden' })).toHaveAttribute(
+    'href',
+    /\/help\/de-stift-verbinden$/,
+  );
+  const dePage = await page.request.get('/help/de-stift-verbinden');
+  expect(await dePage.text()).toContain('<html lang="de">');
+});
+
+test('bad uploads are refused with a stable code and change nothing', async ({ request }) => {
+  const before = await list(request);
+
+  const noToken = await put(request, { articles: [{ slug: 'x', source: PEN_EN }] }, {});
+  expect(noToken.status()).toBe(401);
+  expect((await noToken.json()).error.code).toBe('unauthorized');
+  expect((await request.get(CONTENT)).status()).toBe(401);
+
+  const broken = await put(request, {
+    articles: [
+      { slug: 'fine-article', source: PEN_EN.replace('pair-smart-pen', 'fine-article') },
+      { slug: 'broken-article', source: '---\ntitle: Broken\nurll: /help/broken\n---\nText.\n' },
+    ],
+  });
+  expect(broken.status()).toBe(400);
+  const error = (await broken.json()).error;
+  expect(error.code).toBe('invalid_article');
+  expect(error.field).toBe('articles[1]');
+  expect(error.message).toContain("'broken-article'");
+  expect(error.message).toContain('line 3');
+
+  const badSlug = await put(request, { articles: [{ slug: '../etc', source: PEN_EN }] });
+  expect(badSlug.status()).toBe(400);
+  expect((await badSlug.json()).error.code).toBe('invalid_article');
+
+  // 9 MiB: over the 8 MiB body limit.
+  const huge = await put(request, {
+    articles: [{ slug: 'huge', source: PEN_EN + 'x'.repeat(9 * 1024 * 1024) }],
+  });
+  expect(huge.status()).toBe(413);
+  expect((await huge.json()).error.code).toBe('payload_too_large');
+
+  // One article over the 256 KiB article limit, inside the body limit.
+  const long = await put(request, {
+    articles: [{ slug: 'long', source: PEN_EN + 'word '.repeat(60_000) }],
+  });
+  expect(long.status()).toBe(413);
+  expect((await long.json()).error).toMatchObject({ code: 'payload_too_large', field: 'articles[0]' });
+
+  const wrongType = await request.put(CONTENT, { data: 'articles=1', headers: { ...ADMIN, 'content-type': 'text/plain' } });
+  expect(wrongType.status()).toBe(415);
+
+  expect(await list(request)).toEqual(before);
+  expect((await request.get('/help/fine-article')).status()).toBe(404);
+});
+
+test('a deleted article is no longer answered; replace restores the bundled help centre', async ({
+  page,
+  request,
+}) => {
+  const before = await list(request);
+  expect(before.articles.map((a) => a.slug)).toContain('pair-smart-pen');
+
+  const del = await request.delete(`${CONTENT}/pair-smart-pen`, { headers: ADMIN });
+  expect(del.status()).toBe(200);
+  expect((await del.json()).version).toBe(before.version + 1);
+  const missing = await request.delete(`${CONTENT}/pair-smart-pen`, { headers: ADMIN });
+  expect(missing.status()).toBe(404);
+  expect((await missing.json()).error.code).toBe('article_not_found');
+  expect((await request.get('/help/pair-smart-pen')).status()).toBe(404);
+
+  const reply = await ask(page, EN_QUESTION);
+  await expect(reply).not.toHaveAttribute('data-decision', 'answer');
+  await expect(reply.getByRole('link', { name: 'Pair the Lumen smart pen' })).toHaveCount(0);
+
+  // A bundled article can be deleted too, and comes back with replace.
+  expect((await request.delete(`${CONTENT}/refund-policy`, { headers: ADMIN })).status()).toBe(200);
+  expect((await list(request)).articles.map((a) => a.slug)).not.toContain('refund-policy');
+  expect((await request.get('/help/refund-policy')).status()).toBe(404);
+
+  const reset = await put(request, { articles: [], mode: 'replace' });
+  expect(reset.status()).toBe(200);
+  const now = await list(request);
+  expect(now.articles.every((a) => a.source === 'bundled')).toBe(true);
+  expect(now.articles.map((a) => a.slug)).toContain('refund-policy');
+  expect(now.articles.map((a) => a.slug)).not.toContain('de-stift-verbinden');
+
+  // And the bundled answers are back.
+  const res = await request.post('/api/v1/chat', { data: { message: 'How do I reset my password?' } });
+  expect((await res.json()).reply).toMatchObject({ decision: 'answer', sources: [{ url: '/help/reset-password' }] });
+});

@@ -1,0 +1,376 @@
+//! The live help content: the bundled articles (`content.rs`) with the
+//! uploaded ones and deletions stored in D1 (migration 0010), and the
+//! retrieval index built for them.
+//!
+//! An update (`admin_content.rs`) validates everything first, rebuilds the
+//! index once, and stores the new overrides, the index (postcard, base64,
+//! in parts of [`PART_CHARS`]) and a new version in one D1 batch. Each
+//! isolate keeps `(version, index)` and compares its version with D1's at
+//! most every [`CHECK_MS`]: a new version is seen by every isolate within
+//! that time, and costs the first request after it one read of the index
+//! (no rebuild). Version 0 (no row) is the bundled index compiled in.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use base64::Engine as _;
+use frontdesk_shared::content::{live, Origin, Override};
+use frontdesk_shared::engine::Index;
+use frontdesk_shared::kb::{parse_article, Article};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+use crate::platform::{now_ms, random_uuid};
+use crate::{content, AppError};
+
+/// Longest time an isolate answers from an older version after an update
+/// (other isolates; the one that ran the update switches at once).
+pub const CHECK_MS: i64 = 5_000;
+/// Characters of base64 per stored index part (D1 values are limited to
+/// 2 MB).
+const PART_CHARS: usize = 1_500_000;
+/// Most JSON bytes of article rows written per statement.
+const ROWS_JSON_BYTES: usize = 1_500_000;
+
+/// The content an isolate answers from.
+#[derive(Clone)]
+pub struct Live {
+    pub version: i64,
+    pub index: Rc<Index>,
+}
+
+struct Cached {
+    live: Live,
+    checked_ms: i64,
+}
+
+thread_local! {
+    static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
+    static BUNDLED: Rc<Index> =
+        Rc::new(postcard::from_bytes(content::INDEX_BYTES).expect("index built by build.rs"));
+}
+
+/// The bundled index (version 0), deserialized once per isolate.
+fn bundled() -> Live {
+    Live {
+        version: 0,
+        index: BUNDLED.with(Rc::clone),
+    }
+}
+
+/// Number of live articles this isolate knows of (no D1 read).
+pub fn known_len() -> usize {
+    CACHE
+        .with(|c| c.borrow().as_ref().map(|c| c.live.index.len()))
+        .unwrap_or_else(|| bundled().index.len())
+}
+
+/// Makes `live` this isolate's content (after an update it ran).
+pub fn install(live: Live) {
+    CACHE.with(|c| {
+        *c.borrow_mut() = Some(Cached {
+            live,
+            checked_ms: now_ms(),
+        })
+    });
+}
+
+#[derive(Deserialize)]
+struct VersionRow {
+    version: i64,
+}
+
+#[derive(Deserialize)]
+struct PartRow {
+    version: i64,
+    data: Option<String>,
+}
+
+/// The live content: this isolate's, re-checked against D1 at most every
+/// [`CHECK_MS`]. If D1 cannot be read, the content this isolate has (a
+/// visitor is answered from slightly older articles rather than not at all).
+pub async fn current(db: &D1Database) -> Live {
+    let now = now_ms();
+    let cached = CACHE.with(|c| {
+        c.borrow()
+            .as_ref()
+            .map(|c| (c.live.clone(), now - c.checked_ms < CHECK_MS))
+    });
+    if let Some((live, true)) = cached {
+        return live;
+    }
+    let have = cached.map_or_else(bundled, |(live, _)| live);
+    match refresh(db, have.clone()).await {
+        Ok(live) => {
+            install(live.clone());
+            live
+        }
+        Err(e) => {
+            worker::console_error!(
+                "content version check failed: {e:?}; answering from version {}",
+                have.version
+            );
+            have
+        }
+    }
+}
+
+/// `have`, or the live version read from D1 if it differs.
+async fn refresh(db: &D1Database, have: Live) -> Result<Live, AppError> {
+    let version = version(db).await?;
+    if version == have.version {
+        return Ok(have);
+    }
+    if version == 0 {
+        return Ok(bundled());
+    }
+    load(db).await
+}
+
+/// The live version number (0: the bundled content).
+pub async fn version(db: &D1Database) -> Result<i64, AppError> {
+    Ok(db
+        .prepare("SELECT version FROM content_version WHERE id = 1")
+        .first::<VersionRow>(None)
+        .await?
+        .map_or(0, |r| r.version))
+}
+
+/// The live version and its index, read in one query (so an update in
+/// between cannot pair a version with another's parts).
+async fn load(db: &D1Database) -> Result<Live, AppError> {
+    let rows = db
+        .prepare(
+            "SELECT v.version AS version, i.data AS data FROM content_version v \
+             LEFT JOIN content_index i ON i.version = v.version WHERE v.id = 1 ORDER BY i.part",
+        )
+        .all()
+        .await?
+        .results::<PartRow>()?;
+    let Some(version) = rows.first().map(|r| r.version) else {
+        return Ok(bundled());
+    };
+    let mut encoded = String::new();
+    for r in &rows {
+        encoded.push_str(r.data.as_deref().unwrap_or_default());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| AppError::Internal(format!("stored index {version}: {e}")))?;
+    let index: Index = postcard::from_bytes(&bytes)
+        .map_err(|e| AppError::Internal(format!("stored index {version}: {e}")))?;
+    Ok(Live {
+        version,
+        index: Rc::new(index),
+    })
+}
+
+#[derive(Deserialize)]
+struct OverrideRow {
+    slug: String,
+    source: Option<String>,
+    updated: i64,
+}
+
+/// One live article, for the admin list.
+pub struct Listed {
+    pub article: Article,
+    pub origin: Origin,
+    pub updated: Option<i64>,
+}
+
+/// What is stored: the version and the overrides of the bundled articles,
+/// read in one transaction.
+pub struct Stored {
+    pub version: i64,
+    pub overrides: Vec<Override>,
+    /// The uploaded articles' Markdown, by slug.
+    pub sources: BTreeMap<String, String>,
+}
+
+/// Reads the stored version and overrides (their sources parsed).
+pub async fn stored(db: &D1Database) -> Result<Stored, AppError> {
+    let results = db
+        .batch(vec![
+            db.prepare("SELECT version FROM content_version WHERE id = 1"),
+            db.prepare("SELECT slug, source, updated FROM content_articles ORDER BY slug"),
+        ])
+        .await?;
+    let [version, rows] = results.as_slice() else {
+        return Err(AppError::Internal("batch returned the wrong count".into()));
+    };
+    let version = version
+        .results::<VersionRow>()?
+        .first()
+        .map_or(0, |r| r.version);
+    let mut overrides = Vec::new();
+    let mut sources = BTreeMap::new();
+    for r in rows.results::<OverrideRow>()? {
+        let article = match r.source {
+            None => None,
+            Some(src) => {
+                let article = parse_article(&r.slug, &src)
+                    .map_err(|e| AppError::Internal(format!("stored article {}: {e}", r.slug)))?;
+                sources.insert(r.slug.clone(), src);
+                Some(article)
+            }
+        };
+        overrides.push(Override {
+            slug: r.slug,
+            article,
+            updated: r.updated,
+        });
+    }
+    Ok(Stored {
+        version,
+        overrides,
+        sources,
+    })
+}
+
+/// The live articles for these overrides.
+pub fn articles(overrides: Vec<Override>) -> Vec<Listed> {
+    live(content::bundled_articles(), overrides)
+        .into_iter()
+        .map(|(article, origin, updated)| Listed {
+            article,
+            origin,
+            updated,
+        })
+        .collect()
+}
+
+/// The source of live article `slug`: `Some(Some(src))` uploaded,
+/// `Some(None)` deleted, `None` no override (the bundled one, if any).
+pub async fn override_source(
+    db: &D1Database,
+    slug: &str,
+) -> Result<Option<Option<String>>, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        source: Option<String>,
+    }
+    Ok(db
+        .prepare("SELECT source FROM content_articles WHERE slug = ?1")
+        .bind(&[JsValue::from_str(slug)])?
+        .first::<Row>(None)
+        .await?
+        .map(|r| r.source))
+}
+
+/// An uploaded article or deletion as written to D1 (`json_each` rows).
+#[derive(Serialize)]
+struct RowOut<'a> {
+    slug: &'a str,
+    source: Option<&'a str>,
+    title: &'a str,
+    lang: &'a str,
+    url: &'a str,
+    updated: i64,
+}
+
+/// A stored override with its source, for [`publish`].
+pub struct Write<'a> {
+    pub slug: &'a str,
+    /// `None`: a deletion of the bundled article of this slug.
+    pub source: Option<(&'a str, &'a Article)>,
+    pub updated: i64,
+}
+
+/// Stores a new version: the complete set of overrides, the index built
+/// for them and the version row, in one batch. Every statement runs only if
+/// this update is still the last writer (`writer`): a concurrent update
+/// that wrote first makes this one change nothing and return `Ok(None)`.
+pub async fn publish(
+    db: &D1Database,
+    previous: i64,
+    overrides: &[Write<'_>],
+    index: &Index,
+) -> Result<Option<(i64, usize)>, AppError> {
+    let version = previous + 1;
+    let writer = random_uuid()?;
+    let bytes = postcard::to_allocvec(index).map_err(|e| AppError::Internal(e.to_string()))?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let int = |n: i64| JsValue::from_f64(n as f64);
+    let guard = "(SELECT writer FROM content_version WHERE id = 1) = ?1";
+    let mut statements: Vec<D1PreparedStatement> =
+        vec![
+        db.prepare(
+            "INSERT INTO content_version (id, version, updated, writer) VALUES (1, ?1, ?2, ?3) \
+             ON CONFLICT(id) DO UPDATE SET version = excluded.version, updated = excluded.updated, \
+             writer = excluded.writer WHERE content_version.version = ?4",
+        )
+        .bind(&[int(version), int(now_ms()), JsValue::from_str(&writer), int(previous)])?,
+        db.prepare(format!("DELETE FROM content_articles WHERE {guard}"))
+            .bind(&[JsValue::from_str(&writer)])?,
+        db.prepare(format!("DELETE FROM content_index WHERE {guard}"))
+            .bind(&[JsValue::from_str(&writer)])?,
+    ];
+    for rows in packs(overrides)? {
+        statements.push(
+            db.prepare(format!(
+                "INSERT INTO content_articles (slug, source, title, lang, url, updated) \
+                 SELECT value->>'slug', value->>'source', value->>'title', value->>'lang', \
+                 value->>'url', value->>'updated' FROM json_each(?2) WHERE {guard}"
+            ))
+            .bind(&[JsValue::from_str(&writer), JsValue::from_str(&rows)])?,
+        );
+    }
+    for (part, chunk) in encoded.as_bytes().chunks(PART_CHARS).enumerate() {
+        let chunk = std::str::from_utf8(chunk).expect("base64 is ASCII");
+        statements.push(
+            db.prepare(format!(
+                "INSERT INTO content_index (version, part, data) SELECT ?2, ?3, ?4 WHERE {guard}"
+            ))
+            .bind(&[
+                JsValue::from_str(&writer),
+                int(version),
+                int(part as i64),
+                JsValue::from_str(chunk),
+            ])?,
+        );
+    }
+    let results = db.batch(statements).await?;
+    let won = results
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .is_some_and(|n| n > 0);
+    Ok(won.then_some((version, bytes.len())))
+}
+
+/// The overrides as JSON arrays of at most [`ROWS_JSON_BYTES`] each (one
+/// statement each: D1 limits a value to 2 MB and a statement to 100
+/// bound parameters).
+fn packs(overrides: &[Write<'_>]) -> Result<Vec<String>, AppError> {
+    let mut packs = Vec::new();
+    let mut pack: Vec<String> = Vec::new();
+    let mut size = 0;
+    for o in overrides {
+        let (source, article) = match o.source {
+            Some((src, a)) => (Some(src), Some(a)),
+            None => (None, None),
+        };
+        let row = serde_json::to_string(&RowOut {
+            slug: o.slug,
+            source,
+            title: article.map_or("", |a| a.title.as_str()),
+            lang: article.map_or("", |a| a.lang.as_str()),
+            url: article.map_or("", |a| a.url.as_str()),
+            updated: o.updated,
+        })?;
+        if size + row.len() > ROWS_JSON_BYTES && !pack.is_empty() {
+            packs.push(format!("[{}]", pack.join(",")));
+            pack.clear();
+            size = 0;
+        }
+        size += row.len() + 1;
+        pack.push(row);
+    }
+    if !pack.is_empty() {
+        packs.push(format!("[{}]", pack.join(",")));
+    }
+    Ok(packs)
+}

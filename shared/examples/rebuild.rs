@@ -1,0 +1,141 @@
+//! What a content update costs: checking an upload (parsing every article),
+//! building the index, and the stored index's size and load time, for the
+//! sample help centre (`kb/`) and synthetic ones of 1,000 and 2,000
+//! articles shaped like it (Markdown of about 4 KB: a title, five example
+//! questions, four sections, words drawn with their frequencies in `kb/`).
+//!
+//! `cargo run --release -p frontdesk-shared --example rebuild`
+//!
+//! Prints; asserts nothing about time. The worker runs the same code as
+//! wasm (the admin update reports its own `build_ms`).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use frontdesk_shared::content::{check_upload, ContentUpload, UploadMode, UploadedArticle};
+use frontdesk_shared::engine::{Index, Policy};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + (self.next() % (hi - lo + 1) as u64) as usize
+    }
+}
+
+fn kb() -> Vec<UploadedArticle> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
+    let mut out: Vec<UploadedArticle> = std::fs::read_dir(dir)
+        .expect("kb/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| UploadedArticle {
+            slug: p.file_stem().unwrap().to_string_lossy().into_owned(),
+            source: std::fs::read_to_string(&p).expect("utf-8"),
+        })
+        .collect();
+    out.sort_by(|a, b| a.slug.cmp(&b.slug));
+    out
+}
+
+fn synthetic(n: usize, sample: &[UploadedArticle]) -> Vec<UploadedArticle> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for a in sample {
+        for w in a
+            .source
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            *counts.entry(w.to_lowercase()).or_default() += 1;
+        }
+    }
+    let mut total = 0;
+    let (words, cdf): (Vec<String>, Vec<u64>) = counts
+        .into_iter()
+        .map(|(w, c)| {
+            total += c;
+            (w, total)
+        })
+        .unzip();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ n as u64);
+    let mut sentence = |lo, hi| {
+        let n = rng.range(lo, hi);
+        (0..n)
+            .map(|_| {
+                let x = rng.next() % total;
+                words[cdf.partition_point(|c| *c <= x)].as_str()
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    (0..n)
+        .map(|i| {
+            let mut src = format!(
+                "---\ntitle: {}\nurl: /help/a{i}\nlang: en\nquestions:\n",
+                sentence(3, 7)
+            );
+            for _ in 0..5 {
+                src += &format!("  - {}\n", sentence(5, 12));
+            }
+            src += "---\n";
+            for s in 0..4 {
+                if s > 0 {
+                    src += &format!("\n## {}\n", sentence(2, 5));
+                }
+                src += &sentence(120, 180);
+                src.push('\n');
+            }
+            UploadedArticle {
+                slug: format!("a{i}"),
+                source: src,
+            }
+        })
+        .collect()
+}
+
+fn measure(name: &str, articles: Vec<UploadedArticle>) {
+    let bytes: usize = articles.iter().map(|a| a.source.len()).sum();
+    let n = articles.len();
+    let upload = ContentUpload {
+        articles,
+        mode: UploadMode::Replace,
+    };
+    let t = Instant::now();
+    let parsed = check_upload(&upload).expect("valid upload");
+    let check = t.elapsed();
+    let t = Instant::now();
+    let index = Index::build_with(&parsed, Policy::default());
+    let build = t.elapsed();
+    let encoded = postcard::to_allocvec(&index).expect("encode");
+    let t = Instant::now();
+    let back: Index = postcard::from_bytes(&encoded).expect("decode");
+    let load = t.elapsed();
+    assert_eq!(back.len(), n);
+    let total = check + build;
+    println!(
+        "{name}: {n} articles, {:.1} MB of Markdown: check {:.0} ms, index build {:.0} ms ({:.0} articles/s); \
+         index {:.1} MB (postcard), {} D1 parts; load {:.0} ms",
+        bytes as f64 / 1e6,
+        check.as_secs_f64() * 1e3,
+        build.as_secs_f64() * 1e3,
+        n as f64 / total.as_secs_f64(),
+        encoded.len() as f64 / 1e6,
+        (encoded.len() * 4 / 3).div_ceil(1_500_000),
+        load.as_secs_f64() * 1e3,
+    );
+}
+
+fn main() {
+    let sample = kb();
+    measure("kb/ (sample)", sample.clone());
+    for n in [1_000, 2_000] {
+        measure(&format!("synthetic {n}"), synthetic(n, &sample));
+    }
+}
