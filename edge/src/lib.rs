@@ -13,6 +13,7 @@ mod generate;
 mod handlers;
 mod housekeeping;
 mod http;
+mod insights;
 mod limits;
 mod platform;
 mod site;

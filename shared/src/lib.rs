@@ -22,6 +22,8 @@ pub mod guard;
 #[cfg(feature = "engine")]
 pub mod identity;
 #[cfg(feature = "engine")]
+pub mod insights;
+#[cfg(feature = "engine")]
 pub mod intent;
 #[cfg(feature = "engine")]
 pub mod kb;
