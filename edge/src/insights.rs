@@ -24,7 +24,7 @@ use worker::{D1Database, Env, Request, Response, Url};
 
 use crate::http::json;
 use crate::platform::now_ms;
-use crate::{content, store, AppError};
+use crate::{content, store, vars, AppError};
 
 const DB: &str = "DB";
 /// Most conversations one report or export reads (the newest).
@@ -71,16 +71,27 @@ fn query(url: &Url) -> Result<Query, AppError> {
     Ok(Query { period, site })
 }
 
+/// N of an assumed resolution: `INSIGHTS_QUIET_MS` (default 30 minutes).
+fn quiet_ms(env: &Env) -> i64 {
+    vars::millis(env, "INSIGHTS_QUIET_MS", insights::DEFAULT_QUIET_MS as u64).as_millis() as i64
+}
+
 /// `GET /api/v1/admin/insights?from=&to=&site=`
 pub async fn report(req: &Request, env: &Env) -> Result<Response, AppError> {
     let q = query(&req.url()?)?;
     let (conversations, truncated) = load(&env.d1(DB)?, &q).await?;
-    let mut report = insights::report(&conversations, now_ms());
+    let mut report = insights::report(&conversations, now_ms(), quiet_ms(env));
     report.from = q.period.from_ms;
     report.to = q.period.to_ms;
     report.site = q.site.map(|(key, _)| key);
     report.truncated = truncated;
-    json(&report, 200)
+    // The site filter's choices ride along.
+    let mut body = serde_json::to_value(&report)?;
+    body["sites"] = content::sites()
+        .iter()
+        .map(|s| serde_json::json!({ "key": s.key, "name": s.name }))
+        .collect();
+    json(&body, 200)
 }
 
 /// `GET /api/v1/admin/export?format=csv|json&kind=conversations|questions|articles&from=&to=&site=`
@@ -104,7 +115,7 @@ pub async fn export(req: &Request, env: &Env) -> Result<Response, AppError> {
     })?;
     let q = query(&url)?;
     let (conversations, _) = load(&env.d1(DB)?, &q).await?;
-    let table = insights::export(kind, &conversations, now_ms());
+    let table = insights::export(kind, &conversations, now_ms(), quiet_ms(env));
     let day = |ms: i64| insights::iso_time(ms)[..10].to_owned();
     let name = format!(
         "frontdesk-{}-{}-{}",

@@ -31,9 +31,9 @@ pub const DEFAULT_DAYS: i64 = 30;
 /// The longest period one report covers.
 pub const MAX_DAYS: i64 = 366;
 /// How long the visitor must have been quiet after an answer before the
-/// conversation counts as an assumed resolution (N = 30 minutes); until
-/// then it is `pending`.
-pub const ASSUMED_AFTER_MS: i64 = 30 * 60 * 1000;
+/// conversation counts as an assumed resolution (N = 30 minutes, the
+/// worker's `INSIGHTS_QUIET_MS` setting); until then it is `pending`.
+pub const DEFAULT_QUIET_MS: i64 = 30 * 60 * 1000;
 /// Two questions are alike when the overlap coefficient of their stemmed
 /// term sets (shared terms / terms of the shorter) is at least this.
 pub const SIMILARITY: f32 = 0.5;
@@ -52,9 +52,9 @@ pub struct Period {
     pub to_ms: i64,
 }
 
-/// Reads `from` and `to` (each an ISO date `YYYY-MM-DD`, UTC, or a number
-/// of days before `now`, `30` or `30d`; `to` as a date includes that whole
-/// day). Defaults: the last [`DEFAULT_DAYS`] days up to now. Refused with
+/// Reads `from` and `to` (each an ISO date `YYYY-MM-DD`, UTC; a UTC time
+/// `YYYY-MM-DDTHH:MM:SS[.sss]Z`; or a number of days before `now`, `30` or
+/// `30d`; `to` as a date includes that whole day). Defaults: the last [`DEFAULT_DAYS`] days up to now. Refused with
 /// `invalid_field` naming the parameter: anything else, a period that ends
 /// before it starts, or one longer than [`MAX_DAYS`].
 pub fn period(from: Option<&str>, to: Option<&str>, now_ms: i64) -> Result<Period, ApiError> {
@@ -87,7 +87,9 @@ fn bad_bound(field: &str) -> ApiError {
     ApiError::field(
         ErrorCode::InvalidField,
         field,
-        format!("{field} must be a date (YYYY-MM-DD) or a number of days ago (0–3650)."),
+        format!(
+            "{field} must be a date (YYYY-MM-DD), a UTC time (YYYY-MM-DDTHH:MM:SSZ) or a number of days ago (0–3650)."
+        ),
     )
 }
 
@@ -99,8 +101,39 @@ fn bound(v: &str, now_ms: i64, extra_days: i64) -> Option<i64> {
         let days: i64 = digits.parse().ok()?;
         return (days <= 3650).then_some(now_ms - days * DAY_MS);
     }
-    let days = parse_date(v)?;
-    Some((days + extra_days) * DAY_MS)
+    if v.len() == 10 {
+        return Some((parse_date(v)? + extra_days) * DAY_MS);
+    }
+    parse_time(v)
+}
+
+/// Milliseconds since the epoch of a strict UTC `YYYY-MM-DDTHH:MM:SSZ`,
+/// optionally with milliseconds (`.sss`), as JavaScript's `toISOString`.
+pub fn parse_time(v: &str) -> Option<i64> {
+    let (date, rest) = (v.get(..10)?, v.get(10..)?);
+    let rest = rest.strip_prefix('T')?.strip_suffix('Z')?;
+    let (hms, millis) = match rest.split_once('.') {
+        Some((hms, ms)) if ms.len() == 3 && ms.bytes().all(|b| b.is_ascii_digit()) => {
+            (hms, ms.parse::<i64>().ok()?)
+        }
+        Some(_) => return None,
+        None => (rest, 0),
+    };
+    let b = hms.as_bytes();
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = hms.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let (h, m, sec) = (num(0..2)?, num(3..5)?, num(6..8)?);
+    if h > 23 || m > 59 || sec > 59 {
+        return None;
+    }
+    Some(parse_date(date)? * DAY_MS + ((h * 60 + m) * 60 + sec) * 1000 + millis)
 }
 
 /// Days since 1970-01-01 of a strict `YYYY-MM-DD` (years 1970–9999).
@@ -210,10 +243,11 @@ pub enum Outcome {
     /// thanks ("thanks, that solved it") right after one. No ticket.
     Confirmed,
     /// The conversation ended on an answer that was not rated down, and the
-    /// visitor has been quiet for [`ASSUMED_AFTER_MS`] since. No ticket.
+    /// visitor has been quiet for the quiet time (N, [`DEFAULT_QUIET_MS`])
+    /// since. No ticket.
     Assumed,
-    /// Would be assumed, but the answer is more recent than
-    /// [`ASSUMED_AFTER_MS`]: the visitor may still write back.
+    /// Would be assumed, but the answer is more recent than the quiet time:
+    /// the visitor may still write back.
     Pending,
     /// A ticket was opened: a person took over.
     Ticket,
@@ -260,8 +294,9 @@ pub struct ConversationSummary {
     pub outcome: Outcome,
 }
 
-/// Sums up one conversation at `now`.
-pub fn summarize(c: &Conversation, now: i64) -> ConversationSummary {
+/// Sums up one conversation at `now`; `quiet_ms` is N of
+/// [`Outcome::Assumed`].
+pub fn summarize(c: &Conversation, now: i64, quiet_ms: i64) -> ConversationSummary {
     let mut s = ConversationSummary {
         id: c.id.clone(),
         site: c.site.clone(),
@@ -320,7 +355,7 @@ pub fn summarize(c: &Conversation, now: i64) -> ConversationSummary {
     } else if confirmed {
         Outcome::Confirmed
     } else if ended_on_good_answer(&c.messages) {
-        if now - s.last_at >= ASSUMED_AFTER_MS {
+        if now - s.last_at >= quiet_ms {
             Outcome::Assumed
         } else {
             Outcome::Pending
@@ -404,8 +439,8 @@ pub struct Resolutions {
     pub pending: u64,
     pub ticket: u64,
     pub unresolved: u64,
-    /// N of the assumed definition, in minutes.
-    pub assumed_after_minutes: i64,
+    /// N of the assumed definition, in seconds.
+    pub quiet_secs: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -455,10 +490,12 @@ pub struct Question {
     pub at: i64,
 }
 
-/// The report over `conversations` at `now`.
-pub fn report(conversations: &[Conversation], now: i64) -> Report {
-    let summaries: Vec<ConversationSummary> =
-        conversations.iter().map(|c| summarize(c, now)).collect();
+/// The report over `conversations` at `now` (`quiet_ms`: see [`summarize`]).
+pub fn report(conversations: &[Conversation], now: i64, quiet_ms: i64) -> Report {
+    let summaries: Vec<ConversationSummary> = conversations
+        .iter()
+        .map(|c| summarize(c, now, quiet_ms))
+        .collect();
     let mut by_site = BTreeMap::new();
     let mut by_lang = BTreeMap::new();
     let mut res = Resolutions {
@@ -467,7 +504,7 @@ pub fn report(conversations: &[Conversation], now: i64) -> Report {
         pending: 0,
         ticket: 0,
         unresolved: 0,
-        assumed_after_minutes: ASSUMED_AFTER_MS / 60_000,
+        quiet_secs: quiet_ms / 1000,
     };
     for s in &summaries {
         *by_site.entry(s.site.clone()).or_insert(0) += 1;
@@ -838,8 +875,9 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// The export of `kind` over `conversations` at `now`.
-pub fn export(kind: ExportKind, conversations: &[Conversation], now: i64) -> Table {
+/// The export of `kind` over `conversations` at `now` (`quiet_ms`: see
+/// [`summarize`]).
+pub fn export(kind: ExportKind, conversations: &[Conversation], now: i64, quiet_ms: i64) -> Table {
     let t = |s: &str| Cell::Text(s.to_owned());
     let n = |v: u64| Cell::Int(v as i64);
     match kind {
@@ -863,7 +901,7 @@ pub fn export(kind: ExportKind, conversations: &[Conversation], now: i64) -> Tab
             rows: conversations
                 .iter()
                 .map(|c| {
-                    let s = summarize(c, now);
+                    let s = summarize(c, now, quiet_ms);
                     vec![
                         t(&s.id),
                         t(&s.site),
@@ -1097,7 +1135,18 @@ mod tests {
             assert_eq!(e.code, ErrorCode::InvalidField);
             e.field.unwrap()
         };
+        let p = period(
+            Some("2026-11-01T10:20:30.456Z"),
+            Some("2026-11-01T10:20:31Z"),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(p.to_ms - p.from_ms, 544);
+        assert_eq!(iso_time(p.to_ms), "2026-11-01T10:20:31Z");
         assert_eq!(field(Some("yesterday"), None), "from");
+        assert_eq!(field(Some("2026-11-01T24:00:00Z"), None), "from");
+        assert_eq!(field(Some("2026-11-01T10:20:30+01:00"), None), "from");
+        assert_eq!(field(Some("2026-11-01T10:20:30.4Z"), None), "from");
         assert_eq!(field(Some("2026-02-30"), None), "from");
         assert_eq!(field(None, Some("2026-13-01")), "to");
         assert_eq!(field(Some("-3"), None), "from");
@@ -1131,7 +1180,7 @@ mod tests {
         let old = NOW - 2 * 60 * MIN;
         let answer = || bot(Decision::Answer, None, "en", old + MIN);
         let ask = || visitor("how do I export?", old);
-        let outcome = |c: Conversation| summarize(&c, NOW).outcome;
+        let outcome = |c: Conversation| summarize(&c, NOW, DEFAULT_QUIET_MS).outcome;
         // A thumbs up on the answer.
         assert_eq!(
             outcome(conv("a", vec![ask(), rated(answer(), Rating::Up)])),
@@ -1166,7 +1215,13 @@ mod tests {
             visitor("how do I export?", NOW - MIN),
             bot(Decision::Answer, None, "en", NOW - MIN),
         ];
-        assert_eq!(outcome(conv("e", recent)), Outcome::Pending);
+        assert_eq!(outcome(conv("e", recent.clone())), Outcome::Pending);
+        let e = conv("e", recent);
+        assert_eq!(
+            summarize(&e, NOW, MIN).outcome,
+            Outcome::Assumed,
+            "N is a setting"
+        );
         // Rated down, or the visitor wrote again: not assumed.
         assert_eq!(
             outcome(conv("f", vec![ask(), rated(answer(), Rating::Down)])),
@@ -1229,7 +1284,7 @@ mod tests {
             unanswerable("c", "do you have a desktop app for linux?", "en", old),
             with_ticket,
         ];
-        let r = report(&convs, NOW);
+        let r = report(&convs, NOW, DEFAULT_QUIET_MS);
         assert_eq!(r.conversations.total, 4);
         assert_eq!(
             r.conversations.by_lang,
@@ -1300,7 +1355,7 @@ mod tests {
             // Thanks and greetings are never questions.
             unanswerable("c7", "thanks!", "en", at(7)),
         ];
-        let r = report(&convs, NOW);
+        let r = report(&convs, NOW, DEFAULT_QUIET_MS);
         assert_eq!(r.unanswered_total, 6);
         let linux = &r.unanswered[0];
         assert_eq!(linux.count, 3, "{:#?}", r.unanswered);
@@ -1369,16 +1424,16 @@ mod tests {
                 ],
             ),
         ];
-        let t = export(ExportKind::Conversations, &convs, NOW);
+        let t = export(ExportKind::Conversations, &convs, NOW, DEFAULT_QUIET_MS);
         assert_eq!(t.rows.len(), 3);
         assert_eq!(t.rows[2][13], Cell::Text("confirmed".into()));
-        let t = export(ExportKind::Questions, &convs, NOW);
+        let t = export(ExportKind::Questions, &convs, NOW, DEFAULT_QUIET_MS);
         assert_eq!(t.rows.len(), 2);
         assert!(t
             .rows
             .iter()
             .all(|r| r[0] == Cell::Int(1) && r[2] == Cell::Int(2)));
-        let t = export(ExportKind::Articles, &convs, NOW);
+        let t = export(ExportKind::Articles, &convs, NOW, DEFAULT_QUIET_MS);
         assert_eq!(t.rows[0][4], Cell::Int(1));
         assert_eq!(
             ExportKind::parse("tickets").unwrap_err().field.as_deref(),
