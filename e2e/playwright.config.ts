@@ -33,6 +33,9 @@ const SHARED_IP_LIMITS =
   '--var LIMIT_MESSAGES_IP:100000 --var LIMIT_TICKETS_IP:100000 --var LIMIT_TOKENS_IP:100000000';
 export const AGENT_TOKEN = 'agent-e2e-token';
 export const ADMIN_TOKEN = 'admin-e2e-token';
+// The main server's quiet time before an answered conversation counts as an
+// assumed resolution (admin.spec.ts; 30 minutes when unset).
+export const INSIGHTS_QUIET_MS = 2000;
 export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export const IDENTITY_SECRET = 'e2e-identity-secret-7f3a9c1d5b2e8f4a6c0d';
 // The main server's secrets come from an env file, as `wrangler secret` /
@@ -66,6 +69,7 @@ const SERVERS = [
       `--var GITHUB_API_URL:http://127.0.0.1:${RECEIVER_PORT}/github`,
       '--var GITHUB_REPO:acme/support --var GITHUB_TOKEN:gh-token',
       '--var DELIVERY_BACKOFF_SECS:0',
+      `--var INSIGHTS_QUIET_MS:${INSIGHTS_QUIET_MS}`,
       SHARED_IP_LIMITS,
     ].join(' '),
     url: `http://127.0.0.1:${PORT}/healthz`,

@@ -6,6 +6,7 @@
 use frontdesk_shared::error::ErrorCode;
 use worker::{Env, Method, Request, Response};
 
+use crate::insights;
 use crate::vars::check_bearer;
 use crate::{admin_content, AppError};
 
@@ -19,10 +20,16 @@ pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppE
         (Method::Get, ["content"]) => admin_content::list(env).await,
         (Method::Put, ["content"]) => admin_content::put(req, env).await,
         (Method::Delete, ["content", slug]) => admin_content::delete(env, slug).await,
-        (_, ["content"] | ["content", _]) => Err(AppError::code(
-            ErrorCode::MethodNotAllowed,
-            "This endpoint does not accept that method.",
-        )),
+        // Insights (crate::insights).
+        (Method::Get, ["insights"]) => insights::report(&req, env).await,
+        (Method::Get, ["export"]) => insights::export(&req, env).await,
+        (Method::Get, ["conversations", id]) => insights::conversation(env, id).await,
+        (_, ["content"] | ["content", _] | ["insights" | "export"] | ["conversations", _]) => {
+            Err(AppError::code(
+                ErrorCode::MethodNotAllowed,
+                "This endpoint does not accept that method.",
+            ))
+        }
         _ => Err(AppError::code(ErrorCode::NotFound, "No such endpoint.")),
     }
 }

@@ -14,6 +14,7 @@ mod generate;
 mod handlers;
 mod housekeeping;
 mod http;
+mod insights;
 mod limits;
 mod live;
 mod platform;

@@ -26,6 +26,8 @@ pub mod identity;
 #[cfg(feature = "import")]
 pub mod import;
 #[cfg(feature = "engine")]
+pub mod insights;
+#[cfg(feature = "engine")]
 pub mod intent;
 #[cfg(feature = "engine")]
 pub mod kb;
