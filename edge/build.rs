@@ -81,8 +81,9 @@ fn write_widget_settings(sites: &[frontdesk_shared::sites::Site]) {
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
     let dir = dist.join("sites");
     let loader = dist.join("sites-loader.json");
-    // Rerun when an output is missing (a cleaned dist/), not only on input.
-    println!("cargo:rerun-if-changed={}", loader.display());
+    // (Not a rerun-if-changed path: a file the script writes itself would
+    // rerun it on every build. scripts/build.sh touches frontdesk.toml when
+    // these are missing.)
     let tmp = dist.join(format!("sites.tmp{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).expect("create dist/sites");

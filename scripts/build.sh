@@ -59,6 +59,9 @@ fi
 # site/_headers gives static assets their headers (the inbox CSP).
 cp -R site/. dist/public/
 
+# edge/build.rs writes the widget's site settings (below) when it runs; with
+# them missing (a cleaned dist/), make cargo run it again.
+[ -f dist/sites-loader.json ] || touch frontdesk.toml
 worker_key=$(inputs_hash edge shared kb frontdesk.toml Cargo.toml Cargo.lock scripts/build.sh)
 if [ "$(cat dist/.worker-key 2>/dev/null)" != "$worker_key" ] || [ ! -d edge/build ] || [ ! -f dist/sites-loader.json ]; then
   fd_log "building worker (worker-build, release)"
