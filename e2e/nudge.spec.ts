@@ -109,7 +109,8 @@ test("the site's locale picks the bubble's words; opening the chat first means n
 test('on a 375×667 phone the bubble stays in the launcher corner, clear of the content', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
   const page = await context.newPage();
-  await hostPage(page, '/pricing', 'data-locale="en"');
+  // (The travel site's launcher is on the left; the right corner here.)
+  await hostPage(page, '/pricing', 'data-locale="en" data-position="right"');
   await expect(bubble(page)).toBeVisible();
   const boxes = await page.evaluate(() => {
     const root = document.querySelector('[data-frontdesk]')!.shadowRoot!;

@@ -33,7 +33,10 @@ const launcherStyle = (page: Page) =>
   page.evaluate(() => {
     const host = document.querySelector('[data-frontdesk]') as HTMLElement;
     const b = host.shadowRoot!.querySelector('.fd-launcher')!;
-    return { background: getComputedStyle(b).backgroundColor, left: host.style.left, right: host.style.right };
+    const r = b.getBoundingClientRect();
+    // Which corner: the gap to the nearer side.
+    const side = r.left < innerWidth - r.right ? `left ${r.left}px` : `right ${innerWidth - r.right}px`;
+    return { background: getComputedStyle(b).backgroundColor, side };
   });
 
 test("a site's theme, locale and greeting reach the widget", async ({ page }) => {
@@ -44,7 +47,7 @@ test("a site's theme, locale and greeting reach the widget", async ({ page }) =>
   const launcher = page.getByRole('button', { name: 'Support-Chat öffnen' });
   await expect(launcher).toBeVisible();
   const style = await launcherStyle(page);
-  expect(style).toEqual({ background: 'rgb(11, 110, 79)', left: '20px', right: '' });
+  expect(style).toEqual({ background: 'rgb(11, 110, 79)', side: 'left 20px' });
   // Nothing fetched for it: the loader carries the launcher's settings.
   expect(sent.filter((p) => p.startsWith('/widget/'))).toEqual([]);
   await launcher.click();
@@ -52,14 +55,14 @@ test("a site's theme, locale and greeting reach the widget", async ({ page }) =>
   await expect(panel).toContainText('Hallo! Fragen Sie uns zu Ihrer Reise.');
   await expect(panel.getByRole('textbox')).toBeVisible();
   expect(sent).toContain('/widget/site/travel.json');
-  console.log(`travel site: launcher ${style.background} at left ${style.left}, German words and greeting; fetched on open: ${sent.filter((p) => p.startsWith('/widget/')).join(', ')}`);
+  console.log(`travel site: launcher ${style.background} at ${style.side}, German words and greeting; fetched on open: ${sent.filter((p) => p.startsWith('/widget/')).join(', ')}`);
 });
 
 test('the script tag wins over the site file', async ({ page }) => {
   await hostPage(page, TRAVEL, 'travel', 'data-locale="en" data-color="#aa0000" data-position="right"');
   const launcher = page.getByRole('button', { name: 'Open support chat' });
   await expect(launcher).toBeVisible();
-  expect(await launcherStyle(page)).toEqual({ background: 'rgb(170, 0, 0)', left: '', right: '20px' });
+  expect(await launcherStyle(page)).toEqual({ background: 'rgb(170, 0, 0)', side: 'right 20px' });
   await launcher.click();
   // The site's greeting, in the page's language.
   await expect(page.getByRole('dialog', { name: 'Help' })).toContainText('Hi! Ask us about your trip.');
@@ -73,7 +76,7 @@ test('a site without settings keeps the defaults', async ({ page }) => {
   await hostPage(page, SHOP, 'shop');
   const launcher = page.getByRole('button', { name: 'Open support chat' });
   await expect(launcher).toBeVisible();
-  expect(await launcherStyle(page)).toEqual({ background: 'rgb(36, 72, 200)', left: '', right: '20px' });
+  expect(await launcherStyle(page)).toEqual({ background: 'rgb(36, 72, 200)', side: 'right 20px' });
   await launcher.click();
   await expect(page.getByRole('dialog', { name: 'Help' })).toContainText('Hi! Ask us anything, or talk to a person.');
 });

@@ -50,7 +50,8 @@
     'padding:4px 4px 4px 0;border-radius:12px;background:#fff;color:#1b1f24;' +
     'box-shadow:0 4px 14px rgba(0,0,0,.3);font:14px/1.4 system-ui,sans-serif;animation:fd-in .2s ease-out}' +
     ':host([data-position=left]) .fd-nudge{left:0;right:auto}' +
-    '.fd-nudge button{all:unset;box-sizing:border-box;cursor:pointer;border-radius:8px}' +
+    // (:where: the reset must not outweigh the two buttons' own rules.)
+    '.fd-nudge :where(button){all:unset;box-sizing:border-box;cursor:pointer;border-radius:8px}' +
     '.fd-nudge button:focus-visible{outline:3px solid #ffbf47;outline-offset:1px}' +
     '.fd-nudge-text{padding:6px 4px 6px 12px;overflow-wrap:anywhere}' +
     '.fd-nudge-x{flex:none;width:28px;height:28px;text-align:center;font:20px/28px system-ui,sans-serif;color:#555}' +
