@@ -32,6 +32,28 @@ test('old conversations are purged with everything hanging off them; recent ones
   expect(count(`SELECT COUNT(*) AS n FROM messages WHERE conversation_id = '${fresh.id}'`)).toBe(2);
 });
 
+test("a site's own retention_days purges its conversations sooner; other sites keep theirs", async ({ request }) => {
+  // frontdesk.toml: travel keeps 30 days; demo (the default) the RETENTION_DAYS default, 90.
+  const chat = async (site: string, origin: string) =>
+    (
+      await (
+        await request.post('/api/v1/chat', {
+          headers: { 'X-Frontdesk-Site': site, Origin: origin },
+          data: { message: 'how do I export my notes?' },
+        })
+      ).json()
+    ).conversation_id as string;
+  const travel = await chat('travel', 'http://travel.localhost');
+  const demo = await chat('demo', 'http://localhost:5173');
+  const daysAgo = Date.now() - 40 * 24 * 60 * 60 * 1000;
+  d1(`UPDATE conversations SET updated_at = ${daysAgo} WHERE id IN ('${travel}', '${demo}')`);
+  await runCron(request);
+  const count = (id: string) => d1<{ n: number }>(`SELECT COUNT(*) AS n FROM conversations WHERE id = '${id}'`)[0].n;
+  await expect.poll(() => count(travel)).toBe(0);
+  expect(count(demo)).toBe(1);
+  console.log('40 days inactive: the travel conversation (retention_days 30) purged, the demo one (90) kept');
+});
+
 test('a delivery whose queue message was lost is queued again by the cron run', async ({ request }) => {
   const { reference } = await ticket(request, 'my sync is broken');
   const state = () =>

@@ -58,8 +58,40 @@ fn main() {
     let routes = serde_json::to_string(&config.route).expect("routes encoding");
     std::fs::write(out.join("routes.json"), routes).expect("write routes");
     let sites = frontdesk_shared::sites::effective(&config.site);
+    write_widget_settings(&sites);
     let sites = serde_json::to_string(&sites).expect("sites encoding");
     std::fs::write(out.join("sites.json"), sites).expect("write sites");
+}
+
+/// The sites' public settings for the widget, for `scripts/build.sh`:
+/// `dist/sites/<key>.json` (served as `/widget/site/<key>.json`, fetched by
+/// the app on open and by the loader for a nudge's text) and
+/// `dist/sites-loader.json` (inlined into the loader). Outside `OUT_DIR`
+/// because the widget's build, not this crate, ships them; written only
+/// from a checked configuration, and replaced whole (temp file, rename).
+fn write_widget_settings(sites: &[frontdesk_shared::sites::Site]) {
+    use frontdesk_shared::siteconf::{loader_json, public_json};
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
+    let dir = dist.join("sites");
+    let loader = dist.join("sites-loader.json");
+    // (Not a rerun-if-changed path: a file the script writes itself would
+    // rerun it on every build. scripts/build.sh touches frontdesk.toml when
+    // these are missing.)
+    let tmp = dist.join(format!("sites.tmp{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("create dist/sites");
+    for site in sites {
+        let json = public_json(site).to_string();
+        std::fs::write(tmp.join(format!("{}.json", site.key)), json).expect("write site settings");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    // Another build may have won the race with the same content.
+    if std::fs::rename(&tmp, &dir).is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    let tmp = dist.join(format!("sites-loader.tmp{}", std::process::id()));
+    std::fs::write(&tmp, loader_json(sites).to_string()).expect("write loader settings");
+    std::fs::rename(&tmp, &loader).expect("replace dist/sites-loader.json");
 }
 
 /// Reads and checks `frontdesk.toml` (route topics against the article

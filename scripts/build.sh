@@ -25,8 +25,11 @@ inputs_hash() {
   { git ls-files -co --exclude-standard -- "$@" | sort | xargs -d '\n' sha256sum; echo "$PATH"; } | sha256sum | cut -c1-16
 }
 
-widget_key=$(inputs_hash widget shared Cargo.toml Cargo.lock Trunk.toml scripts/build.sh)
-if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/public/widget.js ]; then
+# (The loader and the nudge script are built on every run, below: not inputs here.)
+widget_key=$(inputs_hash widget ':!widget/loader.js' ':!widget/nudge.js' shared Cargo.toml Cargo.lock Trunk.toml \
+  scripts/build.sh)
+if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/public/widget/app.wasm ] \
+  || [ ! -f dist/trunk/words.json ]; then
   fd_log "building widget (Trunk, release)"
   rm -rf dist/trunk dist/public
   trunk build --release --offline >&2
@@ -47,11 +50,8 @@ if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/pub
   esbuild widget/boot.js --bundle --format=iife --minify --target=es2020 --loader:.css=text \
     --log-override:empty-import-meta=silent --outfile=dist/public/widget/app.js >&2
   # The visitor's language's words: the loader's few inlined for every
-  # language, the app's fetched by boot.js (English is built in).
-  words=$(node scripts/i18n.mjs widget/i18n dist/public/widget/i18n)
-  version=$(cat dist/public/widget/app.* dist/public/widget/i18n/* | sha256sum | cut -c1-12)
-  esbuild widget/loader.js --minify --target=es2020 --define:VERSION="\"$version\"" --define:WORDS="$words" \
-    --outfile=dist/public/widget.js >&2
+  # language (below), the app's fetched by boot.js (English is built in).
+  node scripts/i18n.mjs widget/i18n dist/public/widget/i18n > dist/trunk/words.json
   echo "$widget_key" > dist/.widget-key
 fi
 # The hand-written pages (demo site, agent inbox at /agent): no compile step,
@@ -59,9 +59,33 @@ fi
 # site/_headers gives static assets their headers (the inbox CSP).
 cp -R site/. dist/public/
 
+# edge/build.rs writes the widget's site settings (below) when it runs; with
+# them missing (a cleaned dist/), make cargo run it again.
+[ -f dist/sites-loader.json ] || touch frontdesk.toml
 worker_key=$(inputs_hash edge shared kb frontdesk.toml Cargo.toml Cargo.lock scripts/build.sh)
-if [ "$(cat dist/.worker-key 2>/dev/null)" != "$worker_key" ] || [ ! -d edge/build ]; then
+if [ "$(cat dist/.worker-key 2>/dev/null)" != "$worker_key" ] || [ ! -d edge/build ] || [ ! -f dist/sites-loader.json ]; then
   fd_log "building worker (worker-build, release)"
   (cd edge && worker-build --release >&2)
   echo "$worker_key" > dist/.worker-key
 fi
+
+# The sites' public widget settings, written by edge/build.rs from the
+# checked frontdesk.toml: one JSON per site (fetched by the app on open, and
+# for a nudge's text), and the loader's inlined list (only the sites that
+# change the launcher or have nudges). The loader is rebuilt on every build
+# (esbuild, milliseconds), so a frontdesk.toml change reaches it without
+# rebuilding the wasm.
+# The proactive greeting bubble, fetched by the loader only on a page with
+# a matching [[site.nudge]] (see nudge.js).
+esbuild widget/nudge.js --minify --target=es2020 --log-level=warning --outfile=dist/public/widget/nudge.js >&2
+rm -rf dist/public/widget/site
+mkdir -p dist/public/widget/site
+cp dist/sites/*.json dist/public/widget/site/
+version=$(cat dist/public/widget/app.* dist/public/widget/nudge.js dist/public/widget/i18n/* dist/public/widget/site/* \
+  | sha256sum | cut -c1-12)
+sites=$(cat dist/sites-loader.json)
+esbuild widget/loader.js --minify --target=es2020 --define:VERSION="\"$version\"" \
+  --define:WORDS="$(cat dist/trunk/words.json)" \
+  --define:SITES="$(node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.argv[1]).sites))' "$sites")" \
+  --define:SITE0="$(node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.argv[1]).default))' "$sites")" \
+  --log-level=warning --outfile=dist/public/widget.js >&2

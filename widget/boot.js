@@ -41,8 +41,11 @@ const parse = (text) => {
   }
 };
 
-// Every API call names the site (h.site: the loader's header for data-site).
-const api = (url, init) => fetch(url, { ...init, headers: { ...init.headers, ...h.site }, cache: 'no-store' });
+// Every API call names the site (data-site) in this header: the worker
+// checks the page's origin against that site's allowlist. (Without it, the
+// default site's.)
+const site = h.data.site ? { 'x-frontdesk-site': h.data.site } : {};
+const api = (url, init) => fetch(url, { ...init, headers: { ...init.headers, ...site }, cache: 'no-store' });
 
 // Sends a request (body, an object, as JSON if given). Chat turns and
 // handoffs carry the page's identity (identify with {token} or
@@ -316,20 +319,27 @@ for (const [name, ...args] of window.Frontdesk.q.splice(0)) {
     // built in; a failed fetch just leaves English).
     const words = h.lang === 'en' ? undefined
       : fetch(h.base + 'widget/i18n/' + h.lang + '.json?v=' + h.version).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
+    // The site's public settings (frontdesk.toml: greeting, locale; the
+    // loader already applied its theme), fetched alongside the wasm; a
+    // failed fetch leaves the widget's defaults.
+    const settings = fetch(h.base + 'widget/site/' + h.siteKey + '.json?v=' + h.version)
+      .then((r) => r.json()).catch(() => ({}));
     await init({ module_or_path: h.base + 'widget/app.wasm?v=' + h.version });
     const d = h.data;
+    const s = await settings;
     const saved = h.stored() || {};
     mount(h.root, h.launcher, {
       api: h.base,
       title: d.title,
-      greeting: d.greeting,
+      // (The build words the site's greeting for every widget language.)
+      greeting: d.greeting || s.greeting?.[h.lang],
       open: h.open(),
       lang: h.lang,
       // Origin and path only: query strings can carry tokens and personal data.
       page_url: /^https?:$/.test(location.protocol) ? (location.origin + location.pathname).slice(0, 2048) : null,
       // The visitor's language, for the bot's words when a message is too
       // short to tell (data-locale overrides the browser's).
-      locale: d.locale || navigator.language,
+      locale: d.locale || s.locale || navigator.language,
       // From an earlier page (h.save writes it).
       conversation: saved.conversation,
       seen: +saved.seen || 0,

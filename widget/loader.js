@@ -7,6 +7,11 @@
 // page, once the visitor is on it, the loader reads that state, and if a
 // person may have replied (the conversation has a ticket) asks once for
 // unread replies and badges the launcher with their count.
+// A site's settings in frontdesk.toml that the launcher needs (accent, side,
+// language, nudges) are inlined by the build (SITES, for the sites that have
+// them: [accent, position, locale, [[path regex, delay ms], …]]); the
+// script tag's data-* win. On a page whose path a nudge matches, after its
+// delay, widget/nudge.js shows the greeting bubble; elsewhere nothing more.
 //
 // Page API: `Frontdesk(command, ...args)`, usable before this script has
 // loaded through the usual queue stub (window.Frontdesk.q); see boot.js.
@@ -14,6 +19,8 @@
   const script = document.currentScript;
   if (!script || window.__frontdesk) return;
   const data = script.dataset;
+  const siteKey = data.site || SITE0;
+  const conf = SITES[siteKey] || [];
   const base = new URL(data.endpoint || './', script.src).href;
   const host = document.createElement('div');
   host.setAttribute('data-frontdesk', '');
@@ -27,25 +34,28 @@
   pin('z-index', /^\d{1,10}$/.test(data.zIndex) ? data.zIndex : '2147483000');
   const px = (v, d) => (/^\d{1,3}$/.test(v) ? v : d) + 'px';
   const x = px(data.offsetX, 20);
-  const left = data.position === 'left';
+  const y = px(data.offsetY, 20);
+  const left = (data.position || conf[1]) === 'left';
   pin(left ? 'left' : 'right', x);
-  pin('bottom', px(data.offsetY, 20));
-  hs.setProperty('--fd-x', x);
-  hs.setProperty('--fd-y', px(data.offsetY, 20));
+  pin('bottom', y);
+  pin('--fd-x', x);
+  pin('--fd-y', y);
   if (left) host.setAttribute('data-position', 'left');
-  if (data.color && CSS.supports('color', data.color)) hs.setProperty('--fd-accent', data.color);
+  const color = data.color || conf[0];
+  // (Not pinned: a page's own stylesheet may set --fd-accent !important.)
+  if (color && CSS.supports('color', color)) hs.setProperty('--fd-accent', color);
   const root = host.attachShadow({ mode: 'open' });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(
-    '.fd-launcher{all:unset;position:relative;box-sizing:border-box;width:56px;height:56px;border-radius:50%;' +
+    '.fd-launcher{all:unset;position:relative;width:56px;height:56px;border-radius:50%;' +
     'background:var(--fd-accent,#2448c8);color:var(--fd-accent-ink,#fff);display:grid;place-items:center;' +
     'cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.3)}' +
     '.fd-launcher:focus-visible{outline:3px solid #ffbf47;outline-offset:3px}' +
-    '.fd-launcher svg{width:28px;height:28px}' +
+    '.fd-launcher svg{width:28px;height:28px;fill:currentColor}' +
     '.fd-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;' +
     'box-sizing:border-box;border-radius:10px;background:#c8102e;color:#fff;' +
     'font:700 12px/20px system-ui,sans-serif;text-align:center}' +
-    '.fd-fail{position:fixed;right:var(--fd-x);bottom:calc(var(--fd-y) + 68px);max-width:260px;margin:0;' +
+    '.fd-fail{position:fixed;right:var(--fd-x);bottom:calc(var(--fd-y) + 68px);max-width:260px;' +
     'padding:10px 14px;border-radius:10px;background:#fff;color:#1b1f24;font:14px/1.4 system-ui,sans-serif;' +
     'box-shadow:0 4px 14px rgba(0,0,0,.3)}' +
     ':host([data-position=left]) .fd-fail{left:var(--fd-x);right:auto}'
@@ -54,7 +64,7 @@
 
   // The visitor's language: data-locale, else the browser's preferences.
   // The launcher's words are here; the app fetches the rest (widget/i18n/).
-  const langs = [data.locale, ...(navigator.languages || [navigator.language])].filter(Boolean);
+  const langs = [data.locale || conf[2], ...navigator.languages].filter(Boolean);
   // [launcher, unread, failed] per language, from widget/i18n/ (build.sh
   // inlines WORDS; the app fetches its own words).
   const words = WORDS;
@@ -63,9 +73,9 @@
   const label = data.label || openLabel;
 
   const launcher = document.createElement('button');
-  launcher.type = 'button';
+  // (No type: a button in a shadow root belongs to no form of the page.)
   launcher.className = 'fd-launcher';
-  launcher.setAttribute('part', 'launcher');
+  launcher.part = 'launcher';
   launcher.setAttribute('aria-label', label);
   launcher.setAttribute('aria-expanded', 'false');
   // Built node by node: a page with Trusted Types would reject innerHTML.
@@ -73,7 +83,6 @@
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('fill', 'currentColor');
   const path = document.createElementNS(ns, 'path');
   path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
   svg.append(path);
@@ -82,29 +91,30 @@
   root.append(app, launcher);
 
   const idle = window.requestIdleCallback || setTimeout;
-  // The app's API calls name the site (data-site) in this header: the worker
-  // checks the page's origin against that site's allowlist.
-  const site = data.site ? { 'x-frontdesk-site': data.site } : {};
   let state = 0; // 0: idle, 1: loading, 2: mounted
   let wantOpen = false;
+  let note;
   const fail = () => {
     state = 0;
-    const note = document.createElement('p');
+    note?.remove();
+    note = document.createElement('div');
     note.className = 'fd-fail';
     note.setAttribute('role', 'alert');
     note.textContent = failText;
-    root.querySelector('.fd-fail')?.remove();
     root.append(note);
+  };
+  const js = (name) => {
+    const s = document.createElement('script');
+    // (A script added by code is async already.)
+    s.src = base + 'widget/' + name + '.js?v=' + VERSION;
+    document.head.append(s);
+    return s;
   };
   const load = () => {
     if (state) return;
     state = 1;
-    root.querySelector('.fd-fail')?.remove();
-    const s = document.createElement('script');
-    s.src = base + 'widget/app.js?v=' + VERSION;
-    s.async = true;
-    s.onerror = fail;
-    document.head.append(s);
+    note?.remove();
+    js('app').onerror = fail;
   };
   const key = 'frontdesk:v1';
   // The state an earlier page saved, read once, when first needed: the first
@@ -149,8 +159,9 @@
         // (No site header: a conversation's endpoints act for its own site,
         // and a plain GET needs no preflight.)
         fetch(base + 'api/v1/conversations/' + encodeURIComponent(saved.conversation) + '/replies?after=' + (saved.seen | 0))
-          .then((r) => (r.ok ? r.json() : null))
-          .then((v) => { if (v && state < 2) badge(v.messages.length); })
+          // (An error's body has no messages: it throws, and is ignored.)
+          .then((r) => r.json())
+          .then((v) => state < 2 && badge(v.messages.length))
           .catch(() => {});
       }
     }));
@@ -158,7 +169,7 @@
 
   // Page API. Until the app has loaded, commands wait in Frontdesk.q (boot.js
   // runs them); open and close take effect at once.
-  const q = (window.Frontdesk && window.Frontdesk.q) || [];
+  const q = window.Frontdesk?.q || [];
   const show = (open) => {
     wantOpen = open;
     if (open) load();
@@ -192,7 +203,7 @@
     // whether the page asked to open.
     data,
     open: () => wantOpen,
-    site,
+    siteKey,
   });
 
   launcher.addEventListener('pointerenter', load);
@@ -200,6 +211,10 @@
   launcher.addEventListener('click', () => {
     if (state < 2) { wantOpen = true; load(); }
   });
+  // The first nudge whose path matches, shown once after its delay (unless
+  // the visitor opened the chat); nudge.js finds it again by its path.
+  const nudge = conf[3]?.find(([p]) => RegExp(p).test(location.pathname));
+  if (nudge) setTimeout(() => wantOpen || js('nudge'), nudge[1]);
   if (data.preload === 'idle') {
     addEventListener('load', () => idle(load));
   }

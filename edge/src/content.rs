@@ -84,9 +84,11 @@ mod tests {
 
     #[test]
     fn sites_are_compiled_in() {
-        // frontdesk.toml serves the demo (the default) and an example shop.
+        // frontdesk.toml serves the demo (the default), an example shop and
+        // an example travel site with every per-site setting.
         let keys: Vec<&str> = sites().iter().map(|s| s.key.as_str()).collect();
-        assert_eq!(keys, ["demo", "shop"]);
+        assert_eq!(keys, ["demo", "shop", "travel"]);
+        assert_eq!(sites()[2].retention_days, Some(30));
         assert!(sites()[0].default);
     }
 }

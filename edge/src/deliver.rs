@@ -20,6 +20,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use frontdesk_shared::routing;
 use frontdesk_shared::sinks;
+use frontdesk_shared::siteconf;
 use frontdesk_shared::ticket::Ticket;
 use frontdesk_shared::webhook;
 use futures_util::future::{select, Either};
@@ -90,13 +91,22 @@ impl Sink {
 
 /// Routes a new ticket by its topic (`[[route]]` in `frontdesk.toml`):
 /// records the team and sinks in its document and returns the sinks to
-/// deliver it to — the route's that are configured, else every configured one.
+/// deliver it to — the route's that are configured (else every configured
+/// one), narrowed to the ticket site's own `sinks`.
 pub fn route(env: &Env, ticket: &mut Ticket) -> Vec<Sink> {
     let configured: Vec<&str> = Sink::configured(env)
         .into_iter()
         .map(Sink::as_str)
         .collect();
-    let routing = routing::resolve(content::routes(), &ticket.triage.topic.value, &configured);
+    let mut routing = routing::resolve(content::routes(), &ticket.triage.topic.value, &configured);
+    // The site's own `sinks` (frontdesk.toml) narrow the route's.
+    let site = ticket.site.as_ref().map(|t| t.key.as_str());
+    if let Some(site) = content::sites()
+        .iter()
+        .find(|s| Some(s.key.as_str()) == site)
+    {
+        routing.sinks = siteconf::site_sinks(site, routing.sinks);
+    }
     let sinks = routing
         .sinks
         .iter()

@@ -165,7 +165,9 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
     let live = live::current(&db).await;
     let index = &*live.index;
     let th = Thresholds::default();
-    let mut turn = index.turn(&input.message, &ctx, &th);
+    // The site's own always-human topics (frontdesk.toml), if it names them.
+    let topics = site.always_human.as_deref();
+    let mut turn = index.turn_for(&input.message, &ctx, &th, topics);
     // Words found nothing: ask the embedding model, if there is one.
     let similarities = match Embedder::from_env(env) {
         Some(e) if turn.reply.reason == Some(EscalationReason::NoMatch) => {
@@ -176,7 +178,7 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
     };
     if let Some(s) = &similarities {
         ctx.semantic = Some(s);
-        turn = index.turn(&input.message, &ctx, &th);
+        turn = index.turn_for(&input.message, &ctx, &th, topics);
     }
     let message = store::VisitorMessage {
         conversation: &conversation_id,
@@ -342,8 +344,13 @@ pub async fn handoff(
     let topic = transcript
         .iter()
         .filter(|e| e.role == Role::Visitor)
-        .find_map(|e| index.always_human(&e.text))
-        .or_else(|| input.note.as_deref().and_then(|n| index.always_human(n)));
+        .find_map(|e| index.always_human_for(&e.text, site.always_human.as_deref()))
+        .or_else(|| {
+            input
+                .note
+                .as_deref()
+                .and_then(|n| index.always_human_for(n, site.always_human.as_deref()))
+        });
     let reference = format_reference(random_bytes::<REFERENCE_BYTES>()?);
     let mut ticket = ticket::build(TicketInput {
         reference: &reference,

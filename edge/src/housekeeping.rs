@@ -3,11 +3,15 @@
 //! failure), and purge conversations past the retention period.
 //!
 //! Configuration: `RETENTION_DAYS` (default 90): conversations inactive for
-//! longer are deleted with their messages, tickets and deliveries.
+//! longer are deleted with their messages, tickets and deliveries. A site
+//! with its own `retention_days` (frontdesk.toml) has its conversations
+//! purged after that many days instead, longer or shorter.
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
+
+use frontdesk_shared::siteconf::{self, Purge};
 
 use crate::deliver::{self, Sink};
 use crate::platform::now_ms;
@@ -42,9 +46,16 @@ pub async fn run(env: &Env) {
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|&d| d > 0)
         .unwrap_or(DEFAULT_RETENTION_DAYS);
-    match purge(&db, now_ms() - days * DAY_MS).await {
-        Ok(n) => worker::console_log!("scheduled: purged {n} conversations older than {days} days"),
-        Err(e) => worker::console_error!("scheduled: purge failed: {e:?}"),
+    for p in siteconf::purges(crate::content::sites(), days) {
+        let which = if p.except { "other sites'" } else { "sites" };
+        match purge(&db, now_ms() - p.days * DAY_MS, &p).await {
+            Ok(n) => worker::console_log!(
+                "scheduled: purged {n} conversations older than {} days ({which} {:?})",
+                p.days,
+                p.keys
+            ),
+            Err(e) => worker::console_error!("scheduled: purge failed: {e:?}"),
+        }
     }
 }
 
@@ -67,13 +78,16 @@ async fn requeue_stale(env: &Env, db: &D1Database) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Deletes conversations last active before `cutoff` (ms), with everything
-/// hanging off them; returns how many.
-pub async fn purge(db: &D1Database, cutoff: i64) -> Result<u64, AppError> {
-    store::delete_conversations(
-        db,
-        "SELECT id FROM conversations WHERE updated_at < ?1",
-        &[JsValue::from_f64(cutoff as f64)],
-    )
-    .await
+/// Deletes the conversations of `which` sites last active before `cutoff`
+/// (ms), with everything hanging off them; returns how many.
+pub async fn purge(db: &D1Database, cutoff: i64, which: &Purge) -> Result<u64, AppError> {
+    let mut binds = vec![JsValue::from_f64(cutoff as f64)];
+    binds.extend(which.keys.iter().map(|k| JsValue::from_str(k)));
+    let mut sql = String::from("SELECT id FROM conversations WHERE updated_at < ?1");
+    if !which.keys.is_empty() || !which.except {
+        let list: Vec<String> = (2..=binds.len()).map(|i| format!("?{i}")).collect();
+        let not = if which.except { "NOT " } else { "" };
+        sql.push_str(&format!(" AND site {not}IN ({})", list.join(", ")));
+    }
+    store::delete_conversations(db, &sql, &binds).await
 }

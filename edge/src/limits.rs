@@ -66,14 +66,18 @@ impl Who {
     }
 }
 
-/// The deployment's limits (`LIMIT_<KIND>_<SCOPE>` vars); a bad value is
-/// logged and its default used.
-fn limits(env: &Env) -> Limits {
+/// The limits for a request of site `site`: the deployment's
+/// (`LIMIT_<KIND>_<SCOPE>` vars; a bad value is logged and its default
+/// used) with the site's own `limits` from `frontdesk.toml` over them.
+fn limits(env: &Env, site: &str) -> Limits {
     let (limits, warnings) = Limits::from_settings(|name| setting(env, name));
     for w in warnings {
         worker::console_error!("{w}");
     }
-    limits
+    match crate::content::sites().iter().find(|s| s.key == site) {
+        Some(s) => frontdesk_shared::siteconf::site_limits(&limits, s),
+        None => limits,
+    }
 }
 
 /// What one counter is asked to do.
@@ -147,7 +151,7 @@ async fn ask_all(env: &Env, calls: &[(String, Vec<Op>)]) -> Vec<Waits> {
 /// nothing anywhere. With `tokens`, also says whether every scope has
 /// model tokens left today (`Ok(false)`: answer without the model).
 pub async fn admit(env: &Env, who: &Who, kind: Kind, tokens: bool) -> Result<bool, AppError> {
-    let limits = limits(env);
+    let limits = limits(env, &who.site);
     let mut calls = Vec::new();
     for (scope, key) in who.scopes() {
         let mut ops = Vec::new();
@@ -218,7 +222,7 @@ pub async fn charge_tokens(env: &Env, who: &Who, tokens: u64) {
     if tokens == 0 {
         return;
     }
-    let limits = limits(env);
+    let limits = limits(env, &who.site);
     let calls: Vec<(String, Vec<Op>)> = who
         .scopes()
         .into_iter()

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::engine::{Policy, Topic};
 use crate::routing::{self, Route};
+use crate::siteconf;
 use crate::sites::{self, Site};
 use crate::text::{Analyzer, Lang};
 use crate::ticket::GENERAL_TOPIC;
@@ -31,9 +32,13 @@ impl SiteConfig {
     /// [`routing::check`] rejects. With the help centre's `article_titles`,
     /// a route's topics must also be ones a ticket can have: an
     /// always-human name, an article title, or `general`. Sites must pass
-    /// [`sites::check`].
+    /// [`sites::check`], and their settings [`siteconf::check`].
     pub fn check(&self, article_titles: Option<&[&str]>) -> Result<(), String> {
         sites::check(&self.site)?;
+        let topics: Vec<&str> = self.always_human.iter().map(|t| t.name.as_str()).collect();
+        for (i, site) in self.site.iter().enumerate() {
+            siteconf::check(&format!("site[{i}] ({:?})", site.key), site, &topics)?;
+        }
         for (i, topic) in self.always_human.iter().enumerate() {
             let at = format!("always_human[{i}]");
             if topic.name.trim().is_empty() {

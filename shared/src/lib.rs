@@ -40,6 +40,8 @@ pub mod routing;
 #[cfg(feature = "engine")]
 pub mod sinks;
 #[cfg(feature = "engine")]
+pub mod siteconf;
+#[cfg(feature = "engine")]
 pub mod sites;
 #[cfg(feature = "engine")]
 pub mod summary;

@@ -205,6 +205,16 @@ impl Limits {
     }
 
     /// The rate for one kind and scope.
+    /// Sets one limit (a site's override, see `crate::siteconf`).
+    pub fn set(&mut self, kind: Kind, scope: Scope, limit: u64) {
+        if let Some(i) = DEFAULTS
+            .iter()
+            .position(|&(k, s, _)| k == kind && s == scope)
+        {
+            self.rates[i] = limit;
+        }
+    }
+
     pub fn rate(&self, kind: Kind, scope: Scope) -> Rate {
         let i = DEFAULTS
             .iter()

@@ -5,11 +5,16 @@
 //! allowed origin, for the site that origin belongs to. Pure: the worker
 //! passes the request's `Origin` and its own origin.
 //!
-//! The table is meant to grow (theme, locale, greeting, per-site topics,
-//! sinks, retention, limits); unknown keys are errors, so a key from a newer
-//! version fails the build instead of being ignored.
+//! The table's other keys (theme, locale, greeting, nudges, per-site
+//! topics, sinks, retention, limits) are in [`crate::siteconf`]; unknown
+//! keys are errors, so a key from a newer version fails the build instead
+//! of being ignored.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::siteconf::{Nudge, Texts, Theme};
 
 /// The key of the site a deployment without `[[site]]` tables has: only
 /// its own pages (same origin) and non-browser clients may talk to it.
@@ -19,8 +24,9 @@ pub const KEY_CHARS: std::ops::RangeInclusive<usize> = 3..=64;
 /// Longest site name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
-/// One `[[site]]` table. Unknown keys are errors.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One `[[site]]` table. Unknown keys are errors. The keys after `default`
+/// are optional settings, checked by [`crate::siteconf::check`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     /// Public identifier (like an Intercom app id), not a secret:
@@ -36,6 +42,34 @@ pub struct Site {
     /// it; a lone site is the default without saying so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub default: bool,
+    /// The widget's accent and side (the script tag's data-color and
+    /// data-position win).
+    #[serde(default, skip_serializing_if = "Theme::is_empty")]
+    pub theme: Theme,
+    /// The widget's language (as data-locale, which wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The panel's first line, per language (data-greeting wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greeting: Option<Texts>,
+    /// The `[[always_human]]` topics that escalate on this site; all when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub always_human: Option<Vec<String>>,
+    /// The sinks this site's tickets may go to (after routing); all when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sinks: Option<Vec<String>>,
+    /// Days an inactive conversation is kept (else `RETENTION_DAYS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<i64>,
+    /// Overrides of the `LIMIT_*` vars for this site's requests, keyed
+    /// `<kind>_<scope>` in lower case (`messages_visitor = 5`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, i64>,
+    /// `[[site.nudge]]`: proactive greeting bubbles by page path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nudge: Vec<Nudge>,
 }
 
 impl Site {
@@ -46,6 +80,7 @@ impl Site {
             name: "Default".into(),
             origins: Vec::new(),
             default: true,
+            ..Site::default()
         }
     }
 
@@ -229,7 +264,7 @@ mod tests {
             key: key.into(),
             name: key.to_uppercase(),
             origins: origins.iter().map(|o| (*o).into()).collect(),
-            default: false,
+            ..Site::default()
         }
     }
 

@@ -297,6 +297,24 @@ fn always_human_topics_escalate_even_when_an_article_matches() {
 }
 
 #[test]
+fn a_site_with_its_own_always_human_topics_escalates_only_on_those() {
+    let index = sample_index();
+    let th = Thresholds::default();
+    let ctx = Context::default();
+    let legal_only = ["Legal".to_owned()];
+    let m = "I was charged twice for my subscription, I want a refund";
+    let (everywhere, _) = index.decide_turn_for(m, &ctx, &th, None);
+    assert_eq!(everywhere.topic.as_deref(), Some("billing dispute"));
+    let (on_site, _) = index.decide_turn_for(m, &ctx, &th, Some(&legal_only));
+    assert_ne!(on_site.reason, Some(EscalationReason::AlwaysHuman));
+    assert_eq!(on_site.topic, None);
+    let (legal, _) = index.decide_turn_for("my lawyer will call you", &ctx, &th, Some(&legal_only));
+    assert_eq!(legal.reason, Some(EscalationReason::AlwaysHuman));
+    assert_eq!(index.always_human_for(m, Some(&legal_only)), None);
+    assert_eq!(index.always_human_for(m, None), Some("billing dispute"));
+}
+
+#[test]
 fn frustration_and_repeated_failure_offer_a_person() {
     let index = sample_index();
     let th = Thresholds::default();

@@ -611,6 +611,18 @@ impl Index {
         ctx: &Context,
         th: &Thresholds,
     ) -> (Verdict, Cow<'a, str>) {
+        self.decide_turn_for(message, ctx, th, None)
+    }
+
+    /// [`Index::decide_turn`] on a site where only the always-human topics
+    /// named in `topics` apply (case-insensitive; `None`: every topic).
+    pub fn decide_turn_for<'a>(
+        &self,
+        message: &'a str,
+        ctx: &Context,
+        th: &Thresholds,
+        topics: Option<&[String]>,
+    ) -> (Verdict, Cow<'a, str>) {
         let lang = self.visitor_lang(message, ctx);
         let content = if self.langs.contains(&lang) {
             lang
@@ -631,7 +643,7 @@ impl Index {
         if wants_person(message) {
             return (escalate(EscalationReason::Requested), msg);
         }
-        if let Some(topic) = self.always_human_topic(message, content) {
+        if let Some(topic) = self.always_human_topic(message, content, topics) {
             let mut v = escalate(EscalationReason::AlwaysHuman);
             v.topic = Some(topic.name.clone());
             return (v, msg);
@@ -704,27 +716,45 @@ impl Index {
     /// The name of the always-human topic a visitor message is on, if any
     /// (for the ticket's triage).
     pub fn always_human(&self, message: &str) -> Option<&str> {
+        self.always_human_for(message, None)
+    }
+
+    /// [`Index::always_human`] among the topics named in `topics` (`None`:
+    /// every topic).
+    pub fn always_human_for(&self, message: &str, topics: Option<&[String]>) -> Option<&str> {
         let lang = detect(message)
             .filter(|l| self.langs.contains(l))
             .unwrap_or(self.primary);
-        self.always_human_topic(message, lang)
+        self.always_human_topic(message, lang, topics)
             .map(|t| t.name.as_str())
     }
 
-    /// The first always-human topic `message` is on.
-    fn always_human_topic(&self, message: &str, lang: Lang) -> Option<&Topic> {
+    /// The first always-human topic `message` is on, among `topics`.
+    fn always_human_topic(
+        &self,
+        message: &str,
+        lang: Lang,
+        topics: Option<&[String]>,
+    ) -> Option<&Topic> {
         if self.policy.always_human.is_empty() {
             return None;
         }
         let analyzer = Analyzer::new(lang);
         let mut terms = analyzer.terms(message);
         terms.sort();
-        self.policy.always_human.iter().find(|topic| {
-            topic.phrases.iter().any(|phrase| {
-                let need = analyzer.terms(phrase);
-                !need.is_empty() && need.iter().all(|t| terms.binary_search(t).is_ok())
+        let applies = |t: &Topic| {
+            topics.is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(&t.name)))
+        };
+        self.policy
+            .always_human
+            .iter()
+            .filter(|t| applies(t))
+            .find(|topic| {
+                topic.phrases.iter().any(|phrase| {
+                    let need = analyzer.terms(phrase);
+                    !need.is_empty() && need.iter().all(|t| terms.binary_search(t).is_ok())
+                })
             })
-        })
     }
 
     /// Retrieval for one question: answer, suggest, or nothing matches.
@@ -825,7 +855,19 @@ impl Index {
     /// better answer: the question as decided (follow-ups joined) and the
     /// best passage of each article the reply rests on.
     pub fn turn(&self, message: &str, ctx: &Context, th: &Thresholds) -> Turn {
-        let (verdict, question) = self.decide_turn(message, ctx, th);
+        self.turn_for(message, ctx, th, None)
+    }
+
+    /// [`Index::turn`] on a site where only the always-human topics named
+    /// in `topics` apply (`None`: every topic).
+    pub fn turn_for(
+        &self,
+        message: &str,
+        ctx: &Context,
+        th: &Thresholds,
+        topics: Option<&[String]>,
+    ) -> Turn {
+        let (verdict, question) = self.decide_turn_for(message, ctx, th, topics);
         let evidence: Vec<Evidence> = verdict
             .docs
             .iter()
