@@ -180,14 +180,20 @@ impl FrontMatter {
 /// retrieval index, the built-in answers or a model's prompt: text hidden
 /// there (say, instructions aimed at an AI) is not help content.
 pub fn strip_html_comments(md: &str) -> String {
-    let mut out = String::with_capacity(md.len());
-    let mut rest = md;
-    while let Some(start) = rest.find("<!--") {
+    strip_between(md, "<!--", "-->")
+}
+
+/// `s` without every run from `open` to the next `close` (an unterminated
+/// one to the end).
+pub(crate) fn strip_between(s: &str, open: &str, close: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find(open) {
         out.push_str(&rest[..start]);
-        match rest[start + 4..].find("-->") {
-            Some(end) => rest = &rest[start + 4 + end + 3..],
-            None => rest = "",
-        }
+        let after = &rest[start + open.len()..];
+        rest = after
+            .find(close)
+            .map_or("", |end| &after[end + close.len()..]);
     }
     out.push_str(rest);
     out

@@ -559,17 +559,7 @@ fn is_table_rule(t: &str) -> bool {
 }
 
 fn strip_obsidian_comments(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(start) = rest.find("%%") {
-        out.push_str(&rest[..start]);
-        match rest[start + 2..].find("%%") {
-            Some(end) => rest = &rest[start + 2 + end + 2..],
-            None => rest = "",
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::kb::strip_between(s, "%%", "%%")
 }
 
 /// A line of only `#tags`.
