@@ -117,34 +117,29 @@ function scriptCpu(events: TraceEvent[], hostUrl: string): { all: number; loader
   const pid = events.find((e) => e.args?.data?.url?.endsWith(hostUrl))?.pid;
   const tid = events.find((e) => e.pid === pid && e.ph === 'M' && e.args?.name === 'CrRendererMain')?.tid;
   if (pid === undefined || tid === undefined) throw new Error('no renderer main thread in the trace');
-  const script = events
-    .filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && SCRIPT_EVENTS.has(e.name))
-    .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
-  let all = 0;
-  let loader = 0;
-  let site = 0;
-  let openUntil = -1;
-  for (const e of script) {
-    if (e.ts < openUntil) continue; // nested in the event already counted
-    openUntil = e.ts + (e.dur ?? 0);
-    const cpu = (e.tdur ?? e.dur ?? 0) / 1000;
-    all += cpu;
-    if (e.args?.data?.url?.endsWith('/widget.js')) loader += cpu;
-    if (e.args?.data?.url?.endsWith('/__test/site.js')) site += cpu;
-  }
+  const onMain = (names: Set<string>) =>
+    outermost(events.filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && names.has(e.name)));
+  const cpu = (e: TraceEvent) => (e.tdur ?? e.dur ?? 0) / 1000;
+  const sum = (xs: TraceEvent[]) => xs.reduce((total, e) => total + cpu(e), 0);
+  const script = onMain(SCRIPT_EVENTS);
+  const from = (url: string) => sum(script.filter((e) => e.args?.data?.url?.endsWith(url)));
   // Every task the main thread ran (parsing, style, layout, paint too).
-  const tasks = events.filter(
-    (e) => e.pid === pid && e.tid === tid && e.ph === 'X' && TASK_EVENTS.has(e.name),
-  );
-  tasks.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
-  let work = 0;
-  openUntil = -1;
-  for (const e of tasks) {
+  const work = sum(onMain(TASK_EVENTS));
+  return { all: sum(script), loader: from('/widget.js'), site: from('/__test/site.js'), work };
+}
+
+/** The events not nested in another of them (a compile inside a script's
+ * evaluation is not counted twice), in time order. */
+function outermost(events: TraceEvent[]): TraceEvent[] {
+  const sorted = [...events].sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+  const out: TraceEvent[] = [];
+  let openUntil = -1;
+  for (const e of sorted) {
     if (e.ts < openUntil) continue;
     openUntil = e.ts + (e.dur ?? 0);
-    work += (e.tdur ?? e.dur ?? 0) / 1000;
+    out.push(e);
   }
-  return { all, loader, site, work };
+  return out;
 }
 
 async function load(browser: Browser, withWidget: boolean): Promise<Cost> {
