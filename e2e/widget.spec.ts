@@ -137,7 +137,7 @@ test('handing off stores a ticket with the transcript and shows its reference', 
   expect(reference).toMatch(/^FD-[0-9A-HJKMNP-TV-Z]{8}$/);
 
   const [ticket] = d1<{ email: string; note: string; transcript: string; status: string }>(
-    `SELECT email, note, transcript, status FROM tickets WHERE reference = '${reference}'`,
+    `SELECT email, note, json_extract(document, '$.transcript') AS transcript, status FROM tickets WHERE reference = '${reference}'`,
   );
   expect(ticket.email).toBe('ana.e2e@example.com');
   expect(ticket.status).toBe('open');

@@ -208,7 +208,9 @@ h.watch = (url, after, on) => {
 // 2, 4 … 30 s, with the same key, so the worker stores it once. One the
 // worker refused as too many (429 rate_limited: nothing was stored) waits
 // as long as its Retry-After says and is sent again; on('queued', seconds)
-// then carries that wait (a string), which the widget words kindly.
+// then carries that wait (a string), which the widget words kindly. One the
+// worker is still answering (409 message_in_progress, after a lost answer)
+// is sent again after its Retry-After (a number: shown as queued).
 let chain = Promise.resolve();
 // Why the outbox waits: 0 (it does not), 1 (unreachable) or a 429's wait.
 let waiting = 0;
@@ -245,7 +247,10 @@ h.stream = (url, body, on) => {
 const turn = async (url, body, on) => {
   const res = await send('POST', url, body, 'text/event-stream');
   if (!res.ok || !/event-stream/.test(res.headers.get('content-type') || '')) {
-    on(res.ok ? 'done' : 'error', parse(await res.text()), res.status === 429 && (res.headers.get('retry-after') || '1'));
+    // A 429's wait is a string (Limited); a 409's (the same message still
+    // being answered) a number of seconds (Queued).
+    const s = res.status;
+    on(res.ok ? 'done' : 'error', parse(await res.text()), s == 429 ? res.headers.get('retry-after') || '1' : s == 409 && +(res.headers.get('retry-after') || 2));
     return res.status;
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

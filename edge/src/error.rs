@@ -13,6 +13,9 @@ pub enum AppError {
     /// Over a limit (`crate::limits`): 429 `rate_limited` with a
     /// `Retry-After` header; nothing of the request was stored.
     RateLimited { retry_after_secs: u64 },
+    /// The same chat message is still being answered by another request:
+    /// 409 `message_in_progress` with a `Retry-After` header.
+    InProgress { retry_after_secs: u64 },
     /// A platform failure (D1, bindings, JS interop). Logged, not shown.
     Internal(String),
 }
@@ -32,6 +35,15 @@ impl AppError {
                     ErrorCode::RateLimited,
                     format!(
                         "Too many requests right now. Nothing was saved; please try again in {retry_after_secs} s."
+                    ),
+                )
+            }
+            AppError::InProgress { retry_after_secs } => {
+                retry_after = Some(retry_after_secs);
+                ApiError::new(
+                    ErrorCode::MessageInProgress,
+                    format!(
+                        "This message is still being answered. Send it again in {retry_after_secs} s to get the answer."
                     ),
                 )
             }

@@ -111,10 +111,13 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
     // A refused identity stops the turn before anything is stored.
     verify_identity(env, input.identity.as_ref())?;
     let db = env.d1(DB)?;
-    // The same message again (the widget's outbox, after a lost answer):
-    // the stored reply, or, if it has none yet, one written now; never a
-    // second copy of the message.
-    let replay = match &input.idempotency_key {
+    let key = input.idempotency_key.as_deref();
+    // The same message again (the widget's outbox, after a lost answer;
+    // or a client repeating it on purpose): counted like any request, and
+    // answered from what is stored; never a second copy of the message,
+    // never a second reply, and no model call while another request is
+    // writing the reply.
+    let replay = match key {
         Some(key) => store::replay(&db, key).await?,
         None => None,
     };
@@ -124,32 +127,44 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
     {
         return Err(site::gone());
     }
+    let generator = Generator::from_env(env);
+    if let Some(store::Replay {
+        conversation_id,
+        reply: Some((message_id, reply)),
+        ..
+    }) = replay
+    {
+        let who = Who::new(&req, Some(&conversation_id), &site.key);
+        limits::admit(env, &who, Kind::Messages, false).await?;
+        return chat_json(conversation_id, message_id, reply);
+    }
     let stored = replay.is_some();
     let continues = input.conversation_id.is_some() || stored;
-    let (mut conversation_id, mut history) = match replay {
-        Some(store::Replay {
-            conversation_id,
-            reply: Some((message_id, reply)),
-            ..
-        }) => return chat_json(conversation_id, message_id, reply),
+    let (conversation_id, mut history) = match replay {
         Some(r) => conversation(&db, Some(r.conversation_id), site).await?,
         None => conversation(&db, input.conversation_id, site).await?,
     };
     if stored && history.visitor.last() == Some(&input.message) {
         history.visitor.pop();
     }
-    // A message stored before (the outbox sending it again) was counted
-    // then; a new one must fit every limit before it is stored.
+    // Every message, new or sent again, must fit every limit before
+    // anything is stored or the model is asked.
     let who = Who::new(
         &req,
         continues.then_some(conversation_id.as_str()),
         &site.key,
     );
-    let generator = Generator::from_env(env);
-    let tokens_left =
-        stored || limits::admit(env, &who, Kind::Messages, generator.is_some()).await?;
+    let tokens_left = limits::admit(env, &who, Kind::Messages, generator.is_some()).await?;
     if !tokens_left {
         worker::console_log!("model tokens for today are spent; the built-in engine answers");
+    }
+    // A stored message without a reply: another request is writing it
+    // (wait for it), or died doing so (take over, once).
+    if let (true, Some(key)) = (stored, key) {
+        let now = now_ms();
+        if !store::claim(&db, key, now + ANSWER_HOLD_MS, now).await? {
+            return answer_when_ready(&db, key, site).await;
+        }
     }
     let earlier: Vec<&str> = history.visitor.iter().map(String::as_str).collect();
     let mut ctx = Context {
@@ -189,37 +204,29 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
     };
     let Some(generator) = generator.filter(|_| tokens_left && Generator::wants(&turn)) else {
         let reply = turn.reply;
-        let message_id = if stored {
-            store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?
+        let saved = if stored {
+            store::save_bot_reply(&db, &conversation_id, &reply, key, now_ms()).await
         } else {
-            match store::save_turn(&db, &message, &reply, now_ms()).await {
-                Ok(id) => id,
-                // The turn is one batch: the other copy's reply is stored too.
-                Err(e) => match raced(&db, message.key, site).await {
-                    Some(store::Replay {
-                        conversation_id,
-                        reply: Some((id, reply)),
-                        ..
-                    }) => return chat_json(conversation_id, id, reply),
-                    _ => return Err(e),
-                },
-            }
+            store::save_turn(&db, &message, &reply, now_ms()).await
         };
-        return chat_json(conversation_id, message_id, reply);
+        return match saved {
+            Ok(id) => chat_json(conversation_id, id, reply),
+            // Another copy of the message was stored (with its reply, or
+            // with its reply being written) while this one was deciding.
+            Err(e) => match raced(&db, key, site).await {
+                Some(_) => answer_when_ready(&db, key.unwrap_or_default(), site).await,
+                None => Err(e),
+            },
+        };
     };
     if !stored {
-        if let Err(e) = store::save_visitor_message(&db, &message, now_ms()).await {
-            match raced(&db, message.key, site).await {
-                Some(store::Replay {
-                    conversation_id,
-                    reply: Some((id, reply)),
-                    ..
-                }) => return chat_json(conversation_id, id, reply),
-                // Its reply is still being written: write one here too, as
-                // for any repeat of a message without a reply.
-                Some(r) => conversation_id = r.conversation_id,
-                None => return Err(e),
-            }
+        let now = now_ms();
+        if let Err(e) = store::save_visitor_message(&db, &message, now + ANSWER_HOLD_MS, now).await
+        {
+            return match raced(&db, key, site).await {
+                Some(_) => answer_when_ready(&db, key.unwrap_or_default(), site).await,
+                None => Err(e),
+            };
         }
     }
     let who = Who {
@@ -230,13 +237,23 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
         let (reply, tokens) = generator.reply(env, &turn, &mut |_| {}).await;
         // Charged before the answer, so the next turn sees it.
         limits::charge_tokens(env, &who, tokens).await;
-        let message_id = store::save_bot_reply(&db, &conversation_id, &reply, now_ms()).await?;
+        let message_id =
+            match store::save_bot_reply(&db, &conversation_id, &reply, key, now_ms()).await {
+                Ok(id) => id,
+                // Answered meanwhile (by a request that took over after
+                // this one's hold lapsed): that reply stands.
+                Err(e) => match raced(&db, key, site).await {
+                    Some(_) => return answer_when_ready(&db, key.unwrap_or_default(), site).await,
+                    None => return Err(e),
+                },
+            };
         return chat_json(conversation_id, message_id, reply);
     }
     // The model's words go out as they come; the task ends the stream by
     // dropping the sender after the final reply is stored.
     let (tx, rx) = futures_channel::mpsc::unbounded::<Vec<u8>>();
     let env = env.clone();
+    let key = key.map(str::to_owned);
     wasm_bindgen_futures::spawn_local(async move {
         let send = |name: &str, data: &dyn erased::Json| {
             let _ =
@@ -257,12 +274,14 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
         // The visitor sees the reply even if it could not be stored; it
         // then has no id (0) and cannot be rated.
         let message_id = match env.d1(DB) {
-            Ok(db) => store::save_bot_reply(&db, &conversation_id, &reply, now_ms())
-                .await
-                .unwrap_or_else(|e| {
-                    worker::console_error!("storing the bot reply failed: {e:?}");
-                    0
-                }),
+            Ok(db) => {
+                store::save_bot_reply(&db, &conversation_id, &reply, key.as_deref(), now_ms())
+                    .await
+                    .unwrap_or_else(|e| {
+                        worker::console_error!("storing the bot reply failed: {e:?}");
+                        0
+                    })
+            }
             Err(e) => {
                 worker::console_error!("no DB binding: {e}");
                 0
@@ -282,6 +301,47 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
     h.set("Content-Type", "text/event-stream; charset=utf-8")?;
     h.set("Cache-Control", "no-store")?;
     Ok(response)
+}
+
+/// How long a request that stored a keyed message holds the writing of its
+/// reply: longer than a model's answer takes (`AI_TTFT_MS` + streaming);
+/// a repeat of the message after that takes over (the writer died).
+const ANSWER_HOLD_MS: i64 = 30_000;
+/// How long a repeat of a message whose reply is being written waits for
+/// it before answering 409 `message_in_progress`.
+const ANSWER_WAIT_MS: i64 = 10_000;
+/// `Retry-After` of that 409.
+const ANSWER_RETRY_SECS: u64 = 2;
+
+/// The reply to the message stored under `key` (of this site), waiting
+/// for it up to [`ANSWER_WAIT_MS`] while another request writes it,
+/// reading D1 at 250, 500, then every 1,000 ms; then 409
+/// `message_in_progress` with `Retry-After`. Never calls the model.
+async fn answer_when_ready(
+    db: &worker::D1Database,
+    key: &str,
+    site: &Site,
+) -> Result<Response, AppError> {
+    let deadline = now_ms() + ANSWER_WAIT_MS;
+    let mut pause = 250;
+    loop {
+        match raced(db, Some(key), site).await {
+            Some(store::Replay {
+                conversation_id,
+                reply: Some((id, reply)),
+                ..
+            }) => return chat_json(conversation_id, id, reply),
+            Some(_) => {}
+            None => return Err(site::gone()),
+        }
+        if now_ms() + pause > deadline {
+            return Err(AppError::InProgress {
+                retry_after_secs: ANSWER_RETRY_SECS,
+            });
+        }
+        worker::Delay::from(std::time::Duration::from_millis(pause as u64)).await;
+        pause = (pause * 2).min(1_000);
+    }
 }
 
 /// The message stored under `key` by another request while this one was
@@ -329,8 +389,18 @@ pub async fn handoff(
     };
     let requester = identity::requester(typed, verified)?;
     let db = env.d1(DB)?;
+    let key = input.idempotency_key.as_deref();
+    // The same handoff again (a retry after a lost answer): the ticket it
+    // made, if the key was used for this site and conversation; nothing
+    // new is stored either way.
+    if let Some(earlier) = match key {
+        Some(key) => store::keyed_ticket(&db, key).await?,
+        None => None,
+    } {
+        return handed_off_before(earlier, input.conversation_id.as_deref(), site);
+    }
     let continues = input.conversation_id.is_some();
-    let (conversation_id, _) = conversation(&db, input.conversation_id, site).await?;
+    let (conversation_id, _) = conversation(&db, input.conversation_id.clone(), site).await?;
     // A ticket over a limit is refused before anything is stored.
     let who = Who::new(
         &req,
@@ -338,7 +408,10 @@ pub async fn handoff(
         &site.key,
     );
     limits::admit(env, &who, Kind::Tickets, false).await?;
-    let transcript = store::transcript(&db, &conversation_id).await?;
+    // The most recent messages, however long the conversation (a ticket
+    // must fit a D1 row); the ticket says how many it leaves out.
+    let (transcript, earlier) =
+        store::recent_transcript(&db, &conversation_id, ticket::TICKET_MESSAGES).await?;
     let live = live::current(&db).await;
     let index = &*live.index;
     let topic = transcript
@@ -362,30 +435,67 @@ pub async fn handoff(
         transcript,
         always_human_topic: topic,
         site: Some(site::ticket_site(site)),
+        earlier,
     });
     let sinks = deliver::route(env, &mut ticket);
-    let (reference, email) = store::create_ticket(
+    let stored = store::create_ticket(
         &db,
         NewTicket {
             ticket: &ticket,
-            idempotency_key: input.idempotency_key.as_deref(),
+            idempotency_key: key,
             also: deliver::rows(&db, &ticket.reference, &sinks, ticket.created_at)?,
         },
     )
-    .await?;
-    // 201 for a new ticket; 200 when the key names one made before.
-    let created = reference == ticket.reference;
-    if created {
-        summary::then_deliver(env, ctx, ticket, sinks).await;
+    .await;
+    if let Err(e) = stored {
+        // The same key stored by a request racing this one: nothing of
+        // this one was written (one batch).
+        return match key {
+            Some(key) => match store::keyed_ticket(&db, key).await? {
+                Some(earlier) => handed_off_before(earlier, Some(&conversation_id), site),
+                None => Err(e),
+            },
+            None => Err(e),
+        };
     }
-    let status = if created { 201 } else { 200 };
+    let email = ticket.requester.email.clone();
+    summary::then_deliver(env, ctx, ticket, sinks).await;
     json(
         &HandoffResponse {
             reference,
             conversation_id,
             email,
         },
-        status,
+        201,
+    )
+}
+
+/// The answer to a handoff whose idempotency key made a ticket before:
+/// that ticket (200) when it is of this site and of the conversation the
+/// request names (if it names one); otherwise 409 `idempotency_key_reused`,
+/// which says nothing of the other ticket. Nothing is stored.
+fn handed_off_before(
+    earlier: store::KeyedTicket,
+    conversation: Option<&str>,
+    site: &Site,
+) -> Result<Response, AppError> {
+    let same = site::belongs(&earlier.site, site)
+        && conversation.is_none_or(|c| c == earlier.conversation_id);
+    if !same {
+        return Err(ApiError::field(
+            ErrorCode::IdempotencyKeyReused,
+            "idempotency_key",
+            "This idempotency key was already used for another request. Send a new one.",
+        )
+        .into());
+    }
+    json(
+        &HandoffResponse {
+            reference: earlier.reference,
+            conversation_id: earlier.conversation_id,
+            email: earlier.email,
+        },
+        200,
     )
 }
 
@@ -437,6 +547,12 @@ pub async fn help_page(env: &Env, slug: &str) -> Result<Response, AppError> {
             .ok_or_else(missing)?
             .to_owned(),
     };
-    let html = render::page(slug, &source).ok_or_else(missing)?;
-    Ok(Response::from_html(html)?)
+    let site = frontdesk_shared::sites::default_site(content::sites());
+    let html = render::page(slug, &source, site).ok_or_else(missing)?;
+    let mut response = Response::from_html(html)?;
+    let h = response.headers_mut();
+    h.set("Content-Security-Policy", render::CSP)?;
+    h.set("X-Content-Type-Options", "nosniff")?;
+    h.set("Referrer-Policy", "no-referrer")?;
+    Ok(response)
 }

@@ -2,6 +2,7 @@
 
 use frontdesk_shared::error::{ApiError, ErrorCode};
 use frontdesk_shared::validate::MAX_BODY_BYTES;
+use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Request, Response};
@@ -46,10 +47,11 @@ pub async fn read_json_limited<T: DeserializeOwned>(
     {
         return Err(too_large());
     }
-    let bytes = req.bytes().await?;
-    if bytes.len() > max {
+    // Read as it comes, and no further than the limit: a chunked body has
+    // no Content-Length to refuse it by, and may never end.
+    let Some(bytes) = read_bounded(req.stream()?, max).await? else {
         return Err(too_large());
-    }
+    };
     serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(
             ErrorCode::InvalidJson,
@@ -57,6 +59,23 @@ pub async fn read_json_limited<T: DeserializeOwned>(
         )
         .into()
     })
+}
+
+/// Collects `body` up to `max` bytes; `None` as soon as it has more, without
+/// reading the rest.
+async fn read_bounded<S, E>(mut body: S, max: usize) -> Result<Option<Vec<u8>>, E>
+where
+    S: Stream<Item = Result<Vec<u8>, E>> + Unpin,
+{
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        if bytes.len() + chunk.len() > max {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
 }
 
 /// A JSON response with the given status.
@@ -114,4 +133,44 @@ pub fn cors(r: &mut Response, origin: Option<&str>) -> worker::Result<()> {
         h.set("Access-Control-Expose-Headers", "Retry-After")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_bounded;
+    use futures_util::stream;
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    /// Runs a future whose streams are all ready at once.
+    fn now<T>(f: impl Future<Output = T>) -> T {
+        match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("not ready"),
+        }
+    }
+
+    #[test]
+    fn an_endless_body_is_refused_after_the_limit_without_reading_on() {
+        // A chunked body that never ends: 1 KiB chunks, counted as read.
+        let read = Cell::new(0usize);
+        let endless = stream::repeat_with(|| {
+            read.set(read.get() + 1);
+            Ok::<_, ()>(vec![b'x'; 1024])
+        });
+        assert_eq!(now(read_bounded(endless, 16 * 1024)), Ok(None));
+        assert_eq!(read.get(), 17, "stops at the first chunk past the limit");
+    }
+
+    #[test]
+    fn a_body_at_the_limit_is_read_whole() {
+        let chunks = stream::iter(vec![Ok::<_, ()>(vec![1; 10]), Ok(vec![2; 6])]);
+        assert_eq!(now(read_bounded(chunks, 16)).unwrap().unwrap().len(), 16);
+        let over = stream::iter(vec![Ok::<_, ()>(vec![1; 10]), Ok(vec![2; 7])]);
+        assert_eq!(now(read_bounded(over, 16)), Ok(None));
+        let failed = stream::iter(vec![Ok(vec![1; 3]), Err("reset")]);
+        assert_eq!(now(read_bounded(failed, 16)), Err("reset"));
+    }
 }

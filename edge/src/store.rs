@@ -133,36 +133,51 @@ pub async fn conversation_site(db: &D1Database, id: &str) -> Result<Option<Strin
         .map(|r| r.site))
 }
 
-fn insert_message(
-    db: &D1Database,
-    conversation: &str,
+/// One message row to insert.
+struct NewRow<'a> {
+    conversation: &'a str,
     role: Role,
-    body: &str,
-    reply: Option<&Reply>,
-    key: Option<&str>,
+    body: &'a str,
+    /// A bot reply's decision, sources, reason and language.
+    reply: Option<&'a Reply>,
+    /// A visitor message's idempotency key.
+    key: Option<&'a str>,
+    /// A bot reply's visitor message, by that message's key (`reply_to`).
+    answers: Option<&'a str>,
+    /// A keyed visitor message whose reply this request is about to write:
+    /// until when it holds it (`answering_until`).
+    hold_until: Option<i64>,
     now: i64,
-) -> Result<D1PreparedStatement, AppError> {
-    let decision = reply.map(|r| r.decision.as_str());
-    let reason = reply.and_then(|r| r.reason).map(|r| r.as_str());
-    let lang = reply.map(|r| r.lang.as_str());
-    let sources = reply
+}
+
+fn insert_message(db: &D1Database, m: NewRow<'_>) -> Result<D1PreparedStatement, AppError> {
+    let decision = m.reply.map(|r| r.decision.as_str());
+    let reason = m.reply.and_then(|r| r.reason).map(|r| r.as_str());
+    let lang = m.reply.map(|r| r.lang.as_str());
+    let sources = m
+        .reply
         .map(|r| serde_json::to_string(&r.sources))
         .transpose()?;
+    // `reply_to` is NULL when `answers` is (the subquery finds nothing).
     Ok(db
         .prepare(
             "INSERT INTO messages (conversation_id, role, body, decision, reason, lang, sources, \
-             idempotency_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             idempotency_key, created_at, answering_until, reply_to) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+             (SELECT id FROM messages WHERE idempotency_key = ?11))",
         )
         .bind(&[
-            text(conversation),
-            text(role.as_str()),
-            text(body),
+            text(m.conversation),
+            text(m.role.as_str()),
+            text(m.body),
             opt(decision),
             opt(reason),
             opt(lang),
             opt(sources.as_deref()),
-            opt(key),
-            int(now),
+            opt(m.key),
+            int(m.now),
+            m.hold_until.map_or(JsValue::NULL, int),
+            opt(m.answers),
         ])?)
 }
 
@@ -220,18 +235,20 @@ pub async fn save_turn(
     let results = db
         .batch(vec![
             touch_conversation(db, conversation, message.site, message.page_url, now)?,
-            insert_visitor(db, message, now)?,
-            insert_bot(db, conversation, reply, now)?,
+            insert_visitor(db, message, None, now)?,
+            insert_bot(db, conversation, reply, message.key, now)?,
             newest_message_id(db, conversation, Role::Bot)?,
         ])
         .await?;
     read_id(&results, "bot reply")
 }
 
-/// Stores a visitor message on its own, before a streamed reply is generated.
+/// Stores a visitor message on its own, before its reply is generated;
+/// a keyed one is held for this request until `hold_until` (see [`claim`]).
 pub async fn save_visitor_message(
     db: &D1Database,
     message: &VisitorMessage<'_>,
+    hold_until: i64,
     now: i64,
 ) -> Result<(), AppError> {
     db.batch(vec![
@@ -242,7 +259,7 @@ pub async fn save_visitor_message(
             message.page_url,
             now,
         )?,
-        insert_visitor(db, message, now)?,
+        insert_visitor(db, message, Some(hold_until), now)?,
     ])
     .await?;
     Ok(())
@@ -251,25 +268,45 @@ pub async fn save_visitor_message(
 fn insert_visitor(
     db: &D1Database,
     m: &VisitorMessage<'_>,
-    now: i64,
-) -> Result<D1PreparedStatement, AppError> {
-    insert_message(db, m.conversation, Role::Visitor, m.text, None, m.key, now)
-}
-
-fn insert_bot(
-    db: &D1Database,
-    conversation: &str,
-    reply: &Reply,
+    hold_until: Option<i64>,
     now: i64,
 ) -> Result<D1PreparedStatement, AppError> {
     insert_message(
         db,
-        conversation,
-        Role::Bot,
-        &reply.text,
-        Some(reply),
-        None,
-        now,
+        NewRow {
+            conversation: m.conversation,
+            role: Role::Visitor,
+            body: m.text,
+            reply: None,
+            key: m.key,
+            answers: None,
+            hold_until: hold_until.filter(|_| m.key.is_some()),
+            now,
+        },
+    )
+}
+
+/// The bot's reply; `answers`: the key of the visitor message it answers,
+/// so that message can never get a second one (unique `reply_to`).
+fn insert_bot(
+    db: &D1Database,
+    conversation: &str,
+    reply: &Reply,
+    answers: Option<&str>,
+    now: i64,
+) -> Result<D1PreparedStatement, AppError> {
+    insert_message(
+        db,
+        NewRow {
+            conversation,
+            role: Role::Bot,
+            body: &reply.text,
+            reply: Some(reply),
+            key: None,
+            answers,
+            hold_until: None,
+            now,
+        },
     )
 }
 
@@ -289,7 +326,8 @@ struct KeyedRow {
 }
 
 /// The message stored under `key`, if any, with the bot's reply to it (the
-/// first bot message after it), in one round trip.
+/// bot message whose `reply_to` it is; for replies stored before that
+/// column, the first bot message after it), in one round trip.
 pub async fn replay(db: &D1Database, key: &str) -> Result<Option<Replay>, AppError> {
     let results = db
         .batch(vec![
@@ -301,7 +339,8 @@ pub async fn replay(db: &D1Database, key: &str) -> Result<Option<Replay>, AppErr
             db.prepare(format!(
                 "SELECT {VIEW_COLUMNS} FROM {VIEW_FROM}, messages k \
                  WHERE k.idempotency_key = ?1 AND m.conversation_id = k.conversation_id \
-                 AND m.id > k.id AND m.role = 'bot' ORDER BY m.id LIMIT 1"
+                 AND m.id > k.id AND m.role = 'bot' \
+                 AND (m.reply_to = k.id OR m.reply_to IS NULL) ORDER BY m.id LIMIT 1"
             ))
             .bind(&[text(key)])?,
         ])
@@ -338,21 +377,45 @@ pub async fn replay(db: &D1Database, key: &str) -> Result<Option<Replay>, AppErr
     }))
 }
 
-/// Stores the bot's reply to a message stored by [`save_visitor_message`];
-/// returns its message id.
+/// Stores the bot's reply to a message stored by [`save_visitor_message`]
+/// (the one with key `answers`, if it has one); returns its message id.
+/// Fails if that message has a reply already.
 pub async fn save_bot_reply(
     db: &D1Database,
     conversation: &str,
     reply: &Reply,
+    answers: Option<&str>,
     now: i64,
 ) -> Result<i64, AppError> {
     let results = db
         .batch(vec![
-            insert_bot(db, conversation, reply, now)?,
+            insert_bot(db, conversation, reply, answers, now)?,
             newest_message_id(db, conversation, Role::Bot)?,
         ])
         .await?;
     read_id(&results, "bot reply")
+}
+
+/// Takes over writing the reply to the keyed message `key`, which has
+/// none: only if no other request holds it (its hold lapsed: the request
+/// that was writing it died), and then holds it until `hold_until`.
+/// Atomic: of repeats at once, one gets `true`.
+pub async fn claim(
+    db: &D1Database,
+    key: &str,
+    hold_until: i64,
+    now: i64,
+) -> Result<bool, AppError> {
+    let result = db
+        .prepare(
+            "UPDATE messages SET answering_until = ?2 WHERE idempotency_key = ?1 \
+             AND COALESCE(answering_until, 0) <= ?3 \
+             AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.reply_to = messages.id)",
+        )
+        .bind(&[text(key), int(hold_until), int(now)])?
+        .run()
+        .await?;
+    changed(&result)
 }
 
 #[derive(Deserialize)]
@@ -385,6 +448,49 @@ pub async fn transcript(
     rows.into_iter().map(entry).collect()
 }
 
+#[derive(Deserialize)]
+struct CountRow {
+    n: f64,
+}
+
+/// The conversation's most recent `limit` messages, oldest first, with the
+/// visitor's ratings, and how many earlier ones there are: what a ticket
+/// carries, read with a bound however long the conversation.
+pub async fn recent_transcript(
+    db: &D1Database,
+    conversation: &str,
+    limit: usize,
+) -> Result<(Vec<TranscriptEntry>, u64), AppError> {
+    let results = db
+        .batch(vec![
+            db.prepare(
+                "SELECT m.role AS role, m.body AS body, m.decision AS decision, \
+                 m.sources AS sources, m.created_at AS created_at, f.rating AS rating \
+                 FROM messages m LEFT JOIN feedback f ON f.message_id = m.id \
+                 WHERE m.conversation_id = ?1 ORDER BY m.id DESC LIMIT ?2",
+            )
+            .bind(&[text(conversation), JsValue::from_f64(limit as f64)])?,
+            db.prepare("SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ?1")
+                .bind(&[text(conversation)])?,
+        ])
+        .await?;
+    let [rows, count] = results.as_slice() else {
+        return Err(AppError::Internal("batch returned the wrong count".into()));
+    };
+    let mut entries = rows
+        .results::<MessageRow>()?
+        .into_iter()
+        .map(entry)
+        .collect::<Result<Vec<_>, _>>()?;
+    entries.reverse();
+    let total = count
+        .results::<CountRow>()?
+        .first()
+        .map_or(0, |r| r.n as u64);
+    let earlier = total.saturating_sub(entries.len() as u64);
+    Ok((entries, earlier))
+}
+
 fn entry(row: MessageRow) -> Result<TranscriptEntry, AppError> {
     let bad = |what: &str| AppError::Internal(format!("stored message has a bad {what}"));
     let role = Role::parse(&row.role).ok_or_else(|| bad("role"))?;
@@ -414,56 +520,33 @@ pub struct NewTicket<'a> {
     pub also: Vec<D1PreparedStatement>,
 }
 
-#[derive(Deserialize)]
-struct StoredRef {
-    reference: String,
-    email: String,
-}
-
-/// Stores the ticket (and its conversation, if new) in one batch and
-/// returns the stored ticket's reference and email: with an idempotency key
-/// already used, those of the earlier ticket, and nothing new is written.
-pub async fn create_ticket(
-    db: &D1Database,
-    t: NewTicket<'_>,
-) -> Result<(String, String), AppError> {
+/// Stores the ticket (and its conversation, if new) with its deliveries
+/// in one batch. Fails, writing nothing, if its idempotency key was used
+/// before (see [`keyed_ticket`]).
+pub async fn create_ticket(db: &D1Database, t: NewTicket<'_>) -> Result<(), AppError> {
     let ticket = t.ticket;
-    let transcript = serde_json::to_string(&ticket.transcript)?;
     let document = serde_json::to_string(ticket)?;
     let priority = serde_json::to_value(ticket.triage.priority.value)?;
+    // The transcript is stored once, in the document.
     let insert = db
         .prepare(
-            "INSERT INTO tickets (reference, conversation_id, email, note, transcript, status, created_at, \
+            "INSERT INTO tickets (reference, conversation_id, email, note, status, created_at, \
              idempotency_key, document, priority, topic, language, team) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
-             ON CONFLICT(idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
+             VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )
         .bind(&[
             text(&ticket.reference),
             text(&ticket.conversation_id),
             text(&ticket.requester.email),
             opt(ticket.note.as_deref()),
-            text(&transcript),
             int(ticket.created_at),
             opt(t.idempotency_key),
             text(&document),
             text(priority.as_str().unwrap_or("normal")),
             text(&ticket.triage.topic.value),
             text(&ticket.triage.language.value),
-            opt(ticket
-                .routing
-                .as_ref()
-                .and_then(|r| r.team.as_deref())),
+            opt(ticket.routing.as_ref().and_then(|r| r.team.as_deref())),
         ])?;
-    // Read back in the same transaction: ours, or the one the key already made.
-    let stored = match t.idempotency_key {
-        Some(key) => db
-            .prepare("SELECT reference, email FROM tickets WHERE idempotency_key = ?1")
-            .bind(&[text(key)])?,
-        None => db
-            .prepare("SELECT reference, email FROM tickets WHERE reference = ?1")
-            .bind(&[text(&ticket.reference)])?,
-    };
     let mut statements = vec![
         touch_conversation(
             db,
@@ -475,15 +558,32 @@ pub async fn create_ticket(
         insert,
     ];
     statements.extend(t.also);
-    statements.push(stored);
-    let results = db.batch(statements).await?;
-    let row = results
-        .last()
-        .map(|r| r.results::<StoredRef>())
-        .transpose()?
-        .and_then(|rows| rows.into_iter().next())
-        .ok_or_else(|| AppError::Internal("ticket not found after insert".into()))?;
-    Ok((row.reference, row.email))
+    db.batch(statements).await?;
+    Ok(())
+}
+
+/// A ticket made earlier under a handoff's idempotency key.
+#[derive(Deserialize)]
+pub struct KeyedTicket {
+    pub reference: String,
+    pub email: String,
+    pub conversation_id: String,
+    /// Its conversation's site key (`""`: from before sites).
+    pub site: String,
+}
+
+/// The ticket made under the idempotency key `key`, if any.
+pub async fn keyed_ticket(db: &D1Database, key: &str) -> Result<Option<KeyedTicket>, AppError> {
+    Ok(db
+        .prepare(
+            "SELECT t.reference AS reference, t.email AS email, \
+             t.conversation_id AS conversation_id, c.site AS site \
+             FROM tickets t JOIN conversations c ON c.id = t.conversation_id \
+             WHERE t.idempotency_key = ?1",
+        )
+        .bind(&[text(key)])?
+        .first::<KeyedTicket>(None)
+        .await?)
 }
 
 /// Replaces a ticket document's summary with `summary`, if it is still the
@@ -676,7 +776,19 @@ pub async fn save_agent_reply(
 ) -> Result<i64, AppError> {
     let results = db
         .batch(vec![
-            insert_message(db, conversation, Role::Agent, body, None, None, now)?,
+            insert_message(
+                db,
+                NewRow {
+                    conversation,
+                    role: Role::Agent,
+                    body,
+                    reply: None,
+                    key: None,
+                    answers: None,
+                    hold_until: None,
+                    now,
+                },
+            )?,
             db.prepare("UPDATE conversations SET updated_at = ?2 WHERE id = ?1")
                 .bind(&[text(conversation), int(now)])?,
             newest_message_id(db, conversation, Role::Agent)?,

@@ -62,6 +62,13 @@ pub enum ErrorCode {
     /// The help content changed while this update was being built (another
     /// update won); nothing of this one was stored. Send it again.
     ContentConflict,
+    /// The same chat message (its idempotency key) is still being
+    /// answered by an earlier request; `Retry-After` says when to send it
+    /// again. Nothing was stored and the model was not called again.
+    MessageInProgress,
+    /// An idempotency key already used for another conversation or
+    /// request; nothing was stored. Send a fresh key.
+    IdempotencyKeyReused,
     /// Our fault; details are in the worker log, never in the response.
     Internal,
 }
@@ -88,7 +95,9 @@ impl ErrorCode {
             | ErrorCode::MessageNotFound
             | ErrorCode::ArticleNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::ContentConflict => 409,
+            ErrorCode::ContentConflict
+            | ErrorCode::MessageInProgress
+            | ErrorCode::IdempotencyKeyReused => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited => 429,
@@ -172,5 +181,12 @@ mod tests {
         assert_eq!(ErrorCode::ArticleNotFound.status(), 404);
         assert_eq!(code(ErrorCode::ContentConflict), "content_conflict");
         assert_eq!(ErrorCode::ContentConflict.status(), 409);
+        assert_eq!(code(ErrorCode::MessageInProgress), "message_in_progress");
+        assert_eq!(ErrorCode::MessageInProgress.status(), 409);
+        assert_eq!(
+            code(ErrorCode::IdempotencyKeyReused),
+            "idempotency_key_reused"
+        );
+        assert_eq!(ErrorCode::IdempotencyKeyReused.status(), 409);
     }
 }

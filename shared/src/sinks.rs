@@ -150,19 +150,28 @@ fn team(ticket: &Ticket) -> Option<&str> {
 }
 
 fn transcript_text(ticket: &Ticket) -> String {
-    ticket
-        .transcript
-        .iter()
-        .map(|e| {
+    omitted_line(ticket)
+        .into_iter()
+        .chain(ticket.transcript.iter().map(|e| {
             let who = match e.role {
                 Role::Visitor => "Visitor",
                 Role::Bot => "Bot",
                 Role::Agent => "Agent",
             };
             format!("{who}: {}", e.text)
-        })
+        }))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// "(N earlier messages not included)", when the ticket leaves some out.
+fn omitted_line(ticket: &Ticket) -> Option<String> {
+    (ticket.transcript_omitted > 0).then(|| {
+        format!(
+            "({} earlier messages not included; the whole conversation is in the inbox.)",
+            ticket.transcript_omitted
+        )
+    })
 }
 
 /// `POST /api/v2/tickets.json` body for Zendesk: the summary as subject, the
@@ -274,6 +283,9 @@ pub fn github_issue(ticket: &Ticket) -> Value {
         body.push_str(&format!("\n**Note**\n\n{}\n", github_quote(note)));
     }
     body.push_str("\n**Transcript**\n\n");
+    if let Some(line) = omitted_line(ticket) {
+        body.push_str(&format!("{line}\n\n"));
+    }
     for e in &ticket.transcript {
         let who = match e.role {
             Role::Visitor => "Visitor",
@@ -348,6 +360,7 @@ mod tests {
             requester: crate::ticket::Requester::unverified("ana@example.com"),
             note: Some("<script>alert(1)</script> @everyone #1"),
             page_url: Some("https://example.com/pricing"),
+            earlier: 0,
             transcript: vec![
                 e(
                     Role::Visitor,

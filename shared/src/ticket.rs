@@ -53,8 +53,27 @@ pub struct Ticket {
     /// from (absent in documents stored before sites existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<TicketSite>,
+    /// The conversation's most recent [`TICKET_MESSAGES`] messages, each
+    /// clipped to [`TICKET_MESSAGE_CHARS`], oldest first.
     pub transcript: Vec<TranscriptEntry>,
+    /// How many earlier messages of the conversation the transcript leaves
+    /// out (0, and absent, when it carries them all).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub transcript_omitted: u64,
 }
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The most messages a ticket carries: the most recent ones. With each
+/// clipped to [`TICKET_MESSAGE_CHARS`], a ticket document stays far below
+/// D1's 2 MB row limit however long the conversation (see the test
+/// `a_ticket_of_a_huge_conversation_stays_small`).
+pub const TICKET_MESSAGES: usize = 100;
+/// The most characters of one message a ticket carries (visitor messages
+/// are at most 2,000 already; agent replies may be 4,000).
+pub const TICKET_MESSAGE_CHARS: usize = 2_000;
 
 /// Which site a ticket came from: its public key and its name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -299,10 +318,20 @@ pub struct TicketInput<'a> {
     pub always_human_topic: Option<&'a str>,
     /// The site the conversation belongs to.
     pub site: Option<TicketSite>,
+    /// Messages of the conversation before `transcript` that were not
+    /// read (the worker reads only the most recent ones).
+    pub earlier: u64,
 }
 
-/// Builds the ticket, with the built-in (extractive) summary and triage.
-pub fn build(input: TicketInput<'_>) -> Ticket {
+/// Builds the ticket, with the built-in (extractive) summary and triage,
+/// from at most the [`TICKET_MESSAGES`] most recent messages, each clipped.
+pub fn build(mut input: TicketInput<'_>) -> Ticket {
+    let extra = input.transcript.len().saturating_sub(TICKET_MESSAGES);
+    input.transcript.drain(..extra);
+    for e in &mut input.transcript {
+        clip_text(&mut e.text, TICKET_MESSAGE_CHARS);
+    }
+    let omitted = input.earlier + extra as u64;
     let visitor: Vec<&str> = input
         .transcript
         .iter()
@@ -330,6 +359,20 @@ pub fn build(input: TicketInput<'_>) -> Ticket {
         routing: None,
         site: input.site,
         transcript: input.transcript,
+        transcript_omitted: omitted,
+    }
+}
+
+/// Cuts `text` to at most `max` characters (on a character boundary),
+/// marking the cut with "…".
+fn clip_text(text: &mut String, max: usize) {
+    if let Some((at, _)) = text.char_indices().nth(max) {
+        let keep = text[..at]
+            .char_indices()
+            .nth(max.saturating_sub(1))
+            .map_or(at, |(i, _)| i);
+        text.truncate(keep);
+        text.push('…');
     }
 }
 
@@ -527,7 +570,89 @@ mod tests {
             transcript,
             always_human_topic: topic,
             site: None,
+            earlier: 0,
         })
+    }
+
+    #[test]
+    fn a_ticket_of_a_huge_conversation_stays_small() {
+        // 2,000 messages of the longest text an agent may send, in the
+        // characters that cost the most: 4-byte UTF-8, and quotes that JSON
+        // doubles. The worker reads the last TICKET_MESSAGES (and counts the
+        // rest); build must still bound what it is given.
+        let long = "\"😀".repeat(2_000);
+        let all: Vec<TranscriptEntry> = (0..2_000)
+            .map(|i| {
+                let role = [Role::Visitor, Role::Bot, Role::Agent][i % 3];
+                let decision = (role == Role::Bot).then_some(Decision::Suggest);
+                entry(role, &long, decision, &["An article", "Another", "Third"])
+            })
+            .collect();
+        let t = build(TicketInput {
+            transcript: all,
+            earlier: 5,
+            ..input()
+        });
+        assert_eq!(t.transcript.len(), TICKET_MESSAGES);
+        assert_eq!(t.transcript_omitted, 2_000 - TICKET_MESSAGES as u64 + 5);
+        for e in &t.transcript {
+            assert_eq!(
+                e.text.chars().count(),
+                TICKET_MESSAGE_CHARS,
+                "clipped, with …"
+            );
+            assert!(e.text.ends_with('…'));
+        }
+        // The newest messages are kept, not the oldest.
+        assert_eq!(
+            t.transcript[0].role,
+            [Role::Visitor, Role::Bot, Role::Agent][1_900 % 3]
+        );
+        assert_eq!(
+            t.transcript[99].role,
+            [Role::Visitor, Role::Bot, Role::Agent][1_999 % 3]
+        );
+        let document = serde_json::to_string(&t).unwrap();
+        println!("ticket document: {} bytes", document.len());
+        // Stored once (tickets.document), with room to spare under D1's 2 MB.
+        assert!(document.len() < 1_500_000, "{} bytes", document.len());
+        let back: Ticket = serde_json::from_str(&document).unwrap();
+        assert_eq!(back.transcript_omitted, t.transcript_omitted);
+    }
+
+    #[test]
+    fn a_short_conversation_is_carried_whole_and_omits_nothing() {
+        let t = build(TicketInput {
+            transcript: vec![entry(Role::Visitor, "short", None, &[])],
+            ..input()
+        });
+        assert_eq!(t.transcript.len(), 1);
+        assert_eq!(t.transcript[0].text, "short");
+        assert_eq!(t.transcript_omitted, 0);
+        let document = serde_json::to_string(&t).unwrap();
+        assert!(!document.contains("transcript_omitted"), "{document}");
+        let mut exact = "é".repeat(TICKET_MESSAGE_CHARS);
+        clip_text(&mut exact, TICKET_MESSAGE_CHARS);
+        assert_eq!(
+            exact.chars().count(),
+            TICKET_MESSAGE_CHARS,
+            "not cut at the limit"
+        );
+    }
+
+    fn input() -> TicketInput<'static> {
+        TicketInput {
+            reference: "FD-TEST0000",
+            conversation_id: "c",
+            created_at: 1,
+            requester: Requester::unverified("ana@example.com"),
+            note: None,
+            page_url: None,
+            transcript: Vec::new(),
+            always_human_topic: None,
+            site: None,
+            earlier: 0,
+        }
     }
 
     #[test]
