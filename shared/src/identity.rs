@@ -4,8 +4,10 @@
 //!
 //! - an HS256 JWT (RFC 7519): header `alg` exactly `HS256`, a signature
 //!   that matches (constant-time), `exp` required and not past (with
-//!   [`LEEWAY_SECS`] for clock skew), `nbf` respected when present; claims
-//!   `sub` (the user id), optionally `email` and `name`;
+//!   [`LEEWAY_SECS`] for clock skew), `nbf` respected when present, no
+//!   `crit`, no member name twice in the header or the claims, at most
+//!   [`MAX_TOKEN_BYTES`]; `kid`/`jku`/`jwk`/`x5u` choose no key (there is
+//!   one); claims `sub` (the user id), optionally `email` and `name`;
 //! - a user hash, as Intercom and Crisp do it, but domain-separated: the
 //!   hex HMAC-SHA256, keyed with the same secret, of
 //!   [`USER_HASH_PREFIX`] followed by the user id, or, without one, of
@@ -320,11 +322,47 @@ pub fn requester(typed_email: &str, verified: Option<Verified>) -> Result<Reques
     })
 }
 
+/// A base64url JSON object: the token's header or claims. A member name
+/// given twice is refused (RFC 7519 §4 allows refusing or last-wins; JSON
+/// parsers differ, so a token that could be read two ways is read none).
 fn object(part: &str, why: &'static str) -> Result<Map<String, Value>, IdentityError> {
     let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| Invalid(why))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Invalid(why)),
+    match serde_json::from_slice::<Members>(&bytes) {
+        Ok(Members(map)) => Ok(map),
+        Err(_) if matches!(serde_json::from_slice(&bytes), Ok(Value::Object(_))) => Err(Invalid(
+            "the token's header or claims have a duplicate member name",
+        )),
+        Err(_) => Err(Invalid(why)),
+    }
+}
+
+/// A JSON object whose top-level member names are unique.
+struct Members(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Unique;
+        impl<'de> serde::de::Visitor<'de> for Unique {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Members, A::Error> {
+                let mut map = Map::new();
+                while let Some(name) = a.next_key::<String>()? {
+                    if map.contains_key(&name) {
+                        return Err(serde::de::Error::custom("duplicate member name"));
+                    }
+                    let value = a.next_value::<Value>()?;
+                    map.insert(name, value);
+                }
+                Ok(Members(map))
+            }
+        }
+        d.deserialize_map(Unique)
     }
 }
 
@@ -515,6 +553,119 @@ mod tests {
         assert!(invalid(&token(
             r#"{"sub":"u","exp":1900000000,"email":"not-an-email"}"#
         )));
+    }
+
+    /// RFC 7519 §4 / RFC 7515 §5.2: duplicate member names are refused
+    /// rather than read last-wins, so no two JSON parsers (the site's, a
+    /// proxy's, ours) can read one signed token two ways.
+    #[test]
+    fn duplicate_member_names_are_refused() {
+        let invalid = |t: &str| verify_token(t, SECRET, NOW);
+        for (header, claims) in [
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"sub":"u-1","sub":"admin","exp":1900000000}"#,
+            ),
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"sub":"u-1","email":"kim@example.com","email":"ceo@example.com","exp":1900000000}"#,
+            ),
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"sub":"u-1","exp":1,"exp":1900000000}"#,
+            ),
+            // The same name, escaped differently.
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"sub":"u-1","\u0073ub":"admin","exp":1900000000}"#,
+            ),
+            (
+                r#"{"alg":"none","alg":"HS256"}"#,
+                r#"{"sub":"u-1","exp":1900000000}"#,
+            ),
+            (
+                r#"{"alg":"HS256","typ":"JWT","typ":"JWT"}"#,
+                r#"{"sub":"u-1","exp":1900000000}"#,
+            ),
+        ] {
+            assert!(
+                matches!(invalid(&sign(header, claims, SECRET)), Err(Invalid(why)) if why.contains("duplicate")),
+                "{header} {claims}: {:?}",
+                invalid(&sign(header, claims, SECRET))
+            );
+        }
+        // Repeated names inside a nested value are not the token's members.
+        assert!(verify_token(
+            &sign(
+                r#"{"alg":"HS256"}"#,
+                r#"{"sub":"u-1","exp":1900000000,"meta":{"a":1,"a":2}}"#,
+                SECRET
+            ),
+            SECRET,
+            NOW
+        )
+        .is_ok());
+    }
+
+    /// Key-selection headers name no other key: there is one secret, and
+    /// `kid`, `jku`, `jwk`, `x5u`, `x5c` are never looked at or fetched.
+    #[test]
+    fn key_headers_choose_no_key() {
+        let claims = r#"{"sub":"u","exp":1900000000}"#;
+        for header in [
+            r#"{"alg":"HS256","kid":"../../../dev/null"}"#,
+            r#"{"alg":"HS256","jku":"https://attacker.example/jwks.json"}"#,
+            r#"{"alg":"HS256","jwk":{"kty":"oct","k":"YXR0YWNrZXI"}}"#,
+            r#"{"alg":"HS256","x5u":"https://attacker.example/cert.pem"}"#,
+        ] {
+            // Signed with the key the header points at: refused.
+            assert!(
+                matches!(
+                    verify_token(&sign(header, claims, b"attacker"), SECRET, NOW),
+                    Err(Invalid(_))
+                ),
+                "{header}"
+            );
+            assert!(
+                matches!(
+                    verify_token(&sign(header, claims, b""), SECRET, NOW),
+                    Err(Invalid(_))
+                ),
+                "{header}"
+            );
+            // Signed with the secret: the header is ignored.
+            assert!(verify_token(&sign(header, claims, SECRET), SECRET, NOW).is_ok());
+        }
+    }
+
+    /// One token, one encoding: a signature with its unused trailing bits
+    /// set decodes to the same bytes but is refused, as is padding.
+    #[test]
+    fn signatures_must_be_canonical_base64url() {
+        let good = token(r#"{"sub":"u","exp":1900000000}"#);
+        let (input, sig) = good.rsplit_once('.').unwrap();
+        assert_eq!(
+            sig.len(),
+            43,
+            "32 bytes: the last character carries 2 unused bits"
+        );
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let last = sig.as_bytes()[42];
+        let v = alphabet.iter().position(|&c| c == last).unwrap();
+        for extra in 1..4 {
+            let twin = format!("{}{}", &sig[..42], alphabet[v | extra] as char);
+            if twin == sig {
+                continue;
+            }
+            assert!(matches!(
+                verify_token(&format!("{input}.{twin}"), SECRET, NOW),
+                Err(Invalid(_))
+            ));
+        }
+        assert!(matches!(
+            verify_token(&format!("{input}.{sig}="), SECRET, NOW),
+            Err(Invalid(_))
+        ));
     }
 
     #[test]
