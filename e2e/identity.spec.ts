@@ -8,7 +8,10 @@ import { AGENT_TOKEN, AI_PORT, AI_STATE, IDENTITY_SECRET, LOG } from './playwrig
 // Identity: `Frontdesk('identify', …)` with an HS256 JWT or a user hash from
 // the site's backend. Tokens are minted here, at test time, by an
 // independent JWT library (jose) and hashes by Node's crypto, with the
-// secret the main server has as IDENTITY_SECRET. Each check prints what it
+// secret the main server has as IDENTITY_SECRET: a user hash is the HMAC of
+// 'frontdesk:user_hash:v1:' + the user id, or of 'frontdesk:email_hash:v1:'
+// + the email, as the README tells sites to compute it (never the bare
+// value: that is a token signature, issue 15). Each check prints what it
 // tried and what happened.
 
 // Reading D1 through wrangler takes a second a query; these tests make many.
@@ -18,7 +21,10 @@ const key = (s: string) => new TextEncoder().encode(s);
 const nowS = () => Math.floor(Date.now() / 1000);
 const jwt = (claims: Record<string, unknown>, { secret = IDENTITY_SECRET, exp = nowS() + 600, alg = 'HS256' } = {}) =>
   new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).setIssuedAt().setExpirationTime(exp).sign(key(secret));
-const hash = (value: string, secret = IDENTITY_SECRET) => createHmac('sha256', secret).update(value).digest('hex');
+const hmac = (value: string, secret: string) => createHmac('sha256', secret).update(value).digest('hex');
+const idHash = (userId: string, secret = IDENTITY_SECRET) => hmac(`frontdesk:user_hash:v1:${userId}`, secret);
+const emailHash = (email: string, secret = IDENTITY_SECRET) => hmac(`frontdesk:email_hash:v1:${email}`, secret);
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 // Every response body and header the tests saw, for the last test's check
 // that no secret ever reaches one.
@@ -72,14 +78,14 @@ test('a token minted by jose makes the ticket requester verified, with the claim
 test('user hashes from node crypto: by user id, by email; a plain email stays unverified', async ({ request }) => {
   const byId = await post(request, '/api/v1/handoff', {
     email: 'sam@example.com',
-    identity: { user_id: 'user-99', user_hash: hash('user-99'), name: 'Sam' },
+    identity: { user_id: 'user-99', user_hash: idHash('user-99'), name: 'Sam' },
   });
   const r1 = requester(byId.body.reference);
   console.log(`handoff with user_id user-99 + its HMAC hash -> ${byId.status}, requester ${JSON.stringify(r1)}`);
   expect(byId.status).toBe(201);
   expect(r1).toEqual({ email: 'sam@example.com', verified: false, id: 'user-99', name: 'Sam' });
 
-  const byEmail = await post(request, '/api/v1/handoff', { identity: { email: 'sam@example.com', user_hash: hash('sam@example.com') } });
+  const byEmail = await post(request, '/api/v1/handoff', { identity: { email: 'sam@example.com', user_hash: emailHash('sam@example.com') } });
   const r2 = requester(byEmail.body.reference);
   console.log(`handoff with email + its HMAC hash -> ${byEmail.status}, requester ${JSON.stringify(r2)}`);
   expect(r2).toEqual({ email: 'sam@example.com', verified: true });
@@ -93,7 +99,12 @@ test('user hashes from node crypto: by user id, by email; a plain email stays un
 test('forged, expired, alg none, wrong secret, tampered and mismatched identities get 401 and store nothing', async ({ request }) => {
   const good = await jwt({ sub: 'user-42', email: 'kim@example.com' });
   const [h, p, s] = good.split('.');
-  const tamperedClaims = Buffer.from(JSON.stringify({ sub: 'admin', email: 'ceo@example.com', exp: nowS() + 600 })).toString('base64url');
+  const tamperedClaims = b64({ sub: 'admin', email: 'ceo@example.com', exp: nowS() + 600 });
+  // Issue 15: an attacker signs up with a token's signing input as their
+  // user id; the site's user hash for it, as bytes, is offered as that
+  // token's signature.
+  const chosen = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'user-1', email: 'ceo@example.com', exp: nowS() + 600 })}`;
+  const replayed = `${chosen}.${Buffer.from(idHash(chosen), 'hex').toString('base64url')}`;
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['signature forged (last characters changed)', { token: `${h}.${p}.${s.slice(0, -4)}${s.endsWith('AAAA') ? 'BBBB' : 'AAAA'}` }, 'identity_invalid'],
     ['claims tampered, signature kept', { token: `${h}.${tamperedClaims}.${s}` }, 'identity_invalid'],
@@ -101,8 +112,11 @@ test('forged, expired, alg none, wrong secret, tampered and mismatched identitie
     ['alg none', { token: new UnsecuredJWT({ sub: 'user-42' }).setExpirationTime(nowS() + 600).encode() }, 'identity_invalid'],
     ['signed with another secret', { token: await jwt({ sub: 'user-42' }, { secret: 'not-the-site-secret-0123456789abcdef' }) }, 'identity_invalid'],
     ['alg HS512 with the right secret', { token: await jwt({ sub: 'user-42' }, { alg: 'HS512' }) }, 'identity_invalid'],
-    ['user hash of another user', { user_id: 'user-43', user_hash: hash('user-42') }, 'identity_invalid'],
-    ['user hash with another secret', { user_id: 'user-42', user_hash: hash('user-42', 'not-the-site-secret') }, 'identity_invalid'],
+    ['user hash of another user', { user_id: 'user-43', user_hash: idHash('user-42') }, 'identity_invalid'],
+    ['user hash with another secret', { user_id: 'user-42', user_hash: idHash('user-42', 'not-the-site-secret') }, 'identity_invalid'],
+    ['old-style user hash (HMAC of the bare user id)', { user_id: 'user-42', user_hash: hmac('user-42', IDENTITY_SECRET) }, 'identity_invalid'],
+    ['user hash of a chosen user id replayed as a token signature', { token: replayed }, 'identity_invalid'],
+    ['user-id hash of an email-like id sent as an email hash', { email: 'ceo@example.com', user_hash: idHash('ceo@example.com') }, 'identity_invalid'],
     ['not a JWT', { token: 'definitely.not.a-jwt' }, 'identity_invalid'],
   ];
   const existing = await post(request, '/api/v1/chat', { message: 'hello' });
@@ -133,7 +147,7 @@ test('an identity sent to a site without IDENTITY_SECRET is refused, never trust
   for (const [path, body] of [
     ['/api/v1/chat', { message: 'hello', identity: { token } }],
     ['/api/v1/handoff', { identity: { token } }],
-    ['/api/v1/handoff', { email: 'kim@example.com', identity: { user_id: 'user-42', user_hash: hash('user-42') } }],
+    ['/api/v1/handoff', { email: 'kim@example.com', identity: { user_id: 'user-42', user_hash: idHash('user-42') } }],
   ] as const) {
     const res = await post(request, `http://127.0.0.1:${AI_PORT}${path}`, body);
     console.log(`server without IDENTITY_SECRET, ${path} with ${Object.keys(body.identity).join('+')} -> ${res.status} ${res.body.error?.code}`);
@@ -223,7 +237,7 @@ test('the widget: identify with a user hash', async ({ page }) => {
   await host(
     page,
     '/__test/identity-hash.html',
-    `Frontdesk('identify', { user_id: 'user-77', user_hash: ${JSON.stringify(hash('user-77'))}, email: 'hash.user@example.com', name: 'Hal', id: 'legacy-field' });`,
+    `Frontdesk('identify', { user_id: 'user-77', user_hash: ${JSON.stringify(idHash('user-77'))}, email: 'hash.user@example.com', name: 'Hal', id: 'legacy-field' });`,
   );
   const panel = await handoffInWidget(page);
   await panel.getByRole('button', { name: 'Send to our team' }).click();

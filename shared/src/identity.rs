@@ -4,16 +4,46 @@
 //!
 //! - an HS256 JWT (RFC 7519): header `alg` exactly `HS256`, a signature
 //!   that matches (constant-time), `exp` required and not past (with
-//!   [`LEEWAY_SECS`] for clock skew), `nbf` respected when present; claims
-//!   `sub` (the user id), optionally `email` and `name`;
-//! - a user hash, as Intercom and Crisp do it: the lowercase hex
-//!   HMAC-SHA256 of the user id (or, without one, of the email), keyed
-//!   with the same secret.
+//!   [`LEEWAY_SECS`] for clock skew), `nbf` respected when present, no
+//!   `crit`, no member name twice in the header or the claims, at most
+//!   [`MAX_TOKEN_BYTES`]; `kid`/`jku`/`jwk`/`x5u` choose no key (there is
+//!   one); claims `sub` (the user id), optionally `email` and `name`;
+//! - a user hash, as Intercom and Crisp do it, but domain-separated: the
+//!   hex HMAC-SHA256, keyed with the same secret, of
+//!   [`USER_HASH_PREFIX`] followed by the user id, or, without one, of
+//!   [`EMAIL_HASH_PREFIX`] followed by the email.
 //!
 //! The key is the secret's UTF-8 bytes, as `jose` takes it
 //! (`new TextEncoder().encode(secret)`) and as Node's
 //! `crypto.createHmac('sha256', secret)` does. Pure: the caller passes the
 //! secret and the time.
+//!
+//! # One key, three kinds of message
+//!
+//! The JWT signature and the user hashes are HMACs under the same key, so
+//! each must be computed over messages the others can never produce, or a
+//! value the site hands out for one purpose is valid for another. Without
+//! the prefixes, a site that hashes a user id the visitor chose (say
+//! `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOi…`, a token's signing input) hands out
+//! that token's signature (issue 15, finding 3). Now:
+//!
+//! - a JWT signing input is only base64url characters (`A–Z a–z 0–9 - _`)
+//!   and one `.`, and begins `eyJ` (a JSON object's `{"`);
+//! - a user-id hash's input begins `frontdesk:user_hash:v1:`, an email
+//!   hash's `frontdesk:email_hash:v1:`: both begin with `f` and contain
+//!   `:`, which no signing input does, and they differ from each other at
+//!   their eleventh character (`u` / `e`), so neither prefix is a prefix of
+//!   the other and no user id makes one input equal to the other.
+//!
+//! The three sets of inputs are disjoint whatever the user id or email, so
+//! a user hash is never a token signature, a token signature never a user
+//! hash, and a hash over a user id never vouches for an email. HS256
+//! tokens stay exactly standard (the raw secret is the key; what `jose`
+//! mints verifies unchanged), which is why the separation is in the
+//! hashes' input rather than in a key derived for the tokens. The user
+//! hashes keep the raw key too, so a site computes one with a single HMAC
+//! call in any language (a derived per-purpose key would separate just as
+//! well but need two steps in every site's backend, for no gain).
 
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
@@ -35,6 +65,12 @@ pub const LEEWAY_SECS: i64 = 60;
 pub const MAX_USER_ID_CHARS: usize = 256;
 /// Longest name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
+/// What a user hash's HMAC input starts with, before the user id (see the
+/// module's documentation for why).
+pub const USER_HASH_PREFIX: &str = "frontdesk:user_hash:v1:";
+/// What the HMAC input of a user hash over an email (the form without a
+/// user id) starts with, before the email.
+pub const EMAIL_HASH_PREFIX: &str = "frontdesk:email_hash:v1:";
 
 /// What a valid identity vouches for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,8 +234,9 @@ pub fn verify_token(token: &str, secret: &[u8], now: i64) -> Result<Verified, Id
     })
 }
 
-/// Checks a user hash: the hex HMAC-SHA256 of `user_id`, or of `email`
-/// when there is no user id.
+/// Checks a user hash: the hex HMAC-SHA256 of [`USER_HASH_PREFIX`] +
+/// `user_id`, or of [`EMAIL_HASH_PREFIX`] + `email` when there is no user
+/// id. A hash of the bare id or email (before issue 15) is refused.
 pub fn verify_hash(
     user_id: Option<&str>,
     email: Option<&str>,
@@ -208,20 +245,20 @@ pub fn verify_hash(
     secret: &[u8],
 ) -> Result<Verified, IdentityError> {
     let given = hex(hash).ok_or(Invalid("user_hash must be 64 hex digits"))?;
-    let (id, hashed_email, subject) = match (user_id, email) {
+    let (id, hashed_email, m) = match (user_id, email) {
         (Some(id), _) => {
             let id = self::user_id(id)?;
-            let subject = id.clone();
-            (Some(id), None, subject)
+            let m = hash_mac(secret, USER_HASH_PREFIX, &id);
+            (Some(id), None, m)
         }
         (None, Some(e)) => {
             let e = validate::email(e).map_err(|_| Invalid("email is not an email address"))?;
-            (None, Some(e.clone()), e)
+            let m = hash_mac(secret, EMAIL_HASH_PREFIX, &e);
+            (None, Some(e), m)
         }
         (None, None) => return Err(Invalid("a user_hash needs the user_id (or email) it signs")),
     };
-    let mut m = mac(secret);
-    m.update(subject.as_bytes());
+    // Constant-time comparison.
     m.verify_slice(&given)
         .map_err(|_| Invalid("user_hash does not match the user"))?;
     Ok(Verified {
@@ -231,11 +268,28 @@ pub fn verify_hash(
     })
 }
 
-/// The lowercase hex user hash of `subject` (what the site's backend
+/// The lowercase hex user hash of `user_id` (what the site's backend
 /// computes; for tests and examples).
-pub fn user_hash(secret: &[u8], subject: &str) -> String {
+pub fn user_hash(secret: &[u8], user_id: &str) -> String {
+    to_hex(hash_mac(secret, USER_HASH_PREFIX, user_id))
+}
+
+/// The lowercase hex user hash of `email`, for an identity without a user
+/// id (what the site's backend computes; for tests and examples).
+pub fn email_hash(secret: &[u8], email: &str) -> String {
+    to_hex(hash_mac(secret, EMAIL_HASH_PREFIX, email))
+}
+
+/// The HMAC over `prefix` + `subject`: never a JWT signing input, and the
+/// two prefixes never stand for each other (module documentation).
+fn hash_mac(secret: &[u8], prefix: &str, subject: &str) -> HmacSha256 {
     let mut m = mac(secret);
+    m.update(prefix.as_bytes());
     m.update(subject.as_bytes());
+    m
+}
+
+fn to_hex(m: HmacSha256) -> String {
     m.finalize()
         .into_bytes()
         .iter()
@@ -268,11 +322,47 @@ pub fn requester(typed_email: &str, verified: Option<Verified>) -> Result<Reques
     })
 }
 
+/// A base64url JSON object: the token's header or claims. A member name
+/// given twice is refused (RFC 7519 §4 allows refusing or last-wins; JSON
+/// parsers differ, so a token that could be read two ways is read none).
 fn object(part: &str, why: &'static str) -> Result<Map<String, Value>, IdentityError> {
     let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| Invalid(why))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Invalid(why)),
+    match serde_json::from_slice::<Members>(&bytes) {
+        Ok(Members(map)) => Ok(map),
+        Err(_) if matches!(serde_json::from_slice(&bytes), Ok(Value::Object(_))) => Err(Invalid(
+            "the token's header or claims have a duplicate member name",
+        )),
+        Err(_) => Err(Invalid(why)),
+    }
+}
+
+/// A JSON object whose top-level member names are unique.
+struct Members(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Unique;
+        impl<'de> serde::de::Visitor<'de> for Unique {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Members, A::Error> {
+                let mut map = Map::new();
+                while let Some(name) = a.next_key::<String>()? {
+                    if map.contains_key(&name) {
+                        return Err(serde::de::Error::custom("duplicate member name"));
+                    }
+                    let value = a.next_value::<Value>()?;
+                    map.insert(name, value);
+                }
+                Ok(Members(map))
+            }
+        }
+        d.deserialize_map(Unique)
     }
 }
 
@@ -465,6 +555,119 @@ mod tests {
         )));
     }
 
+    /// RFC 7519 §4 / RFC 7515 §5.2: duplicate member names are refused
+    /// rather than read last-wins, so no two JSON parsers (the site's, a
+    /// proxy's, ours) can read one signed token two ways.
+    #[test]
+    fn duplicate_member_names_are_refused() {
+        let invalid = |t: &str| verify_token(t, SECRET, NOW);
+        for (header, claims) in [
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"sub":"u-1","sub":"admin","exp":1900000000}"#,
+            ),
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"sub":"u-1","email":"kim@example.com","email":"ceo@example.com","exp":1900000000}"#,
+            ),
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"sub":"u-1","exp":1,"exp":1900000000}"#,
+            ),
+            // The same name, escaped differently.
+            (
+                r#"{"alg":"HS256"}"#,
+                r#"{"sub":"u-1","\u0073ub":"admin","exp":1900000000}"#,
+            ),
+            (
+                r#"{"alg":"none","alg":"HS256"}"#,
+                r#"{"sub":"u-1","exp":1900000000}"#,
+            ),
+            (
+                r#"{"alg":"HS256","typ":"JWT","typ":"JWT"}"#,
+                r#"{"sub":"u-1","exp":1900000000}"#,
+            ),
+        ] {
+            assert!(
+                matches!(invalid(&sign(header, claims, SECRET)), Err(Invalid(why)) if why.contains("duplicate")),
+                "{header} {claims}: {:?}",
+                invalid(&sign(header, claims, SECRET))
+            );
+        }
+        // Repeated names inside a nested value are not the token's members.
+        assert!(verify_token(
+            &sign(
+                r#"{"alg":"HS256"}"#,
+                r#"{"sub":"u-1","exp":1900000000,"meta":{"a":1,"a":2}}"#,
+                SECRET
+            ),
+            SECRET,
+            NOW
+        )
+        .is_ok());
+    }
+
+    /// Key-selection headers name no other key: there is one secret, and
+    /// `kid`, `jku`, `jwk`, `x5u`, `x5c` are never looked at or fetched.
+    #[test]
+    fn key_headers_choose_no_key() {
+        let claims = r#"{"sub":"u","exp":1900000000}"#;
+        for header in [
+            r#"{"alg":"HS256","kid":"../../../dev/null"}"#,
+            r#"{"alg":"HS256","jku":"https://attacker.example/jwks.json"}"#,
+            r#"{"alg":"HS256","jwk":{"kty":"oct","k":"YXR0YWNrZXI"}}"#,
+            r#"{"alg":"HS256","x5u":"https://attacker.example/cert.pem"}"#,
+        ] {
+            // Signed with the key the header points at: refused.
+            assert!(
+                matches!(
+                    verify_token(&sign(header, claims, b"attacker"), SECRET, NOW),
+                    Err(Invalid(_))
+                ),
+                "{header}"
+            );
+            assert!(
+                matches!(
+                    verify_token(&sign(header, claims, b""), SECRET, NOW),
+                    Err(Invalid(_))
+                ),
+                "{header}"
+            );
+            // Signed with the secret: the header is ignored.
+            assert!(verify_token(&sign(header, claims, SECRET), SECRET, NOW).is_ok());
+        }
+    }
+
+    /// One token, one encoding: a signature with its unused trailing bits
+    /// set decodes to the same bytes but is refused, as is padding.
+    #[test]
+    fn signatures_must_be_canonical_base64url() {
+        let good = token(r#"{"sub":"u","exp":1900000000}"#);
+        let (input, sig) = good.rsplit_once('.').unwrap();
+        assert_eq!(
+            sig.len(),
+            43,
+            "32 bytes: the last character carries 2 unused bits"
+        );
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let last = sig.as_bytes()[42];
+        let v = alphabet.iter().position(|&c| c == last).unwrap();
+        for extra in 1..4 {
+            let twin = format!("{}{}", &sig[..42], alphabet[v | extra] as char);
+            if twin == sig {
+                continue;
+            }
+            assert!(matches!(
+                verify_token(&format!("{input}.{twin}"), SECRET, NOW),
+                Err(Invalid(_))
+            ));
+        }
+        assert!(matches!(
+            verify_token(&format!("{input}.{sig}="), SECRET, NOW),
+            Err(Invalid(_))
+        ));
+    }
+
     #[test]
     fn user_hashes() {
         let hash = user_hash(SECRET, "u-42");
@@ -484,7 +687,7 @@ mod tests {
         );
         assert_eq!(v.name.as_deref(), Some("Kim"));
         assert!(verify_hash(Some("u-42"), None, None, &hash.to_uppercase(), SECRET).is_ok());
-        let by_email = user_hash(SECRET, "kim@example.com");
+        let by_email = email_hash(SECRET, "kim@example.com");
         let v = verify_hash(None, Some("kim@example.com"), None, &by_email, SECRET).unwrap();
         assert_eq!(v.email.as_deref(), Some("kim@example.com"));
         for (id, h) in [
@@ -499,6 +702,161 @@ mod tests {
                 "{id:?} {h}"
             );
         }
+    }
+
+    /// Issue 15, finding 3: a site computes the user hash for a user id the
+    /// attacker chose — the signing input of a token of the attacker's
+    /// making. That hash, hex → bytes → base64url, must not be a valid HS256
+    /// signature for it.
+    #[test]
+    fn a_user_hash_is_not_a_token_signature() {
+        let header = b64(r#"{"alg":"HS256","typ":"JWT"}"#);
+        let claims =
+            b64(r#"{"sub":"victim-1","email":"ceo@example.com","name":"CEO","exp":4102444800}"#);
+        // The attacker signs up with this as their user id: base64url and a
+        // dot, a valid user id for the site (and for `verify_hash`).
+        let chosen_id = format!("{header}.{claims}");
+        assert!(chosen_id.starts_with("eyJ") && chosen_id.len() <= MAX_USER_ID_CHARS);
+        let site_hash = user_hash(SECRET, &chosen_id);
+        assert!(
+            verify_hash(Some(&chosen_id), None, None, &site_hash, SECRET).is_ok(),
+            "the site's hash is a valid user hash for the chosen id"
+        );
+        let sig = URL_SAFE_NO_PAD.encode(hex(&site_hash).unwrap());
+        let forged = format!("{chosen_id}.{sig}");
+        let identity = Identity {
+            token: Some(forged.clone()),
+            ..Identity::default()
+        };
+        let secret = std::str::from_utf8(SECRET).unwrap();
+        assert_eq!(
+            verify(&identity, Some(secret), NOW),
+            Err(Invalid("the token's signature does not match")),
+            "a user hash replayed as a JWT signature must be refused"
+        );
+        // And the other way round: a token's signature is no user hash for
+        // its signing input as the user id.
+        let good = token(r#"{"sub":"u-1","exp":1900000000}"#);
+        let (input, sig) = good.rsplit_once('.').unwrap();
+        let as_hex: String = URL_SAFE_NO_PAD
+            .decode(sig)
+            .unwrap()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(matches!(
+            verify_hash(Some(input), None, None, &as_hex, SECRET),
+            Err(Invalid(_))
+        ));
+    }
+
+    /// The same confusion between the two user-hash forms: a site that
+    /// hashes user ids the visitor picks (a username that looks like an
+    /// email) must not thereby vouch for that email.
+    #[test]
+    fn a_user_id_hash_is_not_an_email_hash() {
+        let as_id = user_hash(SECRET, "ceo@example.com");
+        assert!(verify_hash(Some("ceo@example.com"), None, None, &as_id, SECRET).is_ok());
+        assert!(matches!(
+            verify_hash(None, Some("ceo@example.com"), None, &as_id, SECRET),
+            Err(Invalid(_))
+        ));
+    }
+
+    /// The hash of the bare user id or email, as before issue 15, is no
+    /// longer a user hash: `identity_invalid`, like any other mismatch.
+    #[test]
+    fn an_old_style_user_hash_is_refused() {
+        let old = |subject: &str| {
+            let mut m = mac(SECRET);
+            m.update(subject.as_bytes());
+            to_hex(m)
+        };
+        let secret = std::str::from_utf8(SECRET).unwrap();
+        for identity in [
+            Identity {
+                user_id: Some("u-42".into()),
+                user_hash: Some(old("u-42")),
+                ..Identity::default()
+            },
+            Identity {
+                email: Some("kim@example.com".into()),
+                user_hash: Some(old("kim@example.com")),
+                ..Identity::default()
+            },
+        ] {
+            let refused = verify(&identity, Some(secret), NOW);
+            assert_eq!(
+                refused,
+                Err(Invalid("user_hash does not match the user")),
+                "{identity:?}"
+            );
+            let e: ApiError = refused.unwrap_err().into();
+            assert_eq!(
+                (e.code, e.field.as_deref()),
+                (ErrorCode::IdentityInvalid, Some("identity"))
+            );
+        }
+        // The new ones, for the same subjects, are accepted.
+        assert!(verify_hash(Some("u-42"), None, None, &user_hash(SECRET, "u-42"), SECRET).is_ok());
+        // What a site computes by hand: HMAC(secret, prefix + id).
+        let mut m = mac(SECRET);
+        m.update(b"frontdesk:user_hash:v1:u-42");
+        assert_eq!(to_hex(m), user_hash(SECRET, "u-42"));
+        let mut m = mac(SECRET);
+        m.update(b"frontdesk:email_hash:v1:kim@example.com");
+        assert_eq!(to_hex(m), email_hash(SECRET, "kim@example.com"));
+    }
+
+    /// Tokens stay standard HS256 with the raw secret as the key: RFC 7515's
+    /// example A.1 (its key is binary, so given as bytes) passes the
+    /// signature and expiry checks and is refused only for having no `sub`.
+    #[test]
+    fn a_standard_hs256_token_still_verifies() {
+        let key = URL_SAFE_NO_PAD
+            .decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow")
+            .unwrap();
+        let rfc = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.\
+                   eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.\
+                   dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert_eq!(
+            verify_token(rfc, &key, 1_300_819_000),
+            Err(Invalid("the token has no sub (the user id)"))
+        );
+        assert_eq!(
+            verify_token(rfc, b"another key", 1_300_819_000),
+            Err(Invalid("the token's signature does not match"))
+        );
+        // And one signed here the standard way (HMAC over `head.body` with
+        // the secret's bytes) goes through `verify` with the secret string.
+        let t = token(r#"{"sub":"u-42","email":"kim@example.com","exp":1800000600}"#);
+        let secret = std::str::from_utf8(SECRET).unwrap();
+        let v = verify(
+            &Identity {
+                token: Some(t),
+                ..Identity::default()
+            },
+            Some(secret),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            (v.id.as_deref(), v.email.as_deref()),
+            (Some("u-42"), Some("kim@example.com"))
+        );
+    }
+
+    /// The argument of the module's documentation, checked: neither prefix
+    /// can start or occur in a JWT signing input, nor one in the other.
+    #[test]
+    fn the_hash_prefixes_are_outside_the_token_alphabet() {
+        let token_char = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+        for p in [USER_HASH_PREFIX, EMAIL_HASH_PREFIX] {
+            assert!(!p.starts_with("eyJ") && p.contains(':') && !token_char(':'));
+            assert!(!p.chars().all(token_char));
+        }
+        assert!(!USER_HASH_PREFIX.starts_with(EMAIL_HASH_PREFIX));
+        assert!(!EMAIL_HASH_PREFIX.starts_with(USER_HASH_PREFIX));
     }
 
     #[test]

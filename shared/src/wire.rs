@@ -35,9 +35,11 @@ pub struct ChatRequest {
 /// A signed identity from the site's backend (`Frontdesk('identify', …)`),
 /// in one of two forms: `{token}`, an HS256 JWT with `sub`, `exp` and
 /// optionally `email` and `name` claims; or `{user_id | email, user_hash}`,
-/// the hex HMAC-SHA256 of the user id (else of the email) keyed with the
-/// site's `IDENTITY_SECRET`. `name`, and an `email` beside a `user_id`, are
-/// not covered by a user hash and count as what the visitor typed.
+/// the hex HMAC-SHA256, keyed with the site's `IDENTITY_SECRET`, of
+/// `frontdesk:user_hash:v1:` and the user id (else of
+/// `frontdesk:email_hash:v1:` and the email; see `crate::identity`).
+/// `name`, and an `email` beside a `user_id`, are not covered by a user
+/// hash and count as what the visitor typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
