@@ -219,14 +219,15 @@ async function post(base, endpoint, body, headers = {}) {
 }
 
 /** Sends until the worker takes it, as the widget's outbox does: the same
- * body (and key) again after a network failure, a 5xx (up to 3 tries) or a
- * 429 (after its Retry-After, at most 5 s). Every try is recorded. */
+ * body (and key) again after a network failure, a 5xx (up to 3 tries), a
+ * 429 or a 409 message_in_progress (the same message still being answered)
+ * after its Retry-After, at most 5 s. Every try is recorded. */
 async function send(base, endpoint, body, name = endpoint) {
   let r;
   for (let attempt = 1; attempt <= 6; attempt++) {
     r = await post(base, endpoint, body);
     record(name, r.ms, r.outcome);
-    if (r.status === 429) {
+    if (r.status === 429 || r.json?.error?.code === 'message_in_progress') {
       await sleep(Math.min(5, Number(r.retryAfter) || 1) * 1000);
       continue;
     }
@@ -290,7 +291,7 @@ function latencyTable() {
 function unexpected() {
   const bad = [];
   for (const [name, s] of stats)
-    for (const [o, n] of s.outcomes) if (!/^(200|201|429)\b/.test(o)) bad.push(`${name}: ${o} × ${n}`);
+    for (const [o, n] of s.outcomes) if (!/^(200|201|429|409 message_in_progress)\b/.test(o)) bad.push(`${name}: ${o} × ${n}`);
   return bad;
 }
 

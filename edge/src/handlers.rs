@@ -452,7 +452,9 @@ pub async fn handoff(
         // this one was written (one batch).
         return match key {
             Some(key) => match store::keyed_ticket(&db, key).await? {
-                Some(earlier) => handed_off_before(earlier, Some(&conversation_id), site),
+                Some(earlier) => {
+                    handed_off_before(earlier, input.conversation_id.as_deref(), site)
+                }
                 None => Err(e),
             },
             None => Err(e),
