@@ -452,9 +452,7 @@ pub async fn handoff(
         // this one was written (one batch).
         return match key {
             Some(key) => match store::keyed_ticket(&db, key).await? {
-                Some(earlier) => {
-                    handed_off_before(earlier, input.conversation_id.as_deref(), site)
-                }
+                Some(earlier) => handed_off_before(earlier, input.conversation_id.as_deref(), site),
                 None => Err(e),
             },
             None => Err(e),
