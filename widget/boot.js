@@ -248,9 +248,9 @@ const turn = async (url, body, on) => {
   const res = await send('POST', url, body, 'text/event-stream');
   if (!res.ok || !/event-stream/.test(res.headers.get('content-type') || '')) {
     // A 429's wait is a string (Limited); a 409's (the same message still
-    // being answered) a number of seconds (Queued).
+    // being answered: the worker says 2 s) a number (Queued).
     const s = res.status;
-    on(res.ok ? 'done' : 'error', parse(await res.text()), s == 429 ? res.headers.get('retry-after') || '1' : s == 409 && +(res.headers.get('retry-after') || 2));
+    on(res.ok ? 'done' : 'error', parse(await res.text()), s == 409 ? 2 : s == 429 && (res.headers.get('retry-after') || '1'));
     return res.status;
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
