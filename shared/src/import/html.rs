@@ -954,11 +954,20 @@ pub fn resolve(base: &str, href: &str) -> Option<String> {
 /// Imports one fetched page from `url` into `out`; `default_lang` when the
 /// page names none.
 pub fn import_page(out: &mut Collector, url: &str, html: &str, default_lang: &str) {
-    if !html.contains('<') {
-        return out.skip(url, SkipReason::NotHtml);
+    match page_article(url, html, default_lang) {
+        Ok(draft) => out.add(url, draft),
+        Err(reason) => out.skip(url, reason),
     }
-    let draft = page_draft(url, html, default_lang);
-    out.add(url, draft);
+}
+
+/// One fetched page as a draft article, or why it is left out (text with
+/// no markup is not HTML). Pure, so the fetching threads convert each page
+/// as it arrives and keep only the draft.
+pub fn page_article(url: &str, html: &str, default_lang: &str) -> Result<Draft, SkipReason> {
+    if !html.contains('<') {
+        return Err(SkipReason::NotHtml);
+    }
+    Ok(page_draft(url, html, default_lang))
 }
 
 /// A page as a draft article (also used for help-centre bodies).

@@ -68,8 +68,13 @@ pub enum SkipReason {
     NotHtml,
     /// The input could not be read (bad JSON, a broken file, …).
     Parse(String),
-    /// The page could not be fetched (HTTP status, timeout, refused).
+    /// The page could not be fetched (HTTP status, timeout, connection
+    /// refused).
     Fetch(String),
+    /// The importer would not read it: not an `http(s)` URL, an address
+    /// that is not public, a redirect it may not follow, the memory budget
+    /// spent.
+    Refused(String),
 }
 
 impl std::fmt::Display for SkipReason {
@@ -80,6 +85,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::NotHtml => f.write_str("not HTML"),
             SkipReason::Parse(e) => write!(f, "parse error: {e}"),
             SkipReason::Fetch(e) => write!(f, "fetch failed: {e}"),
+            SkipReason::Refused(e) => write!(f, "refused: {e}"),
         }
     }
 }
@@ -93,6 +99,7 @@ impl SkipReason {
             SkipReason::NotHtml => "not HTML",
             SkipReason::Parse(_) => "parse error",
             SkipReason::Fetch(_) => "fetch failed",
+            SkipReason::Refused(_) => "refused",
         }
     }
 }
