@@ -116,12 +116,14 @@ fn every_redirect_hop_is_checked() {
 #[test]
 fn sitemap_entries_must_be_http_urls() {
     let dir = temp_dir("sitemaps");
+    let base = serve(dir.clone());
     let host = SAMPLE_HOST;
-    // A local sitemap a remote index points at, listing a page of its own.
+    // A local sitemap a remote index points at, listing a page of the
+    // (allowed) server that no other sitemap lists.
     let local = dir.join("local.xml");
     std::fs::write(
         &local,
-        format!("<urlset><url><loc>{host}/secret.html</loc></url></urlset>"),
+        format!("<urlset><url><loc>{base}/secret.html</loc></url></urlset>"),
     )
     .unwrap();
     std::fs::write(
@@ -138,13 +140,12 @@ fn sitemap_entries_must_be_http_urls() {
         dir.join("pages.xml"),
         format!(
             "<urlset><url><loc>file:///etc/hostname</loc></url><url><loc>/etc/passwd</loc></url>\
-             <url><loc>ftp://{host}/x</loc></url><url><loc>{host}/a.html</loc></url></urlset>"
+             <url><loc>ftp://help.example/x</loc></url><url><loc>{host}/a.html</loc></url></urlset>"
         ),
     )
     .unwrap();
     std::fs::write(dir.join("a.html"), PAGE.replace("Page", "Page A")).unwrap();
     std::fs::write(dir.join("secret.html"), PAGE.replace("Page", "Secret")).unwrap();
-    let base = serve(dir.clone());
     let allowed = client(FetchOptions {
         allow_private: true,
         ..FetchOptions::default()
@@ -163,6 +164,7 @@ fn sitemap_entries_must_be_http_urls() {
         format!("file://{}", local.display()),
         "file:///etc/hostname".into(),
         "/etc/passwd".into(),
+        "ftp://help.example/x".into(),
     ] {
         let s = o
             .skipped
@@ -173,11 +175,6 @@ fn sitemap_entries_must_be_http_urls() {
     }
 
     // The user's own local sitemap file may list http(s) pages.
-    std::fs::write(
-        &local,
-        format!("<urlset><url><loc>{base}/secret.html</loc></url></urlset>"),
-    )
-    .unwrap();
     let o = sources::sitemap(&allowed, &local.display().to_string(), 100, "en");
     assert_eq!(o.articles.len(), 1, "{:?}", o.skipped);
     let _ = std::fs::remove_dir_all(dir);
