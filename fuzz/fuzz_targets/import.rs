@@ -3,13 +3,56 @@
 //! Markdown file in every dialect. Nothing may panic, and everything an
 //! importer produces is a valid article named by a valid slug — the
 //! `Collector` checks every output with the build's parser, so a broken
-//! conversion shows up as a skipped item, never as a bad file.
+//! conversion shows up as a skipped item, never as a bad file. Every link
+//! and image in an article body, read back as a renderer reads it
+//! (pulldown-cmark, with no extensions and with all), points to http(s),
+//! mailto or a relative path; HTML turned into Markdown holds no raw HTML.
 #![no_main]
 
 use frontdesk_shared::import::markdown::{self, Dialect, Options, SourceFile};
 use frontdesk_shared::import::{helpcentre, html, sitemap, Collector, Outcome};
 use frontdesk_shared::kb::parse_article;
 use libfuzzer_sys::fuzz_target;
+use pulldown_cmark::{Event, Options, Parser, Tag};
+
+/// A destination a browser can only follow to a page or a mail client:
+/// `http(s)://`, `mailto:`, or relative with no scheme; no whitespace or
+/// control characters. Written apart from the importers' own check.
+fn safe_destination(dest: &str) -> bool {
+    if dest.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    let lower = dest.to_ascii_lowercase();
+    if ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        return true;
+    }
+    !lower
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .contains(':')
+}
+
+/// Every link and image destination in `md` is safe; with `no_html`, no
+/// raw HTML either.
+fn check_markdown(md: &str, no_html: bool) {
+    for opts in [Options::empty(), Options::all()] {
+        for event in Parser::new_ext(md, opts) {
+            match event {
+                Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                    assert!(safe_destination(&dest_url), "{dest_url:?} in {md:?}")
+                }
+                Event::Html(h) | Event::InlineHtml(h) if no_html => {
+                    panic!("raw HTML {h:?} in {md:?}")
+                }
+                _ => {}
+            }
+        }
+    }
+}
 
 fn check(o: &Outcome) {
     for a in &o.articles {
@@ -23,6 +66,8 @@ fn check(o: &Outcome) {
         );
         assert_eq!(parse_article(&a.slug, &a.source).as_ref(), Ok(&a.article));
         assert!(!a.article.title.contains('\n'));
+        let (_, body) = a.source[4..].split_once("\n---\n").expect("front matter");
+        check_markdown(body, false);
     }
 }
 
@@ -32,7 +77,10 @@ fuzz_target!(|data: &[u8]| {
     let mut pages = Collector::new();
     html::import_page(&mut pages, "https://help.example.com/a/b.html", &text, "en");
     check(&pages.finish());
-    html::fragment_to_markdown(&text, "https://help.example.com/");
+    check_markdown(
+        &html::fragment_to_markdown(&text, "https://help.example.com/"),
+        true,
+    );
 
     let files = [("x.json".to_owned(), text.to_string())];
     check(&helpcentre::import_files(
