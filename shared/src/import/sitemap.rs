@@ -1,6 +1,7 @@
 //! `sitemap.xml` files: a list of page URLs, or a sitemap index listing
 //! further sitemaps.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::html::decode_entities;
@@ -35,8 +36,9 @@ pub fn parse(xml: &str) -> Result<Sitemap, NotASitemap> {
         return Err(NotASitemap);
     }
     let mut locs = Vec::new();
-    // First-seen order is kept; the set makes each check O(1).
-    let mut seen: HashSet<String> = HashSet::new();
+    // First-seen order is kept; the set makes each check O(1). Its keys
+    // borrow from `xml` unless an entity had to be decoded.
+    let mut seen: HashSet<Cow<'_, str>> = HashSet::new();
     let mut rest = xml;
     while let Some(open) = find_tag(rest, "loc") {
         let after = &rest[open..];
@@ -48,10 +50,14 @@ pub fn parse(xml: &str) -> Result<Sitemap, NotASitemap> {
             .strip_prefix("<![CDATA[")
             .and_then(|r| r.strip_suffix("]]>"))
             .unwrap_or(raw);
-        let url = decode_entities(raw.trim());
-        if !url.is_empty() && !seen.contains(&url) {
-            seen.insert(url.clone());
-            locs.push(url);
+        let raw = raw.trim();
+        let url = if raw.contains('&') {
+            Cow::Owned(decode_entities(raw))
+        } else {
+            Cow::Borrowed(raw)
+        };
+        if !url.is_empty() && seen.insert(url.clone()) {
+            locs.push(url.into_owned());
         }
         rest = &body[end..];
     }
