@@ -9,7 +9,9 @@
 //! `nav`, `header`/`footer` (outside an article), `aside`, `script`, `style`,
 //! forms, buttons, cookie and consent banners, breadcrumbs, "was this
 //! helpful" votes and the like are dropped. Headings become `##` sections;
-//! paragraphs, lists, code, tables and links are kept as Markdown.
+//! paragraphs, lists, code, tables and links are kept as Markdown: the
+//! page's text escaped so it stays text, link targets kept only when they
+//! are `http(s)`, `mailto` or relative, and encoded ([`super::safe`]).
 
 use super::safe::{code_fence, escape_text, link_destination, scheme};
 use super::{lang_code, page_url, slugify, Collector, Draft, SkipReason};
