@@ -13,7 +13,7 @@ use frontdesk_shared::import::markdown::{self, Dialect, Options, SourceFile};
 use frontdesk_shared::import::{helpcentre, html, sitemap, Collector, Outcome};
 use frontdesk_shared::kb::parse_article;
 use libfuzzer_sys::fuzz_target;
-use pulldown_cmark::{Event, Options, Parser, Tag};
+use pulldown_cmark::{Event, Options as MdOptions, Parser, Tag};
 
 /// A destination a browser can only follow to a page or a mail client:
 /// `http(s)://`, `mailto:`, or relative with no scheme; no whitespace or
@@ -39,7 +39,7 @@ fn safe_destination(dest: &str) -> bool {
 /// Every link and image destination in `md` is safe; with `no_html`, no
 /// raw HTML either.
 fn check_markdown(md: &str, no_html: bool) {
-    for opts in [Options::empty(), Options::all()] {
+    for opts in [MdOptions::empty(), MdOptions::all()] {
         for event in Parser::new_ext(md, opts) {
             match event {
                 Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
