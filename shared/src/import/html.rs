@@ -13,7 +13,7 @@
 //! page's text escaped so it stays text, link targets kept only when they
 //! are `http(s)`, `mailto` or relative, and encoded ([`super::safe`]).
 
-use super::safe::{code_fence, escape_text, link_destination, scheme};
+use super::safe::{browser_url, code_fence, escape_text, link_destination, scheme};
 use super::{lang_code, page_url, slugify, Collector, Draft, SkipReason};
 
 /// A node of the page tree.
@@ -895,7 +895,8 @@ fn clean_inline(s: &str) -> String {
 /// kept as their text), and percent-encoded so it cannot break out of
 /// `[text](target)`.
 pub fn link_target(base: &str, href: &str) -> Option<String> {
-    let href = href.trim();
+    let href = browser_url(href);
+    let href = href.as_str();
     if href.is_empty() || href.starts_with('#') {
         return None;
     }
@@ -1098,13 +1099,22 @@ mod tests {
             "<blockquote><p>[q](javascript:alert(1))</p><p><a href='jav\tascript:alert(1)'>tab</a></p></blockquote>",
             "<dl><dt>[d](javascript:alert(1))</dt></dl><p><b>[b](javascript:alert(1))</b></p>",
             "<p>a <!-- c --> <a href='tel:123'>call</a> <a href='mailto:x@y.test?subject=a b'>mail</a></p>",
+            "<a href=\"\u{1a}https://ok.test/menu&quot;\">control</a> <a href=\" \u{1}/x\">ctl rel</a>",
         ];
         for page in pages {
             let html = format!("<html><body><main><h1>T</h1>{page}</main></body></html>");
             let d = page_draft("https://help.test/d/page", &html, "en");
-            assert_safe(&d.body);
             let md = fragment_to_markdown(page, "https://help.test/d/");
-            assert_safe(&md);
+            for md in [&d.body, &md] {
+                assert_safe(md);
+                // Encoded: nothing in a target that could end it early.
+                for dest in read(md).destinations {
+                    assert!(
+                        !dest.chars().any(|c| c.is_whitespace() || c.is_control()),
+                        "{dest:?} in:\n{md}"
+                    );
+                }
+            }
         }
         // The words are kept, as text.
         let d = page_draft(

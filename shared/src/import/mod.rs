@@ -436,13 +436,17 @@ pub(crate) mod rendered {
 
     /// A destination a browser can only follow to a web page or a mail
     /// client: `http(s)://`, `mailto:`, or relative (`/path`, `#frag`,
-    /// `?query`, `page`) with no scheme, no whitespace or control
-    /// characters. Written apart from the importers' own check on purpose.
+    /// `?query`, `page`: no `:` before the first `/`, `?` or `#`), read as
+    /// a browser reads it (leading controls and spaces trimmed, tabs and
+    /// newlines removed). Written apart from the importers' own check on
+    /// purpose.
     pub fn safe(dest: &str) -> bool {
-        let lower = dest.to_ascii_lowercase();
-        if dest.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return false;
-        }
+        let lower: String = dest
+            .trim_start_matches(|c: char| c <= ' ')
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .collect::<String>()
+            .to_ascii_lowercase();
         if ["http://", "https://", "mailto:"]
             .iter()
             .any(|p| lower.starts_with(p))

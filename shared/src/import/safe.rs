@@ -21,18 +21,13 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 /// Schemes a link may have.
 const ALLOWED_SCHEMES: &[&str] = &["http", "https", "mailto"];
 
-/// A URL's scheme in lower case, read as a browser does: ASCII tabs and
-/// newlines anywhere and leading control characters and spaces are
-/// ignored (`java\nscript:` is `javascript:`). `None` for a relative
+/// A URL's scheme in lower case, read as a browser does ([`browser_url`]:
+/// `java\nscript:` is `javascript:`). `None` for a relative
 /// reference (no `scheme:` before the first `/`, `?` or `#`).
 pub fn scheme(url: &str) -> Option<String> {
-    let cleaned: String = url
-        .trim_start_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .take_while(|c| !matches!(c, '/' | '?' | '#'))
-        .collect();
-    let (name, _) = cleaned.split_once(':')?;
+    let url = browser_url(url);
+    let before = url.split(['/', '?', '#']).next().unwrap_or("");
+    let (name, _) = before.split_once(':')?;
     Some(name.to_ascii_lowercase())
 }
 
@@ -70,10 +65,21 @@ pub fn encode_destination(url: &str) -> String {
     out
 }
 
-/// A link target for Markdown: `Some` (encoded) only if it is allowed.
+/// `url` as a browser reads it before parsing: leading and trailing C0
+/// control characters and spaces trimmed, ASCII tabs and newlines removed
+/// (and other whitespace at the ends trimmed).
+pub fn browser_url(url: &str) -> String {
+    url.trim_matches(|c: char| c <= ' ' || c.is_whitespace())
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect()
+}
+
+/// A link target for Markdown: `Some` (read as a browser reads it, then
+/// encoded) only if it is allowed.
 pub fn link_destination(url: &str) -> Option<String> {
-    let url = url.trim();
-    (!url.is_empty() && allowed_destination(url)).then(|| encode_destination(url))
+    let url = browser_url(url);
+    (!url.is_empty() && allowed_destination(&url)).then(|| encode_destination(&url))
 }
 
 /// Text as Markdown that renders as exactly that text, never as a link,
@@ -217,6 +223,10 @@ mod tests {
         assert_eq!(scheme("HTTPS://a.test").as_deref(), Some("https"));
         assert_eq!(scheme(" java\n\tscript:x").as_deref(), Some("javascript"));
         assert_eq!(scheme("\u{1}javascript:x").as_deref(), Some("javascript"));
+        assert_eq!(
+            link_destination("\u{1a} https://a.test/\tb c\n").as_deref(),
+            Some("https://a.test/b%20c")
+        );
         assert_eq!(scheme("/a:b"), None);
         assert_eq!(scheme("a/b:c"), None);
         assert_eq!(scheme("?q=a:b"), None);
