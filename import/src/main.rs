@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! frontdesk-import markdown <dir> [--dialect auto|plain|obsidian|docusaurus|mkdocs] [--base-url URL]
-//! frontdesk-import sitemap <url-or-file> [--limit N] [--concurrency N] [--timeout SECS]
-//! frontdesk-import urls <file> [--limit N] [--concurrency N] [--timeout SECS]
+//! frontdesk-import sitemap <url-or-file> [--limit N] [--concurrency N] [--timeout SECS] [web options]
+//! frontdesk-import urls <file> [--limit N] [--concurrency N] [--timeout SECS] [web options]
+//!   web options: [--max-total-mb N] [--allow-private-addresses] [--allow-address IP]...
 //! frontdesk-import zendesk <export.json>...
 //! frontdesk-import intercom <export.json>...
 //!   every source: [--lang CODE] (--out DIR | --json | --upload BASE_URL)
@@ -15,6 +16,13 @@
 //! `PUT /api/v1/admin/content` with `--upload` (token from
 //! `FRONTDESK_ADMIN_TOKEN`). A summary — articles by language, skipped items
 //! with their reasons, time and articles/s — goes to stderr.
+//!
+//! The web sources fetch only `http(s)` URLs on public addresses (every
+//! address a host name resolves to, every redirect hop): a sitemap cannot
+//! make the importer read a local file or a page on the user's own network
+//! and publish it with `--upload`. `--allow-private-addresses` lifts the
+//! address check (an intranet help site, a test server on loopback);
+//! `--allow-address IP` lifts it for one address.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +40,8 @@ const USAGE: &str = "usage:
   frontdesk-import urls <file> [--limit N] [--concurrency N] [--timeout SECS]
   frontdesk-import zendesk <export.json>...
   frontdesk-import intercom <export.json>...
+sitemap and urls also take [--max-total-mb N] (default 64: article text kept in all)
+and [--allow-private-addresses] [--allow-address IP]... (default: public addresses only)
 every source takes [--lang CODE] (default en: the language of content that names none)
 and one of --out DIR | --json | --upload BASE_URL (token in FRONTDESK_ADMIN_TOKEN)";
 
@@ -48,6 +58,9 @@ struct Args {
     limit: Option<usize>,
     concurrency: Option<usize>,
     timeout: Option<u64>,
+    max_total_mb: Option<u64>,
+    allow_private: bool,
+    allowed_addresses: Vec<std::net::IpAddr>,
 }
 
 fn parse_args(raw: Vec<String>) -> Result<Args, String> {
@@ -76,6 +89,17 @@ fn parse_args(raw: Vec<String>) -> Result<Args, String> {
                 a.concurrency = Some(number("--concurrency", value("--concurrency")?)? as usize)
             }
             "--timeout" => a.timeout = Some(number("--timeout", value("--timeout")?)?),
+            "--max-total-mb" => {
+                a.max_total_mb = Some(number("--max-total-mb", value("--max-total-mb")?)?)
+            }
+            "--allow-private-addresses" => a.allow_private = true,
+            "--allow-address" => {
+                let v = value("--allow-address")?;
+                a.allowed_addresses.push(
+                    v.parse()
+                        .map_err(|_| format!("--allow-address needs an IP address, not '{v}'"))?,
+                );
+            }
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ => a.inputs.push(arg),
@@ -129,6 +153,13 @@ fn run(a: &Args) -> Result<ExitCode, String> {
         Client::new(FetchOptions {
             concurrency: a.concurrency.unwrap_or(4),
             timeout: Duration::from_secs(a.timeout.unwrap_or(20)),
+            max_total_bytes: a
+                .max_total_mb
+                .map_or(FetchOptions::default().max_total_bytes, |mb| {
+                    mb.saturating_mul(1024 * 1024)
+                }),
+            allow_private: a.allow_private,
+            allowed_addresses: a.allowed_addresses.clone(),
             ..FetchOptions::default()
         })
     };
@@ -272,7 +303,19 @@ mod tests {
         assert!(args("sitemap s.xml --json --limit x").is_err());
         assert!(args("sitemap s.xml --json --limt 3").is_err());
         assert!(args("markdown d --json --base-url http://x").is_err());
+        assert!(args("sitemap s.xml --json --allow-address localhost").is_err());
         let a = args("sitemap s.xml --json --limit 3 --lang de").unwrap();
         assert_eq!((a.limit, a.lang.as_deref()), (Some(3), Some("de")));
+        assert!(!a.allow_private && a.allowed_addresses.is_empty());
+        let a = args(
+            "urls u.txt --json --allow-private-addresses --allow-address ::1 --max-total-mb 8",
+        )
+        .unwrap();
+        assert!(a.allow_private);
+        assert_eq!(
+            a.allowed_addresses,
+            ["::1".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert_eq!(a.max_total_mb, Some(8));
     }
 }

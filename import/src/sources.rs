@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use frontdesk_shared::import::helpcentre::{self, Kind};
 use frontdesk_shared::import::markdown::{self, SourceFile};
 use frontdesk_shared::import::sitemap::{self, Sitemap};
-use frontdesk_shared::import::{html, Collector, Outcome, SkipReason};
+use frontdesk_shared::import::{html, Collector, Draft, Outcome, SkipReason};
 
-use crate::fetch::Client;
+use crate::fetch::{self, Client};
 
 /// Sitemap indexes are followed this many levels deep, and at most this many
 /// sitemaps are read: a bound on what a hostile or broken index can ask for.
@@ -76,40 +76,55 @@ pub fn export_files(kind: Kind, paths: &[PathBuf], default_lang: &str) -> std::i
     Ok(helpcentre::import_files(kind, &files, default_lang))
 }
 
-/// Fetches pages and imports each; a page that cannot be fetched, or is not
-/// HTML, is reported and the rest go on.
+/// Fetches pages and imports each; a page that cannot be fetched, is not
+/// HTML, or may not be fetched (see [`Client::get`]) is reported and the
+/// rest go on. Each page is turned into its article as soon as it arrives
+/// and only the article is kept ([`Client::fetch_each`]: at most
+/// `concurrency` page bodies at once, articles up to the options'
+/// `max_total_bytes`).
 pub fn pages(client: &Client, urls: &[String], default_lang: &str) -> Outcome {
-    let mut out = Collector::new();
-    for (url, page) in urls.iter().zip(client.get_all(urls)) {
-        match page {
-            Err(e) => out.skip(url, SkipReason::Fetch(e)),
-            Ok(p) if !p.content_type.is_empty() && !p.content_type.contains("html") => {
-                out.skip(url, SkipReason::NotHtml)
+    let drafts = client.fetch_each(
+        urls,
+        |url, page| {
+            if !page.content_type.is_empty() && !page.content_type.contains("html") {
+                return Err(SkipReason::NotHtml);
             }
-            Ok(p) => html::import_page(&mut out, url, &p.text, default_lang),
+            html::page_article(url, &page.text, default_lang)
+        },
+        |d: &Draft| (d.body.len() + d.title.len() + d.url.len()) as u64,
+    );
+    let mut out = Collector::new();
+    for (url, draft) in urls.iter().zip(drafts) {
+        match draft {
+            Ok(d) => out.add(url, d),
+            Err(reason) => out.skip(url, reason),
         }
     }
     out.finish()
 }
 
-/// The page URLs of a sitemap (a URL or a local file), following sitemap
-/// indexes; at most `limit` pages. Sitemaps that cannot be read are
-/// reported in `skipped`.
+/// The page URLs of a sitemap (a URL, or a local file named by the user),
+/// following sitemap indexes; at most `limit` pages. Sitemaps that cannot
+/// be read are reported in `skipped`, and so is every entry that is not an
+/// `http(s)` URL: only `source` itself may be a local file.
 pub fn sitemap_urls(client: &Client, source: &str, limit: usize) -> (Vec<String>, Outcome) {
     let mut report = Collector::new();
     let mut pages: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut queue: Vec<(String, usize)> = vec![(source.to_owned(), 0)];
     let mut read = 0;
+    let not_http = || SkipReason::Refused("not an http(s) URL".into());
     while let Some((src, depth)) = queue.pop() {
         if pages.len() >= limit || read >= MAX_SITEMAPS {
             break;
         }
         read += 1;
-        let text = if src.starts_with("http://") || src.starts_with("https://") {
-            client.get(&src).map(|p| p.text).map_err(SkipReason::Fetch)
-        } else {
+        let text = if fetch::is_http(&src) {
+            client.get(&src).map(|p| p.text)
+        } else if depth == 0 {
             std::fs::read_to_string(&src).map_err(|e| SkipReason::Parse(e.to_string()))
+        } else {
+            Err(not_http())
         };
         let parsed =
             text.and_then(|t| sitemap::parse(&t).map_err(|e| SkipReason::Parse(e.to_string())));
@@ -117,14 +132,24 @@ pub fn sitemap_urls(client: &Client, source: &str, limit: usize) -> (Vec<String>
             Err(reason) => report.skip(&src, reason),
             Ok(Sitemap::Pages(urls)) => {
                 for u in urls {
-                    if pages.len() < limit && seen.insert(u.clone()) {
+                    if pages.len() >= limit {
+                        break;
+                    }
+                    if !fetch::is_http(&u) {
+                        report.skip(&u, not_http());
+                    } else if seen.insert(u.clone()) {
                         pages.push(u);
                     }
                 }
             }
             Ok(Sitemap::Index(children)) if depth < MAX_SITEMAP_DEPTH => {
+                let (web, other): (Vec<String>, Vec<String>) =
+                    children.into_iter().partition(|c| fetch::is_http(c));
+                for c in other {
+                    report.skip(&c, not_http());
+                }
                 // Reversed so the stack reads them in the index's order.
-                queue.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
+                queue.extend(web.into_iter().rev().map(|c| (c, depth + 1)));
             }
             Ok(Sitemap::Index(_)) => report.skip(
                 &src,

@@ -38,6 +38,8 @@ fn everything() -> Outcome {
     let base = serve(s.join("site"));
     let client = Client::new(FetchOptions {
         timeout: Duration::from_secs(10),
+        // The sample site is on loopback.
+        allow_private: true,
         ..FetchOptions::default()
     });
     all.extend(sources::sitemap(

@@ -10,10 +10,12 @@ use frontdesk_import::fetch::{Client, FetchOptions};
 use frontdesk_import::sources;
 use frontdesk_shared::import::SkipReason;
 
+/// A client for the sample site on loopback: `--allow-private-addresses`.
 fn client() -> Client {
     Client::new(FetchOptions {
         concurrency: 3,
         timeout: Duration::from_secs(10),
+        allow_private: true,
         ..FetchOptions::default()
     })
 }

@@ -251,6 +251,11 @@ pub fn plain_text(md: &str) -> String {
     let mut chars = md.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
+            // A backslash escape (`\[`, `\\`, as the importers write
+            // imported text) is the character itself.
+            '\\' if chars.peek().is_some_and(char::is_ascii_punctuation) => {
+                out.extend(chars.next());
+            }
             '*' | '_' | '`' => {
                 // Keep a lone '*' or '_' used as a list marker or inside words.
                 let prev = out.chars().last();
@@ -345,5 +350,9 @@ mod tests {
         assert_eq!(plain_text("snake_case and 2*3"), "snake_case and 2*3");
         assert_eq!(plain_text("* item with _em_"), "* item with em");
         assert_eq!(plain_text("[a] b"), "[a] b");
+        assert_eq!(
+            plain_text(r"Press \[Ctrl\] \<b\> C:\Users \\ \`x\` \*y\*"),
+            r"Press [Ctrl] <b> C:\Users \ `x` *y*"
+        );
     }
 }

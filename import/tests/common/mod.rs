@@ -79,6 +79,79 @@ pub fn serve(root: PathBuf) -> String {
     base
 }
 
+/// One answer of [`serve_with`]: status line, extra headers, body.
+pub struct Reply {
+    pub status: &'static str,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn html(body: &str) -> Reply {
+        Reply {
+            status: "200 OK",
+            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    pub fn redirect(location: &str) -> Reply {
+        Reply {
+            status: "302 Found",
+            headers: vec![("Location".into(), location.into())],
+            body: Vec::new(),
+        }
+    }
+}
+
+/// Serves answers from `reply(path)` on `ip` (a loopback address; a port
+/// of its own) until the test process ends. Returns the base URL.
+pub fn serve_with(ip: &str, reply: impl Fn(&str) -> Reply + Send + Sync + 'static) -> String {
+    let listener = TcpListener::bind((ip, 0)).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let reply = std::sync::Arc::new(reply);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let reply = reply.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    return;
+                }
+                for _ in 0..100 {
+                    let mut l = String::new();
+                    if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                        break;
+                    }
+                }
+                let path = request_line.split(' ').nth(1).unwrap_or("/");
+                let r = reply(path);
+                let mut head = format!("HTTP/1.1 {}\r\n", r.status);
+                for (k, v) in &r.headers {
+                    head.push_str(&format!("{k}: {v}\r\n"));
+                }
+                head.push_str(&format!(
+                    "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                    r.body.len()
+                ));
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&r.body);
+            });
+        }
+    });
+    base
+}
+
+/// A fresh, empty folder under the system's temp folder.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("frontdesk-import-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// Every article parses back from its canonical source, and the JSON
 /// bundle carries the same sources.
 pub fn check_outputs(o: &Outcome) {

@@ -10,11 +10,14 @@
 //!   translation is an article of its own language; the description leads
 //!   the body.
 //!
-//! Bodies are HTML and go through the same HTML → Markdown path as web pages.
+//! Bodies are HTML and go through the same HTML → Markdown path as web pages
+//! (text escaped, link targets checked: [`super::safe`]); an Intercom
+//! `description` is plain text and is escaped the same way.
 
 use serde_json::Value;
 
 use super::html::fragment_to_markdown;
+use super::safe::escape_text;
 use super::{lang_code, page_url, slugify, Collector, Draft, Outcome, SkipReason};
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -127,7 +130,8 @@ pub fn intercom(out: &mut Collector, file: &str, json: &str, default_lang: &str)
                 page_url(raw_url)
             };
             let mut body = String::new();
-            let description = super::one_line(str_of(v, "description"));
+            // Plain text: escaped, so it stays text in the Markdown body.
+            let description = escape_text(&super::one_line(str_of(v, "description")));
             if !description.is_empty() {
                 body.push_str(&description);
                 body.push_str("\n\n");
@@ -214,5 +218,28 @@ mod tests {
         assert_eq!(o.skipped[0].reason, SkipReason::Draft);
         let bad = import_files(Kind::Zendesk, &[("x.json".into(), "{".into())], "en");
         assert!(matches!(bad.skipped[0].reason, SkipReason::Parse(_)));
+    }
+
+    /// Export bodies and Intercom descriptions with script links and
+    /// Markdown link syntax in their text: rendered back, no link points
+    /// anywhere but http(s), mailto or a relative path.
+    #[test]
+    fn hostile_exports_give_no_unsafe_links() {
+        use crate::import::rendered::{assert_safe, read};
+        let zendesk = r#"{"articles":[{"id":1,"title":"T","locale":"en","html_url":"https://acme.zendesk.com/hc/en-us/articles/1",
+          "body":"<p><a href=\"javascript:alert(1)\">a</a> <a href=\"x) [b](javascript:alert(2)\">b</a> [c](javascript:alert(3))</p>"}]}"#;
+        let intercom = r#"{"type":"list","data":[{"type":"article","id":"7","title":"T","state":"published","url":"https://acme.intercom.help/en/articles/7",
+          "description":"[d](javascript:alert(4)) <javascript:alert(5)>","body":"<p><a href='vbscript:x'>e</a> ok</p>"}]}"#;
+        for (kind, json) in [(Kind::Zendesk, zendesk), (Kind::Intercom, intercom)] {
+            let o = import_files(kind, &[("x.json".into(), json.into())], "en");
+            assert_eq!(o.articles.len(), 1, "{:?}", o.skipped);
+            assert_safe(&o.articles[0].source);
+        }
+        let o = import_files(Kind::Intercom, &[("x.json".into(), intercom.into())], "en");
+        let text = read(&o.articles[0].source).text;
+        assert!(
+            text.contains("[d](javascript:alert(4)) <javascript:alert(5)>"),
+            "{text}"
+        );
     }
 }

@@ -9,8 +9,11 @@
 //! `nav`, `header`/`footer` (outside an article), `aside`, `script`, `style`,
 //! forms, buttons, cookie and consent banners, breadcrumbs, "was this
 //! helpful" votes and the like are dropped. Headings become `##` sections;
-//! paragraphs, lists, code, tables and links are kept as Markdown.
+//! paragraphs, lists, code, tables and links are kept as Markdown: the
+//! page's text escaped so it stays text, link targets kept only when they
+//! are `http(s)`, `mailto` or relative, and encoded ([`super::safe`]).
 
+use super::safe::{browser_url, code_fence, escape_text, link_destination, scheme};
 use super::{lang_code, page_url, slugify, Collector, Draft, SkipReason};
 
 /// A node of the page tree.
@@ -658,7 +661,7 @@ impl Render<'_> {
         let mut para = String::new();
         for c in &e.children {
             match c {
-                Node::Text(t) => para.push_str(t),
+                Node::Text(t) => para.push_str(&escape_text(t)),
                 Node::Element(el) if is_boilerplate(el, in_article) => {}
                 Node::Element(el) if is_inline(&el.name) => self.inline(el, &mut para),
                 Node::Element(el) => {
@@ -685,7 +688,10 @@ impl Render<'_> {
                 if text.is_empty() {
                     return;
                 }
-                if h == "h1" && !self.title_seen && Some(text.as_str()) == self.title {
+                if h == "h1"
+                    && !self.title_seen
+                    && self.title.map(escape_text) == Some(text.clone())
+                {
                     self.title_seen = true;
                     return;
                 }
@@ -703,7 +709,8 @@ impl Render<'_> {
                 raw_text(el, &mut code);
                 let code = code.trim_matches('\n');
                 if !code.trim().is_empty() {
-                    self.blocks.push(format!("```\n{code}\n```"));
+                    let fence = code_fence(code);
+                    self.blocks.push(format!("{fence}\n{code}\n{fence}"));
                 }
             }
             "table" => {
@@ -769,7 +776,7 @@ impl Render<'_> {
             let mut nested = Vec::new();
             for cc in &li.children {
                 match cc {
-                    Node::Text(t) => text.push_str(t),
+                    Node::Text(t) => text.push_str(&escape_text(t)),
                     Node::Element(sub) if sub.name == "ul" || sub.name == "ol" => {
                         self.list(sub, sub.name == "ol", depth + 1, &mut nested)
                     }
@@ -801,7 +808,7 @@ impl Render<'_> {
         let mut s = String::new();
         for c in &el.children {
             match c {
-                Node::Text(t) => s.push_str(t),
+                Node::Text(t) => s.push_str(&escape_text(t)),
                 Node::Element(sub) if is_boilerplate(sub, true) => {}
                 Node::Element(sub) if is_inline(&sub.name) => self.inline(sub, &mut s),
                 Node::Element(sub) => {
@@ -823,7 +830,7 @@ impl Render<'_> {
                 if text.is_empty() {
                     return;
                 }
-                match el.attr("href").and_then(|h| resolve(self.base, h)) {
+                match el.attr("href").and_then(|h| link_target(self.base, h)) {
                     Some(href) => out.push_str(&format!("[{text}]({href})")),
                     None => out.push_str(&text),
                 }
@@ -841,7 +848,7 @@ impl Render<'_> {
             _ => {
                 for c in &el.children {
                     match c {
-                        Node::Text(t) => out.push_str(t),
+                        Node::Text(t) => out.push_str(&escape_text(t)),
                         Node::Element(sub) if is_boilerplate(sub, true) => {}
                         Node::Element(sub) => self.inline(sub, out),
                     }
@@ -880,6 +887,23 @@ fn clean_inline(s: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A page link's target as written into Markdown: made absolute against the
+/// page's URL, kept only if it is `http(s)` or `mailto` (anything else —
+/// `javascript:`, `data:`, `tel:` — and empty or fragment-only links are
+/// kept as their text), and percent-encoded so it cannot break out of
+/// `[text](target)`.
+pub fn link_target(base: &str, href: &str) -> Option<String> {
+    let href = browser_url(href);
+    let href = href.as_str();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    match scheme(href) {
+        Some(_) => link_destination(href),
+        None => link_destination(&resolve(base, href)?),
+    }
 }
 
 /// A link target made absolute against the page's URL; `None` for scripts
@@ -933,11 +957,20 @@ pub fn resolve(base: &str, href: &str) -> Option<String> {
 /// Imports one fetched page from `url` into `out`; `default_lang` when the
 /// page names none.
 pub fn import_page(out: &mut Collector, url: &str, html: &str, default_lang: &str) {
-    if !html.contains('<') {
-        return out.skip(url, SkipReason::NotHtml);
+    match page_article(url, html, default_lang) {
+        Ok(draft) => out.add(url, draft),
+        Err(reason) => out.skip(url, reason),
     }
-    let draft = page_draft(url, html, default_lang);
-    out.add(url, draft);
+}
+
+/// One fetched page as a draft article, or why it is left out (text with
+/// no markup is not HTML). Pure, so the fetching threads convert each page
+/// as it arrives and keep only the draft.
+pub fn page_article(url: &str, html: &str, default_lang: &str) -> Result<Draft, SkipReason> {
+    if !html.contains('<') {
+        return Err(SkipReason::NotHtml);
+    }
+    Ok(page_draft(url, html, default_lang))
 }
 
 /// A page as a draft article (also used for help-centre bodies).
@@ -1033,6 +1066,77 @@ mod tests {
             to_markdown(main_content(&root), "https://x.test/", None),
             "deep text"
         );
+    }
+
+    /// Hostile pages: link targets that are scripts, or that try to break out
+    /// of `[text](url)`; text that is Markdown link, image, autolink,
+    /// reference-definition or HTML syntax; code that tries to close its
+    /// fence or code span. Rendered back as the edge does, no link or image
+    /// may point anywhere but http(s), mailto or a relative path, no raw
+    /// HTML may be left, and the hostile text must still be there as text.
+    #[test]
+    fn hostile_pages_give_no_unsafe_links() {
+        use crate::import::rendered::{assert_safe, read};
+        let pages = [
+            r#"<a href="javascript:alert(1)">script link</a>"#,
+            r#"<a href=" JaVa&#10;ScRiPt:alert(1)">entity script</a>"#,
+            r#"<a href="vbscript:msgbox(1)">vb</a> <a href="data:text/html,<script>alert(1)</script>">data</a>"#,
+            r#"<a href="x) [a](javascript:alert(1)">breakout</a>"#,
+            r#"<a href="https://ok.test/x) [a](javascript:alert(1)">abs breakout</a>"#,
+            r#"<a href="https://ok.test/a b 'c' &quot;d&quot; <javascript:alert(1)>">spaces</a>"#,
+            "<a href=\"https://ok.test/a\n[b](javascript:alert(1))\">newline</a>",
+            r#"<a href="https://ok.test/a\) [b](javascript:alert(1)">backslash</a>"#,
+            r#"<a href="https://ok.test/">[in](javascript:alert(1))</a>"#,
+            r#"<a href="https://ok.test/`x">tick</a> `[a](javascript:alert(1))`"#,
+            "<p>[x](javascript:alert(1)) and <javascript:alert(2)> &lt;img src=x onerror=alert(3)&gt;</p>",
+            "<p>[r]: javascript:alert(4)</p><p>[r] and [r][] and [y][r]</p>",
+            "<p>![i](javascript:alert(5)) [[javascript:alert(6)]]</p>",
+            r"<p>\[x](javascript:alert(1)) x\</p><p>\<a href=https://ok.test/>[</a>](javascript:alert(1))</p>",
+            "<pre>```\n[x](javascript:alert(6))\n```\n~~~\n</pre><p>[y](javascript:alert(7))</p>",
+            "<p>a`b <code>[x](javascript:alert(7))</code> c`</p>",
+            "<ul><li>[z](javascript:alert(8))<li><h2>[h](javascript:alert(9))</h2></ul>",
+            "<table><tr><td>[t](javascript:alert(1))</td><td><a href='javascript:x'>c</a></td></tr></table>",
+            "<blockquote><p>[q](javascript:alert(1))</p><p><a href='jav\tascript:alert(1)'>tab</a></p></blockquote>",
+            "<dl><dt>[d](javascript:alert(1))</dt></dl><p><b>[b](javascript:alert(1))</b></p>",
+            "<p>a <!-- c --> <a href='tel:123'>call</a> <a href='mailto:x@y.test?subject=a b'>mail</a></p>",
+            "<a href=\"\u{1a}https://ok.test/menu&quot;\">control</a> <a href=\" \u{1}/x\">ctl rel</a>",
+        ];
+        for page in pages {
+            let html = format!("<html><body><main><h1>T</h1>{page}</main></body></html>");
+            let d = page_draft("https://help.test/d/page", &html, "en");
+            let md = fragment_to_markdown(page, "https://help.test/d/");
+            for md in [&d.body, &md] {
+                assert_safe(md);
+                // Encoded: nothing in a target that could end it early.
+                for dest in read(md).destinations {
+                    assert!(
+                        !dest.chars().any(|c| c.is_whitespace() || c.is_control()),
+                        "{dest:?} in:\n{md}"
+                    );
+                }
+            }
+        }
+        // The words are kept, as text.
+        let d = page_draft(
+            "https://help.test/d/page",
+            r"<main><p>Type [x](javascript:alert(1)) or &lt;javascript:y> then \\ or `a`.</p></main>",
+            "en",
+        );
+        assert_eq!(
+            read(&d.body).text,
+            r"Type [x](javascript:alert(1)) or <javascript:y> then \\ or `a`."
+        );
+        let d = page_draft(
+            "https://help.test/d/page",
+            r#"<main><p><a href="javascript:alert(1)">Open</a> the <a href="x y(1)">menu</a>.</p></main>"#,
+            "en",
+        );
+        let r = read(&d.body);
+        assert_eq!(r.text, "Open the menu.");
+        assert!(!r.destinations.is_empty());
+        for d in &r.destinations {
+            assert_eq!(d, "https://help.test/d/x%20y%281%29");
+        }
     }
 
     #[test]

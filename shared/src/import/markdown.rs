@@ -14,12 +14,17 @@
 //!   are dedented and keep their title.
 //!
 //! Everywhere: images are dropped (they carry no words), links to other
-//! Markdown files of the folder point to those articles' URLs, the title is
-//! the front matter's, else the first `# H1`, else the file name.
+//! Markdown files of the folder point to those articles' URLs (encoded as
+//! link targets), links to anything but `http(s)`, `mailto` or a relative
+//! path keep only their text (the [`Collector`] reads every body back with
+//! a Markdown parser and drops any such link the line-by-line rewrite
+//! missed), the title is the front matter's, else the first `# H1`, else
+//! the file name.
 
 use std::collections::HashMap;
 
 use super::frontmatter::{self, Fields};
+use super::safe::{allowed_destination, encode_destination, link_destination};
 use super::{
     join_url, lang_code, path_lang, slugify, title_from_slug, Collector, Draft, Outcome, SkipReason,
 };
@@ -664,7 +669,11 @@ fn wikilinks(line: &str, links: &Links) -> String {
             };
             let page_name = page.trim().rsplit('/').next().unwrap_or("").to_lowercase();
             let page_name = page_name.strip_suffix(".md").unwrap_or(&page_name);
-            match links.by_name.get(page_name) {
+            match links
+                .by_name
+                .get(page_name)
+                .and_then(|u| link_destination(u))
+            {
                 Some(url) => out.push_str(&format!("[{text}]({url})")),
                 None => out.push_str(&text),
             }
@@ -693,10 +702,14 @@ fn images_and_links(line: &str, path: &str, links: &Links) -> String {
         let image = rest[..text_start].ends_with('!');
         if image {
             out.push_str(&rest[..text_start - 1]);
-        } else {
+        } else if allowed_destination(target.trim().trim_start_matches('<')) {
             out.push_str(&rest[..open + 2]);
             out.push_str(&resolve_link(target, path, links));
             out.push(')');
+        } else {
+            // A script or other scheme: the link's text only.
+            out.push_str(&rest[..text_start]);
+            out.push_str(&rest[text_start + 1..open]);
         }
         rest = &rest[open + 2 + close + 1..];
     }
@@ -733,7 +746,7 @@ fn resolve_link(target: &str, path: &str, links: &Links) -> String {
     candidates
         .iter()
         .find_map(|c| links.by_path.get(c))
-        .cloned()
+        .map(|url| encode_destination(url))
         .unwrap_or_else(|| target.to_owned())
 }
 
@@ -847,6 +860,46 @@ mod tests {
         let a = &o.articles[0].article;
         let headings: Vec<_> = a.sections.iter().map(|s| s.heading.as_deref()).collect();
         assert_eq!(headings, [None, Some("Billing"), Some("Refunds")]);
+    }
+
+    /// A hostile Markdown folder: script links inline, across lines, by
+    /// reference, as autolinks and in angle brackets, and a wikilink to a
+    /// page whose permalink would break out of `(…)`. Read back as the edge
+    /// renders it, every link points to http(s), mailto or a relative path.
+    #[test]
+    fn hostile_markdown_gives_no_unsafe_links() {
+        use crate::import::rendered::{assert_safe, read};
+        let files = [
+            SourceFile {
+                path: "a.md".into(),
+                text: "# A\nSee [x](javascript:alert(1)) and [y](<javascript:alert(2)>) \
+                       and [z](JAVA&#83;cript:alert(3)) and <javascript:alert(4)>.\n\n\
+                       A [multi\nline](\njavascript:alert(5)) link and [ref] and [t][ref].\n\n\
+                       [ref]: javascript:alert(6)\n\n\
+                       ![i](javascript:alert(7)) [ok](https://ok.test/) [[B]] [rel](b.md)\n"
+                    .into(),
+            },
+            SourceFile {
+                path: "b.md".into(),
+                text: "---\npermalink: /b (x) <y>\n---\nB text.\n".into(),
+            },
+        ];
+        let o = import(&files, &Options::default());
+        assert_eq!(o.articles.len(), 2, "{:?}", o.skipped);
+        let body = &o.articles[0].article;
+        let source = &o.articles[0].source;
+        assert_safe(source);
+        let r = read(source);
+        assert!(r.text.contains("A multi line link"), "{source}");
+        assert!(
+            r.destinations.iter().any(|d| d == "/b%20%28x%29%20%3Cy%3E"),
+            "{source}"
+        );
+        assert!(
+            r.destinations.iter().any(|d| d == "https://ok.test/"),
+            "{source}"
+        );
+        assert!(!body.sections.is_empty());
     }
 
     #[test]

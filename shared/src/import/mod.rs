@@ -11,12 +11,16 @@
 //! fetches pages, then hands the text here. Every importer goes through one
 //! [`Collector`], so every output is checked with `parse_article` before it
 //! counts, slugs are unique, and anything left out is reported with its
-//! reason instead of failing the whole import.
+//! reason instead of failing the whole import. [`safe`] is how text and
+//! link targets are written, and the check every article body goes through
+//! last: no link or image in it points anywhere but `http(s)`, `mailto` or
+//! a relative path.
 
 pub mod frontmatter;
 pub mod helpcentre;
 pub mod html;
 pub mod markdown;
+pub mod safe;
 pub mod sitemap;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -64,8 +68,13 @@ pub enum SkipReason {
     NotHtml,
     /// The input could not be read (bad JSON, a broken file, …).
     Parse(String),
-    /// The page could not be fetched (HTTP status, timeout, refused).
+    /// The page could not be fetched (HTTP status, timeout, connection
+    /// refused).
     Fetch(String),
+    /// The importer would not read it: not an `http(s)` URL, an address
+    /// that is not public, a redirect it may not follow, the memory budget
+    /// spent.
+    Refused(String),
 }
 
 impl std::fmt::Display for SkipReason {
@@ -76,6 +85,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::NotHtml => f.write_str("not HTML"),
             SkipReason::Parse(e) => write!(f, "parse error: {e}"),
             SkipReason::Fetch(e) => write!(f, "fetch failed: {e}"),
+            SkipReason::Refused(e) => write!(f, "refused: {e}"),
         }
     }
 }
@@ -89,6 +99,7 @@ impl SkipReason {
             SkipReason::NotHtml => "not HTML",
             SkipReason::Parse(_) => "parse error",
             SkipReason::Fetch(_) => "fetch failed",
+            SkipReason::Refused(_) => "refused",
         }
     }
 }
@@ -169,7 +180,9 @@ impl Collector {
     /// are made unique in the order drafts arrive (`faq`, `faq-2`, …), so the
     /// same input always gives the same names.
     pub fn add(&mut self, item: &str, mut draft: Draft) {
-        draft.body = draft.body.trim().to_owned();
+        // The importers escape what they write; this read-back is the last
+        // word for every source, the owner's own Markdown included.
+        draft.body = safe::drop_unsafe_links(draft.body.trim()).trim().to_owned();
         if draft.body.is_empty() || crate::kb::plain_text(&draft.body).trim().is_empty() {
             return self.skip(item, SkipReason::Empty);
         }
@@ -384,6 +397,74 @@ pub fn page_url(url: &str) -> String {
     match after_scheme.find('/') {
         Some(i) => after_scheme[i..].to_owned(),
         None => "/".to_owned(),
+    }
+}
+
+/// What a Markdown renderer makes of importer output, for the tests:
+/// pulldown-cmark (the edge's renderer) reads it with no extensions and
+/// with all of them.
+#[cfg(test)]
+pub(crate) mod rendered {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+
+    /// The link and image destinations in `md`, the raw HTML in it and its
+    /// text, as read with no extensions and with all of them.
+    #[derive(Debug, Default)]
+    pub struct Rendered {
+        pub destinations: Vec<String>,
+        pub html: Vec<String>,
+        pub text: String,
+    }
+
+    pub fn read(md: &str) -> Rendered {
+        let mut r = Rendered::default();
+        for opts in [Options::empty(), Options::all()] {
+            for event in Parser::new_ext(md, opts) {
+                match event {
+                    Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                        r.destinations.push(dest_url.to_string())
+                    }
+                    Event::Html(h) | Event::InlineHtml(h) => r.html.push(h.to_string()),
+                    Event::Text(t) | Event::Code(t) if opts.is_empty() => r.text.push_str(&t),
+                    Event::SoftBreak | Event::HardBreak if opts.is_empty() => r.text.push('\n'),
+                    _ => {}
+                }
+            }
+        }
+        r
+    }
+
+    /// A destination a browser can only follow to a web page or a mail
+    /// client: `http(s)://`, `mailto:`, or relative (`/path`, `#frag`,
+    /// `?query`, `page`: no `:` before the first `/`, `?` or `#`), read as
+    /// a browser reads it (leading controls and spaces trimmed, tabs and
+    /// newlines removed). Written apart from the importers' own check on
+    /// purpose.
+    pub fn safe(dest: &str) -> bool {
+        let lower: String = dest
+            .trim_start_matches(|c: char| c <= ' ')
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if ["http://", "https://", "mailto:"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        {
+            return true;
+        }
+        let before = lower.split(['/', '?', '#']).next().unwrap_or("");
+        !before.contains(':')
+    }
+
+    /// Panics unless every destination in `md` is [`safe`] and it holds no
+    /// raw HTML.
+    pub fn assert_safe(md: &str) {
+        let r = read(md);
+        for d in &r.destinations {
+            assert!(safe(d), "unsafe destination {d:?} in:\n{md}");
+        }
+        assert!(r.html.is_empty(), "raw HTML {:?} in:\n{md}", r.html);
     }
 }
 

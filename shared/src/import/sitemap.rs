@@ -1,6 +1,9 @@
 //! `sitemap.xml` files: a list of page URLs, or a sitemap index listing
 //! further sitemaps.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+
 use super::html::decode_entities;
 
 /// What a sitemap file lists.
@@ -33,6 +36,9 @@ pub fn parse(xml: &str) -> Result<Sitemap, NotASitemap> {
         return Err(NotASitemap);
     }
     let mut locs = Vec::new();
+    // First-seen order is kept; the set makes each check O(1). Its keys
+    // borrow from `xml` unless an entity had to be decoded.
+    let mut seen: HashSet<Cow<'_, str>> = HashSet::new();
     let mut rest = xml;
     while let Some(open) = find_tag(rest, "loc") {
         let after = &rest[open..];
@@ -44,9 +50,14 @@ pub fn parse(xml: &str) -> Result<Sitemap, NotASitemap> {
             .strip_prefix("<![CDATA[")
             .and_then(|r| r.strip_suffix("]]>"))
             .unwrap_or(raw);
-        let url = decode_entities(raw.trim());
-        if !url.is_empty() && !locs.contains(&url) {
-            locs.push(url);
+        let raw = raw.trim();
+        let url = if raw.contains('&') {
+            Cow::Owned(decode_entities(raw))
+        } else {
+            Cow::Borrowed(raw)
+        };
+        if !url.is_empty() && seen.insert(url.clone()) {
+            locs.push(url.into_owned());
         }
         rest = &body[end..];
     }
@@ -100,5 +111,43 @@ mod tests {
             Ok(Sitemap::Index(vec!["https://a.test/s1.xml".into()]))
         );
         assert_eq!(parse("<html></html>"), Err(NotASitemap));
+    }
+
+    /// Duplicates are dropped in one pass (a quadratic `contains` took 98 s
+    /// of CPU for one 5 MB sitemap of 332k entries): 300,000 entries, every
+    /// URL listed twice, come back once each in first-seen order. Fast in a
+    /// debug build; the time is printed, not asserted.
+    #[test]
+    fn large_sitemaps_are_deduplicated_in_linear_time() {
+        const N: usize = 150_000;
+        let mut xml = String::with_capacity(N * 2 * 60);
+        xml.push_str("<urlset>");
+        for round in 0..2 {
+            for i in 0..N {
+                // The second round lists the URLs in reverse: order must
+                // still be the first round's.
+                let i = if round == 0 { i } else { N - 1 - i };
+                xml.push_str(&format!("<url><loc>https://a.test/p/{i}</loc></url>"));
+            }
+        }
+        xml.push_str("</urlset>");
+        let started = std::time::Instant::now();
+        let parsed = parse(&xml);
+        eprintln!(
+            "parsed {} entries ({} bytes) in {:?}",
+            2 * N,
+            xml.len(),
+            started.elapsed()
+        );
+        let Ok(Sitemap::Pages(urls)) = parsed else {
+            panic!("not a urlset")
+        };
+        assert_eq!(urls.len(), N);
+        assert_eq!(urls[0], "https://a.test/p/0");
+        assert_eq!(urls[N - 1], format!("https://a.test/p/{}", N - 1));
+        assert!(urls
+            .iter()
+            .enumerate()
+            .all(|(i, u)| *u == format!("https://a.test/p/{i}")));
     }
 }
