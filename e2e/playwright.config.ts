@@ -25,12 +25,21 @@ export const LIMITS = {
   LIMIT_TICKETS_VISITOR: 2,
   LIMIT_TICKETS_IP: 3,
   LIMIT_TOKENS_VISITOR: 1000,
+  LIMIT_READS_VISITOR: 6,
+  LIMIT_POLLS_VISITOR: 20,
+  LIMIT_FEEDBACK_VISITOR: 5,
+  LIMIT_FEEDBACK_IP: 8,
+  // Only limits.spec.ts rates answers here: low enough to fill it from a
+  // few addresses (the site's reserve).
+  LIMIT_FEEDBACK_SITE: 12,
 };
 // Every test client is 127.0.0.1 (CF-Connecting-IP), like a crowd behind one
 // NAT: the shared servers raise the per-address limits, as a load test
 // would; the per-visitor and per-site limits keep their defaults.
-const SHARED_IP_LIMITS =
-  '--var LIMIT_MESSAGES_IP:100000 --var LIMIT_TICKETS_IP:100000 --var LIMIT_TOKENS_IP:100000000';
+const SHARED_IP_LIMITS = [
+  '--var LIMIT_MESSAGES_IP:100000 --var LIMIT_TICKETS_IP:100000 --var LIMIT_TOKENS_IP:100000000',
+  '--var LIMIT_READS_IP:100000 --var LIMIT_POLLS_IP:10000000 --var LIMIT_FEEDBACK_IP:100000',
+].join(' ');
 export const AGENT_TOKEN = 'agent-e2e-token';
 export const ADMIN_TOKEN = 'admin-e2e-token';
 // The main server's quiet time before an answered conversation counts as an
@@ -109,9 +118,10 @@ const SERVERS = [
   },
   {
     // Low limits (LIMITS), with the generator on the fake LLM for the
-    // daily token budget.
+    // daily token budget, and the agent API for replies to a polling widget.
     command: [
       `bash ../scripts/e2e-server.sh ${LIMITS_PORT} ${LIMITS_STATE}`,
+      `--var AGENT_TOKEN:${AGENT_TOKEN}`,
       '--var AI_PROVIDER:openai',
       `--var AI_BASE_URL:http://127.0.0.1:${LLM_PORT}/v1`,
       '--var AI_MODEL:fake-model --var AI_API_KEY:test-key',

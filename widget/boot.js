@@ -101,13 +101,25 @@ const keep = (...state) => {
 };
 h.save = keep;
 
+// Resolves after ms, or as soon as the browser is back online. (A listener
+// left by a timer wake-up only resolves a settled promise.)
+const nap = (ms) =>
+  new Promise((wake) => {
+    setTimeout(wake, ms);
+    addEventListener('online', wake, { once: true });
+  });
+// How long a 429 asks to wait (Retry-After), in ms: at least a second.
+const later = (res) => res.headers.get('retry-after') * 1e3 || 1e3;
+
 // Reads a stored conversation back and calls on(kind, id, value) for each
 // line in time order: 'visitor' and 'agent' (value: the text; agent lines
 // with their message id), 'bot' (a reply object) and 'ticket' (a handoff
-// response object). Resolves with the HTTP status (0: unreachable).
+// response object). Resolves with the HTTP status (0: unreachable). Too
+// many reads (429): asks again once its Retry-After has passed.
 h.restore = async (url, on) => {
   try {
     const res = await api(url, {});
+    if (res.status == 429) return await nap(later(res)), h.restore(url, on);
     if (!res.ok) return res.status;
     const v = await res.json();
     const c = v.conversation_id;
@@ -156,17 +168,10 @@ h.thumbs = (el, url, conversation_id, message_id, rating, [yes, no, thanks]) => 
   el.append(...buttons.map(([, b]) => b), status);
 };
 
-// Resolves after ms, or as soon as the browser is back online. (A listener
-// left by a timer wake-up only resolves a settled promise.)
-const nap = (ms) =>
-  new Promise((wake) => {
-    setTimeout(wake, ms);
-    addEventListener('online', wake, { once: true });
-  });
 
 // Waits for agent replies by long polling url?after=N&wait=20 and calls
 // on(id, text) for each, or on(-1, '') once the conversation is gone. Backs off 1, 2, 4 … 30 s on errors (or
-// until back online); pauses while
+// until back online), waits out a 429's Retry-After; pauses while
 // the page is hidden and asks at once when it is shown again. Returns stop().
 h.watch = (url, after, on) => {
   let stopped = false;
@@ -180,6 +185,7 @@ h.watch = (url, after, on) => {
       try {
         const res = await api(url + '?after=' + after + '&wait=20', { signal: ctrl.signal });
         if (res.status === 404) { stopped = true; on(-1, ''); break; }
+        if (res.status == 429) { await nap(later(res)); continue; }
         if (!res.ok) throw 0;
         const { messages } = await res.json();
         delay = 0;

@@ -58,6 +58,7 @@ async fn conversation(
             site: site.key.clone(),
             visitor: Vec::new(),
             unhelpful_streak: 0,
+            started: None,
         };
         return Ok((random_uuid()?, fresh));
     };
@@ -153,7 +154,8 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
         &req,
         continues.then_some(conversation_id.as_str()),
         &site.key,
-    );
+    )
+    .since(history.started);
     let tokens_left = limits::admit(env, &who, Kind::Messages, generator.is_some()).await?;
     if !tokens_left {
         worker::console_log!("model tokens for today are spent; the built-in engine answers");
@@ -400,13 +402,14 @@ pub async fn handoff(
         return handed_off_before(earlier, input.conversation_id.as_deref(), site);
     }
     let continues = input.conversation_id.is_some();
-    let (conversation_id, _) = conversation(&db, input.conversation_id.clone(), site).await?;
+    let (conversation_id, history) = conversation(&db, input.conversation_id.clone(), site).await?;
     // A ticket over a limit is refused before anything is stored.
     let who = Who::new(
         &req,
         continues.then_some(conversation_id.as_str()),
         &site.key,
-    );
+    )
+    .since(history.started);
     limits::admit(env, &who, Kind::Tickets, false).await?;
     // The most recent messages, however long the conversation (a ticket
     // must fit a D1 row); the ticket says how many it leaves out.
@@ -501,14 +504,23 @@ fn handed_off_before(
 
 /// `POST /api/v1/feedback`: the visitor's thumbs up or down on one bot
 /// answer of their conversation; rating it again replaces the rating.
+/// Limited per minute (`limits.rs`) like messages.
 pub async fn feedback(mut req: Request, env: &Env, site: &Site) -> Result<Response, AppError> {
     let input = FeedbackInput::try_from(read_json::<FeedbackRequest>(&mut req).await?)?;
     let db = env.d1(DB)?;
-    if let Some(stored) = store::conversation_site(&db, &input.conversation_id).await? {
-        if !site::belongs(&stored, site) {
-            return Err(site::gone());
-        }
+    let owner = store::conversation_owner(&db, &input.conversation_id).await?;
+    if owner
+        .as_ref()
+        .is_some_and(|o| !site::belongs(&o.site, site))
+    {
+        return Err(site::gone());
     }
+    // A rating over a limit is refused before anything is stored; one for
+    // a conversation that does not exist counts against the address and
+    // the site only.
+    let id = owner.as_ref().map(|_| input.conversation_id.as_str());
+    let who = Who::new(&req, id, &site.key).since(owner.as_ref().map(|o| o.started));
+    limits::admit(env, &who, Kind::Feedback, false).await?;
     match store::rate(&db, &input, now_ms()).await? {
         Rated::Stored(rating) => json(
             &FeedbackResponse {

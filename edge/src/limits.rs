@@ -1,19 +1,28 @@
-//! Abuse limits at the edge: messages per minute, tickets per hour and
-//! model tokens per day, per visitor, per IP address and per site. The
+//! Abuse limits at the edge: messages per minute, tickets per hour, model
+//! tokens per day, conversation reads, long-poll seconds and ratings per
+//! minute, per visitor, per IP address (an IPv6 /64) and per site. The
 //! arithmetic is `frontdesk_shared::limits`; the counters live in the
 //! `Limiter` Durable Object, one instance per scope key (`visitor:<id>`,
 //! `ip:<address>`, `site:<site>`), so every isolate sees the same count.
 //! A request makes one call per scope, all at once; each call checks and
 //! takes its counters atomically (a Durable Object handles one storage
-//! round at a time).
+//! round at a time). An object deletes its storage once every counter in
+//! it has been full again for a day (an alarm; see `Limiter::alarm`).
+//!
+//! The site's counter is a last resort: requests of a conversation that
+//! started over two minutes ago may go on to twice the site's limit, new
+//! ones only to the limit (`frontdesk_shared::limits::SITE_RESERVE`).
 //!
 //! Fail open: if the Durable Object cannot be reached, the request goes
 //! through and the failure is logged; a limiter outage must not take
 //! support down.
 
-use frontdesk_shared::limits::{retry_after_secs, Kind, Limits, Rate, Scope};
+use frontdesk_shared::limits::{
+    established, idle_at_ms, ip_key, retry_after_secs, Kind, Limits, Rate, Scope,
+};
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
 
 use crate::platform::now_ms;
@@ -29,11 +38,15 @@ const BINDING: &str = "LIMITER";
 pub struct Who {
     /// The conversation the request continues; a new one has no count yet.
     pub visitor: Option<String>,
-    /// `CF-Connecting-IP`; absent outside Cloudflare's edge (then only the
-    /// visitor and site limits apply). `wrangler dev` sets it to the
-    /// client's address.
+    /// `CF-Connecting-IP` as a counter key (`ip_key`: an IPv6 address by
+    /// its /64); absent outside Cloudflare's edge (then only the visitor
+    /// and site limits apply). `wrangler dev` sets it to the client's
+    /// address.
     pub ip: Option<String>,
     pub site: String,
+    /// Whether the conversation started long enough ago to use the site's
+    /// reserve ([`Who::since`]).
+    pub established: bool,
 }
 
 impl Who {
@@ -43,13 +56,21 @@ impl Who {
             .get("CF-Connecting-IP")
             .ok()
             .flatten()
-            .map(|ip| ip.trim().to_owned())
-            .filter(|ip| !ip.is_empty());
+            .filter(|ip| !ip.trim().is_empty())
+            .map(|ip| ip_key(&ip));
         Who {
             visitor: visitor.map(str::to_owned),
             ip,
             site: site.to_owned(),
+            established: false,
         }
+    }
+
+    /// The conversation started at `started` (ms; `None`: a new one):
+    /// established after two minutes, when the site's reserve is open to it.
+    pub fn since(mut self, started: Option<i64>) -> Who {
+        self.established = established(started, now_ms());
+        self
     }
 
     /// Each scope that applies, with its counter's key.
@@ -151,18 +172,31 @@ async fn ask_all(env: &Env, calls: &[(String, Vec<Op>)]) -> Vec<Waits> {
 /// nothing anywhere. With `tokens`, also says whether every scope has
 /// model tokens left today (`Ok(false)`: answer without the model).
 pub async fn admit(env: &Env, who: &Who, kind: Kind, tokens: bool) -> Result<bool, AppError> {
+    admit_all(env, who, &[(kind, 1)], tokens).await
+}
+
+/// [`admit`] for several kinds at once, each with its cost (a long poll
+/// takes a read and its seconds): all of them from every scope, or none.
+pub async fn admit_all(
+    env: &Env,
+    who: &Who,
+    takes: &[(Kind, u64)],
+    tokens: bool,
+) -> Result<bool, AppError> {
     let limits = limits(env, &who.site);
     let mut calls = Vec::new();
     for (scope, key) in who.scopes() {
         let mut ops = Vec::new();
-        let take = limits.rate(kind, scope);
-        if !take.off() {
-            ops.push(Op {
-                verb: Verb::Take,
-                kind,
-                rate: take,
-                cost: 1,
-            });
+        for &(kind, cost) in takes {
+            let take = limits.take_rate(kind, scope, who.established);
+            if !take.off() && cost > 0 {
+                ops.push(Op {
+                    verb: Verb::Take,
+                    kind,
+                    rate: take,
+                    cost,
+                });
+            }
         }
         let budget = limits.rate(Kind::Tokens, scope);
         if tokens && !budget.off() {
@@ -194,6 +228,31 @@ pub async fn admit(env: &Env, who: &Who, kind: Kind, tokens: bool) -> Result<boo
         });
     }
     Ok(waits(Verb::Check).all(|w| w == 0))
+}
+
+/// Gives `cost` of `kind` back to every scope of `who` (a long poll that
+/// ended before its time: the seconds it did not hold).
+pub async fn refund(env: &Env, who: &Who, kind: Kind, cost: u64) {
+    if cost == 0 {
+        return;
+    }
+    let limits = limits(env, &who.site);
+    let calls: Vec<(String, Vec<Op>)> = who
+        .scopes()
+        .into_iter()
+        .map(|(scope, key)| (limits.take_rate(kind, scope, who.established), key))
+        .filter(|(rate, _)| !rate.off())
+        .map(|(rate, key)| {
+            let op = Op {
+                verb: Verb::Refund,
+                kind,
+                rate,
+                cost,
+            };
+            (key, vec![op])
+        })
+        .collect();
+    ask_all(env, &calls).await;
 }
 
 /// Returns what the scopes that said yes took, when another said no.
@@ -241,10 +300,36 @@ pub async fn charge_tokens(env: &Env, who: &Who, tokens: u64) {
 }
 
 /// One scope's counters: a stored number per kind (see
-/// `frontdesk_shared::limits`), nothing else.
-#[durable_object(fetch)]
+/// `frontdesk_shared::limits`), nothing else. After a write it makes sure
+/// an alarm is set; the alarm deletes the storage once the object is idle
+/// (every bucket full again for a day: `frontdesk_shared::limits::is_idle`),
+/// else sets itself again for when it will be.
+#[durable_object(alarm)]
 pub struct Limiter {
     state: State,
+}
+
+impl Limiter {
+    /// Every stored counter (µs).
+    async fn stored(&self) -> worker::Result<Vec<i64>> {
+        let storage = self.state.storage();
+        let mut tats = Vec::new();
+        for kind in Kind::ALL {
+            if let Some(tat) = storage.get::<f64>(kind_key(kind)).await? {
+                tats.push(tat as i64);
+            }
+        }
+        Ok(tats)
+    }
+
+    /// Sets the alarm for when `tats` will be idle.
+    async fn wake_when_idle(&self, tats: &[i64]) -> worker::Result<()> {
+        let ms = idle_at_ms(tats).saturating_sub(now_ms()).max(0);
+        self.state
+            .storage()
+            .set_alarm(Duration::from_millis(ms as u64))
+            .await
+    }
 }
 
 impl DurableObject for Limiter {
@@ -310,19 +395,42 @@ impl DurableObject for Limiter {
                 Verb::Take | Verb::Check => {}
             }
         }
-        for (kind, value) in counters {
+        let mut wrote = false;
+        for &(kind, value) in &counters {
             if value != tat(&stored, kind) {
                 storage.put(kind_key(kind), value as f64).await?;
+                wrote = true;
             }
+        }
+        // One alarm at a time: it sets itself again while the object is in use.
+        if wrote && storage.get_alarm().await?.is_none() {
+            self.wake_when_idle(&self.stored().await?).await?;
         }
         Response::from_json(&Waits { wait_ms })
     }
+
+    /// Deletes the object's storage (counters and all) when it is idle;
+    /// an idle counter answers exactly as an absent one, so nothing
+    /// changes but the space. Otherwise waits until it will be.
+    async fn alarm(&self) -> worker::Result<Response> {
+        let tats = self.stored().await?;
+        if frontdesk_shared::limits::is_idle(&tats, now_ms()) {
+            self.state.storage().delete_all().await?;
+        } else {
+            self.wake_when_idle(&tats).await?;
+        }
+        Response::ok("")
+    }
 }
 
+/// A counter's storage key (stable: stored values are read by it).
 fn kind_key(kind: Kind) -> &'static str {
     match kind {
         Kind::Messages => "messages",
         Kind::Tickets => "tickets",
         Kind::Tokens => "tokens",
+        Kind::Reads => "reads",
+        Kind::Polls => "polls",
+        Kind::Feedback => "feedback",
     }
 }

@@ -66,23 +66,36 @@ impl Caller {
     /// Checks a `/api/v1/conversations/{id}` request: with a key, the
     /// conversation must be that site's; without, the page must be allowed
     /// for the conversation's own site. A conversation that does not
-    /// exist is left to the handler to report.
-    pub async fn conversation(&self, db: &D1Database, id: &str) -> Result<(), AppError> {
-        let owner = store::conversation_site(db, id).await?;
-        match (&self.key, owner) {
+    /// exist is left to the handler to report. Answers the site the request
+    /// counts against (its limits) and the conversation's owner, if any.
+    pub async fn conversation(
+        &self,
+        db: &D1Database,
+        id: &str,
+    ) -> Result<(String, Option<store::Owner>), AppError> {
+        let owner = store::conversation_owner(db, id).await?;
+        let site = match (&self.key, &owner) {
             (Some(_), owner) => {
                 let site = self.site()?;
                 match owner {
-                    Some(o) if !belongs(&o, site) => Err(gone()),
-                    _ => Ok(()),
+                    Some(o) if !belongs(&o.site, site) => return Err(gone()),
+                    _ => Some(site),
                 }
             }
-            (None, Some(o)) => self.check_origin(owner_site(&o).ok_or_else(gone)?),
-            (None, None) => match sites::default_site(configured()) {
-                Some(site) => self.check_origin(site),
-                None => Ok(()),
-            },
-        }
+            (None, Some(o)) => {
+                let site = owner_site(&o.site).ok_or_else(gone)?;
+                self.check_origin(site)?;
+                Some(site)
+            }
+            (None, None) => {
+                let site = sites::default_site(configured());
+                if let Some(site) = site {
+                    self.check_origin(site)?;
+                }
+                site
+            }
+        };
+        Ok((site.map(|s| s.key.clone()).unwrap_or_default(), owner))
     }
 }
 

@@ -36,6 +36,7 @@ fn int(n: i64) -> JsValue {
 #[derive(Deserialize)]
 struct HistoryRow {
     site: String,
+    started: f64,
     role: Option<String>,
     body: Option<String>,
     decision: Option<String>,
@@ -49,6 +50,8 @@ pub struct History {
     pub visitor: Vec<String>,
     /// Bot turns in a row, newest back, that neither answered nor were small talk.
     pub unhelpful_streak: u32,
+    /// When the conversation started (ms); `None` for a new one.
+    pub started: Option<i64>,
 }
 
 /// Recent history of a conversation (its last `limit` visitor and bot
@@ -57,7 +60,8 @@ pub struct History {
 pub async fn history(db: &D1Database, id: &str, limit: u32) -> Result<Option<History>, AppError> {
     let rows = db
         .prepare(
-            "SELECT c.site AS site, m.role AS role, m.body AS body, m.decision AS decision \
+            "SELECT c.site AS site, c.created_at AS started, m.role AS role, m.body AS body, \
+             m.decision AS decision \
              FROM conversations c \
              LEFT JOIN messages m ON m.conversation_id = c.id AND m.role IN ('visitor', 'bot') \
              WHERE c.id = ?1 ORDER BY m.id DESC LIMIT ?2",
@@ -75,6 +79,7 @@ pub async fn history(db: &D1Database, id: &str, limit: u32) -> Result<Option<His
 /// [`History`] from rows newest first.
 fn summarize(rows: Vec<HistoryRow>) -> History {
     let site = rows.first().map(|r| r.site.clone()).unwrap_or_default();
+    let started = rows.first().map(|r| r.started as i64);
     let mut visitor = Vec::new();
     let mut unhelpful_streak = 0;
     let mut streak_open = true;
@@ -95,11 +100,12 @@ fn summarize(rows: Vec<HistoryRow>) -> History {
         site,
         visitor,
         unhelpful_streak,
+        started,
     }
 }
 
 /// Creates the conversation for `site`, or marks it active now (its site
-/// never changes: callers have checked it with [`conversation_site`]).
+/// never changes: callers have checked it with [`conversation_owner`]).
 fn touch_conversation(
     db: &D1Database,
     id: &str,
@@ -118,19 +124,31 @@ fn touch_conversation(
 }
 
 #[derive(Deserialize)]
-struct SiteRow {
+struct OwnerRow {
     site: String,
+    started: f64,
 }
 
-/// The key of the site a conversation belongs to (`""` for one from
-/// before sites), or `None` if there is no such conversation.
-pub async fn conversation_site(db: &D1Database, id: &str) -> Result<Option<String>, AppError> {
+/// Whose a conversation is: its site and when it started.
+pub struct Owner {
+    /// The key of its site (`""` for one from before sites).
+    pub site: String,
+    /// When it started (ms since the epoch).
+    pub started: i64,
+}
+
+/// The site a conversation belongs to and when it started, or `None` if
+/// there is no such conversation.
+pub async fn conversation_owner(db: &D1Database, id: &str) -> Result<Option<Owner>, AppError> {
     Ok(db
-        .prepare("SELECT site FROM conversations WHERE id = ?1")
+        .prepare("SELECT site, created_at AS started FROM conversations WHERE id = ?1")
         .bind(&[text(id)])?
-        .first::<SiteRow>(None)
+        .first::<OwnerRow>(None)
         .await?
-        .map(|r| r.site))
+        .map(|r| Owner {
+            site: r.site,
+            started: r.started as i64,
+        }))
 }
 
 /// One message row to insert.
@@ -924,17 +942,13 @@ struct IdText {
     id: String,
 }
 
-/// Whether a conversation exists.
-pub async fn conversation_exists(db: &D1Database, id: &str) -> Result<bool, AppError> {
-    Ok(db
-        .prepare("SELECT id FROM conversations WHERE id = ?1")
-        .bind(&[text(id)])?
-        .first::<IdText>(None)
-        .await?
-        .is_some())
-}
+/// Most agent messages one `replies` answer carries: the widget asks again
+/// after the newest it got, so a longer backlog comes in pages.
+const MAX_REPLIES: u32 = 50;
 
-/// Agent messages in a conversation newer than message `after`, oldest first.
+/// Agent messages in a conversation newer than message `after`, oldest
+/// first, at most [`MAX_REPLIES`]: a range of migration 0012's index
+/// (conversation, role, id), whatever else the conversation holds.
 pub async fn agent_replies(
     db: &D1Database,
     id: &str,
@@ -944,7 +958,7 @@ pub async fn agent_replies(
         "SELECT {VIEW_COLUMNS} FROM {VIEW_FROM} \
          WHERE m.conversation_id = ?1 AND m.role = 'agent' AND m.id > ?2 ORDER BY m.id LIMIT ?3"
     ))
-    .bind(&[text(id), int(after), JsValue::from(MAX_VIEW)])?
+    .bind(&[text(id), int(after), JsValue::from(MAX_REPLIES)])?
     .all()
     .await?
     .results::<ViewRow>()?

@@ -4,13 +4,21 @@
 //!
 //! - `GET /api/v1/conversations/{id}`: messages (newest 500) and tickets.
 //! - `GET /api/v1/conversations/{id}/replies?after=N&wait=S`: agent messages
-//!   after message N; with `wait` (1–25 s) the request is held until one
-//!   arrives or the time is up (long polling), checking D1 every
-//!   [`POLL_EVERY_MS`], so a reply reaches an open widget within about that.
+//!   after message N (at most 50; the client asks again after the newest);
+//!   with `wait` (1–25 s) the request is held until one arrives or the time
+//!   is up (long polling), looking at D1 after 0.5 s, then half as long
+//!   again each time up to every 2 s (`frontdesk_shared::limits::
+//!   next_poll_ms`: at most 16 looks), so a reply reaches an open widget
+//!   within about 2 s.
 //! - `DELETE /api/v1/conversations/{id}`: the conversation, its messages,
 //!   tickets and delivery records, gone.
+//!
+//! Each is limited (`limits.rs`): a read per request, and a held poll its
+//! `wait` in poll-seconds (what it did not hold is given back), per
+//! conversation, address and site; a refused one is a 429 and does nothing.
 
 use frontdesk_shared::error::{ApiError, ErrorCode};
+use frontdesk_shared::limits::{next_poll_ms, Kind};
 use frontdesk_shared::validate::conversation_id;
 use frontdesk_shared::wire::ConversationView;
 use std::time::Duration;
@@ -18,14 +26,13 @@ use wasm_bindgen::JsValue;
 use worker::{Delay, Env, Method, Request, Response, Url};
 
 use crate::http::json;
+use crate::limits::{self, Who};
 use crate::platform::now_ms;
 use crate::site::Caller;
 use crate::store;
 use crate::AppError;
 
 const DB: &str = "DB";
-/// How often a held `replies` request looks for a new agent message.
-pub const POLL_EVERY_MS: u64 = 500;
 /// Longest `wait` a client may ask for: under the 30 s many proxies allow.
 const MAX_WAIT_SECS: u64 = 25;
 
@@ -52,11 +59,21 @@ pub async fn route(
         _ => return Err(AppError::code(ErrorCode::NotFound, "No such endpoint.")),
     };
     let id = conversation_id(id)?;
-    caller.conversation(&env.d1(DB)?, &id).await?;
+    let (site, owner) = caller.conversation(&env.d1(DB)?, &id).await?;
+    // One that does not exist counts against the address and the site only
+    // (no counter object per made-up id), and is then reported missing.
+    let who = Who::new(&req, owner.as_ref().map(|_| id.as_str()), &site)
+        .since(owner.as_ref().map(|o| o.started));
     match action {
-        Action::Show => show(env, id).await,
-        Action::Delete => delete(env, id).await,
-        Action::Replies => replies(&req, env, id).await,
+        Action::Show => {
+            limits::admit_all(env, &who, &[(Kind::Reads, 1)], false).await?;
+            show(env, id).await
+        }
+        Action::Delete => {
+            limits::admit_all(env, &who, &[(Kind::Reads, 1)], false).await?;
+            delete(env, id).await
+        }
+        Action::Replies => replies(&req, env, id, owner.is_some(), &who).await,
     }
 }
 
@@ -126,20 +143,41 @@ fn bad(field: &str, message: &str) -> AppError {
     ApiError::field(ErrorCode::InvalidField, field, message).into()
 }
 
-async fn replies(req: &Request, env: &Env, id: String) -> Result<Response, AppError> {
+/// `replies`: checked, then limited (a read, and `wait` poll-seconds),
+/// then held; the seconds a reply cut short are given back.
+async fn replies(
+    req: &Request,
+    env: &Env,
+    id: String,
+    exists: bool,
+    who: &Who,
+) -> Result<Response, AppError> {
     let (after, wait) = poll_query(&req.url()?)?;
-    let db = env.d1(DB)?;
-    if !store::conversation_exists(&db, &id).await? {
+    limits::admit_all(env, who, &[(Kind::Reads, 1), (Kind::Polls, wait)], false).await?;
+    if !exists {
         return Err(gone());
     }
-    let deadline = now_ms() + (wait * 1000) as i64;
+    let db = env.d1(DB)?;
+    let start = now_ms();
+    let deadline = start + (wait * 1000) as i64;
+    let mut pause = 0;
     let messages = loop {
         let found = store::agent_replies(&db, &id, after).await?;
-        if !found.is_empty() || now_ms() + POLL_EVERY_MS as i64 > deadline {
+        let left = deadline - now_ms();
+        if !found.is_empty() || left <= 0 {
             break found;
         }
-        Delay::from(Duration::from_millis(POLL_EVERY_MS)).await;
+        pause = next_poll_ms(pause);
+        Delay::from(Duration::from_millis(pause.min(left as u64))).await;
     };
+    let held = (now_ms() - start).max(0) as u64;
+    limits::refund(
+        env,
+        who,
+        Kind::Polls,
+        wait.saturating_sub(held.div_ceil(1000)),
+    )
+    .await;
     json(
         &ConversationView {
             conversation_id: id,

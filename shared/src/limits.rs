@@ -1,7 +1,8 @@
-//! Abuse limits: how many messages, tickets and model tokens a visitor, an
-//! IP address and a site may use, and the pure arithmetic that enforces
-//! them. The edge keeps one counter per (scope, kind) in a Durable Object
-//! and asks this module whether a request fits; nothing here reads a clock.
+//! Abuse limits: how many messages, tickets, model tokens, conversation
+//! reads, long-poll seconds and ratings a visitor, an IP address (an IPv6
+//! /64) and a site may use, and the pure arithmetic that enforces them. The
+//! edge keeps one counter per (scope, kind) in a Durable Object and asks
+//! this module whether a request fits; nothing here reads a clock.
 //!
 //! Each limit is a bucket of `limit` units that refills evenly over its
 //! period (the generic cell rate algorithm, GCRA): a visitor may send 10
@@ -12,6 +13,7 @@
 //! `Retry-After` tells.
 
 use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv6Addr};
 
 /// Microseconds in a millisecond: counters are kept in µs so that a limit
 /// of two million tokens a day still refills in whole steps (43,200 µs).
@@ -27,15 +29,31 @@ pub enum Kind {
     Tickets,
     /// Model tokens (prompt and answer), per day.
     Tokens,
+    /// Reads of a conversation (`GET`/`DELETE /conversations/{id}`, each
+    /// `GET …/replies`, held or not), per minute.
+    Reads,
+    /// Seconds of long polling (a `replies` request with `wait=S` costs S;
+    /// what it did not use is given back), per minute: how many polls are
+    /// held at once, on average.
+    Polls,
+    /// Ratings (`POST /feedback`), per minute.
+    Feedback,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Messages, Kind::Tickets, Kind::Tokens];
+    pub const ALL: [Kind; 6] = [
+        Kind::Messages,
+        Kind::Tickets,
+        Kind::Tokens,
+        Kind::Reads,
+        Kind::Polls,
+        Kind::Feedback,
+    ];
 
     /// The period the limit is counted over, in milliseconds.
     pub fn period_ms(self) -> u64 {
         match self {
-            Kind::Messages => 60_000,
+            Kind::Messages | Kind::Reads | Kind::Polls | Kind::Feedback => 60_000,
             Kind::Tickets => 3_600_000,
             Kind::Tokens => 86_400_000,
         }
@@ -47,6 +65,9 @@ impl Kind {
             Kind::Messages => "MESSAGES",
             Kind::Tickets => "TICKETS",
             Kind::Tokens => "TOKENS",
+            Kind::Reads => "READS",
+            Kind::Polls => "POLLS",
+            Kind::Feedback => "FEEDBACK",
         }
     }
 }
@@ -75,7 +96,8 @@ impl Scope {
     }
 
     /// The name of this scope's counter object for `value`
-    /// (`visitor:<conversation id>`, `ip:<address>`, `site:<site>`).
+    /// (`visitor:<conversation id>`, `ip:<address>` — see [`ip_key`] —,
+    /// `site:<site>`).
     pub fn key(self, value: &str) -> String {
         format!("{}:{value}", self.name().to_ascii_lowercase())
     }
@@ -91,6 +113,17 @@ pub struct Rate {
 impl Rate {
     pub fn off(self) -> bool {
         self.limit == 0 || self.period_ms == 0
+    }
+
+    /// The same refill (`limit` per period) with room for `factor` times
+    /// as much at once: a counter this rate may fill up to `factor` periods
+    /// ahead. Used for a site's reserve ([`Limits::take_rate`]); a take,
+    /// charge or refund moves the counter exactly as much as with `self`.
+    pub fn stretched(self, factor: u64) -> Rate {
+        Rate {
+            limit: self.limit.saturating_mul(factor),
+            period_ms: self.period_ms.saturating_mul(factor),
+        }
     }
 
     fn period_us(self) -> i64 {
@@ -164,7 +197,15 @@ pub fn retry_after_secs(ms: u64) -> u64 {
 }
 
 /// The default limits: (kind, scope, units per period).
-pub const DEFAULTS: [(Kind, Scope, u64); 9] = [
+///
+/// Reads, polls and ratings are sized for a real widget: a page view of a
+/// returning visitor with a ticket reads once (the loader's unread check),
+/// opening the panel once more (the conversation); while a ticket is open
+/// the widget holds one 20 s poll at a time (3 a minute, one more per agent
+/// reply). 60 reads and 180 poll-seconds a minute per visitor leave room
+/// for several tabs and quick page changes; an address holds 20 polls at
+/// once (an office behind one NAT), a site 10,000.
+pub const DEFAULTS: [(Kind, Scope, u64); 18] = [
     (Kind::Messages, Scope::Visitor, 10),
     (Kind::Messages, Scope::Ip, 30),
     (Kind::Messages, Scope::Site, 600),
@@ -174,13 +215,41 @@ pub const DEFAULTS: [(Kind, Scope, u64); 9] = [
     (Kind::Tokens, Scope::Visitor, 20_000),
     (Kind::Tokens, Scope::Ip, 100_000),
     (Kind::Tokens, Scope::Site, 2_000_000),
+    (Kind::Reads, Scope::Visitor, 60),
+    (Kind::Reads, Scope::Ip, 300),
+    (Kind::Reads, Scope::Site, 30_000),
+    (Kind::Polls, Scope::Visitor, 180),
+    (Kind::Polls, Scope::Ip, 1_200),
+    (Kind::Polls, Scope::Site, 600_000),
+    (Kind::Feedback, Scope::Visitor, 30),
+    (Kind::Feedback, Scope::Ip, 120),
+    (Kind::Feedback, Scope::Site, 3_000),
 ];
+
+/// How long ago a conversation must have started for its requests to be
+/// *established*: they may use the site's reserve ([`SITE_RESERVE`]).
+pub const ESTABLISHED_AFTER_MS: i64 = 2 * 60_000;
+
+/// How far a site's bucket stretches for established conversations: a
+/// request of a new one (a first message, or a conversation younger than
+/// [`ESTABLISHED_AFTER_MS`]) is refused once the site has used its limit;
+/// one of an established conversation only at this many times the limit.
+/// So traffic without a history — what anyone can make from many addresses
+/// — can fill the site's bucket but never its reserve, and visitors already
+/// talking go on; the refill rate is the same for both.
+pub const SITE_RESERVE: u64 = 2;
+
+/// Whether a request continues a conversation that started at
+/// `started_ms` (`None`: a new one) long enough before `now_ms`.
+pub fn established(started_ms: Option<i64>, now_ms: i64) -> bool {
+    started_ms.is_some_and(|t| now_ms.saturating_sub(t) >= ESTABLISHED_AFTER_MS)
+}
 
 /// The deployment's limits, from `LIMIT_<KIND>_<SCOPE>` settings
 /// (e.g. `LIMIT_MESSAGES_VISITOR = "10"`; `0` turns one off).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    rates: [u64; 9],
+    rates: [u64; DEFAULTS.len()],
 }
 
 impl Limits {
@@ -188,7 +257,7 @@ impl Limits {
     /// a bad one too, named in the returned warnings.
     pub fn from_settings(lookup: impl Fn(&str) -> Option<String>) -> (Limits, Vec<String>) {
         let mut warnings = Vec::new();
-        let mut rates = [0; 9];
+        let mut rates = [0; DEFAULTS.len()];
         for (slot, &(kind, scope, default)) in rates.iter_mut().zip(DEFAULTS.iter()) {
             let name = setting_name(kind, scope);
             *slot = match lookup(&name) {
@@ -204,7 +273,6 @@ impl Limits {
         (Limits { rates }, warnings)
     }
 
-    /// The rate for one kind and scope.
     /// Sets one limit (a site's override, see `crate::siteconf`).
     pub fn set(&mut self, kind: Kind, scope: Scope, limit: u64) {
         if let Some(i) = DEFAULTS
@@ -215,6 +283,7 @@ impl Limits {
         }
     }
 
+    /// The rate for one kind and scope.
     pub fn rate(&self, kind: Kind, scope: Scope) -> Rate {
         let i = DEFAULTS
             .iter()
@@ -223,6 +292,18 @@ impl Limits {
         Rate {
             limit: self.rates[i],
             period_ms: kind.period_ms(),
+        }
+    }
+
+    /// The rate a take (a message, ticket, read, poll or rating) is held
+    /// to: the site's stretched to its reserve for an `established`
+    /// request ([`SITE_RESERVE`]), every other as set.
+    pub fn take_rate(&self, kind: Kind, scope: Scope, established: bool) -> Rate {
+        let rate = self.rate(kind, scope);
+        if scope == Scope::Site && established {
+            rate.stretched(SITE_RESERVE)
+        } else {
+            rate
         }
     }
 }
@@ -242,6 +323,93 @@ pub fn setting_name(kind: Kind, scope: Scope) -> String {
 /// about four characters a token, for the prompt and the answer.
 pub fn estimate_tokens(prompt_chars: usize, answer_chars: usize) -> u64 {
     (prompt_chars + answer_chars).div_ceil(4) as u64
+}
+
+/// The counter key of a client address (`CF-Connecting-IP`): an IPv4
+/// address as written (`192.0.2.1`); an IPv6 address by its /64, the
+/// block one subscriber gets and can rotate addresses within freely
+/// (`2001:db8:1:2::/64`), in canonical form whatever the spelling
+/// (compressed or full, any case, a `%zone` suffix or `[brackets]`); an
+/// IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) as its IPv4 address.
+/// Anything else — never the case behind Cloudflare, which sets the header
+/// — is `"invalid"`: such requests share one counter, so a made-up value
+/// neither escapes the per-address limit nor makes a counter per string.
+pub fn ip_key(raw: &str) -> String {
+    let s = raw.trim();
+    let s = s
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(s);
+    // A zone id (`fe80::1%eth0`) names the client's interface, not the client.
+    let s = match s.split_once('%') {
+        Some((addr, _)) if addr.contains(':') => addr,
+        _ => s,
+    };
+    match s.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let net = u128::from(v6) & !((1u128 << 64) - 1);
+                format!("{}/64", Ipv6Addr::from(net))
+            }
+        },
+        Err(_) => "invalid".to_owned(),
+    }
+}
+
+/// The first pause between two looks at D1 in a held `replies` request.
+pub const POLL_FIRST_MS: u64 = 500;
+/// The longest pause: a reply that arrives while nothing else does reaches
+/// an open widget within about this.
+pub const POLL_MAX_MS: u64 = 2_000;
+
+/// The pause after one of `prev_ms` (0: the first): half as long again
+/// each time, from [`POLL_FIRST_MS`] up to [`POLL_MAX_MS`]. A 25 s poll
+/// looks at most 16 times (`poll_looks`), where one every 500 ms looked 50.
+pub fn next_poll_ms(prev_ms: u64) -> u64 {
+    (prev_ms.saturating_mul(3) / 2).clamp(POLL_FIRST_MS, POLL_MAX_MS)
+}
+
+/// How many times a poll held `wait_ms` looks at D1 when each look takes
+/// no time (the most it can): at once, after each pause, and at the end.
+pub fn poll_looks(wait_ms: u64) -> u64 {
+    let (mut at, mut pause, mut looks) = (0, 0, 1);
+    while at < wait_ms {
+        pause = next_poll_ms(pause);
+        at = (at + pause).min(wait_ms);
+        looks += 1;
+    }
+    looks
+}
+
+/// How long a counter object may stay untouched after every bucket it
+/// holds is full again before its storage is deleted: the longest period
+/// (a day). Deleting a full bucket loses nothing (an absent counter and a
+/// full one answer alike); the wait only avoids rewriting a counter that
+/// is used now and then.
+pub fn idle_after_ms() -> i64 {
+    Kind::ALL.iter().map(|k| k.period_ms()).max().unwrap_or(0) as i64
+}
+
+/// When a counter object holding counters `tats` (µs, see [`Rate`]) may
+/// be deleted: [`idle_after_ms`] after the last of them is full again
+/// (milliseconds since the epoch). An object with no counters: at once.
+pub fn idle_at_ms(tats: &[i64]) -> i64 {
+    let full = tats
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .div_euclid(US_PER_MS);
+    full.saturating_add(idle_after_ms())
+}
+
+/// Whether a counter object holding `tats` is idle at `now_ms`: every
+/// bucket full again for at least [`idle_after_ms`], so deleting it changes
+/// no answer.
+pub fn is_idle(tats: &[i64], now_ms: i64) -> bool {
+    now_ms >= idle_at_ms(tats)
 }
 
 #[cfg(test)]
@@ -392,6 +560,291 @@ mod tests {
             3
         );
         assert_eq!(Scope::Ip.key("192.0.2.1"), "ip:192.0.2.1");
+    }
+
+    #[test]
+    fn every_kind_has_a_setting_per_scope_and_its_own_period() {
+        for kind in Kind::ALL {
+            for scope in Scope::ALL {
+                let n = DEFAULTS
+                    .iter()
+                    .filter(|&&(k, s, v)| k == kind && s == scope && v > 0)
+                    .count();
+                assert_eq!(n, 1, "{kind:?} {scope:?}");
+            }
+        }
+        let (limits, warnings) = Limits::from_settings(|name| match name {
+            "LIMIT_READS_VISITOR" => Some("6".into()),
+            "LIMIT_POLLS_IP" => Some("0".into()),
+            "LIMIT_FEEDBACK_SITE" => Some("many".into()),
+            _ => None,
+        });
+        assert_eq!(limits.rate(Kind::Reads, Scope::Visitor).limit, 6);
+        assert!(limits.rate(Kind::Polls, Scope::Ip).off());
+        assert_eq!(limits.rate(Kind::Feedback, Scope::Site).limit, 3_000);
+        assert_eq!(limits.rate(Kind::Polls, Scope::Visitor).period_ms, 60_000);
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(setting_name(Kind::Feedback, Scope::Ip), "LIMIT_FEEDBACK_IP");
+    }
+
+    /// A widget on one page with a ticket open: a reload reads the
+    /// conversation once, the loader's unread check once, then one 20 s
+    /// poll at a time, ended early by each agent reply. Ten minutes of a
+    /// visitor with three such tabs, reloading each every 20 s and getting
+    /// an agent reply every 10 s, never meets a default limit.
+    #[test]
+    fn the_defaults_leave_a_busy_real_widget_alone() {
+        let limits = Limits::default();
+        let reads = limits.rate(Kind::Reads, Scope::Visitor);
+        let polls = limits.rate(Kind::Polls, Scope::Visitor);
+        let (mut r, mut p) = (0, 0);
+        let start = 1_700_000_000_000;
+        for second in 0..600 {
+            let now = start + second * 1000;
+            for _tab in 0..3 {
+                // A reload: the unread check and the conversation.
+                if second % 20 == 0 {
+                    for _ in 0..2 {
+                        r = reads.take(r, now, 1).expect("reload read");
+                    }
+                }
+                // A poll begins every 10 s (a reply ends the one before);
+                // it is charged its 20 s and given back the 10 it did not use.
+                if second % 10 == 0 {
+                    r = reads.take(r, now, 1).expect("poll read");
+                    p = polls.take(p, now, 20).expect("poll seconds");
+                    p = polls.refund(p, now, 10);
+                }
+            }
+        }
+    }
+
+    /// The attack of issue 15, finding 4: 60 polls of 5 s held at once for
+    /// one conversation, 150 ratings and 150 reads in a row.
+    #[test]
+    fn the_defaults_refuse_floods_of_reads_polls_and_ratings() {
+        let limits = Limits::default();
+        let now = 1_700_000_000_000;
+        let admitted = |kind: Kind, scope: Scope, n: usize, cost: u64| {
+            let rate = limits.rate(kind, scope);
+            let mut tat = 0;
+            (0..n)
+                .filter(|_| match rate.take(tat, now, cost) {
+                    Ok(next) => {
+                        tat = next;
+                        true
+                    }
+                    Err(_) => false,
+                })
+                .count()
+        };
+        assert_eq!(admitted(Kind::Polls, Scope::Visitor, 60, 5), 36);
+        assert_eq!(admitted(Kind::Feedback, Scope::Visitor, 150, 1), 30);
+        assert_eq!(admitted(Kind::Feedback, Scope::Ip, 150, 1), 120);
+        assert_eq!(admitted(Kind::Reads, Scope::Visitor, 150, 1), 60);
+        // One address holds at most 20 polls of 20 s a minute, sustained.
+        let polls = limits.rate(Kind::Polls, Scope::Ip);
+        let mut tat = 0;
+        let mut held = 0;
+        for second in 0..600 {
+            while let Ok(next) = polls.take(tat, now + second * 1000, 20) {
+                tat = next;
+                held += 1;
+            }
+        }
+        // 10 minutes: the burst (60) and 20 × 3 a minute after it.
+        assert!((600..=661).contains(&held), "{held}");
+    }
+
+    #[test]
+    fn a_stretched_rate_refills_alike_and_holds_more() {
+        let site = Rate {
+            limit: 600,
+            period_ms: 60_000,
+        };
+        let reserve = site.stretched(SITE_RESERVE);
+        assert_eq!(reserve.step_us(1), site.step_us(1));
+        assert_eq!(reserve.step_us(7), site.step_us(7));
+        let now = 1_000_000;
+        assert_eq!(
+            site.refund(5_000_000_000, now, 3),
+            reserve.refund(5_000_000_000, now, 3)
+        );
+        assert!(Rate {
+            limit: 0,
+            period_ms: 60_000
+        }
+        .stretched(2)
+        .off());
+    }
+
+    /// Finding 9: anyone can fill a site's bucket with new conversations
+    /// from many addresses; visitors already talking keep its reserve.
+    #[test]
+    fn the_site_reserve_keeps_established_visitors_going() {
+        let limits = Limits::default();
+        let now = 1_700_000_000_000;
+        let new = limits.take_rate(Kind::Messages, Scope::Site, false);
+        let old = limits.take_rate(Kind::Messages, Scope::Site, true);
+        assert_eq!(new, limits.rate(Kind::Messages, Scope::Site));
+        // 20 addresses × 30 new conversations: the whole site limit.
+        let mut tat = 0;
+        for _ in 0..600 {
+            tat = new.take(tat, now, 1).unwrap();
+        }
+        // The next new conversation is refused, for one message's refill.
+        assert_eq!(new.take(tat, now, 1), Err(100));
+        // A visitor with a history is not: up to the reserve, at once.
+        let mut admitted = 0;
+        while let Ok(next) = old.take(tat, now, 1) {
+            tat = next;
+            admitted += 1;
+        }
+        assert_eq!(admitted, 600);
+        // Then they wait like anyone, and new ones wait for the site to be
+        // back under its limit: the reserve's 600 messages, a minute.
+        assert_eq!(old.take(tat, now, 1), Err(100));
+        assert_eq!(new.take(tat, now, 1), Err(60_000 + 100));
+        // New conversations never reach the reserve however many try.
+        let mut tat = 0;
+        for second in 0..120 {
+            for _ in 0..1000 {
+                if let Ok(next) = new.take(tat, now + second * 1000, 1) {
+                    tat = next;
+                }
+            }
+        }
+        assert!(old.take(tat, now + 120_000, 1).is_ok());
+        // The reserve is only the site's: visitor and address buckets are
+        // the same for everyone.
+        for scope in [Scope::Visitor, Scope::Ip] {
+            assert_eq!(
+                limits.take_rate(Kind::Messages, scope, true),
+                limits.rate(Kind::Messages, scope)
+            );
+        }
+    }
+
+    #[test]
+    fn a_conversation_is_established_after_two_minutes() {
+        let now = 1_700_000_000_000;
+        assert!(!established(None, now));
+        assert!(!established(Some(now), now));
+        assert!(!established(Some(now - ESTABLISHED_AFTER_MS + 1), now));
+        assert!(established(Some(now - ESTABLISHED_AFTER_MS), now));
+        assert!(established(Some(0), now));
+        // A clock that went backwards makes nothing established.
+        assert!(!established(Some(now + 5_000), now));
+        assert!(!established(Some(i64::MIN), i64::MIN));
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_and_ipv4_as_written() {
+        let same = [
+            "2001:db8:85a3:8d3:1319:8a2e:370:7348",
+            "2001:0db8:85a3:08d3:1319:8a2e:0370:7348",
+            "2001:DB8:85A3:8D3::1",
+            "2001:db8:85a3:8d3::",
+            "2001:db8:85a3:8d3:ffff:ffff:ffff:ffff",
+            " 2001:db8:85a3:8d3:0:0:0:1 ",
+            "[2001:db8:85a3:8d3::42]",
+            "2001:db8:85a3:8d3::42%eth0",
+            "2001:db8:85a3:8d3:1:2:192.0.2.1",
+        ];
+        for ip in same {
+            assert_eq!(ip_key(ip), "2001:db8:85a3:8d3::/64", "{ip}");
+        }
+        // The next /64 is another subscriber.
+        assert_eq!(ip_key("2001:db8:85a3:8d4::1"), "2001:db8:85a3:8d4::/64");
+        assert_eq!(ip_key("fe80::1%25en0"), "fe80::/64");
+        assert_eq!(ip_key("::1"), "::/64");
+        assert_eq!(ip_key("::"), "::/64");
+        assert_eq!(ip_key("2001:db8::"), "2001:db8::/64");
+        // IPv4, and IPv4 inside IPv6, is the IPv4 address.
+        assert_eq!(ip_key("192.0.2.1"), "192.0.2.1");
+        assert_eq!(ip_key(" 10.1.2.3\t"), "10.1.2.3");
+        assert_eq!(ip_key("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(ip_key("::FFFF:c000:201"), "192.0.2.1");
+        assert_eq!(ip_key("0:0:0:0:0:ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(ip_key("[::ffff:192.0.2.1]"), "192.0.2.1");
+        assert_ne!(ip_key("192.0.2.1"), ip_key("192.0.2.2"));
+        // Not an address: one shared counter, whatever it says.
+        for bad in [
+            "",
+            "   ",
+            "unknown",
+            "192.0.2.1, 198.51.100.7",
+            "192.0.2.256",
+            "192.0.2",
+            "010.0.0.1",
+            "192.0.2.1:443",
+            "[2001:db8::1]:443",
+            "2001:db8::1::2",
+            "2001:db8:0:0:0:0:0:0:1",
+            "gggg::1",
+            "%eth0",
+            "192.0.2.1%eth0",
+            "visitor:abc",
+            "::ffff:192.0.2.1.5",
+        ] {
+            assert_eq!(ip_key(bad), "invalid", "{bad:?}");
+        }
+        assert_eq!(Scope::Ip.key(&ip_key("2001:db8::7")), "ip:2001:db8::/64");
+    }
+
+    #[test]
+    fn long_polls_look_at_d1_less_often_as_they_wait() {
+        let mut pauses = vec![];
+        let mut pause = 0;
+        for _ in 0..7 {
+            pause = next_poll_ms(pause);
+            pauses.push(pause);
+        }
+        assert_eq!(pauses, [500, 750, 1125, 1687, 2000, 2000, 2000]);
+        assert_eq!(poll_looks(0), 1);
+        assert_eq!(poll_looks(1_000), 3);
+        assert_eq!(poll_looks(20_000), 13);
+        assert_eq!(poll_looks(25_000), 16);
+        // Every wait a client may ask for (0–25 s) is bounded by the
+        // longest: 16 looks, where one every 500 ms made 51.
+        assert!((0..=25_000).step_by(250).all(|w| poll_looks(w) <= 16));
+        assert!(poll_looks(60_000) <= 60_000 / POLL_MAX_MS + 6);
+    }
+
+    #[test]
+    fn a_counter_object_is_idle_a_day_after_its_buckets_are_full() {
+        let now = 1_700_000_000_000;
+        let day = 86_400_000;
+        assert_eq!(idle_after_ms(), day);
+        // Nothing stored: idle.
+        assert!(is_idle(&[], now));
+        // A message a moment ago: its bucket is full again in 6 s, the
+        // object idle a day after that.
+        let tat = MINUTE_OF_10.take(0, now, 1).unwrap();
+        assert_eq!(idle_at_ms(&[tat]), now + 6_000 + day);
+        assert!(!is_idle(&[tat], now + day));
+        assert!(!is_idle(&[tat], now + 6_000 + day - 1));
+        assert!(is_idle(&[tat], now + 6_000 + day));
+        // The counter furthest ahead decides: tokens overdrawn for days.
+        let tokens = Rate {
+            limit: 1000,
+            period_ms: Kind::Tokens.period_ms(),
+        };
+        let overdrawn = tokens.charge(0, now, 3000);
+        assert!(!is_idle(&[tat, overdrawn], now + 2 * day));
+        assert!(!is_idle(&[overdrawn, tat], now + 3 * day));
+        assert!(is_idle(&[overdrawn, tat], now + 4 * day));
+        // Deleting an idle object changes no answer: its counters take as
+        // an absent (zero) one does.
+        let later = now + 6_000 + day;
+        assert_eq!(
+            MINUTE_OF_10.take(tat, later, 1),
+            MINUTE_OF_10.take(0, later, 1)
+        );
+        assert_eq!(
+            tokens.check(overdrawn, now + 4 * day),
+            tokens.check(0, now + 4 * day)
+        );
     }
 
     #[test]

@@ -530,6 +530,14 @@ text = { en = "Questions about plans?" }
                 "limits.tickets_ip must be",
             ),
             (
+                "limits = { polls_visitor = 0 }\n",
+                "limits.polls_visitor must be a whole number above 0, not 0",
+            ),
+            (
+                "limits = { reads = 5 }\n",
+                "limits: unknown limit \"reads\" (one of messages_visitor",
+            ),
+            (
                 "limits = { messages = 5 }\n",
                 "limits: unknown limit \"messages\" (one of messages_visitor",
             ),
@@ -574,7 +582,8 @@ text = { en = "Questions about plans?" }
     #[test]
     fn limits_retention_sinks_and_topics_resolve_per_site() {
         let c = parse(
-            "limits = { messages_visitor = 2 }\nsinks = [\"webhook\"]\nalways_human = [\"legal\"]\n\
+            "limits = { messages_visitor = 2, reads_ip = 900, polls_visitor = 60, feedback_site = 50 }\n\
+             sinks = [\"webhook\"]\nalways_human = [\"legal\"]\n\
              retention_days = 7\n[[site]]\nkey = \"blog\"\nname = \"Blog\"\ndefault = true\n\
              retention_days = 365\n[[site]]\nkey = \"docs\"\nname = \"Docs\"\n",
         )
@@ -586,6 +595,9 @@ text = { en = "Questions about plans?" }
         let base = Limits::default();
         let mine = site_limits(&base, shop);
         assert_eq!(mine.rate(Kind::Messages, Scope::Visitor).limit, 2);
+        assert_eq!(mine.rate(Kind::Reads, Scope::Ip).limit, 900);
+        assert_eq!(mine.rate(Kind::Polls, Scope::Visitor).limit, 60);
+        assert_eq!(mine.rate(Kind::Feedback, Scope::Site).limit, 50);
         // Everything else keeps the deployment's values.
         assert_eq!(
             mine.rate(Kind::Messages, Scope::Ip),
