@@ -123,7 +123,7 @@ h.restore = async (url, on) => {
     if (!res.ok) return res.status;
     const v = await res.json();
     const c = v.conversation_id;
-    const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role !== 'bot' ? m.text
+    const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role != 'bot' ? m.text
       : { ...m, decision: m.decision || 'small_talk', sources: m.sources || [] }]);
     for (const t of v.tickets) lines.push([t.at, 'ticket', 0, { reference: t.reference, conversation_id: c, email: t.email }]);
     lines.sort((a, b) => a[0] - b[0]);
@@ -152,7 +152,7 @@ h.thumbs = (el, url, conversation_id, message_id, rating, [yes, no, thanks]) => 
       set(up);
       try {
         const [code] = await h.call('POST', url, { conversation_id, message_id, rating: up ? 'up' : 'down' });
-        if (code !== 200) throw code;
+        if (code != 200) throw code;
         status.textContent = thanks;
       } catch {
         set(before);
@@ -184,7 +184,7 @@ h.watch = (url, after, on) => {
       ctrl = new AbortController();
       try {
         const res = await api(url + '?after=' + after + '&wait=20', { signal: ctrl.signal });
-        if (res.status === 404) { stopped = true; on(-1, ''); break; }
+        if (res.status == 404) { stopped = true; on(-1, ''); break; }
         if (res.status == 429) { await nap(later(res)); continue; }
         if (!res.ok) throw 0;
         const { messages } = await res.json();
@@ -257,7 +257,7 @@ const turn = async (url, body, on) => {
     // being answered: the worker says 2 s) a number (Queued).
     const s = res.status;
     on(res.ok ? 'done' : 'error', parse(await res.text()), s == 409 ? 2 : s == 429 && (res.headers.get('retry-after') || '1'));
-    return res.status;
+    return s;
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
@@ -265,7 +265,7 @@ const turn = async (url, body, on) => {
   for (;;) {
     const { value, done } = await reader.read();
     // Cut off before the final event: not taken yet (sent again).
-    if (done) return name === 'done' ? res.status : 0;
+    if (done) return name == 'done' ? res.status : 0;
     buf += value;
     let end;
     while ((end = buf.indexOf('\n\n')) >= 0) {
@@ -292,7 +292,7 @@ const toLauncher = (name) => h.launcher.dispatchEvent(new CustomEvent(name));
 const commands = {
   open: () => toLauncher('fd-open'),
   close: () => toLauncher('fd-close'),
-  toggle: () => toLauncher(h.launcher.getAttribute('aria-expanded') === 'true' ? 'fd-close' : 'fd-open'),
+  toggle: () => toLauncher(h.launcher.getAttribute('aria-expanded') == 'true' ? 'fd-close' : 'fd-open'),
   identify: (u) => {
     user = u && typeof u === 'object' ? { ...u } : null;
     // A token's email claim fills the handoff form (the worker checks it).
@@ -328,7 +328,7 @@ for (const [name, ...args] of window.Frontdesk.q.splice(0)) {
   try {
     // The visitor's language's words, fetched alongside the wasm (English is
     // built in; a failed fetch just leaves English).
-    const words = h.lang === 'en' ? undefined
+    const words = h.lang == 'en' ? undefined
       : fetch(h.base + 'widget/i18n/' + h.lang + '.json?v=' + h.version).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
     // The site's public settings (frontdesk.toml: greeting, locale; the
     // loader already applied its theme), fetched alongside the wasm; a
