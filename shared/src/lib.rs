@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod limits;
+pub mod links;
 pub mod reference;
 pub mod validate;
 pub mod wire;

@@ -18,28 +18,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-/// Schemes a link may have.
-const ALLOWED_SCHEMES: &[&str] = &["http", "https", "mailto"];
-
-/// A URL's scheme in lower case, read as a browser does ([`browser_url`]:
-/// `java\nscript:` is `javascript:`). `None` for a relative
-/// reference (no `scheme:` before the first `/`, `?` or `#`).
-pub fn scheme(url: &str) -> Option<String> {
-    let url = browser_url(url);
-    let before = url.split(['/', '?', '#']).next().unwrap_or("");
-    let (name, _) = before.split_once(':')?;
-    Some(name.to_ascii_lowercase())
-}
-
-/// Whether a link may point at `url`: `http(s)`, `mailto`, or relative.
-/// Anything else that names a scheme (`javascript:`, `data:`, `vbscript:`,
-/// `file:`, `tel:`, and malformed ones such as `java script:`) may not.
-pub fn allowed_destination(url: &str) -> bool {
-    match scheme(url) {
-        None => true,
-        Some(s) => ALLOWED_SCHEMES.contains(&s.as_str()),
-    }
-}
+pub use crate::links::{allowed_destination, browser_url, scheme};
 
 /// `url` as a Markdown link destination that ends where it should: spaces,
 /// control characters, Unicode whitespace, quotes, parentheses, angle
@@ -63,16 +42,6 @@ pub fn encode_destination(url: &str) -> String {
         }
     }
     out
-}
-
-/// `url` as a browser reads it before parsing: leading and trailing C0
-/// control characters and spaces trimmed, ASCII tabs and newlines removed
-/// (and other whitespace at the ends trimmed).
-pub fn browser_url(url: &str) -> String {
-    url.trim_matches(|c: char| c <= ' ' || c.is_whitespace())
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect()
 }
 
 /// A link target for Markdown: `Some` (read as a browser reads it, then
