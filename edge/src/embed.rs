@@ -1,76 +1,94 @@
-//! Optional semantic retrieval: embeddings of the articles and of each
-//! question, from Workers AI (`@cf/baai/bge-m3`, multilingual) or any
-//! OpenAI-compatible `/embeddings` API. Used only where words fail: when the
-//! engine finds no article sharing enough words with a question (another
-//! language, other words), the articles nearest it in embedding space are
-//! suggested — never answered from. Article vectors are computed
-//! once per model and content, kept in D1 (`doc_embeddings`) and in memory
-//! per isolate; a question costs one embedding call, bounded by a timeout.
-//! Any failure just means a turn without the semantic signal.
+//! Hybrid retrieval's dense half: embeddings of the help centre's passages
+//! and of each question, from Workers AI (`@cf/baai/bge-m3`, multilingual)
+//! or any OpenAI-compatible `/embeddings` API (locally, the bundled
+//! multilingual-e5-small server `scripts/embedder.sh` starts). The engine
+//! fuses the question's similarity to every passage with its lexical
+//! views for every question (`shared/src/engine`). Passage vectors are
+//! computed once per model and passage text, kept int8-packed in D1
+//! (`passage_vectors`) and in memory per isolate and content version; a
+//! question costs one embedding call, bounded by a timeout. Vectors not
+//! ready yet are filled after the response (`waitUntil`), and the turn is
+//! decided lexically. Any failure just means a turn without the dense
+//! signal, and a line in the log.
 //!
 //! Configuration (wrangler vars): `AI_EMBEDDINGS` = `workers-ai` | `openai`
 //! (off when unset); `AI_EMBEDDING_MODEL` (default `@cf/baai/bge-m3`);
-//! `AI_BASE_URL` / `AI_API_KEY` as for the generator; `AI_EMBED_TIMEOUT_MS`
-//! (default 1500): longest wait for a question's vector.
+//! `AI_EMBEDDING_BASE_URL` (default `AI_BASE_URL`) and `AI_API_KEY` for
+//! `openai`; `AI_EMBEDDING_INPUT_TYPE` = `on` sends `input_type`
+//! query/passage (E5-style servers); `AI_EMBED_TIMEOUT_MS` (default 1500):
+//! longest wait for a question's vector.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
-use frontdesk_shared::ai::{self, EmbeddingOutput, EmbeddingRequest, OpenAiEmbeddingRequest};
+use frontdesk_shared::ai::{
+    self, EmbeddingOutput, EmbeddingRequest, OpenAiEmbeddingRequest, Packed,
+};
 use frontdesk_shared::engine::Index;
 use frontdesk_shared::redact::redact;
 use futures_util::future::{select, Either};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Delay, Env};
+use worker::{Context, D1Database, Delay, Env};
 
 use crate::vars::{bearer, millis, pii_kinds, post_json, setting};
 
 const DEFAULT_TIMEOUT_MS: u64 = 1500;
-/// Texts per embedding call when filling the article cache.
-const BATCH: usize = 32;
+/// Texts per embedding call when filling the passage cache.
+const BATCH: usize = 16;
+/// Rows per D1 batch when reading the cache (bound parameters per query).
+const READ_CHUNK: usize = 90;
 
+#[derive(Clone)]
 pub struct Embedder {
     target: Target,
     model: String,
     timeout: Duration,
+    input_type: bool,
 }
 
+#[derive(Clone)]
 enum Target {
     OpenAi { url: String, key: String },
     WorkersAi,
 }
 
-/// Article vectors, in index order.
-type Vectors = Rc<Vec<Vec<f32>>>;
+/// Passage vectors, in [`Index::embedding_texts`] order.
+type Vectors = Rc<Vec<Packed>>;
 
 thread_local! {
-    /// Article vectors of this isolate, by model and content version (an
-    /// update changes the articles and their order).
-    static DOCS: RefCell<HashMap<(String, i64), Vectors>> = RefCell::new(HashMap::new());
+    /// Passage vectors of this isolate, by model and content version.
+    static PASSAGES: RefCell<HashMap<(String, i64), Vectors>> = RefCell::new(HashMap::new());
+    /// Model and content versions whose vectors a `waitUntil` is filling.
+    static FILLING: RefCell<Vec<(String, i64)>> = const { RefCell::new(Vec::new()) };
 }
 
 #[derive(Deserialize)]
 struct CachedRow {
-    slug: String,
     hash: String,
     vector: String,
 }
 
+#[derive(Clone, Copy)]
+enum Kind {
+    Query,
+    Passage,
+}
+
 impl Embedder {
-    /// The configured embedder, or `None` (the default: lexical retrieval only).
+    /// The configured embedder, or `None` (lexical retrieval only).
     pub fn from_env(env: &Env) -> Option<Embedder> {
         let kind = setting(env, "AI_EMBEDDINGS")?;
         let target = match kind.as_str() {
             "workers-ai" => Target::WorkersAi,
             "openai" => {
-                let (Some(base), Some(key)) =
-                    (setting(env, "AI_BASE_URL"), setting(env, "AI_API_KEY"))
-                else {
+                let base =
+                    setting(env, "AI_EMBEDDING_BASE_URL").or_else(|| setting(env, "AI_BASE_URL"));
+                let (Some(base), Some(key)) = (base, setting(env, "AI_API_KEY")) else {
                     worker::console_error!(
-                        "AI_EMBEDDINGS=openai needs AI_BASE_URL and AI_API_KEY; semantic retrieval off"
+                        "AI_EMBEDDINGS=openai needs AI_EMBEDDING_BASE_URL (or AI_BASE_URL) and AI_API_KEY; lexical retrieval only"
                     );
                     return None;
                 };
@@ -81,7 +99,7 @@ impl Embedder {
             }
             other => {
                 worker::console_error!(
-                    "unknown AI_EMBEDDINGS {other:?} (workers-ai, openai); semantic retrieval off"
+                    "unknown AI_EMBEDDINGS {other:?} (workers-ai, openai); lexical retrieval only"
                 );
                 return None;
             }
@@ -90,29 +108,39 @@ impl Embedder {
             target,
             model: setting(env, "AI_EMBEDDING_MODEL").unwrap_or_else(|| ai::EMBEDDING_MODEL.into()),
             timeout: millis(env, "AI_EMBED_TIMEOUT_MS", DEFAULT_TIMEOUT_MS),
+            input_type: setting(env, "AI_EMBEDDING_INPUT_TYPE")
+                .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "1")),
         })
     }
 
-    /// Cosine similarity of `question` to every article (index order), or
-    /// `None` if the vectors are not available within the timeout.
+    /// Cosine similarity of `question` to every passage
+    /// ([`Index::embedding_texts`] order), or `None`: the model did not
+    /// answer within the timeout, or the passage vectors of this content
+    /// version are not all there yet (they are then filled after the
+    /// response, in `ctx.wait_until`).
     pub async fn similarities(
         &self,
         env: &Env,
+        ctx: &Context,
         db: &D1Database,
-        index: &Index,
+        index: &Rc<Index>,
         version: i64,
         question: &str,
     ) -> Option<Vec<f32>> {
         let work = Box::pin(async {
-            let docs = self.doc_vectors(env, db, index, version).await?;
+            let Some(passages) = self.passages(db, index, version).await? else {
+                self.fill_later(env, ctx, index.clone(), version);
+                return Err("passage vectors are being computed".to_owned());
+            };
             // Personal data stays here: the model embeds placeholders.
             let question = redact(question, pii_kinds(env));
             let query = self
-                .embed(env, &[&question])
+                .embed(env, Kind::Query, &[&question])
                 .await?
                 .pop()
                 .ok_or("no vector")?;
-            Ok::<_, String>(docs.iter().map(|d| ai::cosine(&query, d)).collect())
+            let norm = ai::norm(&query);
+            Ok::<_, String>(passages.iter().map(|p| p.cosine(&query, norm)).collect())
         });
         match select(work, Delay::from(self.timeout)).await {
             Either::Left((Ok(scores), _)) => Some(scores),
@@ -130,78 +158,145 @@ impl Embedder {
         }
     }
 
-    /// Article vectors for content `version`: from memory, else from D1
-    /// (where a vector is reused only for the same text: slug and hash),
-    /// else embedded now (and stored, batch by batch, so an interrupted
-    /// fill resumes).
-    async fn doc_vectors(
+    /// Passage vectors for content `version`, from memory or D1; `None`
+    /// when some are missing.
+    async fn passages(
         &self,
-        env: &Env,
         db: &D1Database,
         index: &Index,
         version: i64,
-    ) -> Result<Rc<Vec<Vec<f32>>>, String> {
+    ) -> Result<Option<Vectors>, String> {
         let key = (self.model.clone(), version);
-        if let Some(v) = DOCS.with(|d| d.borrow().get(&key).cloned()) {
-            return Ok(v);
+        if let Some(v) = PASSAGES.with(|d| d.borrow().get(&key).cloned()) {
+            return Ok(Some(v));
         }
         let texts = index.embedding_texts();
-        let rows = db
-            .prepare("SELECT slug, hash, vector FROM doc_embeddings WHERE model = ?1")
-            .bind(&[JsValue::from_str(&self.model)])
-            .map_err(|e| e.to_string())?
-            .all()
-            .await
-            .map_err(|e| e.to_string())?
-            .results::<CachedRow>()
-            .map_err(|e| e.to_string())?;
-        let cached: HashMap<(String, String), Vec<f32>> = rows
-            .into_iter()
-            .filter_map(|r| Some(((r.slug, r.hash), serde_json::from_str(&r.vector).ok()?)))
+        let cached = self.cached(db, &texts).await?;
+        let vectors: Option<Vec<Packed>> =
+            texts.iter().map(|t| cached.get(&t.hash).cloned()).collect();
+        let Some(vectors) = vectors else {
+            return Ok(None);
+        };
+        let vectors = Rc::new(vectors);
+        remember(key, vectors.clone());
+        Ok(Some(vectors))
+    }
+
+    /// The stored vectors of these passages, by hash.
+    async fn cached(
+        &self,
+        db: &D1Database,
+        texts: &[frontdesk_shared::engine::EmbeddingText],
+    ) -> Result<HashMap<String, Packed>, String> {
+        let mut hashes: Vec<&str> = texts.iter().map(|t| t.hash.as_str()).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        let mut out = HashMap::with_capacity(hashes.len());
+        for chunk in hashes.chunks(READ_CHUNK) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", i + 2)).collect();
+            let sql = format!(
+                "SELECT hash, vector FROM passage_vectors WHERE model = ?1 AND hash IN ({})",
+                marks.join(",")
+            );
+            let mut args = vec![JsValue::from_str(&self.model)];
+            args.extend(chunk.iter().map(|h| JsValue::from_str(h)));
+            let rows = db
+                .prepare(&sql)
+                .bind(&args)
+                .map_err(|e| e.to_string())?
+                .all()
+                .await
+                .map_err(|e| e.to_string())?
+                .results::<CachedRow>()
+                .map_err(|e| e.to_string())?;
+            for r in rows {
+                if let Some(p) = Packed::decode(&r.vector) {
+                    out.insert(r.hash, p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Embeds the passages of content `version` that D1 lacks, after the
+    /// response; one fill per isolate and version at a time. Each batch is
+    /// stored as it comes, so an interrupted fill resumes.
+    fn fill_later(&self, env: &Env, ctx: &Context, index: Rc<Index>, version: i64) {
+        let key = (self.model.clone(), version);
+        let busy = FILLING.with(|f| {
+            let mut f = f.borrow_mut();
+            let busy = f.contains(&key);
+            if !busy {
+                f.push(key.clone());
+            }
+            busy
+        });
+        if busy {
+            return;
+        }
+        let (this, env) = (self.clone(), env.clone());
+        ctx.wait_until(async move {
+            if let Err(e) = this.fill(&env, &index, version).await {
+                worker::console_warn!("embeddings: filling passage vectors: {e}");
+            }
+            FILLING.with(|f| f.borrow_mut().retain(|k| *k != key));
+        });
+    }
+
+    async fn fill(&self, env: &Env, index: &Index, version: i64) -> Result<(), String> {
+        let db = env.d1("DB").map_err(|e| e.to_string())?;
+        let texts = index.embedding_texts();
+        let mut have = self.cached(&db, &texts).await?;
+        let mut missing: Vec<usize> = (0..texts.len())
+            .filter(|&i| !have.contains_key(&texts[i].hash))
             .collect();
-        let mut vectors: Vec<Option<Vec<f32>>> = texts
-            .iter()
-            .map(|t| cached.get(&(t.slug.clone(), t.hash.clone())).cloned())
-            .collect();
-        let missing: Vec<usize> = (0..texts.len()).filter(|&i| vectors[i].is_none()).collect();
+        missing.dedup_by_key(|&mut i| texts[i].hash.clone());
+        let started = crate::platform::now_ms();
         for batch in missing.chunks(BATCH) {
             let inputs: Vec<&str> = batch.iter().map(|&i| texts[i].text.as_str()).collect();
-            let got = self.embed(env, &inputs).await?;
+            let got = self.embed(env, Kind::Passage, &inputs).await?;
             let mut inserts = Vec::with_capacity(batch.len());
             for (&i, v) in batch.iter().zip(got) {
-                let json = serde_json::to_string(&v).map_err(|e| e.to_string())?;
+                let packed = Packed::new(&v).ok_or("a vector with a non-number")?;
                 inserts.push(
                     db.prepare(
-                        "INSERT OR REPLACE INTO doc_embeddings (model, slug, hash, vector) VALUES (?1, ?2, ?3, ?4)",
+                        "INSERT OR REPLACE INTO passage_vectors (model, hash, vector) VALUES (?1, ?2, ?3)",
                     )
                     .bind(&[
                         JsValue::from_str(&self.model),
-                        JsValue::from_str(&texts[i].slug),
                         JsValue::from_str(&texts[i].hash),
-                        JsValue::from_str(&json),
+                        JsValue::from_str(&packed.encode()),
                     ])
                     .map_err(|e| e.to_string())?,
                 );
-                vectors[i] = Some(v);
+                have.insert(texts[i].hash.clone(), packed);
             }
             db.batch(inserts).await.map_err(|e| e.to_string())?;
         }
-        let vectors: Rc<Vec<Vec<f32>>> = Rc::new(vectors.into_iter().flatten().collect());
-        DOCS.with(|d| {
-            let mut d = d.borrow_mut();
-            // Older versions' vectors are never asked for again.
-            d.retain(|(model, v), _| *model != key.0 || *v > version);
-            d.insert(key, vectors.clone());
-        });
-        Ok(vectors)
+        let vectors: Option<Vec<Packed>> =
+            texts.iter().map(|t| have.get(&t.hash).cloned()).collect();
+        if let Some(v) = vectors {
+            remember((self.model.clone(), version), Rc::new(v));
+        }
+        worker::console_log!(
+            "embeddings: {} passages ({} embedded now) in {} ms",
+            texts.len(),
+            missing.len(),
+            crate::platform::now_ms() - started
+        );
+        Ok(())
     }
 
-    async fn embed(&self, env: &Env, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+    async fn embed(&self, env: &Env, kind: Kind, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
         match &self.target {
             Target::OpenAi { url, key } => {
                 let body = serde_json::to_string(&OpenAiEmbeddingRequest {
                     model: &self.model,
                     input: texts.to_vec(),
+                    input_type: self.input_type.then_some(match kind {
+                        Kind::Query => "query",
+                        Kind::Passage => "passage",
+                    }),
                 })
                 .map_err(|e| e.to_string())?;
                 let mut response = post_json(
@@ -230,4 +325,14 @@ impl Embedder {
             }
         }
     }
+}
+
+/// Keeps `vectors` for this isolate; older versions' are dropped (they are
+/// never asked for again).
+fn remember(key: (String, i64), vectors: Vectors) {
+    PASSAGES.with(|d| {
+        let mut d = d.borrow_mut();
+        d.retain(|(model, v), _| *model != key.0 || *v > key.1);
+        d.insert(key, vectors);
+    });
 }

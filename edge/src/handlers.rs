@@ -95,6 +95,22 @@ fn chat_json(conversation_id: String, message_id: i64, reply: Reply) -> Result<R
     )
 }
 
+/// Whether a decided turn rests on retrieval (so the embedding model's
+/// view could change it): not small talk, nor a request for a person, an
+/// always-human topic or frustration, which are recognised before any
+/// search.
+fn needs_retrieval(turn: &frontdesk_shared::engine::Turn) -> bool {
+    turn.reply.decision != frontdesk_shared::wire::Decision::SmallTalk
+        && !matches!(
+            turn.reply.reason,
+            Some(
+                EscalationReason::Requested
+                    | EscalationReason::AlwaysHuman
+                    | EscalationReason::Frustrated
+            )
+        )
+}
+
 /// `POST /api/v1/chat`: one visitor turn. The visitor's message is stored
 /// before anything acknowledges it. With a text generator configured and
 /// articles to ground it in, the answer is written by the model; a client
@@ -103,7 +119,12 @@ fn chat_json(conversation_id: String, message_id: i64, reply: Reply) -> Result<R
 /// A new message over a limit (`limits.rs`) is refused before anything
 /// is stored; with the day's model tokens spent, the built-in engine
 /// answers alone.
-pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, AppError> {
+pub async fn chat(
+    mut req: Request,
+    env: &Env,
+    ctx: &worker::Context,
+    site: &Site,
+) -> Result<Response, AppError> {
     let streaming = req
         .headers()
         .get("Accept")?
@@ -169,7 +190,7 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
         }
     }
     let earlier: Vec<&str> = history.visitor.iter().map(String::as_str).collect();
-    let mut ctx = Context {
+    let mut turn_ctx = Context {
         earlier: &earlier,
         unhelpful_streak: history.unhelpful_streak,
         locale: input
@@ -184,18 +205,19 @@ pub async fn chat(mut req: Request, env: &Env, site: &Site) -> Result<Response, 
     let th = Thresholds::default();
     // The site's own always-human topics (frontdesk.toml), if it names them.
     let topics = site.always_human.as_deref();
-    let mut turn = index.turn_for(&input.message, &ctx, &th, topics);
-    // Words found nothing: ask the embedding model, if there is one.
+    let mut turn = index.turn_for(&input.message, &turn_ctx, &th, topics);
+    // A question (not small talk, nor a request for a person): fuse in the
+    // embedding model's view, if one is configured.
     let similarities = match Embedder::from_env(env) {
-        Some(e) if turn.reply.reason == Some(EscalationReason::NoMatch) => {
-            e.similarities(env, &db, index, live.version, &input.message)
+        Some(e) if needs_retrieval(&turn) => {
+            e.similarities(env, ctx, &db, &live.index, live.version, &input.message)
                 .await
         }
         _ => None,
     };
     if let Some(s) = &similarities {
-        ctx.semantic = Some(s);
-        turn = index.turn_for(&input.message, &ctx, &th, topics);
+        turn_ctx.semantic = Some(s);
+        turn = index.turn_for(&input.message, &turn_ctx, &th, topics);
     }
     let message = store::VisitorMessage {
         conversation: &conversation_id,

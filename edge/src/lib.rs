@@ -79,7 +79,7 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         (Method::Get | Method::Head, "/healthz") => handlers::health(),
         (Method::Post, "/api/v1/chat") => {
             let site = site::Caller::new(&req)?.site()?;
-            handlers::chat(req, env, site).await
+            handlers::chat(req, env, ctx, site).await
         }
         (Method::Post, "/api/v1/handoff") => {
             let site = site::Caller::new(&req)?.site()?;

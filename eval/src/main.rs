@@ -10,15 +10,29 @@
 //! (article ids, best first). Printed: precision (right answers / answered
 //! in-scope questions), coverage ((right answers + right article among the
 //! top three suggestions) / in-scope questions), false deflection
-//! (out-of-scope questions answered / out-of-scope questions).
+//! (out-of-scope questions answered / out-of-scope questions), the share of
+//! in-scope questions answered directly, and the share of out-of-scope
+//! questions given suggestions.
+//!
+//! With `--embeddings <base URL>` the engine decides as the worker does
+//! with an embedding provider configured (hybrid retrieval): articles'
+//! passages and each question are embedded through the OpenAI-compatible
+//! `<base URL>/embeddings` (`--embedding-model NAME`; `--input-type` sends
+//! `input_type` query/passage, as E5-style servers want; the bearer key, if
+//! any, from `AI_API_KEY`). Vectors are cached in `--cache DIR` (default
+//! `target/eval-embeddings`), so a second run embeds only new text.
+
+mod embed;
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use frontdesk_shared::engine::{Index, Thresholds};
-use frontdesk_shared::kb::{Article, Section};
+use embed::{Embedder, Kind};
+use frontdesk_shared::ai;
+use frontdesk_shared::engine::{Context, Index, Thresholds};
+use frontdesk_shared::kb::{self, Article};
 use frontdesk_shared::wire::Decision;
 use serde::{Deserialize, Serialize};
 
@@ -44,32 +58,64 @@ struct QuestionRow {
 #[derive(Serialize)]
 struct DecisionRow<'a> {
     text: &'a str,
+    expected: Option<&'a str>,
     decision: Decision,
     articles: Vec<&'a str>,
+    /// The hybrid (or lexical) ranking's first five: id, fused score.
+    ranked: Vec<(&'a str, f32)>,
+    /// The embedding model's nearest five articles: id, similarity.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dense: Vec<(&'a str, f32)>,
+    /// Mean and standard deviation of the per-article similarities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dense_spread: Option<(f32, f32)>,
+    /// The lexical ranking's first five: id, fused score, coverage.
+    lexical: Vec<(&'a str, f32, f32)>,
 }
 
 struct Args {
     articles: PathBuf,
     questions: PathBuf,
     out: Option<PathBuf>,
+    embeddings: Option<String>,
+    model: String,
+    input_type: bool,
+    cache: PathBuf,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let (mut articles, mut questions, mut out) = (None, None, None);
+    let (mut articles, mut questions, mut out, mut embeddings, mut model) =
+        (None, None, None, None, None);
+    let mut input_type = false;
+    let mut cache = PathBuf::from("target/eval-embeddings");
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--input-type" {
+            input_type = true;
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--articles" => articles = Some(PathBuf::from(value)),
             "--questions" => questions = Some(PathBuf::from(value)),
             "--out" => out = Some(PathBuf::from(value)),
+            "--embeddings" => embeddings = Some(value),
+            "--embedding-model" => model = Some(value),
+            "--cache" => cache = PathBuf::from(value),
             other => return Err(format!("unknown option {other}")),
         }
+    }
+    if model.is_some() && embeddings.is_none() {
+        return Err("--embedding-model needs --embeddings".into());
     }
     Ok(Args {
         articles: articles.ok_or("--articles is required")?,
         questions: questions.ok_or("--questions is required")?,
         out,
+        embeddings,
+        model: model.unwrap_or_else(|| ai::EMBEDDING_MODEL.to_owned()),
+        input_type,
+        cache,
     })
 }
 
@@ -84,7 +130,8 @@ fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &PathBuf) -> Result<Vec<T>, St
         .collect()
 }
 
-/// An eval article as a help article: examples become example questions.
+/// An eval article as a help article: examples become example questions,
+/// the Markdown body is split at its headings as a help article's is.
 fn article(row: ArticleRow) -> Article {
     Article {
         url: format!("/help/{}", row.id),
@@ -93,10 +140,7 @@ fn article(row: ArticleRow) -> Article {
         lang: row.lang.unwrap_or_else(|| "en".to_owned()),
         tags: vec![],
         questions: row.examples,
-        sections: vec![Section {
-            heading: None,
-            text: row.body,
-        }],
+        sections: kb::body_sections(&row.body),
     }
 }
 
@@ -159,6 +203,60 @@ fn run(args: Args) -> Result<(), String> {
     let build_ms = started.elapsed().as_secs_f64() * 1e3;
     let th = Thresholds::default();
 
+    // With embeddings: every passage's vector, then one call per question.
+    let mut embedder = match &args.embeddings {
+        Some(base) => Some(Embedder::new(
+            base,
+            args.model.clone(),
+            std::env::var("AI_API_KEY").ok().filter(|k| !k.is_empty()),
+            args.input_type,
+            &args.cache,
+        )?),
+        None => None,
+    };
+    let passages: Vec<Vec<f32>> = match embedder.as_mut() {
+        Some(e) => {
+            let texts = index.embedding_texts();
+            let texts: Vec<&str> = texts.iter().map(|t| t.text.as_str()).collect();
+            let started = Instant::now();
+            let v = e.embed(Kind::Passage, &texts)?;
+            println!(
+                "passages {} ({} embedded now, {:.1} s)",
+                texts.len(),
+                e.embedded,
+                started.elapsed().as_secs_f64()
+            );
+            v
+        }
+        None => vec![],
+    };
+    let similarities: Vec<Option<Vec<f32>>> = match embedder.as_mut() {
+        Some(e) => {
+            let texts: Vec<&str> = questions.iter().map(|q| q.text.as_str()).collect();
+            let center = std::env::var("FD_CENTER").is_ok();
+            let dim = passages.first().map_or(0, Vec::len);
+            let mut mu = vec![0f32; dim];
+            if center {
+                for p in &passages {
+                    for (m, x) in mu.iter_mut().zip(p) {
+                        *m += x / passages.len() as f32;
+                    }
+                }
+            }
+            let sub =
+                |v: &Vec<f32>| -> Vec<f32> { v.iter().zip(&mu).map(|(a, b)| a - b).collect() };
+            let centered: Vec<Vec<f32>> = passages.iter().map(sub).collect();
+            e.embed(Kind::Query, &texts)?
+                .iter()
+                .map(|q| {
+                    let q = sub(q);
+                    Some(centered.iter().map(|p| ai::cosine(&q, p)).collect())
+                })
+                .collect()
+        }
+        None => vec![None; questions.len()],
+    };
+
     let mut out: Option<Box<dyn Write>> = match &args.out {
         Some(p) => Some(Box::new(BufWriter::new(
             std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,
@@ -170,9 +268,10 @@ fn run(args: Args) -> Result<(), String> {
     // Retrieval alone, whatever the decision: is the right article ranked 1st / in the top 3?
     let mut recall = [0usize; 2];
     let started = Instant::now();
-    for q in &questions {
+    for (q, semantic) in questions.iter().zip(&similarities) {
+        let semantic = semantic.as_deref();
+        let ranked = index.search_with(&q.text, semantic);
         if let Some(want) = q.expected.as_deref() {
-            let ranked = index.search(&q.text);
             let pos = ranked
                 .iter()
                 .take(3)
@@ -180,7 +279,11 @@ fn run(args: Args) -> Result<(), String> {
             recall[0] += usize::from(pos == Some(0));
             recall[1] += usize::from(pos.is_some());
         }
-        let mut verdict = index.decide(&q.text, &th);
+        let ctx = Context {
+            semantic,
+            ..Context::default()
+        };
+        let (mut verdict, _) = index.decide_turn(&q.text, &ctx, &th);
         // The interface has three decisions. Small talk answers nothing and
         // suggests nothing; the visitor's way on is a person: "escalate".
         if verdict.decision == Decision::SmallTalk {
@@ -190,10 +293,38 @@ fn run(args: Args) -> Result<(), String> {
         score.add(q.expected.as_deref(), verdict.decision, &ids);
         counts[verdict.decision as usize] += 1;
         if let Some(w) = out.as_mut() {
+            let per_doc = semantic.and_then(|s| index.dense_scores(s));
+            let dense_spread = per_doc.as_ref().map(|d| {
+                let n = d.len() as f32;
+                let mean = d.iter().sum::<f32>() / n;
+                let var = d.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / n;
+                (mean, var.sqrt())
+            });
+            let dense = per_doc
+                .map(|d| {
+                    let mut by: Vec<usize> = (0..d.len()).collect();
+                    by.sort_by(|&a, &b| d[b].total_cmp(&d[a]));
+                    by.iter().take(5).map(|&i| (index.slug(i), d[i])).collect()
+                })
+                .unwrap_or_default();
             let row = DecisionRow {
                 text: &q.text,
+                expected: q.expected.as_deref(),
                 decision: verdict.decision,
                 articles: ids,
+                ranked: ranked
+                    .iter()
+                    .take(5)
+                    .map(|h| (index.slug(h.doc), h.score))
+                    .collect(),
+                dense,
+                dense_spread,
+                lexical: index
+                    .search(&q.text)
+                    .iter()
+                    .take(5)
+                    .map(|h| (index.slug(h.doc), h.score, h.coverage))
+                    .collect(),
             };
             serde_json::to_writer(&mut *w, &row).map_err(|e| e.to_string())?;
             w.write_all(b"\n").map_err(|e| e.to_string())?;
@@ -204,21 +335,32 @@ fn run(args: Args) -> Result<(), String> {
         w.flush().map_err(|e| e.to_string())?;
     }
     println!(
-        "articles {}  questions {} ({} in scope, {} out of scope)",
+        "articles {}  questions {} ({} in scope, {} out of scope)  retrieval: {}",
         articles.len(),
         questions.len(),
         score.in_scope,
-        score.out_of_scope
+        score.out_of_scope,
+        if embedder.is_some() {
+            "hybrid (lexical + embeddings)"
+        } else {
+            "lexical"
+        }
     );
     println!(
         "decisions: answer {}  suggest {}  escalate {}",
         counts[0], counts[1], counts[2]
     );
-    println!("index build {build_ms:.1} ms, {per_question_us:.1} µs per question");
+    println!(
+        "index build {build_ms:.1} ms, {per_question_us:.1} µs per question (engine only, no embedding call)"
+    );
     println!(
         "ranking: right article first {:.3}, in top 3 {:.3}",
         ratio(recall[0], score.in_scope),
         ratio(recall[1], score.in_scope)
+    );
+    println!(
+        "answered directly {:.3} of in scope",
+        ratio(score.answered, score.in_scope)
     );
     println!("precision        {:.3}", ratio(score.right, score.answered));
     println!(
@@ -242,7 +384,8 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("frontdesk-eval: {e}");
             eprintln!(
-                "usage: frontdesk-eval --articles A.jsonl --questions Q.jsonl [--out D.jsonl]"
+                "usage: frontdesk-eval --articles A.jsonl --questions Q.jsonl [--out D.jsonl] \\
+                 [--embeddings BASE_URL [--embedding-model NAME] [--input-type] [--cache DIR]]"
             );
             ExitCode::from(2)
         }

@@ -173,6 +173,14 @@ impl FrontMatter {
     }
 }
 
+/// A Markdown body (no front matter) split at its headings into sections of
+/// plain text, as [`parse_article`] splits an article's.
+pub fn body_sections(md: &str) -> Vec<Section> {
+    let body = strip_html_comments(md);
+    let lines: Vec<&str> = body.lines().collect();
+    split_sections(&lines)
+}
+
 /// Splits Markdown lines at ATX headings (outside code fences) into sections
 /// of plain text.
 /// `md` without HTML comments (`<!-- … -->`, an unterminated one to the

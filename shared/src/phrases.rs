@@ -17,6 +17,9 @@ pub enum Line {
     Thanks,
     Goodbye,
     AreYouABot,
+    /// Before a passage quoted from an article in another language than
+    /// the visitor's (the help centre has none in theirs).
+    OtherLanguage,
 }
 
 /// `line` in `lang`; English for languages without a translation.
@@ -32,6 +35,7 @@ pub fn say(lang: Lang, line: Line) -> &'static str {
         Line::Thanks => &THANKS,
         Line::Goodbye => &GOODBYE,
         Line::AreYouABot => &BOT,
+        Line::OtherLanguage => &OTHER_LANGUAGE,
     };
     row[column(lang)]
 }
@@ -173,6 +177,18 @@ const BOT: Row = [
     "我是自动助手，根据帮助文章回答问题。也可以一键联系我们的工作人员。",
 ];
 
+const OTHER_LANGUAGE: Row = [
+    "Our help article on this is only available in another language. Here is the relevant part:",
+    "Unser Hilfeartikel dazu ist nur in einer anderen Sprache verfügbar. Hier der passende Abschnitt:",
+    "Notre article d'aide sur ce sujet n'existe que dans une autre langue. Voici le passage utile :",
+    "Nuestro artículo de ayuda sobre esto solo está disponible en otro idioma. Esta es la parte relevante:",
+    "Il nostro articolo di aiuto su questo è disponibile solo in un'altra lingua. Ecco la parte rilevante:",
+    "O nosso artigo de ajuda sobre isso só está disponível em outro idioma. Esta é a parte relevante:",
+    "Nasz artykuł pomocy na ten temat jest dostępny tylko w innym języku. Oto odpowiedni fragment:",
+    "Наша справочная статья об этом есть только на другом языке. Вот нужный фрагмент:",
+    "我们关于此问题的帮助文章仅有其他语言版本。以下是相关内容：",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +206,7 @@ mod tests {
             Line::Thanks,
             Line::Goodbye,
             Line::AreYouABot,
+            Line::OtherLanguage,
         ];
         let langs = [
             Lang::En,
