@@ -71,26 +71,30 @@ function obey(body) {
   return out.join('\n\n');
 }
 
-// Scripted embeddings: a bag of "concepts" hashed into 64 dimensions, where a
-// few words in several languages share a concept, as a multilingual model
-// would place them together. Enough to test the plumbing and a cross-language
-// suggestion; nothing here pretends to be a real model's geometry.
+// Scripted embeddings: a bag of words hashed into 512 dimensions, where a
+// few words in several languages share a "concept", as a multilingual model
+// would place them together; other words of four letters or more stand for
+// themselves (so shared words make texts near, as with a real model).
+// Enough to test the plumbing and a cross-language answer; nothing here
+// pretends to be a real model's geometry (retrieval.spec.ts runs the real one).
 const CONCEPTS = {
   password: 'password', passwort: 'password', parola: 'password', contrasena: 'password', haslo: 'password',
   forgot: 'forget', forgotten: 'forget', vergessen: 'forget', dimenticato: 'forget', olvide: 'forget',
   export: 'export', esportare: 'export', exportieren: 'export', exportar: 'export',
   notes: 'note', note: 'note', notizen: 'note', appunti: 'note', notas: 'note',
 };
+const DIMS = 512;
 const embeddings = [];
+let questions = 'blank';
 function embed(text) {
-  const v = new Array(64).fill(0);
+  const v = new Array(DIMS).fill(0);
   const words = text.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').match(/\p{L}+/gu) || [];
   for (const w of words) {
-    const c = CONCEPTS[w];
-    if (!c) continue; // only concepts count: function words would blur everything
+    const c = CONCEPTS[w] || (w.length >= 4 ? w : null);
+    if (!c) continue; // short function words would blur everything
     let h = 2166136261;
     for (const ch of c) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-    v[h % 64] += 1;
+    v[h % DIMS] += 1;
   }
   const n = Math.hypot(...v) || 1;
   return v.map((x) => x / n);
@@ -142,6 +146,16 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(204).end();
     return;
   }
+  // How questions (single-text requests; the worker embeds passages in
+  // batches) are embedded: 'blank' (the default) as a zero vector, a model
+  // that sees nothing in them, so the worker decides on words alone and the
+  // generator tests do not depend on this fake's geometry; 'words' by
+  // embed() (ai.spec.ts's hybrid test).
+  if (req.method === 'POST' && req.url === '/__embed_mode') {
+    questions = JSON.parse(body).mode;
+    res.writeHead(204).end();
+    return;
+  }
   if (req.method === 'GET' && req.url === '/__embeddings') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(embeddings));
     return;
@@ -159,7 +173,11 @@ const server = http.createServer(async (req, res) => {
       JSON.stringify({
         object: 'list',
         model,
-        data: input.map((t, index) => ({ object: 'embedding', index, embedding: embed(t) })),
+        data: input.map((t, index) => ({
+          object: 'embedding',
+          index,
+          embedding: input.length === 1 && questions === 'blank' ? new Array(DIMS).fill(0) : embed(t),
+        })),
       }),
     );
     return;

@@ -35,13 +35,20 @@ function report(what: string, sent: string) {
 
 test.describe.configure({ mode: 'serial' });
 
+// Questions go back to blank vectors for the other specs (fake-llm.mjs).
+test.afterEach(async ({ request }) => {
+  await request.post(`${LLM}/__embed_mode`, { data: { mode: 'blank' } });
+});
+
 test('an email, a phone and a card number reach the model as placeholders; the stored messages and ticket keep them', async ({
   request,
 }) => {
   test.setTimeout(90_000);
   await request.post(`${LLM}/__mode`, { data: { mode: 'answer', text: 'Open the note and choose Export, then pick PDF [1].' } });
 
-  // 1. The answer prompt.
+  // 1. The answer prompt. The fake model embeds questions by their words
+  // here, so the question is decided with both views, as in production.
+  await request.post(`${LLM}/__embed_mode`, { data: { mode: 'words' } });
   const message = `How do I export my notes as PDF? I'm ${EMAIL}, call ${PHONE}, my card is ${CARD}, order ${NOT_A_CARD}.`;
   let before = (await llmRequests(request)).length;
   const chat = await (await request.post(`${API}/api/v1/chat`, { data: { message } })).json();
@@ -56,7 +63,15 @@ test('an email, a phone and a card number reach the model as placeholders; the s
   expect(prompt).toContain(NOT_A_CARD); // a Luhn-invalid number is not a card
   expect(prompt).toContain('How do I export my notes as PDF?');
 
-  // 2. The embedding of a question no article shares words with.
+  // 2. The embedding of a question (once the passages' vectors are
+  // stored: the first question only starts computing them).
+  const passages = (await (await request.get(`${API}/healthz`)).json()).passages as number;
+  await request.post(`${API}/api/v1/chat`, { data: { message: 'a question to start the passage vectors' } });
+  await expect
+    .poll(() => d1<{ n: number }>("SELECT COUNT(*) AS n FROM passage_vectors WHERE model = 'fake-embed'", AI_STATE)[0].n, {
+      timeout: 20_000,
+    })
+    .toBe(passages);
   const embedBefore = (await embeddingCalls(request)).length;
   const italian = `Ho dimenticato la parola d'ordine, scrivimi a ${EMAIL} o chiama ${PHONE}`;
   const second = await (

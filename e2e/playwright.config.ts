@@ -8,7 +8,7 @@ import path from 'node:path';
 // abuse limits (limits.spec.ts). Playwright starts and stops them all, with
 // the fake LLM and the webhook receiver. Chromium is Debian's; Playwright never downloads a
 // browser.
-// FD_E2E_PORT_BASE moves all five servers (e.g. to run a second checkout's
+// FD_E2E_PORT_BASE moves all seven servers (e.g. to run a second checkout's
 // suite side by side); their devtools ports are these + 1000.
 const BASE = Number(process.env.FD_E2E_PORT_BASE || 8788);
 export const PORT = BASE;
@@ -19,6 +19,13 @@ export const RECEIVER_PORT = BASE + 3;
 // The abuse-limits server (limits.spec.ts): low limits, the fake LLM.
 export const LIMITS_PORT = BASE + 4;
 export const LIMITS_STATE = '.wrangler/e2e-limits';
+// The hybrid-retrieval server (retrieval.spec.ts): the demo help centre with
+// the real local embedding model (scripts/embedder.sh), which the spec starts
+// and stops itself on EMBED_PORT.
+export const RETRIEVAL_PORT = BASE + 5;
+export const RETRIEVAL_STATE = '.wrangler/e2e-retrieval';
+export const EMBED_PORT = BASE + 6;
+export const RETRIEVAL_LOG = path.join(path.resolve(__dirname, '..'), '.wrangler/e2e-retrieval.log');
 export const LIMITS = {
   LIMIT_MESSAGES_VISITOR: 4,
   LIMIT_MESSAGES_IP: 8,
@@ -129,6 +136,21 @@ const SERVERS = [
       ...Object.entries(LIMITS).map(([k, v]) => `--var ${k}:${v}`),
     ].join(' '),
     url: `http://127.0.0.1:${LIMITS_PORT}/healthz`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+  {
+    // Hybrid retrieval with the local model, as `make dev` runs it.
+    command: [
+      `FD_E2E_LOG=${RETRIEVAL_LOG} bash ../scripts/e2e-server.sh ${RETRIEVAL_PORT} ${RETRIEVAL_STATE}`,
+      '--var AI_EMBEDDINGS:openai',
+      `--var AI_EMBEDDING_BASE_URL:http://127.0.0.1:${EMBED_PORT}/v1`,
+      '--var AI_EMBEDDING_MODEL:multilingual-e5-small-q4 --var AI_EMBEDDING_INPUT_TYPE:on',
+      SHARED_IP_LIMITS,
+    ].join(' '),
+    url: `http://127.0.0.1:${RETRIEVAL_PORT}/healthz`,
     timeout: 180_000,
     reuseExistingServer: false,
     stdout: 'ignore',

@@ -1,11 +1,34 @@
 #!/usr/bin/env bash
 # `make dev`: build everything, apply D1 migrations to the local database,
+# start the local embedding model (scripts/embedder.sh; hybrid retrieval)
 # and serve demo page + widget + API offline on http://localhost:8787.
+# If the model cannot start, the worker answers with the lexical engine
+# alone (and says so in its log). FRONTDESK_EMBEDDINGS=off skips it.
 set -euo pipefail
 . "$(dirname "$0")/tools.sh"
 cd "$FRONTDESK_ROOT"
 PORT=${PORT:-8787}
+EMBED_PORT=${EMBED_PORT:-8300}
 bash scripts/build.sh
 wrangler d1 migrations apply DB --local >&2
+VARS=()
+if [ "${FRONTDESK_EMBEDDINGS:-on}" != off ]; then
+  bash scripts/embedder.sh serve "$EMBED_PORT" &
+  EMBEDDER=$!
+  trap 'kill $EMBEDDER 2>/dev/null || true' EXIT
+  for _ in $(seq 1 60); do
+    curl -fsS "http://127.0.0.1:$EMBED_PORT/health" >/dev/null 2>&1 && break
+    kill -0 "$EMBEDDER" 2>/dev/null || break
+    sleep 0.5
+  done
+  if curl -fsS "http://127.0.0.1:$EMBED_PORT/health" >/dev/null 2>&1; then
+    VARS=(--var AI_EMBEDDINGS:openai
+      --var "AI_EMBEDDING_BASE_URL:http://127.0.0.1:$EMBED_PORT/v1"
+      --var AI_EMBEDDING_MODEL:multilingual-e5-small-q4
+      --var AI_EMBEDDING_INPUT_TYPE:on)
+  else
+    fd_log "the local embedding model did not start: lexical retrieval only"
+  fi
+fi
 fd_log "Frontdesk demo: http://localhost:$PORT  (Ctrl+C to stop)"
-exec wrangler dev --local --ip localhost --port "$PORT" --show-interactive-dev-session=false
+wrangler dev --local --ip localhost --port "$PORT" --show-interactive-dev-session=false "${VARS[@]}"

@@ -13,8 +13,8 @@
 //!
 //! Configuration (wrangler vars): `AI_EMBEDDINGS` = `workers-ai` | `openai`
 //! (off when unset); `AI_EMBEDDING_MODEL` (default `@cf/baai/bge-m3`);
-//! `AI_EMBEDDING_BASE_URL` (default `AI_BASE_URL`) and `AI_API_KEY` for
-//! `openai`; `AI_EMBEDDING_INPUT_TYPE` = `on` sends `input_type`
+//! `AI_EMBEDDING_BASE_URL` (default `AI_BASE_URL`) and, if the API needs
+//! one, `AI_EMBEDDING_API_KEY` (default `AI_API_KEY`) for `openai`; `AI_EMBEDDING_INPUT_TYPE` = `on` sends `input_type`
 //! query/passage (E5-style servers); `AI_EMBED_TIMEOUT_MS` (default 1500):
 //! longest wait for a question's vector.
 
@@ -51,7 +51,7 @@ pub struct Embedder {
 
 #[derive(Clone)]
 enum Target {
-    OpenAi { url: String, key: String },
+    OpenAi { url: String, key: Option<String> },
     WorkersAi,
 }
 
@@ -86,15 +86,16 @@ impl Embedder {
             "openai" => {
                 let base =
                     setting(env, "AI_EMBEDDING_BASE_URL").or_else(|| setting(env, "AI_BASE_URL"));
-                let (Some(base), Some(key)) = (base, setting(env, "AI_API_KEY")) else {
+                let Some(base) = base else {
                     worker::console_error!(
-                        "AI_EMBEDDINGS=openai needs AI_EMBEDDING_BASE_URL (or AI_BASE_URL) and AI_API_KEY; lexical retrieval only"
+                        "AI_EMBEDDINGS=openai needs AI_EMBEDDING_BASE_URL (or AI_BASE_URL); lexical retrieval only"
                     );
                     return None;
                 };
                 Target::OpenAi {
                     url: ai::embeddings_url(&base),
-                    key,
+                    key: setting(env, "AI_EMBEDDING_API_KEY")
+                        .or_else(|| setting(env, "AI_API_KEY")),
                 }
             }
             other => {
@@ -299,13 +300,9 @@ impl Embedder {
                     }),
                 })
                 .map_err(|e| e.to_string())?;
-                let mut response = post_json(
-                    url,
-                    body,
-                    &[("accept", "application/json".into()), bearer(key)],
-                    None,
-                )
-                .await?;
+                let mut headers = vec![("accept", "application/json".to_owned())];
+                headers.extend(key.as_deref().map(bearer));
+                let mut response = post_json(url, body, &headers, None).await?;
                 let text = response.text().await.map_err(|e| e.to_string())?;
                 ai::parse_openai_embeddings(&text, texts.len()).map_err(|e| e.to_string())
             }

@@ -31,10 +31,12 @@ use crate::{content, live, render, site, summary, AppError};
 const DB: &str = "DB";
 
 pub fn health() -> Result<Response, AppError> {
+    let (articles, passages) = live::known_len();
     json(
         &Health {
             status: "ok".into(),
-            articles: live::known_len(),
+            articles,
+            passages,
         },
         200,
     )

@@ -60,11 +60,13 @@ fn bundled() -> Live {
     }
 }
 
-/// Number of live articles this isolate knows of (no D1 read).
-pub fn known_len() -> usize {
-    CACHE
-        .with(|c| c.borrow().as_ref().map(|c| c.live.index.len()))
-        .unwrap_or_else(|| bundled().index.len())
+/// Number of live articles this isolate knows of, and of their embedded
+/// passages (no D1 read).
+pub fn known_len() -> (usize, usize) {
+    let index = CACHE
+        .with(|c| c.borrow().as_ref().map(|c| c.live.index.clone()))
+        .unwrap_or_else(|| bundled().index);
+    (index.len(), index.passage_count())
 }
 
 /// Makes `live` this isolate's content (after an update it ran).
@@ -159,8 +161,21 @@ async fn load(db: &D1Database) -> Result<Live, AppError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .map_err(|e| AppError::Internal(format!("stored index {version}: {e}")))?;
-    let index: Index = postcard::from_bytes(&bytes)
-        .map_err(|e| AppError::Internal(format!("stored index {version}: {e}")))?;
+    let index: Index = match postcard::from_bytes(&bytes) {
+        Ok(index) => index,
+        // Stored by a worker with another index format (postcard is not
+        // self-describing): rebuilt here from the stored articles, the
+        // same content; the next content update stores it anew.
+        Err(e) => {
+            worker::console_warn!("stored index {version}: {e}; rebuilding it from the articles");
+            let stored = stored(db).await?;
+            let articles: Vec<Article> = articles(stored.overrides)
+                .into_iter()
+                .map(|l| l.article)
+                .collect();
+            Index::build_with(&articles, content::policy())
+        }
+    };
     Ok(Live {
         version,
         index: Rc::new(index),

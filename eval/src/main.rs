@@ -233,25 +233,9 @@ fn run(args: Args) -> Result<(), String> {
     let similarities: Vec<Option<Vec<f32>>> = match embedder.as_mut() {
         Some(e) => {
             let texts: Vec<&str> = questions.iter().map(|q| q.text.as_str()).collect();
-            let center = std::env::var("FD_CENTER").is_ok();
-            let dim = passages.first().map_or(0, Vec::len);
-            let mut mu = vec![0f32; dim];
-            if center {
-                for p in &passages {
-                    for (m, x) in mu.iter_mut().zip(p) {
-                        *m += x / passages.len() as f32;
-                    }
-                }
-            }
-            let sub =
-                |v: &Vec<f32>| -> Vec<f32> { v.iter().zip(&mu).map(|(a, b)| a - b).collect() };
-            let centered: Vec<Vec<f32>> = passages.iter().map(sub).collect();
             e.embed(Kind::Query, &texts)?
                 .iter()
-                .map(|q| {
-                    let q = sub(q);
-                    Some(centered.iter().map(|p| ai::cosine(&q, p)).collect())
-                })
+                .map(|q| Some(passages.iter().map(|p| ai::cosine(q, p)).collect()))
                 .collect()
         }
         None => vec![None; questions.len()],

@@ -410,6 +410,8 @@ pub struct ConversationView {
 pub struct Health {
     pub status: String,
     pub articles: usize,
+    /// Passages an embedding model embeds for them (hybrid retrieval).
+    pub passages: usize,
 }
 
 #[cfg(test)]

@@ -516,8 +516,11 @@ impl Index {
     /// Per article, the embedding similarity of its nearest passage, from
     /// one similarity per passage; `None` if `semantic` does not fit this
     /// index (another content version's vectors).
+    /// A view with no spread (all articles equally similar: a model that
+    /// sees nothing in the question) is no signal, and `None` too.
     pub fn dense_scores(&self, semantic: &[f32]) -> Option<Vec<f32>> {
         dense::per_doc(&self.chunk_doc, self.docs.len(), semantic)
+            .filter(|scores| mean_sd(scores).is_some())
     }
 
     /// Per article, the IDF mass of the question's terms it contains.
