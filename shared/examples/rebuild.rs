@@ -1,8 +1,11 @@
 //! What a content update costs: checking an upload (parsing every article),
-//! building the index, and the stored index's size and load time, for the
-//! sample help centre (`kb/`) and synthetic ones of 1,000 and 2,000
-//! articles shaped like it (Markdown of about 4 KB: a title, five example
-//! questions, four sections, words drawn with their frequencies in `kb/`).
+//! building the index, and the stored index's size (by part) and load time,
+//! for the sample help centre (`kb/`) and synthetic ones of 1,000, 2,000
+//! and 10,000 articles shaped like it (Markdown of about 4 KB: a title,
+//! five example questions, four sections, words drawn with their
+//! frequencies in `kb/`). Also: the passages hybrid retrieval embeds, their
+//! vectors' memory (384 dimensions, int8), and one decision's time without
+//! and with the dense view (the embedding call itself not included).
 //!
 //! `cargo run --release -p frontdesk-shared --example rebuild`
 //!
@@ -12,8 +15,10 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use frontdesk_shared::content::{check_upload, ContentUpload, UploadMode, UploadedArticle};
-use frontdesk_shared::engine::{Index, Policy};
+use frontdesk_shared::content::{
+    check_upload, ContentUpload, UploadMode, UploadedArticle, MAX_ARTICLES,
+};
+use frontdesk_shared::engine::{Context, Index, Policy, Thresholds};
 
 struct Rng(u64);
 
@@ -103,12 +108,17 @@ fn synthetic(n: usize, sample: &[UploadedArticle]) -> Vec<UploadedArticle> {
 fn measure(name: &str, articles: Vec<UploadedArticle>) {
     let bytes: usize = articles.iter().map(|a| a.source.len()).sum();
     let n = articles.len();
-    let upload = ContentUpload {
-        articles,
-        mode: UploadMode::Replace,
-    };
+    // One upload holds at most MAX_ARTICLES; a bigger help centre is
+    // uploaded (and checked) in parts.
     let t = Instant::now();
-    let parsed = check_upload(&upload).expect("valid upload");
+    let mut parsed = Vec::with_capacity(n);
+    for part in articles.chunks(MAX_ARTICLES) {
+        let upload = ContentUpload {
+            articles: part.to_vec(),
+            mode: UploadMode::Replace,
+        };
+        parsed.extend(check_upload(&upload).expect("valid upload"));
+    }
     let check = t.elapsed();
     let t = Instant::now();
     let index = Index::build_with(&parsed, Policy::default());
@@ -119,9 +129,46 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
     let load = t.elapsed();
     assert_eq!(back.len(), n);
     let total = check + build;
+    let parts: Vec<String> = index
+        .part_sizes()
+        .iter()
+        .map(|(name, bytes)| format!("{name} {:.1} MB", *bytes as f64 / 1e6))
+        .collect();
+    let passages = index.passage_count();
+    // One decision, lexical and hybrid, on questions made of the articles'
+    // own words; similarities drawn at random (what they are does not
+    // change the work).
+    let th = Thresholds::default();
+    let questions: Vec<String> = parsed
+        .iter()
+        .step_by((n / 50).max(1))
+        .map(|a| {
+            a.questions
+                .first()
+                .cloned()
+                .unwrap_or_else(|| a.title.clone())
+        })
+        .collect();
+    let mut rng = Rng(7);
+    let semantic: Vec<f32> = (0..passages)
+        .map(|_| 0.7 + (rng.next() % 1000) as f32 / 5000.0)
+        .collect();
+    let time = |ctx: &Context| {
+        let t = Instant::now();
+        for q in &questions {
+            std::hint::black_box(index.turn(q, ctx, &th));
+        }
+        t.elapsed().as_secs_f64() * 1e6 / questions.len() as f64
+    };
+    let lexical = time(&Context::default());
+    let hybrid = time(&Context {
+        semantic: Some(&semantic),
+        ..Context::default()
+    });
     println!(
         "{name}: {n} articles, {:.1} MB of Markdown: check {:.0} ms, index build {:.0} ms ({:.0} articles/s); \
-         index {:.1} MB (postcard), {} D1 parts; load {:.0} ms",
+         index {:.1} MB (postcard), {} D1 parts; load {:.0} ms\n  parts: {}\n  passages {passages} \
+         (vectors {:.1} MB at 384 dims int8); decision {lexical:.0} µs lexical, {hybrid:.0} µs hybrid",
         bytes as f64 / 1e6,
         check.as_secs_f64() * 1e3,
         build.as_secs_f64() * 1e3,
@@ -129,13 +176,19 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
         encoded.len() as f64 / 1e6,
         (encoded.len() * 4 / 3).div_ceil(1_500_000),
         load.as_secs_f64() * 1e3,
+        parts.join(", "),
+        (passages * 384) as f64 / 1e6,
     );
 }
 
 fn main() {
     let sample = kb();
     measure("kb/ (sample)", sample.clone());
-    for n in [1_000, 2_000] {
+    let sizes: Vec<usize> = match std::env::args().nth(1) {
+        Some(n) => vec![n.parse().expect("a number of articles")],
+        None => vec![1_000, 2_000, 10_000],
+    };
+    for n in sizes {
         measure(&format!("synthetic {n}"), synthetic(n, &sample));
     }
 }

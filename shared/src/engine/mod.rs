@@ -284,36 +284,29 @@ impl<'a> QueryTerm<'a> {
 struct CharView {
     /// Character n-gram cosine similarity per article.
     scores: Vec<f32>,
-    /// The embedding model's similarity per article (its nearest passage).
+    /// The embedding model's similarity per article (see `dense::per_doc`).
     dense: Option<Vec<f32>>,
-    /// Per article, what these views add to the fused score: `FUSION[1]` ×
-    /// the standardized n-gram score plus `DENSE_WEIGHT` × the standardized
-    /// dense one. `None` when they add nothing (all scores equal).
+    /// Per article, what the n-gram view adds to the fused score:
+    /// `FUSION[1]` × its standardized score. `None` when it adds nothing
+    /// (all scores equal).
     fused: Option<Vec<f32>>,
+    /// Per article, what the dense view adds: `DENSE_WEIGHT` × its
+    /// standardized score.
+    dense_fused: Option<Vec<f32>>,
 }
 
 impl CharView {
     fn new(scores: Vec<f32>, dense: Option<Vec<f32>>) -> CharView {
-        let mut fused: Option<Vec<f32>> = None;
-        let mut add = |part: &[f32], weight: f32| {
-            if weight == 0.0 {
-                return;
-            }
-            if let Some((mean, sd)) = mean_sd(part) {
-                let acc = fused.get_or_insert_with(|| vec![0.0; part.len()]);
-                for (a, x) in acc.iter_mut().zip(part) {
-                    *a += weight * (x - mean) / sd;
-                }
-            }
+        let part = |values: &[f32], weight: f32| {
+            mean_sd(values)
+                .filter(|_| weight != 0.0)
+                .map(|(mean, sd)| values.iter().map(|x| weight * (x - mean) / sd).collect())
         };
-        add(&scores, FUSION[1]);
-        if let Some(d) = &dense {
-            add(d, DENSE_WEIGHT);
-        }
         CharView {
+            fused: part(&scores, FUSION[1]),
+            dense_fused: dense.as_deref().and_then(|d| part(d, DENSE_WEIGHT)),
             scores,
             dense,
-            fused,
         }
     }
 }
@@ -552,30 +545,45 @@ impl Index {
     /// `only` keeps articles in one language (multilingual help centres);
     /// the standardization still runs over every article.
     fn rank(&self, terms: &[QueryTerm], chars: &CharView, only: Option<Lang>) -> Vec<Hit> {
+        self.rank_both(terms, chars, only).0
+    }
+
+    /// [`Index::rank`], and the article the lexical views alone (without
+    /// the dense one) rank first, found in the same pass.
+    fn rank_both(
+        &self,
+        terms: &[QueryTerm],
+        chars: &CharView,
+        only: Option<Lang>,
+    ) -> (Vec<Hit>, Option<usize>) {
         let total_idf: f32 = terms.iter().map(|t| t.idf).sum();
         let covered = self.covered(terms);
         let known: Vec<&[(u32, f32)]> = terms.iter().filter_map(|t| t.bayes).collect();
         let bayes = self.bayes.scores(&known);
-        let mut fused = vec![0.0f32; self.docs.len()];
-        add_standardized(&mut fused, &bayes, FUSION[0]);
+        let mut lexical = vec![0.0f32; self.docs.len()];
+        add_standardized(&mut lexical, &bayes, FUSION[0]);
         if let Some(part) = &chars.fused {
-            for (a, x) in fused.iter_mut().zip(part) {
+            for (a, x) in lexical.iter_mut().zip(part) {
                 *a += x;
             }
         }
+        let dense = chars.dense_fused.as_deref();
         // One pass keeping the best MAX_HITS in order (insertion into a
         // short list) rather than collecting every article and selecting:
         // the same hits, as the order is total (ties go to the lower doc).
         let order = |a: &Hit, b: &Hit| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
         let mut hits: Vec<Hit> = Vec::with_capacity(MAX_HITS + 1);
-        let dense = chars.dense.is_some();
-        let candidates = fused.iter().zip(&covered).zip(&chars.scores).enumerate();
-        for (d, ((&score, &covered), &chars)) in candidates {
-            if !(covered > 0.0 || chars > 0.0 || dense)
-                || only.is_some_and(|l| self.docs[d].lang != l)
-            {
+        let mut lexical_top: Option<(usize, f32)> = None;
+        let candidates = lexical.iter().zip(&covered).zip(&chars.scores).enumerate();
+        for (d, ((&lex, &covered), &char_score)) in candidates {
+            let words = covered > 0.0 || char_score > 0.0;
+            if !(words || chars.dense.is_some()) || only.is_some_and(|l| self.docs[d].lang != l) {
                 continue;
             }
+            if words && lexical_top.is_none_or(|(_, best)| lex > best) {
+                lexical_top = Some((d, lex));
+            }
+            let score = lex + dense.map_or(0.0, |p| p[d]);
             // Docs come in increasing order, so a tie with the last kept hit
             // ranks below it.
             if hits.len() == MAX_HITS && hits[MAX_HITS - 1].score.total_cmp(&score).is_ge() {
@@ -594,7 +602,7 @@ impl Index {
             hits.insert(at, hit);
             hits.truncate(MAX_HITS);
         }
-        hits
+        (hits, lexical_top.map(|(d, _)| d))
     }
 
     /// Whether `doc` still ranks first without the query term that helps it
@@ -698,6 +706,23 @@ impl Index {
                 })
             })
             .collect()
+    }
+
+    /// The serialized (postcard) size of each part of the index, in bytes,
+    /// largest first: what a stored index is made of (`examples/rebuild.rs`).
+    pub fn part_sizes(&self) -> Vec<(&'static str, usize)> {
+        fn size<T: Serialize>(part: &T) -> usize {
+            postcard::to_allocvec(part).map_or(0, |v| v.len())
+        }
+        let mut parts = vec![
+            ("articles (text, passages)", size(&self.docs)),
+            ("postings (BM25F)", size(&self.postings)),
+            ("naive Bayes", size(&self.bayes)),
+            ("character n-grams", size(&self.chars)),
+            ("passage → article", size(&self.chunk_doc)),
+        ];
+        parts.sort_by(|a, b| b.1.cmp(&a.1));
+        parts
     }
 
     /// How many passages are embedded: the length of [`Context::semantic`].
@@ -909,12 +934,13 @@ impl Index {
             vec![0.0; self.docs.len()]
         };
         let chars = CharView::new(chars, dense.map(|d| d.scores.to_vec()));
-        let hits = self.rank(&terms, &chars, only);
+        let (hits, lexical_top) = self.rank_both(&terms, &chars, only);
         let Some(top) = hits.first() else {
             return verdict(Decision::Escalate, vec![], Some(EscalationReason::NoMatch));
         };
         if let Some(d) = dense {
-            let (decision, docs) = self.decide_hybrid(&hits, d, &terms, &chars, only);
+            let words_agree = d.words && lexical_top == Some(top.doc);
+            let (decision, docs) = self.decide_hybrid(&hits, d, words_agree, only);
             let reason = (decision == Decision::Escalate).then_some(EscalationReason::NoMatch);
             return verdict(decision, docs, reason);
         }
@@ -933,14 +959,14 @@ impl Index {
     }
 
     /// The decision on hybrid `hits` (fused with the embedding model's
-    /// view `d`): answer, suggest the top three, or escalate. See
+    /// view `d`; `words_agree`: the lexical views alone rank the same
+    /// article first): answer, suggest the top three, or escalate. See
     /// [`HYBRID`] for the signals and how they were calibrated.
     fn decide_hybrid(
         &self,
         hits: &[Hit],
         d: Dense,
-        terms: &[QueryTerm],
-        chars: &CharView,
+        words_agree: bool,
         only: Option<Lang>,
     ) -> (Decision, Vec<usize>) {
         let top = &hits[0];
@@ -963,12 +989,6 @@ impl Index {
             .map(|i| d.scores[i])
             .fold(f32::NEG_INFINITY, f32::max);
         let gap = (d.scores[top.doc] - runner_up) / sd;
-        // The words alone rank the same article first.
-        let words_agree = d.words
-            && self
-                .rank(terms, &CharView::new(chars.scores.clone(), None), only)
-                .first()
-                .is_some_and(|h| h.doc == top.doc);
         let h = &HYBRID;
         let answer = if d.words {
             words_agree && z >= h.answer_z && gap >= h.answer_gap
