@@ -721,7 +721,7 @@ impl Index {
             ("character n-grams", size(&self.chars)),
             ("passage → article", size(&self.chunk_doc)),
         ];
-        parts.sort_by(|a, b| b.1.cmp(&a.1));
+        parts.sort_by_key(|p| std::cmp::Reverse(p.1));
         parts
     }
 
