@@ -50,11 +50,11 @@ const MAX_JOINED: usize = 3;
 const UNHELPFUL_LIMIT: u32 = 2;
 /// Weight of the standardized embedding similarity in the fused ranking,
 /// beside the lexical views' `FUSION` (which sum to 1). On the dev sets
-/// with multilingual-e5-small, right article first / in the top three:
-/// weight 1: arduino 0.66 / 0.80, banking77 0.81 / 0.94; 2: 0.70 / 0.83,
-/// 0.83 / 0.94; 4: 0.77 / 0.86, 0.82 / 0.94; 6: 0.79 / 0.87, 0.81 / 0.94.
-/// The embedding model reads paraphrases the words miss; the words still
-/// break its near-ties (dense alone: 0.74 / 0.86, 0.78 / 0.93).
+/// with multilingual-e5-small, right article first / in the top three on
+/// arduino: weight 1 → 0.67 / 0.83, 2 → 0.70 / 0.83, 4 → 0.77 / 0.86
+/// (banking77: 0.82 / 0.94 at 2 and 4). The model reads paraphrases the
+/// words miss; the words still break its near-ties (dense alone: arduino
+/// 0.74 / 0.86, banking77 0.78 / 0.93).
 const DENSE_WEIGHT: f32 = 4.0;
 
 /// How many ranked articles a search returns (the decision needs three).
