@@ -104,6 +104,12 @@ test('a question no article answers still goes to a person; passage vectors are 
   const rows = d1<{ model: string; vector: string }>('SELECT model, vector FROM passage_vectors LIMIT 1', RETRIEVAL_STATE);
   expect(rows[0].model).toBe('multilingual-e5-small-q4');
   expect(rows[0].vector).toMatch(/^[0-9.e-]+:[A-Za-z0-9+/]+=*$/);
+  // …and all of this content's, in index order, as one matrix that the
+  // next isolates load in one read.
+  const passages = (await (await request.get(`${API}/healthz`)).json()).passages as number;
+  await expect
+    .poll(() => d1<{ content: string; parts: number }>('SELECT content, COUNT(*) AS parts FROM passage_matrix', RETRIEVAL_STATE))
+    .toEqual([{ content: expect.stringMatching(new RegExp(`^[0-9a-f]{16}-${passages}$`)), parts: 1 }]);
 });
 
 test('with the model stopped, the worker answers with the lexical engine alone and says so in its log', async ({

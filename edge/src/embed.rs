@@ -23,10 +23,11 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
+use base64::Engine as _;
 use frontdesk_shared::ai::{
     self, EmbeddingOutput, EmbeddingRequest, OpenAiEmbeddingRequest, Packed,
 };
-use frontdesk_shared::engine::Index;
+use frontdesk_shared::engine::{EmbeddingText, Index};
 use frontdesk_shared::redact::redact;
 use futures_util::future::{select, Either};
 use serde::Deserialize;
@@ -63,6 +64,36 @@ thread_local! {
     static PASSAGES: RefCell<HashMap<(String, i64), Vectors>> = RefCell::new(HashMap::new());
     /// Model and content versions whose vectors a `waitUntil` is filling.
     static FILLING: RefCell<Vec<(String, i64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Stored matrix parts: D1 values stay well under their 2 MB limit.
+const MATRIX_PART: usize = 1_500_000;
+
+/// What [`Embedder::passages`] found.
+enum Loaded {
+    /// Every vector, from memory or the stored matrix.
+    Ready(Vectors),
+    /// Every vector, read passage by passage (the matrix is to be stored),
+    /// with the content's fingerprint.
+    Unpacked(Vectors, String),
+    /// Some are not embedded yet.
+    Missing,
+}
+
+#[derive(Deserialize)]
+struct MatrixRow {
+    data: String,
+}
+
+/// A fingerprint of the passages' texts, in order (their hashes).
+fn fingerprint(texts: &[EmbeddingText]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for t in texts {
+        for &b in t.hash.as_bytes().iter().chain(b"|") {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}-{}", texts.len())
 }
 
 #[derive(Deserialize)]
@@ -129,9 +160,23 @@ impl Embedder {
         question: &str,
     ) -> Option<Vec<f32>> {
         let work = Box::pin(async {
-            let Some(passages) = self.passages(db, index, version).await? else {
-                self.fill_later(env, ctx, index.clone(), version);
-                return Err("passage vectors are being computed".to_owned());
+            let passages = match self.passages(db, index, version).await? {
+                Loaded::Ready(v) => v,
+                // Complete, but read passage by passage: store them as one
+                // matrix for the next isolates.
+                Loaded::Unpacked(v, content) => {
+                    let (this, env, vectors) = (self.clone(), env.clone(), v.clone());
+                    ctx.wait_until(async move {
+                        if let Err(e) = this.store_matrix(&env, &content, &vectors).await {
+                            worker::console_warn!("embeddings: storing the passage matrix: {e}");
+                        }
+                    });
+                    v
+                }
+                Loaded::Missing => {
+                    self.fill_later(env, ctx, index.clone(), version);
+                    return Err("passage vectors are being computed".to_owned());
+                }
             };
             // Personal data stays here: the model embeds placeholders.
             let question = redact(question, pii_kinds(env));
@@ -159,35 +204,112 @@ impl Embedder {
         }
     }
 
-    /// Passage vectors for content `version`, from memory or D1; `None`
-    /// when some are missing.
+    /// Passage vectors for content `version`: from memory, else from the
+    /// stored matrix of this content, else passage by passage from D1.
     async fn passages(
         &self,
         db: &D1Database,
         index: &Index,
         version: i64,
-    ) -> Result<Option<Vectors>, String> {
+    ) -> Result<Loaded, String> {
         let key = (self.model.clone(), version);
         if let Some(v) = PASSAGES.with(|d| d.borrow().get(&key).cloned()) {
-            return Ok(Some(v));
+            return Ok(Loaded::Ready(v));
         }
         let texts = index.embedding_texts();
+        let content = fingerprint(&texts);
+        if let Some(v) = self.matrix(db, &content, texts.len()).await? {
+            let v = Rc::new(v);
+            remember(key, v.clone());
+            return Ok(Loaded::Ready(v));
+        }
         let cached = self.cached(db, &texts).await?;
         let vectors: Option<Vec<Packed>> =
             texts.iter().map(|t| cached.get(&t.hash).cloned()).collect();
         let Some(vectors) = vectors else {
-            return Ok(None);
+            return Ok(Loaded::Missing);
         };
         let vectors = Rc::new(vectors);
         remember(key, vectors.clone());
-        Ok(Some(vectors))
+        Ok(Loaded::Unpacked(vectors, content))
+    }
+
+    /// The stored matrix of `content`, if whole: `count` vectors.
+    async fn matrix(
+        &self,
+        db: &D1Database,
+        content: &str,
+        count: usize,
+    ) -> Result<Option<Vec<Packed>>, String> {
+        let rows = db
+            .prepare(
+                "SELECT data FROM passage_matrix WHERE model = ?1 AND content = ?2 ORDER BY part",
+            )
+            .bind(&[JsValue::from_str(&self.model), JsValue::from_str(content)])
+            .map_err(|e| e.to_string())?
+            .all()
+            .await
+            .map_err(|e| e.to_string())?
+            .results::<MatrixRow>()
+            .map_err(|e| e.to_string())?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let encoded: String = rows.iter().map(|r| r.data.as_str()).collect();
+        let vectors = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| ai::unpack_matrix(&bytes))
+            .filter(|v| v.len() == count);
+        if vectors.is_none() {
+            worker::console_warn!(
+                "embeddings: the stored passage matrix is damaged; reading passages one by one"
+            );
+        }
+        Ok(vectors)
+    }
+
+    /// Stores `vectors` (of `content`, in index order) as one matrix, and
+    /// drops this model's matrices of other content.
+    async fn store_matrix(
+        &self,
+        env: &Env,
+        content: &str,
+        vectors: &[Packed],
+    ) -> Result<(), String> {
+        let db = env.d1("DB").map_err(|e| e.to_string())?;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(ai::pack_matrix(vectors));
+        let model = JsValue::from_str(&self.model);
+        let content_js = JsValue::from_str(content);
+        let mut writes = vec![db
+            .prepare("DELETE FROM passage_matrix WHERE model = ?1")
+            .bind(std::slice::from_ref(&model))
+            .map_err(|e| e.to_string())?];
+        // Parts on character boundaries (base64 is ASCII).
+        for (i, part) in encoded.as_bytes().chunks(MATRIX_PART).enumerate() {
+            let part = std::str::from_utf8(part).map_err(|e| e.to_string())?;
+            writes.push(
+                db.prepare(
+                    "INSERT INTO passage_matrix (model, content, part, data) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .bind(&[
+                    model.clone(),
+                    content_js.clone(),
+                    JsValue::from_f64(i as f64),
+                    JsValue::from_str(part),
+                ])
+                .map_err(|e| e.to_string())?,
+            );
+        }
+        db.batch(writes).await.map_err(|e| e.to_string())?;
+        Ok(())
     }
 
     /// The stored vectors of these passages, by hash.
     async fn cached(
         &self,
         db: &D1Database,
-        texts: &[frontdesk_shared::engine::EmbeddingText],
+        texts: &[EmbeddingText],
     ) -> Result<HashMap<String, Packed>, String> {
         let mut hashes: Vec<&str> = texts.iter().map(|t| t.hash.as_str()).collect();
         hashes.sort_unstable();
@@ -277,6 +399,7 @@ impl Embedder {
         let vectors: Option<Vec<Packed>> =
             texts.iter().map(|t| have.get(&t.hash).cloned()).collect();
         if let Some(v) = vectors {
+            self.store_matrix(env, &fingerprint(&texts), &v).await?;
             remember((self.model.clone(), version), Rc::new(v));
         }
         worker::console_log!(

@@ -1183,6 +1183,40 @@ impl Packed {
     }
 }
 
+/// Many [`Packed`] vectors of one length as one byte string, so a help
+/// centre's vectors load in a few reads: dimensions and count (u32, little
+/// endian), then per vector its scale (f32) and bytes.
+pub fn pack_matrix(vectors: &[Packed]) -> Vec<u8> {
+    let dims = vectors.first().map_or(0, Packed::len);
+    let mut out = Vec::with_capacity(8 + vectors.len() * (4 + dims));
+    out.extend_from_slice(&(dims as u32).to_le_bytes());
+    out.extend_from_slice(&(vectors.len() as u32).to_le_bytes());
+    for v in vectors {
+        out.extend_from_slice(&v.scale.to_le_bytes());
+        out.extend(v.data.iter().map(|&b| b as u8));
+    }
+    out
+}
+
+/// Reads [`pack_matrix`]'s bytes; `None` unless they hold whole vectors of
+/// one length with finite positive scales.
+pub fn unpack_matrix(bytes: &[u8]) -> Option<Vec<Packed>> {
+    let word = |at: usize| -> Option<[u8; 4]> { bytes.get(at..at + 4)?.try_into().ok() };
+    let dims = u32::from_le_bytes(word(0)?) as usize;
+    let count = u32::from_le_bytes(word(4)?) as usize;
+    let rest = &bytes[8..];
+    if dims == 0 || rest.len() != count.checked_mul(4 + dims)? {
+        return None;
+    }
+    rest.chunks_exact(4 + dims)
+        .map(|row| {
+            let scale = f32::from_le_bytes(row[..4].try_into().ok()?);
+            (scale.is_finite() && scale > 0.0)
+                .then(|| Packed::from_parts(scale, row[4..].iter().map(|&b| b as i8).collect()))
+        })
+        .collect()
+}
+
 /// Euclidean norm of `v`.
 pub fn norm(v: &[f32]) -> f32 {
     v.iter().map(|x| x * x).sum::<f32>().sqrt()
@@ -1879,6 +1913,17 @@ mod tests {
         }
         assert_eq!(Packed::new(&[]), None);
         assert_eq!(Packed::new(&[f32::NAN]), None);
+        // Many at once, and nothing but whole, well-formed rows back.
+        let all = vec![packed.clone(), Packed::new(&a).unwrap()];
+        let bytes = pack_matrix(&all);
+        assert_eq!(bytes.len(), 8 + 2 * (4 + 384));
+        assert_eq!(unpack_matrix(&bytes), Some(all));
+        assert_eq!(unpack_matrix(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(unpack_matrix(&bytes[..5]), None);
+        let mut bad = bytes.clone();
+        bad[8..12].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert_eq!(unpack_matrix(&bad), None);
+        assert_eq!(unpack_matrix(&pack_matrix(&[])), None);
     }
 
     #[test]
