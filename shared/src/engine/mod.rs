@@ -1020,7 +1020,7 @@ impl Index {
                 .filter(|&i| i != top.doc)
                 .filter(|&i| !same_lang || only.is_none_or(|l| self.docs[i].lang == l))
                 .map(|i| d.scores[i])
-                .reduce(f32::max)
+                .reduce(|m, x| if x > m { x } else { m })
         };
         let runner_up = nearest(true).or_else(|| nearest(false)).unwrap_or(mean);
         let gap = (d.scores[top.doc] - runner_up) / sd;
