@@ -186,8 +186,8 @@ struct Dense<'a> {
 /// one point for both help centres, never per question, chosen by 5-fold
 /// cross-validation over both sets at once (most answers on both, fewest
 /// out-of-scope suggestions, under the precision, false-deflection and
-/// coverage bars). Every fold chose this point but one, which differed by
-/// a step; averaged over the held-out folds it answers arduino 52 % at
+/// coverage bars). Three folds chose this point, two a neighbour;
+/// averaged over the held-out folds it answers arduino 52 % at
 /// precision 0.98 and banking77 51 % at 0.98 (false deflection 0.015),
 /// suggesting for 49 % and 19 % of the out-of-scope questions. The
 /// earlier rule (words agree, z ≥ 3.5, gap ≥ 0.75) answered arduino 40 %
