@@ -467,3 +467,33 @@ fn hybrid_retrieval_answers_across_languages_suggests_when_unsure_and_never_agai
     assert_eq!(reply.decision, Decision::Answer, "{reply:?}");
     assert_eq!(reply.sources[0].url, "/help/export-notes");
 }
+
+#[test]
+fn hybrid_retrieval_answers_the_models_clear_pick_when_the_words_cover_it_as_well() {
+    let index = sample_index();
+    let th = Thresholds::default();
+    let with = |question: &str, semantic: &[f32]| {
+        let ctx = Context {
+            semantic: Some(semantic),
+            ..Context::default()
+        };
+        index.respond_turn(question, &ctx, &th)
+    };
+    // The words alone favour one article, but cover the question no better
+    // in the one the model puts far above everything: that one answers.
+    let q = "something is wrong with my notes";
+    let lexical = index.search(q);
+    let words_first = index.slug(lexical[0].doc).to_owned();
+    let other = lexical
+        .iter()
+        .skip(1)
+        .find(|h| h.coverage >= lexical[0].coverage)
+        .map(|h| index.slug(h.doc).to_owned())
+        .expect("a second article covering the question as well");
+    let reply = with(q, &near(&index, &other, 0.99));
+    assert_eq!(reply.decision, Decision::Answer, "{reply:?}");
+    assert_eq!(reply.sources[0].url, format!("/help/{other}"));
+    // Only a little nearer than the rest: not enough to overrule the words.
+    let reply = with(q, &near(&index, &other, 0.83));
+    assert_ne!(reply.decision, Decision::Answer, "{reply:?}");
+}
