@@ -207,7 +207,6 @@ mod tests {
         Passage {
             heading: heading.to_owned(),
             text: text.to_owned(),
-            terms: vec![],
         }
     }
 

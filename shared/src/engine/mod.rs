@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 mod bayes;
+mod bytes;
 mod chargram;
 mod dense;
 
@@ -93,23 +94,42 @@ struct Doc {
     questions: Vec<String>,
     url: String,
     len: [u32; N_FIELDS],
-    passages: Vec<Passage>,
+    /// The article's sections (`Vec<Passage>`, postcard), deflated. Only a
+    /// reply's articles (and, once per content version, the embedding
+    /// texts) read them, so the index keeps every article's text at about
+    /// a third of its size, stored and in memory; see [`Doc::passages`].
+    #[serde(with = "bytes")]
+    passages: Vec<u8>,
 }
 
 impl Doc {
+    /// The article's sections, inflated. An article whose text does not
+    /// inflate (a damaged stored index) reads as one without text rather
+    /// than failing the reply.
+    fn passages(&self) -> Vec<Passage> {
+        miniz_oxide::inflate::decompress_to_vec(&self.passages)
+            .ok()
+            .and_then(|raw| postcard::from_bytes(&raw).ok())
+            .unwrap_or_default()
+    }
+
     /// This article's passages to embed.
     fn chunks(&self) -> Vec<dense::Chunk> {
-        dense::chunks(&self.title, &self.questions, &self.passages)
+        dense::chunks(&self.title, &self.questions, &self.passages())
     }
 }
 
+/// One section of an article: its heading (empty for the text before the
+/// first) and its text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Passage {
     heading: String,
     text: String,
-    /// Distinct terms of heading and text.
-    terms: Vec<String>,
 }
+
+/// Deflate level for article text: 6 (zlib's default) is within a few
+/// percent of the best ratio at a fraction of its time.
+const TEXT_LEVEL: u8 = 6;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Posting {
@@ -119,6 +139,24 @@ struct Posting {
     weight: f32,
     /// The term is in the article's title or example questions.
     strong: bool,
+    /// Which of the article's passages have the term (heading or text): bit
+    /// i for passage i below [`MASKED_PASSAGES`], the top bit for any later
+    /// one. Lets [`Index::best_passage`] pick a reply's passage without
+    /// analysing the article's text.
+    passages: u16,
+}
+
+/// Passages of an article a posting's mask tells apart; the top bit stands
+/// for all later ones (rare: an article of more than 15 sections), which
+/// are analysed when a reply needs them.
+const MASKED_PASSAGES: usize = 15;
+
+/// The distinct terms of a passage (heading and text), sorted.
+fn passage_terms(analyzer: &Analyzer, p: &Passage) -> Vec<String> {
+    let mut terms = analyzer.terms(&format!("{}\n{}", p.heading, p.text));
+    terms.sort();
+    terms.dedup();
+    terms
 }
 
 /// What the site owner wants handled a certain way, whatever the articles say.
@@ -319,7 +357,7 @@ impl Index {
 
     /// Builds the index from parsed articles and the site owner's policy.
     pub fn build_with(articles: &[Article], policy: Policy) -> Index {
-        let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS])>> = BTreeMap::new();
+        let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS], u16)>> = BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
         let mut word_docs: Vec<Vec<(String, f32)>> = Vec::with_capacity(articles.len());
         let mut snippets: Vec<Vec<&str>> = Vec::with_capacity(articles.len());
@@ -359,30 +397,30 @@ impl Index {
                     e[f] = e[f].saturating_add(1);
                 }
             }
+            let passages: Vec<Passage> = a
+                .sections
+                .iter()
+                .map(|s| Passage {
+                    heading: s.heading.clone().unwrap_or_default(),
+                    text: s.text.clone(),
+                })
+                .collect();
+            let mut masks: BTreeMap<String, u16> = BTreeMap::new();
+            for (p, passage) in passages.iter().enumerate() {
+                let bit = 1 << p.min(MASKED_PASSAGES);
+                for t in passage_terms(&analyzer, passage) {
+                    *masks.entry(t).or_default() |= bit;
+                }
+            }
             for (term, tf) in tf {
+                let mask = masks.get(term).copied().unwrap_or(0);
                 raw_postings
                     .entry(term.to_owned())
                     .or_default()
-                    .push((i as u32, tf));
+                    .push((i as u32, tf, mask));
             }
-            let passages = a
-                .sections
-                .iter()
-                .map(|s| {
-                    let mut terms = analyzer.terms(&format!(
-                        "{}\n{}",
-                        s.heading.as_deref().unwrap_or(""),
-                        s.text
-                    ));
-                    terms.sort();
-                    terms.dedup();
-                    Passage {
-                        heading: s.heading.clone().unwrap_or_default(),
-                        text: s.text.clone(),
-                        terms,
-                    }
-                })
-                .collect();
+            let passages = postcard::to_allocvec(&passages).expect("in-memory encoding");
+            let passages = miniz_oxide::deflate::compress_to_vec(&passages, TEXT_LEVEL);
             docs.push(Doc {
                 slug: a.slug.clone(),
                 lang,
@@ -403,10 +441,11 @@ impl Index {
             .map(|(term, list)| {
                 let list = list
                     .into_iter()
-                    .map(|(doc, tf)| Posting {
+                    .map(|(doc, tf, passages)| Posting {
                         doc,
                         weight: saturated_weight(&tf, &docs[doc as usize].len, &avg_len),
                         strong: tf[0] > 0 || tf[1] > 0,
+                        passages,
                     })
                     .collect();
                 (term, list)
@@ -453,10 +492,6 @@ impl Index {
 
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
-    }
-
-    fn idf(&self, term: &str) -> f32 {
-        self.idf_of_df(self.postings.get(term).map_or(0, Vec::len))
     }
 
     /// IDF of a term found in `df` articles.
@@ -653,34 +688,55 @@ impl Index {
         let nearest =
             (start..end).max_by(|&a, &b| semantic[a].total_cmp(&semantic[b]).then(b.cmp(&a)))?;
         let d = &self.docs[doc];
-        let chunk = d.chunks().into_iter().nth(nearest - start)?;
-        let text = dense::chunk_text(&chunk, &d.passages);
+        let passages = d.passages();
+        let chunk = dense::chunks(&d.title, &d.questions, &passages)
+            .into_iter()
+            .nth(nearest - start)?;
+        let text = dense::chunk_text(&chunk, &passages);
         (!text.is_empty()).then_some(text)
     }
 
-    /// The passage of `doc` that best covers the question's terms.
-    fn best_passage(&self, doc: usize, terms: &[String]) -> &str {
+    /// The passage of `doc` that best covers the question's terms (the
+    /// IDF of those it has), told by the postings' passage masks.
+    fn best_passage(&self, doc: usize, terms: &[String]) -> String {
         let d = &self.docs[doc];
-        let weight = |p: &Passage| -> f32 {
-            terms
-                .iter()
-                .filter(|t| p.terms.binary_search(t).is_ok())
-                .map(|t| self.idf(t))
-                .sum()
-        };
-        d.passages
+        // (IDF, passage mask) of each question term the article has, in the
+        // question's order (the order the weights were always summed in).
+        let wanted: Vec<(&str, f32, u16)> = terms
             .iter()
-            .filter(|p| !p.text.is_empty())
-            .fold((None, -1.0f32), |(best, best_w), p| {
-                let w = weight(p);
-                if w > best_w {
-                    (Some(p), w)
-                } else {
-                    (best, best_w)
-                }
+            .filter_map(|t| {
+                let list = self.postings.get(t)?;
+                let i = list.binary_search_by_key(&(doc as u32), |p| p.doc).ok()?;
+                Some((t.as_str(), self.idf_of_df(list.len()), list[i].passages))
             })
-            .0
-            .map_or("", |p| p.text.as_str())
+            .collect();
+        let passages = d.passages();
+        let analyzer = Analyzer::new(d.lang);
+        let mut best: (Option<&Passage>, f32) = (None, -1.0);
+        for (i, p) in passages.iter().enumerate() {
+            if p.text.is_empty() {
+                continue;
+            }
+            let bit = 1 << i.min(MASKED_PASSAGES);
+            // Past the masked passages, the mask only says some later one
+            // has the term: this passage's own terms tell.
+            let own = (i >= MASKED_PASSAGES && wanted.iter().any(|w| w.2 & bit != 0))
+                .then(|| passage_terms(&analyzer, p));
+            let w: f32 = wanted
+                .iter()
+                .filter(|(t, _, mask)| {
+                    mask & bit != 0
+                        && own
+                            .as_ref()
+                            .is_none_or(|own| own.binary_search_by(|o| o.as_str().cmp(t)).is_ok())
+                })
+                .map(|(_, idf, _)| idf)
+                .sum();
+            if w > best.1 {
+                best = (Some(p), w);
+            }
+        }
+        best.0.map_or_else(String::new, |p| p.text.clone())
     }
 
     fn source(&self, doc: usize) -> Source {
@@ -1098,7 +1154,6 @@ impl Index {
                     .and_then(|s| self.nearest_window(doc, s))
                     .unwrap_or_else(|| {
                         self.best_passage(doc, &query_terms(&question, self.docs[doc].lang))
-                            .to_owned()
                     }),
             })
             .collect();
