@@ -58,6 +58,24 @@ const UNHELPFUL_LIMIT: u32 = 2;
 /// 0.74 / 0.86, banking77 0.78 / 0.93).
 const DENSE_WEIGHT: f32 = 4.0;
 
+/// Most articles an index holds: postings name an article by a `u16`,
+/// which halves their size (the worker takes at most
+/// [`crate::content::MAX_ARTICLES`]).
+pub const MAX_DOCS: usize = 1 << 16;
+
+/// A list of non-negative weights as 16-bit multiples of one scale (its
+/// largest weight / 65,535): half the memory of `f32`, within 1 / 131,070
+/// of the largest weight, too little to reorder articles.
+fn quantize(weights: impl Iterator<Item = f32> + Clone) -> (f32, Vec<u16>) {
+    let max = weights.clone().fold(0.0f32, f32::max);
+    let scale = if max > 0.0 {
+        max / f32::from(u16::MAX)
+    } else {
+        1.0
+    };
+    (scale, weights.map(|w| (w / scale).round() as u16).collect())
+}
+
 /// How many ranked articles a search returns (the decision needs three).
 pub const MAX_HITS: usize = 10;
 
@@ -356,7 +374,15 @@ impl Index {
     }
 
     /// Builds the index from parsed articles and the site owner's policy.
+    ///
+    /// # Panics
+    ///
+    /// With more than [`MAX_DOCS`] articles.
     pub fn build_with(articles: &[Article], policy: Policy) -> Index {
+        assert!(
+            articles.len() <= MAX_DOCS,
+            "an index holds at most {MAX_DOCS} articles"
+        );
         let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS], u16)>> = BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
         let mut word_docs: Vec<Vec<(String, f32)>> = Vec::with_capacity(articles.len());
