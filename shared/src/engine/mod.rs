@@ -13,9 +13,11 @@ mod bayes;
 mod bytes;
 mod chargram;
 mod dense;
+mod postings;
 
 use bayes::Bayes;
 use chargram::CharGrams;
+use postings::{List, Posting, Postings, MASKED_PASSAGES};
 
 use crate::intent::{frustrated, small_talk, wants_person, SmallTalk};
 use crate::kb::Article;
@@ -93,8 +95,9 @@ pub struct Index {
     /// Every language with at least one article, sorted.
     langs: Vec<Lang>,
     policy: Policy,
-    /// term → postings, sorted by doc.
-    postings: BTreeMap<String, Vec<Posting>>,
+    /// Per term, the articles that have it (BM25F weights; the naive Bayes
+    /// view's numbers are in `bayes`, in the same order).
+    postings: Postings,
     avg_len: [f32; N_FIELDS],
     bayes: Bayes,
     chars: CharGrams,
@@ -148,26 +151,6 @@ struct Passage {
 /// Deflate level for article text: 6 (zlib's default) is within a few
 /// percent of the best ratio at a fraction of its time.
 const TEXT_LEVEL: u8 = 6;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Posting {
-    doc: u32,
-    /// The term's saturated BM25F weight in this article, wtf / (K1 + wtf):
-    /// everything but the IDF, computed once at build time.
-    weight: f32,
-    /// The term is in the article's title or example questions.
-    strong: bool,
-    /// Which of the article's passages have the term (heading or text): bit
-    /// i for passage i below [`MASKED_PASSAGES`], the top bit for any later
-    /// one. Lets [`Index::best_passage`] pick a reply's passage without
-    /// analysing the article's text.
-    passages: u16,
-}
-
-/// Passages of an article a posting's mask tells apart; the top bit stands
-/// for all later ones (rare: an article of more than 15 sections), which
-/// are analysed when a reply needs them.
-const MASKED_PASSAGES: usize = 15;
 
 /// The distinct terms of a passage (heading and text), sorted.
 fn passage_terms(analyzer: &Analyzer, p: &Passage) -> Vec<String> {
@@ -315,21 +298,14 @@ pub struct Hit {
 #[derive(Debug, Clone, Copy)]
 struct QueryTerm<'a> {
     idf: f32,
-    /// BM25F postings, sorted by doc; empty when no article has the term.
-    postings: &'a [Posting],
-    /// Naive Bayes postings; `None` when no article has the term.
-    bayes: Option<&'a [(u32, f32)]>,
+    /// The term's postings; empty when no article has the term.
+    postings: List<'a>,
 }
 
-impl<'a> QueryTerm<'a> {
+impl QueryTerm<'_> {
     /// The term's posting for `doc`, if the article has the term.
-    fn posting(&self, doc: usize) -> Option<&'a Posting> {
-        // Postings are sorted by doc.
-        let i = self
-            .postings
-            .binary_search_by_key(&(doc as u32), |p| p.doc)
-            .ok()?;
-        Some(&self.postings[i])
+    fn posting(&self, doc: usize) -> Option<Posting> {
+        self.postings.get(doc)
     }
 }
 
@@ -383,9 +359,13 @@ impl Index {
             articles.len() <= MAX_DOCS,
             "an index holds at most {MAX_DOCS} articles"
         );
-        let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS], u16)>> = BTreeMap::new();
+        // term → (article, field term frequencies, naive Bayes weighted
+        // count, passage mask), in article order.
+        let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS], f32, u16)>> =
+            BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
-        let mut word_docs: Vec<Vec<(String, f32)>> = Vec::with_capacity(articles.len());
+        let mut bayes_totals = Vec::with_capacity(articles.len());
+        let mut chunk_doc = vec![];
         let mut snippets: Vec<Vec<&str>> = Vec::with_capacity(articles.len());
         for (i, a) in articles.iter().enumerate() {
             let lang = Lang::from_tag(&a.lang);
@@ -402,13 +382,6 @@ impl Index {
                 analyzer.terms(&headings.join("\n")),
                 analyzer.terms(&body.join("\n")),
             ];
-            word_docs.push(
-                fields
-                    .iter()
-                    .zip(BAYES_FIELD_WEIGHT)
-                    .flat_map(|(terms, w)| terms.iter().map(move |t| (t.clone(), w)))
-                    .collect(),
-            );
             let mut texts: Vec<&str> = vec![a.title.as_str()];
             texts.extend(a.questions.iter().map(String::as_str));
             texts.extend(headings.iter().copied());
@@ -416,13 +389,17 @@ impl Index {
                 texts.extend(body.iter().copied());
             }
             snippets.push(texts);
-            let mut tf: BTreeMap<&str, [u16; N_FIELDS]> = BTreeMap::new();
+            let mut tf: BTreeMap<&str, ([u16; N_FIELDS], f32)> = BTreeMap::new();
+            let mut total = 0.0f32;
             for (f, terms) in fields.iter().enumerate() {
                 for t in terms {
-                    let e = tf.entry(t.as_str()).or_default();
+                    let (e, count) = tf.entry(t.as_str()).or_default();
                     e[f] = e[f].saturating_add(1);
+                    *count += BAYES_FIELD_WEIGHT[f];
+                    total += BAYES_FIELD_WEIGHT[f];
                 }
             }
+            bayes_totals.push(total);
             let passages: Vec<Passage> = a
                 .sections
                 .iter()
@@ -438,13 +415,15 @@ impl Index {
                     *masks.entry(t).or_default() |= bit;
                 }
             }
-            for (term, tf) in tf {
+            for (term, (tf, count)) in tf {
                 let mask = masks.get(term).copied().unwrap_or(0);
                 raw_postings
                     .entry(term.to_owned())
                     .or_default()
-                    .push((i as u32, tf, mask));
+                    .push((i as u32, tf, count, mask));
             }
+            let chunks = dense::chunks(&a.title, &a.questions, &passages).len();
+            chunk_doc.extend(std::iter::repeat_n(i as u32, chunks));
             let passages = postcard::to_allocvec(&passages).expect("in-memory encoding");
             let passages = miniz_oxide::deflate::compress_to_vec(&passages, TEXT_LEVEL);
             docs.push(Doc {
@@ -462,25 +441,26 @@ impl Index {
             let total: u32 = docs.iter().map(|d| d.len[f]).sum();
             *avg = (total as f32 / docs.len().max(1) as f32).max(1.0);
         }
-        let postings: BTreeMap<String, Vec<Posting>> = raw_postings
-            .into_iter()
-            .map(|(term, list)| {
-                let list = list
-                    .into_iter()
-                    .map(|(doc, tf, passages)| Posting {
-                        doc,
+        let counts: Vec<f32> = raw_postings
+            .values()
+            .flatten()
+            .map(|&(_, _, count, _)| count)
+            .collect();
+        let bayes = Bayes::build(&counts, &bayes_totals, raw_postings.len());
+        let postings = Postings::build(raw_postings.iter().map(|(term, list)| {
+            let list = list
+                .iter()
+                .map(|&(doc, tf, _, passages)| {
+                    let posting = Posting {
                         weight: saturated_weight(&tf, &docs[doc as usize].len, &avg_len),
                         strong: tf[0] > 0 || tf[1] > 0,
                         passages,
-                    })
-                    .collect();
-                (term, list)
-            })
-            .collect();
-        let word_refs: Vec<Vec<(&str, f32)>> = word_docs
-            .iter()
-            .map(|d| d.iter().map(|(t, w)| (t.as_str(), *w)).collect())
-            .collect();
+                    };
+                    (doc, posting)
+                })
+                .collect();
+            (term.as_str(), list)
+        }));
         let mut langs: Vec<Lang> = docs.iter().map(|d| d.lang).collect();
         langs.sort();
         langs.dedup();
@@ -493,11 +473,6 @@ impl Index {
                 (n, l == Lang::En, std::cmp::Reverse(l))
             })
             .unwrap_or(Lang::En);
-        let chunk_doc = docs
-            .iter()
-            .enumerate()
-            .flat_map(|(i, d)| std::iter::repeat_n(i as u32, d.chunks().len()))
-            .collect();
         Index {
             chunk_doc,
             docs,
@@ -506,7 +481,7 @@ impl Index {
             policy,
             postings,
             avg_len,
-            bayes: Bayes::build(&word_refs),
+            bayes,
             chars: CharGrams::build(&snippets),
         }
     }
@@ -532,11 +507,10 @@ impl Index {
         terms
             .iter()
             .map(|t| {
-                let postings = self.postings.get(t).map_or(&[][..], Vec::as_slice);
+                let postings = self.postings.get(t);
                 QueryTerm {
-                    idf: self.idf_of_df(postings.len()),
+                    idf: self.idf_of_df(postings.docs.len()),
                     postings,
-                    bayes: self.bayes.postings(t),
                 }
             })
             .collect()
@@ -585,15 +559,15 @@ impl Index {
         // in `CharGrams::scores`.
         let c = covered.as_mut_slice();
         for t in terms {
-            let (quads, rest) = t.postings.as_chunks::<4>();
-            for [p0, p1, p2, p3] in quads {
-                c[p0.doc as usize] += t.idf;
-                c[p1.doc as usize] += t.idf;
-                c[p2.doc as usize] += t.idf;
-                c[p3.doc as usize] += t.idf;
+            let (quads, rest) = t.postings.docs.as_chunks::<4>();
+            for &[d0, d1, d2, d3] in quads {
+                c[usize::from(d0)] += t.idf;
+                c[usize::from(d1)] += t.idf;
+                c[usize::from(d2)] += t.idf;
+                c[usize::from(d3)] += t.idf;
             }
-            for p in rest {
-                c[p.doc as usize] += t.idf;
+            for &d in rest {
+                c[usize::from(d)] += t.idf;
             }
         }
         covered
@@ -619,7 +593,11 @@ impl Index {
     ) -> (Vec<Hit>, Option<usize>) {
         let total_idf: f32 = terms.iter().map(|t| t.idf).sum();
         let covered = self.covered(terms);
-        let known: Vec<&[(u32, f32)]> = terms.iter().filter_map(|t| t.bayes).collect();
+        let known: Vec<List> = terms
+            .iter()
+            .map(|t| t.postings)
+            .filter(|p| !p.docs.is_empty())
+            .collect();
         let bayes = self.bayes.scores(&known);
         let mut lexical = vec![0.0f32; self.docs.len()];
         add_standardized(&mut lexical, &bayes, FUSION[0]);
@@ -731,9 +709,13 @@ impl Index {
         let wanted: Vec<(&str, f32, u16)> = terms
             .iter()
             .filter_map(|t| {
-                let list = self.postings.get(t)?;
-                let i = list.binary_search_by_key(&(doc as u32), |p| p.doc).ok()?;
-                Some((t.as_str(), self.idf_of_df(list.len()), list[i].passages))
+                let list = self.postings.get(t);
+                let posting = list.get(doc)?;
+                Some((
+                    t.as_str(),
+                    self.idf_of_df(list.docs.len()),
+                    posting.passages,
+                ))
             })
             .collect();
         let passages = d.passages();
