@@ -361,7 +361,7 @@ impl Index {
         );
         // term → (article, field term frequencies, naive Bayes weighted
         // count, passage mask), in article order.
-        let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS], f32, u16)>> =
+        let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS], f32, u8)>> =
             BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
         let mut bayes_totals = Vec::with_capacity(articles.len());
@@ -408,7 +408,7 @@ impl Index {
                     text: s.text.clone(),
                 })
                 .collect();
-            let mut masks: BTreeMap<String, u16> = BTreeMap::new();
+            let mut masks: BTreeMap<String, u8> = BTreeMap::new();
             for (p, passage) in passages.iter().enumerate() {
                 let bit = 1 << p.min(MASKED_PASSAGES);
                 for t in passage_terms(&analyzer, passage) {
@@ -706,7 +706,7 @@ impl Index {
         let d = &self.docs[doc];
         // (IDF, passage mask) of each question term the article has, in the
         // question's order (the order the weights were always summed in).
-        let wanted: Vec<(&str, f32, u16)> = terms
+        let wanted: Vec<(&str, f32, u8)> = terms
             .iter()
             .filter_map(|t| {
                 let list = self.postings.get(t);
@@ -1473,6 +1473,32 @@ mod tests {
             r.text
         );
         assert!(r.text.contains("forgot password link"), "{}", r.text);
+    }
+
+    #[test]
+    fn best_passage_reads_sections_past_the_mask() {
+        // Nine sections: the masks tell the first six apart; the rest are
+        // analysed when a question's term is in one of them.
+        let topics = [
+            "printers",
+            "scanners",
+            "cables",
+            "monitors",
+            "keyboards",
+            "speakers",
+            "routers",
+            "webcams",
+            "chargers",
+        ];
+        let mut src = "---\ntitle: Devices\nurl: /help/devices\n---\nIntro.\n".to_owned();
+        for t in topics {
+            src += &format!("\n## About {t}\nHow to set up {t} at home.\n");
+        }
+        let ix = Index::build(&[parse_article("devices", &src).unwrap()]);
+        for t in ["scanners", "webcams", "chargers"] {
+            let best = ix.best_passage(0, &query_terms(&format!("set up my {t}"), Lang::En));
+            assert_eq!(best, format!("How to set up {t} at home."));
+        }
     }
 
     #[test]

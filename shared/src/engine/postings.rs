@@ -16,12 +16,13 @@ use serde::{Deserialize, Serialize};
 use super::bytes::le;
 
 /// Passages of an article a posting's mask tells apart; one more bit
-/// stands for all later ones (rare: an article of more than 14 sections),
-/// which are analysed when a reply needs them.
-pub(super) const MASKED_PASSAGES: usize = 14;
+/// stands for all later ones (an article of more than six sections), which
+/// are analysed when a reply needs them. One byte per posting holds the
+/// mask and [`STRONG`].
+pub(super) const MASKED_PASSAGES: usize = 6;
 
 /// Bit of `flags`: the term is in the article's title or example questions.
-const STRONG: u16 = 1 << 15;
+const STRONG: u8 = 1 << 7;
 
 /// What a posting tells about one article and term.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,7 +35,7 @@ pub(super) struct Posting {
     /// Which of the article's passages have the term (heading or text):
     /// bit i for passage i below [`MASKED_PASSAGES`], the next bit for any
     /// later one.
-    pub passages: u16,
+    pub passages: u8,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,8 +58,8 @@ pub(super) struct Postings {
     #[serde(with = "le")]
     weights: Vec<u16>,
     /// Per posting: the passage mask, and [`STRONG`].
-    #[serde(with = "le")]
-    flags: Vec<u16>,
+    #[serde(with = "super::bytes")]
+    flags: Vec<u8>,
 }
 
 /// One term's postings: slices of the flat arrays, and where they start
@@ -69,7 +70,7 @@ pub(super) struct List<'a> {
     /// The articles, sorted.
     pub docs: &'a [u16],
     weights: &'a [u16],
-    flags: &'a [u16],
+    flags: &'a [u8],
 }
 
 impl List<'_> {
