@@ -152,6 +152,17 @@ struct Passage {
 /// percent of the best ratio at a fraction of its time.
 const TEXT_LEVEL: u8 = 6;
 
+/// A term in an article, while the index is built.
+struct RawPosting {
+    doc: u32,
+    /// Occurrences per field.
+    tf: [u16; N_FIELDS],
+    /// The naive Bayes view's weighted count (`BAYES_FIELD_WEIGHT`).
+    count: f32,
+    /// The passage mask (see [`Posting::passages`]).
+    passages: u8,
+}
+
 /// The distinct terms of a passage (heading and text), sorted.
 fn passage_terms(analyzer: &Analyzer, p: &Passage) -> Vec<String> {
     let mut terms = analyzer.terms(&format!("{}\n{}", p.heading, p.text));
@@ -359,10 +370,8 @@ impl Index {
             articles.len() <= MAX_DOCS,
             "an index holds at most {MAX_DOCS} articles"
         );
-        // term → (article, field term frequencies, naive Bayes weighted
-        // count, passage mask), in article order.
-        let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS], f32, u8)>> =
-            BTreeMap::new();
+        // term → its postings, in article order.
+        let mut raw_postings: BTreeMap<String, Vec<RawPosting>> = BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
         let mut bayes_totals = Vec::with_capacity(articles.len());
         let mut chunk_doc = vec![];
@@ -420,7 +429,12 @@ impl Index {
                 raw_postings
                     .entry(term.to_owned())
                     .or_default()
-                    .push((i as u32, tf, count, mask));
+                    .push(RawPosting {
+                        doc: i as u32,
+                        tf,
+                        count,
+                        passages: mask,
+                    });
             }
             let chunks = dense::chunks(&a.title, &a.questions, &passages).len();
             chunk_doc.extend(std::iter::repeat_n(i as u32, chunks));
@@ -441,22 +455,18 @@ impl Index {
             let total: u32 = docs.iter().map(|d| d.len[f]).sum();
             *avg = (total as f32 / docs.len().max(1) as f32).max(1.0);
         }
-        let counts: Vec<f32> = raw_postings
-            .values()
-            .flatten()
-            .map(|&(_, _, count, _)| count)
-            .collect();
+        let counts: Vec<f32> = raw_postings.values().flatten().map(|p| p.count).collect();
         let bayes = Bayes::build(&counts, &bayes_totals, raw_postings.len());
         let postings = Postings::build(raw_postings.iter().map(|(term, list)| {
             let list = list
                 .iter()
-                .map(|&(doc, tf, _, passages)| {
+                .map(|p| {
                     let posting = Posting {
-                        weight: saturated_weight(&tf, &docs[doc as usize].len, &avg_len),
-                        strong: tf[0] > 0 || tf[1] > 0,
-                        passages,
+                        weight: saturated_weight(&p.tf, &docs[p.doc as usize].len, &avg_len),
+                        strong: p.tf[0] > 0 || p.tf[1] > 0,
+                        passages: p.passages,
                     };
-                    (doc, posting)
+                    (p.doc, posting)
                 })
                 .collect();
             (term.as_str(), list)
