@@ -6,44 +6,50 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::bytes::le;
+use super::postings::List;
+
 /// Additive smoothing for unseen words.
 const ALPHA: f32 = 0.3;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Bayes {
-    /// term → (article, ln(weighted count + ALPHA) − ln ALPHA), sorted by
-    /// article; precomputed so a question costs no logarithms per posting.
-    postings: BTreeMap<String, Vec<(u32, f32)>>,
+    /// Per posting of the word postings (`postings.rs`, same order): its
+    /// gain, as an index into `gains`.
+    #[serde(with = "le")]
+    gain: Vec<u16>,
+    /// Every distinct gain, ln(weighted count + ALPHA) − ln ALPHA, in
+    /// increasing order; precomputed so a question costs no logarithms per
+    /// posting. Weighted counts are multiples of a quarter, so a help
+    /// centre has a few hundred of them: a 16-bit index per posting holds
+    /// the exact value in half the memory of an `f32`.
+    #[serde(with = "le")]
+    gains: Vec<f32>,
     /// Per article: ln(total weighted count + ALPHA × vocabulary size).
+    #[serde(with = "le")]
     log_norm: Vec<f32>,
 }
 
 impl Bayes {
-    /// `docs[i]` lists article i's terms with their weights.
-    pub(super) fn build(docs: &[Vec<(&str, f32)>]) -> Bayes {
-        let mut postings: BTreeMap<String, BTreeMap<u32, f32>> = BTreeMap::new();
-        let mut totals = vec![0.0f32; docs.len()];
-        for (d, terms) in docs.iter().enumerate() {
-            for &(t, w) in terms {
-                *postings
-                    .entry(t.to_owned())
-                    .or_default()
-                    .entry(d as u32)
-                    .or_default() += w;
-                totals[d] += w;
+    /// `counts` holds each posting's weighted count, in the word postings'
+    /// order; `totals` each article's total; `vocabulary` the number of
+    /// distinct terms.
+    pub(super) fn build(counts: &[f32], totals: &[f32], vocabulary: usize) -> Bayes {
+        // Distinct counts, by their bits (positive floats sort as their bits).
+        let mut index: BTreeMap<u32, u16> = counts.iter().map(|c| (c.to_bits(), 0)).collect();
+        let mut gains = Vec::with_capacity(index.len());
+        for (i, (bits, at)) in index.iter_mut().enumerate() {
+            // Past 65,536 distinct counts (only a word said some 16,000
+            // times in one article), the largest share the last gain.
+            *at = u16::try_from(i).unwrap_or(u16::MAX);
+            if gains.len() <= usize::from(u16::MAX) {
+                gains.push((f32::from_bits(*bits) + ALPHA).ln() - ALPHA.ln());
             }
         }
-        let vocabulary = postings.len() as f32;
+        let vocabulary = vocabulary as f32;
         Bayes {
-            postings: postings
-                .into_iter()
-                .map(|(t, m)| {
-                    let list = m
-                        .into_iter()
-                        .map(|(d, c)| (d, (c + ALPHA).ln() - ALPHA.ln()));
-                    (t, list.collect())
-                })
-                .collect(),
+            gain: counts.iter().map(|c| index[&c.to_bits()]).collect(),
+            gains,
             log_norm: totals
                 .iter()
                 .map(|t| (t + ALPHA * vocabulary).ln())
@@ -51,16 +57,9 @@ impl Bayes {
         }
     }
 
-    /// A term's postings: (article, gain), sorted by article. `None` for a
-    /// term no article has. Looked up once per question term, so the
-    /// robustness check can rescore without the lookups.
-    pub(super) fn postings(&self, term: &str) -> Option<&[(u32, f32)]> {
-        self.postings.get(term).map(Vec::as_slice)
-    }
-
-    /// Log-likelihood of the question's known terms, given by their
-    /// [`Bayes::postings`], under each article.
-    pub(super) fn scores(&self, known: &[&[(u32, f32)]]) -> Vec<f32> {
+    /// Log-likelihood of the question's known terms, given by their word
+    /// postings (none empty), under each article.
+    pub(super) fn scores(&self, known: &[List]) -> Vec<f32> {
         let base = ALPHA.ln() * known.len() as f32;
         let mut score: Vec<f32> = self
             .log_norm
@@ -70,16 +69,18 @@ impl Bayes {
         // A slice, not the Vec: indexing it compiles to no call even when
         // the crate is built for size; unrolled by hand as in `CharGrams::scores`.
         let s = score.as_mut_slice();
+        let gains = self.gains.as_slice();
         for list in known {
-            let (quads, rest) = list.as_chunks::<4>();
-            for &[(d0, w0), (d1, w1), (d2, w2), (d3, w3)] in quads {
-                s[d0 as usize] += w0;
-                s[d1 as usize] += w1;
-                s[d2 as usize] += w2;
-                s[d3 as usize] += w3;
+            let (docs, rest_docs) = list.docs.as_chunks::<4>();
+            let (gain, rest_gain) = self.gain[list.range()].as_chunks::<4>();
+            for (&[d0, d1, d2, d3], &[g0, g1, g2, g3]) in docs.iter().zip(gain) {
+                s[usize::from(d0)] += gains[usize::from(g0)];
+                s[usize::from(d1)] += gains[usize::from(g1)];
+                s[usize::from(d2)] += gains[usize::from(g2)];
+                s[usize::from(d3)] += gains[usize::from(g3)];
             }
-            for &(d, gain) in rest {
-                s[d as usize] += gain;
+            for (&d, &g) in rest_docs.iter().zip(rest_gain) {
+                s[usize::from(d)] += gains[usize::from(g)];
             }
         }
         score

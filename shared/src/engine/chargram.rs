@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::bytes::le;
+use super::quantize;
 use crate::text::words;
 
 const SIZES: [usize; 3] = [3, 4, 5];
@@ -17,10 +19,25 @@ pub(super) struct CharGrams {
     /// here is its position in `idf` and `postings`: the hashes are kept
     /// apart from the rest so the per-question binary searches run over a
     /// compact array.
+    #[serde(with = "le")]
     hashes: Vec<u32>,
+    #[serde(with = "le")]
     idf: Vec<f32>,
-    /// Per gram: (article, centroid weight), sorted by article.
-    postings: Vec<Vec<(u32, f32)>>,
+    /// Where each gram's postings start in `docs` and `weights` (one entry
+    /// more than grams: the last is their length). Flat arrays rather than
+    /// a list per gram: a few allocations to load, not one per gram, and no
+    /// per-list overhead in memory.
+    #[serde(with = "le")]
+    starts: Vec<u32>,
+    /// Per posting: the article, sorted within a gram's postings.
+    #[serde(with = "le")]
+    docs: Vec<u16>,
+    /// Per posting: its centroid weight, as a multiple of its gram's
+    /// `scales` (see [`quantize`]).
+    #[serde(with = "le")]
+    weights: Vec<u16>,
+    #[serde(with = "le")]
+    scales: Vec<f32>,
     articles: usize,
 }
 
@@ -112,20 +129,27 @@ impl CharGrams {
                 postings.entry(g).or_default().push((d as u32, x));
             }
         }
-        let mut hashes = Vec::with_capacity(idf.len());
-        let mut weights = Vec::with_capacity(idf.len());
-        let mut lists = Vec::with_capacity(idf.len());
-        for (hash, w) in idf {
-            hashes.push(hash);
-            weights.push(w);
-            lists.push(postings.remove(&hash).unwrap_or_default());
-        }
-        CharGrams {
-            hashes,
-            idf: weights,
-            postings: lists,
+        let mut out = CharGrams {
+            hashes: Vec::with_capacity(idf.len()),
+            idf: Vec::with_capacity(idf.len()),
+            starts: Vec::with_capacity(idf.len() + 1),
+            docs: vec![],
+            weights: vec![],
+            scales: Vec::with_capacity(idf.len()),
             articles: docs.len(),
+        };
+        for (hash, w) in idf {
+            out.hashes.push(hash);
+            out.idf.push(w);
+            out.starts.push(out.docs.len() as u32);
+            let list = postings.remove(&hash).unwrap_or_default();
+            let (scale, weights) = quantize(list.iter().map(|p| p.1));
+            out.scales.push(scale);
+            out.weights.extend(weights);
+            out.docs.extend(list.iter().map(|p| p.0 as u16));
         }
+        out.starts.push(out.docs.len() as u32);
+        out
     }
 
     /// Cosine similarity of the question to each article's centroid.
@@ -148,15 +172,18 @@ impl CharGrams {
         // the sums are the same to the bit.
         let s = score.as_mut_slice();
         for (g, x) in v {
-            let (quads, rest) = self.postings[g].as_chunks::<4>();
-            for &[(d0, w0), (d1, w1), (d2, w2), (d3, w3)] in quads {
-                s[d0 as usize] += x * w0;
-                s[d1 as usize] += x * w1;
-                s[d2 as usize] += x * w2;
-                s[d3 as usize] += x * w3;
+            let range = self.starts[g] as usize..self.starts[g + 1] as usize;
+            let x = x * self.scales[g];
+            let (docs, rest_docs) = self.docs[range.clone()].as_chunks::<4>();
+            let (weights, rest_weights) = self.weights[range].as_chunks::<4>();
+            for (&[d0, d1, d2, d3], &[w0, w1, w2, w3]) in docs.iter().zip(weights) {
+                s[usize::from(d0)] += x * f32::from(w0);
+                s[usize::from(d1)] += x * f32::from(w1);
+                s[usize::from(d2)] += x * f32::from(w2);
+                s[usize::from(d3)] += x * f32::from(w3);
             }
-            for &(d, w) in rest {
-                s[d as usize] += x * w;
+            for (&d, &w) in rest_docs.iter().zip(rest_weights) {
+                s[usize::from(d)] += x * f32::from(w);
             }
         }
         score

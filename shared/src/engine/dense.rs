@@ -203,7 +203,6 @@ mod tests {
         Passage {
             heading: heading.to_owned(),
             text: text.to_owned(),
-            terms: vec![],
         }
     }
 

@@ -10,11 +10,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 mod bayes;
+mod bytes;
 mod chargram;
 mod dense;
+mod postings;
 
 use bayes::Bayes;
 use chargram::CharGrams;
+use postings::{List, Posting, Postings, MASKED_PASSAGES};
 
 use crate::intent::{frustrated, small_talk, wants_person, SmallTalk};
 use crate::kb::Article;
@@ -57,6 +60,24 @@ const UNHELPFUL_LIMIT: u32 = 2;
 /// 0.74 / 0.86, banking77 0.78 / 0.93).
 const DENSE_WEIGHT: f32 = 4.0;
 
+/// Most articles an index holds: postings name an article by a `u16`,
+/// which halves their size (the worker takes at most
+/// [`crate::content::MAX_ARTICLES`]).
+pub const MAX_DOCS: usize = 1 << 16;
+
+/// A list of non-negative weights as 16-bit multiples of one scale (its
+/// largest weight / 65,535): half the memory of `f32`, within 1 / 131,070
+/// of the largest weight, too little to reorder articles.
+fn quantize(weights: impl Iterator<Item = f32> + Clone) -> (f32, Vec<u16>) {
+    let max = weights.clone().fold(0.0f32, f32::max);
+    let scale = if max > 0.0 {
+        max / f32::from(u16::MAX)
+    } else {
+        1.0
+    };
+    (scale, weights.map(|w| (w / scale).round() as u16).collect())
+}
+
 /// How many ranked articles a search returns (the decision needs three).
 pub const MAX_HITS: usize = 10;
 
@@ -74,8 +95,9 @@ pub struct Index {
     /// Every language with at least one article, sorted.
     langs: Vec<Lang>,
     policy: Policy,
-    /// term → postings, sorted by doc.
-    postings: BTreeMap<String, Vec<Posting>>,
+    /// Per term, the articles that have it (BM25F weights; the naive Bayes
+    /// view's numbers are in `bayes`, in the same order).
+    postings: Postings,
     avg_len: [f32; N_FIELDS],
     bayes: Bayes,
     chars: CharGrams,
@@ -93,32 +115,60 @@ struct Doc {
     questions: Vec<String>,
     url: String,
     len: [u32; N_FIELDS],
-    passages: Vec<Passage>,
+    /// The article's sections (`Vec<Passage>`, postcard), deflated. Only a
+    /// reply's articles (and, once per content version, the embedding
+    /// texts) read them, so the index keeps every article's text at about
+    /// a third of its size, stored and in memory; see [`Doc::passages`].
+    #[serde(with = "bytes")]
+    passages: Vec<u8>,
 }
 
 impl Doc {
+    /// The article's sections, inflated. An article whose text does not
+    /// inflate (a damaged stored index) reads as one without text rather
+    /// than failing the reply.
+    fn passages(&self) -> Vec<Passage> {
+        miniz_oxide::inflate::decompress_to_vec(&self.passages)
+            .ok()
+            .and_then(|raw| postcard::from_bytes(&raw).ok())
+            .unwrap_or_default()
+    }
+
     /// This article's passages to embed.
     fn chunks(&self) -> Vec<dense::Chunk> {
-        dense::chunks(&self.title, &self.questions, &self.passages)
+        dense::chunks(&self.title, &self.questions, &self.passages())
     }
 }
 
+/// One section of an article: its heading (empty for the text before the
+/// first) and its text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Passage {
     heading: String,
     text: String,
-    /// Distinct terms of heading and text.
-    terms: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Posting {
+/// Deflate level for article text: 6 (zlib's default) is within a few
+/// percent of the best ratio at a fraction of its time.
+const TEXT_LEVEL: u8 = 6;
+
+/// A term in an article, while the index is built.
+struct RawPosting {
     doc: u32,
-    /// The term's saturated BM25F weight in this article, wtf / (K1 + wtf):
-    /// everything but the IDF, computed once at build time.
-    weight: f32,
-    /// The term is in the article's title or example questions.
-    strong: bool,
+    /// Occurrences per field.
+    tf: [u16; N_FIELDS],
+    /// The naive Bayes view's weighted count (`BAYES_FIELD_WEIGHT`).
+    count: f32,
+    /// The passage mask (see [`Posting::passages`]).
+    passages: u8,
+}
+
+/// The distinct terms of a passage (heading and text), sorted.
+fn passage_terms(analyzer: &Analyzer, p: &Passage) -> Vec<String> {
+    let mut terms = analyzer.terms(&format!("{}\n{}", p.heading, p.text));
+    terms.sort();
+    terms.dedup();
+    terms
 }
 
 /// What the site owner wants handled a certain way, whatever the articles say.
@@ -279,21 +329,14 @@ pub struct Hit {
 #[derive(Debug, Clone, Copy)]
 struct QueryTerm<'a> {
     idf: f32,
-    /// BM25F postings, sorted by doc; empty when no article has the term.
-    postings: &'a [Posting],
-    /// Naive Bayes postings; `None` when no article has the term.
-    bayes: Option<&'a [(u32, f32)]>,
+    /// The term's postings; empty when no article has the term.
+    postings: List<'a>,
 }
 
-impl<'a> QueryTerm<'a> {
+impl QueryTerm<'_> {
     /// The term's posting for `doc`, if the article has the term.
-    fn posting(&self, doc: usize) -> Option<&'a Posting> {
-        // Postings are sorted by doc.
-        let i = self
-            .postings
-            .binary_search_by_key(&(doc as u32), |p| p.doc)
-            .ok()?;
-        Some(&self.postings[i])
+    fn posting(&self, doc: usize) -> Option<Posting> {
+        self.postings.get(doc)
     }
 }
 
@@ -338,10 +381,20 @@ impl Index {
     }
 
     /// Builds the index from parsed articles and the site owner's policy.
+    ///
+    /// # Panics
+    ///
+    /// With more than [`MAX_DOCS`] articles.
     pub fn build_with(articles: &[Article], policy: Policy) -> Index {
-        let mut raw_postings: BTreeMap<String, Vec<(u32, [u16; N_FIELDS])>> = BTreeMap::new();
+        assert!(
+            articles.len() <= MAX_DOCS,
+            "an index holds at most {MAX_DOCS} articles"
+        );
+        // term → its postings, in article order.
+        let mut raw_postings: BTreeMap<String, Vec<RawPosting>> = BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
-        let mut word_docs: Vec<Vec<(String, f32)>> = Vec::with_capacity(articles.len());
+        let mut bayes_totals = Vec::with_capacity(articles.len());
+        let mut chunk_doc = vec![];
         let mut snippets: Vec<Vec<&str>> = Vec::with_capacity(articles.len());
         for (i, a) in articles.iter().enumerate() {
             let lang = Lang::from_tag(&a.lang);
@@ -358,13 +411,6 @@ impl Index {
                 analyzer.terms(&headings.join("\n")),
                 analyzer.terms(&body.join("\n")),
             ];
-            word_docs.push(
-                fields
-                    .iter()
-                    .zip(BAYES_FIELD_WEIGHT)
-                    .flat_map(|(terms, w)| terms.iter().map(move |t| (t.clone(), w)))
-                    .collect(),
-            );
             let mut texts: Vec<&str> = vec![a.title.as_str()];
             texts.extend(a.questions.iter().map(String::as_str));
             texts.extend(headings.iter().copied());
@@ -372,37 +418,48 @@ impl Index {
                 texts.extend(body.iter().copied());
             }
             snippets.push(texts);
-            let mut tf: BTreeMap<&str, [u16; N_FIELDS]> = BTreeMap::new();
+            let mut tf: BTreeMap<&str, ([u16; N_FIELDS], f32)> = BTreeMap::new();
+            let mut total = 0.0f32;
             for (f, terms) in fields.iter().enumerate() {
                 for t in terms {
-                    let e = tf.entry(t.as_str()).or_default();
+                    let (e, count) = tf.entry(t.as_str()).or_default();
                     e[f] = e[f].saturating_add(1);
+                    *count += BAYES_FIELD_WEIGHT[f];
+                    total += BAYES_FIELD_WEIGHT[f];
                 }
             }
-            for (term, tf) in tf {
+            bayes_totals.push(total);
+            let passages: Vec<Passage> = a
+                .sections
+                .iter()
+                .map(|s| Passage {
+                    heading: s.heading.clone().unwrap_or_default(),
+                    text: s.text.clone(),
+                })
+                .collect();
+            let mut masks: BTreeMap<String, u8> = BTreeMap::new();
+            for (p, passage) in passages.iter().enumerate() {
+                let bit = 1 << p.min(MASKED_PASSAGES);
+                for t in passage_terms(&analyzer, passage) {
+                    *masks.entry(t).or_default() |= bit;
+                }
+            }
+            for (term, (tf, count)) in tf {
+                let mask = masks.get(term).copied().unwrap_or(0);
                 raw_postings
                     .entry(term.to_owned())
                     .or_default()
-                    .push((i as u32, tf));
+                    .push(RawPosting {
+                        doc: i as u32,
+                        tf,
+                        count,
+                        passages: mask,
+                    });
             }
-            let passages = a
-                .sections
-                .iter()
-                .map(|s| {
-                    let mut terms = analyzer.terms(&format!(
-                        "{}\n{}",
-                        s.heading.as_deref().unwrap_or(""),
-                        s.text
-                    ));
-                    terms.sort();
-                    terms.dedup();
-                    Passage {
-                        heading: s.heading.clone().unwrap_or_default(),
-                        text: s.text.clone(),
-                        terms,
-                    }
-                })
-                .collect();
+            let chunks = dense::chunks(&a.title, &a.questions, &passages).len();
+            chunk_doc.extend(std::iter::repeat_n(i as u32, chunks));
+            let passages = postcard::to_allocvec(&passages).expect("in-memory encoding");
+            let passages = miniz_oxide::deflate::compress_to_vec(&passages, TEXT_LEVEL);
             docs.push(Doc {
                 slug: a.slug.clone(),
                 lang,
@@ -418,24 +475,22 @@ impl Index {
             let total: u32 = docs.iter().map(|d| d.len[f]).sum();
             *avg = (total as f32 / docs.len().max(1) as f32).max(1.0);
         }
-        let postings: BTreeMap<String, Vec<Posting>> = raw_postings
-            .into_iter()
-            .map(|(term, list)| {
-                let list = list
-                    .into_iter()
-                    .map(|(doc, tf)| Posting {
-                        doc,
-                        weight: saturated_weight(&tf, &docs[doc as usize].len, &avg_len),
-                        strong: tf[0] > 0 || tf[1] > 0,
-                    })
-                    .collect();
-                (term, list)
-            })
-            .collect();
-        let word_refs: Vec<Vec<(&str, f32)>> = word_docs
-            .iter()
-            .map(|d| d.iter().map(|(t, w)| (t.as_str(), *w)).collect())
-            .collect();
+        let counts: Vec<f32> = raw_postings.values().flatten().map(|p| p.count).collect();
+        let bayes = Bayes::build(&counts, &bayes_totals, raw_postings.len());
+        let postings = Postings::build(raw_postings.iter().map(|(term, list)| {
+            let list = list
+                .iter()
+                .map(|p| {
+                    let posting = Posting {
+                        weight: saturated_weight(&p.tf, &docs[p.doc as usize].len, &avg_len),
+                        strong: p.tf[0] > 0 || p.tf[1] > 0,
+                        passages: p.passages,
+                    };
+                    (p.doc, posting)
+                })
+                .collect();
+            (term.as_str(), list)
+        }));
         let mut langs: Vec<Lang> = docs.iter().map(|d| d.lang).collect();
         langs.sort();
         langs.dedup();
@@ -448,11 +503,6 @@ impl Index {
                 (n, l == Lang::En, std::cmp::Reverse(l))
             })
             .unwrap_or(Lang::En);
-        let chunk_doc = docs
-            .iter()
-            .enumerate()
-            .flat_map(|(i, d)| std::iter::repeat_n(i as u32, d.chunks().len()))
-            .collect();
         Index {
             chunk_doc,
             docs,
@@ -461,7 +511,7 @@ impl Index {
             policy,
             postings,
             avg_len,
-            bayes: Bayes::build(&word_refs),
+            bayes,
             chars: CharGrams::build(&snippets),
         }
     }
@@ -473,10 +523,6 @@ impl Index {
 
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
-    }
-
-    fn idf(&self, term: &str) -> f32 {
-        self.idf_of_df(self.postings.get(term).map_or(0, Vec::len))
     }
 
     /// IDF of a term found in `df` articles.
@@ -491,11 +537,10 @@ impl Index {
         terms
             .iter()
             .map(|t| {
-                let postings = self.postings.get(t).map_or(&[][..], Vec::as_slice);
+                let postings = self.postings.get(t);
                 QueryTerm {
-                    idf: self.idf_of_df(postings.len()),
+                    idf: self.idf_of_df(postings.docs.len()),
                     postings,
-                    bayes: self.bayes.postings(t),
                 }
             })
             .collect()
@@ -544,15 +589,15 @@ impl Index {
         // in `CharGrams::scores`.
         let c = covered.as_mut_slice();
         for t in terms {
-            let (quads, rest) = t.postings.as_chunks::<4>();
-            for [p0, p1, p2, p3] in quads {
-                c[p0.doc as usize] += t.idf;
-                c[p1.doc as usize] += t.idf;
-                c[p2.doc as usize] += t.idf;
-                c[p3.doc as usize] += t.idf;
+            let (quads, rest) = t.postings.docs.as_chunks::<4>();
+            for &[d0, d1, d2, d3] in quads {
+                c[usize::from(d0)] += t.idf;
+                c[usize::from(d1)] += t.idf;
+                c[usize::from(d2)] += t.idf;
+                c[usize::from(d3)] += t.idf;
             }
-            for p in rest {
-                c[p.doc as usize] += t.idf;
+            for &d in rest {
+                c[usize::from(d)] += t.idf;
             }
         }
         covered
@@ -579,7 +624,11 @@ impl Index {
     ) -> (Vec<Hit>, Option<Hit>) {
         let total_idf: f32 = terms.iter().map(|t| t.idf).sum();
         let covered = self.covered(terms);
-        let known: Vec<&[(u32, f32)]> = terms.iter().filter_map(|t| t.bayes).collect();
+        let known: Vec<List> = terms
+            .iter()
+            .map(|t| t.postings)
+            .filter(|p| !p.docs.is_empty())
+            .collect();
         let bayes = self.bayes.scores(&known);
         let mut lexical = vec![0.0f32; self.docs.len()];
         add_standardized(&mut lexical, &bayes, FUSION[0]);
@@ -681,34 +730,59 @@ impl Index {
         let nearest =
             (start..end).max_by(|&a, &b| semantic[a].total_cmp(&semantic[b]).then(b.cmp(&a)))?;
         let d = &self.docs[doc];
-        let chunk = d.chunks().into_iter().nth(nearest - start)?;
-        let text = dense::chunk_text(&chunk, &d.passages);
+        let passages = d.passages();
+        let chunk = dense::chunks(&d.title, &d.questions, &passages)
+            .into_iter()
+            .nth(nearest - start)?;
+        let text = dense::chunk_text(&chunk, &passages);
         (!text.is_empty()).then_some(text)
     }
 
-    /// The passage of `doc` that best covers the question's terms.
-    fn best_passage(&self, doc: usize, terms: &[String]) -> &str {
+    /// The passage of `doc` that best covers the question's terms (the
+    /// IDF of those it has), told by the postings' passage masks.
+    fn best_passage(&self, doc: usize, terms: &[String]) -> String {
         let d = &self.docs[doc];
-        let weight = |p: &Passage| -> f32 {
-            terms
-                .iter()
-                .filter(|t| p.terms.binary_search(t).is_ok())
-                .map(|t| self.idf(t))
-                .sum()
-        };
-        d.passages
+        // (IDF, passage mask) of each question term the article has, in the
+        // question's order (the order the weights were always summed in).
+        let wanted: Vec<(&str, f32, u8)> = terms
             .iter()
-            .filter(|p| !p.text.is_empty())
-            .fold((None, -1.0f32), |(best, best_w), p| {
-                let w = weight(p);
-                if w > best_w {
-                    (Some(p), w)
-                } else {
-                    (best, best_w)
-                }
+            .filter_map(|t| {
+                let list = self.postings.get(t);
+                let posting = list.get(doc)?;
+                Some((
+                    t.as_str(),
+                    self.idf_of_df(list.docs.len()),
+                    posting.passages,
+                ))
             })
-            .0
-            .map_or("", |p| p.text.as_str())
+            .collect();
+        let passages = d.passages();
+        let analyzer = Analyzer::new(d.lang);
+        let mut best: (Option<&Passage>, f32) = (None, -1.0);
+        for (i, p) in passages.iter().enumerate() {
+            if p.text.is_empty() {
+                continue;
+            }
+            let bit = 1 << i.min(MASKED_PASSAGES);
+            // Past the masked passages, the mask only says some later one
+            // has the term: this passage's own terms tell.
+            let own = (i >= MASKED_PASSAGES && wanted.iter().any(|w| w.2 & bit != 0))
+                .then(|| passage_terms(&analyzer, p));
+            let w: f32 = wanted
+                .iter()
+                .filter(|(t, _, mask)| {
+                    mask & bit != 0
+                        && own
+                            .as_ref()
+                            .is_none_or(|own| own.binary_search_by(|o| o.as_str().cmp(t)).is_ok())
+                })
+                .map(|(_, idf, _)| idf)
+                .sum();
+            if w > best.1 {
+                best = (Some(p), w);
+            }
+        }
+        best.0.map_or_else(String::new, |p| p.text.clone())
     }
 
     fn source(&self, doc: usize) -> Source {
@@ -1147,7 +1221,6 @@ impl Index {
                     .and_then(|s| self.nearest_window(doc, s))
                     .unwrap_or_else(|| {
                         self.best_passage(doc, &query_terms(&question, self.docs[doc].lang))
-                            .to_owned()
                     }),
             })
             .collect();
@@ -1459,6 +1532,32 @@ mod tests {
             r.text
         );
         assert!(r.text.contains("forgot password link"), "{}", r.text);
+    }
+
+    #[test]
+    fn best_passage_reads_sections_past_the_mask() {
+        // Nine sections: the masks tell the first six apart; the rest are
+        // analysed when a question's term is in one of them.
+        let topics = [
+            "printers",
+            "scanners",
+            "cables",
+            "monitors",
+            "keyboards",
+            "speakers",
+            "routers",
+            "webcams",
+            "chargers",
+        ];
+        let mut src = "---\ntitle: Devices\nurl: /help/devices\n---\nIntro.\n".to_owned();
+        for t in topics {
+            src += &format!("\n## About {t}\nHow to set up {t} at home.\n");
+        }
+        let ix = Index::build(&[parse_article("devices", &src).unwrap()]);
+        for t in ["scanners", "webcams", "chargers"] {
+            let best = ix.best_passage(0, &query_terms(&format!("set up my {t}"), Lang::En));
+            assert_eq!(best, format!("How to set up {t} at home."));
+        }
     }
 
     #[test]
