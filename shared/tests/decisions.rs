@@ -483,7 +483,6 @@ fn hybrid_retrieval_answers_the_models_clear_pick_when_the_words_cover_it_as_wel
     // in the one the model puts far above everything: that one answers.
     let q = "something is wrong with my notes";
     let lexical = index.search(q);
-    let words_first = index.slug(lexical[0].doc).to_owned();
     let other = lexical
         .iter()
         .skip(1)
