@@ -114,11 +114,21 @@ fn synthetic(n: usize, sample: &[UploadedArticle]) -> Vec<UploadedArticle> {
         .collect()
 }
 
+/// Bytes still allocated of those counted in `change` (a reallocation
+/// counts its growth as allocated, its shrinking as deallocated).
+fn net(change: stats_alloc::Stats) -> isize {
+    change.bytes_allocated as isize - change.bytes_deallocated as isize
+}
+
 fn measure(name: &str, articles: Vec<UploadedArticle>) {
     let bytes: usize = articles.iter().map(|a| a.source.len()).sum();
     let n = articles.len();
     // One upload holds at most MAX_ARTICLES; a bigger help centre is
     // uploaded (and checked) in parts.
+    // What an update holds at once, as the worker does it: every
+    // article's Markdown, the parsed articles, the new index and its
+    // stored bytes (the base64 of those, 4/3 of them, comes on top).
+    let update = Region::new(GLOBAL);
     let t = Instant::now();
     let mut parsed = Vec::with_capacity(n);
     for part in articles.chunks(MAX_ARTICLES) {
@@ -133,13 +143,12 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
     let index = Index::build_with(&parsed, Policy::default());
     let build = t.elapsed();
     let encoded = postcard::to_allocvec(&index).expect("encode");
+    let held = bytes as isize + net(update.change());
     let region = Region::new(GLOBAL);
     let t = Instant::now();
     let back: Index = postcard::from_bytes(&encoded).expect("decode");
     let load = t.elapsed();
-    let change = region.change();
-    let heap = change.bytes_allocated as isize - change.bytes_deallocated as isize
-        + change.bytes_reallocated;
+    let heap = net(region.change());
     assert_eq!(back.len(), n);
     let total = check + build;
     let parts: Vec<String> = index
@@ -186,7 +195,8 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
     println!(
         "{name}: {n} articles, {:.1} MB of Markdown: check {:.0} ms, index build {:.0} ms ({:.0} articles/s); \
          index {:.1} MB (postcard), {} D1 parts; load {:.0} ms, live heap {:.1} MB\n  parts: {}\n  passages {passages} \
-         (vectors {:.1} MB at 384 dims int8); decision {lexical:.0} µs lexical, {hybrid:.0} µs hybrid",
+         (vectors {:.1} MB at 384 dims int8); decision {lexical:.0} µs lexical, {hybrid:.0} µs hybrid\n  \
+         an update holds {:.1} MB at once (+ {:.1} MB of base64)",
         bytes as f64 / 1e6,
         check.as_secs_f64() * 1e3,
         build.as_secs_f64() * 1e3,
@@ -197,6 +207,8 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
         heap as f64 / 1e6,
         parts.join(", "),
         (passages * 384) as f64 / 1e6,
+        held as f64 / 1e6,
+        (encoded.len() * 4 / 3) as f64 / 1e6,
     );
 }
 
