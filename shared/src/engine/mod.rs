@@ -255,10 +255,8 @@ struct Hybrid {
     /// covers more of the question is never answered against).
     answer_sum_alone: f32,
     answer_gap: f32,
-    /// Across languages (no words to count): answer from this z and gap…
-    across_z: f32,
-    across_gap: f32,
-    /// …suggest from this z.
+    /// Across languages there are no words to count: answer on z + gap
+    /// alone at `answer_sum`, suggest from this z.
     across_suggest_z: f32,
     /// Suggest the top three when z + `suggest_coverage_weight` ×
     /// coverage reaches this; otherwise offer a person.
@@ -270,8 +268,6 @@ const HYBRID: Hybrid = Hybrid {
     answer_sum: 5.0,
     answer_sum_alone: 5.5,
     answer_gap: 0.5,
-    across_z: 3.5,
-    across_gap: 1.0,
     across_suggest_z: 2.5,
     suggest_sum: 3.25,
     suggest_coverage_weight: 3.0,
@@ -1114,7 +1110,7 @@ impl Index {
             )
         } else {
             (
-                z >= h.across_z && gap >= h.across_gap,
+                gap >= h.answer_gap && z + gap >= h.answer_sum,
                 z >= h.across_suggest_z,
             )
         };
