@@ -320,3 +320,62 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frontdesk_shared::engine::Words;
+
+    fn q(expected: Option<&str>, top: &str, z: f32, coverage: f32) -> Question {
+        Question {
+            expected: expected.map(str::to_owned),
+            fixed: None,
+            signals: Some(HybridSignals {
+                z,
+                gap: 1.0,
+                coverage,
+                words: Words::Agree,
+            }),
+            top3: vec![top.to_owned(), "x".into(), "y".into()],
+        }
+    }
+
+    #[test]
+    fn scores_follow_the_engines_rule_and_the_best_point_meets_the_bars() {
+        // Sums (z + gap + coverage): right answers at 5.5 and 4.9, a wrong
+        // one at 4.6, an out-of-scope question at 3.6 (suggested from 3.25).
+        let questions = vec![
+            q(Some("a"), "a", 4.0, 0.5),
+            q(Some("b"), "b", 3.4, 0.5),
+            q(Some("c"), "d", 3.1, 0.5),
+            q(None, "e", 2.6, 0.0),
+        ];
+        let th = HybridThresholds::default();
+        let s = score(questions.iter(), &th);
+        assert_eq!((s.answered, s.precision), (1.0 / 3.0, 1.0));
+        assert_eq!(s.suggested_out_of_scope, 0.0);
+        // At sum 4.5 the wrong one is answered too: precision 2/3.
+        let loose = HybridThresholds {
+            answer_sum: 4.5,
+            ..th
+        };
+        let s = score(questions.iter(), &loose);
+        assert_eq!((s.answered, s.precision), (1.0, 2.0 / 3.0));
+        // With a precision bar of 0.95 the best point answers the two right
+        // ones and not the wrong one: a sum above 4.6, at most 4.9.
+        let set = Set {
+            path: PathBuf::from("t"),
+            min_precision: 0.95,
+            min_coverage: 0.0,
+            questions,
+        };
+        let sets = [set];
+        let chosen = best(&sets, &grid(), 0.02, |_| true);
+        assert!(
+            chosen.answer_sum > 4.6 && chosen.answer_sum <= 4.9,
+            "{chosen:?}"
+        );
+        let s = score(sets[0].questions.iter(), &chosen);
+        assert_eq!((s.answered, s.precision), (2.0 / 3.0, 1.0));
+    }
+}
