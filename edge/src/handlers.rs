@@ -25,7 +25,7 @@ use crate::http::{json, read_json};
 use crate::limits::{self, Who};
 use crate::platform::{now_ms, random_bytes, random_uuid};
 use crate::store::{self, History, NewTicket, Rated};
-use crate::vars::setting;
+use crate::vars::{hybrid_thresholds, setting};
 use crate::{content, live, render, site, summary, AppError};
 
 const DB: &str = "DB";
@@ -204,7 +204,10 @@ pub async fn chat(
     };
     let live = live::current(&db).await;
     let index = &*live.index;
-    let th = Thresholds::default();
+    let th = Thresholds {
+        hybrid: hybrid_thresholds(env),
+        ..Thresholds::default()
+    };
     // The site's own always-human topics (frontdesk.toml), if it names them.
     let topics = site.always_human.as_deref();
     let mut turn = index.turn_for(&input.message, &turn_ctx, &th, topics);

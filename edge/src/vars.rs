@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use frontdesk_shared::engine::HybridThresholds;
 use frontdesk_shared::redact::PiiKinds;
 use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 
@@ -36,6 +37,21 @@ pub fn pii_kinds(env: &Env) -> PiiKinds {
     PiiKinds::parse(value.as_deref()).unwrap_or_else(|e| {
         worker::console_error!("{e}; redacting every kind until it is fixed");
         PiiKinds::ALL
+    })
+}
+
+/// The hybrid decision's thresholds: `AI_HYBRID_THRESHOLDS`, `key=value`
+/// pairs as `frontdesk-calibrate` prints them (see
+/// [`HybridThresholds::parse`]); unset keys keep the defaults. A bad value
+/// is logged as an error and the defaults apply: a typo never loosens the
+/// bar to answer.
+pub fn hybrid_thresholds(env: &Env) -> HybridThresholds {
+    let Some(value) = setting(env, "AI_HYBRID_THRESHOLDS") else {
+        return HybridThresholds::default();
+    };
+    HybridThresholds::parse(&value).unwrap_or_else(|e| {
+        worker::console_error!("AI_HYBRID_THRESHOLDS: {e}; using the defaults until it is fixed");
+        HybridThresholds::default()
     })
 }
 

@@ -301,6 +301,7 @@ fn run() -> Result<(), String> {
         ("the default", HybridThresholds::default()),
     ] {
         println!("{name}: {}", describe(&th));
+        println!("  AI_HYBRID_THRESHOLDS=\"{}\"", th.to_setting());
         for set in &sets {
             print_scores(
                 &set.path.display().to_string(),

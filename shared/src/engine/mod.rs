@@ -280,6 +280,67 @@ impl Default for HybridThresholds {
 }
 
 impl HybridThresholds {
+    /// The keys of [`HybridThresholds::parse`], in field order.
+    const KEYS: [&'static str; 6] = [
+        "answer_sum",
+        "answer_sum_alone",
+        "answer_gap",
+        "across_suggest_z",
+        "suggest_sum",
+        "suggest_coverage_weight",
+    ];
+
+    fn field(&mut self, key: &str) -> Option<&mut f32> {
+        Some(match key {
+            "answer_sum" => &mut self.answer_sum,
+            "answer_sum_alone" => &mut self.answer_sum_alone,
+            "answer_gap" => &mut self.answer_gap,
+            "across_suggest_z" => &mut self.across_suggest_z,
+            "suggest_sum" => &mut self.suggest_sum,
+            "suggest_coverage_weight" => &mut self.suggest_coverage_weight,
+            _ => return None,
+        })
+    }
+
+    /// Thresholds from `key=value` pairs separated by commas (the format
+    /// [`HybridThresholds::to_setting`] writes and `frontdesk-calibrate`
+    /// prints); keys not given keep their default. An unknown key, a
+    /// repeated one or a value that is not a number is an error naming it
+    /// (`inf` is a number: never).
+    pub fn parse(setting: &str) -> Result<HybridThresholds, String> {
+        let mut th = HybridThresholds::default();
+        let mut seen: Vec<&str> = Vec::new();
+        for pair in setting.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = pair
+                .split_once('=')
+                .map(|(k, v)| (k.trim(), v.trim()))
+                .ok_or_else(|| format!("{pair:?} is not key=value"))?;
+            if seen.contains(&key) {
+                return Err(format!("{key} is given twice"));
+            }
+            let field = th
+                .field(key)
+                .ok_or_else(|| format!("unknown key {key:?} (known: {})", Self::KEYS.join(", ")))?;
+            *field = value
+                .parse::<f32>()
+                .ok()
+                .filter(|v| !v.is_nan())
+                .ok_or_else(|| format!("{key} must be a number, not {value:?}"))?;
+            seen.push(key);
+        }
+        Ok(th)
+    }
+
+    /// The thresholds as [`HybridThresholds::parse`] reads them.
+    pub fn to_setting(&self) -> String {
+        let mut th = *self;
+        Self::KEYS
+            .iter()
+            .map(|k| format!("{k}={}", th.field(k).map_or(0.0, |v| *v)))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// Answer, suggest or escalate on one question's signals.
     pub fn decide(&self, s: &HybridSignals) -> Decision {
         let (answer, suggest) = match s.words {
@@ -1441,6 +1502,37 @@ fn same_question(a: &str, b: &str, lang: Lang) -> bool {
 mod tests {
     use super::*;
     use crate::kb::parse_article;
+
+    #[test]
+    fn hybrid_thresholds_read_from_a_setting_round_trip_and_refuse_typos() {
+        let th = HybridThresholds::parse("answer_sum=4.75, suggest_sum = 3").unwrap();
+        assert_eq!(
+            th,
+            HybridThresholds {
+                answer_sum: 4.75,
+                suggest_sum: 3.0,
+                ..HybridThresholds::default()
+            }
+        );
+        assert_eq!(HybridThresholds::parse(&th.to_setting()), Ok(th));
+        assert_eq!(HybridThresholds::parse(""), Ok(HybridThresholds::default()));
+        // Never answer against the words' favourite.
+        let never = HybridThresholds::parse("answer_sum_alone=inf").unwrap();
+        assert_eq!(never.answer_sum_alone, f32::INFINITY);
+        assert_eq!(HybridThresholds::parse(&never.to_setting()), Ok(never));
+        for bad in [
+            "answer_sums=5",
+            "answer_sum",
+            "answer_sum=five",
+            "answer_sum=NaN",
+            "answer_sum=5,answer_sum=4",
+        ] {
+            assert!(HybridThresholds::parse(bad).is_err(), "{bad}");
+        }
+        assert!(HybridThresholds::parse("answer_sum=x")
+            .unwrap_err()
+            .contains("answer_sum"));
+    }
 
     #[test]
     fn the_hybrid_rule_sums_its_signals_and_never_answers_against_better_covering_words() {
