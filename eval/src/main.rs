@@ -21,6 +21,8 @@
 //! `input_type` query/passage, as E5-style servers want; the bearer key, if
 //! any, from `AI_API_KEY`). Vectors are cached in `--cache DIR` (default
 //! `target/eval-embeddings`), so a second run embeds only new text.
+//! `AI_HYBRID_THRESHOLDS` in the environment sets the hybrid decision's
+//! thresholds as it does the worker's.
 
 mod embed;
 
@@ -31,7 +33,7 @@ use std::time::Instant;
 
 use embed::{Embedder, Kind};
 use frontdesk_shared::ai;
-use frontdesk_shared::engine::{Context, HybridSignals, Index, Thresholds};
+use frontdesk_shared::engine::{Context, HybridSignals, HybridThresholds, Index, Thresholds};
 use frontdesk_shared::kb::{self, Article};
 use frontdesk_shared::wire::Decision;
 use serde::{Deserialize, Serialize};
@@ -204,7 +206,16 @@ fn run(args: Args) -> Result<(), String> {
     let started = Instant::now();
     let index = Index::build(&articles);
     let build_ms = started.elapsed().as_secs_f64() * 1e3;
-    let th = Thresholds::default();
+    // The worker's AI_HYBRID_THRESHOLDS, if set: measures a configuration
+    // before it is deployed.
+    let hybrid = match std::env::var("AI_HYBRID_THRESHOLDS") {
+        Ok(v) => HybridThresholds::parse(&v).map_err(|e| format!("AI_HYBRID_THRESHOLDS: {e}"))?,
+        Err(_) => HybridThresholds::default(),
+    };
+    let th = Thresholds {
+        hybrid,
+        ..Thresholds::default()
+    };
 
     // With embeddings: every passage's vector, then one call per question.
     let mut embedder = match &args.embeddings {
