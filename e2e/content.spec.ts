@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { ADMIN_TOKEN } from './playwright.config';
+import { d1 } from './d1';
+import { ADMIN_TOKEN, LOG } from './playwright.config';
 
 // Help content updated on the running `wrangler dev` through the admin API
 // (PUT/GET/DELETE /api/v1/admin/content): the widget answers from new
@@ -143,6 +145,58 @@ test('new content uploaded to the running worker is answered from at once, in th
   );
   const dePage = await page.request.get('/help/de-stift-verbinden');
   expect(await dePage.text()).toContain('<html lang="de">');
+});
+
+/** `n` articles of made-up words (deterministic): enough text for an index
+ * stored in several parts. */
+function filler(n: number) {
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+  const syllables = ['ka', 'lo', 'mi', 'ne', 'su', 'ta', 'ri', 'vo', 'pe', 'zu', 'ga', 'do', 'fi', 'hu'];
+  const word = () => Array.from({ length: 2 + (next() % 3) }, () => syllables[next() % syllables.length]).join('');
+  const words = (k: number) => Array.from({ length: k }, word).join(' ');
+  return Array.from({ length: n }, (_, i) => ({
+    slug: `filler-${i}`,
+    source: `---\ntitle: ${words(4)}\nurl: /help/filler-${i}\nlang: en\n---\n${words(150)}\n\n## ${words(3)}\n${words(150)}\n\n## ${words(3)}\n${words(150)}\n`,
+  }));
+}
+
+test('another isolate finds a newer version in D1 and loads its stored index, part by part', async ({
+  page,
+  request,
+}) => {
+  // An index of several parts: the pen articles among 700 others.
+  const res = await put(request, { articles: filler(700) });
+  expect(res.status()).toBe(200);
+  const { version, articles } = await res.json();
+  const [{ parts }] = d1<{ parts: number }>(`SELECT COUNT(*) AS parts FROM content_index WHERE version = ${version}`);
+  expect(parts).toBeGreaterThan(2);
+  // What another isolate's update looks like to this one: a newer version
+  // in D1 with its own parts (here the same index, renumbered).
+  d1(`UPDATE content_version SET version = ${version + 1} WHERE id = 1`);
+  d1(`UPDATE content_index SET version = ${version + 1} WHERE version = ${version}`);
+  const rebuilds = () => (readFileSync(LOG, 'utf8').match(/rebuilding it from the articles/g) ?? []).length;
+  const rebuiltBefore = rebuilds();
+  // Within CHECK_MS (5 s) the worker sees the version and reads the index.
+  await expect
+    .poll(async () => (await list(request)).version, { timeout: 10_000 })
+    .toBe(version + 1);
+  await page.waitForTimeout(5_500);
+  const answer = await ask(page, EN_QUESTION);
+  await expect(answer.getByRole('link', { name: 'Pair the Lumen smart pen' })).toHaveCount(1);
+  const health = await (await request.get('/healthz')).json();
+  expect(health).toMatchObject({ version: version + 1, articles });
+  // Decoded as stored, not rebuilt from the articles.
+  expect(rebuilds()).toBe(rebuiltBefore);
+  // Back to the two pen articles only, for the tests after this one.
+  const back = await put(request, {
+    articles: [
+      { slug: 'pair-smart-pen', source: PEN_EN },
+      { slug: 'de-stift-verbinden', source: PEN_DE },
+    ],
+    mode: 'replace',
+  });
+  expect(back.status()).toBe(200);
 });
 
 test('bad uploads are refused with a stable code and change nothing', async ({ request }) => {

@@ -31,10 +31,11 @@ use crate::{content, live, render, site, summary, AppError};
 const DB: &str = "DB";
 
 pub fn health() -> Result<Response, AppError> {
-    let (articles, passages) = live::known_len();
+    let (version, articles, passages) = live::known();
     json(
         &Health {
             status: "ok".into(),
+            version,
             articles,
             passages,
         },

@@ -7,8 +7,10 @@
 //! in parts of [`PART_CHARS`]) and a new version in one D1 batch. Each
 //! isolate keeps `(version, index)` and compares its version with D1's at
 //! most every [`CHECK_MS`]: a new version is seen by every isolate within
-//! that time, and costs the first request after it one read of the index
-//! (no rebuild). Version 0 (no row) is the bundled index compiled in.
+//! that time, and costs the first request after it a read of the index, a
+//! few parts per query (no rebuild). Version 0 (no row) is the bundled
+//! index compiled in; `/healthz` reports the version an isolate answers
+//! from.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -60,13 +62,13 @@ fn bundled() -> Live {
     }
 }
 
-/// Number of live articles this isolate knows of, and of their embedded
-/// passages (no D1 read).
-pub fn known_len() -> (usize, usize) {
-    let index = CACHE
-        .with(|c| c.borrow().as_ref().map(|c| c.live.index.clone()))
-        .unwrap_or_else(|| bundled().index);
-    (index.len(), index.passage_count())
+/// The content version this isolate knows of, its number of articles and
+/// of their embedded passages (no D1 read).
+pub fn known() -> (i64, usize, usize) {
+    let live = CACHE
+        .with(|c| c.borrow().as_ref().map(|c| c.live.clone()))
+        .unwrap_or_else(bundled);
+    (live.version, live.index.len(), live.index.passage_count())
 }
 
 /// Makes `live` this isolate's content (after an update it ran).
@@ -85,9 +87,14 @@ struct VersionRow {
 }
 
 #[derive(Deserialize)]
-struct PartRow {
+struct HeadRow {
     version: i64,
-    data: Option<String>,
+    parts: i64,
+}
+
+#[derive(Deserialize)]
+struct PartRow {
+    data: String,
 }
 
 /// The live content: this isolate's, re-checked against D1 at most every
@@ -140,23 +147,78 @@ pub async fn version(db: &D1Database) -> Result<i64, AppError> {
         .map_or(0, |r| r.version))
 }
 
-/// The live version and its index, read in one query (so an update in
-/// between cannot pair a version with another's parts).
+/// The live version and its index. The parts are read [`PARTS_PER_READ`]
+/// at a time, each group decoded and dropped before the next is read: an
+/// isolate holds a few MB of base64 at once rather than all of it (some
+/// 15 MB at 2,000 articles, beside the bytes and the decoded index). A
+/// version's parts are written with it and deleted with it, so a group
+/// that comes back short means an update replaced the version meanwhile:
+/// read again, from the new one.
 async fn load(db: &D1Database) -> Result<Live, AppError> {
-    let rows = db
-        .prepare(
-            "SELECT v.version AS version, i.data AS data FROM content_version v \
-             LEFT JOIN content_index i ON i.version = v.version WHERE v.id = 1 ORDER BY i.part",
-        )
-        .all()
-        .await?
-        .results::<PartRow>()?;
-    let Some(version) = rows.first().map(|r| r.version) else {
-        return Ok(bundled());
-    };
-    let bytes = decode_parts(rows.into_iter().map(|r| r.data.unwrap_or_default()))
-        .map_err(|e| AppError::Internal(format!("stored index {version}: {e}")))?;
-    let index: Index = match postcard::from_bytes(&bytes) {
+    for _ in 0..LOAD_ATTEMPTS {
+        let head = db
+            .prepare(
+                "SELECT v.version AS version, \
+                 (SELECT COUNT(*) FROM content_index i WHERE i.version = v.version) AS parts \
+                 FROM content_version v WHERE v.id = 1",
+            )
+            .first::<HeadRow>(None)
+            .await?;
+        let Some(HeadRow { version, parts }) = head else {
+            return Ok(bundled());
+        };
+        if let Some(bytes) = read_parts(db, version, parts).await? {
+            return Ok(Live {
+                version,
+                index: Rc::new(decode_index(db, version, &bytes).await?),
+            });
+        }
+    }
+    Err(AppError::Internal(format!(
+        "the stored index was replaced while it was read, {LOAD_ATTEMPTS} times"
+    )))
+}
+
+/// Reads to load the live index before giving up (each read only fails if
+/// an update lands during it).
+const LOAD_ATTEMPTS: usize = 3;
+/// Stored index parts read per query (of [`PART_CHARS`] each).
+const PARTS_PER_READ: i64 = 2;
+
+/// Version `version`'s `parts` index parts, decoded; `None` if some are
+/// gone (the version was replaced while they were read).
+async fn read_parts(
+    db: &D1Database,
+    version: i64,
+    parts: i64,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let int = |n: i64| JsValue::from_f64(n as f64);
+    let mut bytes = Vec::new();
+    let mut from = 0;
+    while from < parts {
+        let to = (from + PARTS_PER_READ).min(parts);
+        let rows = db
+            .prepare(
+                "SELECT data FROM content_index WHERE version = ?1 AND part >= ?2 AND part < ?3 \
+                 ORDER BY part",
+            )
+            .bind(&[int(version), int(from), int(to)])?
+            .all()
+            .await?
+            .results::<PartRow>()?;
+        if rows.len() as i64 != to - from {
+            return Ok(None);
+        }
+        decode_parts(&mut bytes, rows.into_iter().map(|r| r.data))
+            .map_err(|e| AppError::Internal(format!("stored index {version}: {e}")))?;
+        from = to;
+    }
+    Ok(Some(bytes))
+}
+
+/// The index stored as `bytes` for `version`.
+async fn decode_index(db: &D1Database, version: i64, bytes: &[u8]) -> Result<Index, AppError> {
+    Ok(match postcard::from_bytes(bytes) {
         Ok(index) => index,
         // Stored by a worker with another index format (postcard is not
         // self-describing): rebuilt here from the stored articles, the
@@ -170,23 +232,29 @@ async fn load(db: &D1Database) -> Result<Live, AppError> {
                 .collect();
             Index::build_with(&articles, content::policy())
         }
-    };
-    Ok(Live {
-        version,
-        index: Rc::new(index),
     })
 }
 
-/// The stored index's bytes from its base64 parts, in order: each part
+/// `bytes` as base64 parts of [`PART_CHARS`], each encoded when it is
+/// taken: the whole text is never held at once (a third more than the
+/// bytes).
+fn encoded_parts(bytes: &[u8]) -> impl Iterator<Item = String> + '_ {
+    bytes
+        .chunks(PART_CHARS / 4 * 3)
+        .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
+}
+
+/// Appends the bytes of base64 `parts`, in order, to `bytes`: each part
 /// decoded on its own and dropped once decoded, rather than all joined
-/// first (at 10,000 articles the joined text alone would be some 75 MB of
-/// an isolate's 128 MB).
-fn decode_parts(parts: impl Iterator<Item = String>) -> Result<Vec<u8>, base64::DecodeError> {
-    let mut bytes = Vec::new();
+/// first.
+fn decode_parts(
+    bytes: &mut Vec<u8>,
+    parts: impl Iterator<Item = String>,
+) -> Result<(), base64::DecodeError> {
     for part in parts {
-        base64::engine::general_purpose::STANDARD.decode_vec(part, &mut bytes)?;
+        base64::engine::general_purpose::STANDARD.decode_vec(part, bytes)?;
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// A part is a whole number of base64 quads, so it decodes on its own.
@@ -317,7 +385,6 @@ pub async fn publish(
     let version = previous + 1;
     let writer = random_uuid()?;
     let bytes = postcard::to_allocvec(index).map_err(|e| AppError::Internal(e.to_string()))?;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
     let int = |n: i64| JsValue::from_f64(n as f64);
     let guard = "(SELECT writer FROM content_version WHERE id = 1) = ?1";
     let mut statements: Vec<D1PreparedStatement> =
@@ -343,8 +410,8 @@ pub async fn publish(
             .bind(&[JsValue::from_str(&writer), JsValue::from_str(&rows)])?,
         );
     }
-    for (part, chunk) in encoded.as_bytes().chunks(PART_CHARS).enumerate() {
-        let chunk = std::str::from_utf8(chunk).expect("base64 is ASCII");
+    for (part, chunk) in encoded_parts(&bytes).enumerate() {
+        let chunk = chunk.as_str();
         statements.push(
             db.prepare(format!(
                 "INSERT INTO content_index (version, part, data) SELECT ?2, ?3, ?4 WHERE {guard}"
@@ -411,7 +478,14 @@ mod tests {
         let parts = encoded
             .as_bytes()
             .chunks(PART_CHARS)
-            .map(|c| String::from_utf8(c.to_vec()).unwrap());
-        assert_eq!(decode_parts(parts).unwrap(), bytes);
+            .map(|c| String::from_utf8(c.to_vec()).unwrap())
+            .collect::<Vec<_>>();
+        assert_eq!(parts, encoded_parts(&bytes).collect::<Vec<_>>());
+        // Read in groups, appended in order.
+        let mut back = Vec::new();
+        for group in parts.chunks(2) {
+            decode_parts(&mut back, group.iter().cloned()).unwrap();
+        }
+        assert_eq!(back, bytes);
     }
 }

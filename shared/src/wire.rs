@@ -409,6 +409,9 @@ pub struct ConversationView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     pub status: String,
+    /// The content version this isolate answers from (0: the help centre
+    /// compiled in); it follows an update within `CHECK_MS`.
+    pub version: i64,
     pub articles: usize,
     /// Passages an embedding model embeds for them (hybrid retrieval).
     pub passages: usize,
