@@ -165,10 +165,16 @@ test('another isolate finds a newer version in D1 and loads its stored index, pa
   page,
   request,
 }) => {
+  const penRow = () =>
+    d1<{ id: number; updated: number }>(`SELECT rowid AS id, updated FROM content_articles WHERE slug = 'pair-smart-pen'`);
+  const pen = penRow();
+  expect(pen).toHaveLength(1);
   // An index of several parts: the pen articles among 700 others.
   const res = await put(request, { articles: filler(700) });
   expect(res.status()).toBe(200);
   const { version, articles } = await res.json();
+  // The update wrote the 700 new rows only: the pen's row is the same one.
+  expect(penRow()).toEqual(pen);
   const [{ parts }] = d1<{ parts: number }>(`SELECT COUNT(*) AS parts FROM content_index WHERE version = ${version}`);
   expect(parts).toBeGreaterThan(2);
   // What another isolate's update looks like to this one: a newer version
@@ -197,6 +203,8 @@ test('another isolate finds a newer version in D1 and loads its stored index, pa
     mode: 'replace',
   });
   expect(back.status()).toBe(200);
+  // The replaced ones' rows are gone.
+  expect(d1<{ n: number }>('SELECT COUNT(*) AS n FROM content_articles')).toEqual([{ n: 2 }]);
 });
 
 test('bad uploads are refused with a stable code and change nothing', async ({ request }) => {

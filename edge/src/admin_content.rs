@@ -54,6 +54,7 @@ pub async fn put(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let uploaded = check_upload(&upload)?;
     let db = env.d1("DB")?;
     let stored = live::stored(&db).await?;
+    let before = written(&stored.overrides);
     let now = now_ms();
     let mut next: BTreeMap<String, Override> = match upload.mode {
         UploadMode::Replace => BTreeMap::new(),
@@ -78,12 +79,8 @@ pub async fn put(mut req: Request, env: &Env) -> Result<Response, AppError> {
         .iter()
         .map(|a| (a.slug.as_str(), a.source.as_str()))
         .collect();
-    let kept = stored.sources;
-    rebuild(&db, stored.version, next, |slug| {
-        sources
-            .get(slug)
-            .map(|s| (*s).to_owned())
-            .or_else(|| kept.get(slug).cloned())
+    rebuild(&db, stored.version, before, next, |slug| {
+        sources.get(slug).map(|s| (*s).to_owned())
     })
     .await
 }
@@ -98,6 +95,7 @@ pub async fn delete(env: &Env, slug: &str) -> Result<Response, AppError> {
     }
     let db = env.d1("DB")?;
     let stored = live::stored(&db).await?;
+    let before = written(&stored.overrides);
     if !live::articles(stored.overrides.clone())
         .iter()
         .any(|l| l.article.slug == slug)
@@ -124,19 +122,35 @@ pub async fn delete(env: &Env, slug: &str) -> Result<Response, AppError> {
             },
         );
     }
-    let kept = stored.sources;
-    rebuild(&db, stored.version, next, |slug| kept.get(slug).cloned()).await
+    // The only changed override is this slug's deletion: no source to write.
+    rebuild(&db, stored.version, before, next, |_| None).await
+}
+
+/// When each stored override was last written, by slug: what an update
+/// compares its overrides with, to write only those it changes.
+fn written(overrides: &[Override]) -> BTreeMap<String, i64> {
+    overrides
+        .iter()
+        .map(|o| (o.slug.clone(), o.updated))
+        .collect()
 }
 
 /// Builds the index for the bundled articles with `next` applied, stores it
-/// with the overrides as version `previous + 1`, and makes it this
-/// isolate's content. `source` gives each uploaded slug's Markdown.
+/// as version `previous + 1` with the overrides that differ from `before`
+/// (the stored ones' [`written`]), and makes it this isolate's content.
+/// `source` gives each changed uploaded slug's Markdown.
 async fn rebuild(
     db: &D1Database,
     previous: i64,
+    before: BTreeMap<String, i64>,
     next: BTreeMap<String, Override>,
     source: impl Fn(&str) -> Option<String>,
 ) -> Result<Response, AppError> {
+    let removed: Vec<&str> = before
+        .keys()
+        .filter(|slug| !next.contains_key(*slug))
+        .map(String::as_str)
+        .collect();
     let overrides: Vec<Override> = next.into_values().collect();
     let listed = live::articles(overrides.clone());
     if listed.len() > MAX_ARTICLES {
@@ -158,12 +172,18 @@ async fn rebuild(
     let started = now_ms();
     let index = Index::build_with(&articles, content::policy());
     let build_ms = (now_ms() - started).max(0) as u64;
-    let sources: Vec<Option<String>> = overrides
+    // Only the overrides this update adds or changes are written; the
+    // stored rows of the others stay as they are.
+    let changed: Vec<&Override> = overrides
+        .iter()
+        .filter(|o| before.get(&o.slug) != Some(&o.updated))
+        .collect();
+    let sources: Vec<Option<String>> = changed
         .iter()
         .map(|o| o.article.as_ref().and_then(|_| source(&o.slug)))
         .collect();
-    let mut writes = Vec::with_capacity(overrides.len());
-    for (o, src) in overrides.iter().zip(&sources) {
+    let mut writes = Vec::with_capacity(changed.len());
+    for (o, src) in changed.iter().zip(&sources) {
         let source = match (&o.article, src) {
             (Some(a), Some(src)) => Some((src.as_str(), a)),
             (None, _) => None,
@@ -177,7 +197,9 @@ async fn rebuild(
             updated: o.updated,
         });
     }
-    let Some((version, index_bytes)) = live::publish(db, previous, &writes, &index).await? else {
+    let Some((version, index_bytes)) =
+        live::publish(db, previous, &writes, &removed, &index).await?
+    else {
         return Err(AppError::code(
             ErrorCode::ContentConflict,
             "The help content changed while this update was being built; nothing of it was stored. Send it again.",

@@ -3,8 +3,9 @@
 //! retrieval index built for them.
 //!
 //! An update (`admin_content.rs`) validates everything first, rebuilds the
-//! index once, and stores the new overrides, the index (postcard, base64,
-//! in parts of [`PART_CHARS`]) and a new version in one D1 batch. Each
+//! index once, and stores the overrides it changes (the other rows stay),
+//! the index (postcard, base64, in parts of [`PART_CHARS`]) and a new
+//! version in one D1 batch. Each
 //! isolate keeps `(version, index)` and compares its version with D1's at
 //! most every [`CHECK_MS`]: a new version is seen by every isolate within
 //! that time, and costs the first request after it a read of the index, a
@@ -13,7 +14,6 @@
 //! from.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use base64::Engine as _;
@@ -279,11 +279,10 @@ pub struct Listed {
 pub struct Stored {
     pub version: i64,
     pub overrides: Vec<Override>,
-    /// The uploaded articles' Markdown, by slug.
-    pub sources: BTreeMap<String, String>,
 }
 
-/// Reads the stored version and overrides (their sources parsed).
+/// Reads the stored version and overrides (their sources parsed, and not
+/// kept: an update writes only the rows it changes).
 pub async fn stored(db: &D1Database) -> Result<Stored, AppError> {
     let results = db
         .batch(vec![
@@ -299,14 +298,12 @@ pub async fn stored(db: &D1Database) -> Result<Stored, AppError> {
         .first()
         .map_or(0, |r| r.version);
     let mut overrides = Vec::new();
-    let mut sources = BTreeMap::new();
     for r in rows.results::<OverrideRow>()? {
         let article = match r.source {
             None => None,
             Some(src) => {
                 let article = parse_article(&r.slug, &src)
                     .map_err(|e| AppError::Internal(format!("stored article {}: {e}", r.slug)))?;
-                sources.insert(r.slug.clone(), src);
                 Some(article)
             }
         };
@@ -316,11 +313,7 @@ pub async fn stored(db: &D1Database) -> Result<Stored, AppError> {
             updated: r.updated,
         });
     }
-    Ok(Stored {
-        version,
-        overrides,
-        sources,
-    })
+    Ok(Stored { version, overrides })
 }
 
 /// The live articles for these overrides.
@@ -372,14 +365,17 @@ pub struct Write<'a> {
     pub updated: i64,
 }
 
-/// Stores a new version: the complete set of overrides, the index built
-/// for them and the version row, in one batch. Every statement runs only if
-/// this update is still the last writer (`writer`): a concurrent update
-/// that wrote first makes this one change nothing and return `Ok(None)`.
+/// Stores a new version: the overrides it changes (`changed`, written
+/// anew) and removes (`removed`, slugs whose rows go), the index built for
+/// the whole content and the version row, in one batch; the other rows
+/// stay as they are. Every statement runs only if this update is still
+/// the last writer (`writer`): a concurrent update that wrote first makes
+/// this one change nothing and return `Ok(None)`.
 pub async fn publish(
     db: &D1Database,
     previous: i64,
-    overrides: &[Write<'_>],
+    changed: &[Write<'_>],
+    removed: &[&str],
     index: &Index,
 ) -> Result<Option<(i64, usize)>, AppError> {
     let version = previous + 1;
@@ -387,6 +383,15 @@ pub async fn publish(
     let bytes = postcard::to_allocvec(index).map_err(|e| AppError::Internal(e.to_string()))?;
     let int = |n: i64| JsValue::from_f64(n as f64);
     let guard = "(SELECT writer FROM content_version WHERE id = 1) = ?1";
+    // The rows to delete: the removed ones, and the changed ones (inserted
+    // again below).
+    let gone = serde_json::to_string(
+        &removed
+            .iter()
+            .copied()
+            .chain(changed.iter().map(|w| w.slug))
+            .collect::<Vec<&str>>(),
+    )?;
     let mut statements: Vec<D1PreparedStatement> =
         vec![
         db.prepare(
@@ -395,12 +400,14 @@ pub async fn publish(
              writer = excluded.writer WHERE content_version.version = ?4",
         )
         .bind(&[int(version), int(now_ms()), JsValue::from_str(&writer), int(previous)])?,
-        db.prepare(format!("DELETE FROM content_articles WHERE {guard}"))
-            .bind(&[JsValue::from_str(&writer)])?,
+        db.prepare(format!(
+            "DELETE FROM content_articles WHERE slug IN (SELECT value FROM json_each(?2)) AND {guard}"
+        ))
+        .bind(&[JsValue::from_str(&writer), JsValue::from_str(&gone)])?,
         db.prepare(format!("DELETE FROM content_index WHERE {guard}"))
             .bind(&[JsValue::from_str(&writer)])?,
     ];
-    for rows in packs(overrides)? {
+    for rows in packs(changed)? {
         statements.push(
             db.prepare(format!(
                 "INSERT INTO content_articles (slug, source, title, lang, url, updated) \
