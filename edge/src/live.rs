@@ -89,6 +89,7 @@ struct VersionRow {
 #[derive(Deserialize)]
 struct HeadRow {
     version: i64,
+    writer: String,
     parts: i64,
 }
 
@@ -150,24 +151,29 @@ pub async fn version(db: &D1Database) -> Result<i64, AppError> {
 /// The live version and its index. The parts are read [`PARTS_PER_READ`]
 /// at a time, each group decoded and dropped before the next is read: an
 /// isolate holds a few MB of base64 at once rather than all of it (some
-/// 15 MB at 2,000 articles, beside the bytes and the decoded index). A
-/// version's parts are written with it and deleted with it, so a group
-/// that comes back short means an update replaced the version meanwhile:
-/// read again, from the new one.
+/// 15 MB at 2,000 articles, beside the bytes and the decoded index). The
+/// live version's parts are all written before it goes live and deleted
+/// only by the update that replaces it, so a group that comes back short
+/// means that happened meanwhile: read again, from the new one.
 async fn load(db: &D1Database) -> Result<Live, AppError> {
     for _ in 0..LOAD_ATTEMPTS {
         let head = db
             .prepare(
-                "SELECT v.version AS version, \
-                 (SELECT COUNT(*) FROM content_index i WHERE i.version = v.version) AS parts \
+                "SELECT v.version AS version, v.writer AS writer, \
+                 (SELECT COUNT(*) FROM content_index i WHERE i.writer = v.writer) AS parts \
                  FROM content_version v WHERE v.id = 1",
             )
             .first::<HeadRow>(None)
             .await?;
-        let Some(HeadRow { version, parts }) = head else {
+        let Some(HeadRow {
+            version,
+            writer,
+            parts,
+        }) = head
+        else {
             return Ok(bundled());
         };
-        if let Some(bytes) = read_parts(db, version, parts).await? {
+        if let Some(bytes) = read_parts(db, version, &writer, parts).await? {
             return Ok(Live {
                 version,
                 index: Rc::new(decode_index(db, version, &bytes).await?),
@@ -184,12 +190,15 @@ async fn load(db: &D1Database) -> Result<Live, AppError> {
 const LOAD_ATTEMPTS: usize = 3;
 /// Stored index parts read per query (of [`PART_CHARS`] each).
 const PARTS_PER_READ: i64 = 2;
+/// Index parts written per batch when publishing.
+const PARTS_PER_WRITE: usize = 2;
 
-/// Version `version`'s `parts` index parts, decoded; `None` if some are
-/// gone (the version was replaced while they were read).
+/// The `parts` index parts `writer` stored for `version`, decoded; `None`
+/// if some are gone (the version was replaced while they were read).
 async fn read_parts(
     db: &D1Database,
     version: i64,
+    writer: &str,
     parts: i64,
 ) -> Result<Option<Vec<u8>>, AppError> {
     let int = |n: i64| JsValue::from_f64(n as f64);
@@ -199,10 +208,10 @@ async fn read_parts(
         let to = (from + PARTS_PER_READ).min(parts);
         let rows = db
             .prepare(
-                "SELECT data FROM content_index WHERE version = ?1 AND part >= ?2 AND part < ?3 \
+                "SELECT data FROM content_index WHERE writer = ?1 AND part >= ?2 AND part < ?3 \
                  ORDER BY part",
             )
-            .bind(&[int(version), int(from), int(to)])?
+            .bind(&[JsValue::from_str(writer), int(from), int(to)])?
             .all()
             .await?
             .results::<PartRow>()?;
@@ -365,12 +374,15 @@ pub struct Write<'a> {
     pub updated: i64,
 }
 
-/// Stores a new version: the overrides it changes (`changed`, written
-/// anew) and removes (`removed`, slugs whose rows go), the index built for
-/// the whole content and the version row, in one batch; the other rows
-/// stay as they are. Every statement runs only if this update is still
-/// the last writer (`writer`): a concurrent update that wrote first makes
-/// this one change nothing and return `Ok(None)`.
+/// Stores a new version: the index built for the whole content, then the
+/// overrides it changes (`changed`, written anew) and removes (`removed`,
+/// slugs whose rows go) with the version row; the other rows stay as they
+/// are. The index goes first, [`PARTS_PER_WRITE`] parts per batch under
+/// this update's writer id, so no batch holds all of its text; it is not
+/// live until the last batch names the writer in the version row. That
+/// batch runs only if this update is still the last writer: a concurrent
+/// update that wrote first makes this one change nothing (its parts are
+/// deleted) and return `Ok(None)`.
 pub async fn publish(
     db: &D1Database,
     previous: i64,
@@ -380,8 +392,29 @@ pub async fn publish(
 ) -> Result<Option<(i64, usize)>, AppError> {
     let version = previous + 1;
     let writer = random_uuid()?;
+    let me = JsValue::from_str(&writer);
     let bytes = postcard::to_allocvec(index).map_err(|e| AppError::Internal(e.to_string()))?;
     let int = |n: i64| JsValue::from_f64(n as f64);
+    let mut parts = encoded_parts(&bytes).enumerate().peekable();
+    while parts.peek().is_some() {
+        let mut batch = Vec::with_capacity(PARTS_PER_WRITE);
+        for (part, chunk) in parts.by_ref().take(PARTS_PER_WRITE) {
+            batch.push(
+                db.prepare("INSERT INTO content_index (writer, part, data) VALUES (?1, ?2, ?3)")
+                    .bind(&[me.clone(), int(part as i64), JsValue::from_str(&chunk)])?,
+            );
+        }
+        if let Err(e) = db.batch(batch).await {
+            // Never live: whatever of it was written goes (or the next
+            // update that lands deletes it).
+            let _ = db
+                .prepare("DELETE FROM content_index WHERE writer = ?1")
+                .bind(std::slice::from_ref(&me))?
+                .run()
+                .await;
+            return Err(e.into());
+        }
+    }
     let guard = "(SELECT writer FROM content_version WHERE id = 1) = ?1";
     // The rows to delete: the removed ones, and the changed ones (inserted
     // again below).
@@ -392,20 +425,29 @@ pub async fn publish(
             .chain(changed.iter().map(|w| w.slug))
             .collect::<Vec<&str>>(),
     )?;
-    let mut statements: Vec<D1PreparedStatement> =
-        vec![
+    let mut statements: Vec<D1PreparedStatement> = vec![
         db.prepare(
             "INSERT INTO content_version (id, version, updated, writer) VALUES (1, ?1, ?2, ?3) \
              ON CONFLICT(id) DO UPDATE SET version = excluded.version, updated = excluded.updated, \
              writer = excluded.writer WHERE content_version.version = ?4",
         )
-        .bind(&[int(version), int(now_ms()), JsValue::from_str(&writer), int(previous)])?,
+        .bind(&[int(version), int(now_ms()), me.clone(), int(previous)])?,
         db.prepare(format!(
             "DELETE FROM content_articles WHERE slug IN (SELECT value FROM json_each(?2)) AND {guard}"
         ))
-        .bind(&[JsValue::from_str(&writer), JsValue::from_str(&gone)])?,
-        db.prepare(format!("DELETE FROM content_index WHERE {guard}"))
-            .bind(&[JsValue::from_str(&writer)])?,
+        .bind(&[me.clone(), JsValue::from_str(&gone)])?,
+        // The replaced version's parts, and any an update that did not land
+        // left behind.
+        db.prepare(format!(
+            "DELETE FROM content_index WHERE writer <> ?1 AND {guard}"
+        ))
+        .bind(std::slice::from_ref(&me))?,
+        // This update's own, if another landed first.
+        db.prepare(
+            "DELETE FROM content_index WHERE writer = ?1 \
+             AND (SELECT writer FROM content_version WHERE id = 1) IS NOT ?1",
+        )
+        .bind(std::slice::from_ref(&me))?,
     ];
     for rows in packs(changed)? {
         statements.push(
@@ -414,21 +456,7 @@ pub async fn publish(
                  SELECT value->>'slug', value->>'source', value->>'title', value->>'lang', \
                  value->>'url', value->>'updated' FROM json_each(?2) WHERE {guard}"
             ))
-            .bind(&[JsValue::from_str(&writer), JsValue::from_str(&rows)])?,
-        );
-    }
-    for (part, chunk) in encoded_parts(&bytes).enumerate() {
-        let chunk = chunk.as_str();
-        statements.push(
-            db.prepare(format!(
-                "INSERT INTO content_index (version, part, data) SELECT ?2, ?3, ?4 WHERE {guard}"
-            ))
-            .bind(&[
-                JsValue::from_str(&writer),
-                int(version),
-                int(part as i64),
-                JsValue::from_str(chunk),
-            ])?,
+            .bind(&[me.clone(), JsValue::from_str(&rows)])?,
         );
     }
     let results = db.batch(statements).await?;
