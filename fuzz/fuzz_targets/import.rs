@@ -16,10 +16,10 @@ use libfuzzer_sys::fuzz_target;
 use pulldown_cmark::{Event, Options as MdOptions, Parser, Tag};
 
 /// A destination a browser can only follow to a page or a mail client:
-/// `http(s)://`, `mailto:`, or relative (no `:` before the first `/`, `?`
-/// or `#`), read as a browser reads it (leading controls and spaces
-/// trimmed, tabs and newlines removed). Written apart from the importers'
-/// own check.
+/// scheme `http`, `https` or `mailto` (`https:/x` is `https://x/` to a
+/// browser), or relative (no `:` before the first `/`, `?` or `#`), read
+/// as a browser reads it (leading controls and spaces trimmed, tabs and
+/// newlines removed). Written apart from the importers' own check.
 fn safe_destination(dest: &str) -> bool {
     let lower: String = dest
         .trim_start_matches(|c: char| c <= ' ')
@@ -27,17 +27,11 @@ fn safe_destination(dest: &str) -> bool {
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect::<String>()
         .to_ascii_lowercase();
-    if ["http://", "https://", "mailto:"]
-        .iter()
-        .any(|p| lower.starts_with(p))
-    {
-        return true;
+    let before = lower.split(['/', '?', '#']).next().unwrap_or("");
+    match before.split_once(':') {
+        None => true,
+        Some((scheme, _)) => matches!(scheme, "http" | "https" | "mailto"),
     }
-    !lower
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or("")
-        .contains(':')
 }
 
 /// Every link and image destination in `md` is safe; for Markdown made
