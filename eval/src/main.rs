@@ -23,6 +23,10 @@
 //! `target/eval-embeddings`), so a second run embeds only new text.
 //! `AI_HYBRID_THRESHOLDS` in the environment sets the hybrid decision's
 //! thresholds as it does the worker's.
+//!
+//! `--segment-articles N` builds the index in segments of N articles (the
+//! worker's are `SEGMENT_DOCS`, 2,000): how a help centre of many
+//! segments ranks, measured on a small one.
 
 mod embed;
 
@@ -33,7 +37,9 @@ use std::time::Instant;
 
 use embed::{Embedder, Kind};
 use frontdesk_shared::ai;
-use frontdesk_shared::engine::{Context, HybridSignals, HybridThresholds, Index, Thresholds};
+use frontdesk_shared::engine::{
+    Context, HybridSignals, HybridThresholds, Index, Policy, Thresholds, SEGMENT_DOCS,
+};
 use frontdesk_shared::kb::{self, Article};
 use frontdesk_shared::wire::Decision;
 use serde::{Deserialize, Serialize};
@@ -86,6 +92,7 @@ struct Args {
     model: String,
     input_type: bool,
     cache: PathBuf,
+    segment_articles: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -93,6 +100,7 @@ fn parse_args() -> Result<Args, String> {
         (None, None, None, None, None);
     let mut input_type = false;
     let mut cache = PathBuf::from("target/eval-embeddings");
+    let mut segment_articles = SEGMENT_DOCS;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--input-type" {
@@ -107,6 +115,13 @@ fn parse_args() -> Result<Args, String> {
             "--embeddings" => embeddings = Some(value),
             "--embedding-model" => model = Some(value),
             "--cache" => cache = PathBuf::from(value),
+            "--segment-articles" => {
+                segment_articles = value
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or("--segment-articles needs a positive number")?;
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -121,6 +136,7 @@ fn parse_args() -> Result<Args, String> {
         model: model.unwrap_or_else(|| ai::EMBEDDING_MODEL.to_owned()),
         input_type,
         cache,
+        segment_articles,
     })
 }
 
@@ -204,7 +220,7 @@ fn run(args: Args) -> Result<(), String> {
         .collect();
     let questions: Vec<QuestionRow> = read_jsonl(&args.questions)?;
     let started = Instant::now();
-    let index = Index::build(&articles);
+    let index = Index::build_segmented(&articles, Policy::default(), args.segment_articles);
     let build_ms = started.elapsed().as_secs_f64() * 1e3;
     // The worker's AI_HYBRID_THRESHOLDS, if set: measures a configuration
     // before it is deployed.
@@ -384,7 +400,8 @@ fn main() -> ExitCode {
             eprintln!("frontdesk-eval: {e}");
             eprintln!(
                 "usage: frontdesk-eval --articles A.jsonl --questions Q.jsonl [--out D.jsonl] \\
-                 [--embeddings BASE_URL [--embedding-model NAME] [--input-type] [--cache DIR]]"
+                 [--embeddings BASE_URL [--embedding-model NAME] [--input-type] [--cache DIR]] \\
+                 [--segment-articles N]"
             );
             ExitCode::from(2)
         }

@@ -25,16 +25,21 @@ pub(super) struct Bayes {
     /// the exact value in half the memory of an `f32`.
     #[serde(with = "le")]
     gains: Vec<f32>,
-    /// Per article: ln(total weighted count + ALPHA × vocabulary size).
+    /// Per article: its total weighted count.
     #[serde(with = "le")]
+    totals: Vec<f32>,
+    /// Per article: ln(total + ALPHA × vocabulary size), where the
+    /// vocabulary is the whole index's (all its segments'): set by
+    /// [`Bayes::normalize`] when the index is assembled, not stored.
+    #[serde(skip)]
     log_norm: Vec<f32>,
 }
 
 impl Bayes {
     /// `counts` holds each posting's weighted count, in the word postings'
-    /// order; `totals` each article's total; `vocabulary` the number of
-    /// distinct terms.
-    pub(super) fn build(counts: &[f32], totals: &[f32], vocabulary: usize) -> Bayes {
+    /// order; `totals` each article's total. Scores need
+    /// [`Bayes::normalize`] first.
+    pub(super) fn build(counts: &[f32], totals: Vec<f32>) -> Bayes {
         // Distinct counts, by their bits (positive floats sort as their bits).
         let mut index: BTreeMap<u32, u16> = counts.iter().map(|c| (c.to_bits(), 0)).collect();
         let mut gains = Vec::with_capacity(index.len());
@@ -46,29 +51,37 @@ impl Bayes {
                 gains.push((f32::from_bits(*bits) + ALPHA).ln() - ALPHA.ln());
             }
         }
-        let vocabulary = vocabulary as f32;
         Bayes {
             gain: counts.iter().map(|c| index[&c.to_bits()]).collect(),
             gains,
-            log_norm: totals
-                .iter()
-                .map(|t| (t + ALPHA * vocabulary).ln())
-                .collect(),
+            totals,
+            log_norm: vec![],
         }
     }
 
-    /// Log-likelihood of the question's known terms, given by their word
-    /// postings (none empty), under each article.
-    pub(super) fn scores(&self, known: &[List]) -> Vec<f32> {
-        let base = ALPHA.ln() * known.len() as f32;
-        let mut score: Vec<f32> = self
-            .log_norm
+    /// Sets the vocabulary size the articles' likelihoods are smoothed
+    /// over: the number of distinct terms in the whole index.
+    pub(super) fn normalize(&mut self, vocabulary: usize) {
+        let vocabulary = vocabulary as f32;
+        self.log_norm = self
+            .totals
             .iter()
-            .map(|n| base - n * known.len() as f32)
+            .map(|t| (t + ALPHA * vocabulary).ln())
             .collect();
+    }
+
+    /// Writes to `score` (one per article of this segment) the
+    /// log-likelihood of the question's `known` terms (those some article
+    /// of the index has), given by this segment's postings for them (empty
+    /// where none of its articles has the term).
+    pub(super) fn scores_into(&self, known: &[List], score: &mut [f32]) {
+        let base = ALPHA.ln() * known.len() as f32;
+        for (s, n) in score.iter_mut().zip(&self.log_norm) {
+            *s = base - n * known.len() as f32;
+        }
         // A slice, not the Vec: indexing it compiles to no call even when
         // the crate is built for size; unrolled by hand as in `CharGrams::scores`.
-        let s = score.as_mut_slice();
+        let s = score;
         let gains = self.gains.as_slice();
         for list in known {
             let (docs, rest_docs) = list.docs.as_chunks::<4>();
@@ -83,6 +96,5 @@ impl Bayes {
                 s[usize::from(d)] += gains[usize::from(g)];
             }
         }
-        score
     }
 }

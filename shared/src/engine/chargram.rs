@@ -23,22 +23,31 @@ pub(super) struct CharGrams {
     hashes: Vec<u32>,
     #[serde(with = "le")]
     idf: Vec<f32>,
-    /// Where each gram's postings start in `docs` and `weights` (one entry
+    /// Where each gram's postings start in `postings` (one entry
     /// more than grams: the last is their length). Flat arrays rather than
     /// a list per gram: a few allocations to load, not one per gram, and no
     /// per-list overhead in memory.
     #[serde(with = "le")]
     starts: Vec<u32>,
-    /// Per posting: the article, sorted within a gram's postings.
+    /// Per posting: the article (low 16 bits), sorted within a gram's
+    /// postings, and its centroid weight (high 16 bits) as a multiple of
+    /// its gram's `scales` (see [`quantize`]). One array, not two: a
+    /// question reads some 140 short lists per segment, and each list's
+    /// start is a fresh read from memory; one stream per list, not two.
     #[serde(with = "le")]
-    docs: Vec<u16>,
-    /// Per posting: its centroid weight, as a multiple of its gram's
-    /// `scales` (see [`quantize`]).
-    #[serde(with = "le")]
-    weights: Vec<u16>,
+    postings: Vec<u32>,
     #[serde(with = "le")]
     scales: Vec<f32>,
-    articles: usize,
+    /// Where the hashes with each value of their top `bits` bits start in
+    /// `hashes` (one entry more than values): a question's gram is looked
+    /// up in its bucket of a few hashes, not by a binary search over all
+    /// of them, whose last steps each miss the cache in a large table
+    /// (and it is looked up in every segment). Built when the index
+    /// is assembled ([`CharGrams::prepare`]), not stored.
+    #[serde(skip)]
+    buckets: Vec<u32>,
+    #[serde(skip)]
+    bits: u32,
 }
 
 /// FNV-1a, 32 bits: grams are stored as hashes to keep the index small.
@@ -55,8 +64,9 @@ fn hash(s: &[char]) -> u32 {
 }
 
 /// Gram counts of `text`, sorted by hash: each word padded with spaces,
-/// cut into n-grams.
-fn grams(text: &str) -> Vec<(u32, f32)> {
+/// cut into n-grams. A question's are computed once and scored against
+/// every segment ([`CharGrams::scores_into`]).
+pub(super) fn grams(text: &str) -> Vec<(u32, f32)> {
     let mut hashes = Vec::new();
     let mut padded: Vec<char> = Vec::new();
     for w in words(text) {
@@ -133,59 +143,123 @@ impl CharGrams {
             hashes: Vec::with_capacity(idf.len()),
             idf: Vec::with_capacity(idf.len()),
             starts: Vec::with_capacity(idf.len() + 1),
-            docs: vec![],
-            weights: vec![],
+            postings: vec![],
             scales: Vec::with_capacity(idf.len()),
-            articles: docs.len(),
+            buckets: vec![],
+            bits: 0,
         };
         for (hash, w) in idf {
             out.hashes.push(hash);
             out.idf.push(w);
-            out.starts.push(out.docs.len() as u32);
+            out.starts.push(out.postings.len() as u32);
             let list = postings.remove(&hash).unwrap_or_default();
             let (scale, weights) = quantize(list.iter().map(|p| p.1));
             out.scales.push(scale);
-            out.weights.extend(weights);
-            out.docs.extend(list.iter().map(|p| p.0 as u16));
+            out.postings.extend(
+                list.iter()
+                    .zip(weights)
+                    .map(|(p, w)| u32::from(p.0 as u16) | u32::from(w) << 16),
+            );
         }
-        out.starts.push(out.docs.len() as u32);
+        out.starts.push(out.postings.len() as u32);
         out
     }
 
-    /// Cosine similarity of the question to each article's centroid.
-    pub(super) fn scores(&self, question: &str) -> Vec<f32> {
+    /// Builds the lookup buckets: about eight hashes per bucket, at most
+    /// 2¹⁶ buckets (256 KB).
+    pub(super) fn prepare(&mut self) {
+        let n = self.hashes.len().max(1);
+        self.bits = (usize::BITS - 1 - n.leading_zeros())
+            .saturating_sub(3)
+            .min(16);
+        let buckets = 1usize << self.bits;
+        self.buckets = Vec::with_capacity(buckets + 1);
+        let mut at = 0;
+        for b in 0..buckets {
+            while at < self.hashes.len() && (self.bucket(self.hashes[at])) < b {
+                at += 1;
+            }
+            self.buckets.push(at as u32);
+        }
+        self.buckets.push(self.hashes.len() as u32);
+    }
+
+    fn bucket(&self, hash: u32) -> usize {
+        if self.bits == 0 {
+            0
+        } else {
+            (hash >> (32 - self.bits)) as usize
+        }
+    }
+
+    /// The position of gram `hash` in `hashes`.
+    fn find(&self, hash: u32) -> Option<usize> {
+        let b = self.bucket(hash);
+        let (from, to) = (self.buckets[b] as usize, self.buckets[b + 1] as usize);
+        self.hashes[from..to]
+            .binary_search(&hash)
+            .ok()
+            .map(|i| from + i)
+    }
+
+    /// Writes to `score` (one per article of this segment) the cosine
+    /// similarity of the question, given as its [`question_grams`], to
+    /// each article's centroid (with this segment's IDF).
+    pub(super) fn scores_into(&self, question: &[(u32, f32)], score: &mut [f32]) {
         // The question's vector as in `vector`, with each gram looked up
         // once: (gram id, weight).
-        let mut v: Vec<(usize, f32)> = grams(question)
-            .into_iter()
-            .filter_map(|(h, tf)| {
-                let g = self.hashes.binary_search(&h).ok()?;
+        let mut v: Vec<(usize, f32)> = question
+            .iter()
+            .filter_map(|&(h, tf)| {
+                let g = self.find(h)?;
                 Some((g, (1.0 + tf.ln()) * self.idf[g]))
             })
             .collect();
         normalize(&mut v);
-        let mut score = vec![0.0f32; self.articles];
+        score.fill(0.0);
         // Indexing a slice (not the Vec) keeps the hot loop free of calls
         // when the crate is built for size (opt-level "z"), and unrolling it
         // by hand (LLVM does not at that level) takes a third off its
         // instructions. Each article gets its grams in the same order, so
         // the sums are the same to the bit.
-        let s = score.as_mut_slice();
+        let s = score;
         for (g, x) in v {
             let range = self.starts[g] as usize..self.starts[g + 1] as usize;
             let x = x * self.scales[g];
-            let (docs, rest_docs) = self.docs[range.clone()].as_chunks::<4>();
-            let (weights, rest_weights) = self.weights[range].as_chunks::<4>();
-            for (&[d0, d1, d2, d3], &[w0, w1, w2, w3]) in docs.iter().zip(weights) {
-                s[usize::from(d0)] += x * f32::from(w0);
-                s[usize::from(d1)] += x * f32::from(w1);
-                s[usize::from(d2)] += x * f32::from(w2);
-                s[usize::from(d3)] += x * f32::from(w3);
+            // Article (low half) and weight (high half) of a posting.
+            let doc = |p: u32| (p & 0xffff) as usize;
+            let weight = |p: u32| (p >> 16) as f32;
+            let (quads, rest) = self.postings[range].as_chunks::<4>();
+            for &[p0, p1, p2, p3] in quads {
+                s[doc(p0)] += x * weight(p0);
+                s[doc(p1)] += x * weight(p1);
+                s[doc(p2)] += x * weight(p2);
+                s[doc(p3)] += x * weight(p3);
             }
-            for (&d, &w) in rest_docs.iter().zip(rest_weights) {
-                s[usize::from(d)] += x * f32::from(w);
+            for &p in rest {
+                s[doc(p)] += x * weight(p);
             }
         }
-        score
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_find_every_gram_and_no_other() {
+        for n in [0usize, 1, 5, 300, 20_000] {
+            let texts: Vec<String> = (0..n).map(|i| format!("w{i} x{}", i * 7919)).collect();
+            let docs: Vec<Vec<&str>> = texts.iter().map(|t| vec![t.as_str()]).collect();
+            let mut grams = CharGrams::build(&docs);
+            grams.prepare();
+            for (i, &h) in grams.hashes.iter().enumerate() {
+                assert_eq!(grams.find(h), Some(i), "{n} articles, gram {i}");
+            }
+            for h in [0, 1, u32::MAX, 0x8000_0000, 0x1234_5678] {
+                assert_eq!(grams.find(h), grams.hashes.binary_search(&h).ok(), "{h:x}");
+            }
+        }
     }
 }

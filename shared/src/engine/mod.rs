@@ -84,26 +84,70 @@ pub const MAX_HITS: usize = 10;
 /// Longest passage shown as an answer, in characters.
 const MAX_ANSWER_CHARS: usize = 900;
 
-/// A searchable help centre. Serializable so it can be built once per
-/// content version and loaded once per isolate.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Most articles in one [`Segment`]: a help centre up to this size is one
+/// segment, ranked exactly as one index. The worker rebuilds only the
+/// segments a content update touches, so an update's memory and CPU are
+/// those of at most this many articles per segment (a 2,000-article build
+/// holds some 48 MB and takes ~3 s native; 10,000 at once, 228 MB).
+pub const SEGMENT_DOCS: usize = 2_000;
+
+/// A searchable help centre: one or more [`Segment`]s searched as one.
+/// Serializable so it can be built once per content version and loaded once
+/// per isolate (its segments and policy are stored; the rest is derived
+/// when it is assembled).
+///
+/// Across segments, a question is scored with the whole index's
+/// statistics where they are cheap to combine: the word IDF (article
+/// counts summed), the naive Bayes vocabulary, and the standardization of
+/// every view over all articles. Two stay per segment: the character
+/// n-grams' IDF (baked into each article's centroid) and the BM25F
+/// average lengths (they only pick the term a lead rests on).
+#[derive(Debug, Clone)]
 pub struct Index {
-    docs: Vec<Doc>,
+    segments: Vec<Segment>,
+    policy: Policy,
+    /// The first article of each segment, and the number of articles.
+    starts: Vec<usize>,
+    /// Each article's language.
+    doc_langs: Vec<Lang>,
     /// The language most articles are in: questions in a language the help
     /// centre lacks are searched in it.
     primary: Lang,
     /// Every language with at least one article, sorted.
     langs: Vec<Lang>,
-    policy: Policy,
+    /// The article of each embedded passage, in [`Index::embedding_texts`]
+    /// order (an article's passages are consecutive).
+    chunk_doc: Vec<u32>,
+}
+
+impl Serialize for Index {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.segments, &self.policy).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Index {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Index, D::Error> {
+        let (segments, policy) = <(Vec<Segment>, Policy)>::deserialize(d)?;
+        Ok(Index::assemble(segments, policy))
+    }
+}
+
+/// Up to [`SEGMENT_DOCS`] articles with their own postings and views,
+/// built on their own ([`Segment::build`]) and stored on their own.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Segment {
+    docs: Vec<Doc>,
     /// Per term, the articles that have it (BM25F weights; the naive Bayes
     /// view's numbers are in `bayes`, in the same order).
     postings: Postings,
     avg_len: [f32; N_FIELDS],
     bayes: Bayes,
     chars: CharGrams,
-    /// The article of each embedded passage, in [`Index::embedding_texts`]
-    /// order (an article's passages are consecutive).
-    chunk_doc: Vec<u32>,
+    /// How many passages each article has embedded (at most
+    /// `dense::MAX_CHUNKS`).
+    #[serde(with = "bytes")]
+    chunks: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -450,18 +494,12 @@ pub struct Hit {
 
 /// A question term, looked up in the index once per question: ranking and
 /// the robustness check's re-ranking then need no map lookups.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct QueryTerm<'a> {
+    /// Over the whole index.
     idf: f32,
-    /// The term's postings; empty when no article has the term.
-    postings: List<'a>,
-}
-
-impl QueryTerm<'_> {
-    /// The term's posting for `doc`, if the article has the term.
-    fn posting(&self, doc: usize) -> Option<Posting> {
-        self.postings.get(doc)
-    }
+    /// The term's postings in each segment; empty where no article has it.
+    lists: Vec<List<'a>>,
 }
 
 /// The views of a question that depend on its raw text only: character
@@ -498,27 +536,22 @@ impl CharView {
     }
 }
 
-impl Index {
-    /// Builds the index from parsed articles, with no site policy.
-    pub fn build(articles: &[Article]) -> Index {
-        Index::build_with(articles, Policy::default())
-    }
-
-    /// Builds the index from parsed articles and the site owner's policy.
+impl Segment {
+    /// Builds a segment from parsed articles.
     ///
     /// # Panics
     ///
     /// With more than [`MAX_DOCS`] articles.
-    pub fn build_with(articles: &[Article], policy: Policy) -> Index {
+    pub fn build(articles: &[Article]) -> Segment {
         assert!(
             articles.len() <= MAX_DOCS,
-            "an index holds at most {MAX_DOCS} articles"
+            "a segment holds at most {MAX_DOCS} articles"
         );
         // term → its postings, in article order.
         let mut raw_postings: BTreeMap<String, Vec<RawPosting>> = BTreeMap::new();
         let mut docs = Vec::with_capacity(articles.len());
         let mut bayes_totals = Vec::with_capacity(articles.len());
-        let mut chunk_doc = vec![];
+        let mut chunk_counts = Vec::with_capacity(articles.len());
         let mut snippets: Vec<Vec<&str>> = Vec::with_capacity(articles.len());
         for (i, a) in articles.iter().enumerate() {
             let lang = Lang::from_tag(&a.lang);
@@ -581,7 +614,7 @@ impl Index {
                     });
             }
             let chunks = dense::chunks(&a.title, &a.questions, &passages).len();
-            chunk_doc.extend(std::iter::repeat_n(i as u32, chunks));
+            chunk_counts.push(u8::try_from(chunks).unwrap_or(u8::MAX));
             let passages = postcard::to_allocvec(&passages).expect("in-memory encoding");
             let passages = miniz_oxide::deflate::compress_to_vec(&passages, TEXT_LEVEL);
             docs.push(Doc {
@@ -600,7 +633,7 @@ impl Index {
             *avg = (total as f32 / docs.len().max(1) as f32).max(1.0);
         }
         let counts: Vec<f32> = raw_postings.values().flatten().map(|p| p.count).collect();
-        let bayes = Bayes::build(&counts, &bayes_totals, raw_postings.len());
+        let bayes = Bayes::build(&counts, bayes_totals);
         let postings = Postings::build(raw_postings.iter().map(|(term, list)| {
             let list = list
                 .iter()
@@ -615,28 +648,13 @@ impl Index {
                 .collect();
             (term.as_str(), list)
         }));
-        let mut langs: Vec<Lang> = docs.iter().map(|d| d.lang).collect();
-        langs.sort();
-        langs.dedup();
-        let primary = langs
-            .iter()
-            .copied()
-            .max_by_key(|&l| {
-                let n = docs.iter().filter(|d| d.lang == l).count();
-                // Most articles; on a tie, English, then the first.
-                (n, l == Lang::En, std::cmp::Reverse(l))
-            })
-            .unwrap_or(Lang::En);
-        Index {
-            chunk_doc,
+        Segment {
             docs,
-            primary,
-            langs,
-            policy,
             postings,
             avg_len,
             bayes,
             chars: CharGrams::build(&snippets),
+            chunks: chunk_counts,
         }
     }
 
@@ -648,10 +666,107 @@ impl Index {
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
     }
+}
+
+impl Index {
+    /// Builds the index from parsed articles, with no site policy.
+    pub fn build(articles: &[Article]) -> Index {
+        Index::build_with(articles, Policy::default())
+    }
+
+    /// Builds the index from parsed articles and the site owner's policy,
+    /// in segments of [`SEGMENT_DOCS`] articles.
+    pub fn build_with(articles: &[Article], policy: Policy) -> Index {
+        Index::build_segmented(articles, policy, SEGMENT_DOCS)
+    }
+
+    /// [`Index::build_with`] in segments of `per_segment` articles (at
+    /// least one): how a help centre of many segments ranks can be
+    /// measured on a small one (`frontdesk-eval --segment-articles`).
+    pub fn build_segmented(articles: &[Article], policy: Policy, per_segment: usize) -> Index {
+        let segments = articles
+            .chunks(per_segment.clamp(1, MAX_DOCS))
+            .map(Segment::build)
+            .collect();
+        Index::assemble(segments, policy)
+    }
+
+    /// The index searching `segments` as one help centre, their articles
+    /// in order.
+    pub fn assemble(mut segments: Vec<Segment>, policy: Policy) -> Index {
+        segments.retain(|s| !s.is_empty());
+        let vocabulary =
+            Postings::distinct(&segments.iter().map(|s| &s.postings).collect::<Vec<_>>());
+        let mut starts = Vec::with_capacity(segments.len() + 1);
+        let mut doc_langs = vec![];
+        let mut chunk_doc = vec![];
+        for s in &mut segments {
+            s.bayes.normalize(vocabulary);
+            s.chars.prepare();
+            starts.push(doc_langs.len());
+            for (d, &n) in s.docs.iter().zip(&s.chunks) {
+                chunk_doc.extend(std::iter::repeat_n(doc_langs.len() as u32, usize::from(n)));
+                doc_langs.push(d.lang);
+            }
+        }
+        starts.push(doc_langs.len());
+        let mut langs = doc_langs.clone();
+        langs.sort();
+        langs.dedup();
+        let primary = langs
+            .iter()
+            .copied()
+            .max_by_key(|&l| {
+                let n = doc_langs.iter().filter(|&&d| d == l).count();
+                // Most articles; on a tie, English, then the first.
+                (n, l == Lang::En, std::cmp::Reverse(l))
+            })
+            .unwrap_or(Lang::En);
+        Index {
+            segments,
+            policy,
+            starts,
+            doc_langs,
+            primary,
+            langs,
+            chunk_doc,
+        }
+    }
+
+    /// The segments, in order.
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The segment of article `doc`, and its number there.
+    fn locate(&self, doc: usize) -> (&Segment, usize) {
+        let s = self.starts.partition_point(|&start| start <= doc) - 1;
+        (&self.segments[s], doc - self.starts[s])
+    }
+
+    /// Article `doc`.
+    fn doc(&self, doc: usize) -> &Doc {
+        let (s, d) = self.locate(doc);
+        &s.docs[d]
+    }
+
+    /// Each segment's articles' range in the index's numbering.
+    fn ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.starts.windows(2).map(|w| w[0]..w[1])
+    }
+
+    /// Number of articles.
+    pub fn len(&self) -> usize {
+        self.doc_langs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.doc_langs.is_empty()
+    }
 
     /// IDF of a term found in `df` articles.
     fn idf_of_df(&self, df: usize) -> f32 {
-        let n = self.docs.len() as f32;
+        let n = self.len() as f32;
         let df = df as f32;
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
@@ -661,10 +776,10 @@ impl Index {
         terms
             .iter()
             .map(|t| {
-                let postings = self.postings.get(t);
+                let lists: Vec<List> = self.segments.iter().map(|s| s.postings.get(t)).collect();
                 QueryTerm {
-                    idf: self.idf_of_df(postings.docs.len()),
-                    postings,
+                    idf: self.idf_of_df(lists.iter().map(|l| l.docs.len()).sum()),
+                    lists,
                 }
             })
             .collect()
@@ -686,10 +801,10 @@ impl Index {
         let (terms, chars) = if words {
             (
                 query_terms(question, self.primary),
-                self.chars.scores(question),
+                self.char_scores(question),
             )
         } else {
-            (vec![], vec![0.0; self.docs.len()])
+            (vec![], vec![0.0; self.len()])
         };
         let chars = CharView::new(chars, dense);
         self.rank(&self.look_up(&terms), &chars, None)
@@ -701,30 +816,60 @@ impl Index {
     /// A view with no spread (all articles equally similar: a model that
     /// sees nothing in the question) is no signal, and `None` too.
     pub fn dense_scores(&self, semantic: &[f32]) -> Option<Vec<f32>> {
-        dense::per_doc(&self.chunk_doc, self.docs.len(), semantic)
+        dense::per_doc(&self.chunk_doc, self.len(), semantic)
             .filter(|scores| mean_sd(scores).is_some())
+    }
+
+    /// Per article, the character n-gram similarity of the question (each
+    /// segment with its own gram IDF).
+    fn char_scores(&self, question: &str) -> Vec<f32> {
+        let grams = chargram::grams(question);
+        let mut scores = vec![0.0f32; self.len()];
+        for (s, range) in self.segments.iter().zip(self.ranges()) {
+            s.chars.scores_into(&grams, &mut scores[range]);
+        }
+        scores
     }
 
     /// Per article, the IDF mass of the question's terms it contains.
     fn covered(&self, terms: &[QueryTerm]) -> Vec<f32> {
-        let mut covered = vec![0.0f32; self.docs.len()];
-        // A slice, not the Vec: indexing it compiles to no call even when
-        // the crate is built for size (opt-level "z"); unrolled by hand as
-        // in `CharGrams::scores`.
-        let c = covered.as_mut_slice();
-        for t in terms {
-            let (quads, rest) = t.postings.docs.as_chunks::<4>();
-            for &[d0, d1, d2, d3] in quads {
-                c[usize::from(d0)] += t.idf;
-                c[usize::from(d1)] += t.idf;
-                c[usize::from(d2)] += t.idf;
-                c[usize::from(d3)] += t.idf;
-            }
-            for &d in rest {
-                c[usize::from(d)] += t.idf;
+        let mut covered = vec![0.0f32; self.len()];
+        for (s, range) in self.ranges().enumerate() {
+            // A slice, not the Vec: indexing it compiles to no call even
+            // when the crate is built for size (opt-level "z"); unrolled by
+            // hand as in `CharGrams::scores_into`.
+            let c = &mut covered[range];
+            for t in terms {
+                let (quads, rest) = t.lists[s].docs.as_chunks::<4>();
+                for &[d0, d1, d2, d3] in quads {
+                    c[usize::from(d0)] += t.idf;
+                    c[usize::from(d1)] += t.idf;
+                    c[usize::from(d2)] += t.idf;
+                    c[usize::from(d3)] += t.idf;
+                }
+                for &d in rest {
+                    c[usize::from(d)] += t.idf;
+                }
             }
         }
         covered
+    }
+
+    /// Per article, the naive Bayes log-likelihood of the question's terms
+    /// that some article has.
+    fn bayes_scores(&self, terms: &[QueryTerm]) -> Vec<f32> {
+        let known: Vec<&QueryTerm> = terms
+            .iter()
+            .filter(|t| t.lists.iter().any(|l| !l.docs.is_empty()))
+            .collect();
+        let mut scores = vec![0.0f32; self.len()];
+        let mut lists = Vec::with_capacity(known.len());
+        for (s, (seg, range)) in self.segments.iter().zip(self.ranges()).enumerate() {
+            lists.clear();
+            lists.extend(known.iter().map(|t| t.lists[s]));
+            seg.bayes.scores_into(&lists, &mut scores[range]);
+        }
+        scores
     }
 
     /// Ranks articles by the standardized sum of two views of the question:
@@ -748,13 +893,8 @@ impl Index {
     ) -> (Vec<Hit>, Option<Hit>) {
         let total_idf: f32 = terms.iter().map(|t| t.idf).sum();
         let covered = self.covered(terms);
-        let known: Vec<List> = terms
-            .iter()
-            .map(|t| t.postings)
-            .filter(|p| !p.docs.is_empty())
-            .collect();
-        let bayes = self.bayes.scores(&known);
-        let mut lexical = vec![0.0f32; self.docs.len()];
+        let bayes = self.bayes_scores(terms);
+        let mut lexical = vec![0.0f32; self.len()];
         add_standardized(&mut lexical, &bayes, FUSION[0]);
         if let Some(part) = &chars.fused {
             for (a, x) in lexical.iter_mut().zip(part) {
@@ -778,7 +918,7 @@ impl Index {
         let candidates = lexical.iter().zip(&covered).zip(&chars.scores).enumerate();
         for (d, ((&lex, &covered), &char_score)) in candidates {
             let words = covered > 0.0 || char_score > 0.0;
-            if !(words || chars.dense.is_some()) || only.is_some_and(|l| self.docs[d].lang != l) {
+            if !(words || chars.dense.is_some()) || only.is_some_and(|l| self.doc_langs[d] != l) {
                 continue;
             }
             if words && lexical_top.is_none_or(|best| lex > best.score) {
@@ -820,12 +960,12 @@ impl Index {
         if let [term] = terms {
             // One word is enough only if the article is about it (its title
             // or example questions say it), not if it merely mentions it.
-            return term.posting(doc).is_some_and(|p| p.strong);
+            return self.posting(term, doc).is_some_and(|p| p.strong);
         }
         let strongest = terms
             .iter()
             .enumerate()
-            .filter_map(|(i, t)| Some((i, t.idf * t.posting(doc)?.weight)))
+            .filter_map(|(i, t)| Some((i, t.idf * self.posting(t, doc)?.weight)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(i, _)| i);
         let Some(strongest) = strongest else {
@@ -835,7 +975,7 @@ impl Index {
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != strongest)
-            .map(|(_, t)| *t)
+            .map(|(_, t)| t.clone())
             .collect();
         self.rank(&rest, chars, only)
             .first()
@@ -853,7 +993,7 @@ impl Index {
         let end = self.chunk_doc.partition_point(|&d| (d as usize) <= doc);
         let nearest =
             (start..end).max_by(|&a, &b| semantic[a].total_cmp(&semantic[b]).then(b.cmp(&a)))?;
-        let d = &self.docs[doc];
+        let d = self.doc(doc);
         let passages = d.passages();
         let chunk = dense::chunks(&d.title, &d.questions, &passages)
             .into_iter()
@@ -865,19 +1005,16 @@ impl Index {
     /// The passage of `doc` that best covers the question's terms (the
     /// IDF of those it has), told by the postings' passage masks.
     fn best_passage(&self, doc: usize, terms: &[String]) -> String {
-        let d = &self.docs[doc];
+        let (segment, local) = self.locate(doc);
+        let d = &segment.docs[local];
         // (IDF, passage mask) of each question term the article has, in the
         // question's order (the order the weights were always summed in).
         let wanted: Vec<(&str, f32, u8)> = terms
             .iter()
             .filter_map(|t| {
-                let list = self.postings.get(t);
-                let posting = list.get(doc)?;
-                Some((
-                    t.as_str(),
-                    self.idf_of_df(list.docs.len()),
-                    posting.passages,
-                ))
+                let posting = segment.postings.get(t).get(local)?;
+                let df = self.segments.iter().map(|s| s.postings.get(t).docs.len());
+                Some((t.as_str(), self.idf_of_df(df.sum()), posting.passages))
             })
             .collect();
         let passages = d.passages();
@@ -910,7 +1047,7 @@ impl Index {
     }
 
     fn source(&self, doc: usize) -> Source {
-        let d = &self.docs[doc];
+        let d = self.doc(doc);
         Source {
             title: d.title.clone(),
             url: d.url.clone(),
@@ -922,8 +1059,9 @@ impl Index {
     /// cache can tell when a passage changed. [`Context::semantic`] holds
     /// one similarity per entry, in this order.
     pub fn embedding_texts(&self) -> Vec<EmbeddingText> {
-        self.docs
+        self.segments
             .iter()
+            .flat_map(|s| &s.docs)
             .flat_map(|d| {
                 d.chunks().into_iter().map(|c| EmbeddingText {
                     slug: d.slug.clone(),
@@ -940,12 +1078,13 @@ impl Index {
         fn size<T: Serialize>(part: &T) -> usize {
             postcard::to_allocvec(part).map_or(0, |v| v.len())
         }
+        let sum = |part: fn(&Segment) -> usize| self.segments.iter().map(part).sum();
         let mut parts = vec![
-            ("articles (text, passages)", size(&self.docs)),
-            ("postings (BM25F)", size(&self.postings)),
-            ("naive Bayes", size(&self.bayes)),
-            ("character n-grams", size(&self.chars)),
-            ("passage → article", size(&self.chunk_doc)),
+            ("articles (text, passages)", sum(|s| size(&s.docs))),
+            ("postings (BM25F)", sum(|s| size(&s.postings))),
+            ("naive Bayes", sum(|s| size(&s.bayes))),
+            ("character n-grams", sum(|s| size(&s.chars))),
+            ("passages per article", sum(|s| size(&s.chunks))),
         ];
         parts.sort_by_key(|p| std::cmp::Reverse(p.1));
         parts
@@ -958,7 +1097,13 @@ impl Index {
 
     /// The slug of article `doc` (as in [`Hit::doc`] and [`Verdict::docs`]).
     pub fn slug(&self, doc: usize) -> &str {
-        &self.docs[doc].slug
+        &self.doc(doc).slug
+    }
+
+    /// `term`'s posting for article `doc`, if the article has the term.
+    fn posting(&self, term: &QueryTerm, doc: usize) -> Option<Posting> {
+        let s = self.starts.partition_point(|&start| start <= doc) - 1;
+        term.lists[s].get(doc - self.starts[s])
     }
 
     /// The decision for one visitor message on its own, with the articles
@@ -1157,9 +1302,9 @@ impl Index {
         };
         let terms = self.look_up(&terms);
         let chars = if words {
-            self.chars.scores(message)
+            self.char_scores(message)
         } else {
-            vec![0.0; self.docs.len()]
+            vec![0.0; self.len()]
         };
         let chars = CharView::new(chars, dense.map(|d| d.scores.to_vec()));
         let (hits, lexical_top) = self.rank_both(&terms, &chars, only);
@@ -1219,9 +1364,9 @@ impl Index {
         // With no other article in the language, the nearest in any: a lone
         // article does not stand out from nothing.
         let nearest = |same_lang: bool| {
-            (0..self.docs.len())
+            (0..self.len())
                 .filter(|&i| i != top.doc)
-                .filter(|&i| !same_lang || only.is_none_or(|l| self.docs[i].lang == l))
+                .filter(|&i| !same_lang || only.is_none_or(|l| self.doc_langs[i] == l))
                 .map(|i| d.scores[i])
                 .reduce(|m, x| if x > m { x } else { m })
         };
@@ -1336,7 +1481,7 @@ impl Index {
                     .semantic
                     .and_then(|s| self.nearest_window(doc, s))
                     .unwrap_or_else(|| {
-                        self.best_passage(doc, &query_terms(&question, self.docs[doc].lang))
+                        self.best_passage(doc, &query_terms(&question, self.doc_langs[doc]))
                     }),
             })
             .collect();
@@ -1360,7 +1505,7 @@ impl Index {
                 // An article in another language than the visitor's: say so,
                 // in theirs (a generator would have translated it).
                 match verdict.docs.first() {
-                    Some(&doc) if self.docs[doc].lang != lang && lang != Lang::Other => {
+                    Some(&doc) if self.doc_langs[doc] != lang && lang != Lang::Other => {
                         format!("{}\n\n{passage}", line(Line::OtherLanguage))
                     }
                     _ => passage,
@@ -1594,6 +1739,49 @@ mod tests {
         );
         let r = ix.respond("talk to a person", &Thresholds::default());
         assert_eq!(r.reason, Some(EscalationReason::Requested));
+    }
+
+    #[test]
+    fn segments_share_the_word_statistics_of_the_whole_index() {
+        let article = |i: usize| {
+            let topic = ["export", "password", "invoice", "sync", "backup", "theme"][i % 6];
+            let src = format!(
+                "---\ntitle: {topic} guide {i}\nurl: /help/a{i}\n---\n## {topic}\n\nHow to {topic} \
+                 your notes on device {i}; word{i} and shared{} terms.\n",
+                i % 3
+            );
+            parse_article(&format!("a{i}"), &src).unwrap()
+        };
+        let articles: Vec<Article> = (0..23).map(article).collect();
+        let whole = Index::build(&articles);
+        let split = Index::build_segmented(&articles, Policy::default(), 5);
+        assert_eq!(split.segments.len(), 5);
+        assert_eq!(split.starts, [0, 5, 10, 15, 20, 23]);
+        for question in [
+            "how do I export my notes",
+            "password on device 7",
+            "word12 shared1",
+            "zzz",
+        ] {
+            let terms = query_terms(question, Lang::En);
+            let (w, s) = (whole.look_up(&terms), split.look_up(&terms));
+            let idf = |t: &[QueryTerm]| t.iter().map(|t| t.idf).collect::<Vec<_>>();
+            // IDF over all articles, the naive Bayes vocabulary of all
+            // segments: the same numbers to the bit.
+            assert_eq!(idf(&w), idf(&s), "{question}");
+            assert_eq!(whole.covered(&w), split.covered(&s), "{question}");
+            assert_eq!(whole.bayes_scores(&w), split.bayes_scores(&s), "{question}");
+            for d in [0, 4, 5, 19, 22] {
+                let posting = |ix: &Index, t: &[QueryTerm]| {
+                    t.iter()
+                        .map(|t| ix.posting(t, d).map(|p| p.passages))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(posting(&whole, &w), posting(&split, &s), "{question} {d}");
+            }
+        }
+        assert_eq!(whole.chunk_doc, split.chunk_doc);
+        assert_eq!(whole.doc_langs, split.doc_langs);
     }
 
     fn multilingual() -> Index {

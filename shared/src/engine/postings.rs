@@ -125,6 +125,32 @@ impl Postings {
         self.ends.len()
     }
 
+    /// How many distinct terms the tables have between them: each is
+    /// sorted, so one merging pass counts them (the whole index's
+    /// vocabulary, from its segments').
+    pub(super) fn distinct(tables: &[&Postings]) -> usize {
+        let mut at = vec![0usize; tables.len()];
+        let mut count = 0;
+        loop {
+            // The smallest term any table is at.
+            let least = tables
+                .iter()
+                .zip(&at)
+                .filter(|(p, &i)| i < p.len())
+                .map(|(p, &i)| p.term(i))
+                .min();
+            let Some(least) = least else {
+                return count;
+            };
+            count += 1;
+            for (p, i) in tables.iter().zip(at.iter_mut()) {
+                if *i < p.len() && p.term(*i) == least {
+                    *i += 1;
+                }
+            }
+        }
+    }
+
     /// Term `t`'s text.
     fn term(&self, t: usize) -> &str {
         let start = if t == 0 { 0 } else { self.ends[t - 1] as usize };
