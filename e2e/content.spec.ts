@@ -113,7 +113,7 @@ test('new content uploaded to the running worker is answered from at once, in th
   const updated = await res.json();
   expect(updated).toMatchObject({ version: before.version + 1, articles: before.articles.length + 2, uploaded: 2 });
   console.log(
-    `content update: ${updated.articles} articles, index ${updated.index_bytes} bytes built in ${updated.build_ms} ms (wrangler dev)`,
+    `content update: ${updated.articles} articles in ${updated.segments} segment(s), ${updated.rebuilt} rebuilt: ${updated.index_bytes} bytes built in ${updated.build_ms} ms (wrangler dev)`,
   );
 
   const after = await list(request);
@@ -175,13 +175,14 @@ test('another isolate finds a newer version in D1 and loads its stored index, pa
   const { version, articles } = await res.json();
   // The update wrote the 700 new rows only: the pen's row is the same one.
   expect(penRow()).toEqual(pen);
-  // Written in several batches; only the live writer's parts are kept.
-  const stored = d1<{ writer: string; parts: number }>(
-    'SELECT writer, COUNT(*) AS parts FROM content_index GROUP BY writer',
+  // Written in several batches; only the live segments' parts are kept.
+  const stored = d1<{ segment: number; writer: string; parts: number }>(
+    'SELECT segment, writer, COUNT(*) AS parts FROM content_index GROUP BY segment, writer ORDER BY segment',
   );
   const [{ writer }] = d1<{ writer: string }>('SELECT writer FROM content_version WHERE id = 1');
-  expect(stored).toEqual([{ writer, parts: expect.any(Number) }]);
+  expect(stored).toEqual([{ segment: 0, writer, parts: expect.any(Number) }]);
   expect(stored[0].parts).toBeGreaterThan(2);
+  expect(d1('SELECT segment, writer, parts FROM content_segments')).toEqual(stored);
   // What another isolate's update looks like to this one: a newer version
   // in D1 with its index (here the same one, under the new number).
   d1(`UPDATE content_version SET version = ${version + 1} WHERE id = 1`);
@@ -227,9 +228,10 @@ test('two updates at once: one lands, the other is refused and leaves nothing be
   }
   const after = await list(request);
   expect(after.version).toBe(before.version + statuses.filter((s) => s === 200).length);
-  // Only the live version's index parts are stored: none of the refused one.
+  // Only the live segments' index parts are stored: none of the refused one.
   const [{ writer }] = d1<{ writer: string }>('SELECT writer FROM content_version WHERE id = 1');
   expect(d1<{ writer: string }>('SELECT DISTINCT writer FROM content_index')).toEqual([{ writer }]);
+  expect(d1<{ writer: string }>('SELECT DISTINCT writer FROM content_segments')).toEqual([{ writer }]);
   // Back to the two pen articles only.
   const back = await put(request, {
     articles: [
@@ -239,6 +241,64 @@ test('two updates at once: one lands, the other is refused and leaves nothing be
     mode: 'replace',
   });
   expect(back.status()).toBe(200);
+});
+
+test('past one segment of articles, an update rebuilds only the segment it touches', async ({ page, request }) => {
+  test.setTimeout(180_000);
+  const segments = () =>
+    d1<{ segment: number; writer: string; parts: number }>(
+      'SELECT segment, writer, parts FROM content_segments ORDER BY segment',
+    );
+  // 2,000 more articles: past the first segment's 2,000 (the bundled and
+  // pen articles are in it), so the index has two.
+  const big = await put(request, { articles: filler(2000) });
+  expect(big.status()).toBe(200);
+  const grown = await big.json();
+  console.log(
+    `content update: ${grown.articles} articles in ${grown.segments} segments, ${grown.rebuilt} rebuilt: ${grown.index_bytes} bytes built in ${grown.build_ms} ms (wrangler dev)`,
+  );
+  expect(grown).toMatchObject({ segments: 2, rebuilt: 2 });
+  const [first, second] = segments();
+  expect([first.segment, second.segment]).toEqual([0, 1]);
+  // One article of the first segment changes: only that segment is built
+  // and stored again; the second's stored parts stay as they are.
+  const res = await put(request, {
+    articles: [{ slug: 'pair-smart-pen', source: PEN_EN.replace('three seconds', 'four seconds') }],
+  });
+  expect(res.status()).toBe(200);
+  const changed = await res.json();
+  console.log(`one article changed: ${changed.rebuilt} of ${changed.segments} segments rebuilt in ${changed.build_ms} ms`);
+  expect(changed).toMatchObject({ articles: grown.articles, segments: 2, rebuilt: 1 });
+  const [first2, second2] = segments();
+  expect(first2.writer).not.toBe(first.writer);
+  expect(second2).toEqual(second);
+  // Only the live segments' parts are stored.
+  expect(
+    d1('SELECT segment, writer, COUNT(*) AS parts FROM content_index GROUP BY segment, writer ORDER BY segment'),
+  ).toEqual([first2, second2]);
+  // Another isolate reads both segments from D1 (a newer version, as
+  // another isolate's update would leave it) and answers from them.
+  d1(`UPDATE content_version SET version = ${changed.version + 1} WHERE id = 1`);
+  // Within CHECK_MS (5 s) the worker sees the version and reads the index.
+  await page.waitForTimeout(5_500);
+  const answer = await ask(page, EN_QUESTION);
+  await expect(answer).toHaveAttribute('data-decision', 'answer');
+  await expect(answer).toContainText('four seconds');
+  expect(await (await request.get('/healthz')).json()).toMatchObject({
+    version: changed.version + 1,
+    articles: grown.articles,
+  });
+  // Back to the two pen articles only: one segment again.
+  const back = await put(request, {
+    articles: [
+      { slug: 'pair-smart-pen', source: PEN_EN },
+      { slug: 'de-stift-verbinden', source: PEN_DE },
+    ],
+    mode: 'replace',
+  });
+  expect(back.status()).toBe(200);
+  expect(await back.json()).toMatchObject({ segments: 1 });
+  expect(segments().map((s) => s.segment)).toEqual([0]);
 });
 
 test('bad uploads are refused with a stable code and change nothing', async ({ request }) => {

@@ -8,44 +8,86 @@
 //! - `DELETE /<slug>` removes one live article (a bundled one is hidden)
 //!   and rebuilds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use frontdesk_shared::content::{
     check_upload, valid_slug, ContentItem, ContentList, ContentUpdated, ContentUpload, Origin,
     Override, UploadMode, MAX_ARTICLES, MAX_UPLOAD_BYTES,
 };
-use frontdesk_shared::engine::Index;
+use frontdesk_shared::engine::{Segment, SEGMENT_DOCS};
 use frontdesk_shared::error::{ApiError, ErrorCode};
-use frontdesk_shared::kb::Article;
 use worker::{D1Database, Env, Request, Response};
 
 use crate::http::{json, read_json_limited};
-use crate::live::{self, Live, Write};
+use crate::live::{self, Entry, Staged, Write};
 use crate::platform::now_ms;
 use crate::{content, AppError};
 
-/// `GET /api/v1/admin/content`.
+/// `GET /api/v1/admin/content`: from the stored rows' titles, languages and
+/// URLs (no article is read or parsed).
 pub async fn list(env: &Env) -> Result<Response, AppError> {
     let db = env.d1("DB")?;
-    let stored = live::stored(&db).await?;
-    let articles = live::articles(stored.overrides)
-        .into_iter()
-        .map(|l| ContentItem {
-            slug: l.article.slug,
-            title: l.article.title,
-            lang: l.article.lang,
-            url: l.article.url,
-            source: l.origin,
-            updated: l.updated,
-        })
+    let catalog = live::catalog(&db).await?;
+    let mut rows: BTreeMap<&str, &Entry> = catalog
+        .entries
+        .iter()
+        .map(|e| (e.slug.as_str(), e))
         .collect();
+    let uploaded = |e: &Entry| ContentItem {
+        slug: e.slug.clone(),
+        title: e.title.clone(),
+        lang: e.lang.clone(),
+        url: e.url.clone(),
+        source: Origin::Uploaded,
+        updated: Some(e.updated),
+    };
+    // As `content::live` orders them: the bundled articles (an uploaded one
+    // in place of its slug's), then the other uploaded ones by slug.
+    let mut articles = Vec::new();
+    for a in content::bundled_articles() {
+        match rows.remove(a.slug.as_str()) {
+            None => articles.push(ContentItem {
+                slug: a.slug,
+                title: a.title,
+                lang: a.lang,
+                url: a.url,
+                source: Origin::Bundled,
+                updated: None,
+            }),
+            Some(e) if e.deleted == 0 => articles.push(uploaded(e)),
+            Some(_) => {}
+        }
+    }
+    articles.extend(rows.into_values().filter(|e| e.deleted == 0).map(uploaded));
     json(
         &ContentList {
-            version: stored.version,
+            version: catalog.version,
             articles,
         },
         200,
     )
+}
+
+/// A slug's override after an update.
+struct Plan {
+    updated: i64,
+    /// Its segment (`None`: a new slug, not yet assigned).
+    segment: Option<i64>,
+    /// It deletes the bundled article of its slug.
+    deleted: bool,
+    /// What this update writes for it (`None`: the stored row stays).
+    fresh: Option<Override>,
+}
+
+impl Plan {
+    fn stored(e: &Entry) -> Plan {
+        Plan {
+            updated: e.updated,
+            segment: Some(e.segment),
+            deleted: e.deleted != 0,
+            fresh: None,
+        }
+    }
 }
 
 /// `PUT /api/v1/admin/content`.
@@ -53,24 +95,33 @@ pub async fn put(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let upload: ContentUpload = read_json_limited(&mut req, MAX_UPLOAD_BYTES).await?;
     let uploaded = check_upload(&upload)?;
     let db = env.d1("DB")?;
-    let stored = live::stored(&db).await?;
-    let before = written(&stored.overrides);
+    let catalog = live::catalog(&db).await?;
+    let before: BTreeMap<String, Entry> = catalog
+        .entries
+        .into_iter()
+        .map(|e| (e.slug.clone(), e))
+        .collect();
     let now = now_ms();
-    let mut next: BTreeMap<String, Override> = match upload.mode {
+    let mut next: BTreeMap<String, Plan> = match upload.mode {
         UploadMode::Replace => BTreeMap::new(),
-        UploadMode::Merge => stored
-            .overrides
-            .into_iter()
-            .map(|o| (o.slug.clone(), o))
+        UploadMode::Merge => before
+            .iter()
+            .map(|(slug, e)| (slug.clone(), Plan::stored(e)))
             .collect(),
     };
     for article in uploaded {
+        let slug = article.slug.clone();
         next.insert(
-            article.slug.clone(),
-            Override {
-                slug: article.slug.clone(),
-                article: Some(article),
+            slug.clone(),
+            Plan {
                 updated: now,
+                segment: before.get(&slug).map(|e| e.segment),
+                deleted: false,
+                fresh: Some(Override {
+                    slug,
+                    article: Some(article),
+                    updated: now,
+                }),
             },
         );
     }
@@ -79,9 +130,14 @@ pub async fn put(mut req: Request, env: &Env) -> Result<Response, AppError> {
         .iter()
         .map(|a| (a.slug.as_str(), a.source.as_str()))
         .collect();
-    rebuild(&db, stored.version, before, next, |slug| {
-        sources.get(slug).map(|s| (*s).to_owned())
-    })
+    update(
+        &db,
+        catalog.version,
+        &catalog.segments,
+        &before,
+        next,
+        |slug| sources.get(slug).copied(),
+    )
     .await
 }
 
@@ -94,134 +150,322 @@ pub async fn delete(env: &Env, slug: &str) -> Result<Response, AppError> {
         ));
     }
     let db = env.d1("DB")?;
-    let stored = live::stored(&db).await?;
-    let before = written(&stored.overrides);
-    if !live::articles(stored.overrides.clone())
-        .iter()
-        .any(|l| l.article.slug == slug)
-    {
+    let catalog = live::catalog(&db).await?;
+    let before: BTreeMap<String, Entry> = catalog
+        .entries
+        .into_iter()
+        .map(|e| (e.slug.clone(), e))
+        .collect();
+    let bundled = content::bundled_source(slug).is_some();
+    let is_live = match before.get(slug) {
+        Some(e) => e.deleted == 0,
+        None => bundled,
+    };
+    if !is_live {
         return Err(ApiError::new(
             ErrorCode::ArticleNotFound,
             format!("No live help article has the slug '{slug}'."),
         )
         .into());
     }
-    let mut next: BTreeMap<String, Override> = stored
-        .overrides
-        .into_iter()
-        .map(|o| (o.slug.clone(), o))
+    let mut next: BTreeMap<String, Plan> = before
+        .iter()
+        .map(|(slug, e)| (slug.clone(), Plan::stored(e)))
         .collect();
     next.remove(slug);
-    if content::bundled_source(slug).is_some() {
+    if bundled {
+        let now = now_ms();
         next.insert(
             slug.to_owned(),
-            Override {
-                slug: slug.to_owned(),
-                article: None,
-                updated: now_ms(),
+            Plan {
+                updated: now,
+                segment: Some(0),
+                deleted: true,
+                fresh: Some(Override {
+                    slug: slug.to_owned(),
+                    article: None,
+                    updated: now,
+                }),
             },
         );
     }
     // The only changed override is this slug's deletion: no source to write.
-    rebuild(&db, stored.version, before, next, |_| None).await
+    update(
+        &db,
+        catalog.version,
+        &catalog.segments,
+        &before,
+        next,
+        |_| None,
+    )
+    .await
 }
 
-/// When each stored override was last written, by slug: what an update
-/// compares its overrides with, to write only those it changes.
-fn written(overrides: &[Override]) -> BTreeMap<String, i64> {
-    overrides
-        .iter()
-        .map(|o| (o.slug.clone(), o.updated))
-        .collect()
-}
-
-/// Builds the index for the bundled articles with `next` applied, stores it
-/// as version `previous + 1` with the overrides that differ from `before`
-/// (the stored ones' [`written`]), and makes it this isolate's content.
-/// `source` gives each changed uploaded slug's Markdown.
-async fn rebuild(
+/// Applies `next` (every override after the update) to what is stored
+/// (`before`, and the index's `stored` segments) as version `previous + 1`:
+/// new slugs are given a segment, the segments the update touches are
+/// rebuilt and staged one at a time, and one batch makes them live with
+/// the overrides it writes and removes. This isolate then reads the new
+/// index back. `source` gives each uploaded slug's Markdown.
+async fn update<'s>(
     db: &D1Database,
     previous: i64,
-    before: BTreeMap<String, i64>,
-    next: BTreeMap<String, Override>,
-    source: impl Fn(&str) -> Option<String>,
+    stored: &[i64],
+    before: &BTreeMap<String, Entry>,
+    mut next: BTreeMap<String, Plan>,
+    source: impl Fn(&str) -> Option<&'s str>,
 ) -> Result<Response, AppError> {
     let removed: Vec<&str> = before
         .keys()
         .filter(|slug| !next.contains_key(*slug))
         .map(String::as_str)
         .collect();
-    let overrides: Vec<Override> = next.into_values().collect();
-    let listed = live::articles(overrides.clone());
-    if listed.len() > MAX_ARTICLES {
+    // Segments of the stored index, and the ones this update touches.
+    let mut touched: BTreeSet<i64> = before
+        .values()
+        .filter(|e| !next.contains_key(&e.slug))
+        .map(|e| e.segment)
+        .collect();
+    touched.extend(
+        next.values()
+            .filter(|p| p.fresh.is_some())
+            .filter_map(|p| p.segment),
+    );
+    let counts = assign(&mut next, &mut touched);
+    // A segment with articles but no stored index (the first update, or
+    // one stored before segments) is built too.
+    touched.extend(counts.keys().filter(|s| !stored.contains(s)));
+    let total: usize = counts.values().sum();
+    if total > MAX_ARTICLES {
         return Err(ApiError::field(
             ErrorCode::PayloadTooLarge,
             "articles",
             format!(
-                "The help centre would have {} articles; it may have at most {MAX_ARTICLES}. Nothing was changed.",
-                listed.len()
+                "The help centre would have {total} articles; it may have at most {MAX_ARTICLES}. Nothing was changed."
             ),
         )
         .into());
     }
-    let uploaded = listed
+    let uploaded = next.values().filter(|p| !p.deleted).count();
+    let gone: BTreeSet<&str> = removed
         .iter()
-        .filter(|l| l.origin == Origin::Uploaded)
-        .count();
-    let articles: Vec<Article> = listed.into_iter().map(|l| l.article).collect();
-    let started = now_ms();
-    let index = Index::build_with(&articles, content::policy());
-    let build_ms = (now_ms() - started).max(0) as u64;
-    // Only the overrides this update adds or changes are written; the
-    // stored rows of the others stay as they are.
-    let changed: Vec<&Override> = overrides
-        .iter()
-        .filter(|o| before.get(&o.slug) != Some(&o.updated))
+        .copied()
+        .chain(
+            next.iter()
+                .filter(|(_, p)| p.fresh.is_some())
+                .map(|(s, _)| s.as_str()),
+        )
         .collect();
-    let sources: Vec<Option<String>> = changed
-        .iter()
-        .map(|o| o.article.as_ref().and_then(|_| source(&o.slug)))
-        .collect();
-    let mut writes = Vec::with_capacity(changed.len());
-    for (o, src) in changed.iter().zip(&sources) {
-        let source = match (&o.article, src) {
-            (Some(a), Some(src)) => Some((src.as_str(), a)),
-            (None, _) => None,
-            (Some(_), None) => {
-                return Err(AppError::Internal(format!("no source for {}", o.slug)));
+    // The old index's memory goes to the segments built now.
+    live::forget();
+    let writer = live::writer()?;
+    let mut staged: Vec<Staged> = Vec::new();
+    let mut build_ms = 0;
+    for &s in touched.iter().filter(|s| counts.contains_key(s)) {
+        let fresh: Vec<Override> = next
+            .values()
+            .filter(|p| p.segment == Some(s))
+            .filter_map(|p| p.fresh.clone())
+            .collect();
+        let result = async {
+            let articles = live::segment_articles(db, s, &fresh, &gone).await?;
+            let started = now_ms();
+            let segment = Segment::build(&articles);
+            build_ms += (now_ms() - started).max(0) as u64;
+            drop(articles);
+            live::stage(db, &writer, s, &segment).await
+        }
+        .await;
+        match result {
+            Ok(one) => staged.push(one),
+            Err(e) => {
+                live::discard(db, &writer).await;
+                return Err(e);
             }
+        }
+    }
+    let emptied: Vec<i64> = stored
+        .iter()
+        .copied()
+        .filter(|s| !counts.contains_key(s))
+        .collect();
+    let mut writes = Vec::new();
+    for (slug, p) in &next {
+        let Some(fresh) = &p.fresh else { continue };
+        let source = match &fresh.article {
+            Some(a) => Some((
+                source(slug).ok_or_else(|| AppError::Internal(format!("no source for {slug}")))?,
+                a,
+            )),
+            None => None,
         };
         writes.push(Write {
-            slug: &o.slug,
+            slug,
             source,
-            updated: o.updated,
+            updated: p.updated,
+            segment: p.segment.unwrap_or(0),
         });
     }
-    let Some((version, index_bytes)) =
-        live::publish(db, previous, &writes, &removed, &index).await?
+    let Some(version) =
+        live::commit(db, &writer, previous, &staged, &emptied, &writes, &removed).await?
     else {
         return Err(AppError::code(
             ErrorCode::ContentConflict,
             "The help content changed while this update was being built; nothing of it was stored. Send it again.",
         ));
     };
+    let index_bytes: usize = staged.iter().map(|s| s.bytes).sum();
     worker::console_log!(
-        "content version {version}: {} articles ({uploaded} uploaded), index {index_bytes} bytes built in {build_ms} ms",
-        index.len()
+        "content version {version}: {total} articles ({uploaded} uploaded) in {} segments, \
+         {} rebuilt ({index_bytes} bytes) in {build_ms} ms",
+        counts.len(),
+        staged.len()
     );
-    let articles = index.len();
-    live::install(Live {
-        version,
-        index: std::rc::Rc::new(index),
-    });
+    match live::load(db).await {
+        Ok(live) => live::install(live),
+        // Stored: the next request reads it.
+        Err(e) => worker::console_error!("content version {version} stored, not loaded: {e:?}"),
+    }
     json(
         &ContentUpdated {
             version,
-            articles,
+            articles: total,
             uploaded,
             index_bytes,
             build_ms,
+            segments: counts.len(),
+            rebuilt: staged.len(),
         },
         200,
     )
+}
+
+/// Gives each new slug of `next` a segment: a bundled article's slug is in
+/// segment 0; another goes to a segment this update already touches if one
+/// has room (fewer than `SEGMENT_DOCS` articles), else to the first with
+/// room, else to a new one (so an upload rebuilds as few segments as it
+/// can). Returns the live articles per segment (the bundled ones counted
+/// in segment 0), leaving out segments with none.
+fn assign(next: &mut BTreeMap<String, Plan>, touched: &mut BTreeSet<i64>) -> BTreeMap<i64, usize> {
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for slug in content::bundled_slugs() {
+        if !next.contains_key(slug) {
+            *counts.entry(0).or_default() += 1;
+        }
+    }
+    for (slug, p) in next.iter_mut() {
+        if content::bundled_source(slug).is_some() {
+            p.segment = Some(0);
+        }
+        if let (Some(s), false) = (p.segment, p.deleted) {
+            *counts.entry(s).or_default() += 1;
+        }
+    }
+    for p in next.values_mut().filter(|p| p.segment.is_none()) {
+        let room = |s: &i64| counts.get(s).copied().unwrap_or(0) < SEGMENT_DOCS;
+        let s = touched
+            .iter()
+            .copied()
+            .find(|s| room(s))
+            .or_else(|| counts.keys().copied().find(|s| room(s)))
+            .unwrap_or_else(|| counts.keys().next_back().map_or(0, |last| last + 1));
+        p.segment = Some(s);
+        touched.insert(s);
+        if !p.deleted {
+            *counts.entry(s).or_default() += 1;
+        }
+    }
+    counts.retain(|_, n| *n > 0);
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(segment: Option<i64>) -> Plan {
+        Plan {
+            updated: 1,
+            segment,
+            deleted: false,
+            fresh: None,
+        }
+    }
+
+    #[test]
+    fn new_articles_fill_the_segments_they_touch_then_the_first_with_room_then_a_new_one() {
+        let bundled = content::bundled_slugs().count();
+        // A full first segment (the bundled articles and uploaded ones), a
+        // second with one free place, a third with room.
+        let mut next: BTreeMap<String, Plan> = BTreeMap::new();
+        for i in 0..SEGMENT_DOCS - bundled {
+            next.insert(format!("a{i:05}"), plan(Some(0)));
+        }
+        for i in 0..SEGMENT_DOCS - 1 {
+            next.insert(format!("b{i:05}"), plan(Some(1)));
+        }
+        next.insert("c".into(), plan(Some(2)));
+        // New: three slugs, and a bundled article's slug uploaded again.
+        for slug in ["new-1", "new-2", "new-3"] {
+            next.insert(slug.into(), plan(None));
+        }
+        let bundled_slug = content::bundled_slugs().next().unwrap().to_owned();
+        next.insert(bundled_slug.clone(), plan(None));
+        // The update already touches segment 2.
+        let mut touched = BTreeSet::from([2]);
+        let counts = assign(&mut next, &mut touched);
+        // The bundled article's slug stays in segment 0; the new ones go to
+        // the touched segment 2, which has room.
+        assert_eq!(next[&bundled_slug].segment, Some(0));
+        for slug in ["new-1", "new-2", "new-3"] {
+            assert_eq!(next[slug].segment, Some(2), "{slug}");
+        }
+        assert_eq!(
+            counts,
+            BTreeMap::from([(0, SEGMENT_DOCS), (1, SEGMENT_DOCS - 1), (2, 4)])
+        );
+        assert_eq!(touched, BTreeSet::from([2]));
+
+        // Touching nothing: the first segment with room (1) takes one, then
+        // the rest go to the first with room after it.
+        next.remove("c");
+        for slug in ["new-1", "new-2", "new-3"] {
+            next.insert(slug.into(), plan(None));
+        }
+        let mut touched = BTreeSet::new();
+        let counts = assign(&mut next, &mut touched);
+        assert_eq!(next["new-1"].segment, Some(1));
+        assert_eq!(next["new-2"].segment, Some(2));
+        assert_eq!(next["new-3"].segment, Some(2));
+        assert_eq!(touched, BTreeSet::from([1, 2]));
+        assert_eq!(
+            counts,
+            BTreeMap::from([(0, SEGMENT_DOCS), (1, SEGMENT_DOCS), (2, 2)])
+        );
+    }
+
+    #[test]
+    fn deletions_count_no_article_and_empty_segments_are_left_out() {
+        let bundled: Vec<&str> = content::bundled_slugs().collect();
+        let mut next: BTreeMap<String, Plan> = BTreeMap::new();
+        // Every bundled article deleted; one uploaded article in segment 3.
+        for slug in &bundled {
+            next.insert(
+                (*slug).to_owned(),
+                Plan {
+                    deleted: true,
+                    ..plan(Some(0))
+                },
+            );
+        }
+        next.insert("x".into(), plan(Some(3)));
+        let counts = assign(&mut next, &mut BTreeSet::new());
+        assert_eq!(counts, BTreeMap::from([(3, 1)]));
+        // A new article goes to the first segment with room: 3 (segment 0
+        // has no live article, so it is not a segment any more).
+        next.insert("y".into(), plan(None));
+        let counts = assign(&mut next, &mut BTreeSet::new());
+        assert_eq!(next["y"].segment, Some(3));
+        assert_eq!(counts, BTreeMap::from([(3, 2)]));
+    }
 }

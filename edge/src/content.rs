@@ -31,6 +31,11 @@ pub fn bundled_articles() -> Vec<Article> {
         .collect()
 }
 
+/// The bundled articles' slugs.
+pub fn bundled_slugs() -> impl Iterator<Item = &'static str> {
+    SOURCES.iter().map(|(slug, _)| *slug)
+}
+
 /// The Markdown source of the bundled article with this slug.
 pub fn bundled_source(slug: &str) -> Option<&'static str> {
     SOURCES

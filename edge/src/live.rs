@@ -2,10 +2,13 @@
 //! uploaded ones and deletions stored in D1 (migration 0010), and the
 //! retrieval index built for them.
 //!
-//! An update (`admin_content.rs`) validates everything first, rebuilds the
-//! index once, and stores the overrides it changes (the other rows stay),
-//! the index (postcard, base64, in parts of [`PART_CHARS`]) and a new
-//! version in one D1 batch. Each
+//! The index is in segments of at most `SEGMENT_DOCS` articles (each
+//! article row names its segment; segment 0 holds the bundled articles).
+//! An update (`admin_content.rs`) validates everything first, rebuilds
+//! only the segments it touches, one at a time, stores each (postcard,
+//! base64, in parts of [`PART_CHARS`]) under the update's writer id, and
+//! then in one D1 batch makes them live with the overrides it changes (the
+//! other rows stay) and a new version. Each
 //! isolate keeps `(version, index)` and compares its version with D1's at
 //! most every [`CHECK_MS`]: a new version is seen by every isolate within
 //! that time, and costs the first request after it a read of the index, a
@@ -16,9 +19,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use base64::Engine as _;
-use frontdesk_shared::content::{live, Origin, Override};
-use frontdesk_shared::engine::Index;
+
+use frontdesk_shared::content::{live, Override};
+use frontdesk_shared::engine::{Index, Segment};
 use frontdesk_shared::kb::{parse_article, Article};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -71,6 +77,12 @@ pub fn known() -> (i64, usize, usize) {
     (live.version, live.index.len(), live.index.passage_count())
 }
 
+/// Drops this isolate's content (an update is about to build segments: the
+/// memory goes to them; the next request reads the index from D1).
+pub fn forget() {
+    CACHE.with(|c| *c.borrow_mut() = None);
+}
+
 /// Makes `live` this isolate's content (after an update it ran).
 pub fn install(live: Live) {
     CACHE.with(|c| {
@@ -84,13 +96,6 @@ pub fn install(live: Live) {
 #[derive(Deserialize)]
 struct VersionRow {
     version: i64,
-}
-
-#[derive(Deserialize)]
-struct HeadRow {
-    version: i64,
-    writer: String,
-    parts: i64,
 }
 
 #[derive(Deserialize)]
@@ -148,41 +153,81 @@ pub async fn version(db: &D1Database) -> Result<i64, AppError> {
         .map_or(0, |r| r.version))
 }
 
-/// The live version and its index. The parts are read [`PARTS_PER_READ`]
-/// at a time, each group decoded and dropped before the next is read: an
-/// isolate holds a few MB of base64 at once rather than all of it (some
-/// 15 MB at 2,000 articles, beside the bytes and the decoded index). The
-/// live version's parts are all written before it goes live and deleted
-/// only by the update that replaces it, so a group that comes back short
-/// means that happened meanwhile: read again, from the new one.
-async fn load(db: &D1Database) -> Result<Live, AppError> {
+/// The live version and its index, read segment by segment
+/// (`content_segments` names each segment's stored parts). The parts are
+/// read [`PARTS_PER_READ`] at a time, each group decoded and dropped before
+/// the next is read: an isolate holds a few MB of base64 at once rather
+/// than all of it. A segment's parts are written before the version that
+/// names them goes live and deleted only by the update that replaces that
+/// segment, so a group that comes back short means that happened
+/// meanwhile: read again, from the new version.
+pub async fn load(db: &D1Database) -> Result<Live, AppError> {
     for _ in 0..LOAD_ATTEMPTS {
-        let head = db
-            .prepare(
-                "SELECT v.version AS version, v.writer AS writer, \
-                 (SELECT COUNT(*) FROM content_index i WHERE i.writer = v.writer) AS parts \
-                 FROM content_version v WHERE v.id = 1",
-            )
-            .first::<HeadRow>(None)
+        let results = db
+            .batch(vec![
+                db.prepare("SELECT version FROM content_version WHERE id = 1"),
+                db.prepare("SELECT segment, writer, parts FROM content_segments ORDER BY segment"),
+            ])
             .await?;
-        let Some(HeadRow {
-            version,
-            writer,
-            parts,
-        }) = head
-        else {
+        let [version, rows] = results.as_slice() else {
+            return Err(AppError::Internal("batch returned the wrong count".into()));
+        };
+        let Some(version) = version.results::<VersionRow>()?.first().map(|r| r.version) else {
             return Ok(bundled());
         };
-        if let Some(bytes) = read_parts(db, version, &writer, parts).await? {
-            return Ok(Live {
-                version,
-                index: Rc::new(decode_index(db, version, &bytes).await?),
+        let rows = rows.results::<SegmentRow>()?;
+        if rows.is_empty() {
+            // Stored by a worker before segments (migration 0018): rebuilt
+            // here from the stored articles, segment by segment; the next
+            // content update stores it anew.
+            worker::console_warn!("content version {version} has no stored index; rebuilding it");
+            let mut segments = Vec::new();
+            for s in article_segments(db).await? {
+                segments.push(Segment::build(
+                    &segment_articles(db, s, &[], &BTreeSet::new()).await?,
+                ));
+            }
+            return Ok(assembled(version, segments));
+        }
+        let mut segments = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let Some(bytes) = read_parts(db, version, row).await? else {
+                break;
+            };
+            segments.push(match postcard::from_bytes::<Segment>(&bytes) {
+                Ok(segment) => segment,
+                // Stored by a worker with another index format (postcard is
+                // not self-describing): rebuilt from its stored articles.
+                Err(e) => {
+                    worker::console_warn!(
+                        "stored index {version}, segment {}: {e}; rebuilding it from the articles",
+                        row.segment
+                    );
+                    Segment::build(&segment_articles(db, row.segment, &[], &BTreeSet::new()).await?)
+                }
             });
+        }
+        if segments.len() == rows.len() {
+            return Ok(assembled(version, segments));
         }
     }
     Err(AppError::Internal(format!(
         "the stored index was replaced while it was read, {LOAD_ATTEMPTS} times"
     )))
+}
+
+fn assembled(version: i64, segments: Vec<Segment>) -> Live {
+    Live {
+        version,
+        index: Rc::new(Index::assemble(segments, content::policy())),
+    }
+}
+
+#[derive(Deserialize)]
+struct SegmentRow {
+    segment: i64,
+    writer: String,
+    parts: i64,
 }
 
 /// Reads to load the live index before giving up (each read only fails if
@@ -193,25 +238,29 @@ const PARTS_PER_READ: i64 = 2;
 /// Index parts written per batch when publishing.
 const PARTS_PER_WRITE: usize = 2;
 
-/// The `parts` index parts `writer` stored for `version`, decoded; `None`
-/// if some are gone (the version was replaced while they were read).
+/// The stored parts of one segment, decoded; `None` if some are gone (the
+/// segment was replaced while they were read).
 async fn read_parts(
     db: &D1Database,
     version: i64,
-    writer: &str,
-    parts: i64,
+    row: &SegmentRow,
 ) -> Result<Option<Vec<u8>>, AppError> {
     let int = |n: i64| JsValue::from_f64(n as f64);
     let mut bytes = Vec::new();
     let mut from = 0;
-    while from < parts {
-        let to = (from + PARTS_PER_READ).min(parts);
+    while from < row.parts {
+        let to = (from + PARTS_PER_READ).min(row.parts);
         let rows = db
             .prepare(
-                "SELECT data FROM content_index WHERE writer = ?1 AND part >= ?2 AND part < ?3 \
-                 ORDER BY part",
+                "SELECT data FROM content_index WHERE writer = ?1 AND segment = ?2 \
+                 AND part >= ?3 AND part < ?4 ORDER BY part",
             )
-            .bind(&[JsValue::from_str(writer), int(from), int(to)])?
+            .bind(&[
+                JsValue::from_str(&row.writer),
+                int(row.segment),
+                int(from),
+                int(to),
+            ])?
             .all()
             .await?
             .results::<PartRow>()?;
@@ -225,23 +274,80 @@ async fn read_parts(
     Ok(Some(bytes))
 }
 
-/// The index stored as `bytes` for `version`.
-async fn decode_index(db: &D1Database, version: i64, bytes: &[u8]) -> Result<Index, AppError> {
-    Ok(match postcard::from_bytes(bytes) {
-        Ok(index) => index,
-        // Stored by a worker with another index format (postcard is not
-        // self-describing): rebuilt here from the stored articles, the
-        // same content; the next content update stores it anew.
-        Err(e) => {
-            worker::console_warn!("stored index {version}: {e}; rebuilding it from the articles");
-            let stored = stored(db).await?;
-            let articles: Vec<Article> = articles(stored.overrides)
-                .into_iter()
-                .map(|l| l.article)
-                .collect();
-            Index::build_with(&articles, content::policy())
+/// The segments some stored article row is in, and segment 0 (the bundled
+/// articles'), in order.
+async fn article_segments(db: &D1Database) -> Result<Vec<i64>, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        segment: i64,
+    }
+    let mut segments: Vec<i64> = db
+        .prepare("SELECT DISTINCT segment FROM content_articles")
+        .all()
+        .await?
+        .results::<Row>()?
+        .into_iter()
+        .map(|r| r.segment)
+        .collect();
+    segments.push(0);
+    segments.sort_unstable();
+    segments.dedup();
+    Ok(segments)
+}
+
+/// The live articles of segment `segment`, in index order: for segment 0
+/// the bundled ones with their overrides, then its uploaded ones; each
+/// stored override's source read and parsed. `fresh` holds overrides of
+/// this segment an update is about to store (they win over stored rows of
+/// their slug).
+/// `gone` slugs are left out (overrides the update removes).
+pub async fn segment_articles(
+    db: &D1Database,
+    segment: i64,
+    fresh: &[Override],
+    gone: &BTreeSet<&str>,
+) -> Result<Vec<Article>, AppError> {
+    let rows = db
+        .prepare(
+            "SELECT slug, source, updated FROM content_articles WHERE segment = ?1 ORDER BY slug",
+        )
+        .bind(&[JsValue::from_f64(segment as f64)])?
+        .all()
+        .await?
+        .results::<OverrideRow>()?;
+    let mut overrides: BTreeMap<String, Override> = BTreeMap::new();
+    for r in rows {
+        if gone.contains(&r.slug.as_str()) {
+            continue;
         }
-    })
+        let article = match r.source {
+            None => None,
+            Some(src) => Some(
+                parse_article(&r.slug, &src)
+                    .map_err(|e| AppError::Internal(format!("stored article {}: {e}", r.slug)))?,
+            ),
+        };
+        overrides.insert(
+            r.slug.clone(),
+            Override {
+                slug: r.slug,
+                article,
+                updated: r.updated,
+            },
+        );
+    }
+    for o in fresh {
+        overrides.insert(o.slug.clone(), o.clone());
+    }
+    let bundled = if segment == 0 {
+        content::bundled_articles()
+    } else {
+        vec![]
+    };
+    Ok(live(bundled, overrides.into_values().collect())
+        .into_iter()
+        .map(|(article, _, _)| article)
+        .collect())
 }
 
 /// `bytes` as base64 parts of [`PART_CHARS`], each encoded when it is
@@ -276,65 +382,62 @@ struct OverrideRow {
     updated: i64,
 }
 
-/// One live article, for the admin list.
-pub struct Listed {
-    pub article: Article,
-    pub origin: Origin,
-    pub updated: Option<i64>,
+/// One stored override, without its source: what an update needs to know
+/// of the rows it does not change.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Entry {
+    pub slug: String,
+    pub title: String,
+    pub lang: String,
+    pub url: String,
+    pub updated: i64,
+    pub segment: i64,
+    /// The row deletes the bundled article of its slug (no source).
+    pub deleted: i64,
 }
 
-/// What is stored: the version and the overrides of the bundled articles,
-/// read in one transaction.
-pub struct Stored {
+/// What is stored: the version and every override's [`Entry`], read in one
+/// transaction (no article's text: a help centre of 10,000 articles has
+/// some 40 MB of it).
+pub struct Catalog {
     pub version: i64,
-    pub overrides: Vec<Override>,
+    pub entries: Vec<Entry>,
+    /// The segments of the stored index.
+    pub segments: Vec<i64>,
 }
 
-/// Reads the stored version and overrides (their sources parsed, and not
-/// kept: an update writes only the rows it changes).
-pub async fn stored(db: &D1Database) -> Result<Stored, AppError> {
+/// Reads the stored version and overrides.
+pub async fn catalog(db: &D1Database) -> Result<Catalog, AppError> {
     let results = db
         .batch(vec![
             db.prepare("SELECT version FROM content_version WHERE id = 1"),
-            db.prepare("SELECT slug, source, updated FROM content_articles ORDER BY slug"),
+            db.prepare(
+                "SELECT slug, title, lang, url, updated, segment, source IS NULL AS deleted \
+                 FROM content_articles ORDER BY slug",
+            ),
+            db.prepare("SELECT segment FROM content_segments ORDER BY segment"),
         ])
         .await?;
-    let [version, rows] = results.as_slice() else {
+    let [version, rows, segments] = results.as_slice() else {
         return Err(AppError::Internal("batch returned the wrong count".into()));
     };
+    #[derive(Deserialize)]
+    struct SegmentNumber {
+        segment: i64,
+    }
     let version = version
         .results::<VersionRow>()?
         .first()
         .map_or(0, |r| r.version);
-    let mut overrides = Vec::new();
-    for r in rows.results::<OverrideRow>()? {
-        let article = match r.source {
-            None => None,
-            Some(src) => {
-                let article = parse_article(&r.slug, &src)
-                    .map_err(|e| AppError::Internal(format!("stored article {}: {e}", r.slug)))?;
-                Some(article)
-            }
-        };
-        overrides.push(Override {
-            slug: r.slug,
-            article,
-            updated: r.updated,
-        });
-    }
-    Ok(Stored { version, overrides })
-}
-
-/// The live articles for these overrides.
-pub fn articles(overrides: Vec<Override>) -> Vec<Listed> {
-    live(content::bundled_articles(), overrides)
-        .into_iter()
-        .map(|(article, origin, updated)| Listed {
-            article,
-            origin,
-            updated,
-        })
-        .collect()
+    Ok(Catalog {
+        version,
+        entries: rows.results::<Entry>()?,
+        segments: segments
+            .results::<SegmentNumber>()?
+            .into_iter()
+            .map(|r| r.segment)
+            .collect(),
+    })
 }
 
 /// The source of live article `slug`: `Some(Some(src))` uploaded,
@@ -364,57 +467,97 @@ struct RowOut<'a> {
     lang: &'a str,
     url: &'a str,
     updated: i64,
+    segment: i64,
 }
 
-/// A stored override with its source, for [`publish`].
+/// A stored override with its source, for [`commit`].
 pub struct Write<'a> {
     pub slug: &'a str,
     /// `None`: a deletion of the bundled article of this slug.
     pub source: Option<(&'a str, &'a Article)>,
     pub updated: i64,
+    pub segment: i64,
 }
 
-/// Stores a new version: the index built for the whole content, then the
-/// overrides it changes (`changed`, written anew) and removes (`removed`,
-/// slugs whose rows go) with the version row; the other rows stay as they
-/// are. The index goes first, [`PARTS_PER_WRITE`] parts per batch under
-/// this update's writer id, so no batch holds all of its text; it is not
-/// live until the last batch names the writer in the version row. That
-/// batch runs only if this update is still the last writer: a concurrent
-/// update that wrote first makes this one change nothing (its parts are
-/// deleted) and return `Ok(None)`.
-pub async fn publish(
+/// A new segment stored by [`stage`]: not live until [`commit`] names it.
+pub struct Staged {
+    pub segment: i64,
+    pub parts: usize,
+    pub bytes: usize,
+}
+
+/// A random id for an update: its staged segments are stored under it.
+pub fn writer() -> Result<String, AppError> {
+    random_uuid()
+}
+
+/// Stores `segment`'s index as segment number `number` under `writer`,
+/// [`PARTS_PER_WRITE`] parts per batch, so no batch holds all of its
+/// text. On an error, whatever this writer staged goes.
+pub async fn stage(
     db: &D1Database,
-    previous: i64,
-    changed: &[Write<'_>],
-    removed: &[&str],
-    index: &Index,
-) -> Result<Option<(i64, usize)>, AppError> {
-    let version = previous + 1;
-    let writer = random_uuid()?;
-    let me = JsValue::from_str(&writer);
-    let bytes = postcard::to_allocvec(index).map_err(|e| AppError::Internal(e.to_string()))?;
+    writer: &str,
+    number: i64,
+    segment: &Segment,
+) -> Result<Staged, AppError> {
+    let me = JsValue::from_str(writer);
+    let bytes = postcard::to_allocvec(segment).map_err(|e| AppError::Internal(e.to_string()))?;
     let int = |n: i64| JsValue::from_f64(n as f64);
     let mut parts = encoded_parts(&bytes).enumerate().peekable();
+    let mut count = 0;
     while parts.peek().is_some() {
         let mut batch = Vec::with_capacity(PARTS_PER_WRITE);
         for (part, chunk) in parts.by_ref().take(PARTS_PER_WRITE) {
             batch.push(
-                db.prepare("INSERT INTO content_index (writer, part, data) VALUES (?1, ?2, ?3)")
-                    .bind(&[me.clone(), int(part as i64), JsValue::from_str(&chunk)])?,
+                db.prepare(
+                    "INSERT INTO content_index (writer, segment, part, data) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .bind(&[me.clone(), int(number), int(part as i64), JsValue::from_str(&chunk)])?,
             );
+            count += 1;
         }
         if let Err(e) = db.batch(batch).await {
-            // Never live: whatever of it was written goes (or the next
-            // update that lands deletes it).
-            let _ = db
-                .prepare("DELETE FROM content_index WHERE writer = ?1")
-                .bind(std::slice::from_ref(&me))?
-                .run()
-                .await;
+            discard(db, writer).await;
             return Err(e.into());
         }
     }
+    Ok(Staged {
+        segment: number,
+        parts: count,
+        bytes: bytes.len(),
+    })
+}
+
+/// Deletes what `writer` staged (an update that will not land; the next
+/// update that lands deletes it too).
+pub async fn discard(db: &D1Database, writer: &str) {
+    if let Ok(statement) = db
+        .prepare("DELETE FROM content_index WHERE writer = ?1")
+        .bind(&[JsValue::from_str(writer)])
+    {
+        let _ = statement.run().await;
+    }
+}
+
+/// Makes version `previous + 1` live in one batch: the segments `writer`
+/// staged replace those of their numbers, the `emptied` segments go, the
+/// overrides it changes (`changed`, written anew) and removes (`removed`)
+/// are stored, and every stored part no live segment names is deleted.
+/// It runs only if this update is still the last writer: a concurrent
+/// update that landed first makes this one change nothing (its parts are
+/// deleted) and return `Ok(None)`.
+pub async fn commit(
+    db: &D1Database,
+    writer: &str,
+    previous: i64,
+    staged: &[Staged],
+    emptied: &[i64],
+    changed: &[Write<'_>],
+    removed: &[&str],
+) -> Result<Option<i64>, AppError> {
+    let version = previous + 1;
+    let me = JsValue::from_str(writer);
+    let int = |n: i64| JsValue::from_f64(n as f64);
     let guard = "(SELECT writer FROM content_version WHERE id = 1) = ?1";
     // The rows to delete: the removed ones, and the changed ones (inserted
     // again below).
@@ -424,6 +567,12 @@ pub async fn publish(
             .copied()
             .chain(changed.iter().map(|w| w.slug))
             .collect::<Vec<&str>>(),
+    )?;
+    let segments = serde_json::to_string(
+        &staged
+            .iter()
+            .map(|s| serde_json::json!({"segment": s.segment, "parts": s.parts}))
+            .collect::<Vec<_>>(),
     )?;
     let mut statements: Vec<D1PreparedStatement> = vec![
         db.prepare(
@@ -436,10 +585,21 @@ pub async fn publish(
             "DELETE FROM content_articles WHERE slug IN (SELECT value FROM json_each(?2)) AND {guard}"
         ))
         .bind(&[me.clone(), JsValue::from_str(&gone)])?,
-        // The replaced version's parts, and any an update that did not land
+        db.prepare(format!(
+            "DELETE FROM content_segments WHERE segment IN (SELECT value FROM json_each(?2)) AND {guard}"
+        ))
+        .bind(&[me.clone(), JsValue::from_str(&serde_json::to_string(emptied)?)])?,
+        db.prepare(format!(
+            "INSERT INTO content_segments (segment, writer, parts) \
+             SELECT value->>'segment', ?1, value->>'parts' FROM json_each(?2) WHERE {guard} \
+             ON CONFLICT(segment) DO UPDATE SET writer = excluded.writer, parts = excluded.parts"
+        ))
+        .bind(&[me.clone(), JsValue::from_str(&segments)])?,
+        // The replaced segments' parts, and any an update that did not land
         // left behind.
         db.prepare(format!(
-            "DELETE FROM content_index WHERE writer <> ?1 AND {guard}"
+            "DELETE FROM content_index WHERE NOT EXISTS (SELECT 1 FROM content_segments s \
+             WHERE s.segment = content_index.segment AND s.writer = content_index.writer) AND {guard}"
         ))
         .bind(std::slice::from_ref(&me))?,
         // This update's own, if another landed first.
@@ -452,9 +612,9 @@ pub async fn publish(
     for rows in packs(changed)? {
         statements.push(
             db.prepare(format!(
-                "INSERT INTO content_articles (slug, source, title, lang, url, updated) \
+                "INSERT INTO content_articles (slug, source, title, lang, url, updated, segment) \
                  SELECT value->>'slug', value->>'source', value->>'title', value->>'lang', \
-                 value->>'url', value->>'updated' FROM json_each(?2) WHERE {guard}"
+                 value->>'url', value->>'updated', value->>'segment' FROM json_each(?2) WHERE {guard}"
             ))
             .bind(&[me.clone(), JsValue::from_str(&rows)])?,
         );
@@ -465,7 +625,7 @@ pub async fn publish(
         .and_then(|r| r.meta().ok().flatten())
         .and_then(|m| m.changes)
         .is_some_and(|n| n > 0);
-    Ok(won.then_some((version, bytes.len())))
+    Ok(won.then_some(version))
 }
 
 /// The overrides as JSON arrays of at most [`ROWS_JSON_BYTES`] each (one
@@ -487,6 +647,7 @@ fn packs(overrides: &[Write<'_>]) -> Result<Vec<String>, AppError> {
             lang: article.map_or("", |a| a.lang.as_str()),
             url: article.map_or("", |a| a.url.as_str()),
             updated: o.updated,
+            segment: o.segment,
         })?;
         if size + row.len() > ROWS_JSON_BYTES && !pack.is_empty() {
             packs.push(format!("[{}]", pack.join(",")));

@@ -21,7 +21,7 @@ use std::time::Instant;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 use frontdesk_shared::content::{
-    check_upload, ContentUpload, UploadMode, UploadedArticle, MAX_ARTICLES,
+    check_upload, ContentUpload, UploadMode, UploadedArticle, MAX_UPLOAD_ARTICLES,
 };
 use frontdesk_shared::engine::{Context, Index, Policy, Segment, Thresholds, SEGMENT_DOCS};
 
@@ -123,7 +123,7 @@ fn net(change: stats_alloc::Stats) -> isize {
 fn measure(name: &str, articles: Vec<UploadedArticle>) {
     let bytes: usize = articles.iter().map(|a| a.source.len()).sum();
     let n = articles.len();
-    // One upload holds at most MAX_ARTICLES; a bigger help centre is
+    // One upload holds at most MAX_UPLOAD_ARTICLES; a bigger help centre is
     // uploaded (and checked) in parts.
     // What an update holds at once, as the worker does it: every
     // article's Markdown, the parsed articles, the new index and its
@@ -131,7 +131,7 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
     let update = Region::new(GLOBAL);
     let t = Instant::now();
     let mut parsed = Vec::with_capacity(n);
-    for part in articles.chunks(MAX_ARTICLES) {
+    for part in articles.chunks(MAX_UPLOAD_ARTICLES) {
         let upload = ContentUpload {
             articles: part.to_vec(),
             mode: UploadMode::Replace,
@@ -144,7 +144,7 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
     let build = t.elapsed();
     let encoded = postcard::to_allocvec(&index).expect("encode");
     let held = bytes as isize + net(update.change());
-    drop(update);
+
     // What the worker's update holds instead: the index is in segments of
     // SEGMENT_DOCS articles and an update rebuilds only those it touches,
     // one at a time (each segment's articles' Markdown, parsed, its
@@ -152,7 +152,7 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
     // next. The largest such step, and the build time of all of them.
     let mut segment_held = 0isize;
     let mut segment_build = std::time::Duration::ZERO;
-    for part in articles.chunks(SEGMENT_DOCS.min(MAX_ARTICLES)) {
+    for part in articles.chunks(SEGMENT_DOCS.min(MAX_UPLOAD_ARTICLES)) {
         let region = Region::new(GLOBAL);
         let markdown: usize = part.iter().map(|a| a.source.len()).sum();
         let upload = ContentUpload {
