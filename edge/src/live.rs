@@ -189,6 +189,7 @@ pub async fn load(db: &D1Database) -> Result<Live, AppError> {
             }
             return Ok(assembled(version, segments));
         }
+        let started = now_ms();
         let mut segments = Vec::with_capacity(rows.len());
         for row in &rows {
             let Some(bytes) = read_parts(db, version, row).await? else {
@@ -208,7 +209,14 @@ pub async fn load(db: &D1Database) -> Result<Live, AppError> {
             });
         }
         if segments.len() == rows.len() {
-            return Ok(assembled(version, segments));
+            let live = assembled(version, segments);
+            worker::console_log!(
+                "content version {version} loaded: {} articles in {} segments, {} ms",
+                live.index.len(),
+                rows.len(),
+                now_ms() - started
+            );
+            return Ok(live);
         }
     }
     Err(AppError::Internal(format!(

@@ -228,9 +228,14 @@ fn run(a: &Args) -> Result<ExitCode, String> {
     } else if let Some(base) = &a.upload {
         let token = std::env::var("FRONTDESK_ADMIN_TOKEN")
             .map_err(|_| "--upload needs the admin token in FRONTDESK_ADMIN_TOKEN".to_owned())?;
-        let (url, status, text) = upload::put_bundle(base, &token, &outcome.bundle())?;
+        // More than one upload takes (2,000 articles, 8 MiB): in parts.
+        let answers = upload::put_parts(base, &token, &outcome.bundle())?;
+        let parts = answers.len();
+        for (i, (url, status, text)) in answers.iter().enumerate() {
+            eprintln!("part {} of {parts} to {url}: {status} {text}", i + 1);
+        }
         eprintln!(
-            "uploaded {} articles to {url}: {status} {text}",
+            "uploaded {} articles in {parts} part(s)",
             outcome.articles.len()
         );
     }
