@@ -3,7 +3,7 @@
 #   make test  every check CI runs (fmt, clippy, tests, fuzzing, browser e2e)
 #   make load  load and faults on loopback, full size (scripts/load.mjs;
 #              LOAD_ARGS='--var NAME:VALUE' passes vars to its worker)
-.PHONY: dev test build sizes deploy-check deploy fuzz tools clean load
+.PHONY: dev test build sizes deploy-check deploy fuzz tools clean load content-scale
 
 dev:
 	bash scripts/dev.sh
@@ -29,6 +29,10 @@ fuzz:
 
 load: build
 	bash -c '. scripts/tools.sh && node scripts/load.mjs $(LOAD_ARGS)'
+
+# A 10,000-article help centre uploaded to wrangler dev: update and load costs.
+content-scale: build
+	bash -c '. scripts/tools.sh && node scripts/content-scale.mjs $(ARTICLES)'
 
 tools:
 	bash -c '. scripts/tools.sh'

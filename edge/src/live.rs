@@ -190,11 +190,14 @@ pub async fn load(db: &D1Database) -> Result<Live, AppError> {
             return Ok(assembled(version, segments));
         }
         let started = now_ms();
+        let mut reading = 0;
         let mut segments = Vec::with_capacity(rows.len());
         for row in &rows {
+            let read = now_ms();
             let Some(bytes) = read_parts(db, version, row).await? else {
                 break;
             };
+            reading += now_ms() - read;
             segments.push(match postcard::from_bytes::<Segment>(&bytes) {
                 Ok(segment) => segment,
                 // Stored by a worker with another index format (postcard is
@@ -211,7 +214,7 @@ pub async fn load(db: &D1Database) -> Result<Live, AppError> {
         if segments.len() == rows.len() {
             let live = assembled(version, segments);
             worker::console_log!(
-                "content version {version} loaded: {} articles in {} segments, {} ms",
+                "content version {version} loaded: {} articles in {} segments, {} ms ({reading} ms reading and decoding the parts)",
                 live.index.len(),
                 rows.len(),
                 now_ms() - started
