@@ -147,8 +147,25 @@ test('new content uploaded to the running worker is answered from at once, in th
   expect(await dePage.text()).toContain('<html lang="de">');
 });
 
+type StoredIndex = {
+  version: number;
+  segments: { segment: number; writer: string; key: string; bytes: number }[];
+  objects: { key: string; bytes: number }[];
+};
+
+/** How the live index is stored (`GET /api/v1/admin/content/index`). */
+async function storedIndex(request: APIRequestContext): Promise<StoredIndex> {
+  const res = await request.get(`${CONTENT}/index`, { headers: ADMIN });
+  expect(res.status()).toBe(200);
+  return res.json();
+}
+
+/** The stored index segments' objects (not the passage vectors'), by key. */
+const indexObjects = (stored: StoredIndex) =>
+  stored.objects.filter((o) => o.key.startsWith('index/')).sort((a, b) => a.key.localeCompare(b.key));
+
 /** `n` articles of made-up words (deterministic): enough text for an index
- * stored in several parts. */
+ * of several MB. */
 function filler(n: number) {
   let seed = 7;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
@@ -161,7 +178,7 @@ function filler(n: number) {
   }));
 }
 
-test('another isolate finds a newer version in D1 and loads its stored index, part by part', async ({
+test('another isolate finds a newer version in D1 and loads its stored index', async ({
   page,
   request,
 }) => {
@@ -169,20 +186,20 @@ test('another isolate finds a newer version in D1 and loads its stored index, pa
     d1<{ id: number; updated: number }>(`SELECT rowid AS id, updated FROM content_articles WHERE slug = 'pair-smart-pen'`);
   const pen = penRow();
   expect(pen).toHaveLength(1);
-  // An index of several parts: the pen articles among 700 others.
+  // An index of several MB: the pen articles among 700 others.
   const res = await put(request, { articles: filler(700) });
   expect(res.status()).toBe(200);
   const { version, articles } = await res.json();
   // The update wrote the 700 new rows only: the pen's row is the same one.
   expect(penRow()).toEqual(pen);
-  // Written in several batches; only the live segments' parts are kept.
-  const stored = d1<{ segment: number; writer: string; parts: number }>(
-    'SELECT segment, writer, COUNT(*) AS parts FROM content_index GROUP BY segment, writer ORDER BY segment',
-  );
+  // One segment, stored as one object under this update's writer id; only
+  // the live segments' objects are kept.
   const [{ writer }] = d1<{ writer: string }>('SELECT writer FROM content_version WHERE id = 1');
-  expect(stored).toEqual([{ segment: 0, writer, parts: expect.any(Number) }]);
-  expect(stored[0].parts).toBeGreaterThan(2);
-  expect(d1('SELECT segment, writer, parts FROM content_segments')).toEqual(stored);
+  const stored = await storedIndex(request);
+  expect(stored.version).toBe(version);
+  expect(stored.segments).toEqual([{ segment: 0, writer, key: `index/${writer}/0`, bytes: expect.any(Number) }]);
+  expect(stored.segments[0].bytes).toBeGreaterThan(1_000_000);
+  expect(indexObjects(stored)).toEqual([{ key: `index/${writer}/0`, bytes: stored.segments[0].bytes }]);
   // What another isolate's update looks like to this one: a newer version
   // in D1 with its index (here the same one, under the new number).
   d1(`UPDATE content_version SET version = ${version + 1} WHERE id = 1`);
@@ -228,10 +245,11 @@ test('two updates at once: one lands, the other is refused and leaves nothing be
   }
   const after = await list(request);
   expect(after.version).toBe(before.version + statuses.filter((s) => s === 200).length);
-  // Only the live segments' index parts are stored: none of the refused one.
+  // Only the live segments' objects are stored: none of the refused one's.
   const [{ writer }] = d1<{ writer: string }>('SELECT writer FROM content_version WHERE id = 1');
-  expect(d1<{ writer: string }>('SELECT DISTINCT writer FROM content_index')).toEqual([{ writer }]);
-  expect(d1<{ writer: string }>('SELECT DISTINCT writer FROM content_segments')).toEqual([{ writer }]);
+  const stored = await storedIndex(request);
+  expect(stored.segments.map((s) => s.writer)).toEqual([writer]);
+  expect(indexObjects(stored).map((o) => o.key)).toEqual([`index/${writer}/0`]);
   // Back to the two pen articles only.
   const back = await put(request, {
     articles: [
@@ -245,10 +263,7 @@ test('two updates at once: one lands, the other is refused and leaves nothing be
 
 test('past one segment of articles, an update rebuilds only the segment it touches', async ({ page, request }) => {
   test.setTimeout(180_000);
-  const segments = () =>
-    d1<{ segment: number; writer: string; parts: number }>(
-      'SELECT segment, writer, parts FROM content_segments ORDER BY segment',
-    );
+  const segments = async () => (await storedIndex(request)).segments;
   // 2,000 more articles: past the first segment's 2,000 (the bundled and
   // pen articles are in it), so the index has two.
   const big = await put(request, { articles: filler(2000) });
@@ -258,10 +273,10 @@ test('past one segment of articles, an update rebuilds only the segment it touch
     `content update: ${grown.articles} articles in ${grown.segments} segments, ${grown.rebuilt} rebuilt: ${grown.index_bytes} bytes built in ${grown.build_ms} ms (wrangler dev)`,
   );
   expect(grown).toMatchObject({ segments: 2, rebuilt: 2 });
-  const [first, second] = segments();
+  const [first, second] = await segments();
   expect([first.segment, second.segment]).toEqual([0, 1]);
   // One article of the first segment changes: only that segment is built
-  // and stored again; the second's stored parts stay as they are.
+  // and stored again; the second's stored object stays as it is.
   const res = await put(request, {
     articles: [{ slug: 'pair-smart-pen', source: PEN_EN.replace('three seconds', 'four seconds') }],
   });
@@ -269,13 +284,13 @@ test('past one segment of articles, an update rebuilds only the segment it touch
   const changed = await res.json();
   console.log(`one article changed: ${changed.rebuilt} of ${changed.segments} segments rebuilt in ${changed.build_ms} ms`);
   expect(changed).toMatchObject({ articles: grown.articles, segments: 2, rebuilt: 1 });
-  const [first2, second2] = segments();
+  const [first2, second2] = await segments();
   expect(first2.writer).not.toBe(first.writer);
   expect(second2).toEqual(second);
-  // Only the live segments' parts are stored.
-  expect(
-    d1('SELECT segment, writer, COUNT(*) AS parts FROM content_index GROUP BY segment, writer ORDER BY segment'),
-  ).toEqual([first2, second2]);
+  // Only the live segments' objects are stored: the replaced one is gone.
+  expect(indexObjects(await storedIndex(request))).toEqual(
+    [first2, second2].map((s) => ({ key: s.key, bytes: s.bytes })).sort((a, b) => a.key.localeCompare(b.key)),
+  );
   // Another isolate reads both segments from D1 (a newer version, as
   // another isolate's update would leave it) and answers from them.
   d1(`UPDATE content_version SET version = ${changed.version + 1} WHERE id = 1`);
@@ -298,7 +313,7 @@ test('past one segment of articles, an update rebuilds only the segment it touch
   });
   expect(back.status()).toBe(200);
   expect(await back.json()).toMatchObject({ segments: 1 });
-  expect(segments().map((s) => s.segment)).toEqual([0]);
+  expect((await segments()).map((s) => s.segment)).toEqual([0]);
 });
 
 test('bad uploads are refused with a stable code and change nothing', async ({ request }) => {

@@ -148,6 +148,8 @@ const SERVERS = [
       '--var AI_EMBEDDINGS:openai',
       `--var AI_EMBEDDING_BASE_URL:http://127.0.0.1:${EMBED_PORT}/v1`,
       '--var AI_EMBEDDING_MODEL:multilingual-e5-small-q4 --var AI_EMBEDDING_INPUT_TYPE:on',
+      // To see the stored passage matrix (GET /api/v1/admin/content/index).
+      `--var ADMIN_TOKEN:${ADMIN_TOKEN}`,
       SHARED_IP_LIMITS,
     ].join(' '),
     url: `http://127.0.0.1:${RETRIEVAL_PORT}/healthz`,

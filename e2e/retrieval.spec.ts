@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { d1 } from './d1';
-import { EMBED_PORT, RETRIEVAL_LOG, RETRIEVAL_PORT, RETRIEVAL_STATE } from './playwright.config';
+import { ADMIN_TOKEN, EMBED_PORT, RETRIEVAL_LOG, RETRIEVAL_PORT, RETRIEVAL_STATE } from './playwright.config';
 
 // Hybrid retrieval end to end: the demo site on a worker configured, as
 // `make dev` configures it, with the real local embedding model
@@ -107,9 +107,22 @@ test('a question no article answers still goes to a person; passage vectors are 
   // …and all of this content's, in index order, as one matrix that the
   // next isolates load in one read.
   const passages = (await (await request.get(`${API}/healthz`)).json()).passages as number;
+  // (R2, under the model's name in hex: GET /api/v1/admin/content/index.)
+  const model = Buffer.from('multilingual-e5-small-q4').toString('hex');
+  const matrices = async () => {
+    const res = await request.get(`${API}/api/v1/admin/content/index`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status()).toBe(200);
+    const { objects } = (await res.json()) as { objects: { key: string; bytes: number }[] };
+    return objects.filter((o) => o.key.startsWith('vectors/'));
+  };
   await expect
-    .poll(() => d1<{ content: string; parts: number }>('SELECT content, COUNT(*) AS parts FROM passage_matrix', RETRIEVAL_STATE))
-    .toEqual([{ content: expect.stringMatching(new RegExp(`^[0-9a-f]{16}-${passages}$`)), parts: 1 }]);
+    .poll(matrices)
+    .toEqual([{ key: expect.stringMatching(new RegExp(`^vectors/${model}/[0-9a-f]{16}-${passages}$`)), bytes: expect.any(Number) }]);
+  // Its dimensions and count, then each vector: its scale and 384 int8s.
+  const [{ bytes }] = await matrices();
+  expect(bytes).toBe(8 + passages * (4 + 384));
 });
 
 test('with the model stopped, the worker answers with the lexical engine alone and says so in its log', async ({

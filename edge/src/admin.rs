@@ -18,6 +18,7 @@ pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppE
     match (req.method(), parts.as_slice()) {
         // Help content (admin_content.rs).
         (Method::Get, ["content"]) => admin_content::list(env).await,
+        (Method::Get, ["content", "index"]) => admin_content::index(env).await,
         (Method::Put, ["content"]) => admin_content::put(req, env).await,
         (Method::Delete, ["content", slug]) => admin_content::delete(env, slug).await,
         // Insights (crate::insights).

@@ -7,21 +7,24 @@
 //!   changes), then the index is rebuilt once and stored with a new version.
 //! - `DELETE /<slug>` removes one live article (a bundled one is hidden)
 //!   and rebuilds.
+//! - `GET /index` tells how the index is stored: its live segments, and
+//!   every stored object (segments, passage vector matrices).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use frontdesk_shared::content::{
-    check_upload, valid_slug, ContentItem, ContentList, ContentUpdated, ContentUpload, Origin,
-    Override, UploadMode, MAX_ARTICLES, MAX_UPLOAD_BYTES,
+    check_upload, valid_slug, ContentIndex, ContentItem, ContentList, ContentUpdated,
+    ContentUpload, IndexObject, IndexSegment, Origin, Override, UploadMode, MAX_ARTICLES,
+    MAX_UPLOAD_BYTES,
 };
 use frontdesk_shared::engine::{Segment, SEGMENT_DOCS};
 use frontdesk_shared::error::{ApiError, ErrorCode};
 use worker::{D1Database, Env, Request, Response};
 
 use crate::http::{json, read_json_limited};
-use crate::live::{self, Entry, Staged, Write};
+use crate::live::{self, Entry, Staged, StoredSegment, Write};
 use crate::platform::now_ms;
-use crate::{content, AppError};
+use crate::{blobs, content, AppError};
 
 /// `GET /api/v1/admin/content`: from the stored rows' titles, languages and
 /// URLs (no article is read or parsed).
@@ -63,6 +66,38 @@ pub async fn list(env: &Env) -> Result<Response, AppError> {
         &ContentList {
             version: catalog.version,
             articles,
+        },
+        200,
+    )
+}
+
+/// `GET /api/v1/admin/content/index`.
+pub async fn index(env: &Env) -> Result<Response, AppError> {
+    let db = env.d1("DB")?;
+    let catalog = live::catalog(&db).await?;
+    let bucket = blobs::bucket(env)?;
+    let mut objects = blobs::list(&bucket, live::INDEX_PREFIX).await?;
+    objects.extend(blobs::list(&bucket, crate::embed::MATRIX_PREFIX).await?);
+    json(
+        &ContentIndex {
+            version: catalog.version,
+            segments: catalog
+                .segments
+                .iter()
+                .map(|s| IndexSegment {
+                    segment: s.segment,
+                    writer: s.writer.clone(),
+                    key: s.key(),
+                    bytes: s.bytes.max(0) as u64,
+                })
+                .collect(),
+            objects: objects
+                .into_iter()
+                .map(|o| IndexObject {
+                    key: o.key,
+                    bytes: o.bytes,
+                })
+                .collect(),
         },
         200,
     )
@@ -131,6 +166,7 @@ pub async fn put(mut req: Request, env: &Env) -> Result<Response, AppError> {
         .map(|a| (a.slug.as_str(), a.source.as_str()))
         .collect();
     update(
+        env,
         &db,
         catalog.version,
         &catalog.segments,
@@ -191,6 +227,7 @@ pub async fn delete(env: &Env, slug: &str) -> Result<Response, AppError> {
     }
     // The only changed override is this slug's deletion: no source to write.
     update(
+        env,
         &db,
         catalog.version,
         &catalog.segments,
@@ -208,9 +245,10 @@ pub async fn delete(env: &Env, slug: &str) -> Result<Response, AppError> {
 /// the overrides it writes and removes. This isolate then reads the new
 /// index back. `source` gives each uploaded slug's Markdown.
 async fn update<'s>(
+    env: &Env,
     db: &D1Database,
     previous: i64,
-    stored: &[i64],
+    stored: &[StoredSegment],
     before: &BTreeMap<String, Entry>,
     mut next: BTreeMap<String, Plan>,
     source: impl Fn(&str) -> Option<&'s str>,
@@ -234,7 +272,11 @@ async fn update<'s>(
     let counts = assign(&mut next, &mut touched);
     // A segment with articles but no stored index (the first update, or
     // one stored before segments) is built too.
-    touched.extend(counts.keys().filter(|s| !stored.contains(s)));
+    touched.extend(
+        counts
+            .keys()
+            .filter(|s| !stored.iter().any(|x| x.segment == **s)),
+    );
     let total: usize = counts.values().sum();
     if total > MAX_ARTICLES {
         return Err(ApiError::field(
@@ -256,6 +298,7 @@ async fn update<'s>(
                 .map(|(s, _)| s.as_str()),
         )
         .collect();
+    let bucket = blobs::bucket(env)?;
     // The old index's memory goes to the segments built now.
     live::forget();
     let writer = live::writer()?;
@@ -273,20 +316,20 @@ async fn update<'s>(
             let segment = Segment::build(&articles);
             build_ms += (now_ms() - started).max(0) as u64;
             drop(articles);
-            live::stage(db, &writer, s, &segment).await
+            live::stage(&bucket, &writer, s, &segment).await
         }
         .await;
         match result {
             Ok(one) => staged.push(one),
             Err(e) => {
-                live::discard(db, &writer).await;
+                live::discard(&bucket, &writer, &staged).await;
                 return Err(e);
             }
         }
     }
     let emptied: Vec<i64> = stored
         .iter()
-        .copied()
+        .map(|x| x.segment)
         .filter(|s| !counts.contains_key(s))
         .collect();
     let mut writes = Vec::new();
@@ -306,14 +349,24 @@ async fn update<'s>(
             segment: p.segment.unwrap_or(0),
         });
     }
+    // An error here may still have landed (a reply lost on the way): the
+    // staged objects stay, and the scheduled sweep deletes them if no live
+    // segment names them. Refused is certain: they go now.
     let Some(version) =
         live::commit(db, &writer, previous, &staged, &emptied, &writes, &removed).await?
     else {
+        live::discard(&bucket, &writer, &staged).await;
         return Err(AppError::code(
             ErrorCode::ContentConflict,
             "The help content changed while this update was being built; nothing of it was stored. Send it again.",
         ));
     };
+    // What the new version no longer names.
+    let replaced: Vec<&StoredSegment> = stored
+        .iter()
+        .filter(|x| emptied.contains(&x.segment) || staged.iter().any(|s| s.segment == x.segment))
+        .collect();
+    live::retire(&bucket, &replaced).await;
     let index_bytes: usize = staged.iter().map(|s| s.bytes).sum();
     worker::console_log!(
         "content version {version}: {total} articles ({uploaded} uploaded) in {} segments, \
@@ -321,7 +374,7 @@ async fn update<'s>(
         counts.len(),
         staged.len()
     );
-    match live::load(db).await {
+    match live::load(env, db).await {
         Ok(live) => live::install(live),
         // Stored: the next request reads it.
         Err(e) => worker::console_error!("content version {version} stored, not loaded: {e:?}"),

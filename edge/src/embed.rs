@@ -5,7 +5,9 @@
 //! fuses the question's similarity to every passage with its lexical
 //! views for every question (`shared/src/engine`). Passage vectors are
 //! computed once per model and passage text, kept int8-packed in D1
-//! (`passage_vectors`) and in memory per isolate and content version; a
+//! (`passage_vectors`, one row per passage), as one matrix per model and
+//! content in R2 (`blobs.rs`: what an isolate reads) and in memory per
+//! isolate and content version; a
 //! question costs one embedding call, bounded by a timeout. Vectors not
 //! ready yet are filled after the response (`waitUntil`), and the turn is
 //! decided lexically. Any failure just means a turn without the dense
@@ -23,7 +25,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use frontdesk_shared::ai::{
     self, EmbeddingOutput, EmbeddingRequest, OpenAiEmbeddingRequest, Packed,
 };
@@ -34,6 +35,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{Context, D1Database, Delay, Env};
 
+use crate::blobs;
 use crate::vars::{bearer, millis, pii_kinds, post_json, setting};
 
 const DEFAULT_TIMEOUT_MS: u64 = 1500;
@@ -66,8 +68,8 @@ thread_local! {
     static FILLING: RefCell<Vec<(String, i64)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Stored matrix parts: D1 values stay well under their 2 MB limit.
-const MATRIX_PART: usize = 1_500_000;
+/// The R2 keys of the passage matrices start with this.
+pub const MATRIX_PREFIX: &str = "vectors/";
 
 /// What [`Embedder::passages`] found.
 enum Loaded {
@@ -78,11 +80,6 @@ enum Loaded {
     Unpacked(Vectors, String),
     /// Some are not embedded yet.
     Missing,
-}
-
-#[derive(Deserialize)]
-struct MatrixRow {
-    data: String,
 }
 
 /// A fingerprint of the passages' texts, in order (their hashes).
@@ -160,7 +157,7 @@ impl Embedder {
         question: &str,
     ) -> Option<Vec<f32>> {
         let work = Box::pin(async {
-            let passages = match self.passages(db, index, version).await? {
+            let passages = match self.passages(env, db, index, version).await? {
                 Loaded::Ready(v) => v,
                 // Complete, but read passage by passage: store them as one
                 // matrix for the next isolates.
@@ -208,6 +205,7 @@ impl Embedder {
     /// stored matrix of this content, else passage by passage from D1.
     async fn passages(
         &self,
+        env: &Env,
         db: &D1Database,
         index: &Index,
         version: i64,
@@ -218,7 +216,7 @@ impl Embedder {
         }
         let texts = index.embedding_texts();
         let content = fingerprint(&texts);
-        if let Some(v) = self.matrix(db, &content, texts.len()).await? {
+        if let Some(v) = self.matrix(env, &content, texts.len()).await? {
             let v = Rc::new(v);
             remember(key, v.clone());
             return Ok(Loaded::Ready(v));
@@ -234,33 +232,29 @@ impl Embedder {
         Ok(Loaded::Unpacked(vectors, content))
     }
 
+    /// Where this model's matrices are stored (R2): the model's name in
+    /// hex, so that no model's prefix is another's.
+    fn matrix_prefix(&self) -> String {
+        let hex: String = self.model.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("{MATRIX_PREFIX}{hex}/")
+    }
+
     /// The stored matrix of `content`, if whole: `count` vectors.
     async fn matrix(
         &self,
-        db: &D1Database,
+        env: &Env,
         content: &str,
         count: usize,
     ) -> Result<Option<Vec<Packed>>, String> {
-        let rows = db
-            .prepare(
-                "SELECT data FROM passage_matrix WHERE model = ?1 AND content = ?2 ORDER BY part",
-            )
-            .bind(&[JsValue::from_str(&self.model), JsValue::from_str(content)])
-            .map_err(|e| e.to_string())?
-            .all()
+        let bucket = blobs::bucket(env).map_err(|e| format!("{e:?}"))?;
+        let key = format!("{}{content}", self.matrix_prefix());
+        let Some(bytes) = blobs::get(&bucket, &key)
             .await
-            .map_err(|e| e.to_string())?
-            .results::<MatrixRow>()
-            .map_err(|e| e.to_string())?;
-        if rows.is_empty() {
+            .map_err(|e| format!("{e:?}"))?
+        else {
             return Ok(None);
-        }
-        let encoded: String = rows.iter().map(|r| r.data.as_str()).collect();
-        let vectors = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|bytes| ai::unpack_matrix(&bytes))
-            .filter(|v| v.len() == count);
+        };
+        let vectors = ai::unpack_matrix(&bytes).filter(|v| v.len() == count);
         if vectors.is_none() {
             worker::console_warn!(
                 "embeddings: the stored passage matrix is damaged; reading passages one by one"
@@ -277,32 +271,22 @@ impl Embedder {
         content: &str,
         vectors: &[Packed],
     ) -> Result<(), String> {
-        let db = env.d1("DB").map_err(|e| e.to_string())?;
-        let encoded = base64::engine::general_purpose::STANDARD.encode(ai::pack_matrix(vectors));
-        let model = JsValue::from_str(&self.model);
-        let content_js = JsValue::from_str(content);
-        let mut writes = vec![db
-            .prepare("DELETE FROM passage_matrix WHERE model = ?1")
-            .bind(std::slice::from_ref(&model))
-            .map_err(|e| e.to_string())?];
-        // Parts on character boundaries (base64 is ASCII).
-        for (i, part) in encoded.as_bytes().chunks(MATRIX_PART).enumerate() {
-            let part = std::str::from_utf8(part).map_err(|e| e.to_string())?;
-            writes.push(
-                db.prepare(
-                    "INSERT INTO passage_matrix (model, content, part, data) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .bind(&[
-                    model.clone(),
-                    content_js.clone(),
-                    JsValue::from_f64(i as f64),
-                    JsValue::from_str(part),
-                ])
-                .map_err(|e| e.to_string())?,
-            );
-        }
-        db.batch(writes).await.map_err(|e| e.to_string())?;
-        Ok(())
+        let bucket = blobs::bucket(env).map_err(|e| format!("{e:?}"))?;
+        let prefix = self.matrix_prefix();
+        let key = format!("{prefix}{content}");
+        blobs::put(&bucket, &key, ai::pack_matrix(vectors))
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let others = blobs::list(&bucket, &prefix)
+            .await
+            .map_err(|e| format!("{e:?}"))?
+            .into_iter()
+            .map(|o| o.key)
+            .filter(|k| *k != key)
+            .collect();
+        blobs::delete(&bucket, others)
+            .await
+            .map_err(|e| format!("{e:?}"))
     }
 
     /// The stored vectors of these passages, by hash.

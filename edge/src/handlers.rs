@@ -203,7 +203,7 @@ pub async fn chat(
             .filter(|&l| l != Lang::Other),
         semantic: None,
     };
-    let live = live::current(&db).await;
+    let live = live::current(env, &db).await;
     let index = &*live.index;
     let th = Thresholds {
         hybrid: hybrid_thresholds(env),
@@ -443,7 +443,7 @@ pub async fn handoff(
     // must fit a D1 row); the ticket says how many it leaves out.
     let (transcript, earlier) =
         store::recent_transcript(&db, &conversation_id, ticket::TICKET_MESSAGES).await?;
-    let live = live::current(&db).await;
+    let live = live::current(env, &db).await;
     let index = &*live.index;
     let topic = transcript
         .iter()

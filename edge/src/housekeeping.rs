@@ -1,6 +1,7 @@
 //! The scheduled run (cron trigger, see `wrangler.toml`): queue deliveries
 //! whose queue message was never sent (the handoff logged an enqueue
-//! failure), and purge conversations past the retention period.
+//! failure), purge conversations past the retention period, and delete
+//! stored index segments a stopped content update left behind.
 //!
 //! Configuration: `RETENTION_DAYS` (default 90): conversations inactive for
 //! longer are deleted with their messages, tickets and deliveries. A site
@@ -30,7 +31,7 @@ struct PendingRow {
     sink: String,
 }
 
-/// Runs both chores; each logs its own failure so one cannot stop the other.
+/// Runs the chores; each logs its own failure so one cannot stop the others.
 pub async fn run(env: &Env) {
     let db = match env.d1("DB") {
         Ok(db) => db,
@@ -41,6 +42,11 @@ pub async fn run(env: &Env) {
     };
     if let Err(e) = requeue_stale(env, &db).await {
         worker::console_error!("scheduled: requeue failed: {e:?}");
+    }
+    match crate::live::sweep(env, &db).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("scheduled: deleted {n} index segments no version names"),
+        Err(e) => worker::console_error!("scheduled: index sweep failed: {e:?}"),
     }
     let days = setting(env, "RETENTION_DAYS")
         .and_then(|v| v.parse::<i64>().ok())

@@ -6,6 +6,7 @@
 mod admin;
 mod admin_content;
 mod agent;
+mod blobs;
 mod content;
 mod deliver;
 mod embed;

@@ -5,40 +5,38 @@
 //! The index is in segments of at most `SEGMENT_DOCS` articles (each
 //! article row names its segment; segment 0 holds the bundled articles).
 //! An update (`admin_content.rs`) validates everything first, rebuilds
-//! only the segments it touches, one at a time, stores each (postcard,
-//! base64, in parts of [`PART_CHARS`]) under the update's writer id, and
-//! then in one D1 batch makes them live with the overrides it changes (the
-//! other rows stay) and a new version. Each
-//! isolate keeps `(version, index)` and compares its version with D1's at
-//! most every [`CHECK_MS`]: a new version is seen by every isolate within
-//! that time, and costs the first request after it a read of the index, a
-//! few parts per query (no rebuild). Version 0 (no row) is the bundled
-//! index compiled in; `/healthz` reports the version an isolate answers
-//! from.
+//! only the segments it touches, one at a time, stores each (postcard) as
+//! one R2 object under the update's writer id (`blobs.rs`), and then in one
+//! D1 batch makes them live (`content_segments`) with the overrides it
+//! changes (the other rows stay) and a new version; the objects it
+//! replaced are deleted after that. Each isolate keeps `(version, index)`
+//! and compares its version with D1's at most every [`CHECK_MS`]: a new
+//! version is seen by every isolate within that time, and costs the first
+//! request after it a read of the index, one R2 object per segment (no
+//! rebuild). Version 0 (no row) is the bundled index compiled in;
+//! `/healthz` reports the version an isolate answers from.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use base64::Engine as _;
-
 use frontdesk_shared::content::{live, Override};
 use frontdesk_shared::engine::{Index, Segment};
 use frontdesk_shared::kb::{parse_article, Article};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
+use worker::{Bucket, D1Database, D1PreparedStatement, Env};
 
 use crate::platform::{now_ms, random_uuid};
-use crate::{content, AppError};
+use crate::{blobs, content, AppError};
 
 /// Longest time an isolate answers from an older version after an update
 /// (other isolates; the one that ran the update switches at once).
 pub const CHECK_MS: i64 = 5_000;
-/// Characters of base64 per stored index part (D1 values are limited to
-/// 2 MB).
-const PART_CHARS: usize = 1_500_000;
+/// Stored objects no live segment names (an update that stopped half-way)
+/// are deleted by the scheduled run once this old: no update runs longer.
+const ORPHAN_MS: i64 = 60 * 60 * 1000;
 /// Most JSON bytes of article rows written per statement.
 const ROWS_JSON_BYTES: usize = 1_500_000;
 
@@ -98,15 +96,10 @@ struct VersionRow {
     version: i64,
 }
 
-#[derive(Deserialize)]
-struct PartRow {
-    data: String,
-}
-
 /// The live content: this isolate's, re-checked against D1 at most every
 /// [`CHECK_MS`]. If D1 cannot be read, the content this isolate has (a
 /// visitor is answered from slightly older articles rather than not at all).
-pub async fn current(db: &D1Database) -> Live {
+pub async fn current(env: &Env, db: &D1Database) -> Live {
     let now = now_ms();
     let cached = CACHE.with(|c| {
         c.borrow()
@@ -117,7 +110,7 @@ pub async fn current(db: &D1Database) -> Live {
         return live;
     }
     let have = cached.map_or_else(bundled, |(live, _)| live);
-    match refresh(db, have.clone()).await {
+    match refresh(env, db, have.clone()).await {
         Ok(live) => {
             install(live.clone());
             live
@@ -133,7 +126,7 @@ pub async fn current(db: &D1Database) -> Live {
 }
 
 /// `have`, or the live version read from D1 if it differs.
-async fn refresh(db: &D1Database, have: Live) -> Result<Live, AppError> {
+async fn refresh(env: &Env, db: &D1Database, have: Live) -> Result<Live, AppError> {
     let version = version(db).await?;
     if version == have.version {
         return Ok(have);
@@ -141,7 +134,7 @@ async fn refresh(db: &D1Database, have: Live) -> Result<Live, AppError> {
     if version == 0 {
         return Ok(bundled());
     }
-    load(db).await
+    load(env, db).await
 }
 
 /// The live version number (0: the bundled content).
@@ -154,19 +147,18 @@ pub async fn version(db: &D1Database) -> Result<i64, AppError> {
 }
 
 /// The live version and its index, read segment by segment
-/// (`content_segments` names each segment's stored parts). The parts are
-/// read [`PARTS_PER_READ`] at a time, each group decoded and dropped before
-/// the next is read: an isolate holds a few MB of base64 at once rather
-/// than all of it. A segment's parts are written before the version that
-/// names them goes live and deleted only by the update that replaces that
-/// segment, so a group that comes back short means that happened
-/// meanwhile: read again, from the new version.
-pub async fn load(db: &D1Database) -> Result<Live, AppError> {
+/// (`content_segments` names each segment's stored object), each decoded
+/// and its bytes dropped before the next is read. A segment's object is
+/// written before the version that names it goes live and deleted only
+/// after the update that replaces that segment has landed, so a missing
+/// one means that happened meanwhile: read again, from the new version.
+pub async fn load(env: &Env, db: &D1Database) -> Result<Live, AppError> {
+    let bucket = blobs::bucket(env)?;
     for _ in 0..LOAD_ATTEMPTS {
         let results = db
             .batch(vec![
                 db.prepare("SELECT version FROM content_version WHERE id = 1"),
-                db.prepare("SELECT segment, writer, parts FROM content_segments ORDER BY segment"),
+                db.prepare("SELECT segment, writer, bytes FROM content_segments ORDER BY segment"),
             ])
             .await?;
         let [version, rows] = results.as_slice() else {
@@ -175,11 +167,11 @@ pub async fn load(db: &D1Database) -> Result<Live, AppError> {
         let Some(version) = version.results::<VersionRow>()?.first().map(|r| r.version) else {
             return Ok(bundled());
         };
-        let rows = rows.results::<SegmentRow>()?;
+        let rows = rows.results::<StoredSegment>()?;
         if rows.is_empty() {
-            // Stored by a worker before segments (migration 0018): rebuilt
-            // here from the stored articles, segment by segment; the next
-            // content update stores it anew.
+            // Stored by a worker that kept the index in D1 (before
+            // migration 0019): rebuilt here from the stored articles,
+            // segment by segment; the next content update stores it.
             worker::console_warn!("content version {version} has no stored index; rebuilding it");
             let mut segments = Vec::new();
             for s in article_segments(db).await? {
@@ -190,14 +182,15 @@ pub async fn load(db: &D1Database) -> Result<Live, AppError> {
             return Ok(assembled(version, segments));
         }
         let started = now_ms();
-        let mut reading = 0;
+        let (mut reading, mut bytes_read) = (0, 0);
         let mut segments = Vec::with_capacity(rows.len());
         for row in &rows {
             let read = now_ms();
-            let Some(bytes) = read_parts(db, version, row).await? else {
+            let Some(bytes) = blobs::get(&bucket, &row.key()).await? else {
                 break;
             };
             reading += now_ms() - read;
+            bytes_read += bytes.len();
             segments.push(match postcard::from_bytes::<Segment>(&bytes) {
                 Ok(segment) => segment,
                 // Stored by a worker with another index format (postcard is
@@ -214,7 +207,7 @@ pub async fn load(db: &D1Database) -> Result<Live, AppError> {
         if segments.len() == rows.len() {
             let live = assembled(version, segments);
             worker::console_log!(
-                "content version {version} loaded: {} articles in {} segments, {} ms ({reading} ms reading and decoding the parts)",
+                "content version {version} loaded: {} articles in {} segments, {} ms ({reading} ms reading {bytes_read} bytes)",
                 live.index.len(),
                 rows.len(),
                 now_ms() - started
@@ -234,56 +227,33 @@ fn assembled(version: i64, segments: Vec<Segment>) -> Live {
     }
 }
 
-#[derive(Deserialize)]
-struct SegmentRow {
-    segment: i64,
-    writer: String,
-    parts: i64,
+/// A live segment of the stored index: the update that stored it, and
+/// its size.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoredSegment {
+    pub segment: i64,
+    pub writer: String,
+    pub bytes: i64,
 }
+
+impl StoredSegment {
+    /// Its R2 object's key.
+    pub fn key(&self) -> String {
+        index_key(&self.writer, self.segment)
+    }
+}
+
+/// Where writer `writer` stores segment `segment` (R2).
+fn index_key(writer: &str, segment: i64) -> String {
+    format!("{INDEX_PREFIX}{writer}/{segment}")
+}
+
+/// The R2 keys of the index's segments start with this.
+pub const INDEX_PREFIX: &str = "index/";
 
 /// Reads to load the live index before giving up (each read only fails if
 /// an update lands during it).
 const LOAD_ATTEMPTS: usize = 3;
-/// Stored index parts read per query (of [`PART_CHARS`] each).
-const PARTS_PER_READ: i64 = 2;
-/// Index parts written per batch when publishing.
-const PARTS_PER_WRITE: usize = 2;
-
-/// The stored parts of one segment, decoded; `None` if some are gone (the
-/// segment was replaced while they were read).
-async fn read_parts(
-    db: &D1Database,
-    version: i64,
-    row: &SegmentRow,
-) -> Result<Option<Vec<u8>>, AppError> {
-    let int = |n: i64| JsValue::from_f64(n as f64);
-    let mut bytes = Vec::new();
-    let mut from = 0;
-    while from < row.parts {
-        let to = (from + PARTS_PER_READ).min(row.parts);
-        let rows = db
-            .prepare(
-                "SELECT data FROM content_index WHERE writer = ?1 AND segment = ?2 \
-                 AND part >= ?3 AND part < ?4 ORDER BY part",
-            )
-            .bind(&[
-                JsValue::from_str(&row.writer),
-                int(row.segment),
-                int(from),
-                int(to),
-            ])?
-            .all()
-            .await?
-            .results::<PartRow>()?;
-        if rows.len() as i64 != to - from {
-            return Ok(None);
-        }
-        decode_parts(&mut bytes, rows.into_iter().map(|r| r.data))
-            .map_err(|e| AppError::Internal(format!("stored index {version}: {e}")))?;
-        from = to;
-    }
-    Ok(Some(bytes))
-}
 
 /// The segments some stored article row is in, and segment 0 (the bundled
 /// articles'), in order.
@@ -361,31 +331,6 @@ pub async fn segment_articles(
         .collect())
 }
 
-/// `bytes` as base64 parts of [`PART_CHARS`], each encoded when it is
-/// taken: the whole text is never held at once (a third more than the
-/// bytes).
-fn encoded_parts(bytes: &[u8]) -> impl Iterator<Item = String> + '_ {
-    bytes
-        .chunks(PART_CHARS / 4 * 3)
-        .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
-}
-
-/// Appends the bytes of base64 `parts`, in order, to `bytes`: each part
-/// decoded on its own and dropped once decoded, rather than all joined
-/// first.
-fn decode_parts(
-    bytes: &mut Vec<u8>,
-    parts: impl Iterator<Item = String>,
-) -> Result<(), base64::DecodeError> {
-    for part in parts {
-        base64::engine::general_purpose::STANDARD.decode_vec(part, bytes)?;
-    }
-    Ok(())
-}
-
-/// A part is a whole number of base64 quads, so it decodes on its own.
-const _: () = assert!(PART_CHARS.is_multiple_of(4));
-
 #[derive(Deserialize)]
 struct OverrideRow {
     slug: String,
@@ -413,8 +358,8 @@ pub struct Entry {
 pub struct Catalog {
     pub version: i64,
     pub entries: Vec<Entry>,
-    /// The segments of the stored index.
-    pub segments: Vec<i64>,
+    /// The live segments of the stored index.
+    pub segments: Vec<StoredSegment>,
 }
 
 /// Reads the stored version and overrides.
@@ -426,16 +371,12 @@ pub async fn catalog(db: &D1Database) -> Result<Catalog, AppError> {
                 "SELECT slug, title, lang, url, updated, segment, source IS NULL AS deleted \
                  FROM content_articles ORDER BY slug",
             ),
-            db.prepare("SELECT segment FROM content_segments ORDER BY segment"),
+            db.prepare("SELECT segment, writer, bytes FROM content_segments ORDER BY segment"),
         ])
         .await?;
     let [version, rows, segments] = results.as_slice() else {
         return Err(AppError::Internal("batch returned the wrong count".into()));
     };
-    #[derive(Deserialize)]
-    struct SegmentNumber {
-        segment: i64,
-    }
     let version = version
         .results::<VersionRow>()?
         .first()
@@ -443,11 +384,7 @@ pub async fn catalog(db: &D1Database) -> Result<Catalog, AppError> {
     Ok(Catalog {
         version,
         entries: rows.results::<Entry>()?,
-        segments: segments
-            .results::<SegmentNumber>()?
-            .into_iter()
-            .map(|r| r.segment)
-            .collect(),
+        segments: segments.results::<StoredSegment>()?,
     })
 }
 
@@ -493,7 +430,6 @@ pub struct Write<'a> {
 /// A new segment stored by [`stage`]: not live until [`commit`] names it.
 pub struct Staged {
     pub segment: i64,
-    pub parts: usize,
     pub bytes: usize,
 }
 
@@ -502,61 +438,77 @@ pub fn writer() -> Result<String, AppError> {
     random_uuid()
 }
 
-/// Stores `segment`'s index as segment number `number` under `writer`,
-/// [`PARTS_PER_WRITE`] parts per batch, so no batch holds all of its
-/// text. On an error, whatever this writer staged goes.
+/// Stores `segment`'s index as segment number `number` under `writer`: one
+/// R2 object, not read by anyone until [`commit`] names it.
 pub async fn stage(
-    db: &D1Database,
+    bucket: &Bucket,
     writer: &str,
     number: i64,
     segment: &Segment,
 ) -> Result<Staged, AppError> {
-    let me = JsValue::from_str(writer);
     let bytes = postcard::to_allocvec(segment).map_err(|e| AppError::Internal(e.to_string()))?;
-    let int = |n: i64| JsValue::from_f64(n as f64);
-    let mut parts = encoded_parts(&bytes).enumerate().peekable();
-    let mut count = 0;
-    while parts.peek().is_some() {
-        let mut batch = Vec::with_capacity(PARTS_PER_WRITE);
-        for (part, chunk) in parts.by_ref().take(PARTS_PER_WRITE) {
-            batch.push(
-                db.prepare(
-                    "INSERT INTO content_index (writer, segment, part, data) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .bind(&[me.clone(), int(number), int(part as i64), JsValue::from_str(&chunk)])?,
-            );
-            count += 1;
-        }
-        if let Err(e) = db.batch(batch).await {
-            discard(db, writer).await;
-            return Err(e.into());
-        }
-    }
+    let size = bytes.len();
+    blobs::put(bucket, &index_key(writer, number), bytes).await?;
     Ok(Staged {
         segment: number,
-        parts: count,
-        bytes: bytes.len(),
+        bytes: size,
     })
 }
 
-/// Deletes what `writer` staged (an update that will not land; the next
-/// update that lands deletes it too).
-pub async fn discard(db: &D1Database, writer: &str) {
-    if let Ok(statement) = db
-        .prepare("DELETE FROM content_index WHERE writer = ?1")
-        .bind(&[JsValue::from_str(writer)])
-    {
-        let _ = statement.run().await;
+/// Deletes what `writer` staged (an update that will not land). If this
+/// fails too, the scheduled run deletes them later ([`sweep`]).
+pub async fn discard(bucket: &Bucket, writer: &str, staged: &[Staged]) {
+    let keys = staged
+        .iter()
+        .map(|s| index_key(writer, s.segment))
+        .collect();
+    if let Err(e) = blobs::delete(bucket, keys).await {
+        worker::console_warn!("content update {writer}: its staged segments stay for now: {e:?}");
     }
 }
 
+/// Deletes the objects of `replaced` segments, once an update that
+/// replaced or emptied them has landed: no live version names them any
+/// more, and no later one can (writer ids are never reused). An isolate
+/// that was still reading them reads again, from the new version.
+pub async fn retire(bucket: &Bucket, replaced: &[&StoredSegment]) {
+    let keys = replaced.iter().map(|s| s.key()).collect();
+    if let Err(e) = blobs::delete(bucket, keys).await {
+        worker::console_warn!("content update: replaced segments stay for now: {e:?}");
+    }
+}
+
+/// Deletes stored index objects that no live segment names and that are
+/// older than [`ORPHAN_MS`] (left by an update that stopped between
+/// staging and landing). Returns how many.
+pub async fn sweep(env: &Env, db: &D1Database) -> Result<usize, AppError> {
+    let bucket = blobs::bucket(env)?;
+    // Listed first: an object staged after the live rows were read is
+    // younger than ORPHAN_MS, and one made live after that was listed
+    // before it was named, which is no different.
+    let stored = blobs::list(&bucket, INDEX_PREFIX).await?;
+    let live: BTreeSet<String> = catalog(db)
+        .await?
+        .segments
+        .iter()
+        .map(StoredSegment::key)
+        .collect();
+    let orphans: Vec<String> = stored
+        .into_iter()
+        .filter(|o| o.age_ms > ORPHAN_MS && !live.contains(&o.key))
+        .map(|o| o.key)
+        .collect();
+    let n = orphans.len();
+    blobs::delete(&bucket, orphans).await?;
+    Ok(n)
+}
+
 /// Makes version `previous + 1` live in one batch: the segments `writer`
-/// staged replace those of their numbers, the `emptied` segments go, the
-/// overrides it changes (`changed`, written anew) and removes (`removed`)
-/// are stored, and every stored part no live segment names is deleted.
-/// It runs only if this update is still the last writer: a concurrent
-/// update that landed first makes this one change nothing (its parts are
-/// deleted) and return `Ok(None)`.
+/// staged replace those of their numbers, the `emptied` segments go, and
+/// the overrides it changes (`changed`, written anew) and removes
+/// (`removed`) are stored. It runs only if this update is still the last
+/// writer: a concurrent update that landed first makes this one change
+/// nothing and return `Ok(None)` (the caller then discards what it staged).
 pub async fn commit(
     db: &D1Database,
     writer: &str,
@@ -582,7 +534,7 @@ pub async fn commit(
     let segments = serde_json::to_string(
         &staged
             .iter()
-            .map(|s| serde_json::json!({"segment": s.segment, "parts": s.parts}))
+            .map(|s| serde_json::json!({"segment": s.segment, "bytes": s.bytes}))
             .collect::<Vec<_>>(),
     )?;
     let mut statements: Vec<D1PreparedStatement> = vec![
@@ -601,24 +553,11 @@ pub async fn commit(
         ))
         .bind(&[me.clone(), JsValue::from_str(&serde_json::to_string(emptied)?)])?,
         db.prepare(format!(
-            "INSERT INTO content_segments (segment, writer, parts) \
-             SELECT value->>'segment', ?1, value->>'parts' FROM json_each(?2) WHERE {guard} \
-             ON CONFLICT(segment) DO UPDATE SET writer = excluded.writer, parts = excluded.parts"
+            "INSERT INTO content_segments (segment, writer, bytes) \
+             SELECT value->>'segment', ?1, value->>'bytes' FROM json_each(?2) WHERE {guard} \
+             ON CONFLICT(segment) DO UPDATE SET writer = excluded.writer, bytes = excluded.bytes"
         ))
         .bind(&[me.clone(), JsValue::from_str(&segments)])?,
-        // The replaced segments' parts, and any an update that did not land
-        // left behind.
-        db.prepare(format!(
-            "DELETE FROM content_index WHERE NOT EXISTS (SELECT 1 FROM content_segments s \
-             WHERE s.segment = content_index.segment AND s.writer = content_index.writer) AND {guard}"
-        ))
-        .bind(std::slice::from_ref(&me))?,
-        // This update's own, if another landed first.
-        db.prepare(
-            "DELETE FROM content_index WHERE writer = ?1 \
-             AND (SELECT writer FROM content_version WHERE id = 1) IS NOT ?1",
-        )
-        .bind(std::slice::from_ref(&me))?,
     ];
     for rows in packs(changed)? {
         statements.push(
@@ -672,27 +611,4 @@ fn packs(overrides: &[Write<'_>]) -> Result<Vec<String>, AppError> {
         packs.push(format!("[{}]", pack.join(",")));
     }
     Ok(packs)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_parts_decode_one_by_one() {
-        let bytes: Vec<u8> = (0..4_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
-        let parts = encoded
-            .as_bytes()
-            .chunks(PART_CHARS)
-            .map(|c| String::from_utf8(c.to_vec()).unwrap())
-            .collect::<Vec<_>>();
-        assert_eq!(parts, encoded_parts(&bytes).collect::<Vec<_>>());
-        // Read in groups, appended in order.
-        let mut back = Vec::new();
-        for group in parts.chunks(2) {
-            decode_parts(&mut back, group.iter().cloned()).unwrap();
-        }
-        assert_eq!(back, bytes);
-    }
 }

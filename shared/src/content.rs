@@ -109,6 +109,35 @@ pub struct ContentUpdated {
     pub rebuilt: usize,
 }
 
+/// `GET /api/v1/admin/content/index` response: how the live index is
+/// stored (segments of at most `engine::SEGMENT_DOCS` articles, one object
+/// each), and every stored object: index segments (`index/<writer>/<n>`:
+/// the live ones, and any a stopped update left behind that the scheduled
+/// run has not deleted yet) and passage vector matrices
+/// (`vectors/<model>/<content>`, one per embedding model).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentIndex {
+    pub version: i64,
+    pub segments: Vec<IndexSegment>,
+    pub objects: Vec<IndexObject>,
+}
+
+/// A live segment: the update that stored it, its object and its size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexSegment {
+    pub segment: i64,
+    pub writer: String,
+    pub key: String,
+    pub bytes: u64,
+}
+
+/// A stored object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexObject {
+    pub key: String,
+    pub bytes: u64,
+}
+
 /// A stored override of the bundled help centre: an uploaded article
 /// (`Some`) or a deleted slug (`None`).
 #[derive(Debug, Clone, PartialEq, Eq)]

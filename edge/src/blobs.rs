@@ -1,0 +1,90 @@
+//! Large derived bytes in R2 (binding `BLOBS`; local in `wrangler dev`):
+//! the retrieval index's segments (`live.rs`) and the passage vector
+//! matrices (`embed.rs`). D1 names which objects are live; an object is
+//! written before D1 names it and deleted only once nothing live names it.
+//!
+//! Why R2 and not D1: an isolate reads a whole help centre's index when a
+//! new content version goes live (58 MB at 10,000 articles). R2 hands it
+//! over as bytes; D1 holds text (base64, a third more, decoded in wasm) or
+//! returns a BLOB as an array of numbers. In `wrangler dev`, reading 58 MB
+//! took 60–95 ms from R2, 250 ms as base64 text from D1 before decoding it
+//! and 3.2–3.6 s as D1 BLOBs (BENCHMARKS.md).
+
+use worker::{Bucket, Env};
+
+use crate::platform::now_ms;
+use crate::AppError;
+
+/// The R2 binding (wrangler.toml).
+const BINDING: &str = "BLOBS";
+/// Keys per R2 `delete` call (its limit).
+const DELETE_KEYS: usize = 1_000;
+/// Most objects one [`list`] returns: far above what is ever stored under
+/// one prefix (a segment per 2,000 articles, one matrix per model).
+const LIST_MAX: usize = 10_000;
+
+/// The bucket, or a clear error naming the missing binding.
+pub fn bucket(env: &Env) -> Result<Bucket, AppError> {
+    env.bucket(BINDING).map_err(|e| {
+        AppError::Internal(format!(
+            "no R2 bucket bound as {BINDING} ({e}): see README, Deploy (`wrangler r2 bucket create frontdesk`)"
+        ))
+    })
+}
+
+/// Stores `bytes` under `key` (replacing any object of that key).
+pub async fn put(bucket: &Bucket, key: &str, bytes: Vec<u8>) -> Result<(), AppError> {
+    bucket.put(key, bytes).execute().await?;
+    Ok(())
+}
+
+/// The bytes stored under `key`, or `None` if there are none.
+pub async fn get(bucket: &Bucket, key: &str) -> Result<Option<Vec<u8>>, AppError> {
+    let Some(object) = bucket.get(key).execute().await? else {
+        return Ok(None);
+    };
+    match object.body() {
+        Some(body) => Ok(Some(body.bytes().await?)),
+        None => Ok(None),
+    }
+}
+
+/// One stored object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub key: String,
+    pub bytes: u64,
+    /// How long ago it was written, in ms.
+    pub age_ms: i64,
+}
+
+/// Every object whose key starts with `prefix`, in key order.
+pub async fn list(bucket: &Bucket, prefix: &str) -> Result<Vec<Stored>, AppError> {
+    let now = now_ms();
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = bucket.list().prefix(prefix);
+        if let Some(c) = cursor.take() {
+            query = query.cursor(c);
+        }
+        let page = query.execute().await?;
+        out.extend(page.objects().into_iter().map(|o| Stored {
+            key: o.key(),
+            bytes: o.size(),
+            age_ms: now - o.uploaded().as_millis() as i64,
+        }));
+        match page.cursor() {
+            Some(c) if page.truncated() && out.len() < LIST_MAX => cursor = Some(c),
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// Deletes `keys` (missing ones are no error).
+pub async fn delete(bucket: &Bucket, keys: Vec<String>) -> Result<(), AppError> {
+    for chunk in keys.chunks(DELETE_KEYS) {
+        bucket.delete_multiple(chunk.to_vec()).await?;
+    }
+    Ok(())
+}
