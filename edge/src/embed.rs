@@ -28,7 +28,7 @@ use std::time::Duration;
 use frontdesk_shared::ai::{
     self, EmbeddingOutput, EmbeddingRequest, OpenAiEmbeddingRequest, Packed,
 };
-use frontdesk_shared::engine::{EmbeddingText, Index};
+use frontdesk_shared::engine::Index;
 use frontdesk_shared::redact::redact;
 use futures_util::future::{select, Either};
 use serde::Deserialize;
@@ -82,15 +82,15 @@ enum Loaded {
     Missing,
 }
 
-/// A fingerprint of the passages' texts, in order (their hashes).
-fn fingerprint(texts: &[EmbeddingText]) -> String {
+/// A fingerprint of the passages' texts, from their hashes, in order.
+fn fingerprint(hashes: &[String]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for t in texts {
-        for &b in t.hash.as_bytes().iter().chain(b"|") {
+    for t in hashes {
+        for &b in t.as_bytes().iter().chain(b"|") {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{h:016x}-{}", texts.len())
+    format!("{h:016x}-{}", hashes.len())
 }
 
 #[derive(Deserialize)]
@@ -214,16 +214,15 @@ impl Embedder {
         if let Some(v) = PASSAGES.with(|d| d.borrow().get(&key).cloned()) {
             return Ok(Loaded::Ready(v));
         }
-        let texts = index.embedding_texts();
-        let content = fingerprint(&texts);
-        if let Some(v) = self.matrix(env, &content, texts.len()).await? {
+        let hashes = index.passage_hashes();
+        let content = fingerprint(&hashes);
+        if let Some(v) = self.matrix(env, &content, hashes.len()).await? {
             let v = Rc::new(v);
             remember(key, v.clone());
             return Ok(Loaded::Ready(v));
         }
-        let cached = self.cached(db, &texts).await?;
-        let vectors: Option<Vec<Packed>> =
-            texts.iter().map(|t| cached.get(&t.hash).cloned()).collect();
+        let cached = self.cached(db, &hashes).await?;
+        let vectors: Option<Vec<Packed>> = hashes.iter().map(|h| cached.get(h).cloned()).collect();
         let Some(vectors) = vectors else {
             return Ok(Loaded::Missing);
         };
@@ -293,9 +292,9 @@ impl Embedder {
     async fn cached(
         &self,
         db: &D1Database,
-        texts: &[EmbeddingText],
+        hashes: &[String],
     ) -> Result<HashMap<String, Packed>, String> {
-        let mut hashes: Vec<&str> = texts.iter().map(|t| t.hash.as_str()).collect();
+        let mut hashes: Vec<&str> = hashes.iter().map(String::as_str).collect();
         hashes.sort_unstable();
         hashes.dedup();
         let mut out = HashMap::with_capacity(hashes.len());
@@ -352,18 +351,21 @@ impl Embedder {
 
     async fn fill(&self, env: &Env, index: &Index, version: i64) -> Result<(), String> {
         let db = env.d1("DB").map_err(|e| e.to_string())?;
-        let texts = index.embedding_texts();
-        let mut have = self.cached(&db, &texts).await?;
-        let mut missing: Vec<usize> = (0..texts.len())
-            .filter(|&i| !have.contains_key(&texts[i].hash))
+        let hashes = index.passage_hashes();
+        let mut have = self.cached(&db, &hashes).await?;
+        // Each missing text once (passages of the same text share a hash).
+        let mut seen = std::collections::HashSet::new();
+        let missing: Vec<usize> = (0..hashes.len())
+            .filter(|&i| !have.contains_key(&hashes[i]) && seen.insert(&hashes[i]))
             .collect();
-        missing.dedup_by_key(|&mut i| texts[i].hash.clone());
         let started = crate::platform::now_ms();
         for batch in missing.chunks(BATCH) {
-            let inputs: Vec<&str> = batch.iter().map(|&i| texts[i].text.as_str()).collect();
+            // Only these passages' articles are read.
+            let texts = index.embedding_texts_of(batch.iter().copied());
+            let inputs: Vec<&str> = texts.iter().map(|t| t.text.as_str()).collect();
             let got = self.embed(env, Kind::Passage, &inputs).await?;
             let mut inserts = Vec::with_capacity(batch.len());
-            for (&i, v) in batch.iter().zip(got) {
+            for (t, v) in texts.iter().zip(got) {
                 let packed = Packed::new(&v).ok_or("a vector with a non-number")?;
                 inserts.push(
                     db.prepare(
@@ -371,24 +373,23 @@ impl Embedder {
                     )
                     .bind(&[
                         JsValue::from_str(&self.model),
-                        JsValue::from_str(&texts[i].hash),
+                        JsValue::from_str(&t.hash),
                         JsValue::from_str(&packed.encode()),
                     ])
                     .map_err(|e| e.to_string())?,
                 );
-                have.insert(texts[i].hash.clone(), packed);
+                have.insert(t.hash.clone(), packed);
             }
             db.batch(inserts).await.map_err(|e| e.to_string())?;
         }
-        let vectors: Option<Vec<Packed>> =
-            texts.iter().map(|t| have.get(&t.hash).cloned()).collect();
+        let vectors: Option<Vec<Packed>> = hashes.iter().map(|h| have.get(h).cloned()).collect();
         if let Some(v) = vectors {
-            self.store_matrix(env, &fingerprint(&texts), &v).await?;
+            self.store_matrix(env, &fingerprint(&hashes), &v).await?;
             remember((self.model.clone(), version), Rc::new(v));
         }
         worker::console_log!(
             "embeddings: {} passages ({} embedded now) in {} ms",
-            texts.len(),
+            hashes.len(),
             missing.len(),
             crate::platform::now_ms() - started
         );

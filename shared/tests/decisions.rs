@@ -184,6 +184,16 @@ fn a_help_centre_in_segments_is_searched_as_one() {
     assert_eq!(slugs(&split), slugs(&whole));
     assert_eq!(split.embedding_texts(), whole.embedding_texts());
     assert_eq!(split.passage_count(), whole.passage_count());
+    // The stored hashes find the same vectors as the texts' own, without
+    // reading any text; any passages' texts can be had alone.
+    let texts = whole.embedding_texts();
+    let hashes: Vec<String> = texts.iter().map(|t| t.hash.clone()).collect();
+    assert_eq!(split.passage_hashes(), hashes);
+    let some: Vec<usize> = (0..texts.len()).filter(|i| i % 3 != 1).collect();
+    assert!(some.len() > 10);
+    let want: Vec<_> = some.iter().map(|&i| texts[i].clone()).collect();
+    assert_eq!(split.embedding_texts_of(some.iter().copied()), want);
+    assert_eq!(split.embedding_texts_of([texts.len()]), vec![]);
     // Stored and loaded, it is the same index.
     let loaded: Index = postcard::from_bytes(&postcard::to_allocvec(&split).unwrap()).unwrap();
     let th = Thresholds::default();

@@ -71,7 +71,7 @@ pub(super) mod le {
             }
         )*};
     }
-    le!(u16, u32, f32);
+    le!(u16, u32, u64, f32);
 
     pub(in crate::engine) fn serialize<T: Le, S: Serializer>(
         v: &[T],
