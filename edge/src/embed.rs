@@ -216,10 +216,16 @@ impl Embedder {
         }
         let hashes = index.passage_hashes();
         let content = fingerprint(&hashes);
-        if let Some(v) = self.matrix(env, &content, hashes.len()).await? {
-            let v = Rc::new(v);
-            remember(key, v.clone());
-            return Ok(Loaded::Ready(v));
+        // Without the matrix (not stored yet, or R2 unreachable), the
+        // vectors are read passage by passage from D1.
+        match self.matrix(env, &content, hashes.len()).await {
+            Ok(Some(v)) => {
+                let v = Rc::new(v);
+                remember(key, v.clone());
+                return Ok(Loaded::Ready(v));
+            }
+            Ok(None) => {}
+            Err(e) => worker::console_warn!("embeddings: reading the passage matrix: {e}"),
         }
         let cached = self.cached(db, &hashes).await?;
         let vectors: Option<Vec<Packed>> = hashes.iter().map(|h| cached.get(h).cloned()).collect();

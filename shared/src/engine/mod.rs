@@ -22,7 +22,7 @@ use postings::{List, Posting, Postings, MASKED_PASSAGES};
 use crate::intent::{frustrated, small_talk, wants_person, SmallTalk};
 use crate::kb::Article;
 use crate::phrases::{say, Line};
-use crate::text::{clip, detect, words, Analyzer};
+use crate::text::{clip, detect, words, Analyzer, MemoAnalyzer};
 use crate::wire::{Decision, EscalationReason, Reply, Source};
 
 pub use crate::text::Lang;
@@ -214,8 +214,8 @@ struct RawPosting {
 }
 
 /// The distinct terms of a passage (heading and text), sorted.
-fn passage_terms(analyzer: &Analyzer, p: &Passage) -> Vec<String> {
-    let mut terms = analyzer.terms(&format!("{}\n{}", p.heading, p.text));
+fn passage_terms(terms: impl FnOnce(&str) -> Vec<String>, p: &Passage) -> Vec<String> {
+    let mut terms = terms(&format!("{}\n{}", p.heading, p.text));
     terms.sort();
     terms.dedup();
     terms
@@ -560,9 +560,14 @@ impl Segment {
         let mut chunk_counts = Vec::with_capacity(articles.len());
         let mut hashes = Vec::new();
         let mut snippets: Vec<Vec<&str>> = Vec::with_capacity(articles.len());
+        // One analyzer per language for the whole segment, remembering
+        // each word's term.
+        let mut analyzers: BTreeMap<Lang, MemoAnalyzer> = BTreeMap::new();
         for (i, a) in articles.iter().enumerate() {
             let lang = Lang::from_tag(&a.lang);
-            let analyzer = Analyzer::new(lang);
+            let analyzer = analyzers
+                .entry(lang)
+                .or_insert_with(|| MemoAnalyzer::new(lang));
             let headings: Vec<&str> = a
                 .sections
                 .iter()
@@ -604,7 +609,7 @@ impl Segment {
             let mut masks: BTreeMap<String, u8> = BTreeMap::new();
             for (p, passage) in passages.iter().enumerate() {
                 let bit = 1 << p.min(MASKED_PASSAGES);
-                for t in passage_terms(&analyzer, passage) {
+                for t in passage_terms(|text| analyzer.terms(text), passage) {
                     *masks.entry(t).or_default() |= bit;
                 }
             }
@@ -1037,7 +1042,7 @@ impl Index {
             // Past the masked passages, the mask only says some later one
             // has the term: this passage's own terms tell.
             let own = (i >= MASKED_PASSAGES && wanted.iter().any(|w| w.2 & bit != 0))
-                .then(|| passage_terms(&analyzer, p));
+                .then(|| passage_terms(|text| analyzer.terms(text), p));
             let w: f32 = wanted
                 .iter()
                 .filter(|(t, _, mask)| {
