@@ -1,12 +1,13 @@
-// A help centre of 10,000 articles (the bundled ones among them) on `wrangler dev` (wasm, local D1),
-// through the admin API as a site owner would upload it: prints each
+// A help centre of 10,000 articles (the bundled ones among them) on `wrangler dev` (wasm, local D1
+// and R2), through the admin API as a site owner would upload it: prints each
 // upload's segments, rebuilt segments, build time and wall time, then the
-// update of one article, then what a fresh load of the stored index costs
-// an isolate (the worker's own log line), and a question's latency.
+// update of one article, then of one article in every segment, then what a
+// fresh load of the stored index costs an isolate (the worker's own log
+// line), and a question's latency.
 //
 //   . scripts/tools.sh && bash scripts/build.sh && node scripts/content-scale.mjs [ARTICLES]
 //
-// Loopback only; its own D1 state (.wrangler/scale), port 8797. Prints; asserts
+// Loopback only; its own D1 and R2 state (.wrangler/scale), port 8797. Prints; asserts
 // only that every request succeeds.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -100,6 +101,16 @@ try {
   const one = await put([{ ...all[0], source: all[0].source.replace('##', '## changed') }]);
   console.log(
     `one article changed: ${one.rebuilt} of ${one.segments} segments rebuilt in ${one.build_ms} ms of build, ${one.wall_ms} ms in all`,
+  );
+  // One article in each part of the help centre: every segment rebuilt in
+  // one request (the most CPU an update of this help centre takes).
+  const spread = [0, 2500, 4500, 6500, 8500]
+    .filter((i) => i < all.length)
+    .map((i) => ({ ...all[i], source: all[i].source.replace('##', '## changed again') }));
+  const every = await put(spread);
+  console.log(
+    `${spread.length} articles changed across the help centre: ${every.rebuilt} of ${every.segments} segments rebuilt ` +
+      `in ${every.build_ms} ms of build, ${every.wall_ms} ms in all`,
   );
   // A fresh load, as another isolate would do it: a newer version in D1.
   const [{ version }] = JSON.parse(
