@@ -510,40 +510,6 @@ fn orphans(stored: Vec<blobs::Stored>, live: &BTreeSet<String>) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_sweep_deletes_only_old_objects_no_live_segment_names() {
-        let live_segment = StoredSegment {
-            segment: 1,
-            writer: "w-live".into(),
-            bytes: 10,
-        };
-        let live: BTreeSet<String> = [live_segment.key()].into();
-        let object = |key: &str, age_ms| blobs::Stored {
-            key: key.into(),
-            bytes: 10,
-            age_ms,
-        };
-        let stored = vec![
-            // Live, however old.
-            object("index/w-live/1", 10 * ORPHAN_MS),
-            // Named by no version, and old: left by a stopped update.
-            object("index/w-stopped/0", ORPHAN_MS + 1),
-            // Named by no version yet: an update still running.
-            object("index/w-running/2", ORPHAN_MS / 2),
-            // Another segment of the live writer, not live.
-            object("index/w-live/0", 2 * ORPHAN_MS),
-        ];
-        assert_eq!(live_segment.key(), "index/w-live/1");
-        assert_eq!(
-            orphans(stored, &live),
-            vec!["index/w-stopped/0".to_owned(), "index/w-live/0".to_owned()]
-        );
-    }
-}
 
 /// Makes version `previous + 1` live in one batch: the segments `writer`
 /// staged replace those of their numbers, the `emptied` segments go, and
@@ -653,4 +619,39 @@ fn packs(overrides: &[Write<'_>]) -> Result<Vec<String>, AppError> {
         packs.push(format!("[{}]", pack.join(",")));
     }
     Ok(packs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sweep_deletes_only_old_objects_no_live_segment_names() {
+        let live_segment = StoredSegment {
+            segment: 1,
+            writer: "w-live".into(),
+            bytes: 10,
+        };
+        let live: BTreeSet<String> = [live_segment.key()].into();
+        let object = |key: &str, age_ms| blobs::Stored {
+            key: key.into(),
+            bytes: 10,
+            age_ms,
+        };
+        let stored = vec![
+            // Live, however old.
+            object("index/w-live/1", 10 * ORPHAN_MS),
+            // Named by no version, and old: left by a stopped update.
+            object("index/w-stopped/0", ORPHAN_MS + 1),
+            // Named by no version yet: an update still running.
+            object("index/w-running/2", ORPHAN_MS / 2),
+            // Another segment of the live writer, not live.
+            object("index/w-live/0", 2 * ORPHAN_MS),
+        ];
+        assert_eq!(live_segment.key(), "index/w-live/1");
+        assert_eq!(
+            orphans(stored, &live),
+            vec!["index/w-stopped/0".to_owned(), "index/w-live/0".to_owned()]
+        );
+    }
 }
