@@ -510,7 +510,6 @@ fn orphans(stored: Vec<blobs::Stored>, live: &BTreeSet<String>) -> Vec<String> {
         .collect()
 }
 
-
 /// Makes version `previous + 1` live in one batch: the segments `writer`
 /// staged replace those of their numbers, the `emptied` segments go, and
 /// the overrides it changes (`changed`, written anew) and removes
