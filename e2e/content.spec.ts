@@ -199,7 +199,12 @@ test('another isolate finds a newer version in D1 and loads its stored index', a
   expect(stored.version).toBe(version);
   expect(stored.segments).toEqual([{ segment: 0, writer, key: `index/${writer}/0`, bytes: expect.any(Number) }]);
   expect(stored.segments[0].bytes).toBeGreaterThan(1_000_000);
-  expect(indexObjects(stored)).toEqual([{ key: `index/${writer}/0`, bytes: stored.segments[0].bytes }]);
+  // Two objects: what an isolate loads, and the articles' texts (read an
+  // article at a time, for replies); together the segment's size.
+  const objects = indexObjects(stored);
+  expect(objects.map((o) => o.key)).toEqual([`index/${writer}/0`, `index/${writer}/0.text`]);
+  expect(objects[0].bytes + objects[1].bytes).toBe(stored.segments[0].bytes);
+  expect(objects[1].bytes).toBeGreaterThan(100_000);
   // What another isolate's update looks like to this one: a newer version
   // in D1 with its index (here the same one, under the new number).
   d1(`UPDATE content_version SET version = ${version + 1} WHERE id = 1`);
@@ -249,7 +254,7 @@ test('two updates at once: one lands, the other is refused and leaves nothing be
   const [{ writer }] = d1<{ writer: string }>('SELECT writer FROM content_version WHERE id = 1');
   const stored = await storedIndex(request);
   expect(stored.segments.map((s) => s.writer)).toEqual([writer]);
-  expect(indexObjects(stored).map((o) => o.key)).toEqual([`index/${writer}/0`]);
+  expect(indexObjects(stored).map((o) => o.key)).toEqual([`index/${writer}/0`, `index/${writer}/0.text`]);
   // Back to the two pen articles only.
   const back = await put(request, {
     articles: [
@@ -288,8 +293,8 @@ test('past one segment of articles, an update rebuilds only the segment it touch
   expect(first2.writer).not.toBe(first.writer);
   expect(second2).toEqual(second);
   // Only the live segments' objects are stored: the replaced one is gone.
-  expect(indexObjects(await storedIndex(request))).toEqual(
-    [first2, second2].map((s) => ({ key: s.key, bytes: s.bytes })).sort((a, b) => a.key.localeCompare(b.key)),
+  expect(indexObjects(await storedIndex(request)).map((o) => o.key)).toEqual(
+    [first2, second2].flatMap((s) => [s.key, `${s.key}.text`]).sort((a, b) => a.localeCompare(b)),
   );
   // Another isolate reads both segments from D1 (a newer version, as
   // another isolate's update would leave it) and answers from them.

@@ -125,6 +125,60 @@ test('a question no article answers still goes to a person; passage vectors are 
   expect(bytes).toBe(8 + passages * (4 + 384));
 });
 
+test('an uploaded article is embedded from its stored text and found by meaning', async ({ request }) => {
+  test.setTimeout(120_000);
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const article = `---
+title: Archive a notebook
+url: /help/archive-notebook
+lang: en
+---
+Open the notebook's ⋯ menu and choose Archive. Archived notebooks leave the sidebar, stop syncing to your phone and tablet, and wait under Settings → Archive until you restore them. Nothing in them is deleted.
+`;
+  const put = await request.put(`${API}/api/v1/admin/content`, {
+    headers: admin,
+    data: { articles: [{ slug: 'archive-notebook', source: article }] },
+  });
+  expect(put.status()).toBe(200);
+  // The index is stored without the articles' texts (each segment's texts
+  // are an object of their own, read an article at a time).
+  const stored = await (await request.get(`${API}/api/v1/admin/content/index`, { headers: admin })).json();
+  const keys = (stored.objects as { key: string }[]).map((o) => o.key).filter((k) => k.startsWith('index/'));
+  expect(keys.sort()).toEqual([stored.segments[0].key, `${stored.segments[0].key}.text`].sort());
+  // Its passages are embedded after the next question, their text read
+  // back from the stored texts: the matrix of the new content is stored
+  // once every passage's vector is there (each looked up by its text's
+  // hash, so a wrong text would never complete it).
+  const passages = (await (await request.get(`${API}/healthz`)).json()).passages as number;
+  await request.post(`${API}/api/v1/chat`, { data: { message: 'hello again' } });
+  const model = Buffer.from('multilingual-e5-small-q4').toString('hex');
+  await expect
+    .poll(
+      async () => {
+        await request.post(`${API}/api/v1/chat`, { data: { message: 'one more question about notes' } });
+        const index = await (await request.get(`${API}/api/v1/admin/content/index`, { headers: admin })).json();
+        return (index.objects as { key: string }[]).map((o) => o.key).filter((k) => k.startsWith(`vectors/${model}/`));
+      },
+      { timeout: 90_000, intervals: [2000] },
+    )
+    .toEqual([expect.stringMatching(new RegExp(`-${passages}$`))]);
+  // Found by meaning (no word of its title), and quoted from its text.
+  const chat = async (message: string) =>
+    (await (await request.post(`${API}/api/v1/chat`, { data: { message } })).json()).reply;
+  const paraphrase = await chat('how can I hide an old notebook I no longer use without losing it');
+  expect(paraphrase.sources.map((s: { url: string }) => s.url)).toContain('/help/archive-notebook');
+  const direct = await chat('How do I archive a notebook?');
+  expect(direct).toMatchObject({ decision: 'answer' });
+  expect(direct.sources[0].url).toBe('/help/archive-notebook');
+  expect(direct.text).toContain('Settings → Archive');
+  // Back to the bundled articles.
+  const back = await request.put(`${API}/api/v1/admin/content`, {
+    headers: admin,
+    data: { articles: [], mode: 'replace' },
+  });
+  expect(back.status()).toBe(200);
+});
+
 test('with the model stopped, the worker answers with the lexical engine alone and says so in its log', async ({
   request,
 }) => {

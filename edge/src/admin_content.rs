@@ -316,7 +316,7 @@ async fn update<'s>(
             let segment = Segment::build(&articles);
             build_ms += (now_ms() - started).max(0) as u64;
             drop(articles);
-            live::stage(&bucket, &writer, s, &segment).await
+            live::stage(&bucket, &writer, s, segment).await
         }
         .await;
         match result {

@@ -10,7 +10,7 @@
 //! took 60–95 ms from R2, 250 ms as base64 text from D1 before decoding it
 //! and 3.2–3.6 s as D1 BLOBs (BENCHMARKS.md).
 
-use worker::{Bucket, Env};
+use worker::{Bucket, Env, Range};
 
 use crate::platform::now_ms;
 use crate::AppError;
@@ -41,6 +41,30 @@ pub async fn put(bucket: &Bucket, key: &str, bytes: Vec<u8>) -> Result<(), AppEr
 /// The bytes stored under `key`, or `None` if there are none.
 pub async fn get(bucket: &Bucket, key: &str) -> Result<Option<Vec<u8>>, AppError> {
     let Some(object) = bucket.get(key).execute().await? else {
+        return Ok(None);
+    };
+    match object.body() {
+        Some(body) => Ok(Some(body.bytes().await?)),
+        None => Ok(None),
+    }
+}
+
+/// `len` bytes from `start` of the object stored under `key`, or `None`
+/// if there is no such object.
+pub async fn get_range(
+    bucket: &Bucket,
+    key: &str,
+    start: u64,
+    len: u64,
+) -> Result<Option<Vec<u8>>, AppError> {
+    if len == 0 {
+        return Ok(Some(vec![]));
+    }
+    let range = Range::OffsetWithLength {
+        offset: start,
+        length: len,
+    };
+    let Some(object) = bucket.get(key).range(range).execute().await? else {
         return Ok(None);
     };
     match object.body() {

@@ -29,6 +29,8 @@ use frontdesk_shared::ai::{
     self, EmbeddingOutput, EmbeddingRequest, OpenAiEmbeddingRequest, Packed,
 };
 use frontdesk_shared::engine::Index;
+
+use crate::live::Live;
 use frontdesk_shared::redact::redact;
 use futures_util::future::{select, Either};
 use serde::Deserialize;
@@ -152,12 +154,11 @@ impl Embedder {
         env: &Env,
         ctx: &Context,
         db: &D1Database,
-        index: &Rc<Index>,
-        version: i64,
+        live: &Live,
         question: &str,
     ) -> Option<Vec<f32>> {
         let work = Box::pin(async {
-            let passages = match self.passages(env, db, index, version).await? {
+            let passages = match self.passages(env, db, &live.index, live.version).await? {
                 Loaded::Ready(v) => v,
                 // Complete, but read passage by passage: store them as one
                 // matrix for the next isolates.
@@ -171,7 +172,7 @@ impl Embedder {
                     v
                 }
                 Loaded::Missing => {
-                    self.fill_later(env, ctx, index.clone(), version);
+                    self.fill_later(env, ctx, live.clone());
                     return Err("passage vectors are being computed".to_owned());
                 }
             };
@@ -333,8 +334,8 @@ impl Embedder {
     /// Embeds the passages of content `version` that D1 lacks, after the
     /// response; one fill per isolate and version at a time. Each batch is
     /// stored as it comes, so an interrupted fill resumes.
-    fn fill_later(&self, env: &Env, ctx: &Context, index: Rc<Index>, version: i64) {
-        let key = (self.model.clone(), version);
+    fn fill_later(&self, env: &Env, ctx: &Context, live: Live) {
+        let key = (self.model.clone(), live.version);
         let busy = FILLING.with(|f| {
             let mut f = f.borrow_mut();
             let busy = f.contains(&key);
@@ -348,14 +349,15 @@ impl Embedder {
         }
         let (this, env) = (self.clone(), env.clone());
         ctx.wait_until(async move {
-            if let Err(e) = this.fill(&env, &index, version).await {
+            if let Err(e) = this.fill(&env, &live).await {
                 worker::console_warn!("embeddings: filling passage vectors: {e}");
             }
             FILLING.with(|f| f.borrow_mut().retain(|k| *k != key));
         });
     }
 
-    async fn fill(&self, env: &Env, index: &Index, version: i64) -> Result<(), String> {
+    async fn fill(&self, env: &Env, live: &Live) -> Result<(), String> {
+        let (index, version) = (&*live.index, live.version);
         let db = env.d1("DB").map_err(|e| e.to_string())?;
         let hashes = index.passage_hashes();
         let mut have = self.cached(&db, &hashes).await?;
@@ -366,8 +368,13 @@ impl Embedder {
             .collect();
         let started = crate::platform::now_ms();
         for batch in missing.chunks(BATCH) {
-            // Only these passages' articles are read.
-            let texts = index.embedding_texts_of(batch.iter().copied());
+            // Only these passages' articles are read (their texts stored
+            // apart, from R2).
+            let apart = live
+                .texts_of(env, &index.passage_docs(batch))
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            let texts = index.embedding_texts_of(batch.iter().copied(), &apart);
             let inputs: Vec<&str> = texts.iter().map(|t| t.text.as_str()).collect();
             let got = self.embed(env, Kind::Passage, &inputs).await?;
             let mut inserts = Vec::with_capacity(batch.len());

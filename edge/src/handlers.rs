@@ -204,26 +204,24 @@ pub async fn chat(
         semantic: None,
     };
     let live = live::current(env, &db).await;
-    let index = &*live.index;
     let th = Thresholds {
         hybrid: hybrid_thresholds(env),
         ..Thresholds::default()
     };
     // The site's own always-human topics (frontdesk.toml), if it names them.
     let topics = site.always_human.as_deref();
-    let mut turn = index.turn_for(&input.message, &turn_ctx, &th, topics);
+    let mut turn = live.turn(env, &input.message, &turn_ctx, &th, topics).await;
     // A question (not small talk, nor a request for a person): fuse in the
     // embedding model's view, if one is configured.
     let similarities = match Embedder::from_env(env) {
         Some(e) if needs_retrieval(&turn) => {
-            e.similarities(env, ctx, &db, &live.index, live.version, &input.message)
-                .await
+            e.similarities(env, ctx, &db, &live, &input.message).await
         }
         _ => None,
     };
     if let Some(s) = &similarities {
         turn_ctx.semantic = Some(s);
-        turn = index.turn_for(&input.message, &turn_ctx, &th, topics);
+        turn = live.turn(env, &input.message, &turn_ctx, &th, topics).await;
     }
     let message = store::VisitorMessage {
         conversation: &conversation_id,

@@ -22,7 +22,7 @@ use std::rc::Rc;
 use std::collections::{BTreeMap, BTreeSet};
 
 use frontdesk_shared::content::{live, Override};
-use frontdesk_shared::engine::{Index, Segment};
+use frontdesk_shared::engine::{Context, Index, Segment, Texts, Thresholds, Turn};
 use frontdesk_shared::kb::{parse_article, Article};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -45,6 +45,9 @@ const ROWS_JSON_BYTES: usize = 1_500_000;
 pub struct Live {
     pub version: i64,
     pub index: Rc<Index>,
+    /// Where each of the index's segments keeps its articles' texts (R2
+    /// keys, by segment position; the bundled index carries its own).
+    texts: Rc<Vec<String>>,
 }
 
 struct Cached {
@@ -63,6 +66,7 @@ fn bundled() -> Live {
     Live {
         version: 0,
         index: BUNDLED.with(Rc::clone),
+        texts: Rc::new(vec![]),
     }
 }
 
@@ -179,7 +183,7 @@ pub async fn load(env: &Env, db: &D1Database) -> Result<Live, AppError> {
                     &segment_articles(db, s, &[], &BTreeSet::new()).await?,
                 ));
             }
-            return Ok(assembled(version, segments));
+            return Ok(assembled(version, segments, vec![]));
         }
         let started = now_ms();
         let (mut reading, mut bytes_read) = (0, 0);
@@ -205,7 +209,8 @@ pub async fn load(env: &Env, db: &D1Database) -> Result<Live, AppError> {
             });
         }
         if segments.len() == rows.len() {
-            let live = assembled(version, segments);
+            let texts = rows.iter().map(StoredSegment::text_key).collect();
+            let live = assembled(version, segments, texts);
             worker::console_log!(
                 "content version {version} loaded: {} articles in {} segments, {} ms ({reading} ms reading {bytes_read} bytes)",
                 live.index.len(),
@@ -220,10 +225,68 @@ pub async fn load(env: &Env, db: &D1Database) -> Result<Live, AppError> {
     )))
 }
 
-fn assembled(version: i64, segments: Vec<Segment>) -> Live {
+/// `segments` as one index; `texts[i]` is where segment `i` keeps its
+/// texts (a segment is never stored empty, so none is dropped and the
+/// positions stay).
+fn assembled(version: i64, segments: Vec<Segment>, texts: Vec<String>) -> Live {
     Live {
         version,
         index: Rc::new(Index::assemble(segments, content::policy())),
+        texts: Rc::new(texts),
+    }
+}
+
+impl Live {
+    /// A visitor's turn ([`Index::turn_for`]): decided on the loaded index,
+    /// then put into words with the texts of its articles stored apart (one
+    /// ranged R2 read each, at once). If they cannot be read, the turn goes
+    /// on without them: no answer without its passage (suggestions).
+    pub async fn turn(
+        &self,
+        env: &Env,
+        message: &str,
+        ctx: &Context<'_>,
+        th: &Thresholds,
+        topics: Option<&[String]>,
+    ) -> Turn {
+        let (verdict, question) = self.index.decide_turn_for(message, ctx, th, topics);
+        let texts = match self.texts_of(env, &verdict.docs).await {
+            Ok(texts) => texts,
+            Err(e) => {
+                worker::console_error!(
+                    "content version {}: article texts unread: {e:?}",
+                    self.version
+                );
+                Texts::new()
+            }
+        };
+        self.index
+            .turn_from(verdict, question.into_owned(), ctx, &texts)
+    }
+
+    /// The texts of those of `docs` stored apart, read from R2.
+    pub async fn texts_of(&self, env: &Env, docs: &[usize]) -> Result<Texts, AppError> {
+        let refs = self.index.texts_apart(docs);
+        if refs.is_empty() {
+            return Ok(Texts::new());
+        }
+        let bucket = blobs::bucket(env)?;
+        let reads = refs.iter().map(|r| {
+            let bucket = &bucket;
+            async move {
+                let key = self.texts.get(r.segment).ok_or_else(|| {
+                    AppError::Internal(format!("no texts stored for segment {}", r.segment))
+                })?;
+                let bytes = blobs::get_range(bucket, key, r.start, r.len)
+                    .await?
+                    .ok_or_else(|| AppError::Internal(format!("{key} is gone")))?;
+                Ok::<_, AppError>((r.doc, bytes))
+            }
+        });
+        futures_util::future::join_all(reads)
+            .await
+            .into_iter()
+            .collect()
     }
 }
 
@@ -241,6 +304,16 @@ impl StoredSegment {
     pub fn key(&self) -> String {
         index_key(&self.writer, self.segment)
     }
+
+    /// Its articles' texts' R2 object.
+    pub fn text_key(&self) -> String {
+        text_key(&self.writer, self.segment)
+    }
+}
+
+/// Where writer `writer` stores segment `segment`'s articles' texts.
+fn text_key(writer: &str, segment: i64) -> String {
+    format!("{}.text", index_key(writer, segment))
 }
 
 /// Where writer `writer` stores segment `segment` (R2).
@@ -438,21 +511,34 @@ pub fn writer() -> Result<String, AppError> {
     random_uuid()
 }
 
-/// Stores `segment`'s index as segment number `number` under `writer`: one
-/// R2 object, not read by anyone until [`commit`] names it.
+/// Stores `segment`'s index as segment number `number` under `writer`: its
+/// articles' texts as one R2 object (read an article at a time, for
+/// replies) and the rest as another (what an isolate loads); not read by
+/// anyone until [`commit`] names them. On an error, whatever of it was
+/// stored goes.
 pub async fn stage(
     bucket: &Bucket,
     writer: &str,
     number: i64,
-    segment: &Segment,
+    mut segment: Segment,
 ) -> Result<Staged, AppError> {
-    let bytes = postcard::to_allocvec(segment).map_err(|e| AppError::Internal(e.to_string()))?;
-    let size = bytes.len();
-    blobs::put(bucket, &index_key(writer, number), bytes).await?;
-    Ok(Staged {
+    let texts = segment.take_texts();
+    let bytes = postcard::to_allocvec(&segment).map_err(|e| AppError::Internal(e.to_string()))?;
+    drop(segment);
+    let staged = Staged {
         segment: number,
-        bytes: size,
-    })
+        bytes: bytes.len() + texts.len(),
+    };
+    let stored = async {
+        blobs::put(bucket, &text_key(writer, number), texts).await?;
+        blobs::put(bucket, &index_key(writer, number), bytes).await
+    }
+    .await;
+    if let Err(e) = stored {
+        discard(bucket, writer, std::slice::from_ref(&staged)).await;
+        return Err(e);
+    }
+    Ok(staged)
 }
 
 /// Deletes what `writer` staged (an update that will not land). If this
@@ -460,7 +546,7 @@ pub async fn stage(
 pub async fn discard(bucket: &Bucket, writer: &str, staged: &[Staged]) {
     let keys = staged
         .iter()
-        .map(|s| index_key(writer, s.segment))
+        .flat_map(|s| [index_key(writer, s.segment), text_key(writer, s.segment)])
         .collect();
     if let Err(e) = blobs::delete(bucket, keys).await {
         worker::console_warn!("content update {writer}: its staged segments stay for now: {e:?}");
@@ -472,7 +558,10 @@ pub async fn discard(bucket: &Bucket, writer: &str, staged: &[Staged]) {
 /// more, and no later one can (writer ids are never reused). An isolate
 /// that was still reading them reads again, from the new version.
 pub async fn retire(bucket: &Bucket, replaced: &[&StoredSegment]) {
-    let keys = replaced.iter().map(|s| s.key()).collect();
+    let keys = replaced
+        .iter()
+        .flat_map(|s| [s.key(), s.text_key()])
+        .collect();
     if let Err(e) = blobs::delete(bucket, keys).await {
         worker::console_warn!("content update: replaced segments stay for now: {e:?}");
     }
@@ -491,7 +580,7 @@ pub async fn sweep(env: &Env, db: &D1Database) -> Result<usize, AppError> {
         .await?
         .segments
         .iter()
-        .map(StoredSegment::key)
+        .flat_map(|s| [s.key(), s.text_key()])
         .collect();
     let orphans = orphans(stored, &live);
     let n = orphans.len();
@@ -631,17 +720,19 @@ mod tests {
             writer: "w-live".into(),
             bytes: 10,
         };
-        let live: BTreeSet<String> = [live_segment.key()].into();
+        let live: BTreeSet<String> = [live_segment.key(), live_segment.text_key()].into();
         let object = |key: &str, age_ms| blobs::Stored {
             key: key.into(),
             bytes: 10,
             age_ms,
         };
         let stored = vec![
-            // Live, however old.
+            // Live, however old: the segment and its texts.
             object("index/w-live/1", 10 * ORPHAN_MS),
+            object("index/w-live/1.text", 10 * ORPHAN_MS),
             // Named by no version, and old: left by a stopped update.
             object("index/w-stopped/0", ORPHAN_MS + 1),
+            object("index/w-stopped/0.text", ORPHAN_MS + 1),
             // Named by no version yet: an update still running.
             object("index/w-running/2", ORPHAN_MS / 2),
             // Another segment of the live writer, not live.
@@ -650,7 +741,11 @@ mod tests {
         assert_eq!(live_segment.key(), "index/w-live/1");
         assert_eq!(
             orphans(stored, &live),
-            vec!["index/w-stopped/0".to_owned(), "index/w-live/0".to_owned()]
+            vec![
+                "index/w-stopped/0".to_owned(),
+                "index/w-stopped/0.text".to_owned(),
+                "index/w-live/0".to_owned()
+            ]
         );
     }
 }

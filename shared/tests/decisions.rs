@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use frontdesk_shared::config::SiteConfig;
-use frontdesk_shared::engine::{Context, Index, Lang, Segment, Thresholds};
+use frontdesk_shared::engine::{Context, Index, Lang, Segment, Texts, Thresholds};
 use frontdesk_shared::kb::parse_article;
 use frontdesk_shared::phrases::{say, Line};
 use frontdesk_shared::wire::{Decision, EscalationReason, Reply};
@@ -192,8 +192,14 @@ fn a_help_centre_in_segments_is_searched_as_one() {
     let some: Vec<usize> = (0..texts.len()).filter(|i| i % 3 != 1).collect();
     assert!(some.len() > 10);
     let want: Vec<_> = some.iter().map(|&i| texts[i].clone()).collect();
-    assert_eq!(split.embedding_texts_of(some.iter().copied()), want);
-    assert_eq!(split.embedding_texts_of([texts.len()]), vec![]);
+    assert_eq!(
+        split.embedding_texts_of(some.iter().copied(), &Texts::new()),
+        want
+    );
+    assert_eq!(
+        split.embedding_texts_of([texts.len()], &Texts::new()),
+        vec![]
+    );
     // Stored and loaded, it is the same index.
     let loaded: Index = postcard::from_bytes(&postcard::to_allocvec(&split).unwrap()).unwrap();
     let th = Thresholds::default();
@@ -277,6 +283,81 @@ const FOLLOW_UPS: &[(&str, &str, Want)] = &[
         Want::Person,
     ),
 ];
+
+#[test]
+fn an_index_stored_without_its_texts_answers_the_same_given_its_replies_texts() {
+    let (articles, policy) = sample();
+    // The same segments, carrying their texts.
+    let whole = Index::assemble(
+        articles.chunks(7).map(Segment::build).collect(),
+        policy.clone(),
+    );
+    // As the worker stores it: each segment's texts apart, the rest loaded.
+    let mut stores: Vec<Vec<u8>> = vec![];
+    let segments: Vec<Segment> = articles
+        .chunks(7)
+        .map(|part| {
+            let mut s = Segment::build(part);
+            stores.push(s.take_texts());
+            assert!(s.take_texts().is_empty(), "taken once");
+            postcard::from_bytes(&postcard::to_allocvec(&s).unwrap()).unwrap()
+        })
+        .collect();
+    let apart = Index::assemble(segments, policy);
+    // What the worker reads for a turn: the ranges of its articles' texts.
+    let read = |docs: &[usize]| -> Texts {
+        apart
+            .texts_apart(docs)
+            .into_iter()
+            .map(|r| {
+                let (from, len) = (r.start as usize, r.len as usize);
+                (r.doc, stores[r.segment][from..from + len].to_vec())
+            })
+            .collect()
+    };
+    let all: Vec<usize> = (0..apart.len()).collect();
+    assert_eq!(apart.texts_apart(&all).len(), apart.len());
+    assert!(whole.texts_apart(&all).is_empty(), "its own texts");
+    let th = Thresholds::default();
+    let semantic = near(&whole, "export-notes", 0.95);
+    let (mut answers, mut downgraded) = (0, 0);
+    for (question, _) in TABLE {
+        for ctx in [
+            Context::default(),
+            Context {
+                semantic: Some(&semantic),
+                ..Context::default()
+            },
+        ] {
+            let want = whole.turn(question, &ctx, &th);
+            let (verdict, q) = apart.decide_turn_for(question, &ctx, &th, None);
+            let texts = read(&verdict.docs);
+            assert_eq!(texts.len(), verdict.docs.len());
+            let got = apart.turn_from(verdict.clone(), q.clone().into_owned(), &ctx, &texts);
+            assert_eq!(got, want, "{question}");
+            // Without the texts (the store unreadable), no answer without
+            // a passage: the articles are suggested instead.
+            let blind = apart.turn_from(verdict, q.into_owned(), &ctx, &Texts::new());
+            if want.reply.decision == Decision::Answer {
+                answers += 1;
+                assert_eq!(blind.reply.decision, Decision::Suggest, "{question}");
+                assert_eq!(blind.reply.sources, want.reply.sources);
+                downgraded += 1;
+            } else {
+                assert_eq!(blind.reply.decision, want.reply.decision, "{question}");
+            }
+        }
+    }
+    assert!(answers > 5, "{answers} answers");
+    assert_eq!(downgraded, answers);
+    // The passages to embed, with their articles' texts read the same way.
+    let passages: Vec<usize> = (0..whole.passage_count()).collect();
+    let texts = read(&apart.passage_docs(&passages));
+    assert_eq!(
+        apart.embedding_texts_of(passages, &texts),
+        whole.embedding_texts()
+    );
+}
 
 #[test]
 fn follow_ups_are_read_with_the_previous_message() {

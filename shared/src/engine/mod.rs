@@ -154,6 +154,11 @@ pub struct Segment {
     /// (533 ms and 38 MB of text at 10,000 articles, native).
     #[serde(with = "bytes::le")]
     hashes: Vec<u64>,
+    /// When the articles' texts are stored apart ([`Segment::take_texts`]):
+    /// where each ends in that store (each starts where the one before
+    /// ends). Empty when every article carries its own text.
+    #[serde(with = "bytes::le")]
+    text_ends: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -173,20 +178,36 @@ struct Doc {
     passages: Vec<u8>,
 }
 
+/// An article's sections from their stored (deflated) bytes. Text that
+/// does not inflate (damaged, or not given) reads as an article without
+/// text rather than failing the reply.
+fn inflate_passages(bytes: &[u8]) -> Vec<Passage> {
+    miniz_oxide::inflate::decompress_to_vec(bytes)
+        .ok()
+        .and_then(|raw| postcard::from_bytes(&raw).ok())
+        .unwrap_or_default()
+}
+
+/// Texts of articles stored apart ([`Index::texts_apart`]), by article:
+/// their deflated bytes as stored.
+pub type Texts = BTreeMap<usize, Vec<u8>>;
+
 impl Doc {
-    /// The article's sections, inflated. An article whose text does not
-    /// inflate (a damaged stored index) reads as one without text rather
-    /// than failing the reply.
-    fn passages(&self) -> Vec<Passage> {
-        miniz_oxide::inflate::decompress_to_vec(&self.passages)
-            .ok()
-            .and_then(|raw| postcard::from_bytes(&raw).ok())
-            .unwrap_or_default()
+    /// The article's sections, inflated: its own, or else its entry in
+    /// `texts`.
+    fn passages(&self, doc: usize, texts: &Texts) -> Vec<Passage> {
+        if self.passages.is_empty() {
+            texts
+                .get(&doc)
+                .map_or_else(Vec::new, |t| inflate_passages(t))
+        } else {
+            inflate_passages(&self.passages)
+        }
     }
 
     /// This article's passages to embed.
-    fn chunks(&self) -> Vec<dense::Chunk> {
-        dense::chunks(&self.title, &self.questions, &self.passages())
+    fn chunks(&self, doc: usize, texts: &Texts) -> Vec<dense::Chunk> {
+        dense::chunks(&self.title, &self.questions, &self.passages(doc, texts))
     }
 }
 
@@ -669,6 +690,7 @@ impl Segment {
             chars: CharGrams::build(&snippets),
             chunks: chunk_counts,
             hashes,
+            text_ends: vec![],
         }
     }
 
@@ -679,6 +701,22 @@ impl Segment {
 
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
+    }
+
+    /// Takes the articles' texts out, to be stored apart: their deflated
+    /// bytes, concatenated in article order. Only a reply's articles (one
+    /// to three) need them, so an isolate need not load them all: a third
+    /// of a stored index. The segment keeps where each text ends.
+    pub fn take_texts(&mut self) -> Vec<u8> {
+        if !self.text_ends.is_empty() {
+            return vec![];
+        }
+        let mut out = Vec::new();
+        for d in &mut self.docs {
+            out.append(&mut d.passages);
+            self.text_ends.push(out.len() as u32);
+        }
+        out
     }
 }
 
@@ -999,7 +1037,7 @@ impl Index {
     /// The window of `doc`'s text the embedding model puts nearest the
     /// question, given one similarity per passage; `None` when `semantic`
     /// does not fit the index or the article has no text.
-    fn nearest_window(&self, doc: usize, semantic: &[f32]) -> Option<String> {
+    fn nearest_window(&self, doc: usize, semantic: &[f32], passages: &[Passage]) -> Option<String> {
         if semantic.len() != self.chunk_doc.len() {
             return None;
         }
@@ -1008,17 +1046,16 @@ impl Index {
         let nearest =
             (start..end).max_by(|&a, &b| semantic[a].total_cmp(&semantic[b]).then(b.cmp(&a)))?;
         let d = self.doc(doc);
-        let passages = d.passages();
-        let chunk = dense::chunks(&d.title, &d.questions, &passages)
+        let chunk = dense::chunks(&d.title, &d.questions, passages)
             .into_iter()
             .nth(nearest - start)?;
-        let text = dense::chunk_text(&chunk, &passages);
+        let text = dense::chunk_text(&chunk, passages);
         (!text.is_empty()).then_some(text)
     }
 
     /// The passage of `doc` that best covers the question's terms (the
     /// IDF of those it has), told by the postings' passage masks.
-    fn best_passage(&self, doc: usize, terms: &[String]) -> String {
+    fn best_passage(&self, doc: usize, terms: &[String], passages: &[Passage]) -> String {
         let (segment, local) = self.locate(doc);
         let d = &segment.docs[local];
         // (IDF, passage mask) of each question term the article has, in the
@@ -1031,7 +1068,6 @@ impl Index {
                 Some((t.as_str(), self.idf_of_df(df.sum()), posting.passages))
             })
             .collect();
-        let passages = d.passages();
         let analyzer = Analyzer::new(d.lang);
         let mut best: (Option<&Passage>, f32) = (None, -1.0);
         for (i, p) in passages.iter().enumerate() {
@@ -1074,15 +1110,17 @@ impl Index {
     /// one similarity per entry, in this order. Inflates every article:
     /// to find stored vectors, [`Index::passage_hashes`] is enough.
     pub fn embedding_texts(&self) -> Vec<EmbeddingText> {
-        self.embedding_texts_of(0..self.passage_count())
+        self.embedding_texts_of(0..self.passage_count(), &Texts::new())
     }
 
     /// The [`EmbeddingText`]s of `passages` (positions in
-    /// [`Index::embedding_texts`] order, ascending), with their positions:
-    /// only their articles are inflated.
+    /// [`Index::embedding_texts`] order, ascending): only their articles
+    /// are inflated. `texts` holds those of their articles whose text is
+    /// stored apart ([`Index::texts_apart`] of [`Index::passage_docs`]).
     pub fn embedding_texts_of(
         &self,
         passages: impl IntoIterator<Item = usize>,
+        texts: &Texts,
     ) -> Vec<EmbeddingText> {
         let mut out = Vec::new();
         // The article last inflated: its first passage and its texts.
@@ -1094,7 +1132,7 @@ impl Index {
             let doc = doc as usize;
             if open.as_ref().is_none_or(|(d, _, _)| *d != doc) {
                 let first = self.chunk_doc.partition_point(|&d| (d as usize) < doc);
-                open = Some((doc, first, self.doc(doc).chunks()));
+                open = Some((doc, first, self.doc(doc).chunks(doc, texts)));
             }
             let Some((_, first, chunks)) = &open else {
                 continue;
@@ -1108,6 +1146,49 @@ impl Index {
             }
         }
         out
+    }
+
+    /// The articles of `passages` (positions in [`Index::embedding_texts`]
+    /// order), each once, in order.
+    pub fn passage_docs(&self, passages: &[usize]) -> Vec<usize> {
+        let mut docs: Vec<usize> = passages
+            .iter()
+            .filter_map(|&p| self.chunk_doc.get(p).map(|&d| d as usize))
+            .collect();
+        docs.sort_unstable();
+        docs.dedup();
+        docs
+    }
+
+    /// Where the texts of those of `docs` stored apart are: each one's
+    /// segment (position in [`Index::segments`]) and byte range in that
+    /// segment's texts ([`Segment::take_texts`]). Articles that carry
+    /// their own text are left out.
+    pub fn texts_apart(&self, docs: &[usize]) -> Vec<TextRef> {
+        docs.iter()
+            .filter_map(|&doc| {
+                let s = self
+                    .starts
+                    .partition_point(|&start| start <= doc)
+                    .checked_sub(1)?;
+                let local = doc.checked_sub(self.starts[s])?;
+                let segment = self.segments.get(s)?;
+                if !segment.docs.get(local)?.passages.is_empty() {
+                    return None;
+                }
+                let end = *segment.text_ends.get(local)?;
+                let start = match local {
+                    0 => 0,
+                    _ => segment.text_ends[local - 1],
+                };
+                Some(TextRef {
+                    doc,
+                    segment: s,
+                    start: u64::from(start),
+                    len: u64::from(end.saturating_sub(start)),
+                })
+            })
+            .collect()
     }
 
     /// The text hash of every embedded passage ([`EmbeddingText::hash`]),
@@ -1521,23 +1602,50 @@ impl Index {
         topics: Option<&[String]>,
     ) -> Turn {
         let (verdict, question) = self.decide_turn_for(message, ctx, th, topics);
+        self.turn_from(verdict, question.into_owned(), ctx, &Texts::new())
+    }
+
+    /// A decided turn ([`Index::decide_turn_for`]) put into words: each of
+    /// its articles' passage nearest the question. `texts` holds those of
+    /// its articles whose text is stored apart ([`Index::texts_apart`]).
+    /// An answer whose article has no text to quote (not given: the store
+    /// could not be read) becomes suggestions.
+    pub fn turn_from(
+        &self,
+        mut verdict: Verdict,
+        question: String,
+        ctx: &Context,
+        texts: &Texts,
+    ) -> Turn {
         let evidence: Vec<Evidence> = verdict
             .docs
             .iter()
-            .map(|&doc| Evidence {
-                source: self.source(doc),
-                text: ctx
-                    .semantic
-                    .and_then(|s| self.nearest_window(doc, s))
-                    .unwrap_or_else(|| {
-                        self.best_passage(doc, &query_terms(&question, self.doc_langs[doc]))
-                    }),
+            .map(|&doc| {
+                let passages = self.doc(doc).passages(doc, texts);
+                Evidence {
+                    source: self.source(doc),
+                    text: ctx
+                        .semantic
+                        .and_then(|s| self.nearest_window(doc, s, &passages))
+                        .unwrap_or_else(|| {
+                            self.best_passage(
+                                doc,
+                                &query_terms(&question, self.doc_langs[doc]),
+                                &passages,
+                            )
+                        }),
+                }
             })
             .collect();
+        if verdict.decision == Decision::Answer
+            && evidence.first().is_none_or(|e| e.text.is_empty())
+        {
+            verdict.decision = Decision::Suggest;
+        }
         let reply = self.word(verdict, &evidence);
         Turn {
             reply,
-            question: question.into_owned(),
+            question,
             evidence,
         }
     }
@@ -1583,6 +1691,17 @@ impl Index {
             lang: lang.code().to_owned(),
         }
     }
+}
+
+/// Where an article's text stored apart is ([`Index::texts_apart`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRef {
+    pub doc: usize,
+    /// The segment's position in [`Index::segments`].
+    pub segment: usize,
+    /// Its bytes in that segment's texts.
+    pub start: u64,
+    pub len: u64,
 }
 
 /// An article's text for an embedding model; see [`Index::embedding_texts`].
@@ -1969,7 +2088,12 @@ mod tests {
         }
         let ix = Index::build(&[parse_article("devices", &src).unwrap()]);
         for t in ["scanners", "webcams", "chargers"] {
-            let best = ix.best_passage(0, &query_terms(&format!("set up my {t}"), Lang::En));
+            let passages = ix.doc(0).passages(0, &Texts::new());
+            let best = ix.best_passage(
+                0,
+                &query_terms(&format!("set up my {t}"), Lang::En),
+                &passages,
+            );
             assert_eq!(best, format!("How to set up {t} at home."));
         }
     }
