@@ -152,6 +152,10 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
     // next. The largest such step, and the build time of all of them.
     let mut segment_held = 0isize;
     let mut segment_build = std::time::Duration::ZERO;
+    // What the worker stores of each: the segment without its articles'
+    // texts (what an isolate loads) and the texts apart.
+    let mut loaded: Vec<Vec<u8>> = vec![];
+    let mut texts_bytes = 0;
     for part in articles.chunks(SEGMENT_DOCS.min(MAX_UPLOAD_ARTICLES)) {
         let region = Region::new(GLOBAL);
         let markdown: usize = part.iter().map(|a| a.source.len()).sum();
@@ -162,12 +166,29 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
         let parsed = check_upload(&upload).expect("valid upload");
         drop(upload);
         let t = Instant::now();
-        let segment = Segment::build(&parsed);
+        let mut segment = Segment::build(&parsed);
         segment_build += t.elapsed();
+        let texts = segment.take_texts();
         let stored = postcard::to_allocvec(&segment).expect("encode");
         segment_held = segment_held.max(markdown as isize + net(region.change()));
-        drop((stored, segment, parsed));
+        texts_bytes += texts.len();
+        drop((segment, parsed, texts));
+        loaded.push(stored);
     }
+    let loaded_bytes: usize = loaded.iter().map(Vec::len).sum();
+    let region = Region::new(GLOBAL);
+    let t = Instant::now();
+    let apart = Index::assemble(
+        loaded
+            .iter()
+            .map(|b| postcard::from_bytes::<Segment>(b).expect("decode"))
+            .collect(),
+        Policy::default(),
+    );
+    let load_apart = t.elapsed();
+    let heap_apart = net(region.change());
+    assert_eq!(apart.len(), n);
+    drop((apart, loaded));
     let region = Region::new(GLOBAL);
     let t = Instant::now();
     let back: Index = postcard::from_bytes(&encoded).expect("decode");
@@ -233,6 +254,7 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
          index {:.1} MB (postcard); load {:.0} ms, live heap {:.1} MB\n  parts: {}\n  passages {passages} \
          (vectors {:.1} MB at 384 dims int8; looked up by their hashes in {hashes_ms:.1} ms, \
          not their texts: {texts_mb:.1} MB in {texts_ms:.0} ms); decision {lexical:.0} µs lexical, {hybrid:.0} µs hybrid\n  \
+         stored as the worker does: {:.1} MB loaded ({:.0} ms, live heap {:.1} MB), texts apart {:.1} MB\n  \
          an update holds {:.1} MB at once; by segments of {SEGMENT_DOCS}: {:.1} MB \
          at most, built in {:.0} ms in all",
         bytes as f64 / 1e6,
@@ -244,6 +266,10 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
         heap as f64 / 1e6,
         parts.join(", "),
         (passages * 384) as f64 / 1e6,
+        loaded_bytes as f64 / 1e6,
+        load_apart.as_secs_f64() * 1e3,
+        heap_apart as f64 / 1e6,
+        texts_bytes as f64 / 1e6,
         held as f64 / 1e6,
         segment_held as f64 / 1e6,
         segment_build.as_secs_f64() * 1e3,
