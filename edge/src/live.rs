@@ -264,11 +264,23 @@ impl Live {
             .turn_from(verdict, question.into_owned(), ctx, &texts)
     }
 
-    /// The texts of those of `docs` stored apart, read from R2.
+    /// The texts of those of `docs` stored apart: from this isolate's
+    /// recently quoted ones, else read from R2 (and kept).
     pub async fn texts_of(&self, env: &Env, docs: &[usize]) -> Result<Texts, AppError> {
-        let refs = self.index.texts_apart(docs);
+        let mut texts = Texts::new();
+        let mut refs = self.index.texts_apart(docs);
+        QUOTED.with(|q| {
+            let q = q.borrow();
+            refs.retain(|r| match q.get(self.version, r.doc) {
+                Some(t) => {
+                    texts.insert(r.doc, t.to_vec());
+                    false
+                }
+                None => true,
+            })
+        });
         if refs.is_empty() {
-            return Ok(Texts::new());
+            return Ok(texts);
         }
         let bucket = blobs::bucket(env)?;
         let reads = refs.iter().map(|r| {
@@ -283,10 +295,70 @@ impl Live {
                 Ok::<_, AppError>((r.doc, bytes))
             }
         });
-        futures_util::future::join_all(reads)
-            .await
-            .into_iter()
-            .collect()
+        for read in futures_util::future::join_all(reads).await {
+            let (doc, bytes) = read?;
+            QUOTED.with(|q| q.borrow_mut().put(self.version, doc, bytes.clone()));
+            texts.insert(doc, bytes);
+        }
+        Ok(texts)
+    }
+}
+
+/// Most bytes of article texts an isolate keeps ([`Quoted`]).
+const QUOTED_BYTES: usize = 4 << 20;
+
+thread_local! {
+    static QUOTED: RefCell<Quoted> = RefCell::new(Quoted::new(QUOTED_BYTES));
+}
+
+/// Recently quoted articles' texts (deflated, as stored) of one content
+/// version: visitors ask about the same few articles again and again, and
+/// each is then read from R2 once per isolate. The oldest go first past
+/// `cap` bytes; a new version starts afresh.
+struct Quoted {
+    cap: usize,
+    version: i64,
+    bytes: usize,
+    texts: BTreeMap<usize, Vec<u8>>,
+    order: std::collections::VecDeque<usize>,
+}
+
+impl Quoted {
+    fn new(cap: usize) -> Quoted {
+        Quoted {
+            cap,
+            version: -1,
+            bytes: 0,
+            texts: BTreeMap::new(),
+            order: std::collections::VecDeque::new(),
+        }
+    }
+
+    fn get(&self, version: i64, doc: usize) -> Option<&[u8]> {
+        (version == self.version)
+            .then(|| self.texts.get(&doc).map(Vec::as_slice))
+            .flatten()
+    }
+
+    fn put(&mut self, version: i64, doc: usize, text: Vec<u8>) {
+        if version != self.version {
+            *self = Quoted::new(self.cap);
+            self.version = version;
+        }
+        if text.len() > self.cap || self.texts.contains_key(&doc) {
+            return;
+        }
+        self.bytes += text.len();
+        self.texts.insert(doc, text);
+        self.order.push_back(doc);
+        while self.bytes > self.cap {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(t) = self.texts.remove(&old) {
+                self.bytes -= t.len();
+            }
+        }
     }
 }
 
@@ -712,6 +784,31 @@ fn packs(overrides: &[Write<'_>]) -> Result<Vec<String>, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_texts_are_kept_per_version_within_their_bytes() {
+        let mut q = Quoted::new(10);
+        assert_eq!(q.get(1, 0), None);
+        q.put(1, 0, vec![0; 4]);
+        q.put(1, 1, vec![1; 4]);
+        assert_eq!(q.get(1, 0), Some(&[0u8; 4][..]));
+        // Not another version's.
+        assert_eq!(q.get(2, 0), None);
+        // Past 10 bytes the oldest goes.
+        q.put(1, 2, vec![2; 4]);
+        assert_eq!(q.get(1, 0), None);
+        assert_eq!(q.get(1, 1), Some(&[1u8; 4][..]));
+        assert_eq!(q.get(1, 2), Some(&[2u8; 4][..]));
+        assert_eq!(q.bytes, 8);
+        // Larger than all it may keep: not kept.
+        q.put(1, 3, vec![3; 11]);
+        assert_eq!(q.get(1, 3), None);
+        // A new version starts afresh.
+        q.put(2, 5, vec![5; 2]);
+        assert_eq!(q.get(1, 1), None);
+        assert_eq!(q.get(2, 5), Some(&[5u8; 2][..]));
+        assert_eq!(q.bytes, 2);
+    }
 
     #[test]
     fn the_sweep_deletes_only_old_objects_no_live_segment_names() {
