@@ -13,7 +13,7 @@
 // completion); for the fault runs of scripts/load.mjs also stall_mid (two
 // words, then silence), wrong_shape (well-formed SSE whose JSON is not a
 // chat completion chunk) and html (200 with an HTML error page). A ticket-summary request (its system message starts with the
-// worker's SUMMARY_PROMPT_START, shared/src/summary.rs) is answered with
+// worker's SUMMARY_PROMPT_START, shared/src/llm/summary.rs) is answered with
 // `summary` (set with /__mode too) in the answer, slow (after 2.5 s) and
 // plain modes, whole or streamed as it asks; other modes treat it like any
 // request.

@@ -8,7 +8,7 @@ import { AI_PORT, AI_STATE, LLM_PORT } from './playwright.config';
 // while what is stored (messages, the ticket the agent reads) keeps it.
 // Against the generator worker and the scripted model (fake-llm.mjs), which
 // records every request. (REDACT_PII=off is a second worker configuration;
-// its parsing is unit-tested in shared/src/redact.rs instead.)
+// its parsing is unit-tested in shared/src/llm/redact.rs instead.)
 
 const API = `http://127.0.0.1:${AI_PORT}`;
 const LLM = `http://127.0.0.1:${LLM_PORT}`;

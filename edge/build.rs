@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use frontdesk_shared::config::SiteConfig;
-use frontdesk_shared::engine::Index;
-use frontdesk_shared::kb::{parse_article, Article};
+use frontdesk_shared::retrieval::kb::{parse_article, Article};
+use frontdesk_shared::retrieval::Index;
 
 fn main() {
     let kb_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
@@ -57,7 +57,7 @@ fn main() {
     std::fs::write(out.join("policy.json"), policy).expect("write policy");
     let routes = serde_json::to_string(&config.route).expect("routes encoding");
     std::fs::write(out.join("routes.json"), routes).expect("write routes");
-    let sites = frontdesk_shared::sites::effective(&config.site);
+    let sites = frontdesk_shared::config::sites::effective(&config.site);
     write_widget_settings(&sites);
     let sites = serde_json::to_string(&sites).expect("sites encoding");
     std::fs::write(out.join("sites.json"), sites).expect("write sites");
@@ -69,8 +69,8 @@ fn main() {
 /// `dist/sites-loader.json` (inlined into the loader). Outside `OUT_DIR`
 /// because the widget's build, not this crate, ships them; written only
 /// from a checked configuration, and replaced whole (temp file, rename).
-fn write_widget_settings(sites: &[frontdesk_shared::sites::Site]) {
-    use frontdesk_shared::siteconf::{loader_json, public_json};
+fn write_widget_settings(sites: &[frontdesk_shared::config::sites::Site]) {
+    use frontdesk_shared::config::settings::{loader_json, public_json};
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
     let dir = dist.join("sites");
     let loader = dist.join("sites-loader.json");

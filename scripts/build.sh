@@ -26,7 +26,7 @@ inputs_hash() {
 }
 
 # (The loader and the nudge script are built on every run, below: not inputs here.)
-widget_key=$(inputs_hash widget ':!widget/loader.js' ':!widget/nudge.js' shared Cargo.toml Cargo.lock Trunk.toml \
+widget_key=$(inputs_hash widget api ':!widget/loader.js' ':!widget/nudge.js' Cargo.toml Cargo.lock Trunk.toml \
   scripts/build.sh)
 if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/public/widget/app.wasm ] \
   || [ ! -f dist/trunk/words.json ]; then
@@ -62,7 +62,7 @@ cp -R site/. dist/public/
 # edge/build.rs writes the widget's site settings (below) when it runs; with
 # them missing (a cleaned dist/), make cargo run it again.
 [ -f dist/sites-loader.json ] || touch frontdesk.toml
-worker_key=$(inputs_hash edge shared kb frontdesk.toml Cargo.toml Cargo.lock scripts/build.sh)
+worker_key=$(inputs_hash edge api shared kb frontdesk.toml Cargo.toml Cargo.lock scripts/build.sh)
 if [ "$(cat dist/.worker-key 2>/dev/null)" != "$worker_key" ] || [ ! -d edge/build ] || [ ! -f dist/sites-loader.json ]; then
   fd_log "building worker (worker-build, release)"
   (cd edge && worker-build --release >&2)

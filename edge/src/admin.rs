@@ -3,7 +3,7 @@
 //! secret, separate from the agents' `AGENT_TOKEN`); without a configured
 //! token the API is closed.
 
-use frontdesk_shared::error::ErrorCode;
+use frontdesk_api::error::ErrorCode;
 use worker::{Env, Method, Request, Response};
 
 use crate::insights;

@@ -1,7 +1,7 @@
 //! `/api/v1/admin/content`: the help content on a running deployment.
 //!
 //! - `GET` lists the live articles (bundled or uploaded) and the version.
-//! - `PUT` uploads articles (`frontdesk_shared::content::ContentUpload`):
+//! - `PUT` uploads articles (`frontdesk_shared::retrieval::content::ContentUpload`):
 //!   everything is checked first (a bad article is a 400 naming it and the
 //!   line, a body over 8 MiB or too many articles a 413, and nothing
 //!   changes), then the index is rebuilt once and stored with a new version.
@@ -12,13 +12,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use frontdesk_shared::content::{
+use frontdesk_api::error::{ApiError, ErrorCode};
+use frontdesk_shared::retrieval::content::{
     check_upload, valid_slug, ContentIndex, ContentItem, ContentList, ContentUpdated,
     ContentUpload, IndexObject, IndexSegment, Origin, Override, UploadMode, MAX_ARTICLES,
     MAX_UPLOAD_BYTES,
 };
-use frontdesk_shared::engine::{Segment, SEGMENT_DOCS};
-use frontdesk_shared::error::{ApiError, ErrorCode};
+use frontdesk_shared::retrieval::{Segment, SEGMENT_DOCS};
 use worker::{D1Database, Env, Request, Response};
 
 use crate::http::{json, read_json_limited};

@@ -3,10 +3,10 @@
 //! `Authorization: Bearer <AGENT_TOKEN>` (a wrangler secret); without a
 //! configured token the API is closed.
 
-use frontdesk_shared::error::ErrorCode;
-use frontdesk_shared::routing::MAX_TEAM_CHARS;
-use frontdesk_shared::validate::{agent_reply, ticket_reference};
-use frontdesk_shared::wire::{AgentReplyRequest, Role};
+use frontdesk_api::error::ErrorCode;
+use frontdesk_api::validate::{agent_reply, ticket_reference};
+use frontdesk_api::wire::{AgentReplyRequest, Role};
+use frontdesk_shared::tickets::routing::MAX_TEAM_CHARS;
 use worker::{Env, Request, Response, Url};
 
 use crate::content;
@@ -94,7 +94,7 @@ async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
 }
 
 fn bad_query(field: &str, message: &str) -> AppError {
-    frontdesk_shared::error::ApiError::field(ErrorCode::InvalidField, field, message).into()
+    frontdesk_api::error::ApiError::field(ErrorCode::InvalidField, field, message).into()
 }
 
 /// `GET /api/v1/agent/tickets/{reference}`: the ticket document, the

@@ -5,10 +5,10 @@
 
 use std::sync::OnceLock;
 
-use frontdesk_shared::engine::Policy;
-use frontdesk_shared::kb::{parse_article, Article};
-use frontdesk_shared::routing::Route;
-use frontdesk_shared::sites::Site;
+use frontdesk_shared::config::sites::Site;
+use frontdesk_shared::retrieval::kb::{parse_article, Article};
+use frontdesk_shared::retrieval::Policy;
+use frontdesk_shared::tickets::routing::Route;
 
 include!(concat!(env!("OUT_DIR"), "/kb_sources.rs"));
 
@@ -64,7 +64,7 @@ pub fn sites() -> &'static [Site] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frontdesk_shared::engine::Index;
+    use frontdesk_shared::retrieval::Index;
 
     #[test]
     fn every_bundled_article_parses_and_is_indexed() {

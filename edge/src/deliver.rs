@@ -18,11 +18,11 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use frontdesk_shared::routing;
-use frontdesk_shared::sinks;
-use frontdesk_shared::siteconf;
-use frontdesk_shared::ticket::Ticket;
-use frontdesk_shared::webhook;
+use frontdesk_shared::config::settings;
+use frontdesk_shared::tickets::routing;
+use frontdesk_shared::tickets::sinks;
+use frontdesk_shared::tickets::webhook;
+use frontdesk_shared::tickets::Ticket;
 use futures_util::future::{select, Either};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -105,7 +105,7 @@ pub fn route(env: &Env, ticket: &mut Ticket) -> Vec<Sink> {
         .iter()
         .find(|s| Some(s.key.as_str()) == site)
     {
-        routing.sinks = siteconf::site_sinks(site, routing.sinks);
+        routing.sinks = settings::site_sinks(site, routing.sinks);
     }
     let sinks = routing
         .sinks

@@ -3,7 +3,7 @@
 //! or any OpenAI-compatible `/embeddings` API (locally, the bundled
 //! multilingual-e5-small server `scripts/embedder.sh` starts). The engine
 //! fuses the question's similarity to every passage with its lexical
-//! views for every question (`shared/src/engine`). Passage vectors are
+//! views for every question (`shared/src/retrieval/`). Passage vectors are
 //! computed once per model and passage text, kept int8-packed in D1
 //! (`passage_vectors`, one row per passage), as one matrix per model and
 //! content in R2 (`blobs.rs`: what an isolate reads) and in memory per
@@ -25,13 +25,13 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
-use frontdesk_shared::ai::{
+use frontdesk_shared::llm::{
     self, EmbeddingOutput, EmbeddingRequest, OpenAiEmbeddingRequest, Packed,
 };
-use frontdesk_shared::engine::Index;
+use frontdesk_shared::retrieval::Index;
 
 use crate::live::Live;
-use frontdesk_shared::redact::redact;
+use frontdesk_shared::llm::redact::redact;
 use futures_util::future::{select, Either};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -123,7 +123,7 @@ impl Embedder {
                     return None;
                 };
                 Target::OpenAi {
-                    url: ai::embeddings_url(&base),
+                    url: llm::embeddings_url(&base),
                     key: setting(env, "AI_EMBEDDING_API_KEY")
                         .or_else(|| setting(env, "AI_API_KEY")),
                 }
@@ -137,7 +137,8 @@ impl Embedder {
         };
         Some(Embedder {
             target,
-            model: setting(env, "AI_EMBEDDING_MODEL").unwrap_or_else(|| ai::EMBEDDING_MODEL.into()),
+            model: setting(env, "AI_EMBEDDING_MODEL")
+                .unwrap_or_else(|| llm::EMBEDDING_MODEL.into()),
             timeout: millis(env, "AI_EMBED_TIMEOUT_MS", DEFAULT_TIMEOUT_MS),
             input_type: setting(env, "AI_EMBEDDING_INPUT_TYPE")
                 .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "1")),
@@ -183,7 +184,7 @@ impl Embedder {
                 .await?
                 .pop()
                 .ok_or("no vector")?;
-            let norm = ai::norm(&query);
+            let norm = llm::norm(&query);
             Ok::<_, String>(passages.iter().map(|p| p.cosine(&query, norm)).collect())
         });
         match select(work, Delay::from(self.timeout)).await {
@@ -260,7 +261,7 @@ impl Embedder {
         else {
             return Ok(None);
         };
-        let vectors = ai::unpack_matrix(&bytes).filter(|v| v.len() == count);
+        let vectors = llm::unpack_matrix(&bytes).filter(|v| v.len() == count);
         if vectors.is_none() {
             worker::console_warn!(
                 "embeddings: the stored passage matrix is damaged; reading passages one by one"
@@ -280,7 +281,7 @@ impl Embedder {
         let bucket = blobs::bucket(env).map_err(|e| format!("{e:?}"))?;
         let prefix = self.matrix_prefix();
         let key = format!("{prefix}{content}");
-        blobs::put(&bucket, &key, ai::pack_matrix(vectors))
+        blobs::put(&bucket, &key, llm::pack_matrix(vectors))
             .await
             .map_err(|e| format!("{e:?}"))?;
         let others = blobs::list(&bucket, &prefix)
@@ -425,7 +426,7 @@ impl Embedder {
                 headers.extend(key.as_deref().map(bearer));
                 let mut response = post_json(url, body, &headers, None).await?;
                 let text = response.text().await.map_err(|e| e.to_string())?;
-                ai::parse_openai_embeddings(&text, texts.len()).map_err(|e| e.to_string())
+                llm::parse_openai_embeddings(&text, texts.len()).map_err(|e| e.to_string())
             }
             Target::WorkersAi => {
                 let out: EmbeddingOutput = env

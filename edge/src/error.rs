@@ -2,7 +2,7 @@
 //! client errors keep their stable code and message; anything else is logged
 //! and answered with a generic `internal` error that leaks nothing.
 
-use frontdesk_shared::error::{ApiError, ErrorBody, ErrorCode};
+use frontdesk_api::error::{ApiError, ErrorBody, ErrorCode};
 use worker::Response;
 
 #[derive(Debug)]

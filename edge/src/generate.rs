@@ -3,7 +3,7 @@
 //! passages the engine retrieved, streamed as they are written, and replaced
 //! by the built-in reply whenever the generator fails, stalls, declines or
 //! sends nonsense. Everything about the formats lives in
-//! `frontdesk_shared::ai`; this module does the IO and the timing.
+//! `frontdesk_shared::llm`; this module does the IO and the timing.
 //!
 //! Configuration (wrangler vars; the key as a secret):
 //! `AI_PROVIDER` = `builtin` (default) | `openai` | `workers-ai`;
@@ -13,16 +13,16 @@
 
 use std::time::Duration;
 
-use frontdesk_shared::ai::{
+use frontdesk_api::wire::{Decision, Reply};
+use frontdesk_shared::config::limits;
+use frontdesk_shared::llm::guard::{self, GuardedStream, OutputGuard};
+use frontdesk_shared::llm::redact::redact;
+use frontdesk_shared::llm::{
     self, AnswerAccumulator, AnswerOutcome, Finished, GroundedPrompt, Message, Passage, Provider,
     SseDecoder,
 };
-use frontdesk_shared::engine::{Lang, Turn};
-use frontdesk_shared::guard::{self, GuardedStream, OutputGuard};
-use frontdesk_shared::limits;
-use frontdesk_shared::phrases::{say, Line};
-use frontdesk_shared::redact::redact;
-use frontdesk_shared::wire::{Decision, Reply};
+use frontdesk_shared::retrieval::{Lang, Turn};
+use frontdesk_shared::text::phrases::{say, Line};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use worker::{AbortController, AbortSignal, ByteStream, Delay, Env};
@@ -75,7 +75,7 @@ impl Generator {
                     return None;
                 }
                 Target::OpenAi {
-                    url: ai::chat_completions_url(&base),
+                    url: llm::chat_completions_url(&base),
                     key,
                 }
             }
@@ -152,7 +152,7 @@ impl Generator {
         // The visitor's personal data stays here; the model gets placeholders.
         let question = redact(&turn.question, pii_kinds(env));
         let mut prompt =
-            ai::grounded_prompt(&question, &turn.reply.lang, lang.english_name(), &passages);
+            llm::grounded_prompt(&question, &turn.reply.lang, lang.english_name(), &passages);
         // Every answer is checked before the visitor sees any of it.
         let canary = match random_bytes::<8>() {
             Ok(bytes) => guard::canary(bytes),
@@ -273,7 +273,7 @@ impl Generator {
                     return Err(http_error(status, &body));
                 }
                 provider
-                    .completion_text(&body, ai::is_event_stream(&content_type))
+                    .completion_text(&body, llm::is_event_stream(&content_type))
                     .map_err(|e| e.to_string())
             }
             Target::WorkersAi => {
@@ -371,12 +371,12 @@ impl Generator {
                     .ok()
                     .flatten()
                     .unwrap_or_default();
-                if !ai::is_event_stream(&content_type) {
+                if !llm::is_event_stream(&content_type) {
                     // A server that ignored `stream: true`: one JSON answer.
                     let body = response.text().await.map_err(|e| e.to_string())?;
                     let text = provider.parse_body(&body).map_err(|e| e.to_string())?;
                     let mut upstream = Upstream::whole(provider, acc, &text);
-                    upstream.usage = ai::usage_tokens(&body);
+                    upstream.usage = llm::usage_tokens(&body);
                     return Ok(upstream);
                 }
                 let body = response.stream().map_err(|e| e.to_string())?;
@@ -467,7 +467,7 @@ impl Upstream {
                 }
             };
             for event in events {
-                self.usage = ai::usage_tokens(&event.data).or(self.usage);
+                self.usage = llm::usage_tokens(&event.data).or(self.usage);
                 let delta = self
                     .provider
                     .parse_event(&event.data)

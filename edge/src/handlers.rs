@@ -1,19 +1,19 @@
 //! Request handlers: validate, decide, store, answer. Each is short; the
 //! decisions live in `frontdesk-shared`.
 
-use frontdesk_shared::engine::{Context, Lang, Thresholds};
-use frontdesk_shared::error::{ApiError, ErrorCode};
-use frontdesk_shared::identity::{self, Verified};
-use frontdesk_shared::limits::Kind;
-use frontdesk_shared::reference::{format_reference, REFERENCE_BYTES};
-use frontdesk_shared::sites::Site;
-use frontdesk_shared::ticket::{self, TicketInput};
-use frontdesk_shared::validate::{ChatInput, FeedbackInput, HandoffInput};
-use frontdesk_shared::wire::{
+use frontdesk_api::error::{ApiError, ErrorCode};
+use frontdesk_api::validate::{ChatInput, FeedbackInput, HandoffInput};
+use frontdesk_api::wire::{
     ChatRequest, ChatResponse, EscalationReason, FeedbackRequest, FeedbackResponse, HandoffRequest,
     HandoffResponse, Health, Identity, Reply, Role, StreamDelta, StreamStart, STREAM_DELTA,
     STREAM_DONE, STREAM_START,
 };
+use frontdesk_shared::config::limits::Kind;
+use frontdesk_shared::config::sites::Site;
+use frontdesk_shared::identity::{self, Verified};
+use frontdesk_shared::retrieval::{Context, Lang, Thresholds};
+use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
+use frontdesk_shared::tickets::{self, TicketInput};
 use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Env, Request, Response};
@@ -102,8 +102,8 @@ fn chat_json(conversation_id: String, message_id: i64, reply: Reply) -> Result<R
 /// view could change it): not small talk, nor a request for a person, an
 /// always-human topic or frustration, which are recognised before any
 /// search.
-fn needs_retrieval(turn: &frontdesk_shared::engine::Turn) -> bool {
-    turn.reply.decision != frontdesk_shared::wire::Decision::SmallTalk
+fn needs_retrieval(turn: &frontdesk_shared::retrieval::Turn) -> bool {
+    turn.reply.decision != frontdesk_api::wire::Decision::SmallTalk
         && !matches!(
             turn.reply.reason,
             Some(
@@ -118,7 +118,7 @@ fn needs_retrieval(turn: &frontdesk_shared::engine::Turn) -> bool {
 /// before anything acknowledges it. With a text generator configured and
 /// articles to ground it in, the answer is written by the model; a client
 /// that accepts `text/event-stream` gets it streamed (see
-/// `frontdesk_shared::wire::STREAM_START`), others get JSON at the end.
+/// `frontdesk_api::wire::STREAM_START`), others get JSON at the end.
 /// A new message over a limit (`limits.rs`) is refused before anything
 /// is stored; with the day's model tokens spent, the built-in engine
 /// answers alone.
@@ -440,7 +440,7 @@ pub async fn handoff(
     // The most recent messages, however long the conversation (a ticket
     // must fit a D1 row); the ticket says how many it leaves out.
     let (transcript, earlier) =
-        store::recent_transcript(&db, &conversation_id, ticket::TICKET_MESSAGES).await?;
+        store::recent_transcript(&db, &conversation_id, tickets::TICKET_MESSAGES).await?;
     let live = live::current(env, &db).await;
     let index = &*live.index;
     let topic = transcript
@@ -454,7 +454,7 @@ pub async fn handoff(
                 .and_then(|n| index.always_human_for(n, site.always_human.as_deref()))
         });
     let reference = format_reference(random_bytes::<REFERENCE_BYTES>()?);
-    let mut ticket = ticket::build(TicketInput {
+    let mut ticket = tickets::build(TicketInput {
         reference: &reference,
         conversation_id: &conversation_id,
         created_at: now_ms(),
@@ -574,7 +574,7 @@ pub async fn feedback(mut req: Request, env: &Env, site: &Site) -> Result<Respon
 /// rendered from its Markdown.
 pub async fn help_page(env: &Env, slug: &str) -> Result<Response, AppError> {
     let missing = || AppError::code(ErrorCode::NotFound, "No such help article.");
-    if !frontdesk_shared::content::valid_slug(slug) {
+    if !frontdesk_shared::retrieval::content::valid_slug(slug) {
         return Err(missing());
     }
     let db = env.d1(DB)?;
@@ -585,7 +585,7 @@ pub async fn help_page(env: &Env, slug: &str) -> Result<Response, AppError> {
             .ok_or_else(missing)?
             .to_owned(),
     };
-    let site = frontdesk_shared::sites::default_site(content::sites());
+    let site = frontdesk_shared::config::sites::default_site(content::sites());
     let html = render::page(slug, &source, site).ok_or_else(missing)?;
     let mut response = Response::from_html(html)?;
     let h = response.headers_mut();

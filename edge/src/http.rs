@@ -1,7 +1,7 @@
 //! HTTP plumbing: bounded JSON bodies, JSON responses, CORS.
 
-use frontdesk_shared::error::{ApiError, ErrorCode};
-use frontdesk_shared::validate::MAX_BODY_BYTES;
+use frontdesk_api::error::{ApiError, ErrorCode};
+use frontdesk_api::validate::MAX_BODY_BYTES;
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -12,12 +12,12 @@
 
 use std::collections::HashMap;
 
-use frontdesk_shared::error::{ApiError, ErrorCode};
+use frontdesk_api::error::{ApiError, ErrorCode};
+use frontdesk_api::validate::conversation_id;
+use frontdesk_api::wire::{Decision, EscalationReason, Rating, Role};
 use frontdesk_shared::insights::{
     self, Conversation, ExportFormat, ExportKind, Message, Period, Ticket,
 };
-use frontdesk_shared::validate::conversation_id;
-use frontdesk_shared::wire::{Decision, EscalationReason, Rating, Role};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Url};

@@ -74,7 +74,7 @@ fn visitor_api(path: &str) -> bool {
 }
 
 async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Response, AppError> {
-    use frontdesk_shared::error::ErrorCode::{MethodNotAllowed, NotFound};
+    use frontdesk_api::error::ErrorCode::{MethodNotAllowed, NotFound};
     let method = req.method();
     match (method, path) {
         (Method::Get | Method::Head, "/healthz") => handlers::health(),

@@ -1,7 +1,7 @@
 //! Abuse limits at the edge: messages per minute, tickets per hour, model
 //! tokens per day, conversation reads, long-poll seconds and ratings per
 //! minute, per visitor, per IP address (an IPv6 /64) and per site. The
-//! arithmetic is `frontdesk_shared::limits`; the counters live in the
+//! arithmetic is `frontdesk_shared::config::limits`; the counters live in the
 //! `Limiter` Durable Object, one instance per scope key (`visitor:<id>`,
 //! `ip:<address>`, `site:<site>`), so every isolate sees the same count.
 //! A request makes one call per scope, all at once; each call checks and
@@ -11,13 +11,13 @@
 //!
 //! The site's counter is a last resort: requests of a conversation that
 //! started over two minutes ago may go on to twice the site's limit, new
-//! ones only to the limit (`frontdesk_shared::limits::SITE_RESERVE`).
+//! ones only to the limit (`frontdesk_shared::config::limits::SITE_RESERVE`).
 //!
 //! Fail open: if the Durable Object cannot be reached, the request goes
 //! through and the failure is logged; a limiter outage must not take
 //! support down.
 
-use frontdesk_shared::limits::{
+use frontdesk_shared::config::limits::{
     established, idle_at_ms, ip_key, retry_after_secs, Kind, Limits, Rate, Scope,
 };
 use futures_util::future::join_all;
@@ -96,7 +96,7 @@ fn limits(env: &Env, site: &str) -> Limits {
         worker::console_error!("{w}");
     }
     match crate::content::sites().iter().find(|s| s.key == site) {
-        Some(s) => frontdesk_shared::siteconf::site_limits(&limits, s),
+        Some(s) => frontdesk_shared::config::settings::site_limits(&limits, s),
         None => limits,
     }
 }
@@ -300,9 +300,9 @@ pub async fn charge_tokens(env: &Env, who: &Who, tokens: u64) {
 }
 
 /// One scope's counters: a stored number per kind (see
-/// `frontdesk_shared::limits`), nothing else. After a write it makes sure
+/// `frontdesk_shared::config::limits`), nothing else. After a write it makes sure
 /// an alarm is set; the alarm deletes the storage once the object is idle
-/// (every bucket full again for a day: `frontdesk_shared::limits::is_idle`),
+/// (every bucket full again for a day: `frontdesk_shared::config::limits::is_idle`),
 /// else sets itself again for when it will be.
 #[durable_object(alarm)]
 pub struct Limiter {
@@ -414,7 +414,7 @@ impl DurableObject for Limiter {
     /// changes but the space. Otherwise waits until it will be.
     async fn alarm(&self) -> worker::Result<Response> {
         let tats = self.stored().await?;
-        if frontdesk_shared::limits::is_idle(&tats, now_ms()) {
+        if frontdesk_shared::config::limits::is_idle(&tats, now_ms()) {
             self.state.storage().delete_all().await?;
         } else {
             self.wake_when_idle(&tats).await?;

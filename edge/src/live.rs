@@ -21,9 +21,9 @@ use std::rc::Rc;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use frontdesk_shared::content::{live, Override};
-use frontdesk_shared::engine::{Context, Index, Segment, Texts, Thresholds, Turn};
-use frontdesk_shared::kb::{parse_article, Article};
+use frontdesk_shared::retrieval::content::{live, Override};
+use frontdesk_shared::retrieval::kb::{parse_article, Article};
+use frontdesk_shared::retrieval::{Context, Index, Segment, Texts, Thresholds, Turn};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{Bucket, D1Database, D1PreparedStatement, Env};

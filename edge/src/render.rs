@@ -1,9 +1,9 @@
 //! Help articles as HTML pages (`/help/<slug>`), rendered per request from
 //! the article's source, bundled or uploaded, so an update shows at once.
 
-use frontdesk_shared::kb::{parse_article, strip_html_comments};
-use frontdesk_shared::links::allowed_destination;
-use frontdesk_shared::sites::Site;
+use frontdesk_api::links::allowed_destination;
+use frontdesk_shared::config::sites::Site;
+use frontdesk_shared::retrieval::kb::{parse_article, strip_html_comments};
 use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 
 /// The Content-Security-Policy of every `/help/*` page: its own script (the
@@ -58,7 +58,7 @@ fn body(source: &str) -> &str {
 }
 
 /// Markdown to HTML, with any raw HTML in the source shown as text, and
-/// links and images whose target is not allowed (`frontdesk_shared::links`)
+/// links and images whose target is not allowed (`frontdesk_api::links`)
 /// reduced to their
 /// text (inline, autolink and reference forms alike: the parser has
 /// resolved them all to one event).

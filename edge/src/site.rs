@@ -3,7 +3,7 @@
 //!
 //! - The site is named by the `X-Frontdesk-Site` header (the embed's
 //!   `data-site`); without it, the default site (see
-//!   [`frontdesk_shared::sites::default_site`]). A key no site has, or none
+//!   [`frontdesk_shared::config::sites::default_site`]). A key no site has, or none
 //!   where there is no default: 400 `unknown_site`.
 //! - A browser request's `Origin` must be one the site lists, or the
 //!   worker's own (its demo page and inbox): otherwise 403
@@ -16,9 +16,9 @@
 //!   endpoints (`/api/v1/conversations/…`), called without a key (the
 //!   loader's unread check), act for the conversation's own site.
 
-use frontdesk_shared::error::{ApiError, ErrorCode};
-use frontdesk_shared::sites::{self, Refusal, Site};
-use frontdesk_shared::ticket::TicketSite;
+use frontdesk_api::error::{ApiError, ErrorCode};
+use frontdesk_shared::config::sites::{self, Refusal, Site};
+use frontdesk_shared::tickets::TicketSite;
 use worker::{D1Database, Request};
 
 use crate::content::sites as configured;

@@ -1,12 +1,12 @@
 //! D1 storage. Every write that acknowledges something to the visitor is one
 //! batch (a transaction), so a turn or a ticket is stored whole or not at all.
 
-use frontdesk_shared::ticket::{Summary, Ticket, SUMMARY_EXTRACTIVE};
-use frontdesk_shared::validate::FeedbackInput;
-use frontdesk_shared::wire::{
+use frontdesk_api::validate::FeedbackInput;
+use frontdesk_api::wire::{
     ConversationMessage, ConversationView, Decision, DeliveryState, EscalationReason, Rating,
     Reply, Role, Source, TicketListItem, TranscriptEntry, VisitorTicket,
 };
+use frontdesk_shared::tickets::{Summary, Ticket, SUMMARY_EXTRACTIVE};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};

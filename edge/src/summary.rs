@@ -10,10 +10,10 @@
 //! Configuration: `AI_SUMMARY_MS`; `AI_SUMMARY_LANGUAGE` (default
 //! `English`): the language agents read summaries in.
 
-use frontdesk_shared::redact::redact;
-use frontdesk_shared::summary::{clean_summary, summary_prompt, SUMMARY_MAX_TOKENS};
-use frontdesk_shared::ticket::{Summary, Ticket, SUMMARY_MODEL};
-use frontdesk_shared::wire::TranscriptEntry;
+use frontdesk_api::wire::TranscriptEntry;
+use frontdesk_shared::llm::redact::redact;
+use frontdesk_shared::llm::summary::{clean_summary, summary_prompt, SUMMARY_MAX_TOKENS};
+use frontdesk_shared::tickets::{Summary, Ticket, SUMMARY_MODEL};
 use worker::{Context, Env};
 
 use crate::deliver::{self, Sink};

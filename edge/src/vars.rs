@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use frontdesk_shared::engine::HybridThresholds;
-use frontdesk_shared::redact::PiiKinds;
+use frontdesk_shared::llm::redact::PiiKinds;
+use frontdesk_shared::retrieval::HybridThresholds;
 use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 
 /// A setting: the secret of that name, else the var; trimmed, `None` when
@@ -128,8 +128,7 @@ pub fn check_bearer(
     name: &str,
     message: &'static str,
 ) -> Result<(), crate::AppError> {
-    let denied =
-        || crate::AppError::code(frontdesk_shared::error::ErrorCode::Unauthorized, message);
+    let denied = || crate::AppError::code(frontdesk_api::error::ErrorCode::Unauthorized, message);
     let Some(token) = setting(env, name) else {
         return Err(denied());
     };

@@ -7,7 +7,7 @@
 //!   after message N (at most 50; the client asks again after the newest);
 //!   with `wait` (1–25 s) the request is held until one arrives or the time
 //!   is up (long polling), looking at D1 after 0.5 s, then half as long
-//!   again each time up to every 2 s (`frontdesk_shared::limits::
+//!   again each time up to every 2 s (`frontdesk_shared::config::limits::
 //!   next_poll_ms`: at most 16 looks), so a reply reaches an open widget
 //!   within about 2 s.
 //! - `DELETE /api/v1/conversations/{id}`: the conversation, its messages,
@@ -17,10 +17,10 @@
 //! `wait` in poll-seconds (what it did not hold is given back), per
 //! conversation, address and site; a refused one is a 429 and does nothing.
 
-use frontdesk_shared::error::{ApiError, ErrorCode};
-use frontdesk_shared::limits::{next_poll_ms, Kind};
-use frontdesk_shared::validate::conversation_id;
-use frontdesk_shared::wire::ConversationView;
+use frontdesk_api::error::{ApiError, ErrorCode};
+use frontdesk_api::validate::conversation_id;
+use frontdesk_api::wire::ConversationView;
+use frontdesk_shared::config::limits::{next_poll_ms, Kind};
 use std::time::Duration;
 use wasm_bindgen::JsValue;
 use worker::{Delay, Env, Method, Request, Response, Url};

@@ -23,8 +23,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use frontdesk_shared::engine::{HybridSignals, HybridThresholds};
-use frontdesk_shared::wire::Decision;
+use frontdesk_api::wire::Decision;
+use frontdesk_shared::retrieval::{HybridSignals, HybridThresholds};
 use serde::Deserialize;
 
 /// Folds of the cross-validation.
@@ -325,7 +325,7 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frontdesk_shared::engine::Words;
+    use frontdesk_shared::retrieval::Words;
 
     fn q(expected: Option<&str>, top: &str, z: f32, coverage: f32) -> Question {
         Question {

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use frontdesk_shared::ai::{self, OpenAiEmbeddingRequest};
+use frontdesk_shared::llm::{self, OpenAiEmbeddingRequest};
 use serde::{Deserialize, Serialize};
 
 /// Texts per request when embedding articles.
@@ -86,7 +86,7 @@ impl Embedder {
             .build()
             .into();
         Ok(Embedder {
-            url: ai::embeddings_url(base),
+            url: llm::embeddings_url(base),
             model,
             key,
             input_type,
@@ -157,6 +157,6 @@ impl Embedder {
                 text.chars().take(200).collect::<String>()
             ));
         }
-        ai::parse_openai_embeddings(&text, texts.len()).map_err(|e| e.to_string())
+        llm::parse_openai_embeddings(&text, texts.len()).map_err(|e| e.to_string())
     }
 }

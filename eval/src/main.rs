@@ -36,12 +36,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use embed::{Embedder, Kind};
-use frontdesk_shared::ai;
-use frontdesk_shared::engine::{
+use frontdesk_api::wire::Decision;
+use frontdesk_shared::llm;
+use frontdesk_shared::retrieval::kb::{self, Article};
+use frontdesk_shared::retrieval::{
     Context, HybridSignals, HybridThresholds, Index, Policy, Thresholds, SEGMENT_DOCS,
 };
-use frontdesk_shared::kb::{self, Article};
-use frontdesk_shared::wire::Decision;
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
@@ -133,7 +133,7 @@ fn parse_args() -> Result<Args, String> {
         questions: questions.ok_or("--questions is required")?,
         out,
         embeddings,
-        model: model.unwrap_or_else(|| ai::EMBEDDING_MODEL.to_owned()),
+        model: model.unwrap_or_else(|| llm::EMBEDDING_MODEL.to_owned()),
         input_type,
         cache,
         segment_articles,
@@ -265,7 +265,7 @@ fn run(args: Args) -> Result<(), String> {
             let texts: Vec<&str> = questions.iter().map(|q| q.text.as_str()).collect();
             e.embed(Kind::Query, &texts)?
                 .iter()
-                .map(|q| Some(passages.iter().map(|p| ai::cosine(q, p)).collect()))
+                .map(|q| Some(passages.iter().map(|p| llm::cosine(q, p)).collect()))
                 .collect()
         }
         None => vec![None; questions.len()],

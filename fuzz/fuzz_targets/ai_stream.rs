@@ -6,11 +6,11 @@
 //! exactly the final answer, bounded, citing only sources that exist.
 #![no_main]
 
-use frontdesk_shared::ai::{
+use frontdesk_shared::llm::summary::{clean_summary, MAX_MODEL_SUMMARY_CHARS};
+use frontdesk_shared::llm::{
     parse_embeddings, parse_openai_embeddings, AnswerAccumulator, AnswerOutcome, Provider,
     SseDecoder, MAX_ANSWER_CHARS,
 };
-use frontdesk_shared::summary::{clean_summary, MAX_MODEL_SUMMARY_CHARS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

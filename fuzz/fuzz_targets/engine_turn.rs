@@ -8,11 +8,11 @@
 
 use std::sync::OnceLock;
 
+use frontdesk_api::wire::Decision;
 use frontdesk_shared::config::SiteConfig;
-use frontdesk_shared::engine::{Context, Index, Thresholds, MAX_HITS};
-use frontdesk_shared::kb::{parse_article, Article};
+use frontdesk_shared::retrieval::kb::{parse_article, Article};
+use frontdesk_shared::retrieval::{Context, Index, Thresholds, MAX_HITS};
 use frontdesk_shared::text::Lang;
-use frontdesk_shared::wire::Decision;
 use libfuzzer_sys::fuzz_target;
 
 fn index() -> &'static Index {

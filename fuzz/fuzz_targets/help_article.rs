@@ -5,9 +5,9 @@
 //! URL), and `plain_text` only ever removes characters.
 #![no_main]
 
-use frontdesk_shared::engine::{Index, Thresholds};
-use frontdesk_shared::kb::{parse_article, plain_text};
-use frontdesk_shared::wire::Decision;
+use frontdesk_api::wire::Decision;
+use frontdesk_shared::retrieval::kb::{parse_article, plain_text};
+use frontdesk_shared::retrieval::{Index, Thresholds};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -11,7 +11,7 @@
 
 use frontdesk_shared::import::markdown::{self, Dialect, Options, SourceFile};
 use frontdesk_shared::import::{helpcentre, html, sitemap, Collector, Outcome};
-use frontdesk_shared::kb::parse_article;
+use frontdesk_shared::retrieval::kb::parse_article;
 use libfuzzer_sys::fuzz_target;
 use pulldown_cmark::{Event, Options as MdOptions, Parser, Tag};
 

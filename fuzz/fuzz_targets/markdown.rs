@@ -1,16 +1,11 @@
-//! The widget's Markdown subset (`widget/src/markdown.rs`, plain Rust with
-//! no dependencies, compiled here on its own): bot replies come from
-//! articles and models, so arbitrary text. Nothing may panic; links point
+//! The Markdown subset replies are shown in (`frontdesk_api::markdown`): bot
+//! replies come from articles and models, so arbitrary text. Nothing may panic; links point
 //! only to allowed URLs, citations only to sources that exist, and the text
 //! shown is never longer than the reply.
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../widget/src/markdown.rs"]
-mod markdown;
-
+use frontdesk_api::markdown::{parse, Kind, Target};
 use libfuzzer_sys::fuzz_target;
-use markdown::{parse, Kind, Target};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sources, text)) = data.split_first() else {

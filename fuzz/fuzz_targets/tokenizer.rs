@@ -5,7 +5,7 @@
 //! text has characters; clipping stays within its bound.
 #![no_main]
 
-use frontdesk_shared::intent::{frustrated, small_talk, wants_person};
+use frontdesk_shared::text::intent::{frustrated, small_talk, wants_person};
 use frontdesk_shared::text::{clip, detect, words, Analyzer, Lang};
 use libfuzzer_sys::fuzz_target;
 

@@ -6,16 +6,16 @@
 //! (tickets) and the responses clients decode.
 #![no_main]
 
-use frontdesk_shared::ticket::Ticket;
-use frontdesk_shared::validate::{
+use frontdesk_api::validate::{
     agent_reply, conversation_id, idempotency_key, locale, ticket_reference, ChatInput,
     FeedbackInput, HandoffInput, MAX_EMAIL_CHARS, MAX_MESSAGE_CHARS, MAX_MESSAGE_ID,
     MAX_NOTE_CHARS, MAX_REPLY_CHARS, MAX_URL_CHARS,
 };
-use frontdesk_shared::wire::{
+use frontdesk_api::wire::{
     AgentReplyRequest, ChatRequest, ChatResponse, ConversationView, FeedbackRequest,
     HandoffRequest, Rating,
 };
+use frontdesk_shared::tickets::Ticket;
 use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use frontdesk_shared::content::{MAX_UPLOAD_ARTICLES, MAX_UPLOAD_BYTES};
 use frontdesk_shared::import::Bundle;
+use frontdesk_shared::retrieval::content::{MAX_UPLOAD_ARTICLES, MAX_UPLOAD_BYTES};
 
 /// A bundle as the admin endpoint takes it: parts of at most
 /// `MAX_UPLOAD_ARTICLES` articles and `MAX_UPLOAD_BYTES` of JSON (less a

@@ -6,14 +6,14 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use frontdesk_api::wire::Decision;
 use frontdesk_import::fetch::{Client, FetchOptions};
 use frontdesk_import::sources;
-use frontdesk_shared::engine::{Index, Thresholds};
 use frontdesk_shared::import::helpcentre::Kind;
 use frontdesk_shared::import::markdown::Options;
 use frontdesk_shared::import::Outcome;
-use frontdesk_shared::kb::parse_article;
-use frontdesk_shared::wire::Decision;
+use frontdesk_shared::retrieval::kb::parse_article;
+use frontdesk_shared::retrieval::{Index, Thresholds};
 
 fn everything() -> Outcome {
     let s = samples();

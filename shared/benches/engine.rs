@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use frontdesk_shared::engine::{Index, Thresholds};
-use frontdesk_shared::kb::{Article, Section};
+use frontdesk_shared::retrieval::kb::{Article, Section};
+use frontdesk_shared::retrieval::{Index, Thresholds};
 
 /// A small deterministic generator (xorshift64*), so every run sees the same KB.
 struct Rng(u64);

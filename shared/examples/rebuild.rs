@@ -20,10 +20,10 @@ use std::time::Instant;
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
-use frontdesk_shared::content::{
+use frontdesk_shared::retrieval::content::{
     check_upload, ContentUpload, UploadMode, UploadedArticle, MAX_UPLOAD_ARTICLES,
 };
-use frontdesk_shared::engine::{Context, Index, Policy, Segment, Thresholds, SEGMENT_DOCS};
+use frontdesk_shared::retrieval::{Context, Index, Policy, Segment, Thresholds, SEGMENT_DOCS};
 
 /// Counts allocations, so the example can tell a decoded index's live heap.
 #[global_allocator]

@@ -52,10 +52,10 @@ use sha2::Sha256;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use crate::error::{ApiError, ErrorCode};
-use crate::ticket::Requester;
-use crate::validate;
-use crate::wire::Identity;
+use crate::tickets::Requester;
+use frontdesk_api::error::{ApiError, ErrorCode};
+use frontdesk_api::validate;
+use frontdesk_api::wire::Identity;
 
 /// Longest token accepted, in bytes.
 pub const MAX_TOKEN_BYTES: usize = 4096;

@@ -1,54 +1,31 @@
-//! Frontdesk's pure core: the versioned wire types both sides speak, and the
-//! logic that needs no IO — help-content parsing, text analysis, retrieval and
-//! the answer / suggest / escalate decision.
+//! Frontdesk's domains as pure logic, one folder each:
+//!
+//! - [`text`]: language detection, word analysis, the visitor's intents
+//!   (talk to a person, small talk, frustration) and the bot's own phrases.
+//! - [`retrieval`]: help articles, the index, the answer / suggest /
+//!   escalate decision and its wording.
+//! - [`llm`]: model providers (prompt, request and stream formats, the answer
+//!   accumulator, embeddings), the output guard, redaction, ticket summaries.
+//! - [`tickets`]: the ticket and its triage, routing, sinks' bodies, webhook
+//!   signing, references.
+//! - [`identity`]: verified visitor identities.
+//! - [`config`]: the deployment (`frontdesk.toml`), its sites, their
+//!   settings, and the abuse limits.
+//! - [`insights`]: what the bot did, for the team.
+//! - [`import`] (feature `import`): help-content importers, host tools only.
+//!
+//! The wire types the widget and worker speak are their own crate,
+//! `frontdesk-api`.
 //!
 //! Invariant: nothing in this crate touches the network, storage, a clock or a
 //! random number generator. Callers inject those.
 
-pub mod error;
-pub mod limits;
-pub mod links;
-pub mod reference;
-pub mod validate;
-pub mod wire;
-
-#[cfg(feature = "engine")]
-pub mod ai;
-#[cfg(feature = "engine")]
 pub mod config;
-#[cfg(feature = "engine")]
-pub mod content;
-#[cfg(feature = "engine")]
-pub mod engine;
-#[cfg(feature = "engine")]
-pub mod guard;
-#[cfg(feature = "engine")]
 pub mod identity;
 #[cfg(feature = "import")]
 pub mod import;
-#[cfg(feature = "engine")]
 pub mod insights;
-#[cfg(feature = "engine")]
-pub mod intent;
-#[cfg(feature = "engine")]
-pub mod kb;
-#[cfg(feature = "engine")]
-pub mod phrases;
-#[cfg(feature = "engine")]
-pub mod redact;
-#[cfg(feature = "engine")]
-pub mod routing;
-#[cfg(feature = "engine")]
-pub mod sinks;
-#[cfg(feature = "engine")]
-pub mod siteconf;
-#[cfg(feature = "engine")]
-pub mod sites;
-#[cfg(feature = "engine")]
-pub mod summary;
-#[cfg(feature = "engine")]
+pub mod llm;
+pub mod retrieval;
 pub mod text;
-#[cfg(feature = "engine")]
-pub mod ticket;
-#[cfg(feature = "engine")]
-pub mod webhook;
+pub mod tickets;

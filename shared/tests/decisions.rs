@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
+use frontdesk_api::wire::{Decision, EscalationReason, Reply};
 use frontdesk_shared::config::SiteConfig;
-use frontdesk_shared::engine::{Context, Index, Lang, Segment, Texts, Thresholds};
-use frontdesk_shared::kb::parse_article;
-use frontdesk_shared::phrases::{say, Line};
-use frontdesk_shared::wire::{Decision, EscalationReason, Reply};
+use frontdesk_shared::retrieval::kb::parse_article;
+use frontdesk_shared::retrieval::{Context, Index, Lang, Segment, Texts, Thresholds};
+use frontdesk_shared::text::phrases::{say, Line};
 
 fn sample_index() -> Index {
     let (articles, policy) = sample();
@@ -17,8 +17,8 @@ fn sample_index() -> Index {
 
 /// The sample help centre's articles, by slug, and its policy.
 fn sample() -> (
-    Vec<frontdesk_shared::kb::Article>,
-    frontdesk_shared::engine::Policy,
+    Vec<frontdesk_shared::retrieval::kb::Article>,
+    frontdesk_shared::retrieval::Policy,
 ) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
     let mut articles: Vec<_> = std::fs::read_dir(&dir)

@@ -8,9 +8,9 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use frontdesk_shared::error::ApiError;
+use frontdesk_api::error::ApiError;
+use frontdesk_api::wire::Identity;
 use frontdesk_shared::identity::{email_hash, user_hash, verify, Verified};
-use frontdesk_shared::wire::Identity;
 use serde_json::Value;
 
 const VECTORS: &str = include_str!("vectors/identity.json");

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use frontdesk_shared::wire::{
+use frontdesk_api::wire::{
     ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, STREAM_DELTA, STREAM_DONE,
     STREAM_QUEUED, STREAM_START,
 };

@@ -1,6 +1,6 @@
 //! The chat panel: conversation log, composer, and the handoff form.
 
-use frontdesk_shared::wire::{ChatRequest, Decision, HandoffRequest, Reply, Source};
+use frontdesk_api::wire::{ChatRequest, Decision, HandoffRequest, Reply, Source};
 use js_sys::Function;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
@@ -10,9 +10,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement};
 
 use crate::i18n::{fill, is_rtl, Strings};
-use crate::markdown::{self, Kind, Run, Target};
 use crate::model::{Config, Delivery, Entry, Line, Transcript};
 use crate::{api, js};
+use frontdesk_api::markdown::{self, Kind, Run, Target};
 
 /// What the bottom of the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! objects. serde_json in the wasm would cost the visitor's download more
 //! than ten kilobytes (gzip) for the same work.
 
-use frontdesk_shared::wire::{Decision, EscalationReason, HandoffResponse, Reply, Source};
+use frontdesk_api::wire::{Decision, EscalationReason, HandoffResponse, Reply, Source};
 
 use crate::i18n::Strings;
 use crate::model::Config;
@@ -45,7 +45,7 @@ pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
-/// A bot reply (`frontdesk_shared::wire::Reply`) from its parsed JSON.
+/// A bot reply (`frontdesk_api::wire::Reply`) from its parsed JSON.
 pub fn reply(v: &JsValue) -> Option<Reply> {
     let sources = get(v, "sources")
         .dyn_into::<Array>()
@@ -69,7 +69,7 @@ pub fn reply(v: &JsValue) -> Option<Reply> {
     })
 }
 
-/// A handoff's answer (`frontdesk_shared::wire::HandoffResponse`).
+/// A handoff's answer (`frontdesk_api::wire::HandoffResponse`).
 pub fn handoff(v: &JsValue) -> Option<HandoffResponse> {
     Some(HandoffResponse {
         reference: string(v, "reference")?,

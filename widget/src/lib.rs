@@ -10,7 +10,6 @@ mod app;
 #[allow(dead_code)] // not wired into the app yet
 mod i18n;
 mod js;
-mod markdown;
 mod model;
 
 use wasm_bindgen::prelude::*;

@@ -1,7 +1,7 @@
 //! Plain data: the widget's configuration and the conversation as shown.
 //! No DOM here, so it reads (and tests) like ordinary Rust.
 
-use frontdesk_shared::wire::{HandoffResponse, Reply};
+use frontdesk_api::wire::{HandoffResponse, Reply};
 
 /// What the loader passes at mount, from its script tag.
 #[derive(Debug, Clone, Default, PartialEq)]

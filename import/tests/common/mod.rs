@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 use frontdesk_shared::import::{Outcome, SkipReason};
-use frontdesk_shared::kb::parse_article;
+use frontdesk_shared::retrieval::kb::parse_article;
 
 /// The committed host name of the sample site, replaced by the loopback
 /// server's address in sitemaps and URL lists.

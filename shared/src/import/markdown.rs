@@ -564,7 +564,7 @@ fn is_table_rule(t: &str) -> bool {
 }
 
 fn strip_obsidian_comments(s: &str) -> String {
-    crate::kb::strip_between(s, "%%", "%%")
+    crate::retrieval::kb::strip_between(s, "%%", "%%")
 }
 
 /// A line of only `#tags`.

@@ -1,6 +1,6 @@
 //! Importers: help content site owners already have, turned into canonical
 //! Frontdesk articles (the kb Markdown with front matter that
-//! [`crate::kb::parse_article`] reads).
+//! [`crate::retrieval::kb::parse_article`] reads).
 //!
 //! - [`markdown`]: a folder of Markdown — plain, Obsidian, Docusaurus, MkDocs;
 //! - [`html`]: one web page, its main content kept and the rest dropped;
@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::kb::{parse_article, Article};
+use crate::retrieval::kb::{parse_article, Article};
 
 /// An article before it is written out: the fields of the canonical front
 /// matter and a Markdown body.
@@ -183,7 +183,11 @@ impl Collector {
         // The importers escape what they write; this read-back is the last
         // word for every source, the owner's own Markdown included.
         draft.body = safe::drop_unsafe_links(draft.body.trim()).trim().to_owned();
-        if draft.body.is_empty() || crate::kb::plain_text(&draft.body).trim().is_empty() {
+        if draft.body.is_empty()
+            || crate::retrieval::kb::plain_text(&draft.body)
+                .trim()
+                .is_empty()
+        {
             return self.skip(item, SkipReason::Empty);
         }
         draft.title = one_line(&draft.title);
@@ -217,7 +221,7 @@ impl Collector {
                     article,
                 });
             }
-            Err(crate::kb::KbError::EmptyBody) => self.skip(item, SkipReason::Empty),
+            Err(crate::retrieval::kb::KbError::EmptyBody) => self.skip(item, SkipReason::Empty),
             Err(e) => self.skip(item, SkipReason::Parse(e.to_string())),
         }
     }

@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-pub use crate::links::{allowed_destination, browser_url, scheme};
+pub use frontdesk_api::links::{allowed_destination, browser_url, scheme};
 
 /// `url` as a Markdown link destination that ends where it should: spaces,
 /// control characters, Unicode whitespace, quotes, parentheses, angle

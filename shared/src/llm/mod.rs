@@ -22,7 +22,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::MAX_MESSAGE_CHARS;
+pub mod guard;
+pub mod redact;
+pub mod summary;
+
+use frontdesk_api::validate::MAX_MESSAGE_CHARS;
 
 /// What the model must reply, exactly, when the sources do not answer the
 /// question. A sentinel rather than free text, so "no answer" is a decision
@@ -77,7 +81,7 @@ impl std::error::Error for AiError {}
 // Prompt
 
 /// Who speaks a chat message (the providers' vocabulary, not
-/// [`crate::wire::Role`]).
+/// [`frontdesk_api::wire::Role`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageRole {

@@ -6,10 +6,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::intent::frustrated;
-use crate::routing::Routing;
+pub mod reference;
+pub mod routing;
+pub mod sinks;
+pub mod webhook;
+
+use crate::text::intent::frustrated;
 use crate::text::{clip, detect, words, Lang};
-use crate::wire::{Decision, Role, Source, TranscriptEntry};
+use crate::tickets::routing::Routing;
+use frontdesk_api::wire::{Decision, Role, Source, TranscriptEntry};
 
 /// Identifies this JSON shape; a breaking change gets a new version.
 pub const TICKET_SCHEMA: &str = "frontdesk.ticket.v1";

@@ -12,18 +12,20 @@ use serde::{Deserialize, Serialize};
 mod bayes;
 mod bytes;
 mod chargram;
+pub mod content;
 mod dense;
+pub mod kb;
 mod postings;
 
 use bayes::Bayes;
 use chargram::CharGrams;
 use postings::{List, Posting, Postings, MASKED_PASSAGES};
 
-use crate::intent::{frustrated, small_talk, wants_person, SmallTalk};
-use crate::kb::Article;
-use crate::phrases::{say, Line};
+use crate::retrieval::kb::Article;
+use crate::text::intent::{frustrated, small_talk, wants_person, SmallTalk};
+use crate::text::phrases::{say, Line};
 use crate::text::{clip, detect, words, Analyzer, MemoAnalyzer};
-use crate::wire::{Decision, EscalationReason, Reply, Source};
+use frontdesk_api::wire::{Decision, EscalationReason, Reply, Source};
 
 pub use crate::text::Lang;
 
@@ -62,7 +64,7 @@ const DENSE_WEIGHT: f32 = 4.0;
 
 /// Most articles an index holds: postings name an article by a `u16`,
 /// which halves their size (the worker takes at most
-/// [`crate::content::MAX_ARTICLES`]).
+/// [`crate::retrieval::content::MAX_ARTICLES`]).
 pub const MAX_DOCS: usize = 1 << 16;
 
 /// A list of non-negative weights as 16-bit multiples of one scale (its
@@ -1814,7 +1816,7 @@ fn same_question(a: &str, b: &str, lang: Lang) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kb::parse_article;
+    use crate::retrieval::kb::parse_article;
 
     #[test]
     fn hybrid_thresholds_read_from_a_setting_round_trip_and_refuse_typos() {

@@ -5,12 +5,15 @@
 
 use serde::Deserialize;
 
-use crate::engine::{Policy, Topic};
-use crate::routing::{self, Route};
-use crate::siteconf;
-use crate::sites::{self, Site};
+pub mod limits;
+pub mod settings;
+pub mod sites;
+
+use crate::retrieval::{Policy, Topic};
 use crate::text::{Analyzer, Lang};
-use crate::ticket::GENERAL_TOPIC;
+use crate::tickets::routing::{self, Route};
+use crate::tickets::GENERAL_TOPIC;
+use sites::Site;
 
 /// `frontdesk.toml`. Unknown keys are errors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -18,10 +21,10 @@ use crate::ticket::GENERAL_TOPIC;
 pub struct SiteConfig {
     #[serde(default)]
     pub always_human: Vec<Topic>,
-    /// `[[route]]`: topic → team and sinks (see [`crate::routing`]).
+    /// `[[route]]`: topic → team and sinks (see [`crate::tickets::routing`]).
     #[serde(default)]
     pub route: Vec<Route>,
-    /// `[[site]]`: the websites this deployment serves (see [`crate::sites`]).
+    /// `[[site]]`: the websites this deployment serves (see [`crate::config::sites`]).
     #[serde(default)]
     pub site: Vec<Site>,
 }
@@ -32,12 +35,12 @@ impl SiteConfig {
     /// [`routing::check`] rejects. With the help centre's `article_titles`,
     /// a route's topics must also be ones a ticket can have: an
     /// always-human name, an article title, or `general`. Sites must pass
-    /// [`sites::check`], and their settings [`siteconf::check`].
+    /// [`sites::check`], and their settings [`settings::check`].
     pub fn check(&self, article_titles: Option<&[&str]>) -> Result<(), String> {
         sites::check(&self.site)?;
         let topics: Vec<&str> = self.always_human.iter().map(|t| t.name.as_str()).collect();
         for (i, site) in self.site.iter().enumerate() {
-            siteconf::check(&format!("site[{i}] ({:?})", site.key), site, &topics)?;
+            settings::check(&format!("site[{i}] ({:?})", site.key), site, &topics)?;
         }
         for (i, topic) in self.always_human.iter().enumerate() {
             let at = format!("always_human[{i}]");

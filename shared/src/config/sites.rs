@@ -6,7 +6,7 @@
 //! passes the request's `Origin` and its own origin.
 //!
 //! The table's other keys (theme, locale, greeting, nudges, per-site
-//! topics, sinks, retention, limits) are in [`crate::siteconf`]; unknown
+//! topics, sinks, retention, limits) are in [`crate::config::settings`]; unknown
 //! keys are errors, so a key from a newer version fails the build instead
 //! of being ignored.
 
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::siteconf::{Nudge, Texts, Theme};
+use crate::config::settings::{Nudge, Texts, Theme};
 
 /// The key of the site a deployment without `[[site]]` tables has: only
 /// its own pages (same origin) and non-browser clients may talk to it.
@@ -25,7 +25,7 @@ pub const KEY_CHARS: std::ops::RangeInclusive<usize> = 3..=64;
 pub const MAX_NAME_CHARS: usize = 100;
 
 /// One `[[site]]` table. Unknown keys are errors. The keys after `default`
-/// are optional settings, checked by [`crate::siteconf::check`].
+/// are optional settings, checked by [`crate::config::settings::check`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Site {

@@ -49,7 +49,7 @@ pub(super) mod le {
     use std::marker::PhantomData;
 
     /// A number stored as its little-endian bytes.
-    pub(in crate::engine) trait Le: Copy {
+    pub(in crate::retrieval) trait Le: Copy {
         const SIZE: usize;
         fn put(self, out: &mut Vec<u8>);
         /// From exactly `SIZE` bytes.
@@ -73,7 +73,7 @@ pub(super) mod le {
     }
     le!(u16, u32, u64, f32);
 
-    pub(in crate::engine) fn serialize<T: Le, S: Serializer>(
+    pub(in crate::retrieval) fn serialize<T: Le, S: Serializer>(
         v: &[T],
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -84,7 +84,7 @@ pub(super) mod le {
         s.serialize_bytes(&out)
     }
 
-    pub(in crate::engine) fn deserialize<'de, T: Le, D: Deserializer<'de>>(
+    pub(in crate::retrieval) fn deserialize<'de, T: Le, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Vec<T>, D::Error> {
         d.deserialize_byte_buf(Array(PhantomData))

@@ -8,8 +8,8 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::ticket::{Priority, Sentiment, Ticket};
-use crate::wire::Role;
+use crate::tickets::{Priority, Sentiment, Ticket};
+use frontdesk_api::wire::Role;
 
 /// Event type of a new ticket.
 pub const TICKET_CREATED: &str = "ticket.created";
@@ -140,7 +140,7 @@ pub fn slack_message(ticket: &Ticket, ticket_url: Option<&str>) -> Value {
 }
 
 /// "Name (key)": how agents see the site a ticket came from.
-fn site_label(site: &crate::ticket::TicketSite) -> String {
+fn site_label(site: &crate::tickets::TicketSite) -> String {
     format!("{} ({})", site.name, site.key)
 }
 
@@ -340,9 +340,9 @@ pub fn rfc3339(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routing::Routing;
-    use crate::ticket::{build, TicketInput};
-    use crate::wire::{Decision, Source, TranscriptEntry};
+    use crate::tickets::routing::Routing;
+    use crate::tickets::{build, TicketInput};
+    use frontdesk_api::wire::{Decision, Source, TranscriptEntry};
 
     fn ticket() -> Ticket {
         let e = |role, text: &str, decision, sources: Vec<Source>| TranscriptEntry {
@@ -357,7 +357,7 @@ mod tests {
             reference: "FD-ABCD1234",
             conversation_id: "c",
             created_at: 1_795_372_553_123,
-            requester: crate::ticket::Requester::unverified("ana@example.com"),
+            requester: crate::tickets::Requester::unverified("ana@example.com"),
             note: Some("<script>alert(1)</script> @everyone #1"),
             page_url: Some("https://example.com/pricing"),
             earlier: 0,
@@ -396,7 +396,7 @@ mod tests {
     #[test]
     fn a_ticket_shows_its_site_everywhere() {
         let mut t = ticket();
-        t.site = Some(crate::ticket::TicketSite {
+        t.site = Some(crate::tickets::TicketSite {
             key: "shop".into(),
             name: "Shop <EU>".into(),
         });

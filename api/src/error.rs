@@ -50,7 +50,7 @@ pub enum ErrorCode {
     /// A browser request from a page whose origin the site does not list.
     OriginNotAllowed,
     /// Too many requests from this visitor, address or site for now (see
-    /// `crate::limits`); the `Retry-After` header says when to try again.
+    /// `frontdesk_shared::config::limits`); the `Retry-After` header says when to try again.
     /// Nothing of the request was stored.
     RateLimited,
     /// An uploaded help article that cannot be used (bad slug, a slug

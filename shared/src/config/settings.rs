@@ -1,5 +1,5 @@
 //! Per-site settings: the optional keys of a `[[site]]` table beyond who
-//! may talk (see [`crate::sites`]) — the widget's theme, language, greeting
+//! may talk (see [`crate::config::sites`]) — the widget's theme, language, greeting
 //! and proactive greetings (nudges), and the site's own always-human topics,
 //! sinks, retention and limits. All are checked at build time
 //! ([`check`]), with errors that name the site and the key; each applies
@@ -16,9 +16,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::limits::{self, Kind, Limits, Scope};
-use crate::routing::SINK_NAMES;
-use crate::sites::Site;
+use crate::config::limits::{self, Kind, Limits, Scope};
+use crate::config::sites::Site;
+use crate::tickets::routing::SINK_NAMES;
 
 /// The languages the widget has words for (`widget/i18n/<lang>.json`; a
 /// test keeps the two in step).
@@ -134,7 +134,7 @@ pub struct Purge {
 /// other conversation. The default site's also covers conversations from
 /// before sites (stored key `""`).
 pub fn purges(sites: &[Site], default_days: i64) -> Vec<Purge> {
-    let default_key = crate::sites::default_site(sites).map(|s| s.key.as_str());
+    let default_key = crate::config::sites::default_site(sites).map(|s| s.key.as_str());
     let mut out = Vec::new();
     let mut own = Vec::new();
     for site in sites {
@@ -249,7 +249,7 @@ pub fn loader_json(sites: &[Site]) -> Value {
         );
     }
     json!({
-        "default": crate::sites::default_site(sites).map(|s| s.key.as_str()),
+        "default": crate::config::sites::default_site(sites).map(|s| s.key.as_str()),
         "sites": map,
     })
 }

@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, ErrorCode};
-use crate::intent::{small_talk, SmallTalk};
+use crate::text::intent::{small_talk, SmallTalk};
 use crate::text::{Analyzer, Lang};
-use crate::wire::{Decision, EscalationReason, Rating, Role, Source};
+use frontdesk_api::error::{ApiError, ErrorCode};
+use frontdesk_api::wire::{Decision, EscalationReason, Rating, Role, Source};
 
 /// Every escalation reason, in the report's order.
 const REASONS: [EscalationReason; 5] = [

@@ -1,13 +1,13 @@
 //! The ticket summary a text generator writes for the agent who takes a
 //! handoff: the prompt (the conversation and the visitor's note as data,
 //! defused like the answer prompt's question) and the cleaning of what the
-//! model sends back. The extractive summary of [`crate::ticket`] stays when
+//! model sends back. The extractive summary of [`crate::tickets`] stays when
 //! the model fails or sends something unusable. Pure: the worker calls the
 //! model (see `edge/src/summary.rs`).
 
-use crate::ai::{defuse_tags, has_words, truncate_chars, Message, MessageRole};
-use crate::validate::MAX_MESSAGE_CHARS;
-use crate::wire::{Role, TranscriptEntry};
+use crate::llm::{defuse_tags, has_words, truncate_chars, Message, MessageRole};
+use frontdesk_api::validate::MAX_MESSAGE_CHARS;
+use frontdesk_api::wire::{Role, TranscriptEntry};
 
 /// The first words of the summary prompt's system message. Stable, so a
 /// scripted model (the e2e's `fake-llm.mjs`) can tell a summary request
@@ -154,7 +154,10 @@ pub fn clean_summary(raw: &str) -> Option<String> {
         .any(|t| lower.contains(&format!("<{t}")) || lower.contains(&format!("</{t}")))
         || text.contains(SUMMARY_PROMPT_START);
     let alnum = text.chars().filter(|c| c.is_alphanumeric()).count();
-    if echo || alnum < MIN_SUMMARY_ALNUM || !has_words(&text) || text.contains(crate::ai::NO_ANSWER)
+    if echo
+        || alnum < MIN_SUMMARY_ALNUM
+        || !has_words(&text)
+        || text.contains(crate::llm::NO_ANSWER)
     {
         return None;
     }

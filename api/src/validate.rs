@@ -25,7 +25,7 @@ pub struct ChatInput {
     pub locale: Option<String>,
     pub idempotency_key: Option<String>,
     /// As sent: checking it needs the site's secret and the clock
-    /// (`crate::identity::verify`), which the handler has.
+    /// (`frontdesk_shared::identity::verify`), which the handler has.
     pub identity: Option<Identity>,
 }
 
@@ -67,7 +67,7 @@ pub fn ticket_reference(raw: &str) -> Result<String, ApiError> {
 pub struct HandoffInput {
     pub conversation_id: Option<String>,
     /// The email the visitor gave; empty only when an identity was sent
-    /// (which must then vouch for one, see `crate::identity::requester`).
+    /// (which must then vouch for one, see `frontdesk_shared::identity::requester`).
     pub email: String,
     pub note: Option<String>,
     pub page_url: Option<String>,

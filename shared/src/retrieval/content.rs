@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, ErrorCode};
-use crate::kb::{parse_article, Article};
+use crate::retrieval::kb::{parse_article, Article};
+use frontdesk_api::error::{ApiError, ErrorCode};
 
 /// Most articles in one upload. The index is rebuilt per segment of at
 /// most 2,000 articles (`engine::SEGMENT_DOCS`), which takes about 3 s of

@@ -273,7 +273,7 @@ impl Limits {
         (Limits { rates }, warnings)
     }
 
-    /// Sets one limit (a site's override, see `crate::siteconf`).
+    /// Sets one limit (a site's override, see `crate::config::settings`).
     pub fn set(&mut self, kind: Kind, scope: Scope, limit: u64) {
         if let Some(i) = DEFAULTS
             .iter()

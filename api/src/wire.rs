@@ -37,7 +37,7 @@ pub struct ChatRequest {
 /// optionally `email` and `name` claims; or `{user_id | email, user_hash}`,
 /// the hex HMAC-SHA256, keyed with the site's `IDENTITY_SECRET`, of
 /// `frontdesk:user_hash:v1:` and the user id (else of
-/// `frontdesk:email_hash:v1:` and the email; see `crate::identity`).
+/// `frontdesk:email_hash:v1:` and the email; see `frontdesk_shared::identity`).
 /// `name`, and an `email` beside a `user_id`, are not covered by a user
 /// hash and count as what the visitor typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

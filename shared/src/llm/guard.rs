@@ -25,7 +25,7 @@
 
 use std::collections::HashSet;
 
-use crate::ai::{GroundedPrompt, MessageRole};
+use crate::llm::{GroundedPrompt, MessageRole};
 
 /// Words in a row shared with the prompt's instructions that count as an
 /// echo. Six: long enough that an answer written from help articles does
@@ -402,7 +402,7 @@ impl GuardedStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ai::{grounded_prompt, Passage};
+    use crate::llm::{grounded_prompt, Passage};
 
     const SOURCE: &str = "Open the note and choose Export, then pick PDF. \
         Questions? Write to help@lumen.example or see https://lumen.example/help.";
