@@ -1,0 +1,670 @@
+//! The providers' wire formats: OpenAI-compatible Chat Completions and
+//! Workers AI request bodies, their stream events and whole bodies.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use super::prompt::starts_with_ignore_ascii_case;
+use super::{truncate_chars, AiError, Message, SseDecoder, MAX_TOKENS, TEMPERATURE};
+
+/// Which wire format a provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// `POST {base_url}/chat/completions` (OpenAI, and the many servers that
+    /// copy its API).
+    OpenAiCompatible,
+    /// `env.AI.run(model, input)`.
+    WorkersAi,
+}
+
+/// A chat request body. A struct rather than a `serde_json::Value` because
+/// the worker hands Workers AI input to `serde_wasm_bindgen`, which turns JSON
+/// maps into JS `Map`s that the binding does not read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompletionRequest<'a> {
+    /// Absent for Workers AI, where the model is `run`'s first argument.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<&'a str>,
+    pub messages: &'a [Message],
+    pub stream: bool,
+    pub temperature: f64,
+    pub max_tokens: u32,
+}
+
+impl Provider {
+    /// The streamed request for `messages` with the module's sampling
+    /// settings. `model` is ignored for Workers AI.
+    pub fn request<'a>(self, model: &'a str, messages: &'a [Message]) -> CompletionRequest<'a> {
+        CompletionRequest {
+            model: match self {
+                Provider::OpenAiCompatible => Some(model),
+                Provider::WorkersAi => None,
+            },
+            messages,
+            stream: true,
+            temperature: TEMPERATURE,
+            max_tokens: MAX_TOKENS,
+        }
+    }
+
+    /// Maps the data of one server-sent event to a text delta.
+    ///
+    /// OpenAI-compatible: `[DONE]`, or a chunk whose `choices[0].delta.content`
+    /// is the text (absent or null in role-only chunks) and whose
+    /// `finish_reason` ends the answer. Workers AI: `[DONE]`, or
+    /// `{"response": "token"}`; its OpenAI-shaped chunks (some catalog models
+    /// emit them) are read too. Chunks carrying only `usage` are empty deltas.
+    pub fn parse_event(self, data: &str) -> Result<Delta, AiError> {
+        let data = data.trim();
+        if data == "[DONE]" {
+            return Ok(Delta {
+                text: String::new(),
+                done: true,
+            });
+        }
+        if data.is_empty() {
+            return Ok(Delta::default());
+        }
+        let payload = parse_payload(data)?;
+        if let (Provider::WorkersAi, Some(text)) = (self, &payload.response) {
+            return Ok(Delta {
+                text: text.clone(),
+                done: false,
+            });
+        }
+        match payload.choices {
+            Some(choices) => Ok(choices
+                .into_iter()
+                .next()
+                .map(|choice| Delta {
+                    done: choice.finished(),
+                    text: choice
+                        .delta
+                        .or(choice.message)
+                        .and_then(|c| c.content)
+                        .unwrap_or_default(),
+                })
+                .unwrap_or_default()),
+            None if payload.usage.is_some() => Ok(Delta::default()),
+            None => Err(AiError::Garbage(format!(
+                "no {} in {}",
+                self.content_field(),
+                excerpt(data)
+            ))),
+        }
+    }
+
+    /// The answer text of a whole, non-streamed response body: for a
+    /// provider that ignored `stream: true` (its `Content-Type` is JSON, not
+    /// `text/event-stream`; see [`is_event_stream`]). OpenAI-compatible:
+    /// `choices[0].message.content`; Workers AI: `response`. Null content is
+    /// an empty answer, which the [`AnswerAccumulator`] rejects.
+    pub fn parse_body(self, body: &str) -> Result<String, AiError> {
+        let payload = parse_payload(body.trim())?;
+        if let (Provider::WorkersAi, Some(text)) = (self, payload.response) {
+            return Ok(text);
+        }
+        match payload.choices {
+            Some(choices) => match choices.into_iter().next() {
+                Some(choice) => Ok(choice
+                    .message
+                    .or(choice.delta)
+                    .and_then(|c| c.content)
+                    .unwrap_or_default()),
+                None => Err(AiError::Garbage("empty choices".to_owned())),
+            },
+            None => Err(AiError::Garbage(format!(
+                "no {} in {}",
+                self.content_field(),
+                excerpt(body)
+            ))),
+        }
+    }
+
+    /// A request answered whole (`stream: false`), for short texts the
+    /// worker waits for, such as the ticket summary; `max_tokens` bounds it.
+    pub fn whole_request<'a>(
+        self,
+        model: &'a str,
+        messages: &'a [Message],
+        max_tokens: u32,
+    ) -> CompletionRequest<'a> {
+        CompletionRequest {
+            stream: false,
+            max_tokens,
+            ..self.request(model, messages)
+        }
+    }
+
+    /// The text of a response to a [`whole_request`](Self::whole_request):
+    /// one JSON body, or, from a server that streams anyway
+    /// (`event_stream`, see [`is_event_stream`]), the events' deltas
+    /// joined.
+    pub fn completion_text(self, body: &str, event_stream: bool) -> Result<String, AiError> {
+        if !event_stream {
+            return self.parse_body(body);
+        }
+        let mut decoder = SseDecoder::new();
+        let mut events = decoder.push(body.as_bytes());
+        events.extend(decoder.finish());
+        let mut text = String::new();
+        for event in events {
+            let delta = self.parse_event(&event.data)?;
+            text.push_str(&delta.text);
+            if delta.done {
+                break;
+            }
+        }
+        Ok(text)
+    }
+
+    fn content_field(self) -> &'static str {
+        match self {
+            Provider::OpenAiCompatible => "choices",
+            Provider::WorkersAi => "response or choices",
+        }
+    }
+}
+
+/// Joins an OpenAI-compatible base URL (`http://127.0.0.1:9999/v1`, with or
+/// without a trailing slash, possibly with a query such as Azure's
+/// `?api-version=…`) and `chat/completions`. A URL that already ends in
+/// `/chat/completions` is kept as it is.
+pub fn chat_completions_url(base_url: &str) -> String {
+    const PATH: &str = "chat/completions";
+    let base = base_url.trim();
+    let (path, query) = match base.find(['?', '#']) {
+        Some(i) => base.split_at(i),
+        None => (base, ""),
+    };
+    let path = path.trim_end_matches('/');
+    if path.ends_with(&format!("/{PATH}")) {
+        format!("{path}{query}")
+    } else {
+        format!("{path}/{PATH}{query}")
+    }
+}
+
+/// Whether a response's `Content-Type` announces a stream of server-sent
+/// events (else the body is one JSON document for [`Provider::parse_body`]).
+pub fn is_event_stream(content_type: &str) -> bool {
+    starts_with_ignore_ascii_case(content_type.trim_start(), "text/event-stream")
+}
+
+/// The tokens a provider says a call used, from a streamed event's data or
+/// a whole body: `usage.total_tokens`, else `prompt_tokens +
+/// completion_tokens` (OpenAI-compatible and Workers AI both report it so,
+/// when they do). `None` when the JSON carries no usage.
+pub fn usage_tokens(data: &str) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Usage {
+        total_tokens: Option<u64>,
+        prompt_tokens: Option<u64>,
+        completion_tokens: Option<u64>,
+    }
+    #[derive(Deserialize)]
+    struct WithUsage {
+        usage: Option<Usage>,
+    }
+    let usage = serde_json::from_str::<WithUsage>(data.trim()).ok()?.usage?;
+    usage
+        .total_tokens
+        .or(match (usage.prompt_tokens, usage.completion_tokens) {
+            (None, None) => None,
+            (p, c) => Some(p.unwrap_or(0) + c.unwrap_or(0)),
+        })
+}
+
+/// One step of a streamed answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// Text to append; often empty (role-only or usage chunks).
+    pub text: String,
+    /// The provider says the answer is complete. It may still send
+    /// more events (usage, `[DONE]`), which can be ignored.
+    pub done: bool,
+}
+
+/// Every response shape either provider sends, loosely: unknown fields are
+/// ignored, present fields must have the right type.
+#[derive(Deserialize)]
+struct Payload {
+    #[serde(default)]
+    choices: Option<Vec<Choice>>,
+    #[serde(default)]
+    response: Option<String>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+    #[serde(default)]
+    errors: Option<Vec<serde_json::Value>>,
+    /// `"error"` in some servers' (older vLLM) error bodies.
+    #[serde(default)]
+    object: Option<String>,
+    #[serde(default)]
+    message: Option<serde_json::Value>,
+    #[serde(default)]
+    usage: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    #[serde(default)]
+    delta: Option<Content>,
+    #[serde(default)]
+    message: Option<Content>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+impl Choice {
+    fn finished(&self) -> bool {
+        self.finish_reason.as_deref().is_some_and(|r| !r.is_empty())
+    }
+}
+
+#[derive(Deserialize)]
+struct Content {
+    #[serde(default)]
+    content: Option<String>,
+}
+
+/// Parses `json` and turns an in-band error report into [`AiError::Provider`].
+fn parse_payload(json: &str) -> Result<Payload, AiError> {
+    let payload: Payload = serde_json::from_str(json)
+        .map_err(|e| AiError::Garbage(format!("{e} in {}", excerpt(json))))?;
+    if let Some(error) = &payload.error {
+        return Err(AiError::Provider(error_message(error)));
+    }
+    if let Some(first) = payload.errors.as_ref().and_then(|e| e.first()) {
+        return Err(AiError::Provider(error_message(first)));
+    }
+    if payload.object.as_deref() == Some("error") {
+        let message = payload
+            .message
+            .as_ref()
+            .map_or_else(|| "unspecified error".to_owned(), error_message);
+        return Err(AiError::Provider(message));
+    }
+    Ok(payload)
+}
+
+pub(super) fn error_message(error: &serde_json::Value) -> String {
+    let message = match error {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Object(o) => match o.get("message") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            _ => error.to_string(),
+        },
+        other => other.to_string(),
+    };
+    excerpt(&message).into_owned()
+}
+
+/// Bounded for logs: provider output is not ours to store whole.
+pub(super) fn excerpt(s: &str) -> Cow<'_, str> {
+    truncate_chars(s, 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::sse::tests::decode;
+    use crate::llm::*;
+
+    // ----- requests --------------------------------------------------------
+
+    fn messages() -> Vec<Message> {
+        vec![
+            Message {
+                role: MessageRole::System,
+                content: "s".into(),
+            },
+            Message {
+                role: MessageRole::User,
+                content: "u".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn openai_request_body() {
+        let m = messages();
+        let json = serde_json::to_string(&Provider::OpenAiCompatible.request("gpt-x", &m)).unwrap();
+        assert_eq!(
+            json,
+            r#"{"model":"gpt-x","messages":[{"role":"system","content":"s"},{"role":"user","content":"u"}],"stream":true,"temperature":0.1,"max_tokens":400}"#
+        );
+    }
+
+    #[test]
+    fn workers_ai_request_body_leaves_out_the_model() {
+        let m = messages();
+        let json = serde_json::to_string(&Provider::WorkersAi.request("@cf/x", &m)).unwrap();
+        assert_eq!(
+            json,
+            r#"{"messages":[{"role":"system","content":"s"},{"role":"user","content":"u"}],"stream":true,"temperature":0.1,"max_tokens":400}"#
+        );
+    }
+
+    #[test]
+    fn chat_completions_url_joins() {
+        let want = "http://127.0.0.1:9999/v1/chat/completions";
+        for base in [
+            "http://127.0.0.1:9999/v1",
+            "http://127.0.0.1:9999/v1/",
+            " http://127.0.0.1:9999/v1// ",
+            "http://127.0.0.1:9999/v1/chat/completions",
+            "http://127.0.0.1:9999/v1/chat/completions/",
+        ] {
+            assert_eq!(chat_completions_url(base), want, "{base:?}");
+        }
+        assert_eq!(
+            chat_completions_url("https://api.example.com"),
+            "https://api.example.com/chat/completions"
+        );
+        assert_eq!(
+            chat_completions_url(
+                "https://x.azure.com/openai/deployments/d/?api-version=2024-02-01"
+            ),
+            "https://x.azure.com/openai/deployments/d/chat/completions?api-version=2024-02-01"
+        );
+    }
+
+    #[test]
+    fn event_stream_content_type() {
+        assert!(is_event_stream("text/event-stream"));
+        assert!(is_event_stream("Text/Event-Stream; charset=utf-8"));
+        assert!(!is_event_stream("application/json"));
+        assert!(!is_event_stream(""));
+    }
+
+    // ----- OpenAI-compatible events and bodies --------------------------------
+
+    fn openai(data: &str) -> Result<Delta, AiError> {
+        Provider::OpenAiCompatible.parse_event(data)
+    }
+
+    fn delta(text: &str, done: bool) -> Delta {
+        Delta {
+            text: text.into(),
+            done,
+        }
+    }
+
+    #[test]
+    fn openai_events_map_to_deltas() {
+        assert_eq!(
+            openai(
+                r#"{"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}"#
+            ),
+            Ok(delta("Hi", false))
+        );
+        assert_eq!(
+            openai(r#"{"choices":[{"delta":{"role":"assistant"}}]}"#),
+            Ok(delta("", false))
+        );
+        assert_eq!(
+            openai(r#"{"choices":[{"delta":{"role":"assistant","content":null}}]}"#),
+            Ok(delta("", false))
+        );
+        assert_eq!(
+            openai(r#"{"choices":[{"delta":{"content":"."},"finish_reason":"stop"}]}"#),
+            Ok(delta(".", true))
+        );
+        assert_eq!(
+            openai(r#"{"choices":[{"delta":{},"finish_reason":"length"}]}"#),
+            Ok(delta("", true))
+        );
+        assert_eq!(openai("[DONE]"), Ok(delta("", true)));
+        assert_eq!(openai(" [DONE] "), Ok(delta("", true)));
+        // Azure's first chunk, and a usage-only last chunk.
+        assert_eq!(
+            openai(r#"{"choices":[],"prompt_filter_results":[]}"#),
+            Ok(delta("", false))
+        );
+        assert_eq!(
+            openai(r#"{"usage":{"prompt_tokens":1,"completion_tokens":2}}"#),
+            Ok(delta("", false))
+        );
+        // Reasoning text is not answer text.
+        assert_eq!(
+            openai(r#"{"choices":[{"delta":{"reasoning_content":"hmm"}}]}"#),
+            Ok(delta("", false))
+        );
+    }
+
+    #[test]
+    fn openai_error_objects_are_provider_errors() {
+        assert_eq!(
+            openai(
+                r#"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit"}}"#
+            ),
+            Err(AiError::Provider("Rate limit reached".into()))
+        );
+        assert_eq!(
+            openai(r#"{"error":"model overloaded"}"#),
+            Err(AiError::Provider("model overloaded".into()))
+        );
+        assert_eq!(
+            openai(r#"{"error":{"code":500}}"#),
+            Err(AiError::Provider(r#"{"code":500}"#.into()))
+        );
+        assert_eq!(
+            openai(r#"{"object":"error","message":"bad model","code":404}"#),
+            Err(AiError::Provider("bad model".into()))
+        );
+        // A null error is no error.
+        assert_eq!(
+            openai(r#"{"error":null,"choices":[{"delta":{"content":"ok"}}]}"#),
+            Ok(delta("ok", false))
+        );
+    }
+
+    #[test]
+    fn openai_garbage_is_a_typed_error() {
+        for bad in [
+            "not json",
+            "{\"choices\":[{\"delta\":{\"content\":\"cut",
+            "[1,2]",
+            "\"text\"",
+            "{}",
+            r#"{"response":"workers ai shape"}"#,
+            r#"{"choices":{"delta":"x"}}"#,
+            r#"{"choices":[{"delta":{"content":5}}]}"#,
+            r#"{"choices":[{"delta":"hi"}]}"#,
+        ] {
+            match openai(bad) {
+                Err(AiError::Garbage(reason)) => assert!(!reason.is_empty()),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn openai_whole_bodies() {
+        let p = Provider::OpenAiCompatible;
+        assert_eq!(
+            p.parse_body(r#"{"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"Go to Settings [1]."},"finish_reason":"stop"}],"usage":{}}"#),
+            Ok("Go to Settings [1].".into())
+        );
+        assert_eq!(
+            p.parse_body(r#"{"choices":[{"message":{"role":"assistant","content":null}}]}"#),
+            Ok(String::new())
+        );
+        assert_eq!(
+            p.parse_body(r#"{"error":{"message":"Invalid API key"}}"#),
+            Err(AiError::Provider("Invalid API key".into()))
+        );
+        assert!(matches!(
+            p.parse_body(r#"{"choices":[]}"#),
+            Err(AiError::Garbage(_))
+        ));
+        assert!(matches!(
+            p.parse_body("<html>502</html>"),
+            Err(AiError::Garbage(_))
+        ));
+        assert!(matches!(
+            p.parse_body(r#"{"ok":true}"#),
+            Err(AiError::Garbage(_))
+        ));
+    }
+
+    #[test]
+    fn error_messages_are_bounded() {
+        let long = "x".repeat(5000);
+        match openai(&format!(r#"{{"error":"{long}"}}"#)) {
+            Err(AiError::Provider(m)) => assert!(m.chars().count() <= 200),
+            other => panic!("{other:?}"),
+        }
+        match openai(&long) {
+            Err(AiError::Garbage(m)) => assert!(m.chars().count() < 300),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // ----- Workers AI --------------------------------------------------------
+
+    const WORKERS_AI_STREAM: &str = concat!(
+        "data: {\"response\":\"Öffnen\",\"p\":\"abcdefg\"}\n\n",
+        "data: {\"response\":\" Sie die Einstellungen\"}\n\n",
+        "data: {\"response\":\" [1].\"}\n\n",
+        "data: {\"response\":\"\",\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3,\"total_tokens\":8}}\n\n",
+        "data: [DONE]\n\n",
+    );
+
+    #[test]
+    fn workers_ai_stream_becomes_an_answer_at_every_split() {
+        let bytes = WORKERS_AI_STREAM.as_bytes();
+        for i in 0..=bytes.len() {
+            let events = decode(&[&bytes[..i], &bytes[i..]]);
+            let deltas: Vec<Delta> = events
+                .iter()
+                .map(|e| Provider::WorkersAi.parse_event(&e.data).unwrap())
+                .collect();
+            assert_eq!(deltas.len(), 5);
+            assert!(deltas[4].done && !deltas[3].done);
+            let mut acc = AnswerAccumulator::new(2);
+            let mut shown: String = deltas.iter().map(|d| acc.push(&d.text)).collect();
+            let end = acc.finish();
+            shown.push_str(&end.rest);
+            assert_eq!(shown, "Öffnen Sie die Einstellungen [1].");
+            assert_eq!(
+                end.outcome,
+                AnswerOutcome::Answer {
+                    text: shown,
+                    cited: vec![0]
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn workers_ai_events() {
+        let w = Provider::WorkersAi;
+        assert_eq!(
+            w.parse_event(r#"{"response":"tok"}"#),
+            Ok(delta("tok", false))
+        );
+        assert_eq!(w.parse_event("[DONE]"), Ok(delta("", true)));
+        assert_eq!(
+            w.parse_event(r#"{"response":null,"usage":{}}"#),
+            Ok(delta("", false))
+        );
+        // OpenAI-shaped chunks from some catalog models.
+        assert_eq!(
+            w.parse_event(r#"{"choices":[{"delta":{"content":"x"},"finish_reason":"stop"}]}"#),
+            Ok(delta("x", true))
+        );
+        assert!(matches!(
+            w.parse_event(r#"{"response":5}"#),
+            Err(AiError::Garbage(_))
+        ));
+        assert!(matches!(
+            w.parse_event(r#"{"text":"x"}"#),
+            Err(AiError::Garbage(_))
+        ));
+        assert!(matches!(w.parse_event("data: x"), Err(AiError::Garbage(_))));
+        assert_eq!(
+            w.parse_event(
+                r#"{"errors":[{"code":3040,"message":"Capacity temporarily exceeded"}]}"#
+            ),
+            Err(AiError::Provider("Capacity temporarily exceeded".into()))
+        );
+    }
+
+    #[test]
+    fn workers_ai_whole_bodies() {
+        let w = Provider::WorkersAi;
+        assert_eq!(
+            w.parse_body(r#"{"response":"Ja [1].","usage":{"total_tokens":9}}"#),
+            Ok("Ja [1].".into())
+        );
+        assert_eq!(
+            w.parse_body(r#"{"choices":[{"message":{"content":"Ja."}}]}"#),
+            Ok("Ja.".into())
+        );
+        assert!(matches!(
+            w.parse_body(r#"{"result":{}}"#),
+            Err(AiError::Garbage(_))
+        ));
+        assert!(matches!(w.parse_body(""), Err(AiError::Garbage(_))));
+    }
+
+    #[test]
+    fn whole_requests_and_their_answers() {
+        let messages = [Message {
+            role: MessageRole::User,
+            content: "hi".into(),
+        }];
+        let v = serde_json::to_value(Provider::OpenAiCompatible.whole_request("m", &messages, 200))
+            .unwrap();
+        assert_eq!(v["stream"], false);
+        assert_eq!(v["max_tokens"], 200);
+        assert_eq!(v["model"], "m");
+        let w =
+            serde_json::to_value(Provider::WorkersAi.whole_request("m", &messages, 200)).unwrap();
+        assert!(w.get("model").is_none());
+        let p = Provider::OpenAiCompatible;
+        let body = r#"{"choices":[{"message":{"role":"assistant","content":"Visitor was charged twice."}}]}"#;
+        assert_eq!(
+            p.completion_text(body, false).unwrap(),
+            "Visitor was charged twice."
+        );
+        // A server that streams anyway.
+        let sse = "data: {\"choices\":[{\"delta\":{\"content\":\"Visitor \"}}]}\n\n\
+                   data: {\"choices\":[{\"delta\":{\"content\":\"paid twice.\"},\"finish_reason\":\"stop\"}]}\n\n\
+                   data: [DONE]\n\n";
+        assert_eq!(p.completion_text(sse, true).unwrap(), "Visitor paid twice.");
+        assert!(matches!(
+            p.completion_text(r#"{"error":{"message":"overloaded"}}"#, false),
+            Err(AiError::Provider(_))
+        ));
+        assert_eq!(
+            Provider::WorkersAi
+                .completion_text(r#"{"response":"Visitor paid twice."}"#, false)
+                .unwrap(),
+            "Visitor paid twice."
+        );
+    }
+
+    #[test]
+    fn usage_is_read_when_reported() {
+        assert_eq!(
+            usage_tokens(
+                r#"{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}"#
+            ),
+            Some(8)
+        );
+        assert_eq!(
+            usage_tokens(r#"{"usage":{"prompt_tokens":5,"completion_tokens":3}}"#),
+            Some(8)
+        );
+        assert_eq!(usage_tokens(r#"{"response":"Hi","usage":{}}"#), None);
+        assert_eq!(
+            usage_tokens(r#"{"choices":[{"delta":{"content":"Hi"}}]}"#),
+            None
+        );
+        assert_eq!(usage_tokens("[DONE]"), None);
+    }
+}
