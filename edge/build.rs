@@ -70,7 +70,7 @@ fn main() {
 /// because the widget's build, not this crate, ships them; written only
 /// from a checked configuration, and replaced whole (temp file, rename).
 fn write_widget_settings(sites: &[frontdesk_shared::config::sites::Site]) {
-    use frontdesk_shared::config::settings::{loader_json, public_json};
+    use frontdesk_shared::config::per_site::{loader_json, public_json};
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
     let dir = dist.join("sites");
     let loader = dist.join("sites-loader.json");

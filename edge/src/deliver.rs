@@ -18,7 +18,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use frontdesk_shared::config::settings;
+use frontdesk_shared::config::per_site;
 use frontdesk_shared::tickets::routing;
 use frontdesk_shared::tickets::sinks;
 use frontdesk_shared::tickets::webhook;
@@ -105,7 +105,7 @@ pub fn route(env: &Env, ticket: &mut Ticket) -> Vec<Sink> {
         .iter()
         .find(|s| Some(s.key.as_str()) == site)
     {
-        routing.sinks = settings::site_sinks(site, routing.sinks);
+        routing.sinks = per_site::site_sinks(site, routing.sinks);
     }
     let sinks = routing
         .sinks

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
 
-use frontdesk_shared::config::settings::{self, Purge};
+use frontdesk_shared::config::per_site::{self, Purge};
 
 use crate::deliver::{self, Sink};
 use crate::platform::now_ms;
@@ -52,7 +52,7 @@ pub async fn run(env: &Env) {
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|&d| d > 0)
         .unwrap_or(DEFAULT_RETENTION_DAYS);
-    for p in settings::purges(crate::content::sites(), days) {
+    for p in per_site::purges(crate::content::sites(), days) {
         let which = if p.except { "other sites'" } else { "sites" };
         match purge(&db, now_ms() - p.days * DAY_MS, &p).await {
             Ok(n) => worker::console_log!(

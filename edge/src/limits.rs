@@ -96,7 +96,7 @@ fn limits(env: &Env, site: &str) -> Limits {
         worker::console_error!("{w}");
     }
     match crate::content::sites().iter().find(|s| s.key == site) {
-        Some(s) => frontdesk_shared::config::settings::site_limits(&limits, s),
+        Some(s) => frontdesk_shared::config::per_site::site_limits(&limits, s),
         None => limits,
     }
 }

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 pub mod limits;
+pub mod per_site;
 pub mod settings;
 pub mod sites;
 
@@ -35,12 +36,12 @@ impl SiteConfig {
     /// [`routing::check`] rejects. With the help centre's `article_titles`,
     /// a route's topics must also be ones a ticket can have: an
     /// always-human name, an article title, or `general`. Sites must pass
-    /// [`sites::check`], and their settings [`settings::check`].
+    /// [`sites::check`], and their settings [`per_site::check`].
     pub fn check(&self, article_titles: Option<&[&str]>) -> Result<(), String> {
         sites::check(&self.site)?;
         let topics: Vec<&str> = self.always_human.iter().map(|t| t.name.as_str()).collect();
         for (i, site) in self.site.iter().enumerate() {
-            settings::check(&format!("site[{i}] ({:?})", site.key), site, &topics)?;
+            per_site::check(&format!("site[{i}] ({:?})", site.key), site, &topics)?;
         }
         for (i, topic) in self.always_human.iter().enumerate() {
             let at = format!("always_human[{i}]");
