@@ -28,7 +28,7 @@ fn main() {
     );
 
     let mut articles: Vec<Article> = Vec::new();
-    let mut sources = String::from("pub static SOURCES: &[(&str, &str)] = &[\n");
+    let mut sources = String::from("pub(crate) static SOURCES: &[(&str, &str)] = &[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let slug = path

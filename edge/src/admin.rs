@@ -11,7 +11,7 @@ use crate::vars::check_bearer;
 use crate::{admin_content, AppError};
 
 /// Routes `/api/v1/admin/...`.
-pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
+pub(crate) async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
     check_bearer(&req, env, "ADMIN_TOKEN", "Sign in with the admin token.")?;
     let rest = path.trim_start_matches("/api/v1/admin/");
     let parts: Vec<&str> = rest.split('/').collect();
@@ -25,7 +25,7 @@ pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppE
         (Method::Get, ["insights"]) => insights::report(&req, env).await,
         (Method::Get, ["export"]) => insights::export(&req, env).await,
         (Method::Get, ["conversations", id]) => insights::conversation(env, id).await,
-        (_, ["content"] | ["content", _] | ["insights" | "export"] | ["conversations", _]) => {
+        (_, ["content" | "insights" | "export"] | ["content" | "conversations", _]) => {
             Err(AppError::code(
                 ErrorCode::MethodNotAllowed,
                 "This endpoint does not accept that method.",

@@ -28,7 +28,7 @@ use crate::{blobs, content, AppError};
 
 /// `GET /api/v1/admin/content`: from the stored rows' titles, languages and
 /// URLs (no article is read or parsed).
-pub async fn list(env: &Env) -> Result<Response, AppError> {
+pub(crate) async fn list(env: &Env) -> Result<Response, AppError> {
     let db = env.d1("DB")?;
     let catalog = live::catalog(&db).await?;
     let mut rows: BTreeMap<&str, &Entry> = catalog
@@ -72,7 +72,7 @@ pub async fn list(env: &Env) -> Result<Response, AppError> {
 }
 
 /// `GET /api/v1/admin/content/index`.
-pub async fn index(env: &Env) -> Result<Response, AppError> {
+pub(crate) async fn index(env: &Env) -> Result<Response, AppError> {
     let db = env.d1("DB")?;
     let catalog = live::catalog(&db).await?;
     let bucket = blobs::bucket(env)?;
@@ -126,7 +126,7 @@ impl Plan {
 }
 
 /// `PUT /api/v1/admin/content`.
-pub async fn put(mut req: Request, env: &Env) -> Result<Response, AppError> {
+pub(crate) async fn put(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let upload: ContentUpload = read_json_limited(&mut req, MAX_UPLOAD_BYTES).await?;
     let uploaded = check_upload(&upload)?;
     let db = env.d1("DB")?;
@@ -178,7 +178,7 @@ pub async fn put(mut req: Request, env: &Env) -> Result<Response, AppError> {
 }
 
 /// `DELETE /api/v1/admin/content/<slug>`.
-pub async fn delete(env: &Env, slug: &str) -> Result<Response, AppError> {
+pub(crate) async fn delete(env: &Env, slug: &str) -> Result<Response, AppError> {
     if !valid_slug(slug) {
         return Err(AppError::code(
             ErrorCode::ArticleNotFound,

@@ -21,7 +21,7 @@ const DB: &str = "DB";
 const MAX_LIST: u32 = 100;
 
 /// Routes `/api/v1/agent/...`.
-pub async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
+pub(crate) async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
     use worker::Method::{Get, Post};
     check_bearer(&req, env, "AGENT_TOKEN", "Sign in with the agent token.")?;
     let rest = path.trim_start_matches("/api/v1/agent/");
@@ -50,7 +50,7 @@ async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
         match k.as_ref() {
             "status" if ["open", "closed"].contains(&v.as_str()) => filter.status = Some(v),
             "priority" if ["low", "normal", "high", "urgent"].contains(&v.as_str()) => {
-                filter.priority = Some(v)
+                filter.priority = Some(v);
             }
             "topic" if !v.is_empty() && v.len() <= 100 => filter.topic = Some(v),
             "team" if !v.is_empty() && v.chars().count() <= MAX_TEAM_CHARS => filter.team = Some(v),

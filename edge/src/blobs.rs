@@ -24,7 +24,7 @@ const DELETE_KEYS: usize = 1_000;
 const LIST_MAX: usize = 10_000;
 
 /// The bucket, or a clear error naming the missing binding.
-pub fn bucket(env: &Env) -> Result<Bucket, AppError> {
+pub(crate) fn bucket(env: &Env) -> Result<Bucket, AppError> {
     env.bucket(BINDING).map_err(|e| {
         AppError::Internal(format!(
             "no R2 bucket bound as {BINDING} ({e}): see README, Deploy (`wrangler r2 bucket create frontdesk`)"
@@ -33,13 +33,13 @@ pub fn bucket(env: &Env) -> Result<Bucket, AppError> {
 }
 
 /// Stores `bytes` under `key` (replacing any object of that key).
-pub async fn put(bucket: &Bucket, key: &str, bytes: Vec<u8>) -> Result<(), AppError> {
+pub(crate) async fn put(bucket: &Bucket, key: &str, bytes: Vec<u8>) -> Result<(), AppError> {
     bucket.put(key, bytes).execute().await?;
     Ok(())
 }
 
 /// The bytes stored under `key`, or `None` if there are none.
-pub async fn get(bucket: &Bucket, key: &str) -> Result<Option<Vec<u8>>, AppError> {
+pub(crate) async fn get(bucket: &Bucket, key: &str) -> Result<Option<Vec<u8>>, AppError> {
     let Some(object) = bucket.get(key).execute().await? else {
         return Ok(None);
     };
@@ -51,7 +51,7 @@ pub async fn get(bucket: &Bucket, key: &str) -> Result<Option<Vec<u8>>, AppError
 
 /// `len` bytes from `start` of the object stored under `key`, or `None`
 /// if there is no such object.
-pub async fn get_range(
+pub(crate) async fn get_range(
     bucket: &Bucket,
     key: &str,
     start: u64,
@@ -75,7 +75,7 @@ pub async fn get_range(
 
 /// One stored object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored {
+pub(crate) struct Stored {
     pub key: String,
     pub bytes: u64,
     /// How long ago it was written, in ms.
@@ -83,7 +83,7 @@ pub struct Stored {
 }
 
 /// Every object whose key starts with `prefix`, in key order.
-pub async fn list(bucket: &Bucket, prefix: &str) -> Result<Vec<Stored>, AppError> {
+pub(crate) async fn list(bucket: &Bucket, prefix: &str) -> Result<Vec<Stored>, AppError> {
     let now = now_ms();
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
@@ -106,7 +106,7 @@ pub async fn list(bucket: &Bucket, prefix: &str) -> Result<Vec<Stored>, AppError
 }
 
 /// Deletes `keys` (missing ones are no error).
-pub async fn delete(bucket: &Bucket, keys: Vec<String>) -> Result<(), AppError> {
+pub(crate) async fn delete(bucket: &Bucket, keys: Vec<String>) -> Result<(), AppError> {
     for chunk in keys.chunks(DELETE_KEYS) {
         bucket.delete_multiple(chunk.to_vec()).await?;
     }

@@ -13,18 +13,18 @@ use frontdesk_shared::tickets::routing::Route;
 include!(concat!(env!("OUT_DIR"), "/kb_sources.rs"));
 
 /// The index of the bundled articles (postcard), built by `build.rs`.
-pub static INDEX_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kb_index.bin"));
+pub(crate) static INDEX_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kb_index.bin"));
 
 static POLICY_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/policy.json"));
 
 /// The always-human topics of `frontdesk.toml`: every index built at run
 /// time applies them too.
-pub fn policy() -> Policy {
+pub(crate) fn policy() -> Policy {
     serde_json::from_str(POLICY_JSON).expect("policy built by build.rs")
 }
 
 /// The bundled articles, parsed (checked by `build.rs`, so they parse).
-pub fn bundled_articles() -> Vec<Article> {
+pub(crate) fn bundled_articles() -> Vec<Article> {
     SOURCES
         .iter()
         .filter_map(|(slug, source)| parse_article(slug, source).ok())
@@ -32,12 +32,12 @@ pub fn bundled_articles() -> Vec<Article> {
 }
 
 /// The bundled articles' slugs.
-pub fn bundled_slugs() -> impl Iterator<Item = &'static str> {
+pub(crate) fn bundled_slugs() -> impl Iterator<Item = &'static str> {
     SOURCES.iter().map(|(slug, _)| *slug)
 }
 
 /// The Markdown source of the bundled article with this slug.
-pub fn bundled_source(slug: &str) -> Option<&'static str> {
+pub(crate) fn bundled_source(slug: &str) -> Option<&'static str> {
     SOURCES
         .iter()
         .find(|(s, _)| *s == slug)
@@ -47,7 +47,7 @@ pub fn bundled_source(slug: &str) -> Option<&'static str> {
 static ROUTES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/routes.json"));
 
 /// The `[[route]]` tables of `frontdesk.toml`, checked by `build.rs`.
-pub fn routes() -> &'static [Route] {
+pub(crate) fn routes() -> &'static [Route] {
     static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
     ROUTES.get_or_init(|| serde_json::from_str(ROUTES_JSON).expect("routes built by build.rs"))
 }
@@ -56,7 +56,7 @@ static SITES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/sites.json"));
 
 /// The `[[site]]` tables of `frontdesk.toml`, checked by `build.rs` (the
 /// implicit same-origin-only site when there are none).
-pub fn sites() -> &'static [Site] {
+pub(crate) fn sites() -> &'static [Site] {
     static SITES: OnceLock<Vec<Site>> = OnceLock::new();
     SITES.get_or_init(|| serde_json::from_str(SITES_JSON).expect("sites built by build.rs"))
 }

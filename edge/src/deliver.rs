@@ -37,7 +37,7 @@ use crate::vars::{bearer, http_error, millis, post_json, setting};
 use crate::AppError;
 
 /// Attempts before a delivery becomes a dead letter.
-pub const MAX_ATTEMPTS: i64 = 5;
+pub(crate) const MAX_ATTEMPTS: i64 = 5;
 const DEFAULT_BACKOFF_SECS: u32 = 10;
 /// Default longest wait for a sink's answer.
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
@@ -47,7 +47,7 @@ const MAX_ERROR_CHARS: usize = 300;
 /// Where tickets go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Sink {
+pub(crate) enum Sink {
     Webhook,
     Slack,
     Zendesk,
@@ -55,7 +55,7 @@ pub enum Sink {
 }
 
 impl Sink {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Sink::Webhook => "webhook",
             Sink::Slack => "slack",
@@ -65,14 +65,14 @@ impl Sink {
     }
 
     /// The inverse of [`Sink::as_str`].
-    pub fn parse(s: &str) -> Option<Sink> {
+    pub(crate) fn parse(s: &str) -> Option<Sink> {
         [Sink::Webhook, Sink::Slack, Sink::Zendesk, Sink::Github]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
 
     /// The sinks this deployment is configured for.
-    pub fn configured(env: &Env) -> Vec<Sink> {
+    pub(crate) fn configured(env: &Env) -> Vec<Sink> {
         let on = |names: &[&str]| names.iter().all(|n| setting(env, n).is_some());
         [
             (Sink::Webhook, on(&["WEBHOOK_URL", "WEBHOOK_SECRET"])),
@@ -93,7 +93,7 @@ impl Sink {
 /// records the team and sinks in its document and returns the sinks to
 /// deliver it to — the route's that are configured (else every configured
 /// one), narrowed to the ticket site's own `sinks`.
-pub fn route(env: &Env, ticket: &mut Ticket) -> Vec<Sink> {
+pub(crate) fn route(env: &Env, ticket: &mut Ticket) -> Vec<Sink> {
     let configured: Vec<&str> = Sink::configured(env)
         .into_iter()
         .map(Sink::as_str)
@@ -118,7 +118,7 @@ pub fn route(env: &Env, ticket: &mut Ticket) -> Vec<Sink> {
 
 /// A queue message: deliver this ticket to this sink.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Job {
+pub(crate) struct Job {
     pub reference: String,
     pub sink: Sink,
 }
@@ -126,7 +126,7 @@ pub struct Job {
 /// The `deliveries` rows for a new ticket, written in the ticket's batch.
 /// They are only inserted if the ticket row is `reference` (not when an
 /// idempotency key returned an earlier ticket).
-pub fn rows(
+pub(crate) fn rows(
     db: &D1Database,
     reference: &str,
     sinks: &[Sink],
@@ -153,7 +153,7 @@ pub fn rows(
 /// Queues the deliveries of a new ticket. A failure here is logged, not
 /// returned: the rows stay `pending` and the scheduled run
 /// (`housekeeping.rs`) queues them again.
-pub async fn enqueue(env: &Env, reference: &str, sinks: &[Sink]) {
+pub(crate) async fn enqueue(env: &Env, reference: &str, sinks: &[Sink]) {
     let queue = match env.queue("DELIVERIES") {
         Ok(q) => q,
         Err(e) => {
@@ -181,7 +181,7 @@ struct DeliveryRow {
 }
 
 /// The queue consumer: one HTTP call per message.
-pub async fn consume(batch: MessageBatch<Job>, env: &Env) -> worker::Result<()> {
+pub(crate) async fn consume(batch: MessageBatch<Job>, env: &Env) -> worker::Result<()> {
     let db = env.d1("DB")?;
     let backoff = setting(env, "DELIVERY_BACKOFF_SECS")
         .and_then(|v| v.parse::<u32>().ok())

@@ -47,7 +47,7 @@ const BATCH: usize = 16;
 const READ_CHUNK: usize = 90;
 
 #[derive(Clone)]
-pub struct Embedder {
+pub(crate) struct Embedder {
     target: Target,
     model: String,
     timeout: Duration,
@@ -71,7 +71,7 @@ thread_local! {
 }
 
 /// The R2 keys of the passage matrices start with this.
-pub const MATRIX_PREFIX: &str = "vectors/";
+pub(crate) const MATRIX_PREFIX: &str = "vectors/";
 
 /// What [`Embedder::passages`] found.
 enum Loaded {
@@ -109,7 +109,7 @@ enum Kind {
 
 impl Embedder {
     /// The configured embedder, or `None` (lexical retrieval only).
-    pub fn from_env(env: &Env) -> Option<Embedder> {
+    pub(crate) fn from_env(env: &Env) -> Option<Embedder> {
         let kind = setting(env, "AI_EMBEDDINGS")?;
         let target = match kind.as_str() {
             "workers-ai" => Target::WorkersAi,
@@ -150,7 +150,7 @@ impl Embedder {
     /// answer within the timeout, or the passage vectors of this content
     /// version are not all there yet (they are then filled after the
     /// response, in `ctx.wait_until`).
-    pub async fn similarities(
+    pub(crate) async fn similarities(
         &self,
         env: &Env,
         ctx: &Context,

@@ -38,7 +38,7 @@ const DEFAULT_STALL_MS: u64 = 10_000;
 const DEFAULT_WORKERS_AI_MODEL: &str = "@cf/meta/llama-3.1-8b-instruct";
 
 /// A configured text generator.
-pub struct Generator {
+pub(crate) struct Generator {
     target: Target,
     model: String,
     ttft: Duration,
@@ -54,7 +54,7 @@ impl Generator {
     /// The generator the worker is configured with, or `None` for the
     /// built-in engine alone. A half-configured provider is logged and
     /// ignored: visitors still get the built-in answers.
-    pub fn from_env(env: &Env) -> Option<Generator> {
+    pub(crate) fn from_env(env: &Env) -> Option<Generator> {
         let provider = setting(env, "AI_PROVIDER").unwrap_or_else(|| "builtin".into());
         let model = setting(env, "AI_MODEL");
         let target = match provider.as_str() {
@@ -97,7 +97,7 @@ impl Generator {
 
     /// Whether this turn is one to write: the engine found articles
     /// (answer or suggestions) to ground an answer in.
-    pub fn wants(turn: &Turn) -> bool {
+    pub(crate) fn wants(turn: &Turn) -> bool {
         !turn.evidence.is_empty()
             && matches!(turn.reply.decision, Decision::Answer | Decision::Suggest)
     }
@@ -107,7 +107,7 @@ impl Generator {
     /// if the model cannot be used, the built-in reply. Never fails. Also
     /// the tokens the model call used (for the daily limits): what the
     /// provider reported, else an estimate from the prompt and the answer.
-    pub async fn reply(
+    pub(crate) async fn reply(
         &self,
         env: &Env,
         turn: &Turn,
@@ -230,7 +230,7 @@ impl Generator {
     /// The model's whole reply to `messages` (not streamed), within
     /// `budget`; the request is aborted when the budget runs out. For short
     /// texts nobody watches being written, such as the ticket summary.
-    pub async fn complete(
+    pub(crate) async fn complete(
         &self,
         env: &Env,
         messages: &[Message],

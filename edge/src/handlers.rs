@@ -30,7 +30,7 @@ use crate::{content, live, render, site, summary, AppError};
 
 const DB: &str = "DB";
 
-pub fn health() -> Result<Response, AppError> {
+pub(crate) fn health() -> Result<Response, AppError> {
     let (version, articles, passages) = live::known();
     json(
         &Health {
@@ -122,7 +122,7 @@ fn needs_retrieval(turn: &frontdesk_shared::retrieval::Turn) -> bool {
 /// A new message over a limit (`limits.rs`) is refused before anything
 /// is stored; with the day's model tokens spent, the built-in engine
 /// answers alone.
-pub async fn chat(
+pub(crate) async fn chat(
     mut req: Request,
     env: &Env,
     ctx: &worker::Context,
@@ -295,7 +295,7 @@ pub async fn chat(
         );
         let (reply, tokens) = generator
             .reply(&env, &turn, &mut |text| {
-                send(STREAM_DELTA, &StreamDelta { text })
+                send(STREAM_DELTA, &StreamDelta { text });
             })
             .await;
         limits::charge_tokens(&env, &who, tokens).await;
@@ -387,7 +387,7 @@ async fn raced(db: &worker::D1Database, key: Option<&str>, site: &Site) -> Optio
 
 /// One JSON line per event, whatever the payload type.
 mod erased {
-    pub trait Json {
+    pub(super) trait Json {
         fn json(&self) -> String;
     }
 
@@ -401,7 +401,7 @@ mod erased {
 /// `POST /api/v1/handoff`: open a ticket for a person, with the transcript.
 /// Its deliveries are queued after the response when a model writes the
 /// summary (`summary.rs`).
-pub async fn handoff(
+pub(crate) async fn handoff(
     mut req: Request,
     env: &Env,
     ctx: &worker::Context,
@@ -531,7 +531,11 @@ fn handed_off_before(
 /// `POST /api/v1/feedback`: the visitor's thumbs up or down on one bot
 /// answer of their conversation; rating it again replaces the rating.
 /// Limited per minute (`limits.rs`) like messages.
-pub async fn feedback(mut req: Request, env: &Env, site: &Site) -> Result<Response, AppError> {
+pub(crate) async fn feedback(
+    mut req: Request,
+    env: &Env,
+    site: &Site,
+) -> Result<Response, AppError> {
     let input = FeedbackInput::try_from(read_json::<FeedbackRequest>(&mut req).await?)?;
     let db = env.d1(DB)?;
     let owner = store::conversation_owner(&db, &input.conversation_id).await?;
@@ -572,7 +576,7 @@ pub async fn feedback(mut req: Request, env: &Env, site: &Site) -> Result<Respon
 
 /// `GET /help/<slug>`: a live help article (uploaded, else bundled),
 /// rendered from its Markdown.
-pub async fn help_page(env: &Env, slug: &str) -> Result<Response, AppError> {
+pub(crate) async fn help_page(env: &Env, slug: &str) -> Result<Response, AppError> {
     let missing = || AppError::code(ErrorCode::NotFound, "No such help article.");
     if !frontdesk_shared::retrieval::content::valid_slug(slug) {
         return Err(missing());

@@ -32,7 +32,7 @@ struct PendingRow {
 }
 
 /// Runs the chores; each logs its own failure so one cannot stop the others.
-pub async fn run(env: &Env) {
+pub(crate) async fn run(env: &Env) {
     let db = match env.d1("DB") {
         Ok(db) => db,
         Err(e) => {
@@ -86,7 +86,7 @@ async fn requeue_stale(env: &Env, db: &D1Database) -> Result<(), AppError> {
 
 /// Deletes the conversations of `which` sites last active before `cutoff`
 /// (ms), with everything hanging off them; returns how many.
-pub async fn purge(db: &D1Database, cutoff: i64, which: &Purge) -> Result<u64, AppError> {
+pub(crate) async fn purge(db: &D1Database, cutoff: i64, which: &Purge) -> Result<u64, AppError> {
     let mut binds = vec![JsValue::from_f64(cutoff as f64)];
     binds.extend(which.keys.iter().map(|k| JsValue::from_str(k)));
     let mut sql = String::from("SELECT id FROM conversations WHERE updated_at < ?1");

@@ -10,12 +10,12 @@ use worker::{Request, Response};
 use crate::{site, AppError};
 
 /// Reads a JSON body of at most [`MAX_BODY_BYTES`], strictly typed.
-pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, AppError> {
+pub(crate) async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, AppError> {
     read_json_limited(req, MAX_BODY_BYTES).await
 }
 
 /// Reads a JSON body of at most `max` bytes, strictly typed.
-pub async fn read_json_limited<T: DeserializeOwned>(
+pub(crate) async fn read_json_limited<T: DeserializeOwned>(
     req: &mut Request,
     max: usize,
 ) -> Result<T, AppError> {
@@ -79,7 +79,7 @@ where
 }
 
 /// A JSON response with the given status.
-pub fn json<T: Serialize>(value: &T, status: u16) -> Result<Response, AppError> {
+pub(crate) fn json<T: Serialize>(value: &T, status: u16) -> Result<Response, AppError> {
     let mut r = Response::from_json(value)?.with_status(status);
     r.headers_mut().set("Cache-Control", "no-store")?;
     Ok(r)
@@ -89,7 +89,7 @@ pub fn json<T: Serialize>(value: &T, status: u16) -> Result<Response, AppError> 
 /// site allows (or the worker's own); any other gets a 403 without CORS
 /// headers, so the browser never sends the request. A preflight carries no
 /// header values, so the site is checked on the request itself.
-pub fn preflight(req: &Request) -> Result<Response, AppError> {
+pub(crate) fn preflight(req: &Request) -> Result<Response, AppError> {
     if cors_origin(req).is_none() {
         return Err(cross_origin_refused());
     }
@@ -105,7 +105,7 @@ pub fn preflight(req: &Request) -> Result<Response, AppError> {
 }
 
 /// The 403 for a cross-origin call from an origin no site allows.
-pub fn cross_origin_refused() -> AppError {
+pub(crate) fn cross_origin_refused() -> AppError {
     AppError::code(
         ErrorCode::OriginNotAllowed,
         "This page's origin may not call this API.",
@@ -114,7 +114,7 @@ pub fn cross_origin_refused() -> AppError {
 
 /// The request's `Origin`, if a browser page there may read the answer
 /// (see [`site::cors_allowed`]).
-pub fn cors_origin(req: &Request) -> Option<String> {
+pub(crate) fn cors_origin(req: &Request) -> Option<String> {
     let origin = req.headers().get("Origin").ok().flatten()?;
     let own = req.url().ok()?.origin().ascii_serialization();
     site::cors_allowed(&origin, &own).then_some(origin)
@@ -124,7 +124,7 @@ pub fn cors_origin(req: &Request) -> Option<String> {
 /// allowed requesting origin (a list of several is rejected by browsers);
 /// `Vary: Origin` always, so a cache never hands one origin's answer to
 /// another.
-pub fn cors(r: &mut Response, origin: Option<&str>) -> worker::Result<()> {
+pub(crate) fn cors(r: &mut Response, origin: Option<&str>) -> worker::Result<()> {
     let h = r.headers_mut();
     h.append("Vary", "Origin")?;
     if let Some(origin) = origin {

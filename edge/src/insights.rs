@@ -28,9 +28,9 @@ use crate::{content, store, vars, AppError};
 
 const DB: &str = "DB";
 /// Most conversations one report or export reads (the newest).
-pub const MAX_CONVERSATIONS: u32 = 5_000;
+pub(crate) const MAX_CONVERSATIONS: u32 = 5_000;
 /// Most message rows one report or export reads.
-pub const MAX_MESSAGES: u32 = 50_000;
+pub(crate) const MAX_MESSAGES: u32 = 50_000;
 
 /// A report's query: its period and site filter.
 struct Query {
@@ -77,7 +77,7 @@ fn quiet_ms(env: &Env) -> i64 {
 }
 
 /// `GET /api/v1/admin/insights?from=&to=&site=`
-pub async fn report(req: &Request, env: &Env) -> Result<Response, AppError> {
+pub(crate) async fn report(req: &Request, env: &Env) -> Result<Response, AppError> {
     let q = query(&req.url()?)?;
     let (conversations, truncated) = load(&env.d1(DB)?, &q).await?;
     let mut report = insights::report(&conversations, now_ms(), quiet_ms(env));
@@ -95,7 +95,7 @@ pub async fn report(req: &Request, env: &Env) -> Result<Response, AppError> {
 }
 
 /// `GET /api/v1/admin/export?format=csv|json&kind=conversations|questions|articles&from=&to=&site=`
-pub async fn export(req: &Request, env: &Env) -> Result<Response, AppError> {
+pub(crate) async fn export(req: &Request, env: &Env) -> Result<Response, AppError> {
     let url = req.url()?;
     let (mut format, mut kind) = (None, None);
     for (k, v) in url.query_pairs() {
@@ -148,7 +148,7 @@ pub async fn export(req: &Request, env: &Env) -> Result<Response, AppError> {
 /// `GET /api/v1/admin/conversations/{id}`: the whole conversation as the
 /// team reads it: its site and page, each message with the bot's decision,
 /// reason, language, sources and the visitor's rating, and its tickets.
-pub async fn conversation(env: &Env, id: &str) -> Result<Response, AppError> {
+pub(crate) async fn conversation(env: &Env, id: &str) -> Result<Response, AppError> {
     let id = conversation_id(id)?;
     let db = env.d1(DB)?;
     let meta = db

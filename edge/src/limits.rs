@@ -35,7 +35,7 @@ const BINDING: &str = "LIMITER";
 /// Who a request counts against: the conversation, the address and the
 /// site (its key, from `crate::site`).
 #[derive(Debug, Clone)]
-pub struct Who {
+pub(crate) struct Who {
     /// The conversation the request continues; a new one has no count yet.
     pub visitor: Option<String>,
     /// `CF-Connecting-IP` as a counter key (`ip_key`: an IPv6 address by
@@ -50,7 +50,7 @@ pub struct Who {
 }
 
 impl Who {
-    pub fn new(req: &Request, visitor: Option<&str>, site: &str) -> Who {
+    pub(crate) fn new(req: &Request, visitor: Option<&str>, site: &str) -> Who {
         let ip = req
             .headers()
             .get("CF-Connecting-IP")
@@ -68,7 +68,7 @@ impl Who {
 
     /// The conversation started at `started` (ms; `None`: a new one):
     /// established after two minutes, when the site's reserve is open to it.
-    pub fn since(mut self, started: Option<i64>) -> Who {
+    pub(crate) fn since(mut self, started: Option<i64>) -> Who {
         self.established = established(started, now_ms());
         self
     }
@@ -171,13 +171,18 @@ async fn ask_all(env: &Env, calls: &[(String, Vec<Op>)]) -> Vec<Waits> {
 /// refuses the request with `rate_limited` (429, `Retry-After`) and takes
 /// nothing anywhere. With `tokens`, also says whether every scope has
 /// model tokens left today (`Ok(false)`: answer without the model).
-pub async fn admit(env: &Env, who: &Who, kind: Kind, tokens: bool) -> Result<bool, AppError> {
+pub(crate) async fn admit(
+    env: &Env,
+    who: &Who,
+    kind: Kind,
+    tokens: bool,
+) -> Result<bool, AppError> {
     admit_all(env, who, &[(kind, 1)], tokens).await
 }
 
 /// [`admit`] for several kinds at once, each with its cost (a long poll
 /// takes a read and its seconds): all of them from every scope, or none.
-pub async fn admit_all(
+pub(crate) async fn admit_all(
     env: &Env,
     who: &Who,
     takes: &[(Kind, u64)],
@@ -232,7 +237,7 @@ pub async fn admit_all(
 
 /// Gives `cost` of `kind` back to every scope of `who` (a long poll that
 /// ended before its time: the seconds it did not hold).
-pub async fn refund(env: &Env, who: &Who, kind: Kind, cost: u64) {
+pub(crate) async fn refund(env: &Env, who: &Who, kind: Kind, cost: u64) {
     if cost == 0 {
         return;
     }
@@ -277,7 +282,7 @@ async fn give_back(env: &Env, calls: &[(String, Vec<Op>)], answers: &[Waits]) {
 }
 
 /// Charges the tokens a model call used to every scope of `who`.
-pub async fn charge_tokens(env: &Env, who: &Who, tokens: u64) {
+pub(crate) async fn charge_tokens(env: &Env, who: &Who, tokens: u64) {
     if tokens == 0 {
         return;
     }

@@ -33,7 +33,7 @@ use crate::{blobs, content, AppError};
 
 /// Longest time an isolate answers from an older version after an update
 /// (other isolates; the one that ran the update switches at once).
-pub const CHECK_MS: i64 = 5_000;
+pub(crate) const CHECK_MS: i64 = 5_000;
 /// Stored objects no live segment names (an update that stopped half-way)
 /// are deleted by the scheduled run once this old: no update runs longer.
 const ORPHAN_MS: i64 = 60 * 60 * 1000;
@@ -42,7 +42,7 @@ const ROWS_JSON_BYTES: usize = 1_500_000;
 
 /// The content an isolate answers from.
 #[derive(Clone)]
-pub struct Live {
+pub(crate) struct Live {
     pub version: i64,
     pub index: Rc<Index>,
     /// Where each of the index's segments keeps its articles' texts (R2
@@ -72,7 +72,7 @@ fn bundled() -> Live {
 
 /// The content version this isolate knows of, its number of articles and
 /// of their embedded passages (no D1 read).
-pub fn known() -> (i64, usize, usize) {
+pub(crate) fn known() -> (i64, usize, usize) {
     let live = CACHE
         .with(|c| c.borrow().as_ref().map(|c| c.live.clone()))
         .unwrap_or_else(bundled);
@@ -81,17 +81,17 @@ pub fn known() -> (i64, usize, usize) {
 
 /// Drops this isolate's content (an update is about to build segments: the
 /// memory goes to them; the next request reads the index from D1).
-pub fn forget() {
+pub(crate) fn forget() {
     CACHE.with(|c| *c.borrow_mut() = None);
 }
 
 /// Makes `live` this isolate's content (after an update it ran).
-pub fn install(live: Live) {
+pub(crate) fn install(live: Live) {
     CACHE.with(|c| {
         *c.borrow_mut() = Some(Cached {
             live,
             checked_ms: now_ms(),
-        })
+        });
     });
 }
 
@@ -103,7 +103,7 @@ struct VersionRow {
 /// The live content: this isolate's, re-checked against D1 at most every
 /// [`CHECK_MS`]. If D1 cannot be read, the content this isolate has (a
 /// visitor is answered from slightly older articles rather than not at all).
-pub async fn current(env: &Env, db: &D1Database) -> Live {
+pub(crate) async fn current(env: &Env, db: &D1Database) -> Live {
     let now = now_ms();
     let cached = CACHE.with(|c| {
         c.borrow()
@@ -142,7 +142,7 @@ async fn refresh(env: &Env, db: &D1Database, have: Live) -> Result<Live, AppErro
 }
 
 /// The live version number (0: the bundled content).
-pub async fn version(db: &D1Database) -> Result<i64, AppError> {
+pub(crate) async fn version(db: &D1Database) -> Result<i64, AppError> {
     Ok(db
         .prepare("SELECT version FROM content_version WHERE id = 1")
         .first::<VersionRow>(None)
@@ -156,7 +156,7 @@ pub async fn version(db: &D1Database) -> Result<i64, AppError> {
 /// written before the version that names it goes live and deleted only
 /// after the update that replaces that segment has landed, so a missing
 /// one means that happened meanwhile: read again, from the new version.
-pub async fn load(env: &Env, db: &D1Database) -> Result<Live, AppError> {
+pub(crate) async fn load(env: &Env, db: &D1Database) -> Result<Live, AppError> {
     let bucket = blobs::bucket(env)?;
     for _ in 0..LOAD_ATTEMPTS {
         let results = db
@@ -241,7 +241,7 @@ impl Live {
     /// then put into words with the texts of its articles stored apart (one
     /// ranged R2 read each, at once). If they cannot be read, the turn goes
     /// on without them: no answer without its passage (suggestions).
-    pub async fn turn(
+    pub(crate) async fn turn(
         &self,
         env: &Env,
         message: &str,
@@ -266,7 +266,7 @@ impl Live {
 
     /// The texts of those of `docs` stored apart: from this isolate's
     /// recently quoted ones, else read from R2 (and kept).
-    pub async fn texts_of(&self, env: &Env, docs: &[usize]) -> Result<Texts, AppError> {
+    pub(crate) async fn texts_of(&self, env: &Env, docs: &[usize]) -> Result<Texts, AppError> {
         let mut texts = Texts::new();
         let mut refs = self.index.texts_apart(docs);
         QUOTED.with(|q| {
@@ -277,7 +277,7 @@ impl Live {
                     false
                 }
                 None => true,
-            })
+            });
         });
         if refs.is_empty() {
             return Ok(texts);
@@ -365,7 +365,7 @@ impl Quoted {
 /// A live segment of the stored index: the update that stored it, and
 /// its size.
 #[derive(Debug, Clone, Deserialize)]
-pub struct StoredSegment {
+pub(crate) struct StoredSegment {
     pub segment: i64,
     pub writer: String,
     pub bytes: i64,
@@ -373,12 +373,12 @@ pub struct StoredSegment {
 
 impl StoredSegment {
     /// Its R2 object's key.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         index_key(&self.writer, self.segment)
     }
 
     /// Its articles' texts' R2 object.
-    pub fn text_key(&self) -> String {
+    pub(crate) fn text_key(&self) -> String {
         text_key(&self.writer, self.segment)
     }
 }
@@ -394,7 +394,7 @@ fn index_key(writer: &str, segment: i64) -> String {
 }
 
 /// The R2 keys of the index's segments start with this.
-pub const INDEX_PREFIX: &str = "index/";
+pub(crate) const INDEX_PREFIX: &str = "index/";
 
 /// Reads to load the live index before giving up (each read only fails if
 /// an update lands during it).
@@ -427,7 +427,7 @@ async fn article_segments(db: &D1Database) -> Result<Vec<i64>, AppError> {
 /// this segment an update is about to store (they win over stored rows of
 /// their slug).
 /// `gone` slugs are left out (overrides the update removes).
-pub async fn segment_articles(
+pub(crate) async fn segment_articles(
     db: &D1Database,
     segment: i64,
     fresh: &[Override],
@@ -486,7 +486,7 @@ struct OverrideRow {
 /// One stored override, without its source: what an update needs to know
 /// of the rows it does not change.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub slug: String,
     pub title: String,
     pub lang: String,
@@ -500,7 +500,7 @@ pub struct Entry {
 /// What is stored: the version and every override's [`Entry`], read in one
 /// transaction (no article's text: a help centre of 10,000 articles has
 /// some 40 MB of it).
-pub struct Catalog {
+pub(crate) struct Catalog {
     pub version: i64,
     pub entries: Vec<Entry>,
     /// The live segments of the stored index.
@@ -508,7 +508,7 @@ pub struct Catalog {
 }
 
 /// Reads the stored version and overrides.
-pub async fn catalog(db: &D1Database) -> Result<Catalog, AppError> {
+pub(crate) async fn catalog(db: &D1Database) -> Result<Catalog, AppError> {
     let results = db
         .batch(vec![
             db.prepare("SELECT version FROM content_version WHERE id = 1"),
@@ -535,7 +535,7 @@ pub async fn catalog(db: &D1Database) -> Result<Catalog, AppError> {
 
 /// The source of live article `slug`: `Some(Some(src))` uploaded,
 /// `Some(None)` deleted, `None` no override (the bundled one, if any).
-pub async fn override_source(
+pub(crate) async fn override_source(
     db: &D1Database,
     slug: &str,
 ) -> Result<Option<Option<String>>, AppError> {
@@ -564,7 +564,7 @@ struct RowOut<'a> {
 }
 
 /// A stored override with its source, for [`commit`].
-pub struct Write<'a> {
+pub(crate) struct Write<'a> {
     pub slug: &'a str,
     /// `None`: a deletion of the bundled article of this slug.
     pub source: Option<(&'a str, &'a Article)>,
@@ -573,13 +573,13 @@ pub struct Write<'a> {
 }
 
 /// A new segment stored by [`stage`]: not live until [`commit`] names it.
-pub struct Staged {
+pub(crate) struct Staged {
     pub segment: i64,
     pub bytes: usize,
 }
 
 /// A random id for an update: its staged segments are stored under it.
-pub fn writer() -> Result<String, AppError> {
+pub(crate) fn writer() -> Result<String, AppError> {
     random_uuid()
 }
 
@@ -588,7 +588,7 @@ pub fn writer() -> Result<String, AppError> {
 /// replies) and the rest as another (what an isolate loads); not read by
 /// anyone until [`commit`] names them. On an error, whatever of it was
 /// stored goes.
-pub async fn stage(
+pub(crate) async fn stage(
     bucket: &Bucket,
     writer: &str,
     number: i64,
@@ -615,7 +615,7 @@ pub async fn stage(
 
 /// Deletes what `writer` staged (an update that will not land). If this
 /// fails too, the scheduled run deletes them later ([`sweep`]).
-pub async fn discard(bucket: &Bucket, writer: &str, staged: &[Staged]) {
+pub(crate) async fn discard(bucket: &Bucket, writer: &str, staged: &[Staged]) {
     let keys = staged
         .iter()
         .flat_map(|s| [index_key(writer, s.segment), text_key(writer, s.segment)])
@@ -629,7 +629,7 @@ pub async fn discard(bucket: &Bucket, writer: &str, staged: &[Staged]) {
 /// replaced or emptied them has landed: no live version names them any
 /// more, and no later one can (writer ids are never reused). An isolate
 /// that was still reading them reads again, from the new version.
-pub async fn retire(bucket: &Bucket, replaced: &[&StoredSegment]) {
+pub(crate) async fn retire(bucket: &Bucket, replaced: &[&StoredSegment]) {
     let keys = replaced
         .iter()
         .flat_map(|s| [s.key(), s.text_key()])
@@ -642,7 +642,7 @@ pub async fn retire(bucket: &Bucket, replaced: &[&StoredSegment]) {
 /// Deletes stored index objects that no live segment names and that are
 /// older than [`ORPHAN_MS`] (left by an update that stopped between
 /// staging and landing). Returns how many.
-pub async fn sweep(env: &Env, db: &D1Database) -> Result<usize, AppError> {
+pub(crate) async fn sweep(env: &Env, db: &D1Database) -> Result<usize, AppError> {
     let bucket = blobs::bucket(env)?;
     // Listed first: an object staged after the live rows were read is
     // younger than ORPHAN_MS, and one made live after that was listed
@@ -677,7 +677,7 @@ fn orphans(stored: Vec<blobs::Stored>, live: &BTreeSet<String>) -> Vec<String> {
 /// (`removed`) are stored. It runs only if this update is still the last
 /// writer: a concurrent update that landed first makes this one change
 /// nothing and return `Ok(None)` (the caller then discards what it staged).
-pub async fn commit(
+pub(crate) async fn commit(
     db: &D1Database,
     writer: &str,
     previous: i64,

@@ -6,7 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::AppError;
 
 /// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
@@ -21,14 +21,14 @@ fn crypto_call(method: &str, args: &[JsValue]) -> Result<JsValue, AppError> {
 }
 
 /// A random v4 UUID from Web Crypto.
-pub fn random_uuid() -> Result<String, AppError> {
+pub(crate) fn random_uuid() -> Result<String, AppError> {
     crypto_call("randomUUID", &[])?
         .as_string()
         .ok_or_else(|| AppError::Internal("randomUUID returned no string".into()))
 }
 
 /// `N` random bytes from Web Crypto.
-pub fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
     let buf = Uint8Array::new_with_length(N as u32);
     crypto_call("getRandomValues", &[buf.clone().into()])?;
     let mut out = [0u8; N];

@@ -10,7 +10,7 @@ use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 /// widget's loader and app, whose wasm needs `wasm-unsafe-eval`) and styles
 /// only, images from itself or https, nothing inline, no forms, no frames.
 /// Like `/agent` and `/admin`, which share its origin.
-pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' https:; object-src 'none'; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'none'";
 
@@ -18,7 +18,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval';
 /// if the source does not parse (never stored: uploads are checked). The
 /// widget on it acts for `site` (the deployment's default site; none: no
 /// widget), titled with its name.
-pub fn page(slug: &str, source: &str, site: Option<&Site>) -> Option<String> {
+pub(crate) fn page(slug: &str, source: &str, site: Option<&Site>) -> Option<String> {
     let article = parse_article(slug, source).ok()?;
     let body = render(&strip_html_comments(body(source)));
     let widget = site.map_or(String::new(), |s| {

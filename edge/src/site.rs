@@ -25,18 +25,18 @@ use crate::content::sites as configured;
 use crate::{store, AppError};
 
 /// The request header that names the site.
-pub const HEADER: &str = "X-Frontdesk-Site";
+pub(crate) const HEADER: &str = "X-Frontdesk-Site";
 
 /// A visitor request's claims: the site key it sent, the page's origin,
 /// and the worker's own origin.
-pub struct Caller {
+pub(crate) struct Caller {
     key: Option<String>,
     origin: Option<String>,
     own: String,
 }
 
 impl Caller {
-    pub fn new(req: &Request) -> Result<Caller, AppError> {
+    pub(crate) fn new(req: &Request) -> Result<Caller, AppError> {
         let key = req.headers().get(HEADER)?.filter(|k| !k.is_empty());
         Ok(Caller {
             key,
@@ -46,7 +46,7 @@ impl Caller {
     }
 
     /// The site this request acts for, with its page's origin checked.
-    pub fn site(&self) -> Result<&'static Site, AppError> {
+    pub(crate) fn site(&self) -> Result<&'static Site, AppError> {
         let site = sites::resolve(configured(), self.key.as_deref()).map_err(unknown)?;
         self.check_origin(site)?;
         Ok(site)
@@ -68,7 +68,7 @@ impl Caller {
     /// for the conversation's own site. A conversation that does not
     /// exist is left to the handler to report. Answers the site the request
     /// counts against (its limits) and the conversation's owner, if any.
-    pub async fn conversation(
+    pub(crate) async fn conversation(
         &self,
         db: &D1Database,
         id: &str,
@@ -101,7 +101,7 @@ impl Caller {
 
 /// Whether a conversation stored with site key `stored` belongs to `site`
 /// (one from before sites, `""`, belongs to the default site).
-pub fn belongs(stored: &str, site: &Site) -> bool {
+pub(crate) fn belongs(stored: &str, site: &Site) -> bool {
     owner_site(stored).is_some_and(|o| o.key == site.key)
 }
 
@@ -115,7 +115,7 @@ fn owner_site(stored: &str) -> Option<&'static Site> {
 }
 
 /// Another site's conversation, answered exactly as a missing one.
-pub fn gone() -> AppError {
+pub(crate) fn gone() -> AppError {
     ApiError::field(
         ErrorCode::ConversationNotFound,
         "conversation_id",
@@ -137,12 +137,12 @@ fn unknown(why: Refusal) -> AppError {
 
 /// Whether a browser page on `origin` may read the API's answers (CORS):
 /// one some site allows, or the worker's own.
-pub fn cors_allowed(origin: &str, own: &str) -> bool {
+pub(crate) fn cors_allowed(origin: &str, own: &str) -> bool {
     sites::any_allows(configured(), origin, own)
 }
 
 /// The site as a ticket names it.
-pub fn ticket_site(site: &Site) -> TicketSite {
+pub(crate) fn ticket_site(site: &Site) -> TicketSite {
     TicketSite {
         key: site.key.clone(),
         name: site.name.clone(),

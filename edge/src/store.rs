@@ -43,7 +43,7 @@ struct HistoryRow {
 }
 
 /// What the engine needs to know about a conversation before a turn.
-pub struct History {
+pub(crate) struct History {
     /// The key of the conversation's site (`""`: from before sites).
     pub site: String,
     /// The visitor's most recent messages, oldest first.
@@ -57,7 +57,11 @@ pub struct History {
 /// Recent history of a conversation (its last `limit` visitor and bot
 /// messages), or `None` if there is no such conversation. One query: it also
 /// checks that the conversation exists.
-pub async fn history(db: &D1Database, id: &str, limit: u32) -> Result<Option<History>, AppError> {
+pub(crate) async fn history(
+    db: &D1Database,
+    id: &str,
+    limit: u32,
+) -> Result<Option<History>, AppError> {
     let rows = db
         .prepare(
             "SELECT c.site AS site, c.created_at AS started, m.role AS role, m.body AS body, \
@@ -130,7 +134,7 @@ struct OwnerRow {
 }
 
 /// Whose a conversation is: its site and when it started.
-pub struct Owner {
+pub(crate) struct Owner {
     /// The key of its site (`""` for one from before sites).
     pub site: String,
     /// When it started (ms since the epoch).
@@ -139,7 +143,10 @@ pub struct Owner {
 
 /// The site a conversation belongs to and when it started, or `None` if
 /// there is no such conversation.
-pub async fn conversation_owner(db: &D1Database, id: &str) -> Result<Option<Owner>, AppError> {
+pub(crate) async fn conversation_owner(
+    db: &D1Database,
+    id: &str,
+) -> Result<Option<Owner>, AppError> {
     Ok(db
         .prepare("SELECT site, created_at AS started FROM conversations WHERE id = ?1")
         .bind(&[text(id)])?
@@ -170,7 +177,10 @@ struct NewRow<'a> {
 
 fn insert_message(db: &D1Database, m: NewRow<'_>) -> Result<D1PreparedStatement, AppError> {
     let decision = m.reply.map(|r| r.decision.as_str());
-    let reason = m.reply.and_then(|r| r.reason).map(|r| r.as_str());
+    let reason = m
+        .reply
+        .and_then(|r| r.reason)
+        .map(frontdesk_api::wire::EscalationReason::as_str);
     let lang = m.reply.map(|r| r.lang.as_str());
     let sources = m
         .reply
@@ -223,7 +233,7 @@ struct IdRow {
 fn read_id(results: &[worker::D1Result], what: &str) -> Result<i64, AppError> {
     results
         .last()
-        .map(|r| r.results::<IdRow>())
+        .map(worker::D1Result::results::<IdRow>)
         .transpose()?
         .and_then(|rows| rows.into_iter().next())
         .map(|r| r.id as i64)
@@ -232,7 +242,7 @@ fn read_id(results: &[worker::D1Result], what: &str) -> Result<i64, AppError> {
 
 /// A visitor's message as it is stored: its conversation, the page it was
 /// sent from, its text and the client's key for it.
-pub struct VisitorMessage<'a> {
+pub(crate) struct VisitorMessage<'a> {
     pub conversation: &'a str,
     /// The key of the site a new conversation is created for.
     pub site: &'a str,
@@ -243,7 +253,7 @@ pub struct VisitorMessage<'a> {
 
 /// Stores a visitor message and the bot's reply together; returns the
 /// reply's message id.
-pub async fn save_turn(
+pub(crate) async fn save_turn(
     db: &D1Database,
     message: &VisitorMessage<'_>,
     reply: &Reply,
@@ -263,7 +273,7 @@ pub async fn save_turn(
 
 /// Stores a visitor message on its own, before its reply is generated;
 /// a keyed one is held for this request until `hold_until` (see [`claim`]).
-pub async fn save_visitor_message(
+pub(crate) async fn save_visitor_message(
     db: &D1Database,
     message: &VisitorMessage<'_>,
     hold_until: i64,
@@ -330,7 +340,7 @@ fn insert_bot(
 
 /// A visitor message stored earlier under the same idempotency key: its
 /// conversation, and the bot's reply to it once there is one.
-pub struct Replay {
+pub(crate) struct Replay {
     pub conversation_id: String,
     /// The conversation's site key (`""`: from before sites).
     pub site: String,
@@ -346,7 +356,7 @@ struct KeyedRow {
 /// The message stored under `key`, if any, with the bot's reply to it (the
 /// bot message whose `reply_to` it is; for replies stored before that
 /// column, the first bot message after it), in one round trip.
-pub async fn replay(db: &D1Database, key: &str) -> Result<Option<Replay>, AppError> {
+pub(crate) async fn replay(db: &D1Database, key: &str) -> Result<Option<Replay>, AppError> {
     let results = db
         .batch(vec![
             db.prepare(
@@ -398,7 +408,7 @@ pub async fn replay(db: &D1Database, key: &str) -> Result<Option<Replay>, AppErr
 /// Stores the bot's reply to a message stored by [`save_visitor_message`]
 /// (the one with key `answers`, if it has one); returns its message id.
 /// Fails if that message has a reply already.
-pub async fn save_bot_reply(
+pub(crate) async fn save_bot_reply(
     db: &D1Database,
     conversation: &str,
     reply: &Reply,
@@ -418,7 +428,7 @@ pub async fn save_bot_reply(
 /// none: only if no other request holds it (its hold lapsed: the request
 /// that was writing it died), and then holds it until `hold_until`.
 /// Atomic: of repeats at once, one gets `true`.
-pub async fn claim(
+pub(crate) async fn claim(
     db: &D1Database,
     key: &str,
     hold_until: i64,
@@ -448,7 +458,7 @@ struct MessageRow {
 
 /// The conversation so far, oldest first, with the visitor's ratings of bot
 /// answers.
-pub async fn transcript(
+pub(crate) async fn transcript(
     db: &D1Database,
     conversation: &str,
 ) -> Result<Vec<TranscriptEntry>, AppError> {
@@ -474,7 +484,7 @@ struct CountRow {
 /// The conversation's most recent `limit` messages, oldest first, with the
 /// visitor's ratings, and how many earlier ones there are: what a ticket
 /// carries, read with a bound however long the conversation.
-pub async fn recent_transcript(
+pub(crate) async fn recent_transcript(
     db: &D1Database,
     conversation: &str,
     limit: usize,
@@ -531,7 +541,7 @@ fn entry(row: MessageRow) -> Result<TranscriptEntry, AppError> {
 }
 
 /// A ticket to store, with everything an agent needs to start.
-pub struct NewTicket<'a> {
+pub(crate) struct NewTicket<'a> {
     pub ticket: &'a Ticket,
     pub idempotency_key: Option<&'a str>,
     /// Written in the same batch, after the ticket (its deliveries).
@@ -541,7 +551,7 @@ pub struct NewTicket<'a> {
 /// Stores the ticket (and its conversation, if new) with its deliveries
 /// in one batch. Fails, writing nothing, if its idempotency key was used
 /// before (see [`keyed_ticket`]).
-pub async fn create_ticket(db: &D1Database, t: NewTicket<'_>) -> Result<(), AppError> {
+pub(crate) async fn create_ticket(db: &D1Database, t: NewTicket<'_>) -> Result<(), AppError> {
     let ticket = t.ticket;
     let document = serde_json::to_string(ticket)?;
     let priority = serde_json::to_value(ticket.triage.priority.value)?;
@@ -582,7 +592,7 @@ pub async fn create_ticket(db: &D1Database, t: NewTicket<'_>) -> Result<(), AppE
 
 /// A ticket made earlier under a handoff's idempotency key.
 #[derive(Deserialize)]
-pub struct KeyedTicket {
+pub(crate) struct KeyedTicket {
     pub reference: String,
     pub email: String,
     pub conversation_id: String,
@@ -591,7 +601,10 @@ pub struct KeyedTicket {
 }
 
 /// The ticket made under the idempotency key `key`, if any.
-pub async fn keyed_ticket(db: &D1Database, key: &str) -> Result<Option<KeyedTicket>, AppError> {
+pub(crate) async fn keyed_ticket(
+    db: &D1Database,
+    key: &str,
+) -> Result<Option<KeyedTicket>, AppError> {
     Ok(db
         .prepare(
             "SELECT t.reference AS reference, t.email AS email, \
@@ -606,7 +619,7 @@ pub async fn keyed_ticket(db: &D1Database, key: &str) -> Result<Option<KeyedTick
 
 /// Replaces a ticket document's summary with `summary`, if it is still the
 /// extractive one it was stored with; false if not (or no such ticket).
-pub async fn set_model_summary(
+pub(crate) async fn set_model_summary(
     db: &D1Database,
     reference: &str,
     summary: &Summary,
@@ -627,7 +640,7 @@ pub async fn set_model_summary(
 }
 
 /// Filters of the agent's ticket list.
-pub struct TicketFilter {
+pub(crate) struct TicketFilter {
     pub status: Option<String>,
     pub priority: Option<String>,
     pub topic: Option<String>,
@@ -670,7 +683,7 @@ struct ListRow {
 }
 
 /// Tickets, newest first, with their dead-lettered sinks.
-pub async fn list_tickets(
+pub(crate) async fn list_tickets(
     db: &D1Database,
     f: &TicketFilter,
 ) -> Result<Vec<TicketListItem>, AppError> {
@@ -723,7 +736,7 @@ pub async fn list_tickets(
 }
 
 /// A stored ticket, as agents read it.
-pub struct StoredTicket {
+pub(crate) struct StoredTicket {
     pub conversation_id: String,
     pub status: String,
     pub document: serde_json::Value,
@@ -736,7 +749,10 @@ struct TicketRow {
     document: Option<String>,
 }
 
-pub async fn ticket(db: &D1Database, reference: &str) -> Result<Option<StoredTicket>, AppError> {
+pub(crate) async fn ticket(
+    db: &D1Database,
+    reference: &str,
+) -> Result<Option<StoredTicket>, AppError> {
     let row = db
         .prepare("SELECT conversation_id, status, document FROM tickets WHERE reference = ?1")
         .bind(&[text(reference)])?
@@ -764,7 +780,10 @@ struct DeliveryRow {
 }
 
 /// A ticket's deliveries, by sink.
-pub async fn deliveries(db: &D1Database, reference: &str) -> Result<Vec<DeliveryState>, AppError> {
+pub(crate) async fn deliveries(
+    db: &D1Database,
+    reference: &str,
+) -> Result<Vec<DeliveryState>, AppError> {
     let rows = db
         .prepare(
             "SELECT sink, status, attempts, last_error FROM deliveries \
@@ -786,7 +805,7 @@ pub async fn deliveries(db: &D1Database, reference: &str) -> Result<Vec<Delivery
 }
 
 /// Stores an agent's message in a conversation; returns its id.
-pub async fn save_agent_reply(
+pub(crate) async fn save_agent_reply(
     db: &D1Database,
     conversation: &str,
     body: &str,
@@ -816,7 +835,7 @@ pub async fn save_agent_reply(
 }
 
 /// Closes a ticket; false if there is no such ticket.
-pub async fn close_ticket(db: &D1Database, reference: &str) -> Result<bool, AppError> {
+pub(crate) async fn close_ticket(db: &D1Database, reference: &str) -> Result<bool, AppError> {
     let result = db
         .prepare("UPDATE tickets SET status = 'closed' WHERE reference = ?1")
         .bind(&[text(reference)])?
@@ -887,7 +906,7 @@ struct VisitorTicketRow {
 
 /// A conversation as its visitor reads it back: its newest messages and
 /// its tickets, in one round trip; `None` if there is no such conversation.
-pub async fn conversation_view(
+pub(crate) async fn conversation_view(
     db: &D1Database,
     id: &str,
 ) -> Result<Option<ConversationView>, AppError> {
@@ -949,7 +968,7 @@ const MAX_REPLIES: u32 = 50;
 /// Agent messages in a conversation newer than message `after`, oldest
 /// first, at most [`MAX_REPLIES`]: a range of migration 0012's index
 /// (conversation, role, id), whatever else the conversation holds.
-pub async fn agent_replies(
+pub(crate) async fn agent_replies(
     db: &D1Database,
     id: &str,
     after: i64,
@@ -975,7 +994,7 @@ struct Count {
 /// Deletes the conversations `ids` selects (an SQL `SELECT id FROM
 /// conversations …` using `binds`) with their messages, ratings, tickets and
 /// deliveries, in one batch; returns how many conversations.
-pub async fn delete_conversations(
+pub(crate) async fn delete_conversations(
     db: &D1Database,
     ids: &str,
     binds: &[JsValue],
@@ -1002,7 +1021,7 @@ pub async fn delete_conversations(
         .await?;
     let n = results
         .first()
-        .map(|r| r.results::<Count>())
+        .map(worker::D1Result::results::<Count>)
         .transpose()?
         .and_then(|rows| rows.into_iter().next())
         .map_or(0, |c| c.n as u64);
@@ -1010,7 +1029,7 @@ pub async fn delete_conversations(
 }
 
 /// What became of a rating.
-pub enum Rated {
+pub(crate) enum Rated {
     /// Stored (new, or replacing the visitor's earlier rating): as read back.
     Stored(Rating),
     NoConversation,
@@ -1027,7 +1046,7 @@ struct RatingRow {
 /// replacing an earlier one, in one batch: the insert only happens when the
 /// message is a bot message of that conversation, and the same batch reads
 /// back what is stored and whether the conversation exists.
-pub async fn rate(db: &D1Database, f: &FeedbackInput, now: i64) -> Result<Rated, AppError> {
+pub(crate) async fn rate(db: &D1Database, f: &FeedbackInput, now: i64) -> Result<Rated, AppError> {
     let binds = [
         text(&f.conversation_id),
         int(f.message_id),

@@ -27,7 +27,7 @@ const DEFAULT_SUMMARY_MS: u64 = 6000;
 /// Queues a new ticket's deliveries: at once without a generator; with
 /// one, after the model's summary is stored, in `ctx.wait_until` so the
 /// visitor's response does not wait for it.
-pub async fn then_deliver(env: &Env, ctx: &Context, ticket: Ticket, sinks: Vec<Sink>) {
+pub(crate) async fn then_deliver(env: &Env, ctx: &Context, ticket: Ticket, sinks: Vec<Sink>) {
     let Some(generator) = Generator::from_env(env) else {
         deliver::enqueue(env, &ticket.reference, &sinks).await;
         return;
@@ -37,7 +37,7 @@ pub async fn then_deliver(env: &Env, ctx: &Context, ticket: Ticket, sinks: Vec<S
         match write(&env, &generator, &ticket).await {
             Ok(()) => {}
             Err(why) => {
-                worker::console_warn!("summary of {}: {why}; extractive kept", ticket.reference)
+                worker::console_warn!("summary of {}: {why}; extractive kept", ticket.reference);
             }
         }
         deliver::enqueue(&env, &ticket.reference, &sinks).await;

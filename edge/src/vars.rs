@@ -9,7 +9,7 @@ use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit, Res
 
 /// A setting: the secret of that name, else the var; trimmed, `None` when
 /// unset or empty.
-pub fn setting(env: &Env, name: &str) -> Option<String> {
+pub(crate) fn setting(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
         .map(|s| s.to_string())
         .or_else(|_| env.var(name).map(|v| v.to_string()))
@@ -20,7 +20,7 @@ pub fn setting(env: &Env, name: &str) -> Option<String> {
 
 /// A duration setting in milliseconds; `default_ms` when unset or not a
 /// positive number.
-pub fn millis(env: &Env, name: &str, default_ms: u64) -> Duration {
+pub(crate) fn millis(env: &Env, name: &str, default_ms: u64) -> Duration {
     let ms = setting(env, name)
         .and_then(|v| v.parse::<u64>().ok())
         .filter(|&ms| ms > 0)
@@ -32,7 +32,7 @@ pub fn millis(env: &Env, name: &str, default_ms: u64) -> Duration {
 /// `REDACT_PII` = comma list of `email`, `phone`, `card`, `iban`; `all`
 /// (the default, also when unset) or `off`. A bad value is logged as an
 /// error and redacts everything: a typo never sends data out.
-pub fn pii_kinds(env: &Env) -> PiiKinds {
+pub(crate) fn pii_kinds(env: &Env) -> PiiKinds {
     let value = setting(env, "REDACT_PII");
     PiiKinds::parse(value.as_deref()).unwrap_or_else(|e| {
         worker::console_error!("{e}; redacting every kind until it is fixed");
@@ -45,7 +45,7 @@ pub fn pii_kinds(env: &Env) -> PiiKinds {
 /// [`HybridThresholds::parse`]); unset keys keep the defaults. A bad value
 /// is logged as an error and the defaults apply: a typo never loosens the
 /// bar to answer.
-pub fn hybrid_thresholds(env: &Env) -> HybridThresholds {
+pub(crate) fn hybrid_thresholds(env: &Env) -> HybridThresholds {
     let Some(value) = setting(env, "AI_HYBRID_THRESHOLDS") else {
         return HybridThresholds::default();
     };
@@ -74,7 +74,7 @@ const SENSITIVE: &[&str] = &[
 ];
 
 /// The configured values of [`SENSITIVE`] settings, with their names.
-pub fn sensitive_values(env: &Env) -> Vec<(String, String)> {
+pub(crate) fn sensitive_values(env: &Env) -> Vec<(String, String)> {
     SENSITIVE
         .iter()
         .filter_map(|&name| setting(env, name).map(|v| (name.to_owned(), v)))
@@ -82,7 +82,7 @@ pub fn sensitive_values(env: &Env) -> Vec<(String, String)> {
 }
 
 /// An `Authorization: Bearer` header for [`post_json`].
-pub fn bearer(key: &str) -> (&'static str, String) {
+pub(crate) fn bearer(key: &str) -> (&'static str, String) {
     ("authorization", format!("Bearer {key}"))
 }
 
@@ -90,12 +90,12 @@ pub fn bearer(key: &str) -> (&'static str, String) {
 /// the ticket sinks all call out this way).
 /// The error a provider's or sink's non-2xx answer becomes (for the log and
 /// the delivery record): the status and the first 200 characters of its body.
-pub fn http_error(status: u16, body: &str) -> String {
+pub(crate) fn http_error(status: u16, body: &str) -> String {
     let excerpt: String = body.chars().take(200).collect();
     format!("HTTP {status}: {excerpt}")
 }
 
-pub async fn post_json(
+pub(crate) async fn post_json(
     url: &str,
     body: String,
     headers: &[(&str, String)],
@@ -122,7 +122,7 @@ pub async fn post_json(
 
 /// Checks `Authorization: Bearer <token>` against the secret `name`, in
 /// constant time. Without a configured secret every request is refused.
-pub fn check_bearer(
+pub(crate) fn check_bearer(
     req: &worker::Request,
     env: &Env,
     name: &str,

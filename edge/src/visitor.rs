@@ -38,7 +38,7 @@ const MAX_WAIT_SECS: u64 = 25;
 
 /// Routes `/api/v1/conversations/...`, after checking that the caller may
 /// act for the conversation's site ([`Caller::conversation`]).
-pub async fn route(
+pub(crate) async fn route(
     req: Request,
     env: &Env,
     path: &str,
@@ -124,14 +124,14 @@ fn poll_query(url: &Url) -> Result<(i64, u64), AppError> {
             "after" => {
                 after = v.parse::<i64>().ok().filter(|&n| n >= 0).ok_or_else(|| {
                     bad("after", "after must be a message id (a whole number ≥ 0).")
-                })?
+                })?;
             }
             "wait" => {
                 wait = v
                     .parse::<u64>()
                     .ok()
                     .filter(|&s| s <= MAX_WAIT_SECS)
-                    .ok_or_else(|| bad("wait", "wait must be 0–25 seconds."))?
+                    .ok_or_else(|| bad("wait", "wait must be 0–25 seconds."))?;
             }
             _ => {}
         }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// Texts per request when embedding articles.
 const BATCH: usize = 16;
 
-pub struct Embedder {
+pub(crate) struct Embedder {
     url: String,
     model: String,
     key: Option<String>,
@@ -33,7 +33,7 @@ struct CacheRow {
 }
 
 #[derive(Clone, Copy)]
-pub enum Kind {
+pub(crate) enum Kind {
     Query,
     Passage,
 }
@@ -50,7 +50,7 @@ impl Kind {
 impl Embedder {
     /// `base` is the API's base URL (`<base>/embeddings` is called);
     /// `cache_dir` holds one file per model and input-type setting.
-    pub fn new(
+    pub(crate) fn new(
         base: &str,
         model: String,
         key: Option<String>,
@@ -102,7 +102,7 @@ impl Embedder {
     }
 
     /// One vector per text, in order.
-    pub fn embed(&mut self, kind: Kind, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+    pub(crate) fn embed(&mut self, kind: Kind, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
         let missing: Vec<&str> = texts
             .iter()
             .copied()

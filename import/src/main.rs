@@ -86,11 +86,11 @@ fn parse_args(raw: Vec<String>) -> Result<Args, String> {
             "--base-url" => a.base_url = Some(value("--base-url")?),
             "--limit" => a.limit = Some(number("--limit", value("--limit")?)? as usize),
             "--concurrency" => {
-                a.concurrency = Some(number("--concurrency", value("--concurrency")?)? as usize)
+                a.concurrency = Some(number("--concurrency", value("--concurrency")?)? as usize);
             }
             "--timeout" => a.timeout = Some(number("--timeout", value("--timeout")?)?),
             "--max-total-mb" => {
-                a.max_total_mb = Some(number("--max-total-mb", value("--max-total-mb")?)?)
+                a.max_total_mb = Some(number("--max-total-mb", value("--max-total-mb")?)?);
             }
             "--allow-private-addresses" => a.allow_private = true,
             "--allow-address" => {

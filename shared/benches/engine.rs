@@ -124,7 +124,7 @@ fn decisions(c: &mut Criterion) {
             b.iter(|| {
                 i = (i + 1) % questions.len();
                 black_box(index.decide(black_box(&questions[i]), &th))
-            })
+            });
         });
     }
     group.finish();
@@ -138,7 +138,7 @@ fn build(c: &mut Criterion) {
     for n in [100, 1_000, 10_000] {
         let (articles, _) = knowledge_base(n);
         group.bench_with_input(BenchmarkId::from_parameter(n), &articles, |b, a| {
-            b.iter(|| black_box(Index::build(a)))
+            b.iter(|| black_box(Index::build(a)));
         });
     }
     group.finish();

@@ -18,7 +18,7 @@ use crate::model::{Config, Delivery, Entry};
 
 /// Why a call failed, in words a visitor can act on.
 #[derive(Debug, Clone, PartialEq)]
-pub enum CallError {
+pub(crate) enum CallError {
     /// The worker refused the request; its message is for the visitor.
     Api { status: u16, message: String },
     /// The network or the worker failed; trying again may work.
@@ -28,7 +28,7 @@ pub enum CallError {
 impl CallError {
     /// The worker's message, or ours (in the visitor's language) when it
     /// could not be reached.
-    pub fn message(&self, strings: &Strings) -> String {
+    pub(crate) fn message(&self, strings: &Strings) -> String {
         match self {
             CallError::Api { status: 429, .. } => strings.rate_limited.clone(),
             CallError::Api { message, .. } => message.clone(),
@@ -52,7 +52,7 @@ fn helper(name: &str) -> Result<(JsValue, Function), CallError> {
 
 /// A fresh random key (a UUID from the browser's `crypto`), e.g. for a
 /// handoff's idempotency key; empty if the browser has none.
-pub fn new_key() -> String {
+pub(crate) fn new_key() -> String {
     helper("uuid")
         .ok()
         .and_then(|(this, f)| f.call0(&this).ok())
@@ -111,7 +111,7 @@ struct Streamed {
 /// model writes it; the result is the final reply, which replaces the
 /// streamed text. Uses the loader's `stream` helper (boot.js), which keeps
 /// the message in its outbox, sending it again, until the worker takes it.
-pub async fn chat(
+pub(crate) async fn chat(
     config: &Config,
     req: &ChatRequest,
     mut on_start: impl FnMut(Result<String, Delivery>) + 'static,
@@ -178,7 +178,10 @@ fn chat_response(v: &JsValue) -> Option<ChatResponse> {
     })
 }
 
-pub async fn handoff(config: &Config, req: &HandoffRequest) -> Result<HandoffResponse, CallError> {
+pub(crate) async fn handoff(
+    config: &Config,
+    req: &HandoffRequest,
+) -> Result<HandoffResponse, CallError> {
     let body = js::object(&[
         ("conversation_id", js::opt(req.conversation_id.as_deref())),
         ("email", req.email.as_str().into()),
@@ -194,7 +197,11 @@ pub async fn handoff(config: &Config, req: &HandoffRequest) -> Result<HandoffRes
 /// each line in time order (from the loader's `restore` helper, which
 /// merges messages and tickets; agent replies come with their message id,
 /// other lines with 0). Resolves with the HTTP status (0: unreachable).
-pub async fn restore(config: &Config, id: &str, mut on: impl FnMut(f64, Entry) + 'static) -> f64 {
+pub(crate) async fn restore(
+    config: &Config,
+    id: &str,
+    mut on: impl FnMut(f64, Entry) + 'static,
+) -> f64 {
     let Ok((this, restore)) = helper("restore") else {
         return 0.0;
     };
@@ -231,7 +238,7 @@ pub async fn restore(config: &Config, id: &str, mut on: impl FnMut(f64, Entry) +
 
 /// Deletes the visitor's conversation on the worker. `Ok` also when it
 /// was already gone.
-pub async fn delete(config: &Config, id: &str) -> Result<(), CallError> {
+pub(crate) async fn delete(config: &Config, id: &str) -> Result<(), CallError> {
     let path = format!("api/v1/conversations/{id}");
     match call(config, "DELETE", &path, JsValue::UNDEFINED).await {
         Err(CallError::Api { status: 404, .. }) => Ok(()),
@@ -243,7 +250,7 @@ pub async fn delete(config: &Config, id: &str) -> Result<(), CallError> {
 /// loader's `watch` helper, which backs off on errors and pauses while the
 /// page is hidden): `on(id, text)` gets each reply, `on(-1, "")` tells the
 /// conversation is gone. Returns the function that stops watching.
-pub fn watch(
+pub(crate) fn watch(
     config: &Config,
     id: &str,
     after: i64,
@@ -263,7 +270,7 @@ pub fn watch(
 /// Keeps what the widget needs after a reload in `localStorage`: the
 /// conversation, the newest agent reply seen, whether it has a ticket (no
 /// conversation: forget it all).
-pub fn save(conversation: Option<&str>, seen: i64, ticket: bool) {
+pub(crate) fn save(conversation: Option<&str>, seen: i64, ticket: bool) {
     if let Ok((this, save)) = helper("save") {
         let _ = save.call3(
             &this,
@@ -276,7 +283,7 @@ pub fn save(conversation: Option<&str>, seen: i64, ticket: bool) {
 
 /// Messages left in the outbox by an earlier page (text, idempotency key),
 /// oldest first (boot.js joins them with NULs: cheaper than an array here).
-pub fn pending() -> Vec<(String, String)> {
+pub(crate) fn pending() -> Vec<(String, String)> {
     let joined = helper("pending")
         .ok()
         .and_then(|(this, f)| f.call0(&this).ok())
@@ -291,21 +298,21 @@ pub fn pending() -> Vec<(String, String)> {
 }
 
 /// Shows `n` unread replies on the launcher (0 hides the badge).
-pub fn badge(n: usize) {
+pub(crate) fn badge(n: usize) {
     if let Ok((this, badge)) = helper("badge") {
         let _ = badge.call1(&this, &(n as f64).into());
     }
 }
 
 /// Tells the page's listeners (`Frontdesk('on', name, fn)`).
-pub fn emit(name: &str, detail: JsValue) {
+pub(crate) fn emit(name: &str, detail: JsValue) {
     if let Ok((this, emit)) = helper("emit") {
         let _ = emit.call2(&this, &name.into(), &detail);
     }
 }
 
 /// The email the page gave with `Frontdesk('identify', {email})`, if any.
-pub fn identified_email() -> Option<String> {
+pub(crate) fn identified_email() -> Option<String> {
     let (this, user) = helper("user").ok()?;
     let user = user.call0(&this).ok()?;
     js::string(&user, "email").filter(|e| !e.trim().is_empty())
@@ -314,7 +321,7 @@ pub fn identified_email() -> Option<String> {
 /// Draws the thumbs up/down of bot message `message` into `el` (the
 /// loader's `thumbs` helper, which also sends the rating and shows the
 /// thanks); `labels`: helpful, not helpful, thanks.
-pub fn thumbs(
+pub(crate) fn thumbs(
     el: &web_sys::Element,
     config: &Config,
     conversation: &str,

@@ -205,7 +205,7 @@ impl State {
                 streaming.set(Some(String::new()));
             };
             let delta = move |piece: String| {
-                streaming.update(|s| s.get_or_insert_with(String::new).push_str(&piece))
+                streaming.update(|s| s.get_or_insert_with(String::new).push_str(&piece));
             };
             let result = api::chat(&config, &req, started, delta).await;
             self.streaming.set(None);
@@ -225,7 +225,7 @@ impl State {
                     t.set_delivery(
                         id,
                         Delivery::Failed(self.strings.with_value(|s| e.message(s))),
-                    )
+                    );
                 }),
             }
         });
@@ -233,8 +233,10 @@ impl State {
 }
 
 /// The whole widget. `launcher` is the loader's button, which toggles it.
+// `#[component]` makes its props struct `pub`.
+#[allow(unreachable_pub)]
 #[component]
-pub fn App(config: Config, strings: Strings, launcher: HtmlElement) -> impl IntoView {
+pub(crate) fn App(config: Config, strings: Strings, launcher: HtmlElement) -> impl IntoView {
     let title = Some(config.title.clone())
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| strings.title.clone());

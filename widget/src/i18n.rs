@@ -4,7 +4,7 @@
 //! [`Strings::set`]. Plain Rust, no DOM, so it tests natively.
 
 /// Languages with a `widget/i18n/<lang>.json` file.
-pub const LANGS: &[&str] = &[
+pub(crate) const LANGS: &[&str] = &[
     "en", "de", "fr", "es", "it", "pt", "pl", "ru", "zh", "ar", "he",
 ];
 
@@ -15,8 +15,8 @@ macro_rules! strings {
         /// Every text the widget shows; `{name}` marks a placeholder for
         /// [`fill`].
         #[derive(Debug, Clone, PartialEq)]
-        pub struct Strings {
-            $(#[doc = $en] pub $key: String,)*
+        pub(crate) struct Strings {
+            $(#[doc = $en] pub(crate) $key: String,)*
         }
 
         impl Default for Strings {
@@ -27,11 +27,11 @@ macro_rules! strings {
 
         impl Strings {
             /// The JSON keys, in file order.
-            pub const KEYS: &'static [&'static str] = &[$(stringify!($key),)*];
+            pub(crate) const KEYS: &'static [&'static str] = &[$(stringify!($key),)*];
 
             /// Sets the string for `key`; false (and no change) for a key
             /// this version doesn't know.
-            pub fn set(&mut self, key: &str, value: String) -> bool {
+            pub(crate) fn set(&mut self, key: &str, value: String) -> bool {
                 match key {
                     $(stringify!($key) => self.$key = value,)*
                     _ => return false,
@@ -107,7 +107,7 @@ fn english(key: &str) -> Option<String> {
 /// `template` with each `{name}` replaced by its value in `args`, in one
 /// pass (a value containing `{…}` is not expanded again). Unknown
 /// placeholders stay as they are.
-pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+pub(crate) fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -136,7 +136,7 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
 /// The first supported language among BCP 47 tags in preference order
 /// (`navigator.languages`, `data-locale`): `pt-BR` → `pt`, `zh-TW` → `zh`,
 /// `iw` → `he`. Case-insensitive, `_` like `-`; English if none matches.
-pub fn pick(tags: &[&str]) -> &'static str {
+pub(crate) fn pick(tags: &[&str]) -> &'static str {
     tags.iter().find_map(|tag| lang(tag)).unwrap_or("en")
 }
 
@@ -151,7 +151,7 @@ fn lang(tag: &str) -> Option<&'static str> {
 }
 
 /// Whether `lang` (a code from [`LANGS`] or any tag) is written right to left.
-pub fn is_rtl(lang: &str) -> bool {
+pub(crate) fn is_rtl(lang: &str) -> bool {
     matches!(pick(&[lang]), "ar" | "he")
 }
 

@@ -11,33 +11,33 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// `v[key]`, or `undefined`.
-pub fn get(v: &JsValue, key: &str) -> JsValue {
+pub(crate) fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `v[key]` if it is a string.
-pub fn string(v: &JsValue, key: &str) -> Option<String> {
+pub(crate) fn string(v: &JsValue, key: &str) -> Option<String> {
     get(v, key).as_string()
 }
 
 /// `v[key]` if it is a number, else 0.
-pub fn number(v: &JsValue, key: &str) -> f64 {
+pub(crate) fn number(v: &JsValue, key: &str) -> f64 {
     get(v, key).as_f64().unwrap_or(0.0)
 }
 
 /// `v[key] === true`.
-pub fn flag(v: &JsValue, key: &str) -> bool {
+pub(crate) fn flag(v: &JsValue, key: &str) -> bool {
     get(v, key).as_bool().unwrap_or(false)
 }
 
 /// A string, or `undefined` (left out of the JSON) for `None`.
-pub fn opt(s: Option<&str>) -> JsValue {
+pub(crate) fn opt(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::UNDEFINED, JsValue::from_str)
 }
 
 /// A plain object with these fields (undefined ones are left out by
 /// `JSON.stringify`).
-pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
+pub(crate) fn object(fields: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in fields {
         let _ = Reflect::set(&o, &(*k).into(), v);
@@ -46,7 +46,7 @@ pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
 }
 
 /// A bot reply (`frontdesk_api::wire::Reply`) from its parsed JSON.
-pub fn reply(v: &JsValue) -> Option<Reply> {
+pub(crate) fn reply(v: &JsValue) -> Option<Reply> {
     let sources = get(v, "sources")
         .dyn_into::<Array>()
         .map(|a| {
@@ -70,7 +70,7 @@ pub fn reply(v: &JsValue) -> Option<Reply> {
 }
 
 /// A handoff's answer (`frontdesk_api::wire::HandoffResponse`).
-pub fn handoff(v: &JsValue) -> Option<HandoffResponse> {
+pub(crate) fn handoff(v: &JsValue) -> Option<HandoffResponse> {
     Some(HandoffResponse {
         reference: string(v, "reference")?,
         conversation_id: string(v, "conversation_id")?,
@@ -79,7 +79,7 @@ pub fn handoff(v: &JsValue) -> Option<HandoffResponse> {
 }
 
 /// The widget's configuration, as boot.js passes it to `mount`.
-pub fn config(v: &JsValue) -> Config {
+pub(crate) fn config(v: &JsValue) -> Config {
     Config {
         api: string(v, "api").unwrap_or_default(),
         title: string(v, "title").unwrap_or_default(),
@@ -96,7 +96,7 @@ pub fn config(v: &JsValue) -> Config {
 
 /// The UI strings: English, overridden by each string of `v` (a parsed
 /// `widget/i18n/<lang>.json`); unknown keys are ignored.
-pub fn strings(v: &JsValue) -> Strings {
+pub(crate) fn strings(v: &JsValue) -> Strings {
     let mut strings = Strings::default();
     if let Some(o) = v.dyn_ref::<Object>() {
         for key in Object::keys(o).iter() {

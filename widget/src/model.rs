@@ -49,7 +49,7 @@ fn ensure_slash(path: &str) -> String {
 
 /// Delivery state of a visitor's message.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Delivery {
+pub(crate) enum Delivery {
     Sending,
     Sent,
     /// In the outbox: the worker could not be reached; sent again on its
@@ -65,7 +65,7 @@ pub enum Delivery {
 
 /// One line in the conversation.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Entry {
+pub(crate) enum Entry {
     Visitor {
         text: String,
         delivery: Delivery,
@@ -83,21 +83,21 @@ pub enum Entry {
 
 /// An entry with a stable key for keyed rendering.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Line {
+pub(crate) struct Line {
     pub id: usize,
     pub entry: Entry,
 }
 
 /// The conversation as the widget shows it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Transcript {
+pub(crate) struct Transcript {
     pub lines: Vec<Line>,
     next_id: usize,
 }
 
 impl Transcript {
     /// Appends an entry and returns its id.
-    pub fn push(&mut self, entry: Entry) -> usize {
+    pub(crate) fn push(&mut self, entry: Entry) -> usize {
         let id = self.next_id;
         self.next_id += 1;
         self.lines.push(Line { id, entry });
@@ -105,7 +105,7 @@ impl Transcript {
     }
 
     /// Sets the delivery state of the visitor message `id`.
-    pub fn set_delivery(&mut self, id: usize, delivery: Delivery) {
+    pub(crate) fn set_delivery(&mut self, id: usize, delivery: Delivery) {
         if let Some(Line {
             entry: Entry::Visitor { delivery: d, .. },
             ..
@@ -116,7 +116,7 @@ impl Transcript {
     }
 
     /// Marks every agent reply as read.
-    pub fn mark_read(&mut self) {
+    pub(crate) fn mark_read(&mut self) {
         for line in &mut self.lines {
             if let Entry::Agent { new, .. } = &mut line.entry {
                 *new = false;
@@ -127,7 +127,7 @@ impl Transcript {
     /// A line of the stored conversation, read back after a reload (in
     /// time order); an agent reply (message `id`) after message `seen` is
     /// new. Returns the agent reply's id, or 0 for other lines.
-    pub fn restore(&mut self, mut entry: Entry, id: i64, seen: i64) -> i64 {
+    pub(crate) fn restore(&mut self, mut entry: Entry, id: i64, seen: i64) -> i64 {
         let agent = match &mut entry {
             Entry::Agent { new, .. } => {
                 *new = id > seen;
@@ -141,7 +141,7 @@ impl Transcript {
 
     /// An agent reply that arrived while the widget is open, unless it is
     /// one already shown (ids at or below `last`); returns the newest id.
-    pub fn add_reply(&mut self, id: i64, text: String, last: i64, new: bool) -> i64 {
+    pub(crate) fn add_reply(&mut self, id: i64, text: String, last: i64, new: bool) -> i64 {
         if id <= last {
             return last;
         }
@@ -150,7 +150,7 @@ impl Transcript {
     }
 
     /// The visitor's most recent message, to prefill the handoff note.
-    pub fn last_question(&self) -> Option<&str> {
+    pub(crate) fn last_question(&self) -> Option<&str> {
         self.lines.iter().rev().find_map(|l| match &l.entry {
             Entry::Visitor { text, .. } => Some(text.as_str()),
             _ => None,

@@ -12,16 +12,16 @@ use frontdesk_shared::retrieval::kb::parse_article;
 
 /// The committed host name of the sample site, replaced by the loopback
 /// server's address in sitemaps and URL lists.
-pub const SAMPLE_HOST: &str = "https://help.brightmeal.example";
+pub(crate) const SAMPLE_HOST: &str = "https://help.brightmeal.example";
 
-pub fn samples() -> PathBuf {
+pub(crate) fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/import")
 }
 
 /// Serves `root` on 127.0.0.1 (a port of its own) until the test process
 /// ends: files by path, `.xml`/`.txt` with [`SAMPLE_HOST`] rewritten to the
 /// server's own address, 404 for anything missing. Returns the base URL.
-pub fn serve(root: PathBuf) -> String {
+pub(crate) fn serve(root: PathBuf) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let own = base.clone();
@@ -80,14 +80,14 @@ pub fn serve(root: PathBuf) -> String {
 }
 
 /// One answer of [`serve_with`]: status line, extra headers, body.
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: &'static str,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl Reply {
-    pub fn html(body: &str) -> Reply {
+    pub(crate) fn html(body: &str) -> Reply {
         Reply {
             status: "200 OK",
             headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
@@ -95,7 +95,7 @@ impl Reply {
         }
     }
 
-    pub fn redirect(location: &str) -> Reply {
+    pub(crate) fn redirect(location: &str) -> Reply {
         Reply {
             status: "302 Found",
             headers: vec![("Location".into(), location.into())],
@@ -106,7 +106,10 @@ impl Reply {
 
 /// Serves answers from `reply(path)` on `ip` (a loopback address; a port
 /// of its own) until the test process ends. Returns the base URL.
-pub fn serve_with(ip: &str, reply: impl Fn(&str) -> Reply + Send + Sync + 'static) -> String {
+pub(crate) fn serve_with(
+    ip: &str,
+    reply: impl Fn(&str) -> Reply + Send + Sync + 'static,
+) -> String {
     let listener = TcpListener::bind((ip, 0)).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let reply = std::sync::Arc::new(reply);
@@ -145,7 +148,7 @@ pub fn serve_with(ip: &str, reply: impl Fn(&str) -> Reply + Send + Sync + 'stati
 }
 
 /// A fresh, empty folder under the system's temp folder.
-pub fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("frontdesk-import-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -154,7 +157,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
 
 /// Every article parses back from its canonical source, and the JSON
 /// bundle carries the same sources.
-pub fn check_outputs(o: &Outcome) {
+pub(crate) fn check_outputs(o: &Outcome) {
     for a in &o.articles {
         let parsed = parse_article(&a.slug, &a.source)
             .unwrap_or_else(|e| panic!("{}: {e}\n{}", a.slug, a.source));
@@ -166,7 +169,7 @@ pub fn check_outputs(o: &Outcome) {
     assert_eq!(back.articles.len(), o.articles.len());
 }
 
-pub fn article<'a>(o: &'a Outcome, title: &str) -> &'a frontdesk_shared::import::Imported {
+pub(crate) fn article<'a>(o: &'a Outcome, title: &str) -> &'a frontdesk_shared::import::Imported {
     o.articles
         .iter()
         .find(|a| a.article.title == title)
@@ -180,7 +183,7 @@ pub fn article<'a>(o: &'a Outcome, title: &str) -> &'a frontdesk_shared::import:
         })
 }
 
-pub fn skipped<'a>(o: &'a Outcome, item_part: &str) -> &'a SkipReason {
+pub(crate) fn skipped<'a>(o: &'a Outcome, item_part: &str) -> &'a SkipReason {
     &o.skipped
         .iter()
         .find(|s| s.item.contains(item_part))
@@ -188,6 +191,6 @@ pub fn skipped<'a>(o: &'a Outcome, item_part: &str) -> &'a SkipReason {
         .reason
 }
 
-pub fn langs(o: &Outcome) -> Vec<(String, usize)> {
+pub(crate) fn langs(o: &Outcome) -> Vec<(String, usize)> {
     o.by_lang().into_iter().collect()
 }

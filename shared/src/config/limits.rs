@@ -466,7 +466,7 @@ mod tests {
                 match MINUTE_OF_10.take(t, later, 1) {
                     Ok(n) => {
                         t = n;
-                        out.push(true)
+                        out.push(true);
                     }
                     Err(_) => out.push(false),
                 }

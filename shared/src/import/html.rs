@@ -778,7 +778,7 @@ impl Render<'_> {
                 match cc {
                     Node::Text(t) => text.push_str(&escape_text(t)),
                     Node::Element(sub) if sub.name == "ul" || sub.name == "ol" => {
-                        self.list(sub, sub.name == "ol", depth + 1, &mut nested)
+                        self.list(sub, sub.name == "ol", depth + 1, &mut nested);
                     }
                     Node::Element(sub) if is_boilerplate(sub, true) => {}
                     Node::Element(sub) if is_inline(&sub.name) => self.inline(sub, &mut text),

@@ -110,7 +110,9 @@ pub fn import(files: &[SourceFile], opts: &Options) -> Outcome {
     let links = link_targets(&metas);
     let mut out = Collector::new();
     for m in &metas {
-        if m.fields.get("draft").is_some_and(|v| v.is_true())
+        if m.fields
+            .get("draft")
+            .is_some_and(super::frontmatter::Value::is_true)
             || m.fields
                 .get("publish")
                 .is_some_and(|v| v.as_str() == "false")
@@ -121,7 +123,7 @@ pub fn import(files: &[SourceFile], opts: &Options) -> Outcome {
         let mut tags: Vec<String> = m
             .fields
             .get("tags")
-            .map(|v| v.as_list())
+            .map(super::frontmatter::Value::as_list)
             .unwrap_or_default()
             .into_iter()
             .map(|t| t.trim_start_matches('#').to_owned())
@@ -144,7 +146,7 @@ pub fn import(files: &[SourceFile], opts: &Options) -> Outcome {
                 questions: m
                     .fields
                     .get("aliases")
-                    .map(|v| v.as_list_strict())
+                    .map(super::frontmatter::Value::as_list_strict)
                     .unwrap_or_default(),
                 body,
             },
@@ -166,7 +168,12 @@ impl frontmatter::Value {
 
 fn meta<'a>(f: &'a SourceFile, opts: &Options) -> Meta<'a> {
     let (fields, body) = frontmatter::split(&f.text);
-    let get = |k: &str| fields.get(k).map(|v| v.as_str()).filter(|s| !s.is_empty());
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(super::frontmatter::Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     let lang = get("lang")
         .or_else(|| get("locale"))
         .or_else(|| get("language"))
@@ -358,7 +365,7 @@ fn convert(
                     && !p.starts_with(['#', '-', '*', '>', '|'])
                     && !p.starts_with("**")
                 {
-                    *prev = format!("## {}", p);
+                    *prev = format!("## {p}");
                     continue;
                 }
             }
@@ -464,10 +471,7 @@ fn dedent(line: &str, indent: usize) -> &str {
 fn docusaurus_open(t: &str) -> Option<String> {
     let rest = t.strip_prefix(":::")?;
     let rest = rest.trim_start_matches(':');
-    let kind: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect();
+    let kind: String = rest.chars().take_while(char::is_ascii_alphabetic).collect();
     if kind.is_empty() {
         return None;
     }
@@ -746,8 +750,7 @@ fn resolve_link(target: &str, path: &str, links: &Links) -> String {
     candidates
         .iter()
         .find_map(|c| links.by_path.get(c))
-        .map(|url| encode_destination(url))
-        .unwrap_or_else(|| target.to_owned())
+        .map_or_else(|| target.to_owned(), |url| encode_destination(url))
 }
 
 /// Removes inline HTML tags (`<kbd>`, `<br/>`, `<img …>`), keeping the text

@@ -414,19 +414,19 @@ pub(crate) mod rendered {
     /// The link and image destinations in `md`, the raw HTML in it and its
     /// text, as read with no extensions and with all of them.
     #[derive(Debug, Default)]
-    pub struct Rendered {
+    pub(crate) struct Rendered {
         pub destinations: Vec<String>,
         pub html: Vec<String>,
         pub text: String,
     }
 
-    pub fn read(md: &str) -> Rendered {
+    pub(crate) fn read(md: &str) -> Rendered {
         let mut r = Rendered::default();
         for opts in [Options::empty(), Options::all()] {
             for event in Parser::new_ext(md, opts) {
                 match event {
                     Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
-                        r.destinations.push(dest_url.to_string())
+                        r.destinations.push(dest_url.to_string());
                     }
                     Event::Html(h) | Event::InlineHtml(h) => r.html.push(h.to_string()),
                     Event::Text(t) | Event::Code(t) if opts.is_empty() => r.text.push_str(&t),
@@ -445,7 +445,7 @@ pub(crate) mod rendered {
     /// a browser reads it (leading controls and spaces trimmed, tabs and
     /// newlines removed). Written apart from the importers' own check on
     /// purpose.
-    pub fn safe(dest: &str) -> bool {
+    pub(crate) fn safe(dest: &str) -> bool {
         let lower: String = dest
             .trim_start_matches(|c: char| c <= ' ')
             .chars()
@@ -461,7 +461,7 @@ pub(crate) mod rendered {
 
     /// Panics unless every destination in `md` is [`safe`] and it holds no
     /// raw HTML.
-    pub fn assert_safe(md: &str) {
+    pub(crate) fn assert_safe(md: &str) {
         let r = read(md);
         for d in &r.destinations {
             assert!(safe(d), "unsafe destination {d:?} in:\n{md}");

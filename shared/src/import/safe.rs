@@ -151,7 +151,7 @@ fn unsafe_spans_with(md: &str, opts: Options) -> Vec<(Range<usize>, String)> {
                 match &mut open {
                     Some((_, _, depth)) => *depth += 1,
                     None if !allowed_destination(&dest_url) => {
-                        open = Some((range, String::new(), 0))
+                        open = Some((range, String::new(), 0));
                     }
                     None => {}
                 }

@@ -53,7 +53,7 @@ impl PiiKinds {
     /// `card`, `iban` (case-insensitive, spaces allowed). Anything else is
     /// an error that names the bad word and the allowed ones.
     pub fn parse(value: Option<&str>) -> Result<PiiKinds, String> {
-        let value = value.map(str::trim).unwrap_or("");
+        let value = value.map_or("", str::trim);
         match value.to_ascii_lowercase().as_str() {
             "" | "all" => return Ok(PiiKinds::ALL),
             "off" | "none" => return Ok(PiiKinds::NONE),

@@ -394,7 +394,7 @@ fn attempts(transcript: &[TranscriptEntry]) -> Vec<BotAttempt> {
                     question: question.to_owned(),
                     decision,
                     articles: e.sources.clone(),
-                })
+                });
             }
             _ => {}
         }
