@@ -10,13 +10,12 @@ use frontdesk_shared::tickets::routing::MAX_TEAM_CHARS;
 use worker::{Env, Request, Response, Url};
 
 use crate::content;
+use crate::db::{self, D1};
 use crate::http::{json, read_json};
 use crate::platform::now_ms;
-use crate::store;
 use crate::vars::check_bearer;
 use crate::AppError;
 
-const DB: &str = "DB";
 /// Most tickets one list returns.
 const MAX_LIST: u32 = 100;
 
@@ -44,7 +43,7 @@ pub(crate) async fn route(req: Request, env: &Env, path: &str) -> Result<Respons
 /// `GET /api/v1/agent/tickets?status=&priority=&topic=&team=&site=&limit=`
 async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
     let url: Url = req.url()?;
-    let mut filter = store::TicketFilter::default();
+    let mut filter = db::tickets::Filter::default();
     for (k, v) in url.query_pairs() {
         let v = v.into_owned();
         match k.as_ref() {
@@ -82,8 +81,8 @@ async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
             _ => {}
         }
     }
-    let db = env.d1(DB)?;
-    let mut tickets = store::list_tickets(&db, &filter).await?;
+    let db = D1::of(env)?;
+    let mut tickets = db::tickets::list(&db, &filter).await?;
     // Conversations from before sites existed belong to the default site.
     if let Some(default) = content::sites().iter().find(|s| s.default) {
         for t in tickets.iter_mut().filter(|t| t.site.is_empty()) {
@@ -101,12 +100,12 @@ fn bad_query(field: &str, message: &str) -> AppError {
 /// conversation as it is now (agent replies included) and its deliveries.
 async fn show(env: &Env, reference: &str) -> Result<Response, AppError> {
     let reference = ticket_reference(reference)?;
-    let db = env.d1(DB)?;
-    let ticket = store::ticket(&db, &reference)
+    let db = D1::of(env)?;
+    let ticket = db::tickets::get(&db, &reference)
         .await?
         .ok_or_else(not_found)?;
-    let conversation = store::transcript(&db, &ticket.conversation_id).await?;
-    let deliveries = store::deliveries(&db, &reference).await?;
+    let conversation = db::messages::transcript(&db, &ticket.conversation_id).await?;
+    let deliveries = db::deliveries::of_ticket(&db, &reference).await?;
     json(
         &serde_json::json!({
             "ticket": ticket.document,
@@ -128,11 +127,11 @@ async fn reply(mut req: Request, env: &Env, reference: &str) -> Result<Response,
     let reference = ticket_reference(reference)?;
     let body: AgentReplyRequest = read_json(&mut req).await?;
     let text = agent_reply(&body.text)?;
-    let db = env.d1(DB)?;
-    let ticket = store::ticket(&db, &reference)
+    let db = D1::of(env)?;
+    let ticket = db::tickets::get(&db, &reference)
         .await?
         .ok_or_else(not_found)?;
-    let id = store::save_agent_reply(&db, &ticket.conversation_id, &text, now_ms()).await?;
+    let id = db::messages::save_agent_reply(&db, &ticket.conversation_id, &text, now_ms()).await?;
     json(
         &serde_json::json!({ "message_id": id, "role": Role::Agent, "text": text }),
         201,
@@ -142,8 +141,8 @@ async fn reply(mut req: Request, env: &Env, reference: &str) -> Result<Response,
 /// `POST /api/v1/agent/tickets/{reference}/close`
 async fn close(env: &Env, reference: &str) -> Result<Response, AppError> {
     let reference = ticket_reference(reference)?;
-    let db = env.d1(DB)?;
-    if !store::close_ticket(&db, &reference).await? {
+    let db = D1::of(env)?;
+    if !db::tickets::close(&db, &reference).await? {
         return Err(not_found());
     }
     json(

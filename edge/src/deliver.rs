@@ -25,13 +25,10 @@ use frontdesk_shared::tickets::webhook;
 use frontdesk_shared::tickets::Ticket;
 use futures_util::future::{select, Either};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
-use worker::{
-    AbortController, D1Database, D1PreparedStatement, Delay, Env, MessageBatch, MessageExt,
-    QueueRetryOptionsBuilder,
-};
+use worker::{AbortController, Delay, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
 use crate::content;
+use crate::db::{self, Stmt, D1};
 use crate::platform::now_ms;
 use crate::vars::{bearer, http_error, millis, post_json, setting};
 use crate::AppError;
@@ -123,30 +120,12 @@ pub(crate) struct Job {
     pub sink: Sink,
 }
 
-/// The `deliveries` rows for a new ticket, written in the ticket's batch.
-/// They are only inserted if the ticket row is `reference` (not when an
-/// idempotency key returned an earlier ticket).
-pub(crate) fn rows(
-    db: &D1Database,
-    reference: &str,
-    sinks: &[Sink],
-    now: i64,
-) -> Result<Vec<D1PreparedStatement>, AppError> {
+/// The `deliveries` rows for a new ticket, written in the ticket's batch
+/// (see [`db::deliveries::insert`]).
+pub(crate) fn rows(reference: &str, sinks: &[Sink], now: i64) -> Vec<Stmt> {
     sinks
         .iter()
-        .map(|s| {
-            Ok(db
-                .prepare(
-                    "INSERT OR IGNORE INTO deliveries (ticket_reference, sink, webhook_id, status, attempts, created_at, updated_at) \
-                     SELECT ?1, ?2, ?3, 'pending', 0, ?4, ?4 WHERE EXISTS (SELECT 1 FROM tickets WHERE reference = ?1)",
-                )
-                .bind(&[
-                    JsValue::from_str(reference),
-                    JsValue::from_str(s.as_str()),
-                    JsValue::from_str(&format!("msg_{}_{}", reference, s.as_str())),
-                    JsValue::from_f64(now as f64),
-                ])?)
-        })
+        .map(|s| db::deliveries::insert(reference, s.as_str(), now))
         .collect()
 }
 
@@ -172,17 +151,9 @@ pub(crate) async fn enqueue(env: &Env, reference: &str, sinks: &[Sink]) {
     }
 }
 
-#[derive(Deserialize)]
-struct DeliveryRow {
-    document: Option<String>,
-    webhook_id: String,
-    status: String,
-    attempts: f64,
-}
-
 /// The queue consumer: one HTTP call per message.
 pub(crate) async fn consume(batch: MessageBatch<Job>, env: &Env) -> worker::Result<()> {
-    let db = env.d1("DB")?;
+    let db = D1::of(env).map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
     let backoff = setting(env, "DELIVERY_BACKOFF_SECS")
         .and_then(|v| v.parse::<u32>().ok())
         .unwrap_or(DEFAULT_BACKOFF_SECS);
@@ -219,19 +190,8 @@ enum Outcome {
     Retry(i64),
 }
 
-async fn attempt(env: &Env, db: &D1Database, job: &Job) -> Result<Outcome, AppError> {
-    let row = db
-        .prepare(
-            "SELECT t.document AS document, d.webhook_id AS webhook_id, d.status AS status, d.attempts AS attempts \
-             FROM deliveries d JOIN tickets t ON t.reference = d.ticket_reference \
-             WHERE d.ticket_reference = ?1 AND d.sink = ?2",
-        )
-        .bind(&[
-            JsValue::from_str(&job.reference),
-            JsValue::from_str(job.sink.as_str()),
-        ])?
-        .first::<DeliveryRow>(None)
-        .await?;
+async fn attempt(env: &Env, db: &D1, job: &Job) -> Result<Outcome, AppError> {
+    let row = db::deliveries::get(db, &job.reference, job.sink.as_str()).await?;
     let Some(row) = row else {
         return Ok(Outcome::Done);
     };
@@ -256,19 +216,15 @@ async fn attempt(env: &Env, db: &D1Database, job: &Job) -> Result<Outcome, AppEr
         Err(e) => ("pending", Some(e.as_str())),
     };
     let error: Option<String> = error.map(|e| e.chars().take(MAX_ERROR_CHARS).collect());
-    db.prepare(
-        "UPDATE deliveries SET status = ?1, attempts = ?2, last_error = ?3, updated_at = ?4 \
-         WHERE ticket_reference = ?5 AND sink = ?6",
+    db::deliveries::record(
+        db,
+        &job.reference,
+        job.sink.as_str(),
+        status,
+        attempts,
+        error.as_deref(),
+        now,
     )
-    .bind(&[
-        JsValue::from_str(status),
-        JsValue::from_f64(attempts as f64),
-        error.as_deref().map_or(JsValue::NULL, JsValue::from_str),
-        JsValue::from_f64(now as f64),
-        JsValue::from_str(&job.reference),
-        JsValue::from_str(job.sink.as_str()),
-    ])?
-    .run()
     .await?;
     Ok(if status == "pending" {
         Outcome::Retry(attempts)

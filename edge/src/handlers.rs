@@ -18,17 +18,19 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Env, Request, Response};
 
+use crate::db::conversations::History;
+use crate::db::feedback::Rated;
+use crate::db::messages::{Replay, VisitorMessage};
+use crate::db::tickets::KeyedTicket;
+use crate::db::{self, D1};
 use crate::deliver;
 use crate::embed::Embedder;
 use crate::generate::Generator;
 use crate::http::{json, read_json};
 use crate::limits::{self, Who};
 use crate::platform::{now_ms, random_bytes, random_uuid};
-use crate::store::{self, History, NewTicket, Rated};
 use crate::vars::{hybrid_thresholds, setting};
 use crate::{content, live, render, site, summary, AppError};
-
-const DB: &str = "DB";
 
 pub(crate) fn health() -> Result<Response, AppError> {
     let (version, articles, passages) = live::known();
@@ -52,7 +54,7 @@ const HISTORY_MESSAGES: u32 = 8;
 /// recent history), or mints a new id. Another site's conversation is
 /// answered as a missing one.
 async fn conversation(
-    db: &worker::D1Database,
+    db: &D1,
     id: Option<String>,
     site: &Site,
 ) -> Result<(String, History), AppError> {
@@ -65,7 +67,7 @@ async fn conversation(
         };
         return Ok((random_uuid()?, fresh));
     };
-    match store::history(db, &id, HISTORY_MESSAGES).await? {
+    match db::conversations::history(db, &id, HISTORY_MESSAGES).await? {
         Some(history) if site::belongs(&history.site, site) => Ok((id, history)),
         _ => Err(site::gone()),
     }
@@ -135,7 +137,7 @@ pub(crate) async fn chat(
     let input = ChatInput::try_from(read_json::<ChatRequest>(&mut req).await?)?;
     // A refused identity stops the turn before anything is stored.
     verify_identity(env, input.identity.as_ref())?;
-    let db = env.d1(DB)?;
+    let db = D1::of(env)?;
     let key = input.idempotency_key.as_deref();
     // The same message again (the widget's outbox, after a lost answer;
     // or a client repeating it on purpose): counted like any request, and
@@ -143,7 +145,7 @@ pub(crate) async fn chat(
     // never a second reply, and no model call while another request is
     // writing the reply.
     let replay = match key {
-        Some(key) => store::replay(&db, key).await?,
+        Some(key) => db::messages::replay(&db, key).await?,
         None => None,
     };
     if replay
@@ -153,7 +155,7 @@ pub(crate) async fn chat(
         return Err(site::gone());
     }
     let generator = Generator::from_env(env);
-    if let Some(store::Replay {
+    if let Some(Replay {
         conversation_id,
         reply: Some((message_id, reply)),
         ..
@@ -188,7 +190,7 @@ pub(crate) async fn chat(
     // (wait for it), or died doing so (take over, once).
     if let (true, Some(key)) = (stored, key) {
         let now = now_ms();
-        if !store::claim(&db, key, now + ANSWER_HOLD_MS, now).await? {
+        if !db::messages::claim(&db, key, now + ANSWER_HOLD_MS, now).await? {
             return answer_when_ready(&db, key, site).await;
         }
     }
@@ -203,7 +205,7 @@ pub(crate) async fn chat(
             .filter(|&l| l != Lang::Other),
         semantic: None,
     };
-    let live = live::current(env, &db).await;
+    let live = live::current(env, db.raw()).await;
     let th = Thresholds {
         hybrid: hybrid_thresholds(env),
         ..Thresholds::default()
@@ -215,7 +217,8 @@ pub(crate) async fn chat(
     // embedding model's view, if one is configured.
     let similarities = match Embedder::from_env(env) {
         Some(e) if needs_retrieval(&turn) => {
-            e.similarities(env, ctx, &db, &live, &input.message).await
+            e.similarities(env, ctx, db.raw(), &live, &input.message)
+                .await
         }
         _ => None,
     };
@@ -223,7 +226,7 @@ pub(crate) async fn chat(
         turn_ctx.semantic = Some(s);
         turn = live.turn(env, &input.message, &turn_ctx, &th, topics).await;
     }
-    let message = store::VisitorMessage {
+    let message = VisitorMessage {
         conversation: &conversation_id,
         site: &site.key,
         page_url: input.page_url.as_deref(),
@@ -233,9 +236,9 @@ pub(crate) async fn chat(
     let Some(generator) = generator.filter(|_| tokens_left && Generator::wants(&turn)) else {
         let reply = turn.reply;
         let saved = if stored {
-            store::save_bot_reply(&db, &conversation_id, &reply, key, now_ms()).await
+            db::messages::save_bot_reply(&db, &conversation_id, &reply, key, now_ms()).await
         } else {
-            store::save_turn(&db, &message, &reply, now_ms()).await
+            db::messages::save_turn(&db, &message, &reply, now_ms()).await
         };
         return match saved {
             Ok(id) => chat_json(conversation_id, id, reply),
@@ -249,7 +252,8 @@ pub(crate) async fn chat(
     };
     if !stored {
         let now = now_ms();
-        if let Err(e) = store::save_visitor_message(&db, &message, now + ANSWER_HOLD_MS, now).await
+        if let Err(e) =
+            db::messages::save_visitor_message(&db, &message, now + ANSWER_HOLD_MS, now).await
         {
             return match raced(&db, key, site).await {
                 Some(_) => answer_when_ready(&db, key.unwrap_or_default(), site).await,
@@ -265,16 +269,23 @@ pub(crate) async fn chat(
         let (reply, tokens) = generator.reply(env, &turn, &mut |_| {}).await;
         // Charged before the answer, so the next turn sees it.
         limits::charge_tokens(env, &who, tokens).await;
-        let message_id =
-            match store::save_bot_reply(&db, &conversation_id, &reply, key, now_ms()).await {
-                Ok(id) => id,
-                // Answered meanwhile (by a request that took over after
-                // this one's hold lapsed): that reply stands.
-                Err(e) => match raced(&db, key, site).await {
-                    Some(_) => return answer_when_ready(&db, key.unwrap_or_default(), site).await,
-                    None => return Err(e),
-                },
-            };
+        let message_id = match db::messages::save_bot_reply(
+            &db,
+            &conversation_id,
+            &reply,
+            key,
+            now_ms(),
+        )
+        .await
+        {
+            Ok(id) => id,
+            // Answered meanwhile (by a request that took over after
+            // this one's hold lapsed): that reply stands.
+            Err(e) => match raced(&db, key, site).await {
+                Some(_) => return answer_when_ready(&db, key.unwrap_or_default(), site).await,
+                None => return Err(e),
+            },
+        };
         return chat_json(conversation_id, message_id, reply);
     }
     // The model's words go out as they come; the task ends the stream by
@@ -301,17 +312,21 @@ pub(crate) async fn chat(
         limits::charge_tokens(&env, &who, tokens).await;
         // The visitor sees the reply even if it could not be stored; it
         // then has no id (0) and cannot be rated.
-        let message_id = match env.d1(DB) {
-            Ok(db) => {
-                store::save_bot_reply(&db, &conversation_id, &reply, key.as_deref(), now_ms())
-                    .await
-                    .unwrap_or_else(|e| {
-                        worker::console_error!("storing the bot reply failed: {e:?}");
-                        0
-                    })
-            }
+        let message_id = match D1::of(&env) {
+            Ok(db) => db::messages::save_bot_reply(
+                &db,
+                &conversation_id,
+                &reply,
+                key.as_deref(),
+                now_ms(),
+            )
+            .await
+            .unwrap_or_else(|e| {
+                worker::console_error!("storing the bot reply failed: {e:?}");
+                0
+            }),
             Err(e) => {
-                worker::console_error!("no DB binding: {e}");
+                worker::console_error!("no DB binding: {e:?}");
                 0
             }
         };
@@ -345,16 +360,12 @@ const ANSWER_RETRY_SECS: u64 = 2;
 /// for it up to [`ANSWER_WAIT_MS`] while another request writes it,
 /// reading D1 at 250, 500, then every 1,000 ms; then 409
 /// `message_in_progress` with `Retry-After`. Never calls the model.
-async fn answer_when_ready(
-    db: &worker::D1Database,
-    key: &str,
-    site: &Site,
-) -> Result<Response, AppError> {
+async fn answer_when_ready(db: &D1, key: &str, site: &Site) -> Result<Response, AppError> {
     let deadline = now_ms() + ANSWER_WAIT_MS;
     let mut pause = 250;
     loop {
         match raced(db, Some(key), site).await {
-            Some(store::Replay {
+            Some(Replay {
                 conversation_id,
                 reply: Some((id, reply)),
                 ..
@@ -377,8 +388,8 @@ async fn answer_when_ready(
 /// original): this request's insert then failed on the key's unique index,
 /// and it answers as a repeat instead of with that error. Only one of this
 /// site's: another site's message under the same key stays unseen.
-async fn raced(db: &worker::D1Database, key: Option<&str>, site: &Site) -> Option<store::Replay> {
-    store::replay(db, key?)
+async fn raced(db: &D1, key: Option<&str>, site: &Site) -> Option<Replay> {
+    db::messages::replay(db, key?)
         .await
         .ok()
         .flatten()
@@ -416,13 +427,13 @@ pub(crate) async fn handoff(
         (e, _) => e.as_str(),
     };
     let requester = identity::requester(typed, verified)?;
-    let db = env.d1(DB)?;
+    let db = D1::of(env)?;
     let key = input.idempotency_key.as_deref();
     // The same handoff again (a retry after a lost answer): the ticket it
     // made, if the key was used for this site and conversation; nothing
     // new is stored either way.
     if let Some(earlier) = match key {
-        Some(key) => store::keyed_ticket(&db, key).await?,
+        Some(key) => db::tickets::keyed(&db, key).await?,
         None => None,
     } {
         return handed_off_before(earlier, input.conversation_id.as_deref(), site);
@@ -440,8 +451,8 @@ pub(crate) async fn handoff(
     // The most recent messages, however long the conversation (a ticket
     // must fit a D1 row); the ticket says how many it leaves out.
     let (transcript, earlier) =
-        store::recent_transcript(&db, &conversation_id, tickets::TICKET_MESSAGES).await?;
-    let live = live::current(env, &db).await;
+        db::messages::recent_transcript(&db, &conversation_id, tickets::TICKET_MESSAGES).await?;
+    let live = live::current(env, db.raw()).await;
     let index = &*live.index;
     let topic = transcript
         .iter()
@@ -467,20 +478,13 @@ pub(crate) async fn handoff(
         earlier,
     });
     let sinks = deliver::route(env, &mut ticket);
-    let stored = store::create_ticket(
-        &db,
-        NewTicket {
-            ticket: &ticket,
-            idempotency_key: key,
-            also: deliver::rows(&db, &ticket.reference, &sinks, ticket.created_at)?,
-        },
-    )
-    .await;
+    let also = deliver::rows(&ticket.reference, &sinks, ticket.created_at);
+    let stored = db::tickets::create(&db, &ticket, key, also).await;
     if let Err(e) = stored {
         // The same key stored by a request racing this one: nothing of
         // this one was written (one batch).
         return match key {
-            Some(key) => match store::keyed_ticket(&db, key).await? {
+            Some(key) => match db::tickets::keyed(&db, key).await? {
                 Some(earlier) => handed_off_before(earlier, input.conversation_id.as_deref(), site),
                 None => Err(e),
             },
@@ -504,7 +508,7 @@ pub(crate) async fn handoff(
 /// request names (if it names one); otherwise 409 `idempotency_key_reused`,
 /// which says nothing of the other ticket. Nothing is stored.
 fn handed_off_before(
-    earlier: store::KeyedTicket,
+    earlier: KeyedTicket,
     conversation: Option<&str>,
     site: &Site,
 ) -> Result<Response, AppError> {
@@ -537,8 +541,8 @@ pub(crate) async fn feedback(
     site: &Site,
 ) -> Result<Response, AppError> {
     let input = FeedbackInput::try_from(read_json::<FeedbackRequest>(&mut req).await?)?;
-    let db = env.d1(DB)?;
-    let owner = store::conversation_owner(&db, &input.conversation_id).await?;
+    let db = D1::of(env)?;
+    let owner = db::conversations::owner(&db, &input.conversation_id).await?;
     if owner
         .as_ref()
         .is_some_and(|o| !site::belongs(&o.site, site))
@@ -551,7 +555,7 @@ pub(crate) async fn feedback(
     let id = owner.as_ref().map(|_| input.conversation_id.as_str());
     let who = Who::new(&req, id, &site.key).since(owner.as_ref().map(|o| o.started));
     limits::admit(env, &who, Kind::Feedback, false).await?;
-    match store::rate(&db, &input, now_ms()).await? {
+    match db::feedback::rate(&db, &input, now_ms()).await? {
         Rated::Stored(rating) => json(
             &FeedbackResponse {
                 message_id: input.message_id,
@@ -581,8 +585,8 @@ pub(crate) async fn help_page(env: &Env, slug: &str) -> Result<Response, AppErro
     if !frontdesk_shared::retrieval::content::valid_slug(slug) {
         return Err(missing());
     }
-    let db = env.d1(DB)?;
-    let source = match live::override_source(&db, slug).await? {
+    let db = D1::of(env)?;
+    let source = match live::override_source(db.raw(), slug).await? {
         Some(Some(uploaded)) => uploaded,
         Some(None) => return Err(missing()),
         None => content::bundled_source(slug)

@@ -8,15 +8,14 @@
 //! with its own `retention_days` (frontdesk.toml) has its conversations
 //! purged after that many days instead, longer or shorter.
 
-use serde::Deserialize;
-use wasm_bindgen::JsValue;
-use worker::{D1Database, Env};
+use worker::Env;
 
 use frontdesk_shared::config::per_site::{self, Purge};
 
+use crate::db::conversations::Selection;
+use crate::db::{self, D1};
 use crate::deliver::{self, Sink};
 use crate::platform::now_ms;
-use crate::store;
 use crate::vars::setting;
 use crate::AppError;
 
@@ -25,25 +24,19 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// A pending delivery untouched this long lost its queue message.
 const STALE_PENDING_MS: i64 = 10 * 60 * 1000;
 
-#[derive(Deserialize)]
-struct PendingRow {
-    ticket_reference: String,
-    sink: String,
-}
-
 /// Runs the chores; each logs its own failure so one cannot stop the others.
 pub(crate) async fn run(env: &Env) {
-    let db = match env.d1("DB") {
+    let db = match D1::of(env) {
         Ok(db) => db,
         Err(e) => {
-            worker::console_error!("scheduled: no DB binding: {e}");
+            worker::console_error!("scheduled: no DB binding: {e:?}");
             return;
         }
     };
     if let Err(e) = requeue_stale(env, &db).await {
         worker::console_error!("scheduled: requeue failed: {e:?}");
     }
-    match crate::live::sweep(env, &db).await {
+    match crate::live::sweep(env, db.raw()).await {
         Ok(0) => {}
         Ok(n) => worker::console_log!("scheduled: deleted {n} index segments no version names"),
         Err(e) => worker::console_error!("scheduled: index sweep failed: {e:?}"),
@@ -65,16 +58,8 @@ pub(crate) async fn run(env: &Env) {
     }
 }
 
-async fn requeue_stale(env: &Env, db: &D1Database) -> Result<(), AppError> {
-    let rows = db
-        .prepare(
-            "SELECT ticket_reference, sink FROM deliveries \
-             WHERE status = 'pending' AND updated_at < ?1 LIMIT 100",
-        )
-        .bind(&[JsValue::from_f64((now_ms() - STALE_PENDING_MS) as f64)])?
-        .all()
-        .await?
-        .results::<PendingRow>()?;
+async fn requeue_stale(env: &Env, db: &D1) -> Result<(), AppError> {
+    let rows = db::deliveries::stale(db, now_ms() - STALE_PENDING_MS).await?;
     for row in rows {
         let Some(sink) = Sink::parse(&row.sink) else {
             continue;
@@ -86,14 +71,11 @@ async fn requeue_stale(env: &Env, db: &D1Database) -> Result<(), AppError> {
 
 /// Deletes the conversations of `which` sites last active before `cutoff`
 /// (ms), with everything hanging off them; returns how many.
-pub(crate) async fn purge(db: &D1Database, cutoff: i64, which: &Purge) -> Result<u64, AppError> {
-    let mut binds = vec![JsValue::from_f64(cutoff as f64)];
-    binds.extend(which.keys.iter().map(|k| JsValue::from_str(k)));
-    let mut sql = String::from("SELECT id FROM conversations WHERE updated_at < ?1");
-    if !which.keys.is_empty() || !which.except {
-        let list: Vec<String> = (2..=binds.len()).map(|i| format!("?{i}")).collect();
-        let not = if which.except { "NOT " } else { "" };
-        sql.push_str(&format!(" AND site {not}IN ({})", list.join(", ")));
-    }
-    store::delete_conversations(db, &sql, &binds).await
+pub(crate) async fn purge(db: &D1, cutoff: i64, which: &Purge) -> Result<u64, AppError> {
+    let selection = Selection::Inactive {
+        before: cutoff,
+        sites: &which.keys,
+        except: which.except,
+    };
+    db::conversations::delete(db, &selection).await
 }

@@ -19,10 +19,11 @@
 use frontdesk_api::error::{ApiError, ErrorCode};
 use frontdesk_shared::config::sites::{self, Refusal, Site};
 use frontdesk_shared::tickets::TicketSite;
-use worker::{D1Database, Request};
+use worker::Request;
 
 use crate::content::sites as configured;
-use crate::{store, AppError};
+use crate::db::{self, D1};
+use crate::AppError;
 
 /// The request header that names the site.
 pub(crate) const HEADER: &str = "X-Frontdesk-Site";
@@ -70,10 +71,10 @@ impl Caller {
     /// counts against (its limits) and the conversation's owner, if any.
     pub(crate) async fn conversation(
         &self,
-        db: &D1Database,
+        db: &D1,
         id: &str,
-    ) -> Result<(String, Option<store::Owner>), AppError> {
-        let owner = store::conversation_owner(db, id).await?;
+    ) -> Result<(String, Option<db::conversations::Owner>), AppError> {
+        let owner = db::conversations::owner(db, id).await?;
         let site = match (&self.key, &owner) {
             (Some(_), owner) => {
                 let site = self.site()?;

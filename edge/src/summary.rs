@@ -16,9 +16,9 @@ use frontdesk_shared::llm::summary::{clean_summary, summary_prompt, SUMMARY_MAX_
 use frontdesk_shared::tickets::{Summary, Ticket, SUMMARY_MODEL};
 use worker::{Context, Env};
 
+use crate::db::{self, D1};
 use crate::deliver::{self, Sink};
 use crate::generate::Generator;
-use crate::store;
 use crate::vars::{millis, pii_kinds, setting};
 
 /// Default longest wait for the model's summary.
@@ -74,8 +74,8 @@ async fn write(env: &Env, generator: &Generator, ticket: &Ticket) -> Result<(), 
         text,
         method: SUMMARY_MODEL.into(),
     };
-    let db = env.d1("DB").map_err(|e| format!("no DB binding: {e}"))?;
-    match store::set_model_summary(&db, &ticket.reference, &summary).await {
+    let db = D1::of(env).map_err(|e| format!("no DB binding: {e:?}"))?;
+    match db::tickets::set_model_summary(&db, &ticket.reference, &summary).await {
         Ok(true) => Ok(()),
         Ok(false) => Err("the ticket no longer has its extractive summary".into()),
         Err(e) => Err(format!("storing it failed: {e:?}")),

@@ -22,17 +22,15 @@ use frontdesk_api::validate::conversation_id;
 use frontdesk_api::wire::ConversationView;
 use frontdesk_shared::config::limits::{next_poll_ms, Kind};
 use std::time::Duration;
-use wasm_bindgen::JsValue;
 use worker::{Delay, Env, Method, Request, Response, Url};
 
+use crate::db::{self, D1};
 use crate::http::json;
 use crate::limits::{self, Who};
 use crate::platform::now_ms;
 use crate::site::Caller;
-use crate::store;
 use crate::AppError;
 
-const DB: &str = "DB";
 /// Longest `wait` a client may ask for: under the 30 s many proxies allow.
 const MAX_WAIT_SECS: u64 = 25;
 
@@ -59,7 +57,7 @@ pub(crate) async fn route(
         _ => return Err(AppError::code(ErrorCode::NotFound, "No such endpoint.")),
     };
     let id = conversation_id(id)?;
-    let (site, owner) = caller.conversation(&env.d1(DB)?, &id).await?;
+    let (site, owner) = caller.conversation(&D1::of(env)?, &id).await?;
     // One that does not exist counts against the address and the site only
     // (no counter object per made-up id), and is then reported missing.
     let who = Who::new(&req, owner.as_ref().map(|_| id.as_str()), &site)
@@ -93,19 +91,15 @@ fn gone() -> AppError {
 }
 
 async fn show(env: &Env, id: String) -> Result<Response, AppError> {
-    let view = store::conversation_view(&env.d1(DB)?, &id)
+    let view = db::conversations::view(&D1::of(env)?, &id)
         .await?
         .ok_or_else(gone)?;
     json(&view, 200)
 }
 
 async fn delete(env: &Env, id: String) -> Result<Response, AppError> {
-    let n = store::delete_conversations(
-        &env.d1(DB)?,
-        "SELECT id FROM conversations WHERE id = ?1",
-        &[JsValue::from_str(&id)],
-    )
-    .await?;
+    let n =
+        db::conversations::delete(&D1::of(env)?, &db::conversations::Selection::One(&id)).await?;
     if n == 0 {
         return Err(gone());
     }
@@ -157,12 +151,12 @@ async fn replies(
     if !exists {
         return Err(gone());
     }
-    let db = env.d1(DB)?;
+    let db = D1::of(env)?;
     let start = now_ms();
     let deadline = start + (wait * 1000) as i64;
     let mut pause = 0;
     let messages = loop {
-        let found = store::agent_replies(&db, &id, after).await?;
+        let found = db::messages::agent_replies(&db, &id, after).await?;
         let left = deadline - now_ms();
         if !found.is_empty() || left <= 0 {
             break found;

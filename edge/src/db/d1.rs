@@ -1,0 +1,68 @@
+//! [`Sql`] on a D1 binding.
+
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+
+use super::{Outcome, Sql, Stmt, Value};
+use crate::AppError;
+
+/// The worker's D1 database (binding `DB`).
+pub(crate) struct D1(D1Database);
+
+impl D1 {
+    /// The binding's name in `wrangler.toml`.
+    pub(crate) const BINDING: &'static str = "DB";
+
+    pub(crate) fn of(env: &worker::Env) -> Result<D1, AppError> {
+        Ok(D1(Env::d1(env, Self::BINDING)?))
+    }
+
+    /// The binding itself, for the modules whose SQL has not moved here yet.
+    pub(crate) fn raw(&self) -> &D1Database {
+        &self.0
+    }
+
+    fn prepare(&self, statement: Stmt) -> Result<D1PreparedStatement, AppError> {
+        let params: Vec<JsValue> = statement.params.into_iter().map(js).collect();
+        Ok(self.0.prepare(statement.sql).bind(&params)?)
+    }
+}
+
+fn js(value: Value) -> JsValue {
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Int(n) => JsValue::from_f64(n as f64),
+        Value::Text(s) => JsValue::from_str(&s),
+        Value::Blob(b) => js_sys::Uint8Array::from(b.as_slice()).into(),
+    }
+}
+
+impl Outcome for D1Result {
+    fn rows<T: serde::de::DeserializeOwned>(&self) -> Result<Vec<T>, AppError> {
+        Ok(self.results::<T>()?)
+    }
+
+    fn changes(&self) -> u64 {
+        self.meta()
+            .ok()
+            .flatten()
+            .and_then(|m| m.changes)
+            .map_or(0, |n| n as u64)
+    }
+}
+
+impl Sql for D1 {
+    type Out = D1Result;
+
+    async fn run(&self, statement: Stmt) -> Result<D1Result, AppError> {
+        Ok(self.prepare(statement)?.all().await?)
+    }
+
+    async fn batch(&self, statements: Vec<Stmt>) -> Result<Vec<D1Result>, AppError> {
+        let prepared = statements
+            .into_iter()
+            .map(|s| self.prepare(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.0.batch(prepared).await?)
+    }
+}
