@@ -19,18 +19,20 @@ use frontdesk_shared::retrieval::content::{
     MAX_UPLOAD_BYTES,
 };
 use frontdesk_shared::retrieval::{Segment, SEGMENT_DOCS};
-use worker::{D1Database, Env, Request, Response};
+use worker::{Env, Request, Response};
 
+use crate::db::content::{self as stored, Entry, Staged, StoredSegment, Write};
+use crate::db::D1;
 use crate::http::{json, read_json_limited};
-use crate::live::{self, Entry, Staged, StoredSegment, Write};
+use crate::live;
 use crate::platform::now_ms;
 use crate::{blobs, content, AppError};
 
 /// `GET /api/v1/admin/content`: from the stored rows' titles, languages and
 /// URLs (no article is read or parsed).
 pub(crate) async fn list(env: &Env) -> Result<Response, AppError> {
-    let db = env.d1("DB")?;
-    let catalog = live::catalog(&db).await?;
+    let db = D1::of(env)?;
+    let catalog = stored::catalog(&db).await?;
     let mut rows: BTreeMap<&str, &Entry> = catalog
         .entries
         .iter()
@@ -73,8 +75,8 @@ pub(crate) async fn list(env: &Env) -> Result<Response, AppError> {
 
 /// `GET /api/v1/admin/content/index`.
 pub(crate) async fn index(env: &Env) -> Result<Response, AppError> {
-    let db = env.d1("DB")?;
-    let catalog = live::catalog(&db).await?;
+    let db = D1::of(env)?;
+    let catalog = stored::catalog(&db).await?;
     let bucket = blobs::bucket(env)?;
     let mut objects = blobs::list(&bucket, live::INDEX_PREFIX).await?;
     objects.extend(blobs::list(&bucket, crate::embed::MATRIX_PREFIX).await?);
@@ -129,8 +131,8 @@ impl Plan {
 pub(crate) async fn put(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let upload: ContentUpload = read_json_limited(&mut req, MAX_UPLOAD_BYTES).await?;
     let uploaded = check_upload(&upload)?;
-    let db = env.d1("DB")?;
-    let catalog = live::catalog(&db).await?;
+    let db = D1::of(env)?;
+    let catalog = stored::catalog(&db).await?;
     let before: BTreeMap<String, Entry> = catalog
         .entries
         .into_iter()
@@ -185,8 +187,8 @@ pub(crate) async fn delete(env: &Env, slug: &str) -> Result<Response, AppError> 
             "No live help article has that slug.",
         ));
     }
-    let db = env.d1("DB")?;
-    let catalog = live::catalog(&db).await?;
+    let db = D1::of(env)?;
+    let catalog = stored::catalog(&db).await?;
     let before: BTreeMap<String, Entry> = catalog
         .entries
         .into_iter()
@@ -246,7 +248,7 @@ pub(crate) async fn delete(env: &Env, slug: &str) -> Result<Response, AppError> 
 /// index back. `source` gives each uploaded slug's Markdown.
 async fn update<'s>(
     env: &Env,
-    db: &D1Database,
+    db: &D1,
     previous: i64,
     stored: &[StoredSegment],
     before: &BTreeMap<String, Entry>,
@@ -352,8 +354,17 @@ async fn update<'s>(
     // An error here may still have landed (a reply lost on the way): the
     // staged objects stay, and the scheduled sweep deletes them if no live
     // segment names them. Refused is certain: they go now.
-    let Some(version) =
-        live::commit(db, &writer, previous, &staged, &emptied, &writes, &removed).await?
+    let Some(version) = stored::commit(
+        db,
+        &writer,
+        previous,
+        &staged,
+        &emptied,
+        &writes,
+        &removed,
+        now_ms(),
+    )
+    .await?
     else {
         live::discard(&bucket, &writer, &staged).await;
         return Err(AppError::code(

@@ -33,18 +33,15 @@ use frontdesk_shared::retrieval::Index;
 use crate::live::Live;
 use frontdesk_shared::llm::redact::redact;
 use futures_util::future::{select, Either};
-use serde::Deserialize;
-use wasm_bindgen::JsValue;
-use worker::{Context, D1Database, Delay, Env};
+use worker::{Context, Delay, Env};
 
 use crate::blobs;
+use crate::db::{self, D1};
 use crate::vars::{bearer, millis, pii_kinds, post_json, setting};
 
 const DEFAULT_TIMEOUT_MS: u64 = 1500;
 /// Texts per embedding call when filling the passage cache.
 const BATCH: usize = 16;
-/// Rows per D1 batch when reading the cache (bound parameters per query).
-const READ_CHUNK: usize = 90;
 
 #[derive(Clone)]
 pub(crate) struct Embedder {
@@ -93,12 +90,6 @@ fn fingerprint(hashes: &[String]) -> String {
         }
     }
     format!("{h:016x}-{}", hashes.len())
-}
-
-#[derive(Deserialize)]
-struct CachedRow {
-    hash: String,
-    vector: String,
 }
 
 #[derive(Clone, Copy)]
@@ -154,7 +145,7 @@ impl Embedder {
         &self,
         env: &Env,
         ctx: &Context,
-        db: &D1Database,
+        db: &D1,
         live: &Live,
         question: &str,
     ) -> Option<Vec<f32>> {
@@ -208,7 +199,7 @@ impl Embedder {
     async fn passages(
         &self,
         env: &Env,
-        db: &D1Database,
+        db: &D1,
         index: &Index,
         version: i64,
     ) -> Result<Loaded, String> {
@@ -297,36 +288,15 @@ impl Embedder {
     }
 
     /// The stored vectors of these passages, by hash.
-    async fn cached(
-        &self,
-        db: &D1Database,
-        hashes: &[String],
-    ) -> Result<HashMap<String, Packed>, String> {
-        let mut hashes: Vec<&str> = hashes.iter().map(String::as_str).collect();
-        hashes.sort_unstable();
-        hashes.dedup();
-        let mut out = HashMap::with_capacity(hashes.len());
-        for chunk in hashes.chunks(READ_CHUNK) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", i + 2)).collect();
-            let sql = format!(
-                "SELECT hash, vector FROM passage_vectors WHERE model = ?1 AND hash IN ({})",
-                marks.join(",")
-            );
-            let mut args = vec![JsValue::from_str(&self.model)];
-            args.extend(chunk.iter().map(|h| JsValue::from_str(h)));
-            let rows = db
-                .prepare(&sql)
-                .bind(&args)
-                .map_err(|e| e.to_string())?
-                .all()
-                .await
-                .map_err(|e| e.to_string())?
-                .results::<CachedRow>()
-                .map_err(|e| e.to_string())?;
-            for r in rows {
-                if let Some(p) = Packed::decode(&r.vector) {
-                    out.insert(r.hash, p);
-                }
+    async fn cached(&self, db: &D1, hashes: &[String]) -> Result<HashMap<String, Packed>, String> {
+        let hashes: Vec<&str> = hashes.iter().map(String::as_str).collect();
+        let rows = db::vectors::get(db, &self.model, &hashes)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for r in rows {
+            if let Some(p) = Packed::decode(&r.vector) {
+                out.insert(r.hash, p);
             }
         }
         Ok(out)
@@ -359,7 +329,7 @@ impl Embedder {
 
     async fn fill(&self, env: &Env, live: &Live) -> Result<(), String> {
         let (index, version) = (&*live.index, live.version);
-        let db = env.d1("DB").map_err(|e| e.to_string())?;
+        let db = D1::of(env).map_err(|e| format!("{e:?}"))?;
         let hashes = index.passage_hashes();
         let mut have = self.cached(&db, &hashes).await?;
         // Each missing text once (passages of the same text share a hash).
@@ -378,23 +348,15 @@ impl Embedder {
             let texts = index.embedding_texts_of(batch.iter().copied(), &apart);
             let inputs: Vec<&str> = texts.iter().map(|t| t.text.as_str()).collect();
             let got = self.embed(env, Kind::Passage, &inputs).await?;
-            let mut inserts = Vec::with_capacity(batch.len());
+            let mut rows = Vec::with_capacity(batch.len());
             for (t, v) in texts.iter().zip(got) {
                 let packed = Packed::new(&v).ok_or("a vector with a non-number")?;
-                inserts.push(
-                    db.prepare(
-                        "INSERT OR REPLACE INTO passage_vectors (model, hash, vector) VALUES (?1, ?2, ?3)",
-                    )
-                    .bind(&[
-                        JsValue::from_str(&self.model),
-                        JsValue::from_str(&t.hash),
-                        JsValue::from_str(&packed.encode()),
-                    ])
-                    .map_err(|e| e.to_string())?,
-                );
+                rows.push((t.hash.clone(), packed.encode()));
                 have.insert(t.hash.clone(), packed);
             }
-            db.batch(inserts).await.map_err(|e| e.to_string())?;
+            db::vectors::put(&db, &self.model, &rows)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
         }
         let vectors: Option<Vec<Packed>> = hashes.iter().map(|h| have.get(h).cloned()).collect();
         if let Some(v) = vectors {

@@ -205,7 +205,7 @@ pub(crate) async fn chat(
             .filter(|&l| l != Lang::Other),
         semantic: None,
     };
-    let live = live::current(env, db.raw()).await;
+    let live = live::current(env, &db).await;
     let th = Thresholds {
         hybrid: hybrid_thresholds(env),
         ..Thresholds::default()
@@ -217,8 +217,7 @@ pub(crate) async fn chat(
     // embedding model's view, if one is configured.
     let similarities = match Embedder::from_env(env) {
         Some(e) if needs_retrieval(&turn) => {
-            e.similarities(env, ctx, db.raw(), &live, &input.message)
-                .await
+            e.similarities(env, ctx, &db, &live, &input.message).await
         }
         _ => None,
     };
@@ -452,7 +451,7 @@ pub(crate) async fn handoff(
     // must fit a D1 row); the ticket says how many it leaves out.
     let (transcript, earlier) =
         db::messages::recent_transcript(&db, &conversation_id, tickets::TICKET_MESSAGES).await?;
-    let live = live::current(env, db.raw()).await;
+    let live = live::current(env, &db).await;
     let index = &*live.index;
     let topic = transcript
         .iter()
@@ -586,7 +585,7 @@ pub(crate) async fn help_page(env: &Env, slug: &str) -> Result<Response, AppErro
         return Err(missing());
     }
     let db = D1::of(env)?;
-    let source = match live::override_source(db.raw(), slug).await? {
+    let source = match db::content::override_source(&db, slug).await? {
         Some(Some(uploaded)) => uploaded,
         Some(None) => return Err(missing()),
         None => content::bundled_source(slug)

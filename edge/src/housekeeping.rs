@@ -36,7 +36,7 @@ pub(crate) async fn run(env: &Env) {
     if let Err(e) = requeue_stale(env, &db).await {
         worker::console_error!("scheduled: requeue failed: {e:?}");
     }
-    match crate::live::sweep(env, db.raw()).await {
+    match crate::live::sweep(env, &db).await {
         Ok(0) => {}
         Ok(n) => worker::console_log!("scheduled: deleted {n} index segments no version names"),
         Err(e) => worker::console_error!("scheduled: index sweep failed: {e:?}"),

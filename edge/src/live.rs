@@ -24,10 +24,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use frontdesk_shared::retrieval::content::{live, Override};
 use frontdesk_shared::retrieval::kb::{parse_article, Article};
 use frontdesk_shared::retrieval::{Context, Index, Segment, Texts, Thresholds, Turn};
-use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
-use worker::{Bucket, D1Database, D1PreparedStatement, Env};
+use worker::{Bucket, Env};
 
+use crate::db::content::{self as stored, Staged, StoredSegment};
+use crate::db::D1;
 use crate::platform::{now_ms, random_uuid};
 use crate::{blobs, content, AppError};
 
@@ -37,8 +37,6 @@ pub(crate) const CHECK_MS: i64 = 5_000;
 /// Stored objects no live segment names (an update that stopped half-way)
 /// are deleted by the scheduled run once this old: no update runs longer.
 const ORPHAN_MS: i64 = 60 * 60 * 1000;
-/// Most JSON bytes of article rows written per statement.
-const ROWS_JSON_BYTES: usize = 1_500_000;
 
 /// The content an isolate answers from.
 #[derive(Clone)]
@@ -95,15 +93,10 @@ pub(crate) fn install(live: Live) {
     });
 }
 
-#[derive(Deserialize)]
-struct VersionRow {
-    version: i64,
-}
-
 /// The live content: this isolate's, re-checked against D1 at most every
 /// [`CHECK_MS`]. If D1 cannot be read, the content this isolate has (a
 /// visitor is answered from slightly older articles rather than not at all).
-pub(crate) async fn current(env: &Env, db: &D1Database) -> Live {
+pub(crate) async fn current(env: &Env, db: &D1) -> Live {
     let now = now_ms();
     let cached = CACHE.with(|c| {
         c.borrow()
@@ -130,8 +123,8 @@ pub(crate) async fn current(env: &Env, db: &D1Database) -> Live {
 }
 
 /// `have`, or the live version read from D1 if it differs.
-async fn refresh(env: &Env, db: &D1Database, have: Live) -> Result<Live, AppError> {
-    let version = version(db).await?;
+async fn refresh(env: &Env, db: &D1, have: Live) -> Result<Live, AppError> {
+    let version = stored::version(db).await?;
     if version == have.version {
         return Ok(have);
     }
@@ -141,44 +134,29 @@ async fn refresh(env: &Env, db: &D1Database, have: Live) -> Result<Live, AppErro
     load(env, db).await
 }
 
-/// The live version number (0: the bundled content).
-pub(crate) async fn version(db: &D1Database) -> Result<i64, AppError> {
-    Ok(db
-        .prepare("SELECT version FROM content_version WHERE id = 1")
-        .first::<VersionRow>(None)
-        .await?
-        .map_or(0, |r| r.version))
-}
-
 /// The live version and its index, read segment by segment
 /// (`content_segments` names each segment's stored object), each decoded
 /// and its bytes dropped before the next is read. A segment's object is
 /// written before the version that names it goes live and deleted only
 /// after the update that replaces that segment has landed, so a missing
 /// one means that happened meanwhile: read again, from the new version.
-pub(crate) async fn load(env: &Env, db: &D1Database) -> Result<Live, AppError> {
+pub(crate) async fn load(env: &Env, db: &D1) -> Result<Live, AppError> {
     let bucket = blobs::bucket(env)?;
     for _ in 0..LOAD_ATTEMPTS {
-        let results = db
-            .batch(vec![
-                db.prepare("SELECT version FROM content_version WHERE id = 1"),
-                db.prepare("SELECT segment, writer, bytes FROM content_segments ORDER BY segment"),
-            ])
-            .await?;
-        let [version, rows] = results.as_slice() else {
-            return Err(AppError::Internal("batch returned the wrong count".into()));
-        };
-        let Some(version) = version.results::<VersionRow>()?.first().map(|r| r.version) else {
+        let Some((version, rows)) = stored::live_segments(db).await? else {
             return Ok(bundled());
         };
-        let rows = rows.results::<StoredSegment>()?;
         if rows.is_empty() {
             // Stored by a worker that kept the index in D1 (before
             // migration 0019): rebuilt here from the stored articles,
             // segment by segment; the next content update stores it.
             worker::console_warn!("content version {version} has no stored index; rebuilding it");
             let mut segments = Vec::new();
-            for s in article_segments(db).await? {
+            let mut numbers = stored::article_segments(db).await?;
+            numbers.push(0);
+            numbers.sort_unstable();
+            numbers.dedup();
+            for s in numbers {
                 segments.push(Segment::build(
                     &segment_articles(db, s, &[], &BTreeSet::new()).await?,
                 ));
@@ -362,15 +340,6 @@ impl Quoted {
     }
 }
 
-/// A live segment of the stored index: the update that stored it, and
-/// its size.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct StoredSegment {
-    pub segment: i64,
-    pub writer: String,
-    pub bytes: i64,
-}
-
 impl StoredSegment {
     /// Its R2 object's key.
     pub(crate) fn key(&self) -> String {
@@ -400,27 +369,6 @@ pub(crate) const INDEX_PREFIX: &str = "index/";
 /// an update lands during it).
 const LOAD_ATTEMPTS: usize = 3;
 
-/// The segments some stored article row is in, and segment 0 (the bundled
-/// articles'), in order.
-async fn article_segments(db: &D1Database) -> Result<Vec<i64>, AppError> {
-    #[derive(Deserialize)]
-    struct Row {
-        segment: i64,
-    }
-    let mut segments: Vec<i64> = db
-        .prepare("SELECT DISTINCT segment FROM content_articles")
-        .all()
-        .await?
-        .results::<Row>()?
-        .into_iter()
-        .map(|r| r.segment)
-        .collect();
-    segments.push(0);
-    segments.sort_unstable();
-    segments.dedup();
-    Ok(segments)
-}
-
 /// The live articles of segment `segment`, in index order: for segment 0
 /// the bundled ones with their overrides, then its uploaded ones; each
 /// stored override's source read and parsed. `fresh` holds overrides of
@@ -428,19 +376,12 @@ async fn article_segments(db: &D1Database) -> Result<Vec<i64>, AppError> {
 /// their slug).
 /// `gone` slugs are left out (overrides the update removes).
 pub(crate) async fn segment_articles(
-    db: &D1Database,
+    db: &D1,
     segment: i64,
     fresh: &[Override],
     gone: &BTreeSet<&str>,
 ) -> Result<Vec<Article>, AppError> {
-    let rows = db
-        .prepare(
-            "SELECT slug, source, updated FROM content_articles WHERE segment = ?1 ORDER BY slug",
-        )
-        .bind(&[JsValue::from_f64(segment as f64)])?
-        .all()
-        .await?
-        .results::<OverrideRow>()?;
+    let rows = stored::segment_articles(db, segment).await?;
     let mut overrides: BTreeMap<String, Override> = BTreeMap::new();
     for r in rows {
         if gone.contains(&r.slug.as_str()) {
@@ -474,108 +415,6 @@ pub(crate) async fn segment_articles(
         .into_iter()
         .map(|(article, _, _)| article)
         .collect())
-}
-
-#[derive(Deserialize)]
-struct OverrideRow {
-    slug: String,
-    source: Option<String>,
-    updated: i64,
-}
-
-/// One stored override, without its source: what an update needs to know
-/// of the rows it does not change.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct Entry {
-    pub slug: String,
-    pub title: String,
-    pub lang: String,
-    pub url: String,
-    pub updated: i64,
-    pub segment: i64,
-    /// The row deletes the bundled article of its slug (no source).
-    pub deleted: i64,
-}
-
-/// What is stored: the version and every override's [`Entry`], read in one
-/// transaction (no article's text: a help centre of 10,000 articles has
-/// some 40 MB of it).
-pub(crate) struct Catalog {
-    pub version: i64,
-    pub entries: Vec<Entry>,
-    /// The live segments of the stored index.
-    pub segments: Vec<StoredSegment>,
-}
-
-/// Reads the stored version and overrides.
-pub(crate) async fn catalog(db: &D1Database) -> Result<Catalog, AppError> {
-    let results = db
-        .batch(vec![
-            db.prepare("SELECT version FROM content_version WHERE id = 1"),
-            db.prepare(
-                "SELECT slug, title, lang, url, updated, segment, source IS NULL AS deleted \
-                 FROM content_articles ORDER BY slug",
-            ),
-            db.prepare("SELECT segment, writer, bytes FROM content_segments ORDER BY segment"),
-        ])
-        .await?;
-    let [version, rows, segments] = results.as_slice() else {
-        return Err(AppError::Internal("batch returned the wrong count".into()));
-    };
-    let version = version
-        .results::<VersionRow>()?
-        .first()
-        .map_or(0, |r| r.version);
-    Ok(Catalog {
-        version,
-        entries: rows.results::<Entry>()?,
-        segments: segments.results::<StoredSegment>()?,
-    })
-}
-
-/// The source of live article `slug`: `Some(Some(src))` uploaded,
-/// `Some(None)` deleted, `None` no override (the bundled one, if any).
-pub(crate) async fn override_source(
-    db: &D1Database,
-    slug: &str,
-) -> Result<Option<Option<String>>, AppError> {
-    #[derive(Deserialize)]
-    struct Row {
-        source: Option<String>,
-    }
-    Ok(db
-        .prepare("SELECT source FROM content_articles WHERE slug = ?1")
-        .bind(&[JsValue::from_str(slug)])?
-        .first::<Row>(None)
-        .await?
-        .map(|r| r.source))
-}
-
-/// An uploaded article or deletion as written to D1 (`json_each` rows).
-#[derive(Serialize)]
-struct RowOut<'a> {
-    slug: &'a str,
-    source: Option<&'a str>,
-    title: &'a str,
-    lang: &'a str,
-    url: &'a str,
-    updated: i64,
-    segment: i64,
-}
-
-/// A stored override with its source, for [`commit`].
-pub(crate) struct Write<'a> {
-    pub slug: &'a str,
-    /// `None`: a deletion of the bundled article of this slug.
-    pub source: Option<(&'a str, &'a Article)>,
-    pub updated: i64,
-    pub segment: i64,
-}
-
-/// A new segment stored by [`stage`]: not live until [`commit`] names it.
-pub(crate) struct Staged {
-    pub segment: i64,
-    pub bytes: usize,
 }
 
 /// A random id for an update: its staged segments are stored under it.
@@ -642,13 +481,13 @@ pub(crate) async fn retire(bucket: &Bucket, replaced: &[&StoredSegment]) {
 /// Deletes stored index objects that no live segment names and that are
 /// older than [`ORPHAN_MS`] (left by an update that stopped between
 /// staging and landing). Returns how many.
-pub(crate) async fn sweep(env: &Env, db: &D1Database) -> Result<usize, AppError> {
+pub(crate) async fn sweep(env: &Env, db: &D1) -> Result<usize, AppError> {
     let bucket = blobs::bucket(env)?;
     // Listed first: an object staged after the live rows were read is
     // younger than ORPHAN_MS, and one made live after that was listed
     // before it was named, which is no different.
     let stored = blobs::list(&bucket, INDEX_PREFIX).await?;
-    let live: BTreeSet<String> = catalog(db)
+    let live: BTreeSet<String> = stored::catalog(db)
         .await?
         .segments
         .iter()
@@ -669,116 +508,6 @@ fn orphans(stored: Vec<blobs::Stored>, live: &BTreeSet<String>) -> Vec<String> {
         .filter(|o| o.age_ms > ORPHAN_MS && !live.contains(&o.key))
         .map(|o| o.key)
         .collect()
-}
-
-/// Makes version `previous + 1` live in one batch: the segments `writer`
-/// staged replace those of their numbers, the `emptied` segments go, and
-/// the overrides it changes (`changed`, written anew) and removes
-/// (`removed`) are stored. It runs only if this update is still the last
-/// writer: a concurrent update that landed first makes this one change
-/// nothing and return `Ok(None)` (the caller then discards what it staged).
-pub(crate) async fn commit(
-    db: &D1Database,
-    writer: &str,
-    previous: i64,
-    staged: &[Staged],
-    emptied: &[i64],
-    changed: &[Write<'_>],
-    removed: &[&str],
-) -> Result<Option<i64>, AppError> {
-    let version = previous + 1;
-    let me = JsValue::from_str(writer);
-    let int = |n: i64| JsValue::from_f64(n as f64);
-    let guard = "(SELECT writer FROM content_version WHERE id = 1) = ?1";
-    // The rows to delete: the removed ones, and the changed ones (inserted
-    // again below).
-    let gone = serde_json::to_string(
-        &removed
-            .iter()
-            .copied()
-            .chain(changed.iter().map(|w| w.slug))
-            .collect::<Vec<&str>>(),
-    )?;
-    let segments = serde_json::to_string(
-        &staged
-            .iter()
-            .map(|s| serde_json::json!({"segment": s.segment, "bytes": s.bytes}))
-            .collect::<Vec<_>>(),
-    )?;
-    let mut statements: Vec<D1PreparedStatement> = vec![
-        db.prepare(
-            "INSERT INTO content_version (id, version, updated, writer) VALUES (1, ?1, ?2, ?3) \
-             ON CONFLICT(id) DO UPDATE SET version = excluded.version, updated = excluded.updated, \
-             writer = excluded.writer WHERE content_version.version = ?4",
-        )
-        .bind(&[int(version), int(now_ms()), me.clone(), int(previous)])?,
-        db.prepare(format!(
-            "DELETE FROM content_articles WHERE slug IN (SELECT value FROM json_each(?2)) AND {guard}"
-        ))
-        .bind(&[me.clone(), JsValue::from_str(&gone)])?,
-        db.prepare(format!(
-            "DELETE FROM content_segments WHERE segment IN (SELECT value FROM json_each(?2)) AND {guard}"
-        ))
-        .bind(&[me.clone(), JsValue::from_str(&serde_json::to_string(emptied)?)])?,
-        db.prepare(format!(
-            "INSERT INTO content_segments (segment, writer, bytes) \
-             SELECT value->>'segment', ?1, value->>'bytes' FROM json_each(?2) WHERE {guard} \
-             ON CONFLICT(segment) DO UPDATE SET writer = excluded.writer, bytes = excluded.bytes"
-        ))
-        .bind(&[me.clone(), JsValue::from_str(&segments)])?,
-    ];
-    for rows in packs(changed)? {
-        statements.push(
-            db.prepare(format!(
-                "INSERT INTO content_articles (slug, source, title, lang, url, updated, segment) \
-                 SELECT value->>'slug', value->>'source', value->>'title', value->>'lang', \
-                 value->>'url', value->>'updated', value->>'segment' FROM json_each(?2) WHERE {guard}"
-            ))
-            .bind(&[me.clone(), JsValue::from_str(&rows)])?,
-        );
-    }
-    let results = db.batch(statements).await?;
-    let won = results
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .is_some_and(|n| n > 0);
-    Ok(won.then_some(version))
-}
-
-/// The overrides as JSON arrays of at most [`ROWS_JSON_BYTES`] each (one
-/// statement each: D1 limits a value to 2 MB and a statement to 100
-/// bound parameters).
-fn packs(overrides: &[Write<'_>]) -> Result<Vec<String>, AppError> {
-    let mut packs = Vec::new();
-    let mut pack: Vec<String> = Vec::new();
-    let mut size = 0;
-    for o in overrides {
-        let (source, article) = match o.source {
-            Some((src, a)) => (Some(src), Some(a)),
-            None => (None, None),
-        };
-        let row = serde_json::to_string(&RowOut {
-            slug: o.slug,
-            source,
-            title: article.map_or("", |a| a.title.as_str()),
-            lang: article.map_or("", |a| a.lang.as_str()),
-            url: article.map_or("", |a| a.url.as_str()),
-            updated: o.updated,
-            segment: o.segment,
-        })?;
-        if size + row.len() > ROWS_JSON_BYTES && !pack.is_empty() {
-            packs.push(format!("[{}]", pack.join(",")));
-            pack.clear();
-            size = 0;
-        }
-        size += row.len() + 1;
-        pack.push(row);
-    }
-    if !pack.is_empty() {
-        packs.push(format!("[{}]", pack.join(",")));
-    }
-    Ok(packs)
 }
 
 #[cfg(test)]

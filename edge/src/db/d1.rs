@@ -17,11 +17,6 @@ impl D1 {
         Ok(D1(Env::d1(env, Self::BINDING)?))
     }
 
-    /// The binding itself, for the modules whose SQL has not moved here yet.
-    pub(crate) fn raw(&self) -> &D1Database {
-        &self.0
-    }
-
     fn prepare(&self, statement: Stmt) -> Result<D1PreparedStatement, AppError> {
         let params: Vec<JsValue> = statement.params.into_iter().map(js).collect();
         Ok(self.0.prepare(statement.sql).bind(&params)?)

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::AppError;
 
+pub(crate) mod content;
 pub(crate) mod conversations;
 mod d1;
 pub(crate) mod deliveries;
@@ -25,6 +26,7 @@ pub(crate) mod sqlite;
 #[cfg(test)]
 mod tests;
 pub(crate) mod tickets;
+pub(crate) mod vectors;
 
 pub(crate) use d1::D1;
 
