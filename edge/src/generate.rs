@@ -95,13 +95,6 @@ impl Generator {
         })
     }
 
-    /// Whether this turn is one to write: the engine found articles
-    /// (answer or suggestions) to ground an answer in.
-    pub(crate) fn wants(turn: &Turn) -> bool {
-        !turn.evidence.is_empty()
-            && matches!(turn.reply.decision, Decision::Answer | Decision::Suggest)
-    }
-
     /// The reply to `turn`: written by the model from the turn's passages,
     /// with `on_text` called for each piece of text as it may be shown; or,
     /// if the model cannot be used, the built-in reply. Never fails. Also

@@ -4,23 +4,22 @@
 use frontdesk_api::error::{ApiError, ErrorCode};
 use frontdesk_api::validate::{ChatInput, FeedbackInput, HandoffInput};
 use frontdesk_api::wire::{
-    ChatRequest, ChatResponse, EscalationReason, FeedbackRequest, FeedbackResponse, HandoffRequest,
-    HandoffResponse, Health, Identity, Reply, Role, StreamDelta, StreamStart, STREAM_DELTA,
-    STREAM_DONE, STREAM_START,
+    ChatRequest, ChatResponse, FeedbackRequest, FeedbackResponse, HandoffRequest, HandoffResponse,
+    Health, Identity, Reply, Role, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE,
+    STREAM_START,
 };
 use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::config::sites::Site;
 use frontdesk_shared::identity::{self, Verified};
-use frontdesk_shared::retrieval::{Context, Lang, Thresholds};
+use frontdesk_shared::retrieval::{Context, Thresholds};
 use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::tickets::{self, TicketInput};
 use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Env, Request, Response};
 
-use crate::db::conversations::History;
+use crate::chat::{self, Begun, Pending};
 use crate::db::feedback::Rated;
-use crate::db::messages::{Replay, VisitorMessage};
 use crate::db::tickets::KeyedTicket;
 use crate::db::{self, D1};
 use crate::deliver;
@@ -28,9 +27,12 @@ use crate::embed::Embedder;
 use crate::generate::Generator;
 use crate::http::{json, read_json};
 use crate::limits::{self, Who};
+use crate::live::Live;
 use crate::platform::{now_ms, random_bytes, random_uuid};
 use crate::vars::{hybrid_thresholds, setting};
 use crate::{content, live, render, site, summary, AppError};
+use frontdesk_shared::retrieval::Turn;
+use std::cell::RefCell;
 
 pub(crate) fn health() -> Result<Response, AppError> {
     let (version, articles, passages) = live::known();
@@ -43,34 +45,6 @@ pub(crate) fn health() -> Result<Response, AppError> {
         },
         200,
     )
-}
-
-/// How many recent messages (visitor and bot) a turn is read with: enough
-/// for a question typed in three pieces and for the streak of unhelpful
-/// bot turns the engine counts.
-const HISTORY_MESSAGES: u32 = 8;
-
-/// Resolves the conversation of `site` a request continues (with its
-/// recent history), or mints a new id. Another site's conversation is
-/// answered as a missing one.
-async fn conversation(
-    db: &D1,
-    id: Option<String>,
-    site: &Site,
-) -> Result<(String, History), AppError> {
-    let Some(id) = id else {
-        let fresh = History {
-            site: site.key.clone(),
-            visitor: Vec::new(),
-            unhelpful_streak: 0,
-            started: None,
-        };
-        return Ok((random_uuid()?, fresh));
-    };
-    match db::conversations::history(db, &id, HISTORY_MESSAGES).await? {
-        Some(history) if site::belongs(&history.site, site) => Ok((id, history)),
-        _ => Err(site::gone()),
-    }
 }
 
 /// Checks an identity the page sent (`Frontdesk('identify', …)`) against
@@ -100,22 +74,6 @@ fn chat_json(conversation_id: String, message_id: i64, reply: Reply) -> Result<R
     )
 }
 
-/// Whether a decided turn rests on retrieval (so the embedding model's
-/// view could change it): not small talk, nor a request for a person, an
-/// always-human topic or frustration, which are recognised before any
-/// search.
-fn needs_retrieval(turn: &frontdesk_shared::retrieval::Turn) -> bool {
-    turn.reply.decision != frontdesk_api::wire::Decision::SmallTalk
-        && !matches!(
-            turn.reply.reason,
-            Some(
-                EscalationReason::Requested
-                    | EscalationReason::AlwaysHuman
-                    | EscalationReason::Frustrated
-            )
-        )
-}
-
 /// `POST /api/v1/chat`: one visitor turn. The visitor's message is stored
 /// before anything acknowledges it. With a text generator configured and
 /// articles to ground it in, the answer is written by the model; a client
@@ -137,162 +95,33 @@ pub(crate) async fn chat(
     let input = ChatInput::try_from(read_json::<ChatRequest>(&mut req).await?)?;
     // A refused identity stops the turn before anything is stored.
     verify_identity(env, input.identity.as_ref())?;
-    let db = D1::of(env)?;
-    let key = input.idempotency_key.as_deref();
-    // The same message again (the widget's outbox, after a lost answer;
-    // or a client repeating it on purpose): counted like any request, and
-    // answered from what is stored; never a second copy of the message,
-    // never a second reply, and no model call while another request is
-    // writing the reply.
-    let replay = match key {
-        Some(key) => db::messages::replay(&db, key).await?,
-        None => None,
-    };
-    if replay
-        .as_ref()
-        .is_some_and(|r| !site::belongs(&r.site, site))
-    {
-        return Err(site::gone());
-    }
+    let ports = WorkerPorts::new(env, ctx)?;
     let generator = Generator::from_env(env);
-    if let Some(Replay {
-        conversation_id,
-        reply: Some((message_id, reply)),
-        ..
-    }) = replay
-    {
-        let who = Who::new(&req, Some(&conversation_id), &site.key);
-        limits::admit(env, &who, Kind::Messages, false).await?;
-        return chat_json(conversation_id, message_id, reply);
-    }
-    let stored = replay.is_some();
-    let continues = input.conversation_id.is_some() || stored;
-    let (conversation_id, mut history) = match replay {
-        Some(r) => conversation(&db, Some(r.conversation_id), site).await?,
-        None => conversation(&db, input.conversation_id, site).await?,
+    let ip = Who::new(&req, None, &site.key).ip;
+    let pending = match chat::begin(&ports, site, &input, ip, generator.is_some()).await? {
+        Begun::Replied(r) => return chat_json(r.conversation_id, r.message_id, r.reply),
+        Begun::Generate(pending) => pending,
     };
-    if stored && history.visitor.last() == Some(&input.message) {
-        history.visitor.pop();
-    }
-    // Every message, new or sent again, must fit every limit before
-    // anything is stored or the model is asked.
-    let who = Who::new(
-        &req,
-        continues.then_some(conversation_id.as_str()),
-        &site.key,
-    )
-    .since(history.started);
-    let tokens_left = limits::admit(env, &who, Kind::Messages, generator.is_some()).await?;
-    if !tokens_left {
-        worker::console_log!("model tokens for today are spent; the built-in engine answers");
-    }
-    // A stored message without a reply: another request is writing it
-    // (wait for it), or died doing so (take over, once).
-    if let (true, Some(key)) = (stored, key) {
-        let now = now_ms();
-        if !db::messages::claim(&db, key, now + ANSWER_HOLD_MS, now).await? {
-            return answer_when_ready(&db, key, site).await;
-        }
-    }
-    let earlier: Vec<&str> = history.visitor.iter().map(String::as_str).collect();
-    let mut turn_ctx = Context {
-        earlier: &earlier,
-        unhelpful_streak: history.unhelpful_streak,
-        locale: input
-            .locale
-            .as_deref()
-            .map(Lang::from_tag)
-            .filter(|&l| l != Lang::Other),
-        semantic: None,
-    };
-    let live = live::current(env, &db).await;
-    let th = Thresholds {
-        hybrid: hybrid_thresholds(env),
-        ..Thresholds::default()
-    };
-    // The site's own always-human topics (frontdesk.toml), if it names them.
-    let topics = site.always_human.as_deref();
-    let mut turn = live.turn(env, &input.message, &turn_ctx, &th, topics).await;
-    // A question (not small talk, nor a request for a person): fuse in the
-    // embedding model's view, if one is configured.
-    let similarities = match Embedder::from_env(env) {
-        Some(e) if needs_retrieval(&turn) => {
-            e.similarities(env, ctx, &db, &live, &input.message).await
-        }
-        _ => None,
-    };
-    if let Some(s) = &similarities {
-        turn_ctx.semantic = Some(s);
-        turn = live.turn(env, &input.message, &turn_ctx, &th, topics).await;
-    }
-    let message = VisitorMessage {
-        conversation: &conversation_id,
-        site: &site.key,
-        page_url: input.page_url.as_deref(),
-        text: &input.message,
-        key: input.idempotency_key.as_deref(),
-    };
-    let Some(generator) = generator.filter(|_| tokens_left && Generator::wants(&turn)) else {
-        let reply = turn.reply;
-        let saved = if stored {
-            db::messages::save_bot_reply(&db, &conversation_id, &reply, key, now_ms()).await
-        } else {
-            db::messages::save_turn(&db, &message, &reply, now_ms()).await
-        };
-        return match saved {
-            Ok(id) => chat_json(conversation_id, id, reply),
-            // Another copy of the message was stored (with its reply, or
-            // with its reply being written) while this one was deciding.
-            Err(e) => match raced(&db, key, site).await {
-                Some(_) => answer_when_ready(&db, key.unwrap_or_default(), site).await,
-                None => Err(e),
-            },
-        };
-    };
-    if !stored {
-        let now = now_ms();
-        if let Err(e) =
-            db::messages::save_visitor_message(&db, &message, now + ANSWER_HOLD_MS, now).await
-        {
-            return match raced(&db, key, site).await {
-                Some(_) => answer_when_ready(&db, key.unwrap_or_default(), site).await,
-                None => Err(e),
-            };
-        }
-    }
-    let who = Who {
-        visitor: Some(conversation_id.clone()),
-        ..who
-    };
+    let generator =
+        generator.ok_or_else(|| AppError::Internal("a model turn without a model".into()))?;
     if !streaming {
-        let (reply, tokens) = generator.reply(env, &turn, &mut |_| {}).await;
+        let (reply, tokens) = generator.reply(env, &pending.turn, &mut |_| {}).await;
         // Charged before the answer, so the next turn sees it.
-        limits::charge_tokens(env, &who, tokens).await;
-        let message_id = match db::messages::save_bot_reply(
-            &db,
-            &conversation_id,
-            &reply,
-            key,
-            now_ms(),
-        )
-        .await
-        {
-            Ok(id) => id,
-            // Answered meanwhile (by a request that took over after
-            // this one's hold lapsed): that reply stands.
-            Err(e) => match raced(&db, key, site).await {
-                Some(_) => return answer_when_ready(&db, key.unwrap_or_default(), site).await,
-                None => return Err(e),
-            },
-        };
-        return chat_json(conversation_id, message_id, reply);
+        limits::charge_tokens(env, &pending.who, tokens).await;
+        let r = chat::finish(&ports, site, pending, reply).await?;
+        return chat_json(r.conversation_id, r.message_id, r.reply);
     }
     // The model's words go out as they come; the task ends the stream by
     // dropping the sender after the final reply is stored.
     let (tx, rx) = futures_channel::mpsc::unbounded::<Vec<u8>>();
     let env = env.clone();
-    let key = key.map(str::to_owned);
     wasm_bindgen_futures::spawn_local(async move {
+        let Pending {
+            conversation_id,
+            turn,
+            key,
+            who,
+        } = pending;
         let send = |name: &str, data: &dyn erased::Json| {
             let _ =
                 tx.unbounded_send(format!("event: {name}\ndata: {}\n\n", data.json()).into_bytes());
@@ -345,54 +174,82 @@ pub(crate) async fn chat(
     Ok(response)
 }
 
-/// How long a request that stored a keyed message holds the writing of its
-/// reply: longer than a model's answer takes (`AI_TTFT_MS` + streaming);
-/// a repeat of the message after that takes over (the writer died).
-const ANSWER_HOLD_MS: i64 = 30_000;
-/// How long a repeat of a message whose reply is being written waits for
-/// it before answering 409 `message_in_progress`.
-const ANSWER_WAIT_MS: i64 = 10_000;
-/// `Retry-After` of that 409.
-const ANSWER_RETRY_SECS: u64 = 2;
+/// The worker's side of [`chat::Ports`]: D1, the `Limiter` objects, the
+/// live content (read once per request) and the embedding model.
+struct WorkerPorts<'a> {
+    env: &'a Env,
+    ctx: &'a worker::Context,
+    db: D1,
+    th: Thresholds,
+    embedder: Option<Embedder>,
+    live: RefCell<Option<Live>>,
+}
 
-/// The reply to the message stored under `key` (of this site), waiting
-/// for it up to [`ANSWER_WAIT_MS`] while another request writes it,
-/// reading D1 at 250, 500, then every 1,000 ms; then 409
-/// `message_in_progress` with `Retry-After`. Never calls the model.
-async fn answer_when_ready(db: &D1, key: &str, site: &Site) -> Result<Response, AppError> {
-    let deadline = now_ms() + ANSWER_WAIT_MS;
-    let mut pause = 250;
-    loop {
-        match raced(db, Some(key), site).await {
-            Some(Replay {
-                conversation_id,
-                reply: Some((id, reply)),
-                ..
-            }) => return chat_json(conversation_id, id, reply),
-            Some(_) => {}
-            None => return Err(site::gone()),
+impl<'a> WorkerPorts<'a> {
+    fn new(env: &'a Env, ctx: &'a worker::Context) -> Result<Self, AppError> {
+        Ok(WorkerPorts {
+            env,
+            ctx,
+            db: D1::of(env)?,
+            th: Thresholds {
+                hybrid: hybrid_thresholds(env),
+                ..Thresholds::default()
+            },
+            embedder: Embedder::from_env(env),
+            live: RefCell::new(None),
+        })
+    }
+
+    /// The live content, read once per request.
+    async fn live(&self) -> Live {
+        if let Some(live) = self.live.borrow().clone() {
+            return live;
         }
-        if now_ms() + pause > deadline {
-            return Err(AppError::InProgress {
-                retry_after_secs: ANSWER_RETRY_SECS,
-            });
-        }
-        worker::Delay::from(std::time::Duration::from_millis(pause as u64)).await;
-        pause = (pause * 2).min(1_000);
+        let live = live::current(self.env, &self.db).await;
+        *self.live.borrow_mut() = Some(live.clone());
+        live
     }
 }
 
-/// The message stored under `key` by another request while this one was
-/// deciding (the same message sent twice at once, e.g. a retry racing the
-/// original): this request's insert then failed on the key's unique index,
-/// and it answers as a repeat instead of with that error. Only one of this
-/// site's: another site's message under the same key stays unseen.
-async fn raced(db: &D1, key: Option<&str>, site: &Site) -> Option<Replay> {
-    db::messages::replay(db, key?)
-        .await
-        .ok()
-        .flatten()
-        .filter(|r| site::belongs(&r.site, site))
+impl chat::Ports for WorkerPorts<'_> {
+    type Db = D1;
+
+    fn db(&self) -> &D1 {
+        &self.db
+    }
+
+    fn now(&self) -> i64 {
+        now_ms()
+    }
+
+    fn new_id(&self) -> Result<String, AppError> {
+        random_uuid()
+    }
+
+    async fn admit(&self, who: &Who, model: bool) -> Result<bool, AppError> {
+        limits::admit(self.env, who, Kind::Messages, model).await
+    }
+
+    async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn {
+        let live = self.live().await;
+        live.turn(self.env, message, ctx, &self.th, topics).await
+    }
+
+    async fn similarities(&self, message: &str) -> Option<Vec<f32>> {
+        let embedder = self.embedder.as_ref()?;
+        let live = self.live().await;
+        embedder
+            .similarities(self.env, self.ctx, &self.db, &live, message)
+            .await
+    }
+
+    async fn sleep(&self, ms: i64) {
+        worker::Delay::from(std::time::Duration::from_millis(ms.max(0) as u64)).await;
+    }
+
+    fn log(&self, message: &str) {
+        worker::console_log!("{message}");
+    }
 }
 
 /// One JSON line per event, whatever the payload type.
@@ -426,19 +283,21 @@ pub(crate) async fn handoff(
         (e, _) => e.as_str(),
     };
     let requester = identity::requester(typed, verified)?;
-    let db = D1::of(env)?;
+    let ports = WorkerPorts::new(env, ctx)?;
+    let db = &ports.db;
     let key = input.idempotency_key.as_deref();
     // The same handoff again (a retry after a lost answer): the ticket it
     // made, if the key was used for this site and conversation; nothing
     // new is stored either way.
     if let Some(earlier) = match key {
-        Some(key) => db::tickets::keyed(&db, key).await?,
+        Some(key) => db::tickets::keyed(db, key).await?,
         None => None,
     } {
         return handed_off_before(earlier, input.conversation_id.as_deref(), site);
     }
     let continues = input.conversation_id.is_some();
-    let (conversation_id, history) = conversation(&db, input.conversation_id.clone(), site).await?;
+    let (conversation_id, history) =
+        chat::conversation(&ports, input.conversation_id.clone(), site).await?;
     // A ticket over a limit is refused before anything is stored.
     let who = Who::new(
         &req,
@@ -450,8 +309,8 @@ pub(crate) async fn handoff(
     // The most recent messages, however long the conversation (a ticket
     // must fit a D1 row); the ticket says how many it leaves out.
     let (transcript, earlier) =
-        db::messages::recent_transcript(&db, &conversation_id, tickets::TICKET_MESSAGES).await?;
-    let live = live::current(env, &db).await;
+        db::messages::recent_transcript(db, &conversation_id, tickets::TICKET_MESSAGES).await?;
+    let live = live::current(env, db).await;
     let index = &*live.index;
     let topic = transcript
         .iter()
@@ -478,12 +337,12 @@ pub(crate) async fn handoff(
     });
     let sinks = deliver::route(env, &mut ticket);
     let also = deliver::rows(&ticket.reference, &sinks, ticket.created_at);
-    let stored = db::tickets::create(&db, &ticket, key, also).await;
+    let stored = db::tickets::create(db, &ticket, key, also).await;
     if let Err(e) = stored {
         // The same key stored by a request racing this one: nothing of
         // this one was written (one batch).
         return match key {
-            Some(key) => match db::tickets::keyed(&db, key).await? {
+            Some(key) => match db::tickets::keyed(db, key).await? {
                 Some(earlier) => handed_off_before(earlier, input.conversation_id.as_deref(), site),
                 None => Err(e),
             },

@@ -7,6 +7,7 @@ mod admin;
 mod admin_content;
 mod agent;
 mod blobs;
+mod chat;
 mod content;
 mod db;
 mod deliver;

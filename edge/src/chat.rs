@@ -1,0 +1,365 @@
+//! A visitor's chat turn as a use case over [`Ports`]: a repeated message
+//! answered from storage, the limits, the hold on a keyed message's reply,
+//! the engine's decision (with the embedding model's view when it can
+//! change it), and the turn stored before it is acknowledged. The handler
+//! (`handlers::chat`) adapts a request to it and, when a model writes the
+//! reply, streams it and calls [`finish`]; `cargo test` runs it natively
+//! against SQLite (`chat/tests.rs`).
+
+use frontdesk_api::validate::ChatInput;
+use frontdesk_api::wire::{Decision, EscalationReason, Reply};
+use frontdesk_shared::config::limits::established;
+use frontdesk_shared::config::sites::Site;
+use frontdesk_shared::retrieval::{Context, Lang, Turn};
+
+use crate::db::conversations::History;
+use crate::db::messages::{Replay, VisitorMessage};
+use crate::db::{self, Sql};
+use crate::limits::Who;
+use crate::{site, AppError};
+
+/// How many recent messages (visitor and bot) a turn is read with: enough
+/// for a question typed in three pieces and for the streak of unhelpful
+/// bot turns the engine counts.
+const HISTORY_MESSAGES: u32 = 8;
+/// How long a request that stored a keyed message holds the writing of its
+/// reply: longer than a model's answer takes (`AI_TTFT_MS` + streaming);
+/// a repeat of the message after that takes over (the writer died).
+pub(crate) const ANSWER_HOLD_MS: i64 = 30_000;
+/// How long a repeat of a message whose reply is being written waits for
+/// it before answering 409 `message_in_progress`.
+const ANSWER_WAIT_MS: i64 = 10_000;
+/// `Retry-After` of that 409.
+const ANSWER_RETRY_SECS: u64 = 2;
+
+/// What a chat turn needs from the world.
+pub(crate) trait Ports {
+    type Db: Sql;
+    fn db(&self) -> &Self::Db;
+    /// Milliseconds since the epoch.
+    fn now(&self) -> i64;
+    /// A new conversation id.
+    fn new_id(&self) -> Result<String, AppError>;
+    /// Counts one message of `who` against every limit that applies, or
+    /// refuses it (`AppError::RateLimited`, nothing counted); whether `who`
+    /// has model tokens left today (asked only when `model`).
+    async fn admit(&self, who: &Who, model: bool) -> Result<bool, AppError>;
+    /// The engine's turn on the live content.
+    async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn;
+    /// The embedding model's similarity of `message` to each article, when
+    /// one is configured and answers in time.
+    async fn similarities(&self, message: &str) -> Option<Vec<f32>>;
+    /// Waits `ms` milliseconds.
+    async fn sleep(&self, ms: i64);
+    /// Notes something for the operator's log.
+    fn log(&self, message: &str);
+}
+
+/// A turn answered: the reply and its stored message id.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Replied {
+    pub conversation_id: String,
+    pub message_id: i64,
+    pub reply: Reply,
+}
+
+/// A turn whose reply a model writes: the visitor's message is stored and
+/// held for this request; [`finish`] stores the reply.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub conversation_id: String,
+    pub turn: Turn,
+    pub key: Option<String>,
+    /// The limits' key, with the conversation (tokens are charged to it).
+    pub who: Who,
+}
+
+#[derive(Debug)]
+pub(crate) enum Begun {
+    Replied(Replied),
+    Generate(Pending),
+}
+
+/// Whether a decided turn rests on retrieval (so the embedding model's
+/// view could change it): not small talk, nor a request for a person, an
+/// always-human topic or frustration, which are recognised before any
+/// search.
+fn needs_retrieval(turn: &Turn) -> bool {
+    turn.reply.decision != Decision::SmallTalk
+        && !matches!(
+            turn.reply.reason,
+            Some(
+                EscalationReason::Requested
+                    | EscalationReason::AlwaysHuman
+                    | EscalationReason::Frustrated
+            )
+        )
+}
+
+/// Whether this turn is one for a model to write: the engine found
+/// articles (answer or suggestions) to ground an answer in.
+pub(crate) fn model_writes(turn: &Turn) -> bool {
+    !turn.evidence.is_empty() && matches!(turn.reply.decision, Decision::Answer | Decision::Suggest)
+}
+
+/// Resolves the conversation of `site` a request continues (with its
+/// recent history), or mints a new id. Another site's conversation is
+/// answered as a missing one.
+pub(crate) async fn conversation(
+    ports: &impl Ports,
+    id: Option<String>,
+    site: &Site,
+) -> Result<(String, History), AppError> {
+    let Some(id) = id else {
+        let fresh = History {
+            site: site.key.clone(),
+            visitor: Vec::new(),
+            unhelpful_streak: 0,
+            started: None,
+        };
+        return Ok((ports.new_id()?, fresh));
+    };
+    match db::conversations::history(ports.db(), &id, HISTORY_MESSAGES).await? {
+        Some(history) if site::belongs(&history.site, site) => Ok((id, history)),
+        _ => Err(site::gone()),
+    }
+}
+
+/// A visitor's message, up to the point where it is answered or a model
+/// is to write the answer. `ip` is the request's address key; `model`
+/// whether a generator is configured.
+pub(crate) async fn begin(
+    ports: &impl Ports,
+    site: &Site,
+    input: &ChatInput,
+    ip: Option<String>,
+    model: bool,
+) -> Result<Begun, AppError> {
+    let db = ports.db();
+    let key = input.idempotency_key.as_deref();
+    // The same message again (the widget's outbox, after a lost answer;
+    // or a client repeating it on purpose): counted like any request, and
+    // answered from what is stored; never a second copy of the message,
+    // never a second reply, and no model call while another request is
+    // writing the reply.
+    let replay = match key {
+        Some(key) => db::messages::replay(db, key).await?,
+        None => None,
+    };
+    if replay
+        .as_ref()
+        .is_some_and(|r| !site::belongs(&r.site, site))
+    {
+        return Err(site::gone());
+    }
+    let who = |visitor: Option<&str>, started: Option<i64>| Who {
+        visitor: visitor.map(str::to_owned),
+        ip: ip.clone(),
+        site: site.key.clone(),
+        established: established(started, ports.now()),
+    };
+    if let Some(Replay {
+        conversation_id,
+        reply: Some((message_id, reply)),
+        ..
+    }) = replay
+    {
+        ports
+            .admit(&who(Some(&conversation_id), None), false)
+            .await?;
+        return Ok(Begun::Replied(Replied {
+            conversation_id,
+            message_id,
+            reply,
+        }));
+    }
+    let stored = replay.is_some();
+    let continues = input.conversation_id.is_some() || stored;
+    let (conversation_id, mut history) = match replay {
+        Some(r) => conversation(ports, Some(r.conversation_id), site).await?,
+        None => conversation(ports, input.conversation_id.clone(), site).await?,
+    };
+    if stored && history.visitor.last() == Some(&input.message) {
+        history.visitor.pop();
+    }
+    // Every message, new or sent again, must fit every limit before
+    // anything is stored or the model is asked.
+    let limited = who(
+        continues.then_some(conversation_id.as_str()),
+        history.started,
+    );
+    let tokens_left = ports.admit(&limited, model).await?;
+    // A stored message without a reply: another request is writing it
+    // (wait for it), or died doing so (take over, once).
+    if let (true, Some(key)) = (stored, key) {
+        let now = ports.now();
+        if !db::messages::claim(db, key, now + ANSWER_HOLD_MS, now).await? {
+            return answer_when_ready(ports, key, site)
+                .await
+                .map(Begun::Replied);
+        }
+    }
+    let earlier: Vec<&str> = history.visitor.iter().map(String::as_str).collect();
+    let mut ctx = Context {
+        earlier: &earlier,
+        unhelpful_streak: history.unhelpful_streak,
+        locale: input
+            .locale
+            .as_deref()
+            .map(Lang::from_tag)
+            .filter(|&l| l != Lang::Other),
+        semantic: None,
+    };
+    // The site's own always-human topics (frontdesk.toml), if it names them.
+    let topics = site.always_human.as_deref();
+    let mut turn = ports.turn(&input.message, &ctx, topics).await;
+    // A question (not small talk, nor a request for a person): fuse in the
+    // embedding model's view, if one is configured.
+    let similarities = if needs_retrieval(&turn) {
+        ports.similarities(&input.message).await
+    } else {
+        None
+    };
+    if let Some(s) = &similarities {
+        ctx.semantic = Some(s);
+        turn = ports.turn(&input.message, &ctx, topics).await;
+    }
+    let message = VisitorMessage {
+        conversation: &conversation_id,
+        site: &site.key,
+        page_url: input.page_url.as_deref(),
+        text: &input.message,
+        key,
+    };
+    if !(model && tokens_left && model_writes(&turn)) {
+        if model && !tokens_left {
+            ports.log("model tokens for today are spent; the built-in engine answers");
+        }
+        let reply = turn.reply;
+        let saved = if stored {
+            db::messages::save_bot_reply(db, &conversation_id, &reply, key, ports.now()).await
+        } else {
+            db::messages::save_turn(db, &message, &reply, ports.now()).await
+        };
+        return match saved {
+            Ok(message_id) => Ok(Begun::Replied(Replied {
+                conversation_id,
+                message_id,
+                reply,
+            })),
+            // Another copy of the message was stored (with its reply, or
+            // with its reply being written) while this one was deciding.
+            Err(e) => after_race(ports, key, site, e).await.map(Begun::Replied),
+        };
+    }
+    if !stored {
+        let now = ports.now();
+        if let Err(e) =
+            db::messages::save_visitor_message(db, &message, now + ANSWER_HOLD_MS, now).await
+        {
+            return after_race(ports, key, site, e).await.map(Begun::Replied);
+        }
+    }
+    Ok(Begun::Generate(Pending {
+        who: Who {
+            visitor: Some(conversation_id.clone()),
+            ..limited
+        },
+        conversation_id,
+        turn,
+        key: key.map(str::to_owned),
+    }))
+}
+
+/// Stores the reply a model wrote for `pending`. If the message was
+/// answered meanwhile (by a request that took over after this one's hold
+/// lapsed), that reply stands.
+pub(crate) async fn finish(
+    ports: &impl Ports,
+    site: &Site,
+    pending: Pending,
+    reply: Reply,
+) -> Result<Replied, AppError> {
+    let key = pending.key.as_deref();
+    match db::messages::save_bot_reply(
+        ports.db(),
+        &pending.conversation_id,
+        &reply,
+        key,
+        ports.now(),
+    )
+    .await
+    {
+        Ok(message_id) => Ok(Replied {
+            conversation_id: pending.conversation_id,
+            message_id,
+            reply,
+        }),
+        Err(e) => after_race(ports, key, site, e).await,
+    }
+}
+
+/// After a failed insert: the same message stored by another request
+/// while this one was deciding (a retry racing the original) makes this
+/// request answer as a repeat; anything else is the error.
+async fn after_race(
+    ports: &impl Ports,
+    key: Option<&str>,
+    site: &Site,
+    error: AppError,
+) -> Result<Replied, AppError> {
+    match raced(ports, key, site).await {
+        Some(_) => answer_when_ready(ports, key.unwrap_or_default(), site).await,
+        None => Err(error),
+    }
+}
+
+/// The reply to the message stored under `key` (of this site), waiting
+/// for it up to [`ANSWER_WAIT_MS`] while another request writes it,
+/// reading the store at 250, 500, then every 1,000 ms; then 409
+/// `message_in_progress` with `Retry-After`. Never calls the model.
+async fn answer_when_ready(
+    ports: &impl Ports,
+    key: &str,
+    site: &Site,
+) -> Result<Replied, AppError> {
+    let deadline = ports.now() + ANSWER_WAIT_MS;
+    let mut pause = 250;
+    loop {
+        match raced(ports, Some(key), site).await {
+            Some(Replay {
+                conversation_id,
+                reply: Some((message_id, reply)),
+                ..
+            }) => {
+                return Ok(Replied {
+                    conversation_id,
+                    message_id,
+                    reply,
+                })
+            }
+            Some(_) => {}
+            None => return Err(site::gone()),
+        }
+        if ports.now() + pause > deadline {
+            return Err(AppError::InProgress {
+                retry_after_secs: ANSWER_RETRY_SECS,
+            });
+        }
+        ports.sleep(pause).await;
+        pause = (pause * 2).min(1_000);
+    }
+}
+
+/// The message stored under `key`, of this site: another site's message
+/// under the same key stays unseen.
+async fn raced(ports: &impl Ports, key: Option<&str>, site: &Site) -> Option<Replay> {
+    db::messages::replay(ports.db(), key?)
+        .await
+        .ok()
+        .flatten()
+        .filter(|r| site::belongs(&r.site, site))
+}
+
+#[cfg(test)]
+mod tests;
