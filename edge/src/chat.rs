@@ -8,14 +8,15 @@
 
 use frontdesk_api::validate::ChatInput;
 use frontdesk_api::wire::{Decision, EscalationReason, Reply};
-use frontdesk_shared::config::limits::established;
+use frontdesk_shared::config::limits::{established, Kind};
 use frontdesk_shared::config::sites::Site;
 use frontdesk_shared::retrieval::{Context, Lang, Turn};
 
+use crate::db;
 use crate::db::conversations::History;
 use crate::db::messages::{Replay, VisitorMessage};
-use crate::db::{self, Sql};
 use crate::limits::Who;
+use crate::ports::Ports;
 use crate::{site, AppError};
 
 /// How many recent messages (visitor and bot) a turn is read with: enough
@@ -31,29 +32,6 @@ pub(crate) const ANSWER_HOLD_MS: i64 = 30_000;
 const ANSWER_WAIT_MS: i64 = 10_000;
 /// `Retry-After` of that 409.
 const ANSWER_RETRY_SECS: u64 = 2;
-
-/// What a chat turn needs from the world.
-pub(crate) trait Ports {
-    type Db: Sql;
-    fn db(&self) -> &Self::Db;
-    /// Milliseconds since the epoch.
-    fn now(&self) -> i64;
-    /// A new conversation id.
-    fn new_id(&self) -> Result<String, AppError>;
-    /// Counts one message of `who` against every limit that applies, or
-    /// refuses it (`AppError::RateLimited`, nothing counted); whether `who`
-    /// has model tokens left today (asked only when `model`).
-    async fn admit(&self, who: &Who, model: bool) -> Result<bool, AppError>;
-    /// The engine's turn on the live content.
-    async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn;
-    /// The embedding model's similarity of `message` to each article, when
-    /// one is configured and answers in time.
-    async fn similarities(&self, message: &str) -> Option<Vec<f32>>;
-    /// Waits `ms` milliseconds.
-    async fn sleep(&self, ms: i64);
-    /// Notes something for the operator's log.
-    fn log(&self, message: &str);
-}
 
 /// A turn answered: the reply and its stored message id.
 #[derive(Debug, PartialEq)]
@@ -165,7 +143,7 @@ pub(crate) async fn begin(
     }) = replay
     {
         ports
-            .admit(&who(Some(&conversation_id), None), false)
+            .admit(&who(Some(&conversation_id), None), Kind::Messages, false)
             .await?;
         return Ok(Begun::Replied(Replied {
             conversation_id,
@@ -188,7 +166,7 @@ pub(crate) async fn begin(
         continues.then_some(conversation_id.as_str()),
         history.started,
     );
-    let tokens_left = ports.admit(&limited, model).await?;
+    let tokens_left = ports.admit(&limited, Kind::Messages, model).await?;
     // A stored message without a reply: another request is writing it
     // (wait for it), or died doing so (take over, once).
     if let (true, Some(key)) = (stored, key) {

@@ -95,7 +95,12 @@ pub(crate) fn route(env: &Env, ticket: &mut Ticket) -> Vec<Sink> {
         .into_iter()
         .map(Sink::as_str)
         .collect();
-    let mut routing = routing::resolve(content::routes(), &ticket.triage.topic.value, &configured);
+    route_to(&configured, ticket)
+}
+
+/// [`route`] with these sinks configured.
+pub(crate) fn route_to(configured: &[&str], ticket: &mut Ticket) -> Vec<Sink> {
+    let mut routing = routing::resolve(content::routes(), &ticket.triage.topic.value, configured);
     // The site's own `sinks` (frontdesk.toml) narrow the route's.
     let site = ticket.site.as_ref().map(|t| t.key.as_str());
     if let Some(site) = content::sites()

@@ -1,38 +1,38 @@
 //! Request handlers: validate, decide, store, answer. Each is short; the
 //! decisions live in `frontdesk-shared`.
 
+use std::cell::RefCell;
+
 use frontdesk_api::error::{ApiError, ErrorCode};
 use frontdesk_api::validate::{ChatInput, FeedbackInput, HandoffInput};
 use frontdesk_api::wire::{
     ChatRequest, ChatResponse, FeedbackRequest, FeedbackResponse, HandoffRequest, HandoffResponse,
-    Health, Identity, Reply, Role, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE,
-    STREAM_START,
+    Health, Identity, Reply, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE, STREAM_START,
 };
 use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::config::sites::Site;
 use frontdesk_shared::identity::{self, Verified};
-use frontdesk_shared::retrieval::{Context, Thresholds};
+use frontdesk_shared::retrieval::{Context, Thresholds, Turn};
 use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
-use frontdesk_shared::tickets::{self, TicketInput};
+use frontdesk_shared::tickets::Ticket;
 use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Env, Request, Response};
 
 use crate::chat::{self, Begun, Pending};
 use crate::db::feedback::Rated;
-use crate::db::tickets::KeyedTicket;
 use crate::db::{self, D1};
-use crate::deliver;
+use crate::deliver::{self, Sink};
 use crate::embed::Embedder;
 use crate::generate::Generator;
+use crate::handoff::{self, Opened};
 use crate::http::{json, read_json};
 use crate::limits::{self, Who};
 use crate::live::Live;
 use crate::platform::{now_ms, random_bytes, random_uuid};
+use crate::ports::Ports;
 use crate::vars::{hybrid_thresholds, setting};
 use crate::{content, live, render, site, summary, AppError};
-use frontdesk_shared::retrieval::Turn;
-use std::cell::RefCell;
 
 pub(crate) fn health() -> Result<Response, AppError> {
     let (version, articles, passages) = live::known();
@@ -174,7 +174,7 @@ pub(crate) async fn chat(
     Ok(response)
 }
 
-/// The worker's side of [`chat::Ports`]: D1, the `Limiter` objects, the
+/// The worker's side of [`Ports`]: D1, the `Limiter` objects, the
 /// live content (read once per request) and the embedding model.
 struct WorkerPorts<'a> {
     env: &'a Env,
@@ -211,7 +211,7 @@ impl<'a> WorkerPorts<'a> {
     }
 }
 
-impl chat::Ports for WorkerPorts<'_> {
+impl Ports for WorkerPorts<'_> {
     type Db = D1;
 
     fn db(&self) -> &D1 {
@@ -226,8 +226,21 @@ impl chat::Ports for WorkerPorts<'_> {
         random_uuid()
     }
 
-    async fn admit(&self, who: &Who, model: bool) -> Result<bool, AppError> {
-        limits::admit(self.env, who, Kind::Messages, model).await
+    fn new_reference(&self) -> Result<String, AppError> {
+        Ok(format_reference(random_bytes::<REFERENCE_BYTES>()?))
+    }
+
+    async fn admit(&self, who: &Who, kind: Kind, model: bool) -> Result<bool, AppError> {
+        limits::admit(self.env, who, kind, model).await
+    }
+
+    async fn always_human(&self, text: &str, topics: Option<&[String]>) -> Option<String> {
+        let live = self.live().await;
+        live.index.always_human_for(text, topics).map(str::to_owned)
+    }
+
+    fn route(&self, ticket: &mut Ticket) -> Vec<Sink> {
+        deliver::route(self.env, ticket)
     }
 
     async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn {
@@ -284,110 +297,19 @@ pub(crate) async fn handoff(
     };
     let requester = identity::requester(typed, verified)?;
     let ports = WorkerPorts::new(env, ctx)?;
-    let db = &ports.db;
-    let key = input.idempotency_key.as_deref();
-    // The same handoff again (a retry after a lost answer): the ticket it
-    // made, if the key was used for this site and conversation; nothing
-    // new is stored either way.
-    if let Some(earlier) = match key {
-        Some(key) => db::tickets::keyed(db, key).await?,
-        None => None,
-    } {
-        return handed_off_before(earlier, input.conversation_id.as_deref(), site);
+    let ip = Who::new(&req, None, &site.key).ip;
+    match handoff::open(&ports, site, &input, requester, ip).await? {
+        Opened::Before(earlier) => json(&earlier, 200),
+        Opened::Created { ticket, sinks } => {
+            let response = HandoffResponse {
+                reference: ticket.reference.clone(),
+                conversation_id: ticket.conversation_id.clone(),
+                email: ticket.requester.email.clone(),
+            };
+            summary::then_deliver(env, ctx, *ticket, sinks).await;
+            json(&response, 201)
+        }
     }
-    let continues = input.conversation_id.is_some();
-    let (conversation_id, history) =
-        chat::conversation(&ports, input.conversation_id.clone(), site).await?;
-    // A ticket over a limit is refused before anything is stored.
-    let who = Who::new(
-        &req,
-        continues.then_some(conversation_id.as_str()),
-        &site.key,
-    )
-    .since(history.started);
-    limits::admit(env, &who, Kind::Tickets, false).await?;
-    // The most recent messages, however long the conversation (a ticket
-    // must fit a D1 row); the ticket says how many it leaves out.
-    let (transcript, earlier) =
-        db::messages::recent_transcript(db, &conversation_id, tickets::TICKET_MESSAGES).await?;
-    let live = live::current(env, db).await;
-    let index = &*live.index;
-    let topic = transcript
-        .iter()
-        .filter(|e| e.role == Role::Visitor)
-        .find_map(|e| index.always_human_for(&e.text, site.always_human.as_deref()))
-        .or_else(|| {
-            input
-                .note
-                .as_deref()
-                .and_then(|n| index.always_human_for(n, site.always_human.as_deref()))
-        });
-    let reference = format_reference(random_bytes::<REFERENCE_BYTES>()?);
-    let mut ticket = tickets::build(TicketInput {
-        reference: &reference,
-        conversation_id: &conversation_id,
-        created_at: now_ms(),
-        requester,
-        note: input.note.as_deref(),
-        page_url: input.page_url.as_deref(),
-        transcript,
-        always_human_topic: topic,
-        site: Some(site::ticket_site(site)),
-        earlier,
-    });
-    let sinks = deliver::route(env, &mut ticket);
-    let also = deliver::rows(&ticket.reference, &sinks, ticket.created_at);
-    let stored = db::tickets::create(db, &ticket, key, also).await;
-    if let Err(e) = stored {
-        // The same key stored by a request racing this one: nothing of
-        // this one was written (one batch).
-        return match key {
-            Some(key) => match db::tickets::keyed(db, key).await? {
-                Some(earlier) => handed_off_before(earlier, input.conversation_id.as_deref(), site),
-                None => Err(e),
-            },
-            None => Err(e),
-        };
-    }
-    let email = ticket.requester.email.clone();
-    summary::then_deliver(env, ctx, ticket, sinks).await;
-    json(
-        &HandoffResponse {
-            reference,
-            conversation_id,
-            email,
-        },
-        201,
-    )
-}
-
-/// The answer to a handoff whose idempotency key made a ticket before:
-/// that ticket (200) when it is of this site and of the conversation the
-/// request names (if it names one); otherwise 409 `idempotency_key_reused`,
-/// which says nothing of the other ticket. Nothing is stored.
-fn handed_off_before(
-    earlier: KeyedTicket,
-    conversation: Option<&str>,
-    site: &Site,
-) -> Result<Response, AppError> {
-    let same = site::belongs(&earlier.site, site)
-        && conversation.is_none_or(|c| c == earlier.conversation_id);
-    if !same {
-        return Err(ApiError::field(
-            ErrorCode::IdempotencyKeyReused,
-            "idempotency_key",
-            "This idempotency key was already used for another request. Send a new one.",
-        )
-        .into());
-    }
-    json(
-        &HandoffResponse {
-            reference: earlier.reference,
-            conversation_id: earlier.conversation_id,
-            email: earlier.email,
-        },
-        200,
-    )
 }
 
 /// `POST /api/v1/feedback`: the visitor's thumbs up or down on one bot

@@ -2,106 +2,15 @@
 //! help centre's index, a clock the test moves, and limits counted in
 //! memory.
 
-use std::cell::{Cell, RefCell};
-
 use frontdesk_api::error::ErrorCode;
 use frontdesk_api::validate::ChatInput;
 use frontdesk_api::wire::{ChatRequest, Decision, Reply};
-use frontdesk_shared::config::sites::Site;
-use frontdesk_shared::retrieval::{Context, Index, Thresholds, Turn};
 
-use super::{begin, finish, Begun, Pending, Ports, Replied};
-use crate::db::sqlite::{block_on, Sqlite};
-use crate::limits::Who;
-use crate::{content, AppError};
-
-const T0: i64 = 1_790_000_000_000;
-
-struct World {
-    db: Sqlite,
-    now: Cell<i64>,
-    ids: Cell<u32>,
-    index: Index,
-    /// Every admitted message's limits key.
-    admitted: RefCell<Vec<Who>>,
-    /// Messages admitted before every further one is refused.
-    limit: usize,
-    tokens_left: bool,
-    logs: RefCell<Vec<String>>,
-}
-
-impl World {
-    fn new() -> World {
-        World {
-            db: Sqlite::migrated(),
-            now: Cell::new(T0),
-            ids: Cell::new(0),
-            index: Index::build_with(&content::bundled_articles(), content::policy()),
-            admitted: RefCell::new(Vec::new()),
-            limit: usize::MAX,
-            tokens_left: true,
-            logs: RefCell::new(Vec::new()),
-        }
-    }
-
-    fn count(&self, sql: &str) -> i64 {
-        self.db
-            .with(|c| c.query_row(sql, [], |r| r.get(0)).unwrap())
-    }
-}
-
-impl Ports for World {
-    type Db = Sqlite;
-
-    fn db(&self) -> &Sqlite {
-        &self.db
-    }
-
-    fn now(&self) -> i64 {
-        self.now.get()
-    }
-
-    fn new_id(&self) -> Result<String, AppError> {
-        self.ids.set(self.ids.get() + 1);
-        Ok(conversation(self.ids.get()))
-    }
-
-    async fn admit(&self, who: &Who, _model: bool) -> Result<bool, AppError> {
-        if self.admitted.borrow().len() >= self.limit {
-            return Err(AppError::RateLimited {
-                retry_after_secs: 7,
-            });
-        }
-        self.admitted.borrow_mut().push(who.clone());
-        Ok(self.tokens_left)
-    }
-
-    async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn {
-        self.index
-            .turn_for(message, ctx, &Thresholds::default(), topics)
-    }
-
-    async fn similarities(&self, _message: &str) -> Option<Vec<f32>> {
-        None
-    }
-
-    async fn sleep(&self, ms: i64) {
-        self.now.set(self.now.get() + ms);
-    }
-
-    fn log(&self, message: &str) {
-        self.logs.borrow_mut().push(message.to_owned());
-    }
-}
-
-/// The `n`th conversation id the world hands out (a v4 UUID's shape).
-fn conversation(n: u32) -> String {
-    format!("00000000-0000-4000-8000-{n:012}")
-}
-
-fn site(key: &str) -> &'static Site {
-    content::sites().iter().find(|s| s.key == key).unwrap()
-}
+use super::{begin, finish, Begun, Pending, Replied};
+use crate::db::sqlite::block_on;
+use crate::ports::world::{conversation, site, World};
+use crate::ports::Ports;
+use crate::AppError;
 
 fn input(message: &str, conversation: Option<&str>, key: Option<&str>) -> ChatInput {
     ChatInput::try_from(ChatRequest {
@@ -156,13 +65,13 @@ fn a_question_is_answered_and_stored_with_its_reply_before_it_is_acknowledged() 
         });
         assert_eq!(r.message_id, id);
         // A new conversation is counted by address and site only.
-        assert_eq!(w.admitted.borrow()[0].visitor, None);
+        assert_eq!(w.admitted.borrow()[0].0.visitor, None);
         // The next turn continues it, counted for the visitor too.
         let next = input("thanks!", Some(&r.conversation_id), None);
         let r2 = replied(begin(&w, site("demo"), &next, Some("ip".into()), false).await);
         assert_eq!(r2.conversation_id, r.conversation_id);
         assert_eq!(r2.reply.decision, Decision::SmallTalk);
-        let second = &w.admitted.borrow()[1];
+        let second = &w.admitted.borrow()[1].0;
         assert_eq!(second.visitor, Some(conversation(1)));
         assert_eq!(second.ip.as_deref(), Some("ip"));
         assert_eq!(w.count("SELECT COUNT(*) FROM messages"), 4);

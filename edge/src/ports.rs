@@ -1,0 +1,45 @@
+//! What the worker's use cases (`chat.rs`, `handoff.rs`) need from the
+//! world, as one trait: the worker implements it on its bindings
+//! (`handlers::WorkerPorts`), the native tests on SQLite, a clock they
+//! move and the bundled help centre.
+
+use frontdesk_shared::config::limits::Kind;
+use frontdesk_shared::retrieval::{Context, Turn};
+use frontdesk_shared::tickets::Ticket;
+
+use crate::db::Sql;
+use crate::deliver::Sink;
+use crate::limits::Who;
+use crate::AppError;
+
+pub(crate) trait Ports {
+    type Db: Sql;
+    fn db(&self) -> &Self::Db;
+    /// Milliseconds since the epoch.
+    fn now(&self) -> i64;
+    /// A new conversation id.
+    fn new_id(&self) -> Result<String, AppError>;
+    /// A new ticket reference.
+    fn new_reference(&self) -> Result<String, AppError>;
+    /// Counts one request of `kind` by `who` against every limit that
+    /// applies, or refuses it (`AppError::RateLimited`, nothing counted);
+    /// whether `who` has model tokens left today (asked only when `model`).
+    async fn admit(&self, who: &Who, kind: Kind, model: bool) -> Result<bool, AppError>;
+    /// The engine's turn on the live content.
+    async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn;
+    /// The always-human topic (of `topics`, else all) `text` is on, if any.
+    async fn always_human(&self, text: &str, topics: Option<&[String]>) -> Option<String>;
+    /// The embedding model's similarity of `message` to each article, when
+    /// one is configured and answers in time.
+    async fn similarities(&self, message: &str) -> Option<Vec<f32>>;
+    /// Routes a new ticket (records its team and sinks) and returns the
+    /// configured sinks it goes to.
+    fn route(&self, ticket: &mut Ticket) -> Vec<Sink>;
+    /// Waits `ms` milliseconds.
+    async fn sleep(&self, ms: i64);
+    /// Notes something for the operator's log.
+    fn log(&self, message: &str);
+}
+
+#[cfg(test)]
+pub(crate) mod world;

@@ -1,0 +1,120 @@
+//! [`Ports`] for native tests: SQLite with the real migrations, the
+//! bundled help centre's index (built from `kb/`, with its texts), a clock
+//! the test moves, ids and references counted, limits counted in memory.
+
+use std::cell::{Cell, RefCell};
+
+use frontdesk_shared::config::limits::Kind;
+use frontdesk_shared::config::sites::Site;
+use frontdesk_shared::retrieval::{Context, Index, Thresholds, Turn};
+use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
+use frontdesk_shared::tickets::Ticket;
+
+use super::Ports;
+use crate::db::sqlite::Sqlite;
+use crate::deliver::{self, Sink};
+use crate::limits::Who;
+use crate::{content, AppError};
+
+pub(crate) const T0: i64 = 1_790_000_000_000;
+
+pub(crate) struct World {
+    pub db: Sqlite,
+    pub now: Cell<i64>,
+    pub ids: Cell<u32>,
+    pub index: Index,
+    /// Every admitted request: its limits key and kind.
+    pub admitted: RefCell<Vec<(Who, Kind)>>,
+    /// Requests admitted before every further one is refused.
+    pub limit: usize,
+    pub tokens_left: bool,
+    pub logs: RefCell<Vec<String>>,
+}
+
+impl World {
+    pub(crate) fn new() -> World {
+        World {
+            db: Sqlite::migrated(),
+            now: Cell::new(T0),
+            ids: Cell::new(0),
+            index: Index::build_with(&content::bundled_articles(), content::policy()),
+            admitted: RefCell::new(Vec::new()),
+            limit: usize::MAX,
+            tokens_left: true,
+            logs: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The one number `sql` selects.
+    pub(crate) fn count(&self, sql: &str) -> i64 {
+        self.db
+            .with(|c| c.query_row(sql, [], |r| r.get(0)).unwrap())
+    }
+}
+
+/// The `n`th conversation id the world hands out (a v4 UUID's shape).
+pub(crate) fn conversation(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+/// A configured site.
+pub(crate) fn site(key: &str) -> &'static Site {
+    content::sites().iter().find(|s| s.key == key).unwrap()
+}
+
+impl Ports for World {
+    type Db = Sqlite;
+
+    fn db(&self) -> &Sqlite {
+        &self.db
+    }
+
+    fn now(&self) -> i64 {
+        self.now.get()
+    }
+
+    fn new_id(&self) -> Result<String, AppError> {
+        self.ids.set(self.ids.get() + 1);
+        Ok(conversation(self.ids.get()))
+    }
+
+    fn new_reference(&self) -> Result<String, AppError> {
+        self.ids.set(self.ids.get() + 1);
+        Ok(format_reference([self.ids.get() as u8; REFERENCE_BYTES]))
+    }
+
+    async fn admit(&self, who: &Who, kind: Kind, _model: bool) -> Result<bool, AppError> {
+        if self.admitted.borrow().len() >= self.limit {
+            return Err(AppError::RateLimited {
+                retry_after_secs: 7,
+            });
+        }
+        self.admitted.borrow_mut().push((who.clone(), kind));
+        Ok(self.tokens_left)
+    }
+
+    async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn {
+        self.index
+            .turn_for(message, ctx, &Thresholds::default(), topics)
+    }
+
+    async fn always_human(&self, text: &str, topics: Option<&[String]>) -> Option<String> {
+        self.index.always_human_for(text, topics).map(str::to_owned)
+    }
+
+    async fn similarities(&self, _message: &str) -> Option<Vec<f32>> {
+        None
+    }
+
+    fn route(&self, ticket: &mut Ticket) -> Vec<Sink> {
+        deliver::route_to(&["webhook", "slack"], ticket)
+    }
+
+    async fn sleep(&self, ms: i64) {
+        self.now.set(self.now.get() + ms);
+    }
+
+    fn log(&self, message: &str) {
+        self.logs.borrow_mut().push(message.to_owned());
+    }
+}
