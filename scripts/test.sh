@@ -3,7 +3,23 @@
 set -euo pipefail
 . "$(dirname "$0")/tools.sh"
 cd "$FRONTDESK_ROOT"
-step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+# Each step's time, printed as a table when the run ends (also on a failure).
+TIMES=()
+STEP="" STEP_START=$SECONDS
+step() {
+  [ -n "$STEP" ] && TIMES+=("$(printf '%6d s  %s' $((SECONDS - STEP_START)) "$STEP")")
+  STEP="$*" STEP_START=$SECONDS
+  [ -n "$STEP" ] && printf '\n\033[1m== %s\033[0m\n' "$*" >&2
+  return 0
+}
+print_times() {
+  local rc=$?
+  step ""
+  printf '\n\033[1m== time per step\033[0m\n' >&2
+  printf '%s\n' "${TIMES[@]}" >&2
+  printf '%6d s  total (exit %d)\n' "$SECONDS" "$rc" >&2
+}
+trap print_times EXIT
 
 step "rustfmt"
 cargo fmt --all --check
