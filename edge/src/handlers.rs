@@ -1,38 +1,29 @@
 //! Request handlers: validate, decide, store, answer. Each is short; the
 //! decisions live in `frontdesk-shared`.
 
-use std::cell::RefCell;
-
 use frontdesk_api::error::{ApiError, ErrorCode};
 use frontdesk_api::validate::{ChatInput, FeedbackInput, HandoffInput};
 use frontdesk_api::wire::{
     ChatRequest, ChatResponse, FeedbackRequest, FeedbackResponse, HandoffRequest, HandoffResponse,
     Health, Identity, Reply, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE, STREAM_START,
 };
-use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::config::sites::Site;
 use frontdesk_shared::identity::{self, Verified};
-use frontdesk_shared::retrieval::{Context, Thresholds, Turn};
-use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
-use frontdesk_shared::tickets::Ticket;
 use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Env, Request, Response};
 
 use crate::chat::{self, Begun, Pending};
-use crate::db::feedback::Rated;
 use crate::db::{self, D1};
-use crate::deliver::{self, Sink};
-use crate::embed::Embedder;
+use crate::feedback;
 use crate::generate::Generator;
 use crate::handoff::{self, Opened};
 use crate::http::{json, read_json};
 use crate::limits::{self, Who};
-use crate::live::Live;
-use crate::platform::{now_ms, random_bytes, random_uuid};
-use crate::ports::Ports;
-use crate::vars::{hybrid_thresholds, setting};
-use crate::{content, live, render, site, summary, AppError};
+use crate::platform::now_ms;
+use crate::ports::bindings::Bindings;
+use crate::vars::setting;
+use crate::{content, live, render, summary, AppError};
 
 pub(crate) fn health() -> Result<Response, AppError> {
     let (version, articles, passages) = live::known();
@@ -95,7 +86,7 @@ pub(crate) async fn chat(
     let input = ChatInput::try_from(read_json::<ChatRequest>(&mut req).await?)?;
     // A refused identity stops the turn before anything is stored.
     verify_identity(env, input.identity.as_ref())?;
-    let ports = WorkerPorts::new(env, ctx)?;
+    let ports = Bindings::new(env, ctx)?;
     let generator = Generator::from_env(env);
     let ip = Who::new(&req, None, &site.key).ip;
     let pending = match chat::begin(&ports, site, &input, ip, generator.is_some()).await? {
@@ -174,97 +165,6 @@ pub(crate) async fn chat(
     Ok(response)
 }
 
-/// The worker's side of [`Ports`]: D1, the `Limiter` objects, the
-/// live content (read once per request) and the embedding model.
-struct WorkerPorts<'a> {
-    env: &'a Env,
-    ctx: &'a worker::Context,
-    db: D1,
-    th: Thresholds,
-    embedder: Option<Embedder>,
-    live: RefCell<Option<Live>>,
-}
-
-impl<'a> WorkerPorts<'a> {
-    fn new(env: &'a Env, ctx: &'a worker::Context) -> Result<Self, AppError> {
-        Ok(WorkerPorts {
-            env,
-            ctx,
-            db: D1::of(env)?,
-            th: Thresholds {
-                hybrid: hybrid_thresholds(env),
-                ..Thresholds::default()
-            },
-            embedder: Embedder::from_env(env),
-            live: RefCell::new(None),
-        })
-    }
-
-    /// The live content, read once per request.
-    async fn live(&self) -> Live {
-        if let Some(live) = self.live.borrow().clone() {
-            return live;
-        }
-        let live = live::current(self.env, &self.db).await;
-        *self.live.borrow_mut() = Some(live.clone());
-        live
-    }
-}
-
-impl Ports for WorkerPorts<'_> {
-    type Db = D1;
-
-    fn db(&self) -> &D1 {
-        &self.db
-    }
-
-    fn now(&self) -> i64 {
-        now_ms()
-    }
-
-    fn new_id(&self) -> Result<String, AppError> {
-        random_uuid()
-    }
-
-    fn new_reference(&self) -> Result<String, AppError> {
-        Ok(format_reference(random_bytes::<REFERENCE_BYTES>()?))
-    }
-
-    async fn admit(&self, who: &Who, kind: Kind, model: bool) -> Result<bool, AppError> {
-        limits::admit(self.env, who, kind, model).await
-    }
-
-    async fn always_human(&self, text: &str, topics: Option<&[String]>) -> Option<String> {
-        let live = self.live().await;
-        live.index.always_human_for(text, topics).map(str::to_owned)
-    }
-
-    fn route(&self, ticket: &mut Ticket) -> Vec<Sink> {
-        deliver::route(self.env, ticket)
-    }
-
-    async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn {
-        let live = self.live().await;
-        live.turn(self.env, message, ctx, &self.th, topics).await
-    }
-
-    async fn similarities(&self, message: &str) -> Option<Vec<f32>> {
-        let embedder = self.embedder.as_ref()?;
-        let live = self.live().await;
-        embedder
-            .similarities(self.env, self.ctx, &self.db, &live, message)
-            .await
-    }
-
-    async fn sleep(&self, ms: i64) {
-        worker::Delay::from(std::time::Duration::from_millis(ms.max(0) as u64)).await;
-    }
-
-    fn log(&self, message: &str) {
-        worker::console_log!("{message}");
-    }
-}
-
 /// One JSON line per event, whatever the payload type.
 mod erased {
     pub(super) trait Json {
@@ -296,7 +196,7 @@ pub(crate) async fn handoff(
         (e, _) => e.as_str(),
     };
     let requester = identity::requester(typed, verified)?;
-    let ports = WorkerPorts::new(env, ctx)?;
+    let ports = Bindings::new(env, ctx)?;
     let ip = Who::new(&req, None, &site.key).ip;
     match handoff::open(&ports, site, &input, requester, ip).await? {
         Opened::Before(earlier) => json(&earlier, 200),
@@ -318,44 +218,20 @@ pub(crate) async fn handoff(
 pub(crate) async fn feedback(
     mut req: Request,
     env: &Env,
+    ctx: &worker::Context,
     site: &Site,
 ) -> Result<Response, AppError> {
     let input = FeedbackInput::try_from(read_json::<FeedbackRequest>(&mut req).await?)?;
-    let db = D1::of(env)?;
-    let owner = db::conversations::owner(&db, &input.conversation_id).await?;
-    if owner
-        .as_ref()
-        .is_some_and(|o| !site::belongs(&o.site, site))
-    {
-        return Err(site::gone());
-    }
-    // A rating over a limit is refused before anything is stored; one for
-    // a conversation that does not exist counts against the address and
-    // the site only.
-    let id = owner.as_ref().map(|_| input.conversation_id.as_str());
-    let who = Who::new(&req, id, &site.key).since(owner.as_ref().map(|o| o.started));
-    limits::admit(env, &who, Kind::Feedback, false).await?;
-    match db::feedback::rate(&db, &input, now_ms()).await? {
-        Rated::Stored(rating) => json(
-            &FeedbackResponse {
-                message_id: input.message_id,
-                rating,
-            },
-            200,
-        ),
-        Rated::NoConversation => Err(ApiError::field(
-            ErrorCode::ConversationNotFound,
-            "conversation_id",
-            "This conversation does not exist (it may have been deleted). Start a new one.",
-        )
-        .into()),
-        Rated::NoMessage => Err(ApiError::field(
-            ErrorCode::MessageNotFound,
-            "message_id",
-            "This conversation has no answer from the bot with that id to rate.",
-        )
-        .into()),
-    }
+    let ports = Bindings::new(env, ctx)?;
+    let ip = Who::new(&req, None, &site.key).ip;
+    let rating = feedback::rate(&ports, site, &input, ip).await?;
+    json(
+        &FeedbackResponse {
+            message_id: input.message_id,
+            rating,
+        },
+        200,
+    )
 }
 
 /// `GET /help/<slug>`: a live help article (uploaded, else bundled),

@@ -13,6 +13,7 @@ mod db;
 mod deliver;
 mod embed;
 mod error;
+mod feedback;
 mod generate;
 mod handlers;
 mod handoff;
@@ -24,6 +25,7 @@ mod live;
 mod platform;
 mod ports;
 mod render;
+mod replies;
 mod site;
 mod summary;
 mod vars;
@@ -91,7 +93,7 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         }
         (Method::Post, "/api/v1/feedback") => {
             let site = site::Caller::new(&req)?.site()?;
-            handlers::feedback(req, env, site).await
+            handlers::feedback(req, env, ctx, site).await
         }
         (Method::Options, p) if visitor_api(p) => http::preflight(&req),
         (Method::Options, p) if p.starts_with("/api/") => Err(http::cross_origin_refused()),
@@ -99,7 +101,7 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         (_, p) if p.starts_with("/api/v1/admin/") => admin::route(req, env, p).await,
         (_, p) if p.starts_with("/api/v1/conversations/") => {
             let caller = site::Caller::new(&req)?;
-            visitor::route(req, env, p, &caller).await
+            visitor::route(req, env, ctx, p, &caller).await
         }
         (_, "/healthz" | "/api/v1/chat" | "/api/v1/handoff" | "/api/v1/feedback") => {
             Err(AppError::code(

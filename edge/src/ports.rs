@@ -1,6 +1,6 @@
-//! What the worker's use cases (`chat.rs`, `handoff.rs`) need from the
-//! world, as one trait: the worker implements it on its bindings
-//! (`handlers::WorkerPorts`), the native tests on SQLite, a clock they
+//! What the worker's use cases (`chat.rs`, `handoff.rs`, `feedback.rs`,
+//! `replies.rs`) need from the world, as one trait: the worker implements
+//! it on its bindings (`ports/bindings.rs`), the native tests on SQLite, a clock they
 //! move and the bundled help centre.
 
 use frontdesk_shared::config::limits::Kind;
@@ -25,6 +25,11 @@ pub(crate) trait Ports {
     /// applies, or refuses it (`AppError::RateLimited`, nothing counted);
     /// whether `who` has model tokens left today (asked only when `model`).
     async fn admit(&self, who: &Who, kind: Kind, model: bool) -> Result<bool, AppError>;
+    /// [`Ports::admit`] for several kinds at once, each with its cost: all
+    /// of them, or none.
+    async fn admit_all(&self, who: &Who, costs: &[(Kind, u64)]) -> Result<(), AppError>;
+    /// Gives back `cost` of `kind` that `who` was charged and did not use.
+    async fn refund(&self, who: &Who, kind: Kind, cost: u64);
     /// The engine's turn on the live content.
     async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn;
     /// The always-human topic (of `topics`, else all) `text` is on, if any.
@@ -41,5 +46,6 @@ pub(crate) trait Ports {
     fn log(&self, message: &str);
 }
 
+pub(crate) mod bindings;
 #[cfg(test)]
 pub(crate) mod world;

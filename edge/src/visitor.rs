@@ -6,9 +6,7 @@
 //! - `GET /api/v1/conversations/{id}/replies?after=N&wait=S`: agent messages
 //!   after message N (at most 50; the client asks again after the newest);
 //!   with `wait` (1–25 s) the request is held until one arrives or the time
-//!   is up (long polling), looking at D1 after 0.5 s, then half as long
-//!   again each time up to every 2 s (`frontdesk_shared::config::limits::
-//!   next_poll_ms`: at most 16 looks), so a reply reaches an open widget
+//!   is up (long polling, `replies.rs`), so a reply reaches an open widget
 //!   within about 2 s.
 //! - `DELETE /api/v1/conversations/{id}`: the conversation, its messages,
 //!   tickets and delivery records, gone.
@@ -20,14 +18,14 @@
 use frontdesk_api::error::{ApiError, ErrorCode};
 use frontdesk_api::validate::conversation_id;
 use frontdesk_api::wire::ConversationView;
-use frontdesk_shared::config::limits::{next_poll_ms, Kind};
-use std::time::Duration;
-use worker::{Delay, Env, Method, Request, Response, Url};
+use frontdesk_shared::config::limits::Kind;
+use worker::{Env, Method, Request, Response, Url};
 
 use crate::db::{self, D1};
 use crate::http::json;
 use crate::limits::{self, Who};
-use crate::platform::now_ms;
+use crate::ports::bindings::Bindings;
+use crate::replies;
 use crate::site::Caller;
 use crate::AppError;
 
@@ -39,6 +37,7 @@ const MAX_WAIT_SECS: u64 = 25;
 pub(crate) async fn route(
     req: Request,
     env: &Env,
+    ctx: &worker::Context,
     path: &str,
     caller: &Caller,
 ) -> Result<Response, AppError> {
@@ -71,7 +70,7 @@ pub(crate) async fn route(
             limits::admit_all(env, &who, &[(Kind::Reads, 1)], false).await?;
             delete(env, id).await
         }
-        Action::Replies => replies(&req, env, id, owner.is_some(), &who).await,
+        Action::Replies => replies(&req, env, ctx, id, owner.is_some(), &who).await,
     }
 }
 
@@ -137,41 +136,18 @@ fn bad(field: &str, message: &str) -> AppError {
     ApiError::field(ErrorCode::InvalidField, field, message).into()
 }
 
-/// `replies`: checked, then limited (a read, and `wait` poll-seconds),
-/// then held; the seconds a reply cut short are given back.
+/// `replies`: the query checked, then [`replies::wait`].
 async fn replies(
     req: &Request,
     env: &Env,
+    ctx: &worker::Context,
     id: String,
     exists: bool,
     who: &Who,
 ) -> Result<Response, AppError> {
     let (after, wait) = poll_query(&req.url()?)?;
-    limits::admit_all(env, who, &[(Kind::Reads, 1), (Kind::Polls, wait)], false).await?;
-    if !exists {
-        return Err(gone());
-    }
-    let db = D1::of(env)?;
-    let start = now_ms();
-    let deadline = start + (wait * 1000) as i64;
-    let mut pause = 0;
-    let messages = loop {
-        let found = db::messages::agent_replies(&db, &id, after).await?;
-        let left = deadline - now_ms();
-        if !found.is_empty() || left <= 0 {
-            break found;
-        }
-        pause = next_poll_ms(pause);
-        Delay::from(Duration::from_millis(pause.min(left as u64))).await;
-    };
-    let held = (now_ms() - start).max(0) as u64;
-    limits::refund(
-        env,
-        who,
-        Kind::Polls,
-        wait.saturating_sub(held.div_ceil(1000)),
-    )
-    .await;
+    let ports = Bindings::new(env, ctx)?;
+    let messages = replies::wait(&ports, &id, exists, who, after, wait).await?;
     json(
         &ConversationView {
             conversation_id: id,

@@ -29,6 +29,13 @@ pub(crate) struct World {
     pub limit: usize,
     pub tokens_left: bool,
     pub logs: RefCell<Vec<String>>,
+    /// What was given back, by kind.
+    pub refunds: RefCell<Vec<(Kind, u64)>>,
+    /// Agent messages to store once the clock reaches their time:
+    /// `(at, conversation, text)`.
+    pub scheduled: RefCell<Vec<(i64, String, String)>>,
+    /// How many times a use case waited.
+    pub sleeps: Cell<u32>,
 }
 
 impl World {
@@ -42,6 +49,9 @@ impl World {
             limit: usize::MAX,
             tokens_left: true,
             logs: RefCell::new(Vec::new()),
+            refunds: RefCell::new(Vec::new()),
+            scheduled: RefCell::new(Vec::new()),
+            sleeps: Cell::new(0),
         }
     }
 
@@ -93,6 +103,22 @@ impl Ports for World {
         Ok(self.tokens_left)
     }
 
+    async fn admit_all(&self, who: &Who, costs: &[(Kind, u64)]) -> Result<(), AppError> {
+        if self.admitted.borrow().len() >= self.limit {
+            return Err(AppError::RateLimited {
+                retry_after_secs: 7,
+            });
+        }
+        for &(kind, _) in costs {
+            self.admitted.borrow_mut().push((who.clone(), kind));
+        }
+        Ok(())
+    }
+
+    async fn refund(&self, _who: &Who, kind: Kind, cost: u64) {
+        self.refunds.borrow_mut().push((kind, cost));
+    }
+
     async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn {
         self.index
             .turn_for(message, ctx, &Thresholds::default(), topics)
@@ -111,7 +137,25 @@ impl Ports for World {
     }
 
     async fn sleep(&self, ms: i64) {
+        self.sleeps.set(self.sleeps.get() + 1);
         self.now.set(self.now.get() + ms);
+        let now = self.now.get();
+        let due: Vec<(i64, String, String)> = {
+            let mut scheduled = self.scheduled.borrow_mut();
+            let (due, later) = scheduled.drain(..).partition(|(at, _, _)| *at <= now);
+            *scheduled = later;
+            due
+        };
+        for (at, conversation, text) in due {
+            self.db.with(|c| {
+                c.execute(
+                    "INSERT INTO messages (conversation_id, role, body, created_at) \
+                     VALUES (?1, 'agent', ?2, ?3)",
+                    rusqlite::params![conversation, text, at],
+                )
+                .unwrap()
+            });
+        }
     }
 
     fn log(&self, message: &str) {

@@ -1,0 +1,121 @@
+//! [`Ports`] on the worker's bindings: D1, the `Limiter` Durable Objects,
+//! the live content (read once per request), the embedding model, the
+//! configured sinks, Web Crypto and the runtime's clock.
+
+use std::cell::RefCell;
+
+use frontdesk_shared::config::limits::Kind;
+use frontdesk_shared::retrieval::{Context, Thresholds, Turn};
+use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
+use frontdesk_shared::tickets::Ticket;
+use worker::Env;
+
+use super::Ports;
+use crate::db::D1;
+use crate::deliver::{self, Sink};
+use crate::embed::Embedder;
+use crate::limits::{self, Who};
+use crate::live::{self, Live};
+use crate::platform::{now_ms, random_bytes, random_uuid};
+use crate::vars::hybrid_thresholds;
+use crate::AppError;
+
+/// The worker's side of [`Ports`]: D1, the `Limiter` objects, the
+/// live content (read once per request) and the embedding model.
+pub(crate) struct Bindings<'a> {
+    env: &'a Env,
+    ctx: &'a worker::Context,
+    db: D1,
+    th: Thresholds,
+    embedder: Option<Embedder>,
+    live: RefCell<Option<Live>>,
+}
+
+impl<'a> Bindings<'a> {
+    pub(crate) fn new(env: &'a Env, ctx: &'a worker::Context) -> Result<Self, AppError> {
+        Ok(Bindings {
+            env,
+            ctx,
+            db: D1::of(env)?,
+            th: Thresholds {
+                hybrid: hybrid_thresholds(env),
+                ..Thresholds::default()
+            },
+            embedder: Embedder::from_env(env),
+            live: RefCell::new(None),
+        })
+    }
+
+    /// The live content, read once per request.
+    async fn live(&self) -> Live {
+        if let Some(live) = self.live.borrow().clone() {
+            return live;
+        }
+        let live = live::current(self.env, &self.db).await;
+        *self.live.borrow_mut() = Some(live.clone());
+        live
+    }
+}
+
+impl Ports for Bindings<'_> {
+    type Db = D1;
+
+    fn db(&self) -> &D1 {
+        &self.db
+    }
+
+    fn now(&self) -> i64 {
+        now_ms()
+    }
+
+    fn new_id(&self) -> Result<String, AppError> {
+        random_uuid()
+    }
+
+    fn new_reference(&self) -> Result<String, AppError> {
+        Ok(format_reference(random_bytes::<REFERENCE_BYTES>()?))
+    }
+
+    async fn admit(&self, who: &Who, kind: Kind, model: bool) -> Result<bool, AppError> {
+        limits::admit(self.env, who, kind, model).await
+    }
+
+    async fn always_human(&self, text: &str, topics: Option<&[String]>) -> Option<String> {
+        let live = self.live().await;
+        live.index.always_human_for(text, topics).map(str::to_owned)
+    }
+
+    fn route(&self, ticket: &mut Ticket) -> Vec<Sink> {
+        deliver::route(self.env, ticket)
+    }
+
+    async fn admit_all(&self, who: &Who, costs: &[(Kind, u64)]) -> Result<(), AppError> {
+        limits::admit_all(self.env, who, costs, false).await?;
+        Ok(())
+    }
+
+    async fn refund(&self, who: &Who, kind: Kind, cost: u64) {
+        limits::refund(self.env, who, kind, cost).await;
+    }
+
+    async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn {
+        let live = self.live().await;
+        live.turn(self.env, message, ctx, &self.th, topics).await
+    }
+
+    async fn similarities(&self, message: &str) -> Option<Vec<f32>> {
+        let embedder = self.embedder.as_ref()?;
+        let live = self.live().await;
+        embedder
+            .similarities(self.env, self.ctx, &self.db, &live, message)
+            .await
+    }
+
+    async fn sleep(&self, ms: i64) {
+        worker::Delay::from(std::time::Duration::from_millis(ms.max(0) as u64)).await;
+    }
+
+    fn log(&self, message: &str) {
+        worker::console_log!("{message}");
+    }
+}
