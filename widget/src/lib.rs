@@ -11,6 +11,8 @@ mod app;
 mod i18n;
 mod js;
 mod model;
+#[cfg(test)]
+mod wire_keys;
 
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
