@@ -21,6 +21,7 @@
 //! random number generator. Callers inject those.
 
 pub mod config;
+pub mod error;
 pub mod identity;
 #[cfg(feature = "import")]
 pub mod import;

@@ -3,6 +3,7 @@
 //! and call [`SiteConfig::check`], so a mistake fails the build with a clear
 //! message instead of silently changing what the bot does.
 
+use crate::error::ConfigError;
 use serde::Deserialize;
 
 pub mod limits;
@@ -37,7 +38,7 @@ impl SiteConfig {
     /// a route's topics must also be ones a ticket can have: an
     /// always-human name, an article title, or `general`. Sites must pass
     /// [`sites::check`], and their settings [`per_site::check`].
-    pub fn check(&self, article_titles: Option<&[&str]>) -> Result<(), String> {
+    pub fn check(&self, article_titles: Option<&[&str]>) -> Result<(), ConfigError> {
         sites::check(&self.site)?;
         let topics: Vec<&str> = self.always_human.iter().map(|t| t.name.as_str()).collect();
         for (i, site) in self.site.iter().enumerate() {
@@ -46,19 +47,20 @@ impl SiteConfig {
         for (i, topic) in self.always_human.iter().enumerate() {
             let at = format!("always_human[{i}]");
             if topic.name.trim().is_empty() {
-                return Err(format!("{at}: name must not be empty"));
+                return Err(ConfigError::new(&at, "name must not be empty"));
             }
+            let at = format!("{at} ({})", topic.name);
             if topic.phrases.is_empty() {
-                return Err(format!("{at} ({}): list at least one phrase", topic.name));
+                return Err(ConfigError::new(&at, "list at least one phrase"));
             }
             for phrase in &topic.phrases {
                 let meaningful = Lang::ALL
                     .iter()
                     .all(|&l| !Analyzer::new(l).terms(phrase).is_empty());
                 if !meaningful {
-                    return Err(format!(
-                        "{at} ({}): phrase {phrase:?} has no words that identify a topic",
-                        topic.name
+                    return Err(ConfigError::new(
+                        &at,
+                        format!("phrase {phrase:?} has no words that identify a topic"),
                     ));
                 }
             }
@@ -113,7 +115,8 @@ mod tests {
                 site: vec![],
             }
             .check(None)
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
             assert!(err.contains(why), "{err}");
         }
     }
@@ -136,7 +139,10 @@ mod tests {
         .unwrap();
         assert_eq!(config.route[0].zendesk_group_id, Some(7));
         assert_eq!(config.check(Some(&["Refund policy"])), Ok(()));
-        let err = config.check(Some(&["Export your notes"])).unwrap_err();
+        let err = config
+            .check(Some(&["Export your notes"]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("\"refund policy\" is neither"), "{err}");
         assert_eq!(config.check(None), Ok(()));
         let typo = toml::from_str::<SiteConfig>(
@@ -147,6 +153,8 @@ mod tests {
             "[[route]]\ntopics = [\"general\"]\nteam = \"b\"\nsinks = [\"email\"]\n",
         )
         .unwrap();
-        assert!(bad.check(None).unwrap_err().contains("unknown sink"));
+        let err = bad.check(None).unwrap_err();
+        assert_eq!(err.at, "route[0] (team \"b\")");
+        assert!(err.problem.contains("unknown sink"), "{err}");
     }
 }

@@ -6,6 +6,7 @@
 //! the build-time check of a `[[site]]` table's settings ([`check`]), with
 //! errors that name the site and the key.
 
+use crate::error::ConfigError;
 use serde_json::{json, Value};
 
 use super::limits::{self, Limits};
@@ -137,26 +138,31 @@ pub fn loader_json(sites: &[Site]) -> Value {
 
 /// Checks one site's settings; `topics` are the `[[always_human]]` names.
 /// Errors start with `at` (which site) and name the key.
-pub fn check(at: &str, site: &Site, topics: &[&str]) -> Result<(), String> {
+pub fn check(at: &str, site: &Site, topics: &[&str]) -> Result<(), ConfigError> {
     if let Some(accent) = &site.theme.accent {
         if !hex_colour(accent) {
-            return Err(format!(
-                "{at}: theme.accent {accent:?} must be a hex colour, #rgb or #rrggbb"
+            return Err(ConfigError::new(
+                at,
+                format!("theme.accent {accent:?} must be a hex colour, #rgb or #rrggbb"),
             ));
         }
     }
     if let Some(p) = &site.theme.position {
         if p != "left" && p != "right" {
-            return Err(format!(
-                "{at}: theme.position {p:?} must be \"left\" or \"right\""
+            return Err(ConfigError::new(
+                at,
+                format!("theme.position {p:?} must be \"left\" or \"right\""),
             ));
         }
     }
     if let Some(l) = &site.locale {
         if !WIDGET_LOCALES.contains(&l.as_str()) {
-            return Err(format!(
-                "{at}: locale {l:?} is not one the widget has (one of {})",
-                WIDGET_LOCALES.join(", ")
+            return Err(ConfigError::new(
+                at,
+                format!(
+                    "locale {l:?} is not one the widget has (one of {})",
+                    WIDGET_LOCALES.join(", ")
+                ),
             ));
         }
     }
@@ -166,33 +172,46 @@ pub fn check(at: &str, site: &Site, topics: &[&str]) -> Result<(), String> {
     if let Some(names) = &site.always_human {
         for (i, name) in names.iter().enumerate() {
             if !topics.iter().any(|t| t.eq_ignore_ascii_case(name)) {
-                return Err(format!(
-                    "{at}: always_human: {name:?} is not an [[always_human]] topic (defined: {})",
-                    topics.join(", ")
+                return Err(ConfigError::new(
+                    at,
+                    format!(
+                        "always_human: {name:?} is not an [[always_human]] topic (defined: {})",
+                        topics.join(", ")
+                    ),
                 ));
             }
             if names[..i].iter().any(|n| n.eq_ignore_ascii_case(name)) {
-                return Err(format!("{at}: always_human: {name:?} is listed twice"));
+                return Err(ConfigError::new(
+                    at,
+                    format!("always_human: {name:?} is listed twice"),
+                ));
             }
         }
     }
     if let Some(sinks) = &site.sinks {
         for (i, sink) in sinks.iter().enumerate() {
             if !SINK_NAMES.contains(&sink.as_str()) {
-                return Err(format!(
-                    "{at}: sinks: unknown sink {sink:?} (one of {})",
-                    SINK_NAMES.join(", ")
+                return Err(ConfigError::new(
+                    at,
+                    format!(
+                        "sinks: unknown sink {sink:?} (one of {})",
+                        SINK_NAMES.join(", ")
+                    ),
                 ));
             }
             if sinks[..i].contains(sink) {
-                return Err(format!("{at}: sinks: {sink:?} is listed twice"));
+                return Err(ConfigError::new(
+                    at,
+                    format!("sinks: {sink:?} is listed twice"),
+                ));
             }
         }
     }
     if let Some(days) = site.retention_days {
         if !(1..=MAX_RETENTION_DAYS).contains(&days) {
-            return Err(format!(
-                "{at}: retention_days must be 1–{MAX_RETENTION_DAYS}, not {days}"
+            return Err(ConfigError::new(
+                at,
+                format!("retention_days must be 1–{MAX_RETENTION_DAYS}, not {days}"),
             ));
         }
     }
@@ -202,19 +221,26 @@ pub fn check(at: &str, site: &Site, topics: &[&str]) -> Result<(), String> {
                 .iter()
                 .map(|&(k, s, _)| limit_key(k, s))
                 .collect();
-            return Err(format!(
-                "{at}: limits: unknown limit {key:?} (one of {})",
-                known.join(", ")
+            return Err(ConfigError::new(
+                at,
+                format!(
+                    "limits: unknown limit {key:?} (one of {})",
+                    known.join(", ")
+                ),
             ));
         }
         if value <= 0 {
-            return Err(format!(
-                "{at}: limits.{key} must be a whole number above 0, not {value}"
+            return Err(ConfigError::new(
+                at,
+                format!("limits.{key} must be a whole number above 0, not {value}"),
             ));
         }
     }
     if site.nudge.len() > MAX_NUDGES {
-        return Err(format!("{at}: at most {MAX_NUDGES} [[site.nudge]] tables"));
+        return Err(ConfigError::new(
+            at,
+            format!("at most {MAX_NUDGES} [[site.nudge]] tables"),
+        ));
     }
     for (i, n) in site.nudge.iter().enumerate() {
         let at = format!("{at}: nudge[{i}]");
@@ -223,16 +249,22 @@ pub fn check(at: &str, site: &Site, topics: &[&str]) -> Result<(), String> {
             && !n.path.chars().any(|c| c.is_whitespace() || c.is_control())
             && !n.path.contains(['?', '#']);
         if !path_ok {
-            return Err(format!(
-                "{at}: path {:?} must start with / and be a URL path (no spaces, query or \
+            return Err(ConfigError::new(
+                at,
+                format!(
+                    "path {:?} must start with / and be a URL path (no spaces, query or \
                  fragment; * matches anything), up to {MAX_PATH_CHARS} characters",
-                n.path
+                    n.path
+                ),
             ));
         }
         if !(0..=MAX_NUDGE_DELAY_SECS).contains(&n.delay_secs) {
-            return Err(format!(
-                "{at}: delay_secs must be 0–{MAX_NUDGE_DELAY_SECS}, not {}",
-                n.delay_secs
+            return Err(ConfigError::new(
+                at,
+                format!(
+                    "delay_secs must be 0–{MAX_NUDGE_DELAY_SECS}, not {}",
+                    n.delay_secs
+                ),
             ));
         }
         check_texts(&at, "text", &n.text)?;
@@ -256,7 +288,7 @@ mod tests {
     fn err(extra: &str) -> String {
         match parse(extra) {
             Err(e) => e,
-            Ok(c) => c.check(None).expect_err(extra),
+            Ok(c) => c.check(None).expect_err(extra).to_string(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! single values. What they mean for a site, and the check of a whole
 //! table, are in [`super::per_site`].
 
+use crate::error::ConfigError;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -123,23 +124,28 @@ pub(super) fn every_locale(texts: &Texts) -> Value {
     json!(all)
 }
 
-pub(super) fn check_texts(at: &str, key: &str, texts: &Texts) -> Result<(), String> {
+pub(super) fn check_texts(at: &str, key: &str, texts: &Texts) -> Result<(), ConfigError> {
     if texts.is_empty() {
-        return Err(format!(
-            "{at}: {key} needs at least one language, e.g. {{ en = \"…\" }}"
+        return Err(ConfigError::new(
+            at,
+            format!("{key} needs at least one language, e.g. {{ en = \"…\" }}"),
         ));
     }
     for (lang, text) in texts {
         if !WIDGET_LOCALES.contains(&lang.as_str()) {
-            return Err(format!(
-                "{at}: {key}: unknown locale {lang:?} (one of {})",
-                WIDGET_LOCALES.join(", ")
+            return Err(ConfigError::new(
+                at,
+                format!(
+                    "{key}: unknown locale {lang:?} (one of {})",
+                    WIDGET_LOCALES.join(", ")
+                ),
             ));
         }
         let n = text.trim().chars().count();
         if n == 0 || text.chars().count() > MAX_TEXT_CHARS || text.chars().any(char::is_control) {
-            return Err(format!(
-                "{at}: {key}.{lang} must be one line of 1–{MAX_TEXT_CHARS} characters"
+            return Err(ConfigError::new(
+                at,
+                format!("{key}.{lang} must be one line of 1–{MAX_TEXT_CHARS} characters"),
             ));
         }
     }

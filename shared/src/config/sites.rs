@@ -10,6 +10,7 @@
 //! keys are errors, so a key from a newer version fails the build instead
 //! of being ignored.
 
+use crate::error::ConfigError;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -223,7 +224,7 @@ fn parse_origin(s: &str) -> Result<Origin<'_>, String> {
 
 /// Build-time checks: keys well-formed and unique, names present, origins
 /// well-formed and not repeated, at most one default.
-pub fn check(sites: &[Site]) -> Result<(), String> {
+pub fn check(sites: &[Site]) -> Result<(), ConfigError> {
     for (i, site) in sites.iter().enumerate() {
         let at = format!("site[{i}] ({:?})", site.key);
         let key_ok = KEY_CHARS.contains(&site.key.len())
@@ -232,25 +233,35 @@ pub fn check(sites: &[Site]) -> Result<(), String> {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
         if !key_ok {
-            return Err(format!(
-                "{at}: key must be 3–64 characters of a-z, 0-9, _ and -"
+            return Err(ConfigError::new(
+                &at,
+                "key must be 3–64 characters of a-z, 0-9, _ and -",
             ));
         }
         if sites[..i].iter().any(|s| s.key == site.key) {
-            return Err(format!("{at}: another site has the same key"));
+            return Err(ConfigError::new(&at, "another site has the same key"));
         }
         if site.name.trim().is_empty() || site.name.chars().count() > MAX_NAME_CHARS {
-            return Err(format!("{at}: name must be 1–{MAX_NAME_CHARS} characters"));
+            return Err(ConfigError::new(
+                &at,
+                format!("name must be 1–{MAX_NAME_CHARS} characters"),
+            ));
         }
         for (j, origin) in site.origins.iter().enumerate() {
-            parse_origin(origin).map_err(|e| format!("{at}: origins: {e}"))?;
+            parse_origin(origin).map_err(|e| ConfigError::new(&at, format!("origins: {e}")))?;
             if site.origins[..j].contains(origin) {
-                return Err(format!("{at}: origins: {origin:?} is listed twice"));
+                return Err(ConfigError::new(
+                    &at,
+                    format!("origins: {origin:?} is listed twice"),
+                ));
             }
         }
     }
     if sites.iter().filter(|s| s.default).count() > 1 {
-        return Err("more than one [[site]] has default = true".into());
+        return Err(ConfigError::new(
+            "",
+            "more than one [[site]] has default = true",
+        ));
     }
     Ok(())
 }
@@ -374,7 +385,7 @@ mod tests {
             ),
             (vec![d1, d2], "more than one"),
         ] {
-            let err = check(&sites).unwrap_err();
+            let err = check(&sites).unwrap_err().to_string();
             assert!(err.contains(why), "{why}: {err}");
         }
     }

@@ -5,6 +5,7 @@
 //! that lists it wins. No match: every configured sink, no team. Pure: the
 //! worker passes the sinks it is configured for.
 
+use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 
 /// Every sink a route may name (the worker's `deliver::Sink`).
@@ -85,66 +86,80 @@ pub fn resolve(routes: &[Route], topic: &str, configured: &[&str]) -> Routing {
 /// characters, and, when given, known non-repeated sinks. With `known`
 /// (the topics a ticket can have: always-human names, article titles and
 /// `general`), every topic must be one of them.
-pub fn check(routes: &[Route], known: Option<&[&str]>) -> Result<(), String> {
+pub fn check(routes: &[Route], known: Option<&[&str]>) -> Result<(), ConfigError> {
     let mut seen: Vec<(String, usize)> = Vec::new();
     for (i, route) in routes.iter().enumerate() {
         let at = format!("route[{i}]");
         let team = route.team.trim();
         if team.is_empty() {
-            return Err(format!("{at}: team must not be empty"));
+            return Err(ConfigError::new(&at, "team must not be empty"));
         }
         if team != route.team || route.team.chars().any(char::is_control) {
-            return Err(format!(
-                "{at}: team {:?} must be one line without surrounding spaces",
-                route.team
+            return Err(ConfigError::new(
+                &at,
+                format!(
+                    "team {:?} must be one line without surrounding spaces",
+                    route.team
+                ),
             ));
         }
         if route.team.chars().count() > MAX_TEAM_CHARS {
-            return Err(format!(
-                "{at}: team {:?} is longer than {MAX_TEAM_CHARS} characters",
-                route.team
+            return Err(ConfigError::new(
+                &at,
+                format!(
+                    "team {:?} is longer than {MAX_TEAM_CHARS} characters",
+                    route.team
+                ),
             ));
         }
         let at = format!("{at} (team {:?})", route.team);
         if route.topics.is_empty() {
-            return Err(format!("{at}: list at least one topic"));
+            return Err(ConfigError::new(&at, "list at least one topic"));
         }
         for topic in &route.topics {
             let folded = fold(topic);
             if folded.is_empty() {
-                return Err(format!("{at}: a topic is empty"));
+                return Err(ConfigError::new(&at, "a topic is empty"));
             }
             if let Some((_, j)) = seen.iter().find(|(t, _)| *t == folded) {
-                return Err(if *j == i {
-                    format!("{at}: topic {topic:?} is listed twice")
+                let problem = if *j == i {
+                    format!("topic {topic:?} is listed twice")
                 } else {
-                    format!("{at}: topic {topic:?} is already routed by route[{j}]; the first match wins, so list it once")
-                });
+                    format!(
+                        "topic {topic:?} is already routed by route[{j}]; \
+                         the first match wins, so list it once"
+                    )
+                };
+                return Err(ConfigError::new(&at, problem));
             }
             if let Some(known) = known {
                 if !known.iter().any(|k| fold(k) == folded) {
-                    return Err(format!(
-                        "{at}: topic {topic:?} is neither an always_human name nor a help-article title (nor \"general\"), so no ticket would match it"
-                    ));
+                    return Err(ConfigError::new(&at, format!(
+                        "topic {topic:?} is neither an always_human name nor a help-article title (nor \"general\"), so no ticket would match it"
+                    )));
                 }
             }
             seen.push((folded, i));
         }
         if let Some(sinks) = &route.sinks {
             if sinks.is_empty() {
-                return Err(format!(
-                    "{at}: sinks is empty; leave it out to use every configured sink"
+                return Err(ConfigError::new(
+                    &at,
+                    "sinks is empty; leave it out to use every configured sink",
                 ));
             }
             for (k, sink) in sinks.iter().enumerate() {
                 if !SINK_NAMES.contains(&sink.as_str()) {
-                    return Err(format!(
-                        "{at}: unknown sink {sink:?} (one of {})",
-                        SINK_NAMES.join(", ")
+                    return Err(ConfigError::new(
+                        &at,
+                        format!("unknown sink {sink:?} (one of {})", SINK_NAMES.join(", ")),
                     ));
                 }
                 if sinks[..k].contains(sink) {
-                    return Err(format!("{at}: sink {sink:?} is listed twice"));
+                    return Err(ConfigError::new(
+                        &at,
+                        format!("sink {sink:?} is listed twice"),
+                    ));
                 }
             }
         }
@@ -242,10 +257,12 @@ mod tests {
                 "already routed by route[0]",
             ),
         ] {
-            let err = check(&bad, None).unwrap_err();
+            let err = check(&bad, None).unwrap_err().to_string();
             assert!(err.contains(why), "{why}: {err}");
         }
-        let err = check(&[route(&["Refund polcy"], "billing", None)], Some(known)).unwrap_err();
+        let err = check(&[route(&["Refund polcy"], "billing", None)], Some(known))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("\"Refund polcy\" is neither"), "{err}");
         // Without the article titles, any topic passes.
         assert_eq!(check(&[route(&["Refund polcy"], "b", None)], None), Ok(()));

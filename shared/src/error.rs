@@ -1,0 +1,34 @@
+//! Errors more than one domain returns.
+
+use std::fmt;
+
+/// A mistake in `frontdesk.toml`, found when the worker is built (each
+/// domain checks its own tables): where it is, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The table or value, e.g. `site[0] ("shop")`, `route[2]`,
+    /// `always_human[1] (legal)`; empty for the file as a whole.
+    pub at: String,
+    pub problem: String,
+}
+
+impl ConfigError {
+    pub fn new(at: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+        ConfigError {
+            at: at.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.at.is_empty() {
+            f.write_str(&self.problem)
+        } else {
+            write!(f, "{}: {}", self.at, self.problem)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
