@@ -1,12 +1,16 @@
-//! The YAML front matter real Markdown folders carry, read leniently.
+//! The YAML front matter real Markdown folders carry, read by a YAML parser
+//! and never failing.
 //!
 //! kb's own front matter is a strict subset on purpose (typos fail the
 //! build); imported files are whatever Obsidian, Docusaurus or MkDocs users
-//! wrote. This reads the shapes that matter — `key: value`, quoted strings,
-//! `[a, b]` lists, `- item` lists, `|`/`>` block scalars — and ignores what it
-//! does not need (nested maps, anchors), never failing.
+//! wrote, which those tools read as YAML. This keeps the shapes that matter —
+//! top-level scalars (plain, quoted, `|`/`>` blocks) and lists of them — and
+//! ignores what it does not need (nested maps, aliases).
 
 use std::collections::BTreeMap;
+
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::TScalarStyle;
 
 /// A front-matter value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,111 +72,116 @@ pub fn split(src: &str) -> (Fields, &str) {
     (Fields::new(), src)
 }
 
-/// Reads the fields of a front-matter block (without its `---` lines).
+/// Reads the fields of a front-matter block (without its `---` lines) with
+/// a YAML parser (yaml-rust2), walking its events: top-level scalars and
+/// lists of scalars are kept, nested maps and anchors' aliases are ignored
+/// (so an alias bomb costs nothing). YAML that breaks off keeps the fields
+/// before the break, never a value cut short by it (`title: Sync: why`, not
+/// YAML, gives no title rather than `Sync`).
 pub fn parse(block: &str) -> Fields {
     let mut fields = Fields::new();
-    let lines: Vec<&str> = block.lines().collect();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        i += 1;
-        if line.trim().is_empty()
-            || line.trim_start().starts_with('#')
-            || line.starts_with([' ', '\t', '-'])
-        {
-            continue;
+    let mut events = Parser::new_from_str(block);
+    let mut next = || match events.next_token() {
+        Ok((Event::StreamEnd, _)) | Err(_) => None,
+        Ok((event, _)) => Some(event),
+    };
+    // Up to the top-level map.
+    loop {
+        match next() {
+            Some(Event::StreamStart | Event::DocumentStart) => {}
+            Some(Event::MappingStart(..)) => break,
+            _ => return fields,
         }
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        let key = key.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
-        let value = strip_comment(value.trim());
-        let parsed = if value.is_empty() {
-            // A `- item` list, or a nested map (ignored).
-            let mut items = Vec::new();
-            while i < lines.len()
-                && (lines[i].starts_with([' ', '\t', '-']) || lines[i].trim().is_empty())
-            {
-                if let Some(item) = lines[i].trim_start().strip_prefix('-') {
-                    let item = unquote(strip_comment(item.trim()));
-                    if !item.is_empty() {
-                        items.push(item);
-                    }
+    }
+    // A key's value is kept once what follows it has been read.
+    let mut pending: Option<(String, Option<Value>)> = None;
+    loop {
+        let key = match next() {
+            Some(Event::Scalar(key, ..)) => key,
+            Some(Event::MappingEnd) => {
+                if let Some((key, Some(value))) = pending.take() {
+                    fields.insert(key, value);
                 }
-                i += 1;
+                return fields;
             }
-            if items.is_empty() {
+            // A key that is a list or a map: skip it and its value.
+            Some(Event::SequenceStart(..) | Event::MappingStart(..)) => {
+                if !skip_nested(&mut next) || !skip_value(&mut next) {
+                    return fields;
+                }
                 continue;
             }
-            Value::List(items)
-        } else if value.starts_with('|') || value.starts_with('>') {
-            let folded = value.starts_with('>');
-            let mut text = Vec::new();
-            while i < lines.len()
-                && (lines[i].starts_with([' ', '\t']) || lines[i].trim().is_empty())
-            {
-                text.push(lines[i].trim());
-                i += 1;
-            }
-            let sep = if folded { " " } else { "\n" };
-            Value::Str(text.join(sep).trim().to_owned())
-        } else if let Some(inner) = value.strip_prefix('[') {
-            let inner = inner.strip_suffix(']').unwrap_or(inner);
-            Value::List(
-                split_flow(inner)
-                    .into_iter()
-                    .map(|s| unquote(s.trim()))
-                    .filter(|s| !s.is_empty())
-                    .collect(),
-            )
-        } else {
-            Value::Str(unquote(value))
+            _ => return fields,
         };
-        fields.insert(key, parsed);
+        if let Some((key, Some(value))) = pending.take() {
+            fields.insert(key, value);
+        }
+        let key = key.trim().to_ascii_lowercase();
+        let value = match next() {
+            Some(Event::Scalar(v, style, ..)) => scalar(v, style).map(Value::Str),
+            Some(Event::SequenceStart(..)) => {
+                let mut items = Vec::new();
+                loop {
+                    match next() {
+                        Some(Event::SequenceEnd) => break,
+                        Some(Event::Scalar(v, style, ..)) => {
+                            items.extend(scalar(v, style));
+                        }
+                        Some(Event::SequenceStart(..) | Event::MappingStart(..)) => {
+                            if !skip_nested(&mut next) {
+                                return fields;
+                            }
+                        }
+                        Some(_) => {}
+                        None => return fields,
+                    }
+                }
+                (!items.is_empty()).then_some(Value::List(items))
+            }
+            Some(Event::MappingStart(..)) => {
+                if !skip_nested(&mut next) {
+                    return fields;
+                }
+                None
+            }
+            Some(Event::Alias(_)) => None,
+            _ => return fields,
+        };
+        pending = Some((key, value));
     }
-    fields
 }
 
-/// Splits a flow list's items at commas outside quotes.
-fn split_flow(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut quote: Option<char> = None;
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, ',') => {
-                out.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
+/// A scalar's text, `None` for YAML's null (an empty plain value, `~`,
+/// `null`). Block scalars lose their final line break.
+fn scalar(v: String, style: TScalarStyle) -> Option<String> {
+    if style == TScalarStyle::Plain && matches!(v.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+        return None;
+    }
+    let v = v.trim();
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+/// Reads past the end of a list or map whose start was just read; `false`
+/// when the YAML breaks off first.
+fn skip_nested(next: &mut impl FnMut() -> Option<Event>) -> bool {
+    let mut depth = 1usize;
+    while depth > 0 {
+        match next() {
+            Some(Event::SequenceStart(..) | Event::MappingStart(..)) => depth += 1,
+            Some(Event::SequenceEnd | Event::MappingEnd) => depth -= 1,
+            Some(_) => {}
+            None => return false,
         }
     }
-    out.push(&s[start..]);
-    out
+    true
 }
 
-/// Drops a ` # comment` after an unquoted value.
-fn strip_comment(v: &str) -> &str {
-    if v.starts_with(['"', '\'']) {
-        return v;
-    }
-    match v.find(" #") {
-        Some(i) => v[..i].trim_end(),
-        None => v,
-    }
-}
-
-/// A quoted scalar's text (`"a \"b\""` → `a "b"`, `'it''s'` → `it's`).
-fn unquote(v: &str) -> String {
-    let v = v.trim();
-    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-        v[1..v.len() - 1].replace("\\\"", "\"").replace("\\n", " ")
-    } else if v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'') {
-        v[1..v.len() - 1].replace("''", "'")
-    } else {
-        v.to_owned()
+/// Reads past one value (a scalar, alias, list or map).
+fn skip_value(next: &mut impl FnMut() -> Option<Event>) -> bool {
+    match next() {
+        Some(Event::SequenceStart(..) | Event::MappingStart(..)) => skip_nested(next),
+        Some(_) => true,
+        None => false,
     }
 }
 
@@ -198,5 +207,29 @@ mod tests {
     fn no_block_means_no_fields() {
         assert_eq!(split("# Title\ntext").1, "# Title\ntext");
         assert!(split("---\nunclosed: x\n").0.is_empty());
+    }
+
+    /// Not YAML, or hostile: what breaks off keeps the fields before it and
+    /// never a value cut short; an alias bomb is not expanded; nesting
+    /// deeper than the parser's limit ends the block.
+    #[test]
+    fn bad_yaml_keeps_what_came_before() {
+        let f = parse("lang: de\ntitle: Sync: why it stops\ntags: [a]\n");
+        assert_eq!(f.get("lang"), Some(&Value::Str("de".into())));
+        assert!(!f.contains_key("title"));
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for c in b'b'..=b'z' {
+            let (c, p) = (c as char, (c - 1) as char);
+            bomb.push_str(&format!(
+                "{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            ));
+        }
+        bomb.push_str("title: after the bomb\n");
+        let f = parse(&bomb);
+        assert_eq!(f["a"].as_list().len(), 9);
+        assert!(!f.contains_key("z"));
+        assert_eq!(f["title"].as_str(), "after the bomb");
+        let f = parse(&format!("title: x\ndeep: {}", "[".repeat(100_000)));
+        assert_eq!(f.keys().collect::<Vec<_>>(), ["title"]);
     }
 }

@@ -1,10 +1,11 @@
 //! `sitemap.xml` files: a list of page URLs, or a sitemap index listing
 //! further sitemaps.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 
-use super::html::decode_entities;
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::Event;
+use quick_xml::Reader;
 
 /// What a sitemap file lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,68 +28,105 @@ impl std::fmt::Display for NotASitemap {
 
 impl std::error::Error for NotASitemap {}
 
-/// Reads the `<loc>` of each entry. Namespaced tags (`<sm:loc>`) and CDATA
-/// are accepted; alternate-language links (`<xhtml:link>`) are ignored since
-/// every language version is listed as its own `<url>`.
+/// Reads the `<loc>` of each entry (quick-xml). Namespaced tags
+/// (`<sm:loc>`), CDATA and character references are accepted; a `<loc>`
+/// counts only inside `<url>` or `<sitemap>` (an image sitemap's
+/// `<image:loc>` is no page), and alternate-language links (`<xhtml:link>`)
+/// are ignored since every language version is listed as its own `<url>`.
+/// Sitemaps are often hand-made: mismatched end tags and a bare `&` are
+/// read leniently, and a file that breaks off keeps the entries before.
 pub fn parse(xml: &str) -> Result<Sitemap, NotASitemap> {
-    let index = has_tag(xml, "sitemapindex");
-    if !index && !has_tag(xml, "urlset") {
-        return Err(NotASitemap);
-    }
+    let mut reader = Reader::from_str(xml);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    let mut kind = None;
+    // The open elements' local names.
+    let mut open: Vec<String> = Vec::new();
     let mut locs = Vec::new();
-    // First-seen order is kept; the set makes each check O(1). Its keys
-    // borrow from `xml` unless an entity had to be decoded.
-    let mut seen: HashSet<Cow<'_, str>> = HashSet::new();
-    let mut rest = xml;
-    while let Some(open) = find_tag(rest, "loc") {
-        let after = &rest[open..];
-        let Some(gt) = after.find('>') else { break };
-        let body = &after[gt + 1..];
-        let Some(end) = body.find("</") else { break };
-        let raw = body[..end].trim();
-        let raw = raw
-            .strip_prefix("<![CDATA[")
-            .and_then(|r| r.strip_suffix("]]>"))
-            .unwrap_or(raw);
-        let raw = raw.trim();
-        let url = if raw.contains('&') {
-            Cow::Owned(decode_entities(raw))
-        } else {
-            Cow::Borrowed(raw)
+    // First-seen order is kept; the set makes each check O(1).
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut loc: Option<String> = None;
+    loop {
+        let before = reader.buffer_position();
+        let event = match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(event) => event,
+            // What the reader could not read (a bare `&`) is kept as
+            // written; an error that reads nothing ends the file.
+            Err(_) => {
+                let after = reader.buffer_position();
+                if after <= before {
+                    break;
+                }
+                if let (Some(l), Some(raw)) = (&mut loc, xml.get(before as usize..after as usize)) {
+                    l.push_str(raw);
+                }
+                continue;
+            }
         };
-        if !url.is_empty() && seen.insert(url.clone()) {
-            locs.push(url.into_owned());
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let name = e.local_name().as_ref().to_owned();
+                if kind.is_none() {
+                    kind = match name.as_str() {
+                        "sitemapindex" => Some(true),
+                        "urlset" => Some(false),
+                        _ => None,
+                    };
+                }
+                if name == "loc" && open.last().is_some_and(|p| p == "url" || p == "sitemap") {
+                    loc = Some(String::new());
+                }
+                // An empty element (`<urlset/>`) has no end tag to pop it.
+                if matches!(event, Event::Start(_)) {
+                    open.push(name);
+                } else if name == "loc" {
+                    loc = None;
+                }
+            }
+            // Every end tag pops its element; a `</loc>` also ends the entry.
+            Event::End(_) if open.pop().as_deref() == Some("loc") => {
+                if let Some(url) = loc.take() {
+                    let url = url.trim();
+                    if !url.is_empty() && seen.insert(url.to_owned()) {
+                        locs.push(url.to_owned());
+                    }
+                }
+            }
+            Event::Text(t) => {
+                if let Some(l) = &mut loc {
+                    l.push_str(&t);
+                }
+            }
+            Event::CData(c) => {
+                if let Some(l) = &mut loc {
+                    l.push_str(&c);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(l) = &mut loc {
+                    match r.resolve_char_ref() {
+                        Ok(Some(c)) => l.push(c),
+                        _ => match resolve_predefined_entity(&r) {
+                            Some(s) => l.push_str(s),
+                            None => {
+                                l.push('&');
+                                l.push_str(&r);
+                                l.push(';');
+                            }
+                        },
+                    }
+                }
+            }
+            _ => {}
         }
-        rest = &body[end..];
     }
-    Ok(if index {
-        Sitemap::Index(locs)
-    } else {
-        Sitemap::Pages(locs)
-    })
-}
-
-fn has_tag(xml: &str, name: &str) -> bool {
-    find_tag(xml, name).is_some()
-}
-
-/// The offset of the next `<name` or `<prefix:name` start tag.
-fn find_tag(xml: &str, name: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(lt) = xml[from..].find('<') {
-        let at = from + lt;
-        let tag = &xml[at + 1..];
-        let local = match tag.find([' ', '>', '/', '\n', '\t']) {
-            Some(e) => &tag[..e],
-            None => tag,
-        };
-        let local = local.rsplit(':').next().unwrap_or(local);
-        if local == name {
-            return Some(at);
-        }
-        from = at + 1;
+    match kind {
+        Some(true) => Ok(Sitemap::Index(locs)),
+        Some(false) => Ok(Sitemap::Pages(locs)),
+        None => Err(NotASitemap),
     }
-    None
 }
 
 #[cfg(test)]
@@ -111,6 +149,23 @@ mod tests {
             Ok(Sitemap::Index(vec!["https://a.test/s1.xml".into()]))
         );
         assert_eq!(parse("<html></html>"), Err(NotASitemap));
+    }
+
+    /// Real sitemaps: an image sitemap's `<image:loc>` is no page, a bare
+    /// `&` (hand-made files) is kept as written, an empty `<loc/>` and an
+    /// empty `<urlset/>` are nothing, and a file that breaks off keeps the
+    /// entries before the break.
+    #[test]
+    fn real_sitemaps_are_read_leniently() {
+        let xml = r#"<urlset xmlns:image="http://www.google.com/schemas/sitemap-image/1.1"><url><loc>https://a.test/p?a=1&b=2</loc><image:image><image:loc>https://a.test/i.png</image:loc></image:image></url><url><loc/></url><url><loc>https://a.test/&#x71;</loc></url><url><loc>https://a.test/cut"#;
+        assert_eq!(
+            parse(xml),
+            Ok(Sitemap::Pages(vec![
+                "https://a.test/p?a=1&b=2".into(),
+                "https://a.test/q".into()
+            ]))
+        );
+        assert_eq!(parse("<urlset/>"), Ok(Sitemap::Pages(vec![])));
     }
 
     /// Duplicates are dropped in one pass (a quadratic `contains` took 98 s
