@@ -7,12 +7,17 @@ use frontdesk_api::error::ErrorCode;
 use worker::{Env, Method, Request, Response};
 
 use crate::insights;
+use crate::settings::Settings;
 use crate::vars::check_bearer;
 use crate::{admin_content, AppError};
 
 /// Routes `/api/v1/admin/...`.
 pub(crate) async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
-    check_bearer(&req, env, "ADMIN_TOKEN", "Sign in with the admin token.")?;
+    check_bearer(
+        &req,
+        Settings::of(env).admin_token.as_deref(),
+        "Sign in with the admin token.",
+    )?;
     let rest = path.trim_start_matches("/api/v1/admin/");
     let parts: Vec<&str> = rest.split('/').collect();
     match (req.method(), parts.as_slice()) {

@@ -13,6 +13,7 @@ use crate::content;
 use crate::db::{self, D1};
 use crate::http::{json, read_json};
 use crate::platform::now_ms;
+use crate::settings::Settings;
 use crate::vars::check_bearer;
 use crate::AppError;
 
@@ -22,7 +23,11 @@ const MAX_LIST: u32 = 100;
 /// Routes `/api/v1/agent/...`.
 pub(crate) async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
     use worker::Method::{Get, Post};
-    check_bearer(&req, env, "AGENT_TOKEN", "Sign in with the agent token.")?;
+    check_bearer(
+        &req,
+        Settings::of(env).agent_token.as_deref(),
+        "Sign in with the agent token.",
+    )?;
     let rest = path.trim_start_matches("/api/v1/agent/");
     let parts: Vec<&str> = rest.split('/').collect();
     match (req.method(), parts.as_slice()) {

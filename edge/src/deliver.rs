@@ -30,14 +30,12 @@ use worker::{AbortController, Delay, Env, MessageBatch, MessageExt, QueueRetryOp
 use crate::content;
 use crate::db::{self, Stmt, D1};
 use crate::platform::now_ms;
-use crate::vars::{bearer, http_error, millis, post_json, setting};
+use crate::settings::Settings;
+use crate::vars::{bearer, http_error, post_json};
 use crate::AppError;
 
 /// Attempts before a delivery becomes a dead letter.
 pub(crate) const MAX_ATTEMPTS: i64 = 5;
-const DEFAULT_BACKOFF_SECS: u32 = 10;
-/// Default longest wait for a sink's answer.
-const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 /// Longest error text kept for agents.
 const MAX_ERROR_CHARS: usize = 300;
 
@@ -70,15 +68,12 @@ impl Sink {
 
     /// The sinks this deployment is configured for.
     pub(crate) fn configured(env: &Env) -> Vec<Sink> {
-        let on = |names: &[&str]| names.iter().all(|n| setting(env, n).is_some());
+        let sinks = &Settings::of(env).sinks;
         [
-            (Sink::Webhook, on(&["WEBHOOK_URL", "WEBHOOK_SECRET"])),
-            (Sink::Slack, on(&["SLACK_WEBHOOK_URL"])),
-            (
-                Sink::Zendesk,
-                on(&["ZENDESK_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"]),
-            ),
-            (Sink::Github, on(&["GITHUB_REPO", "GITHUB_TOKEN"])),
+            (Sink::Webhook, sinks.webhook.is_some()),
+            (Sink::Slack, sinks.slack.is_some()),
+            (Sink::Zendesk, sinks.zendesk.is_some()),
+            (Sink::Github, sinks.github.is_some()),
         ]
         .into_iter()
         .filter_map(|(s, on)| on.then_some(s))
@@ -159,9 +154,7 @@ pub(crate) async fn enqueue(env: &Env, reference: &str, sinks: &[Sink]) {
 /// The queue consumer: one HTTP call per message.
 pub(crate) async fn consume(batch: MessageBatch<Job>, env: &Env) -> worker::Result<()> {
     let db = D1::of(env).map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
-    let backoff = setting(env, "DELIVERY_BACKOFF_SECS")
-        .and_then(|v| v.parse::<u32>().ok())
-        .unwrap_or(DEFAULT_BACKOFF_SECS);
+    let backoff = Settings::of(env).delivery_backoff_secs;
     for message in batch.messages()? {
         let job = message.body().clone();
         match attempt(env, &db, &job).await {
@@ -246,50 +239,56 @@ async fn send(
     webhook_id: &str,
     now: i64,
 ) -> Result<(), String> {
-    let need = |name: &str| setting(env, name).ok_or_else(|| format!("{name} is not set"));
+    let settings = Settings::of(env);
+    let sinks = &settings.sinks;
+    let unset = |names: &str| format!("{names} is not set");
     let (url, body, headers) = match sink {
         Sink::Webhook => {
+            let (url, secret) = sinks
+                .webhook
+                .as_ref()
+                .ok_or_else(|| unset("WEBHOOK_URL or WEBHOOK_SECRET"))?;
             let body = sinks::webhook_body(ticket);
             let ts = now / 1000;
-            let signature = webhook::sign(&need("WEBHOOK_SECRET")?, webhook_id, ts, &body)
+            let signature = webhook::sign(secret, webhook_id, ts, &body)
                 .map_err(|e| format!("WEBHOOK_SECRET: {e}"))?;
             let headers = vec![
                 ("webhook-id", webhook_id.to_owned()),
                 ("webhook-timestamp", ts.to_string()),
                 ("webhook-signature", signature),
             ];
-            (need("WEBHOOK_URL")?, body, headers)
+            (url.clone(), body, headers)
         }
         Sink::Slack => (
-            need("SLACK_WEBHOOK_URL")?,
+            sinks
+                .slack
+                .clone()
+                .ok_or_else(|| unset("SLACK_WEBHOOK_URL"))?,
             sinks::slack_message(ticket, None).to_string(),
             vec![],
         ),
         Sink::Zendesk => {
-            let auth = STANDARD.encode(format!(
-                "{}/token:{}",
-                need("ZENDESK_EMAIL")?,
-                need("ZENDESK_API_TOKEN")?
-            ));
-            let base = need("ZENDESK_URL")?;
+            let zd = sinks
+                .zendesk
+                .as_ref()
+                .ok_or_else(|| unset("ZENDESK_URL, ZENDESK_EMAIL or ZENDESK_API_TOKEN"))?;
+            let auth = STANDARD.encode(format!("{}/token:{}", zd.email, zd.token));
             (
-                format!("{}/api/v2/tickets.json", base.trim_end_matches('/')),
+                format!("{}/api/v2/tickets.json", zd.url.trim_end_matches('/')),
                 sinks::zendesk_ticket(ticket).to_string(),
                 vec![("authorization", format!("Basic {auth}"))],
             )
         }
         Sink::Github => {
-            let api =
-                setting(env, "GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
+            let gh = sinks
+                .github
+                .as_ref()
+                .ok_or_else(|| unset("GITHUB_REPO or GITHUB_TOKEN"))?;
             (
-                format!(
-                    "{}/repos/{}/issues",
-                    api.trim_end_matches('/'),
-                    need("GITHUB_REPO")?
-                ),
+                format!("{}/repos/{}/issues", gh.api.trim_end_matches('/'), gh.repo),
                 sinks::github_issue(ticket).to_string(),
                 vec![
-                    bearer(&need("GITHUB_TOKEN")?),
+                    bearer(&gh.token),
                     ("accept", "application/vnd.github+json".into()),
                     ("x-github-api-version", "2022-11-28".into()),
                     ("user-agent", "frontdesk".into()),
@@ -297,7 +296,7 @@ async fn send(
             )
         }
     };
-    let timeout = millis(env, "DELIVERY_TIMEOUT_MS", DEFAULT_TIMEOUT_MS);
+    let timeout = settings.delivery_timeout;
     let controller = AbortController::default();
     let signal = controller.signal();
     let call = Box::pin(post_json(&url, body, &headers, Some(&signal)));

@@ -37,9 +37,9 @@ use worker::{Context, Delay, Env};
 
 use crate::blobs;
 use crate::db::{self, D1};
-use crate::vars::{bearer, millis, pii_kinds, post_json, setting};
+use crate::settings::{Settings, Target};
+use crate::vars::{bearer, post_json};
 
-const DEFAULT_TIMEOUT_MS: u64 = 1500;
 /// Texts per embedding call when filling the passage cache.
 const BATCH: usize = 16;
 
@@ -49,12 +49,6 @@ pub(crate) struct Embedder {
     model: String,
     timeout: Duration,
     input_type: bool,
-}
-
-#[derive(Clone)]
-enum Target {
-    OpenAi { url: String, key: Option<String> },
-    WorkersAi,
 }
 
 /// Passage vectors, in [`Index::embedding_texts`] order.
@@ -101,38 +95,12 @@ enum Kind {
 impl Embedder {
     /// The configured embedder, or `None` (lexical retrieval only).
     pub(crate) fn from_env(env: &Env) -> Option<Embedder> {
-        let kind = setting(env, "AI_EMBEDDINGS")?;
-        let target = match kind.as_str() {
-            "workers-ai" => Target::WorkersAi,
-            "openai" => {
-                let base =
-                    setting(env, "AI_EMBEDDING_BASE_URL").or_else(|| setting(env, "AI_BASE_URL"));
-                let Some(base) = base else {
-                    worker::console_error!(
-                        "AI_EMBEDDINGS=openai needs AI_EMBEDDING_BASE_URL (or AI_BASE_URL); lexical retrieval only"
-                    );
-                    return None;
-                };
-                Target::OpenAi {
-                    url: llm::embeddings_url(&base),
-                    key: setting(env, "AI_EMBEDDING_API_KEY")
-                        .or_else(|| setting(env, "AI_API_KEY")),
-                }
-            }
-            other => {
-                worker::console_error!(
-                    "unknown AI_EMBEDDINGS {other:?} (workers-ai, openai); lexical retrieval only"
-                );
-                return None;
-            }
-        };
+        let e = Settings::of(env).embedder.clone()?;
         Some(Embedder {
-            target,
-            model: setting(env, "AI_EMBEDDING_MODEL")
-                .unwrap_or_else(|| llm::EMBEDDING_MODEL.into()),
-            timeout: millis(env, "AI_EMBED_TIMEOUT_MS", DEFAULT_TIMEOUT_MS),
-            input_type: setting(env, "AI_EMBEDDING_INPUT_TYPE")
-                .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "1")),
+            target: e.target,
+            model: e.model,
+            timeout: e.timeout,
+            input_type: e.input_type,
         })
     }
 
@@ -169,7 +137,7 @@ impl Embedder {
                 }
             };
             // Personal data stays here: the model embeds placeholders.
-            let question = redact(question, pii_kinds(env));
+            let question = redact(question, Settings::of(env).pii);
             let query = self
                 .embed(env, Kind::Query, &[&question])
                 .await?

@@ -28,14 +28,8 @@ use futures_util::StreamExt;
 use worker::{AbortController, AbortSignal, ByteStream, Delay, Env};
 
 use crate::platform::random_bytes;
-use crate::vars::{bearer, http_error, millis, pii_kinds, post_json, sensitive_values, setting};
-
-/// Default longest wait for the first word of an answer.
-const DEFAULT_TTFT_MS: u64 = 3000;
-/// Default longest silence between words once an answer flows.
-const DEFAULT_STALL_MS: u64 = 10_000;
-/// Workers AI model used when `AI_MODEL` is not set.
-const DEFAULT_WORKERS_AI_MODEL: &str = "@cf/meta/llama-3.1-8b-instruct";
+use crate::settings::{Settings, Target};
+use crate::vars::{bearer, http_error, post_json};
 
 /// A configured text generator.
 pub(crate) struct Generator {
@@ -45,53 +39,17 @@ pub(crate) struct Generator {
     stall: Duration,
 }
 
-enum Target {
-    OpenAi { url: String, key: String },
-    WorkersAi,
-}
-
 impl Generator {
     /// The generator the worker is configured with, or `None` for the
-    /// built-in engine alone. A half-configured provider is logged and
-    /// ignored: visitors still get the built-in answers.
+    /// built-in engine alone (a half-configured provider is reported by
+    /// [`Settings`] and left off: visitors still get the built-in answers).
     pub(crate) fn from_env(env: &Env) -> Option<Generator> {
-        let provider = setting(env, "AI_PROVIDER").unwrap_or_else(|| "builtin".into());
-        let model = setting(env, "AI_MODEL");
-        let target = match provider.as_str() {
-            "builtin" => return None,
-            "openai" => {
-                let (Some(base), Some(key)) =
-                    (setting(env, "AI_BASE_URL"), setting(env, "AI_API_KEY"))
-                else {
-                    worker::console_error!(
-                        "AI_PROVIDER=openai needs AI_BASE_URL and the AI_API_KEY secret; using the built-in engine"
-                    );
-                    return None;
-                };
-                if model.is_none() {
-                    worker::console_error!(
-                        "AI_PROVIDER=openai needs AI_MODEL; using the built-in engine"
-                    );
-                    return None;
-                }
-                Target::OpenAi {
-                    url: llm::chat_completions_url(&base),
-                    key,
-                }
-            }
-            "workers-ai" => Target::WorkersAi,
-            other => {
-                worker::console_error!(
-                    "unknown AI_PROVIDER {other:?} (builtin, openai, workers-ai); using the built-in engine"
-                );
-                return None;
-            }
-        };
+        let g = Settings::of(env).generator.clone()?;
         Some(Generator {
-            target,
-            model: model.unwrap_or_else(|| DEFAULT_WORKERS_AI_MODEL.into()),
-            ttft: millis(env, "AI_TTFT_MS", DEFAULT_TTFT_MS),
-            stall: millis(env, "AI_STALL_MS", DEFAULT_STALL_MS),
+            target: g.target,
+            model: g.model,
+            ttft: g.ttft,
+            stall: g.stall,
         })
     }
 
@@ -143,7 +101,7 @@ impl Generator {
             })
             .collect();
         // The visitor's personal data stays here; the model gets placeholders.
-        let question = redact(&turn.question, pii_kinds(env));
+        let question = redact(&turn.question, Settings::of(env).pii);
         let mut prompt =
             llm::grounded_prompt(&question, &turn.reply.lang, lang.english_name(), &passages);
         // Every answer is checked before the visitor sees any of it.
@@ -160,7 +118,7 @@ impl Generator {
         let output_guard = OutputGuard::new(
             &guard::prompt_instructions(&prompt),
             &canary,
-            &sensitive_values(env),
+            &Settings::of(env).sensitive,
             &grounding,
         );
         let mut guarded = GuardedStream::new(output_guard);
@@ -253,7 +211,8 @@ impl Generator {
                 let provider = Provider::OpenAiCompatible;
                 let request = provider.whole_request(&self.model, messages, max_tokens);
                 let body = serde_json::to_string(&request).map_err(|e| e.to_string())?;
-                let mut response = post_json(url, body, &[bearer(key)], Some(&signal)).await?;
+                let auth: Vec<_> = key.as_deref().map(bearer).into_iter().collect();
+                let mut response = post_json(url, body, &auth, Some(&signal)).await?;
                 let status = response.status_code();
                 let content_type = response
                     .headers()
@@ -346,13 +305,9 @@ impl Generator {
                 let provider = Provider::OpenAiCompatible;
                 let body = serde_json::to_string(&provider.request(&self.model, &prompt.messages))
                     .map_err(|e| e.to_string())?;
-                let mut response = post_json(
-                    url,
-                    body,
-                    &[("accept", "text/event-stream".into()), bearer(key)],
-                    Some(&signal),
-                )
-                .await?;
+                let mut headers = vec![("accept", "text/event-stream".to_owned())];
+                headers.extend(key.as_deref().map(bearer));
+                let mut response = post_json(url, body, &headers, Some(&signal)).await?;
                 let status = response.status_code();
                 if !(200..300).contains(&status) {
                     let body = response.text().await.unwrap_or_default();

@@ -22,7 +22,7 @@ use crate::http::{json, read_json};
 use crate::limits::{self, Who};
 use crate::platform::now_ms;
 use crate::ports::bindings::Bindings;
-use crate::vars::setting;
+use crate::settings::Settings;
 use crate::{content, live, render, summary, AppError};
 
 pub(crate) fn health() -> Result<Response, AppError> {
@@ -47,9 +47,13 @@ fn verify_identity(env: &Env, identity: Option<&Identity>) -> Result<Option<Veri
     let Some(identity) = identity else {
         return Ok(None);
     };
-    let secret = setting(env, "IDENTITY_SECRET");
-    let verified = identity::verify(identity, secret.as_deref(), now_ms().div_euclid(1000))
-        .map_err(ApiError::from)?;
+    let settings = Settings::of(env);
+    let verified = identity::verify(
+        identity,
+        settings.identity_secret.as_deref(),
+        now_ms().div_euclid(1000),
+    )
+    .map_err(ApiError::from)?;
     Ok(Some(verified))
 }
 

@@ -16,10 +16,9 @@ use crate::db::conversations::Selection;
 use crate::db::{self, D1};
 use crate::deliver::{self, Sink};
 use crate::platform::now_ms;
-use crate::vars::setting;
+use crate::settings::Settings;
 use crate::AppError;
 
-const DEFAULT_RETENTION_DAYS: i64 = 90;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// A pending delivery untouched this long lost its queue message.
 const STALE_PENDING_MS: i64 = 10 * 60 * 1000;
@@ -41,10 +40,7 @@ pub(crate) async fn run(env: &Env) {
         Ok(n) => worker::console_log!("scheduled: deleted {n} index segments no version names"),
         Err(e) => worker::console_error!("scheduled: index sweep failed: {e:?}"),
     }
-    let days = setting(env, "RETENTION_DAYS")
-        .and_then(|v| v.parse::<i64>().ok())
-        .filter(|&d| d > 0)
-        .unwrap_or(DEFAULT_RETENTION_DAYS);
+    let days = Settings::of(env).retention_days;
     for p in per_site::purges(crate::content::sites(), days) {
         let which = if p.except { "other sites'" } else { "sites" };
         match purge(&db, now_ms() - p.days * DAY_MS, &p).await {

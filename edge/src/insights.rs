@@ -11,7 +11,8 @@ use worker::{Env, Request, Response, Url};
 use crate::db::{self, D1};
 use crate::http::json;
 use crate::platform::now_ms;
-use crate::{content, vars, AppError};
+use crate::settings::Settings;
+use crate::{content, AppError};
 
 /// A report's query: its period and site filter.
 struct Query {
@@ -62,7 +63,7 @@ fn query(url: &Url) -> Result<Query, AppError> {
 
 /// N of an assumed resolution: `INSIGHTS_QUIET_MS` (default 30 minutes).
 fn quiet_ms(env: &Env) -> i64 {
-    vars::millis(env, "INSIGHTS_QUIET_MS", insights::DEFAULT_QUIET_MS as u64).as_millis() as i64
+    Settings::of(env).insights_quiet_ms
 }
 
 /// `GET /api/v1/admin/insights?from=&to=&site=`

@@ -26,6 +26,7 @@ mod platform;
 mod ports;
 mod render;
 mod replies;
+mod settings;
 mod site;
 mod summary;
 mod vars;

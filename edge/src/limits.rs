@@ -26,7 +26,7 @@ use std::time::Duration;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
 
 use crate::platform::now_ms;
-use crate::vars::setting;
+use crate::settings::Settings;
 use crate::AppError;
 
 /// The Durable Object binding (wrangler.toml).
@@ -88,16 +88,13 @@ impl Who {
 }
 
 /// The limits for a request of site `site`: the deployment's
-/// (`LIMIT_<KIND>_<SCOPE>` vars; a bad value is logged and its default
-/// used) with the site's own `limits` from `frontdesk.toml` over them.
+/// (`LIMIT_<KIND>_<SCOPE>` vars, [`Settings`]) with the site's own
+/// `limits` from `frontdesk.toml` over them.
 fn limits(env: &Env, site: &str) -> Limits {
-    let (limits, warnings) = Limits::from_settings(|name| setting(env, name));
-    for w in warnings {
-        worker::console_error!("{w}");
-    }
+    let limits = &Settings::of(env).limits;
     match crate::content::sites().iter().find(|s| s.key == site) {
-        Some(s) => frontdesk_shared::config::per_site::site_limits(&limits, s),
-        None => limits,
+        Some(s) => frontdesk_shared::config::per_site::site_limits(limits, s),
+        None => limits.clone(),
     }
 }
 

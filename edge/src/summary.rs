@@ -19,10 +19,7 @@ use worker::{Context, Env};
 use crate::db::{self, D1};
 use crate::deliver::{self, Sink};
 use crate::generate::Generator;
-use crate::vars::{millis, pii_kinds, setting};
-
-/// Default longest wait for the model's summary.
-const DEFAULT_SUMMARY_MS: u64 = 6000;
+use crate::settings::Settings;
 
 /// Queues a new ticket's deliveries: at once without a generator; with
 /// one, after the model's summary is stored, in `ctx.wait_until` so the
@@ -46,10 +43,11 @@ pub(crate) async fn then_deliver(env: &Env, ctx: &Context, ticket: Ticket, sinks
 
 /// Asks the model and stores its summary in the ticket's document.
 async fn write(env: &Env, generator: &Generator, ticket: &Ticket) -> Result<(), String> {
-    let language = setting(env, "AI_SUMMARY_LANGUAGE").unwrap_or_else(|| "English".into());
+    let settings = Settings::of(env);
+    let language = &settings.summary_language;
     // The stored ticket keeps everything for the agent; the model gets
     // placeholders for personal data.
-    let kinds = pii_kinds(env);
+    let kinds = settings.pii;
     let transcript: Vec<TranscriptEntry> = ticket
         .transcript
         .iter()
@@ -59,8 +57,8 @@ async fn write(env: &Env, generator: &Generator, ticket: &Ticket) -> Result<(), 
         })
         .collect();
     let note = ticket.note.as_deref().map(|n| redact(n, kinds));
-    let messages = summary_prompt(&transcript, note.as_deref(), &language);
-    let budget = millis(env, "AI_SUMMARY_MS", DEFAULT_SUMMARY_MS);
+    let messages = summary_prompt(&transcript, note.as_deref(), language);
+    let budget = settings.summary_budget;
     let raw = generator
         .complete(env, &messages, SUMMARY_MAX_TOKENS, budget)
         .await?;

@@ -17,7 +17,7 @@ use crate::embed::Embedder;
 use crate::limits::{self, Who};
 use crate::live::{self, Live};
 use crate::platform::{now_ms, random_bytes, random_uuid};
-use crate::vars::hybrid_thresholds;
+use crate::settings::Settings;
 use crate::AppError;
 
 /// The worker's side of [`Ports`]: D1, the `Limiter` objects, the
@@ -38,7 +38,7 @@ impl<'a> Bindings<'a> {
             ctx,
             db: D1::of(env)?,
             th: Thresholds {
-                hybrid: hybrid_thresholds(env),
+                hybrid: Settings::of(env).hybrid,
                 ..Thresholds::default()
             },
             embedder: Embedder::from_env(env),
