@@ -13,40 +13,13 @@ use crate::content;
 use crate::db::{self, D1};
 use crate::http::{json, read_json};
 use crate::platform::now_ms;
-use crate::settings::Settings;
-use crate::vars::check_bearer;
 use crate::AppError;
 
 /// Most tickets one list returns.
 const MAX_LIST: u32 = 100;
 
-/// Routes `/api/v1/agent/...`.
-pub(crate) async fn route(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {
-    use worker::Method::{Get, Post};
-    check_bearer(
-        &req,
-        Settings::of(env).agent_token.as_deref(),
-        "Sign in with the agent token.",
-    )?;
-    let rest = path.trim_start_matches("/api/v1/agent/");
-    let parts: Vec<&str> = rest.split('/').collect();
-    match (req.method(), parts.as_slice()) {
-        (Get, ["tickets"]) => list(&req, env).await,
-        (Get, ["tickets", reference]) => show(env, reference).await,
-        (Post, ["tickets", reference, "reply"]) => reply(req, env, reference).await,
-        (Post, ["tickets", reference, "close"]) => close(env, reference).await,
-        (_, ["tickets"] | ["tickets", _] | ["tickets", _, "reply" | "close"]) => {
-            Err(AppError::code(
-                ErrorCode::MethodNotAllowed,
-                "This endpoint does not accept that method.",
-            ))
-        }
-        _ => Err(AppError::code(ErrorCode::NotFound, "No such endpoint.")),
-    }
-}
-
 /// `GET /api/v1/agent/tickets?status=&priority=&topic=&team=&site=&limit=`
-async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
+pub(crate) async fn list(req: &Request, env: &Env) -> Result<Response, AppError> {
     let url: Url = req.url()?;
     let mut filter = db::tickets::Filter::default();
     for (k, v) in url.query_pairs() {
@@ -103,7 +76,7 @@ fn bad_query(field: &str, message: &str) -> AppError {
 
 /// `GET /api/v1/agent/tickets/{reference}`: the ticket document, the
 /// conversation as it is now (agent replies included) and its deliveries.
-async fn show(env: &Env, reference: &str) -> Result<Response, AppError> {
+pub(crate) async fn show(env: &Env, reference: &str) -> Result<Response, AppError> {
     let reference = ticket_reference(reference)?;
     let db = D1::of(env)?;
     let ticket = db::tickets::get(&db, &reference)
@@ -128,7 +101,11 @@ fn not_found() -> AppError {
 
 /// `POST /api/v1/agent/tickets/{reference}/reply` `{"text"}`: an agent's
 /// message in the visitor's conversation.
-async fn reply(mut req: Request, env: &Env, reference: &str) -> Result<Response, AppError> {
+pub(crate) async fn reply(
+    mut req: Request,
+    env: &Env,
+    reference: &str,
+) -> Result<Response, AppError> {
     let reference = ticket_reference(reference)?;
     let body: AgentReplyRequest = read_json(&mut req).await?;
     let text = agent_reply(&body.text)?;
@@ -144,7 +121,7 @@ async fn reply(mut req: Request, env: &Env, reference: &str) -> Result<Response,
 }
 
 /// `POST /api/v1/agent/tickets/{reference}/close`
-async fn close(env: &Env, reference: &str) -> Result<Response, AppError> {
+pub(crate) async fn close(env: &Env, reference: &str) -> Result<Response, AppError> {
     let reference = ticket_reference(reference)?;
     let db = D1::of(env)?;
     if !db::tickets::close(&db, &reference).await? {

@@ -3,7 +3,6 @@
 //! in D1 before it answers. Static files (demo page, widget) are served by
 //! Workers static assets before this code runs.
 
-mod admin;
 mod admin_content;
 mod agent;
 mod blobs;
@@ -26,15 +25,20 @@ mod platform;
 mod ports;
 mod render;
 mod replies;
+mod routes;
 mod settings;
 mod site;
 mod summary;
 mod vars;
 mod visitor;
 
+use frontdesk_api::error::ErrorCode;
 use worker::{
     event, Context, Env, MessageBatch, Method, Request, Response, ScheduleContext, ScheduledEvent,
 };
+
+use routes::{Group, Miss};
+use settings::Settings;
 
 pub use error::AppError;
 pub use limits::Limiter;
@@ -72,47 +76,84 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     housekeeping::run(&env).await;
 }
 
-/// The endpoints a visitor's browser calls, from the host page's origin.
+/// The endpoints a visitor's browser calls, from the host page's origin
+/// (also when the path is unknown: its 404 still carries CORS headers).
 fn visitor_api(path: &str) -> bool {
-    path.starts_with("/api/")
-        && !path.starts_with("/api/v1/agent/")
-        && !path.starts_with("/api/v1/admin/")
+    path.starts_with("/api/") && Group::of_prefix(path).is_none_or(Group::cross_origin)
 }
 
+/// Runs a request through the route table ([`routes`]): the guard of its
+/// group, then its handler.
 async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Response, AppError> {
-    use frontdesk_api::error::ErrorCode::{MethodNotAllowed, NotFound};
+    use routes::Endpoint as E;
     let method = req.method();
-    match (method, path) {
-        (Method::Get | Method::Head, "/healthz") => handlers::health(),
-        (Method::Post, "/api/v1/chat") => {
+    if method == Method::Options && path.starts_with("/api/") {
+        return if visitor_api(path) {
+            http::preflight(&req)
+        } else {
+            Err(http::cross_origin_refused())
+        };
+    }
+    // The guards that run before the route is known (routes.rs says why).
+    let mut caller = None;
+    match Group::of_prefix(path) {
+        Some(Group::Agent) => vars::check_bearer(
+            &req,
+            Settings::of(env).agent_token.as_deref(),
+            "Sign in with the agent token.",
+        )?,
+        Some(Group::Admin) => vars::check_bearer(
+            &req,
+            Settings::of(env).admin_token.as_deref(),
+            "Sign in with the admin token.",
+        )?,
+        Some(Group::Conversation) => caller = Some(site::Caller::new(&req)?),
+        _ => {}
+    }
+    let routes::Matched {
+        endpoint, params, ..
+    } = routes::resolve(&method, path).map_err(|miss| match miss {
+        Miss::NotFound => AppError::code(ErrorCode::NotFound, "No such endpoint."),
+        Miss::MethodNotAllowed => AppError::code(
+            ErrorCode::MethodNotAllowed,
+            "This endpoint does not accept that method.",
+        ),
+    })?;
+    let param = params.first().copied().unwrap_or_default();
+    match endpoint {
+        E::Health => handlers::health(),
+        E::HelpPage => handlers::help_page(env, param).await,
+        E::Chat => {
             let site = site::Caller::new(&req)?.site()?;
             handlers::chat(req, env, ctx, site).await
         }
-        (Method::Post, "/api/v1/handoff") => {
+        E::Handoff => {
             let site = site::Caller::new(&req)?.site()?;
             handlers::handoff(req, env, ctx, site).await
         }
-        (Method::Post, "/api/v1/feedback") => {
+        E::Feedback => {
             let site = site::Caller::new(&req)?.site()?;
             handlers::feedback(req, env, ctx, site).await
         }
-        (Method::Options, p) if visitor_api(p) => http::preflight(&req),
-        (Method::Options, p) if p.starts_with("/api/") => Err(http::cross_origin_refused()),
-        (_, p) if p.starts_with("/api/v1/agent/") => agent::route(req, env, p).await,
-        (_, p) if p.starts_with("/api/v1/admin/") => admin::route(req, env, p).await,
-        (_, p) if p.starts_with("/api/v1/conversations/") => {
-            let caller = site::Caller::new(&req)?;
-            visitor::route(req, env, ctx, p, &caller).await
+        E::ConversationShow | E::ConversationDelete | E::ConversationReplies => {
+            let action = match endpoint {
+                E::ConversationShow => visitor::Action::Show,
+                E::ConversationDelete => visitor::Action::Delete,
+                _ => visitor::Action::Replies,
+            };
+            let caller = caller.expect("the conversation group's guard ran");
+            visitor::route(req, env, ctx, action, param, caller).await
         }
-        (_, "/healthz" | "/api/v1/chat" | "/api/v1/handoff" | "/api/v1/feedback") => {
-            Err(AppError::code(
-                MethodNotAllowed,
-                "This endpoint does not accept that method.",
-            ))
-        }
-        (Method::Get | Method::Head, p) if p.starts_with("/help/") => {
-            handlers::help_page(env, p.trim_start_matches("/help/")).await
-        }
-        _ => Err(AppError::code(NotFound, "No such endpoint.")),
+        E::AgentTickets => agent::list(&req, env).await,
+        E::AgentTicket => agent::show(env, param).await,
+        E::AgentReply => agent::reply(req, env, param).await,
+        E::AgentClose => agent::close(env, param).await,
+        E::AdminContent => admin_content::list(env).await,
+        E::AdminContentIndex => admin_content::index(env).await,
+        E::AdminContentPut => admin_content::put(req, env).await,
+        E::AdminContentDelete => admin_content::delete(env, param).await,
+        E::AdminInsights => insights::report(&req, env).await,
+        E::AdminExport => insights::export(&req, env).await,
+        E::AdminConversation => insights::conversation(env, param).await,
     }
 }

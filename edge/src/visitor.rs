@@ -19,7 +19,7 @@ use frontdesk_api::error::{ApiError, ErrorCode};
 use frontdesk_api::validate::conversation_id;
 use frontdesk_api::wire::ConversationView;
 use frontdesk_shared::config::limits::Kind;
-use worker::{Env, Method, Request, Response, Url};
+use worker::{Env, Request, Response, Url};
 
 use crate::db::{self, D1};
 use crate::http::json;
@@ -32,29 +32,17 @@ use crate::AppError;
 /// Longest `wait` a client may ask for: under the 30 s many proxies allow.
 const MAX_WAIT_SECS: u64 = 25;
 
-/// Routes `/api/v1/conversations/...`, after checking that the caller may
-/// act for the conversation's site ([`Caller::conversation`]).
+/// One of a visitor's conversation endpoints (`routes.rs`), after checking
+/// that the caller may act for the conversation's site
+/// ([`Caller::conversation`]).
 pub(crate) async fn route(
     req: Request,
     env: &Env,
     ctx: &worker::Context,
-    path: &str,
-    caller: &Caller,
+    action: Action,
+    id: &str,
+    caller: Caller,
 ) -> Result<Response, AppError> {
-    let rest = path.trim_start_matches("/api/v1/conversations/");
-    let parts: Vec<&str> = rest.split('/').collect();
-    let (action, id) = match (req.method(), parts.as_slice()) {
-        (Method::Get, [id]) => (Action::Show, id),
-        (Method::Delete, [id]) => (Action::Delete, id),
-        (Method::Get, [id, "replies"]) => (Action::Replies, id),
-        (_, [_] | [_, "replies"]) => {
-            return Err(AppError::code(
-                ErrorCode::MethodNotAllowed,
-                "This endpoint does not accept that method.",
-            ))
-        }
-        _ => return Err(AppError::code(ErrorCode::NotFound, "No such endpoint.")),
-    };
     let id = conversation_id(id)?;
     let (site, owner) = caller.conversation(&D1::of(env)?, &id).await?;
     // One that does not exist counts against the address and the site only
@@ -74,7 +62,8 @@ pub(crate) async fn route(
     }
 }
 
-enum Action {
+/// What is asked of a conversation.
+pub(crate) enum Action {
     Show,
     Delete,
     Replies,
