@@ -6,11 +6,12 @@
 //! "Talk to a person" within reach.
 
 mod api;
-mod app;
 #[allow(dead_code)] // not wired into the app yet
 mod i18n;
 mod js;
 mod model;
+mod state;
+mod views;
 #[cfg(test)]
 mod wire_keys;
 
@@ -41,7 +42,7 @@ pub fn mount(container: HtmlElement, launcher: HtmlElement, config: JsValue, str
     let config = js::config(&config);
     let strings = js::strings(&strings);
     leptos::mount::mount_to(container, move || {
-        app::App(app::AppProps {
+        views::App(views::AppProps {
             config,
             strings,
             launcher,

@@ -1,0 +1,385 @@
+//! The panel's controller: what the bottom of the panel shows (`Mode`) and
+//! the conversation's life (`State`): reading it back from an earlier page,
+//! sending and streaming, waiting for agent replies, the unread count,
+//! handing off to a person and deleting. No view code here; the views
+//! (`views/`) read its signals and call its methods.
+
+use frontdesk_api::wire::{ChatRequest, Decision, HandoffRequest, Reply};
+use js_sys::Function;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::prelude::*;
+use web_sys::{Event, HtmlElement};
+
+use crate::i18n::Strings;
+use crate::model::{Config, Delivery, Entry, Transcript};
+use crate::{api, js};
+
+/// What the bottom of the panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Chat,
+    Handoff,
+    /// Asking "delete this conversation?".
+    Delete,
+}
+
+/// Shared state of the panel; `Copy`, so handlers can capture it freely.
+#[derive(Clone, Copy)]
+pub(crate) struct State {
+    pub(crate) config: StoredValue<Config>,
+    pub(crate) open: RwSignal<bool>,
+    pub(crate) mode: RwSignal<Mode>,
+    pub(crate) transcript: RwSignal<Transcript>,
+    pub(crate) conversation: RwSignal<Option<String>>,
+    /// The conversation kept from an earlier page is being read back; the
+    /// composer waits, so nothing new lands above it. (Messages sent one
+    /// after another wait for each other in boot.js's outbox, in order.)
+    pub(crate) restoring: RwSignal<bool>,
+    /// The answer being streamed, shown until the final reply replaces it.
+    pub(crate) streaming: RwSignal<Option<String>>,
+    /// The conversation has a ticket: people may reply.
+    ticket: RwSignal<bool>,
+    /// The newest agent reply shown, and the newest the visitor has seen.
+    last_agent: RwSignal<i64>,
+    seen: RwSignal<i64>,
+    /// Stops waiting for agent replies.
+    unwatch: StoredValue<Option<Function>, LocalStorage>,
+    /// The UI's words, in the visitor's language.
+    pub(crate) strings: StoredValue<Strings>,
+}
+
+impl State {
+    /// The panel's state at mount: reads back the conversation kept from an
+    /// earlier page (or sends what the outbox holds), and keeps the unread
+    /// replies counted: "New" in the log until the panel closes, a count on
+    /// the launcher while it is closed; opening the panel reads them.
+    pub(crate) fn start(config: Config, strings: Strings) -> Self {
+        let saved = config.conversation.clone();
+        let (seen, ticket) = (config.seen as i64, config.ticket);
+        let state = State {
+            open: RwSignal::new(config.open),
+            config: StoredValue::new(config),
+            mode: RwSignal::new(Mode::Chat),
+            transcript: RwSignal::new(Transcript::default()),
+            conversation: RwSignal::new(None),
+            restoring: RwSignal::new(false),
+            streaming: RwSignal::new(None),
+            ticket: RwSignal::new(ticket),
+            last_agent: RwSignal::new(0),
+            seen: RwSignal::new(seen),
+            unwatch: StoredValue::new_local(None),
+            strings: StoredValue::new(strings),
+        };
+        let pending = api::pending();
+        match saved {
+            Some(saved) => state.restore(saved, pending),
+            None => state.resend(pending),
+        }
+        Effect::new(move |_| {
+            let open = state.open.get();
+            let unread = state.transcript.with(|t| {
+                t.lines
+                    .iter()
+                    .filter(|l| matches!(l.entry, Entry::Agent { new: true, .. }))
+                    .count()
+            });
+            if !open {
+                api::badge(unread);
+            } else if unread > 0 || state.seen.get_untracked() < state.last_agent.get_untracked() {
+                api::badge(0);
+                state.seen.set(state.last_agent.get_untracked());
+                state.persist();
+            }
+        });
+        Effect::new(move |was_open: Option<bool>| {
+            let open = state.open.get();
+            if !open && was_open == Some(true) {
+                state.transcript.update(Transcript::mark_read);
+            }
+            open
+        });
+        state
+    }
+
+    /// The launcher toggles the panel; the page's `Frontdesk('open' | 'close'
+    /// | 'reset')` reach the app as events on it (see loader.js).
+    pub(crate) fn listen(self, launcher: StoredValue<HtmlElement, LocalStorage>) {
+        let command =
+            Closure::<dyn FnMut(Event)>::new(move |ev: Event| match ev.type_().as_str() {
+                "click" => self.open.update(|o| *o = !*o),
+                "fd-open" => self.open.set(true),
+                "fd-reset" => {
+                    self.forget();
+                    self.open.set(false);
+                }
+                _ => self.open.set(false),
+            });
+        launcher.with_value(|l| {
+            for name in ["click", "fd-open", "fd-close", "fd-reset"] {
+                let _ = l.add_event_listener_with_callback(name, command.as_ref().unchecked_ref());
+            }
+        });
+        command.forget();
+    }
+
+    /// One of the UI's strings.
+    pub(crate) fn t(self, pick: fn(&Strings) -> &String) -> String {
+        self.strings.with_value(|s| pick(s).clone())
+    }
+    /// Keeps the conversation for the next page (only ever called once
+    /// the visitor has a conversation, i.e. has used the open widget).
+    fn persist(self) {
+        if let Some(c) = self.conversation.get_untracked() {
+            api::save(
+                Some(&c),
+                self.seen.get_untracked(),
+                self.ticket.get_untracked(),
+            );
+        }
+    }
+
+    /// Starts waiting for agent replies, once there is a ticket.
+    fn watch(self) {
+        let Some(id) = self.conversation.get_untracked() else {
+            return;
+        };
+        if !self.ticket.get_untracked() || self.unwatch.with_value(Option::is_some) {
+            return;
+        }
+        let stop = api::watch(
+            &self.config.get_value(),
+            &id,
+            self.last_agent.get_untracked(),
+            move |id, text| {
+                if id < 0.0 {
+                    return self.forget();
+                }
+                let open = self.open.get_untracked();
+                let last = self.last_agent.get_untracked();
+                api::emit("reply", js::object(&[("text", text.as_str().into())]));
+                let last = self
+                    .transcript
+                    .try_update(|t| t.add_reply(id as i64, text, last, !open))
+                    .unwrap_or(last);
+                self.last_agent.set(last);
+                if open {
+                    self.seen.set(last);
+                }
+                self.persist();
+            },
+        );
+        self.unwatch.set_value(stop);
+    }
+
+    /// Drops the conversation here (deleted, or gone from the worker).
+    fn forget(self) {
+        if let Some(stop) = self.unwatch.try_update_value(Option::take).flatten() {
+            let _ = stop.call0(&JsValue::NULL);
+        }
+        api::save(None, 0, false);
+        self.conversation.set(None);
+        self.ticket.set(false);
+        self.last_agent.set(0);
+        self.seen.set(0);
+        self.transcript.set(Transcript::default());
+    }
+
+    /// Shows the conversation kept from an earlier page, then waits for
+    /// replies if it has a ticket.
+    fn restore(self, id: String, pending: Vec<(String, String)>) {
+        self.conversation.set(Some(id.clone()));
+        self.restoring.set(true);
+        let seen = self.seen.get_untracked();
+        spawn_local(async move {
+            let (transcript, last_agent, ticket) = (self.transcript, self.last_agent, self.ticket);
+            let status = api::restore(&self.config.get_value(), &id, move |id, entry| {
+                if matches!(entry, Entry::Ticket(_)) {
+                    ticket.set(true);
+                }
+                let agent = transcript
+                    .try_update(|t| t.restore(entry, id as i64, seen))
+                    .unwrap_or(0);
+                last_agent.update(|l| *l = (*l).max(agent));
+            })
+            .await;
+            match status {
+                404.0 => self.forget(),
+                200.0 => {
+                    if self.open.get_untracked() {
+                        self.seen.set(self.last_agent.get_untracked());
+                    }
+                    self.persist();
+                }
+                // Unreachable for now: keep the id, so the conversation
+                // goes on, and replies come when the worker answers.
+                _ => self.last_agent.set(seen),
+            }
+            self.restoring.set(false);
+            self.watch();
+            self.resend(pending);
+        });
+    }
+
+    /// Sends again, in order, what an earlier page left in the outbox.
+    fn resend(self, pending: Vec<(String, String)>) {
+        for (text, key) in pending {
+            self.send(text, key);
+        }
+    }
+
+    /// Adds a visitor message to the log and sends it; `key` makes sending
+    /// it again (the outbox) safe.
+    #[inline(never)]
+    pub(crate) fn send(self, text: String, key: String) {
+        let id = self.transcript.try_update(|t| {
+            t.push(Entry::Visitor {
+                text: text.clone(),
+                delivery: Delivery::Sending,
+            })
+        });
+        if let Some(id) = id {
+            self.deliver(id, text, key);
+        }
+    }
+
+    /// Sends line `id` of the log (again, on Retry), streaming the answer
+    /// into `streaming` until the final reply lands in the log.
+    #[inline(never)]
+    pub(crate) fn deliver(self, id: usize, text: String, key: String) {
+        self.transcript
+            .update(|t| t.set_delivery(id, Delivery::Sending));
+        spawn_local(async move {
+            let config = self.config.get_value();
+            let req = ChatRequest {
+                conversation_id: self.conversation.get_untracked(),
+                message: text,
+                page_url: config.page_url.clone(),
+                locale: config.locale.clone(),
+                idempotency_key: Some(key).filter(|k| !k.is_empty()),
+                // The page's identity is added by boot.js.
+                identity: None,
+            };
+            let (conversation, transcript, streaming) =
+                (self.conversation, self.transcript, self.streaming);
+            let started = move |id_now: Result<String, Delivery>| {
+                let id_now = match id_now {
+                    Ok(id_now) => id_now,
+                    Err(waits) => {
+                        // In the outbox: the visitor may go on typing.
+                        transcript.update(|t| t.set_delivery(id, waits));
+                        streaming.set(None);
+                        return;
+                    }
+                };
+                let fresh = conversation.get_untracked().is_none();
+                conversation.set(Some(id_now));
+                if fresh {
+                    self.persist();
+                }
+                transcript.update(|t| t.set_delivery(id, Delivery::Sent));
+                streaming.set(Some(String::new()));
+            };
+            let delta = move |piece: String| {
+                streaming.update(|s| s.get_or_insert_with(String::new).push_str(&piece));
+            };
+            let result = api::chat(&config, &req, started, delta).await;
+            self.streaming.set(None);
+            match result {
+                Ok(r) => {
+                    let fresh = self.conversation.get_untracked().is_none();
+                    self.conversation.set(Some(r.conversation_id));
+                    if fresh {
+                        self.persist();
+                    }
+                    self.transcript.update(|t| {
+                        t.set_delivery(id, Delivery::Sent);
+                        t.push(Entry::Bot(r.reply, r.message_id, None));
+                    });
+                }
+                Err(e) => self.transcript.update(|t| {
+                    t.set_delivery(
+                        id,
+                        Delivery::Failed(self.strings.with_value(|s| e.message(s))),
+                    );
+                }),
+            }
+        });
+    }
+
+    /// Asks for a person: opens a ticket for the handoff form's `address`
+    /// and `note`, then waits for the team's replies and goes back to the
+    /// chat. `key` is the form's: a retry after a lost response returns the
+    /// same ticket. `error` says why it failed; `busy` is cleared when done.
+    pub(crate) fn hand_off(
+        self,
+        address: RwSignal<String>,
+        note: RwSignal<String>,
+        key: StoredValue<String>,
+        error: RwSignal<Option<String>>,
+        busy: RwSignal<bool>,
+    ) {
+        spawn_local(async move {
+            let config = self.config.get_value();
+            let req = HandoffRequest {
+                conversation_id: self.conversation.get_untracked(),
+                email: address.get_untracked(),
+                note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
+                page_url: config.page_url.clone(),
+                idempotency_key: Some(key.get_value()).filter(|k| !k.is_empty()),
+                // The page's identity is added by boot.js.
+                identity: None,
+            };
+            match api::handoff(&config, &req).await {
+                Ok(ticket) => {
+                    api::emit(
+                        "ticket",
+                        js::object(&[
+                            ("reference", ticket.reference.as_str().into()),
+                            ("email", ticket.email.as_str().into()),
+                        ]),
+                    );
+                    self.conversation.set(Some(ticket.conversation_id.clone()));
+                    self.ticket.set(true);
+                    self.persist();
+                    self.watch();
+                    self.transcript.update(|t| {
+                        t.push(Entry::Ticket(ticket));
+                    });
+                    self.mode.set(Mode::Chat);
+                }
+                Err(e) => error.set(Some(self.strings.with_value(|s| e.message(s)))),
+            }
+            busy.set(false);
+        });
+    }
+
+    /// Deletes conversation `id` on the worker, with its tickets; on
+    /// success this browser forgets it and the log says so. `error` says
+    /// why it failed; `busy` is cleared when done.
+    pub(crate) fn delete(self, id: String, error: RwSignal<Option<String>>, busy: RwSignal<bool>) {
+        spawn_local(async move {
+            match api::delete(&self.config.get_value(), &id).await {
+                Err(e) => error.set(Some(self.strings.with_value(|s| e.message(s)))),
+                Ok(()) => {
+                    self.forget();
+                    self.mode.set(Mode::Chat);
+                    self.transcript.update(|t| {
+                        t.push(Entry::Bot(
+                            Reply {
+                                decision: Decision::SmallTalk,
+                                text: self.t(|s| &s.deleted),
+                                sources: Vec::new(),
+                                reason: None,
+                                lang: self.config.with_value(|c| c.lang.clone()),
+                            },
+                            0,
+                            None,
+                        ));
+                    });
+                }
+            }
+            busy.set(false);
+        });
+    }
+}
