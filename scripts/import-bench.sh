@@ -8,4 +8,4 @@ set -euo pipefail
 . "$(dirname "$0")/tools.sh"
 cd "$FRONTDESK_ROOT"
 cargo build --locked --profile import-bench -p frontdesk-import
-node scripts/import-bench.mjs target/import-bench/frontdesk-import "$@"
+node scripts/import-bench.mjs "$CARGO_TARGET_DIR/import-bench/frontdesk-import" "$@"

@@ -21,6 +21,13 @@ print_times() {
 }
 trap print_times EXIT
 
+# The shared build directory (tools.sh) grows by each clone's own crates:
+# past 20 GB it starts over.
+if [ "$(du -s --block-size=1G "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)" -gt 20 ] 2>/dev/null; then
+  fd_log "the shared build directory is over 20 GB: starting it over"
+  rm -rf "$CARGO_TARGET_DIR" && mkdir -p "$CARGO_TARGET_DIR"
+fi
+
 step "rustfmt"
 cargo fmt --all --check
 cargo fmt --manifest-path fuzz/Cargo.toml --check

@@ -19,6 +19,19 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/,
 
 . "$FRONTDESK_ROOT/scripts/cargo-tool.sh"
 
+# Cargo's build directory, shared by every clone like the tools (and like the
+# fuzz targets' in scripts/fuzz.sh): a fresh clone compiles only its own
+# crates, not again the ~600 dependencies. Keyed by the toolchain; another
+# toolchain's directory is removed. An explicit CARGO_TARGET_DIR wins.
+if [ -z "${CARGO_TARGET_DIR:-}" ]; then
+  fd_target_key=$(rustc -vV | sha256sum | cut -c1-16)
+  export CARGO_TARGET_DIR="$FRONTDESK_CACHE/target/$fd_target_key"
+  for fd_old in "$FRONTDESK_CACHE"/target/*; do
+    [ -d "$fd_old" ] && [ "$fd_old" != "$CARGO_TARGET_DIR" ] && rm -rf "$fd_old"
+  done
+  mkdir -p "$CARGO_TARGET_DIR"
+fi
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   fd_log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown >&2
