@@ -51,7 +51,7 @@ test('the inbox page is served with a strict Content-Security-Policy', async ({ 
     expect(csp, path).toContain("frame-ancestors 'none'");
   }
   const html = await (await request.get('/agent')).text();
-  expect(html).toContain('<script src="/agent.js" defer></script>');
+  expect(html).toContain('<script type="module" src="/agent.js"></script>');
   expect(html).not.toMatch(/<script>|<style|\sstyle=|\son[a-z]+=/);
   // The demo page is not covered by the rule, and the rules file is not served.
   expect((await request.get('/')).headers()['content-security-policy']).toBeUndefined();

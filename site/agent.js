@@ -2,452 +2,369 @@
 // (/api/v1/agent/...). Plain JS, no build step, no dependencies.
 //
 // Safety rule: ticket and visitor data only ever reaches the DOM through
-// textContent / createElement (the el() helper below) — never innerHTML —
+// textContent / createElement (el() in console.js) — never innerHTML —
 // and only http(s) URLs become links.
-'use strict';
 
-(() => {
-  const API = '/api/v1/agent';
-  const TOKEN_KEY = 'frontdesk.agentToken';
-  const REFRESH_MS = 15000;
-  const REFERENCE = /^FD-[0-9A-Z]{8}$/;
+import { $, el, linkOrText, percent, request, say, setTime, timeEl } from './console.js';
 
-  const $ = (id) => document.getElementById(id);
+const API = '/api/v1/agent';
+const TOKEN_KEY = 'frontdesk.agentToken';
+const REFRESH_MS = 15000;
+const REFERENCE = /^FD-[0-9A-Z]{8}$/;
 
-  let token = null; // set only after the API accepted it
-  let current = null; // the open ticket: the API's {ticket, status, conversation, deliveries}
-  let loading = 0; // list/detail loads running (auto-refresh skips its turn meanwhile)
-  const topics = new Set();
-  const sites = new Set();
+let token = null; // set only after the API accepted it
+let current = null; // the open ticket: the API's {ticket, status, conversation, deliveries}
+let loading = 0; // list/detail loads running (auto-refresh skips its turn meanwhile)
+const topics = new Set();
+const sites = new Set();
 
-  // --- DOM helpers -------------------------------------------------------
+/** The first line of `text`, cut to `max` characters. */
+function clip(text, max) {
+  const line = String(text || '').split('\n')[0];
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
 
-  /** createElement with props (className, text, or attributes) and children (nodes or strings). */
-  function el(tag, props = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (value === undefined || value === null) continue;
-      if (key === 'className') node.className = value;
-      else if (key === 'text') node.textContent = value;
-      else node.setAttribute(key, value);
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(typeof child === 'string' ? document.createTextNode(child) : child);
-    }
-    return node;
+/** Calls the agent API with `secret` (default: the signed-in token); its JSON. Throws ApiError. */
+async function api(method, path, body, secret = token) {
+  const res = await request(API + path, { method, body, secret });
+  try {
+    return await res.json();
+  } catch {
+    return null;
   }
+}
 
-  /** The URL as an absolute http(s) href, or null (javascript:, data:, garbage…). */
-  function safeHref(url, base) {
-    try {
-      const u = base ? new URL(url, base) : new URL(url);
-      return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
-    } catch {
-      return null;
-    }
+/** A 401 after sign-in means the token changed: back to the sign-in form. */
+function handleError(err, where) {
+  if (err.status === 401) {
+    signOut('That token is no longer accepted. Sign in again.');
+    return;
   }
+  (where || say)(err.message);
+}
 
-  /** A link for a safe URL, else the URL as plain text. */
-  function linkOrText(url, label, base) {
-    const href = safeHref(url, base);
-    if (!href) return el('span', { text: label === url ? url : `${label} (${url})` });
-    return el('a', { href, target: '_blank', rel: 'noopener noreferrer', text: label });
+// --- Sign in / out -----------------------------------------------------
+
+function listPath() {
+  const q = new URLSearchParams({ limit: '100' });
+  const status = $('f-status').value;
+  const priority = $('f-priority').value;
+  const topic = $('f-topic').value.trim();
+  const site = $('f-site').value.trim();
+  if (site) q.set('site', site);
+  if (status) q.set('status', status);
+  if (priority) q.set('priority', priority);
+  if (topic) q.set('topic', topic);
+  return `/tickets?${q}`;
+}
+
+async function signIn(secret, fromStorage) {
+  const error = $('sign-in-error');
+  error.textContent = '';
+  if (!secret) {
+    error.textContent = 'Enter the agent token.';
+    return;
   }
-
-  function timeEl(ms) {
-    const d = new Date(ms);
-    return el('time', { datetime: d.toISOString(), text: d.toLocaleString() });
+  say('Signing in…');
+  try {
+    const list = await api('GET', listPath(), undefined, secret);
+    token = secret;
+    sessionStorage.setItem(TOKEN_KEY, secret);
+    $('token').value = '';
+    $('sign-in').hidden = true;
+    $('inbox').hidden = false;
+    $('sign-out').hidden = false;
+    renderList(list);
+    say(`Signed in. ${countText(list.length)}`);
+    openFromHash();
+  } catch (err) {
+    say('');
+    if (fromStorage) sessionStorage.removeItem(TOKEN_KEY);
+    error.textContent = err.status === 401 ? 'That token was not accepted. Check it and try again.' : err.message;
+    if (!fromStorage) $('token').focus();
   }
+}
 
-  function setTime(node, ms) {
-    const d = new Date(ms);
-    node.dateTime = d.toISOString();
-    node.textContent = d.toLocaleString();
+function signOut(message) {
+  token = null;
+  current = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('ticket-list').replaceChildren();
+  $('detail').hidden = true;
+  $('inbox').hidden = true;
+  $('sign-out').hidden = true;
+  $('sign-in').hidden = false;
+  $('sign-in-error').textContent = message || '';
+  say(message ? '' : 'Signed out.');
+  if (location.hash) history.replaceState(null, '', location.pathname);
+  $('token').focus();
+}
+
+// --- Ticket list -------------------------------------------------------
+
+const countText = (n) => (n === 1 ? '1 ticket.' : `${n} tickets.`);
+
+async function loadList(quiet) {
+  if (!token) return;
+  loading += 1;
+  if (!quiet) say('Loading tickets…');
+  try {
+    const list = await api('GET', listPath());
+    renderList(list);
+    if (!quiet) say(countText(list.length));
+  } catch (err) {
+    if (!quiet || err.status === 401) handleError(err);
+  } finally {
+    loading -= 1;
   }
+}
 
-  const percent = (c) => `${Math.round((Number(c) || 0) * 100)}%`;
-
-  function clip(text, max) {
-    const line = String(text || '').split('\n')[0];
-    return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-  }
-
-  function say(message) {
-    $('status').textContent = message;
-  }
-
-  // --- API ---------------------------------------------------------------
-
-  class ApiError extends Error {
-    constructor(status, code, message, field) {
-      super(message);
-      this.status = status;
-      this.code = code;
-      this.field = field;
-    }
-  }
-
-  /** Calls the agent API with `secret` (default: the signed-in token). Throws ApiError. */
-  async function api(method, path, body, secret = token) {
-    const headers = { Authorization: `Bearer ${secret}`, Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let res;
-    try {
-      res = await fetch(API + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: 'no-store',
-      });
-    } catch {
-      throw new ApiError(0, 'network', 'Could not reach the server. Check the connection and try again.');
-    }
-    let data = null;
-    try {
-      data = await res.json();
-    } catch {
-      // Not JSON: handled below.
-    }
-    if (!res.ok) {
-      const e = (data && data.error) || {};
-      throw new ApiError(res.status, e.code || 'http', e.message || `The server answered ${res.status}.`, e.field);
-    }
-    return data;
-  }
-
-  /** A 401 after sign-in means the token changed: back to the sign-in form. */
-  function handleError(err, where) {
-    if (err.status === 401) {
-      signOut('That token is no longer accepted. Sign in again.');
-      return;
-    }
-    (where || say)(err.message);
-  }
-
-  // --- Sign in / out -----------------------------------------------------
-
-  function listPath() {
-    const q = new URLSearchParams({ limit: '100' });
-    const status = $('f-status').value;
-    const priority = $('f-priority').value;
-    const topic = $('f-topic').value.trim();
-    const site = $('f-site').value.trim();
-    if (site) q.set('site', site);
-    if (status) q.set('status', status);
-    if (priority) q.set('priority', priority);
-    if (topic) q.set('topic', topic);
-    return `/tickets?${q}`;
-  }
-
-  async function signIn(secret, fromStorage) {
-    const error = $('sign-in-error');
-    error.textContent = '';
-    if (!secret) {
-      error.textContent = 'Enter the agent token.';
-      return;
-    }
-    say('Signing in…');
-    try {
-      const list = await api('GET', listPath(), undefined, secret);
-      token = secret;
-      sessionStorage.setItem(TOKEN_KEY, secret);
-      $('token').value = '';
-      $('sign-in').hidden = true;
-      $('inbox').hidden = false;
-      $('sign-out').hidden = false;
-      renderList(list);
-      say(`Signed in. ${countText(list.length)}`);
-      openFromHash();
-    } catch (err) {
-      say('');
-      if (fromStorage) sessionStorage.removeItem(TOKEN_KEY);
-      error.textContent = err.status === 401 ? 'That token was not accepted. Check it and try again.' : err.message;
-      if (!fromStorage) $('token').focus();
-    }
-  }
-
-  function signOut(message) {
-    token = null;
-    current = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    $('ticket-list').replaceChildren();
-    $('detail').hidden = true;
-    $('inbox').hidden = true;
-    $('sign-out').hidden = true;
-    $('sign-in').hidden = false;
-    $('sign-in-error').textContent = message || '';
-    say(message ? '' : 'Signed out.');
-    if (location.hash) history.replaceState(null, '', location.pathname);
-    $('token').focus();
-  }
-
-  // --- Ticket list -------------------------------------------------------
-
-  const countText = (n) => (n === 1 ? '1 ticket.' : `${n} tickets.`);
-
-  async function loadList(quiet) {
-    if (!token) return;
-    loading += 1;
-    if (!quiet) say('Loading tickets…');
-    try {
-      const list = await api('GET', listPath());
-      renderList(list);
-      if (!quiet) say(countText(list.length));
-    } catch (err) {
-      if (!quiet || err.status === 401) handleError(err);
-    } finally {
-      loading -= 1;
-    }
-  }
-
-  function renderList(list) {
-    const items = list.map((t) => {
-      if (t.topic) topics.add(t.topic);
-      if (t.site) sites.add(t.site);
-      const selected = current && current.ticket.reference === t.reference;
-      const tags = el(
-        'span',
-        { className: 'tags' },
-        el('span', { className: `badge priority-${t.priority || 'none'}`, text: t.priority || 'no priority' }),
-        el('span', { className: `badge status-${t.status}`, text: t.status }),
-        el('span', { className: 'tag', text: t.topic || 'no topic' }),
-        el('span', { className: 'tag', text: t.language || 'und', title: 'Language' }),
-        el('span', { className: 'tag', text: t.site, title: 'Site' }),
-      );
-      const dead = t.dead_deliveries && t.dead_deliveries.length
-        ? el('span', { className: 'dead', text: `Delivery failed: ${t.dead_deliveries.join(', ')}` })
-        : null;
-      const link = el(
-        'a',
-        { href: `#${t.reference}`, className: 'ticket', 'aria-current': selected ? 'true' : null, 'data-reference': t.reference },
-        el('span', { className: 'ref-line' }, el('strong', { text: t.reference }), ' ', timeEl(t.created_at)),
-        tags,
-        el('span', { className: 'summary', text: clip(t.summary || '(no summary)', 140) }),
-        el('span', { className: 'email', text: t.email }),
-        dead,
-      );
-      return el('li', {}, link);
-    });
-    $('ticket-list').replaceChildren(...items);
-    $('list-empty').hidden = list.length > 0;
-    $('topics').replaceChildren(...[...topics].sort().map((value) => el('option', { value })));
-    $('sites').replaceChildren(...[...sites].sort().map((value) => el('option', { value })));
-  }
-
-  // --- Ticket detail -----------------------------------------------------
-
-  function openFromHash() {
-    const reference = decodeURIComponent(location.hash.slice(1));
-    if (!token) return;
-    if (!REFERENCE.test(reference)) {
-      current = null;
-      $('detail').hidden = true;
-      markSelected();
-      return;
-    }
-    loadDetail(reference, false);
-  }
-
-  async function loadDetail(reference, quiet) {
-    loading += 1;
-    if (!quiet) say(`Loading ${reference}…`);
-    try {
-      const data = await api('GET', `/tickets/${encodeURIComponent(reference)}`);
-      const fresh = !current || current.ticket.reference !== reference;
-      current = data;
-      renderDetail(data, fresh);
-      if (!quiet) {
-        say(`${reference} loaded.`);
-        $('detail-title').focus();
-      }
-    } catch (err) {
-      if (!quiet || err.status === 401) handleError(err);
-    } finally {
-      loading -= 1;
-    }
-  }
-
-  function markSelected() {
-    for (const a of $('ticket-list').querySelectorAll('a.ticket')) {
-      if (current && a.dataset.reference === current.ticket.reference) a.setAttribute('aria-current', 'true');
-      else a.removeAttribute('aria-current');
-    }
-  }
-
-  /** Fills the detail section. `fresh`: another ticket was opened (clear the reply form). */
-  function renderDetail(data, fresh) {
-    const t = data.ticket;
-    $('detail').hidden = false;
-    $('detail-title').textContent = `Ticket ${t.reference}`;
-    $('detail-title').tabIndex = -1;
-    renderStatus(data.status);
-    setTime($('d-created'), t.created_at);
-    $('d-summary').textContent = t.summary ? t.summary.text : '';
-
-    const tr = t.triage || {};
-    const fact = (term, c, extra) =>
-      [el('dt', { text: term }), el('dd', {}, c ? `${c.value} (${percent(c.confidence)} sure)` : 'unknown', extra)];
-    const signals = tr.priority_signals && tr.priority_signals.length
-      ? el('span', { className: 'signals', text: ` — signals: ${tr.priority_signals.join(', ')}` })
+function renderList(list) {
+  const items = list.map((t) => {
+    if (t.topic) topics.add(t.topic);
+    if (t.site) sites.add(t.site);
+    const selected = current && current.ticket.reference === t.reference;
+    const tags = el(
+      'span',
+      { className: 'tags' },
+      el('span', { className: `badge priority-${t.priority || 'none'}`, text: t.priority || 'no priority' }),
+      el('span', { className: `badge status-${t.status}`, text: t.status }),
+      el('span', { className: 'tag', text: t.topic || 'no topic' }),
+      el('span', { className: 'tag', text: t.language || 'und', title: 'Language' }),
+      el('span', { className: 'tag', text: t.site, title: 'Site' }),
+    );
+    const dead = t.dead_deliveries && t.dead_deliveries.length
+      ? el('span', { className: 'dead', text: `Delivery failed: ${t.dead_deliveries.join(', ')}` })
       : null;
-    $('d-triage').replaceChildren(
-      ...fact('Topic', tr.topic),
-      ...fact('Priority', tr.priority, signals),
-      ...fact('Sentiment', tr.sentiment),
-      ...fact('Language', tr.language),
+    const link = el(
+      'a',
+      { href: `#${t.reference}`, className: 'ticket', 'aria-current': selected ? 'true' : null, 'data-reference': t.reference },
+      el('span', { className: 'ref-line' }, el('strong', { text: t.reference }), ' ', timeEl(t.created_at)),
+      tags,
+      el('span', { className: 'summary', text: clip(t.summary || '(no summary)', 140) }),
+      el('span', { className: 'email', text: t.email }),
+      dead,
     );
+    return el('li', {}, link);
+  });
+  $('ticket-list').replaceChildren(...items);
+  $('list-empty').hidden = list.length > 0;
+  $('topics').replaceChildren(...[...topics].sort().map((value) => el('option', { value })));
+  $('sites').replaceChildren(...[...sites].sort().map((value) => el('option', { value })));
+}
 
-    $('d-email').textContent = t.requester ? t.requester.email : '';
-    // The site (frontdesk.toml [[site]]) the conversation came from.
-    $('d-site').textContent = t.site ? `${t.site.name} (${t.site.key})` : 'not recorded';
-    $('d-page').replaceChildren(t.page_url ? linkOrText(t.page_url, t.page_url) : 'not given');
-    $('d-note').textContent = t.note || 'none';
+// --- Ticket detail -----------------------------------------------------
 
-    const attempts = (t.bot_attempts || []).map((a) =>
-      el(
-        'li',
-        {},
-        el('p', { className: 'text' }, el('strong', { text: 'Visitor asked: ' }), a.question),
-        el('p', {}, `Bot ${decisionText(a.decision)}`),
-        a.articles && a.articles.length
-          ? el('ul', {}, ...a.articles.map((s) => el('li', {}, linkOrText(s.url, s.title, location.origin))))
-          : null,
-      ),
-    );
-    $('d-attempts').replaceChildren(...(attempts.length ? attempts : [el('li', { text: 'Nothing: the visitor asked for a person first.' })]));
-
-    renderConversation(data.conversation || []);
-
-    const rows = (data.deliveries || []).map((d) =>
-      el(
-        'tr',
-        { className: d.status === 'dead' ? 'dead-row' : null },
-        el('td', { text: d.sink }),
-        el('td', { text: d.status === 'dead' ? 'dead (gave up)' : d.status }),
-        el('td', { text: String(d.attempts) }),
-        el('td', { text: d.last_error || '' }),
-      ),
-    );
-    $('d-deliveries').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '4', text: 'No sinks configured.' }))]));
-
-    if (fresh) {
-      $('reply-text').value = '';
-      $('reply-error').textContent = '';
-    }
+function openFromHash() {
+  const reference = decodeURIComponent(location.hash.slice(1));
+  if (!token) return;
+  if (!REFERENCE.test(reference)) {
+    current = null;
+    $('detail').hidden = true;
     markSelected();
+    return;
   }
+  loadDetail(reference, false);
+}
 
-  function renderStatus(status) {
-    $('d-status').textContent = status;
-    $('close-ticket').disabled = status === 'closed';
+async function loadDetail(reference, quiet) {
+  loading += 1;
+  if (!quiet) say(`Loading ${reference}…`);
+  try {
+    const data = await api('GET', `/tickets/${encodeURIComponent(reference)}`);
+    const fresh = !current || current.ticket.reference !== reference;
+    current = data;
+    renderDetail(data, fresh);
+    if (!quiet) {
+      say(`${reference} loaded.`);
+      $('detail-title').focus();
+    }
+  } catch (err) {
+    if (!quiet || err.status === 401) handleError(err);
+  } finally {
+    loading -= 1;
   }
+}
 
-  const ROLE = { visitor: 'Visitor', bot: 'Bot', agent: 'Agent' };
-
-  function decisionText(decision) {
-    return (
-      { answer: 'answered', suggest: 'suggested articles', escalate: 'offered a person', small_talk: 'made small talk' }[decision] ||
-      String(decision)
-    );
+function markSelected() {
+  for (const a of $('ticket-list').querySelectorAll('a.ticket')) {
+    if (current && a.dataset.reference === current.ticket.reference) a.setAttribute('aria-current', 'true');
+    else a.removeAttribute('aria-current');
   }
+}
 
-  function renderConversation(entries) {
-    const items = entries.map((e) =>
-      el(
-        'li',
-        { className: `turn turn-${e.role}` },
-        el('span', { className: 'who' }, el('strong', { text: ROLE[e.role] || e.role }), ' ', timeEl(e.at),
-          e.decision ? ` · ${decisionText(e.decision)}` : null),
-        el('p', { className: 'text', text: e.text }),
-        e.sources && e.sources.length
-          ? el('ul', { className: 'sources' }, ...e.sources.map((s) => el('li', {}, linkOrText(s.url, s.title, location.origin))))
-          : null,
-      ),
-    );
-    $('d-conversation').replaceChildren(...items);
+/** Fills the detail section. `fresh`: another ticket was opened (clear the reply form). */
+function renderDetail(data, fresh) {
+  const t = data.ticket;
+  $('detail').hidden = false;
+  $('detail-title').textContent = `Ticket ${t.reference}`;
+  $('detail-title').tabIndex = -1;
+  renderStatus(data.status);
+  setTime($('d-created'), t.created_at);
+  $('d-summary').textContent = t.summary ? t.summary.text : '';
+
+  const tr = t.triage || {};
+  const fact = (term, c, extra) =>
+    [el('dt', { text: term }), el('dd', {}, c ? `${c.value} (${percent(c.confidence)} sure)` : 'unknown', extra)];
+  const signals = tr.priority_signals && tr.priority_signals.length
+    ? el('span', { className: 'signals', text: ` — signals: ${tr.priority_signals.join(', ')}` })
+    : null;
+  $('d-triage').replaceChildren(
+    ...fact('Topic', tr.topic),
+    ...fact('Priority', tr.priority, signals),
+    ...fact('Sentiment', tr.sentiment),
+    ...fact('Language', tr.language),
+  );
+
+  $('d-email').textContent = t.requester ? t.requester.email : '';
+  // The site (frontdesk.toml [[site]]) the conversation came from.
+  $('d-site').textContent = t.site ? `${t.site.name} (${t.site.key})` : 'not recorded';
+  $('d-page').replaceChildren(t.page_url ? linkOrText(t.page_url, t.page_url) : 'not given');
+  $('d-note').textContent = t.note || 'none';
+
+  const attempts = (t.bot_attempts || []).map((a) =>
+    el(
+      'li',
+      {},
+      el('p', { className: 'text' }, el('strong', { text: 'Visitor asked: ' }), a.question),
+      el('p', {}, `Bot ${decisionText(a.decision)}`),
+      a.articles && a.articles.length
+        ? el('ul', {}, ...a.articles.map((s) => el('li', {}, linkOrText(s.url, s.title, location.origin))))
+        : null,
+    ),
+  );
+  $('d-attempts').replaceChildren(...(attempts.length ? attempts : [el('li', { text: 'Nothing: the visitor asked for a person first.' })]));
+
+  renderConversation(data.conversation || []);
+
+  const rows = (data.deliveries || []).map((d) =>
+    el(
+      'tr',
+      { className: d.status === 'dead' ? 'dead-row' : null },
+      el('td', { text: d.sink }),
+      el('td', { text: d.status === 'dead' ? 'dead (gave up)' : d.status }),
+      el('td', { text: String(d.attempts) }),
+      el('td', { text: d.last_error || '' }),
+    ),
+  );
+  $('d-deliveries').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '4', text: 'No sinks configured.' }))]));
+
+  if (fresh) {
+    $('reply-text').value = '';
+    $('reply-error').textContent = '';
   }
+  markSelected();
+}
 
-  // --- Reply and close ---------------------------------------------------
+function renderStatus(status) {
+  $('d-status').textContent = status;
+  $('close-ticket').disabled = status === 'closed';
+}
 
-  async function sendReply(event) {
+const ROLE = { visitor: 'Visitor', bot: 'Bot', agent: 'Agent' };
+
+function decisionText(decision) {
+  return (
+    { answer: 'answered', suggest: 'suggested articles', escalate: 'offered a person', small_talk: 'made small talk' }[decision] ||
+    String(decision)
+  );
+}
+
+function renderConversation(entries) {
+  const items = entries.map((e) =>
+    el(
+      'li',
+      { className: `turn turn-${e.role}` },
+      el('span', { className: 'who' }, el('strong', { text: ROLE[e.role] || e.role }), ' ', timeEl(e.at),
+        e.decision ? ` · ${decisionText(e.decision)}` : null),
+      el('p', { className: 'text', text: e.text }),
+      e.sources && e.sources.length
+        ? el('ul', { className: 'sources' }, ...e.sources.map((s) => el('li', {}, linkOrText(s.url, s.title, location.origin))))
+        : null,
+    ),
+  );
+  $('d-conversation').replaceChildren(...items);
+}
+
+// --- Reply and close ---------------------------------------------------
+
+async function sendReply(event) {
+  event.preventDefault();
+  if (!current) return;
+  const reference = current.ticket.reference;
+  const error = $('reply-error');
+  const send = $('reply-send');
+  error.textContent = '';
+  send.disabled = true;
+  say('Sending reply…');
+  try {
+    const sent = await api('POST', `/tickets/${encodeURIComponent(reference)}/reply`, { text: $('reply-text').value });
+    if (current && current.ticket.reference === reference) {
+      current.conversation.push({ role: sent.role || 'agent', text: sent.text, at: Date.now() });
+      renderConversation(current.conversation);
+      $('reply-text').value = '';
+    }
+    say(`Reply sent to ${reference}.`);
+  } catch (err) {
+    say('');
+    handleError(err, (message) => {
+      error.textContent = message;
+    });
+  } finally {
+    send.disabled = false;
+  }
+}
+
+async function closeTicket() {
+  if (!current) return;
+  const reference = current.ticket.reference;
+  const button = $('close-ticket');
+  button.disabled = true;
+  say(`Closing ${reference}…`);
+  try {
+    const res = await api('POST', `/tickets/${encodeURIComponent(reference)}/close`);
+    if (current && current.ticket.reference === reference) {
+      current.status = res.status;
+      renderStatus(res.status);
+    }
+    await loadList(true);
+    say(`${reference} closed.`);
+  } catch (err) {
+    button.disabled = current && current.status === 'closed';
+    handleError(err);
+  }
+}
+
+// --- Wiring ------------------------------------------------------------
+
+function autoRefresh() {
+  if (!token || loading > 0 || document.visibilityState !== 'visible') return;
+  loadList(true);
+  if (current) loadDetail(current.ticket.reference, true);
+}
+
+function start() {
+  $('sign-in-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    if (!current) return;
-    const reference = current.ticket.reference;
-    const error = $('reply-error');
-    const send = $('reply-send');
-    error.textContent = '';
-    send.disabled = true;
-    say('Sending reply…');
-    try {
-      const sent = await api('POST', `/tickets/${encodeURIComponent(reference)}/reply`, { text: $('reply-text').value });
-      if (current && current.ticket.reference === reference) {
-        current.conversation.push({ role: sent.role || 'agent', text: sent.text, at: Date.now() });
-        renderConversation(current.conversation);
-        $('reply-text').value = '';
-      }
-      say(`Reply sent to ${reference}.`);
-    } catch (err) {
-      say('');
-      handleError(err, (message) => {
-        error.textContent = message;
-      });
-    } finally {
-      send.disabled = false;
-    }
+    signIn($('token').value.trim(), false);
+  });
+  $('sign-out').addEventListener('click', () => signOut());
+  $('filters').addEventListener('submit', (event) => {
+    event.preventDefault();
+    loadList(false);
+  });
+  for (const id of ['f-status', 'f-priority', 'f-topic', 'f-site']) {
+    $(id).addEventListener('change', () => loadList(false));
   }
+  $('reply-form').addEventListener('submit', sendReply);
+  $('close-ticket').addEventListener('click', closeTicket);
+  window.addEventListener('hashchange', openFromHash);
+  document.addEventListener('visibilitychange', autoRefresh);
+  setInterval(autoRefresh, REFRESH_MS);
 
-  async function closeTicket() {
-    if (!current) return;
-    const reference = current.ticket.reference;
-    const button = $('close-ticket');
-    button.disabled = true;
-    say(`Closing ${reference}…`);
-    try {
-      const res = await api('POST', `/tickets/${encodeURIComponent(reference)}/close`);
-      if (current && current.ticket.reference === reference) {
-        current.status = res.status;
-        renderStatus(res.status);
-      }
-      await loadList(true);
-      say(`${reference} closed.`);
-    } catch (err) {
-      button.disabled = current && current.status === 'closed';
-      handleError(err);
-    }
-  }
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  if (saved) signIn(saved, true);
+  else $('token').focus();
+}
 
-  // --- Wiring ------------------------------------------------------------
-
-  function autoRefresh() {
-    if (!token || loading > 0 || document.visibilityState !== 'visible') return;
-    loadList(true);
-    if (current) loadDetail(current.ticket.reference, true);
-  }
-
-  function start() {
-    $('sign-in-form').addEventListener('submit', (event) => {
-      event.preventDefault();
-      signIn($('token').value.trim(), false);
-    });
-    $('sign-out').addEventListener('click', () => signOut());
-    $('filters').addEventListener('submit', (event) => {
-      event.preventDefault();
-      loadList(false);
-    });
-    for (const id of ['f-status', 'f-priority', 'f-topic', 'f-site']) {
-      $(id).addEventListener('change', () => loadList(false));
-    }
-    $('reply-form').addEventListener('submit', sendReply);
-    $('close-ticket').addEventListener('click', closeTicket);
-    window.addEventListener('hashchange', openFromHash);
-    document.addEventListener('visibilitychange', autoRefresh);
-    setInterval(autoRefresh, REFRESH_MS);
-
-    const saved = sessionStorage.getItem(TOKEN_KEY);
-    if (saved) signIn(saved, true);
-    else $('token').focus();
-  }
-
-  start();
-})();
+start();
