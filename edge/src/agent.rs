@@ -12,7 +12,8 @@ use worker::{Env, Request, Response, Url};
 use crate::content;
 use crate::db::{self, D1};
 use crate::http::{json, read_json};
-use crate::platform::now_ms;
+use crate::inbox;
+use crate::ports::bindings::Bindings;
 use crate::AppError;
 
 /// Most tickets one list returns.
@@ -100,33 +101,31 @@ fn not_found() -> AppError {
 }
 
 /// `POST /api/v1/agent/tickets/{reference}/reply` `{"text"}`: an agent's
-/// message in the visitor's conversation.
+/// message in the visitor's conversation ([`inbox::reply`]).
 pub(crate) async fn reply(
     mut req: Request,
     env: &Env,
+    ctx: &worker::Context,
     reference: &str,
 ) -> Result<Response, AppError> {
     let reference = ticket_reference(reference)?;
     let body: AgentReplyRequest = read_json(&mut req).await?;
     let text = agent_reply(&body.text)?;
-    let db = D1::of(env)?;
-    let ticket = db::tickets::get(&db, &reference)
-        .await?
-        .ok_or_else(not_found)?;
-    let id = db::messages::save_agent_reply(&db, &ticket.conversation_id, &text, now_ms()).await?;
+    let id = inbox::reply(&Bindings::new(env, ctx)?, &reference, &text).await?;
     json(
         &serde_json::json!({ "message_id": id, "role": Role::Agent, "text": text }),
         201,
     )
 }
 
-/// `POST /api/v1/agent/tickets/{reference}/close`
-pub(crate) async fn close(env: &Env, reference: &str) -> Result<Response, AppError> {
+/// `POST /api/v1/agent/tickets/{reference}/close` ([`inbox::close`])
+pub(crate) async fn close(
+    env: &Env,
+    ctx: &worker::Context,
+    reference: &str,
+) -> Result<Response, AppError> {
     let reference = ticket_reference(reference)?;
-    let db = D1::of(env)?;
-    if !db::tickets::close(&db, &reference).await? {
-        return Err(not_found());
-    }
+    inbox::close(&Bindings::new(env, ctx)?, &reference).await?;
     json(
         &serde_json::json!({ "reference": reference, "status": "closed" }),
         200,

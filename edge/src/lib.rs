@@ -18,6 +18,7 @@ mod handlers;
 mod handoff;
 mod housekeeping;
 mod http;
+mod inbox;
 mod insights;
 mod limits;
 mod live;
@@ -146,8 +147,8 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         }
         E::AgentTickets => agent::list(&req, env).await,
         E::AgentTicket => agent::show(env, param).await,
-        E::AgentReply => agent::reply(req, env, param).await,
-        E::AgentClose => agent::close(env, param).await,
+        E::AgentReply => agent::reply(req, env, ctx, param).await,
+        E::AgentClose => agent::close(env, ctx, param).await,
         E::AdminContent => admin_content::list(env).await,
         E::AdminContentIndex => admin_content::index(env).await,
         E::AdminContentPut => admin_content::put(req, env).await,

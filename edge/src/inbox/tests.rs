@@ -1,0 +1,106 @@
+//! An agent's reply and close natively (`ports::world`), down to what the
+//! visitor's waiting widget receives.
+
+use frontdesk_api::error::ErrorCode;
+use frontdesk_api::validate::HandoffInput;
+use frontdesk_api::wire::{HandoffRequest, Role};
+use frontdesk_shared::tickets::Requester;
+
+use super::{close, reply};
+use crate::db::sqlite::block_on;
+use crate::handoff::{self, Opened};
+use crate::limits::Who;
+use crate::ports::world::{site, World};
+use crate::replies;
+use crate::AppError;
+
+/// A ticket (a handoff without a conversation starts one): its reference
+/// and conversation id.
+async fn ticket(w: &World) -> (String, String) {
+    let input = HandoffInput::try_from(HandoffRequest {
+        conversation_id: None,
+        email: "ada@example.com".into(),
+        note: Some("please call me".into()),
+        page_url: None,
+        idempotency_key: None,
+        identity: None,
+    })
+    .unwrap();
+    let requester = Requester::unverified("ada@example.com");
+    match handoff::open(w, site("demo"), &input, requester, None).await {
+        Ok(Opened::Created { ticket, .. }) => (ticket.reference, ticket.conversation_id),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn code<T: std::fmt::Debug>(result: Result<T, AppError>) -> ErrorCode {
+    match result {
+        Err(AppError::Client(e)) => e.code,
+        other => panic!("expected a client error, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_agents_reply_is_stored_in_the_tickets_conversation_and_reaches_the_waiting_visitor() {
+    let w = World::new();
+    block_on(async {
+        let (reference, conversation) = ticket(&w).await;
+        let id = reply(&w, &reference, "Hi Ada, I can help with that.")
+            .await
+            .unwrap();
+        let who = Who {
+            visitor: Some(conversation.clone()),
+            ip: None,
+            site: "demo".into(),
+            established: true,
+        };
+        let got = replies::wait(&w, &conversation, true, &who, 0, 0)
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].id, got[0].role, got[0].text.as_str()),
+            (id, Role::Agent, "Hi Ada, I can help with that.")
+        );
+        assert_eq!(
+            w.count("SELECT COUNT(*) FROM messages WHERE role = 'agent'"),
+            1
+        );
+    });
+}
+
+#[test]
+fn a_reply_or_close_for_an_unknown_ticket_is_refused_and_changes_nothing() {
+    let w = World::new();
+    block_on(async {
+        ticket(&w).await;
+        let before = w.count("SELECT COUNT(*) FROM messages");
+        assert_eq!(
+            code(reply(&w, "FD-00000000", "hello").await),
+            ErrorCode::TicketNotFound
+        );
+        assert_eq!(
+            code(close(&w, "FD-00000000").await),
+            ErrorCode::TicketNotFound
+        );
+        assert_eq!(w.count("SELECT COUNT(*) FROM messages"), before);
+        assert_eq!(
+            w.count("SELECT COUNT(*) FROM tickets WHERE status = 'closed'"),
+            0
+        );
+    });
+}
+
+#[test]
+fn closing_a_ticket_closes_it_once_and_again_is_no_error() {
+    let w = World::new();
+    block_on(async {
+        let (reference, _) = ticket(&w).await;
+        let status = || w.count("SELECT COUNT(*) FROM tickets WHERE status = 'closed'");
+        assert_eq!(status(), 0);
+        close(&w, &reference).await.unwrap();
+        assert_eq!(status(), 1);
+        close(&w, &reference).await.unwrap();
+        assert_eq!(status(), 1);
+    });
+}
