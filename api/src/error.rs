@@ -109,13 +109,18 @@ impl ErrorCode {
 /// A client error: stable code, human message, and the offending field if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
+    /// What went wrong, for programs; also sets the HTTP status.
     pub code: ErrorCode,
+    /// One sentence for a person (the widget may show it); may change.
     pub message: String,
+    /// The request field at fault (`message`, `email`, a query
+    /// parameter…), when one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
 
 impl ApiError {
+    /// An error about the request as a whole.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             code,
@@ -124,6 +129,7 @@ impl ApiError {
         }
     }
 
+    /// An error about one field of the request, which it names.
     pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
         ApiError {
             code,
@@ -144,6 +150,7 @@ impl std::error::Error for ApiError {}
 /// The JSON body of every error response: `{"error": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
+    /// What went wrong: code, message and field.
     pub error: ApiError,
 }
 

@@ -6,6 +6,8 @@
 //! Invariant: pure data and functions, serde only. The widget compiles this
 //! crate and nothing else of the workspace, so it stays small.
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod links;
 pub mod markdown;

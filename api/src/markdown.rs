@@ -14,32 +14,45 @@
 /// pathological input such as a hundred `*`).
 const MAX_DEPTH: u8 = 8;
 
+/// What a [`Block`] is, which decides how the widget lays it out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// A paragraph: one item.
     Para,
+    /// A bulleted list (`-`, `*` or `+` items).
     Bullets,
+    /// A numbered list (`1.` or `1)` items), counting up from
+    /// [`Block::start`].
     Numbered,
 }
 
 /// A paragraph, or a list and its items.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
+    /// A paragraph or which kind of list.
     pub kind: Kind,
     /// The first number of a numbered list.
     pub start: u32,
+    /// The paragraph's one item, or each list item; an item is its inline
+    /// runs in order.
     pub items: Vec<Vec<Run>>,
 }
 
+/// How a run's text is shown; the flags combine (bold italic code…).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Style {
+    /// `**bold**`, and every heading.
     pub bold: bool,
+    /// `*italic*` or `_italic_`.
     pub italic: bool,
+    /// `` `code` ``: monospace, and nothing inside it is markup.
     pub code: bool,
 }
 
+/// What a run points at, if anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
+    /// Nothing: plain text.
     Text,
     /// A link to a URL of an allowed scheme (or a `/path`).
     Link(String),
@@ -50,8 +63,12 @@ pub enum Target {
 /// A piece of inline content in one style.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
+    /// The text shown, markers removed (a link's text; empty for a
+    /// citation).
     pub text: String,
+    /// Its bold, italic and code flags.
     pub style: Style,
+    /// A link, a citation, or plain text.
     pub target: Target,
 }
 

@@ -18,11 +18,18 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// A validated chat turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatInput {
+    /// A well-formed conversation id (see [`conversation_id`]); whether
+    /// the conversation exists is for storage to say.
     pub conversation_id: Option<String>,
+    /// Trimmed, line endings made `\n`, not empty, at most
+    /// [`MAX_MESSAGE_CHARS`] characters, no control characters but newline
+    /// and tab.
     pub message: String,
+    /// An `http(s)` URL of at most [`MAX_URL_CHARS`], without whitespace.
     pub page_url: Option<String>,
     /// A well-formed BCP 47 language tag, as sent.
     pub locale: Option<String>,
+    /// 8–64 characters of `A-Z a-z 0-9 - _` (see [`idempotency_key`]).
     pub idempotency_key: Option<String>,
     /// As sent: checking it needs the site's secret and the clock
     /// (`frontdesk_shared::identity::verify`), which the handler has.
@@ -65,12 +72,17 @@ pub fn ticket_reference(raw: &str) -> Result<String, ApiError> {
 /// A validated handoff request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandoffInput {
+    /// As in [`ChatInput::conversation_id`].
     pub conversation_id: Option<String>,
     /// The email the visitor gave; empty only when an identity was sent
     /// (which must then vouch for one, see `frontdesk_shared::identity::requester`).
     pub email: String,
+    /// Trimmed, at most [`MAX_NOTE_CHARS`] characters, no control
+    /// characters but newline and tab; `None` when empty.
     pub note: Option<String>,
+    /// As in [`ChatInput::page_url`].
     pub page_url: Option<String>,
+    /// As in [`ChatInput::idempotency_key`].
     pub idempotency_key: Option<String>,
     /// As sent; see [`ChatInput::identity`].
     pub identity: Option<Identity>,
@@ -83,10 +95,12 @@ pub const MAX_MESSAGE_ID: i64 = (1 << 53) - 1;
 /// A validated rating of one bot message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedbackInput {
+    /// A well-formed conversation id (see [`conversation_id`]).
     pub conversation_id: String,
     /// Positive; whether it is a bot message of the conversation is for
     /// storage to say.
     pub message_id: i64,
+    /// Up or down.
     pub rating: Rating,
 }
 

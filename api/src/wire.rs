@@ -13,6 +13,9 @@ pub struct ChatRequest {
     /// Absent on the first message; the worker then starts a conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<String>,
+    /// What the visitor typed: at most
+    /// [`MAX_MESSAGE_CHARS`](crate::validate::MAX_MESSAGE_CHARS) characters,
+    /// not empty once trimmed.
     pub message: String,
     /// The host page the visitor is on, for the agent's context.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,14 +46,20 @@ pub struct ChatRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
+    /// The HS256 JWT (the first form), sent alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The site's own id for the user, covered by `user_hash`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// The hex HMAC-SHA256 (64 digits) over the user id, or over the email
+    /// when there is no user id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_hash: Option<String>,
+    /// The user's email: vouched for only when the hash was computed over it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The user's display name, never covered by a hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -59,6 +68,8 @@ pub struct Identity {
 /// of the [`STREAM_DONE`] event).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatResponse {
+    /// The conversation this turn belongs to (new on a first message); the
+    /// widget sends it with every later message.
     pub conversation_id: String,
     /// The stored bot message's id (as in [`ConversationMessage::id`]),
     /// which `POST /api/v1/feedback` rates; 0 when the reply could not be
@@ -66,6 +77,7 @@ pub struct ChatResponse {
     /// reply cannot be rated.
     #[serde(default)]
     pub message_id: i64,
+    /// What the bot decided and says.
     pub reply: Reply,
 }
 
@@ -88,18 +100,22 @@ pub const STREAM_QUEUED: &str = "queued";
 /// Data of a [`STREAM_START`] event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamStart {
+    /// As in [`ChatResponse::conversation_id`]: known before the answer is.
     pub conversation_id: String,
 }
 
 /// Data of a [`STREAM_DELTA`] event: the next piece of the answer's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamDelta {
+    /// Text to append to what was streamed so far (not the whole answer).
     pub text: String,
 }
 
 /// What the bot decided for one visitor turn, and what it says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
+    /// Answer, suggest, escalate or small talk; decides how the widget
+    /// shows the reply (sources, a handoff offer).
     pub decision: Decision,
     /// Plain text (never HTML) to show the visitor.
     pub text: String,
@@ -131,6 +147,7 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// The snake_case name, as serialized and as stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Answer => "answer",
@@ -153,6 +170,8 @@ impl Decision {
     }
 }
 
+/// Why the bot offers a person ([`Decision::Escalate`]); stored with the
+/// bot's message and counted in the insights report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EscalationReason {
@@ -170,6 +189,7 @@ pub enum EscalationReason {
 }
 
 impl EscalationReason {
+    /// The snake_case name, as serialized and as stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {
             EscalationReason::Requested => "requested",
@@ -192,7 +212,10 @@ impl EscalationReason {
 /// A help article cited by a reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
+    /// The article's title, shown as the link text.
     pub title: String,
+    /// The article's address from its front matter: a path on the help
+    /// site (`/help/…`) or an `https://` URL.
     pub url: String,
 }
 
@@ -207,8 +230,11 @@ pub struct HandoffRequest {
     /// given and vouches for an email (a verified email always wins).
     #[serde(default)]
     pub email: String,
+    /// What the visitor adds for the team, at most
+    /// [`MAX_NOTE_CHARS`](crate::validate::MAX_NOTE_CHARS) characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The host page the visitor is on, as in [`ChatRequest::page_url`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
     /// Chosen by the client once per handoff and sent again on a retry: the
@@ -225,8 +251,10 @@ pub struct HandoffRequest {
 /// `POST /api/v1/handoff` response: the stored ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandoffResponse {
-    /// Human-friendly ticket reference, e.g. `FD-7K3M9Q`.
+    /// Human-friendly ticket reference, e.g. `FD-7K3M9Q2P`.
     pub reference: String,
+    /// The conversation the ticket was opened from (a new one when the
+    /// request had none).
     pub conversation_id: String,
     /// Where the reply will arrive.
     pub email: String,
@@ -236,12 +264,16 @@ pub struct HandoffResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// The person on the site, through the widget.
     Visitor,
+    /// Frontdesk's automatic reply.
     Bot,
+    /// A person on the team, replying through the agent API.
     Agent,
 }
 
 impl Role {
+    /// The snake_case name, as serialized and as stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Visitor => "visitor",
@@ -261,7 +293,9 @@ impl Role {
 /// One line of a ticket's transcript, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TranscriptEntry {
+    /// Who wrote it.
     pub role: Role,
+    /// The message's text (in a ticket, clipped to 2,000 characters).
     pub text: String,
     /// Milliseconds since the Unix epoch.
     pub at: i64,
@@ -280,25 +314,38 @@ pub struct TranscriptEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentReplyRequest {
+    /// The reply for the visitor: trimmed, not empty, at most
+    /// [`MAX_REPLY_CHARS`](crate::validate::MAX_REPLY_CHARS) characters.
     pub text: String,
 }
 
 /// One row of `GET /api/v1/agent/tickets`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketListItem {
+    /// The ticket's reference, e.g. `FD-7K3M9Q2P`.
     pub reference: String,
+    /// The conversation it was opened from.
     pub conversation_id: String,
+    /// `open` or `closed`.
     pub status: String,
+    /// Triage priority: `low`, `normal`, `high` or `urgent` (absent for
+    /// tickets stored before triage existed).
     pub priority: Option<String>,
+    /// Triage topic: an always-human topic, the title of the article the
+    /// bot offered most, or `general`.
     pub topic: Option<String>,
     /// The team a route assigned, if any.
     pub team: Option<String>,
+    /// The visitor's language by triage (ISO 639-1, or `und`).
     pub language: Option<String>,
+    /// Where the reply goes: the requester's email.
     pub email: String,
     /// The key of the site the conversation came from (conversations from
     /// before sites existed count as the default site's).
     pub site: String,
+    /// When the ticket was opened, milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// The ticket's short summary: the built-in one, or the model's.
     pub summary: Option<String>,
     /// Deliveries that failed for good (dead letters), by sink.
     pub dead_deliveries: Vec<String>,
@@ -307,9 +354,14 @@ pub struct TicketListItem {
 /// A delivery's state, as agents see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryState {
+    /// Where the ticket goes: `webhook`, `slack`, `zendesk` or `github`.
     pub sink: String,
+    /// `pending` (sending or waiting to retry), `delivered`, or `dead`
+    /// (failed for good).
     pub status: String,
+    /// Tries so far, successful or not.
     pub attempts: u32,
+    /// Why the latest try failed, if one did.
     pub last_error: Option<String>,
 }
 
@@ -320,17 +372,22 @@ pub struct DeliveryState {
 pub struct ConversationMessage {
     /// Increasing within a conversation: `?after=` takes the last one seen.
     pub id: i64,
+    /// Who wrote it.
     pub role: Role,
+    /// The message's text (a bot's as in [`Reply::text`]).
     pub text: String,
     /// Milliseconds since the Unix epoch.
     pub at: i64,
-    /// Bot turns: the decision, its sources, why it escalated, its language.
+    /// Bot turns: what the bot decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
+    /// Bot turns: the articles it answered from or suggested.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<Source>,
+    /// Bot turns that escalated: why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<EscalationReason>,
+    /// Bot turns: the language it replied in (as in [`Reply::lang`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
     /// Bot turns the visitor rated: their thumbs up or down.
@@ -342,11 +399,14 @@ pub struct ConversationMessage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
+    /// Thumbs up: the answer helped.
     Up,
+    /// Thumbs down: it did not.
     Down,
 }
 
 impl Rating {
+    /// `up` or `down`, as serialized and as stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {
             Rating::Up => "up",
@@ -369,6 +429,7 @@ impl Rating {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackRequest {
+    /// The visitor's conversation, which the rated message must belong to.
     pub conversation_id: String,
     /// A bot message's id: [`ChatResponse::message_id`] or
     /// [`ConversationMessage::id`].
@@ -380,23 +441,29 @@ pub struct FeedbackRequest {
 /// `POST /api/v1/feedback` response: the rating now stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedbackResponse {
+    /// The rated bot message's id, as sent.
     pub message_id: i64,
+    /// The rating stored for it.
     pub rating: Rating,
 }
 
 /// A ticket opened from a conversation, as its visitor sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorTicket {
+    /// The ticket's reference, e.g. `FD-7K3M9Q2P`, to quote to the team.
     pub reference: String,
+    /// Where the team's reply goes.
     pub email: String,
     /// `open` or `closed`.
     pub status: String,
+    /// When it was opened, milliseconds since the Unix epoch.
     pub at: i64,
 }
 
 /// `GET /api/v1/conversations/{id}` and `.../replies` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationView {
+    /// The conversation read, as in the path.
     pub conversation_id: String,
     /// Oldest first.
     pub messages: Vec<ConversationMessage>,
@@ -408,10 +475,12 @@ pub struct ConversationView {
 /// `GET /healthz` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
+    /// Always `ok`: the worker answered.
     pub status: String,
     /// The content version this isolate answers from (0: the help centre
     /// compiled in); it follows an update within `CHECK_MS`.
     pub version: i64,
+    /// Help articles in that content.
     pub articles: usize,
     /// Passages an embedding model embeds for them (hybrid retrieval).
     pub passages: usize,
