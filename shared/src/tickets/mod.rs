@@ -36,19 +36,26 @@ pub struct Ticket {
     pub schema: String,
     /// Human-friendly reference, e.g. `FD-7K3M9Q2P`.
     pub reference: String,
+    /// The conversation the visitor asked for a person in.
     pub conversation_id: String,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// Open when built. Closing a ticket updates its stored status, not
+    /// this document, so read the current status beside it.
     pub status: TicketStatus,
+    /// Who asked, and whether the site vouched for their email.
     pub requester: Requester,
     /// What the visitor wrote in the handoff form, if anything.
     pub note: Option<String>,
     /// The page the visitor was on.
     pub page_url: Option<String>,
+    /// A few lines for the agent: the built-in one, replaced by the model's
+    /// when a text generator is configured and writes one.
     pub summary: Summary,
     /// Each bot turn that did not settle the question: what it decided,
     /// why, and which articles it offered.
     pub bot_attempts: Vec<BotAttempt>,
+    /// Topic, priority, sentiment and language, each with a confidence.
     pub triage: Triage,
     /// The team and sinks the site's routes chose for the topic (absent
     /// in documents stored before routing existed).
@@ -83,14 +90,19 @@ pub const TICKET_MESSAGE_CHARS: usize = 2_000;
 /// Which site a ticket came from: its public key and its name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketSite {
+    /// The site's public key, as the embed's `data-site` names it.
     pub key: String,
+    /// Its name from `frontdesk.toml`, as agents see it.
     pub name: String,
 }
 
+/// Whether a ticket still needs an agent (`open` / `closed` on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
+    /// Waiting for the team; every ticket starts so.
     Open,
+    /// An agent closed it; it stays stored and readable.
     Closed,
 }
 
@@ -98,6 +110,8 @@ pub enum TicketStatus {
 /// token or user hash, see `crate::identity`) is marked verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requester {
+    /// Where the reply goes: the email the site vouched for when there is
+    /// one, else the one the visitor typed.
     pub email: String,
     /// True when the site vouched for this email (a valid token's `email`
     /// claim, or a user hash computed over the email); false for an email
@@ -106,7 +120,8 @@ pub struct Requester {
     #[serde(default)]
     pub verified: bool,
     /// The site's user id (a valid token's `sub`, or a hashed `user_id`);
-    /// present only when verified.
+    /// present whenever a valid identity was sent, even one that vouches
+    /// for no email (`verified` is then false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The user's name from a valid token's `name` claim, or as the page
@@ -127,8 +142,10 @@ impl Requester {
     }
 }
 
+/// What the ticket is about, in a few lines for the agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
+    /// Plain text; the built-in one is at most 280 characters.
     pub text: String,
     /// `extractive` (built-in: the visitor's own words) or `model`.
     pub method: String,
@@ -139,42 +156,59 @@ pub struct Summary {
 pub struct BotAttempt {
     /// The visitor message the bot replied to.
     pub question: String,
+    /// What the bot did: answer, suggest or escalate (never small talk).
     pub decision: Decision,
+    /// The articles it answered from or suggested, best first.
     pub articles: Vec<Source>,
 }
 
 /// A classification and how sure it is (0–1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classified<T> {
+    /// The class chosen.
     pub value: T,
+    /// 0 (a guess) to 1 (certain).
     pub confidence: f32,
 }
 
+/// How soon a ticket needs a person, lowest first (the order compares).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
+    /// Can wait (the built-in triage never picks it).
     Low,
+    /// Nothing in the visitor's words says it is pressing.
     Normal,
+    /// The visitor says it is urgent, is locked out, something does not
+    /// work, or they are frustrated.
     High,
+    /// Fraud, a hacked account, a double charge, lost data or legal threats.
     Urgent,
 }
 
+/// The visitor's mood, from the words they used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sentiment {
+    /// More negative words (or frustration) than positive ones.
     Negative,
+    /// As many of each, or none.
     Neutral,
+    /// More positive words ("thanks", "great") than negative ones.
     Positive,
 }
 
+/// The ticket's classification, from the visitor's messages and note.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Triage {
     /// An always-human topic, else the article the bot pointed to most,
     /// else `general`.
     pub topic: Classified<String>,
+    /// How pressing it is; `priority_signals` say why.
     pub priority: Classified<Priority>,
     /// The phrases that set the priority ("charged twice", "urgent"…).
     pub priority_signals: Vec<String>,
+    /// The visitor's mood.
     pub sentiment: Classified<Sentiment>,
     /// ISO 639-1, or `und`.
     pub language: Classified<String>,
@@ -312,12 +346,20 @@ const POSITIVE: &[&str] = &[
 
 /// What the worker knows when a visitor asks for a person.
 pub struct TicketInput<'a> {
+    /// A fresh reference ([`reference::format_reference`]).
     pub reference: &'a str,
+    /// The conversation the handoff came from.
     pub conversation_id: &'a str,
+    /// Now, milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// Who asked ([`crate::identity::requester`]).
     pub requester: Requester,
+    /// The handoff form's note; triaged with the visitor's messages.
     pub note: Option<&'a str>,
+    /// The page the visitor was on.
     pub page_url: Option<&'a str>,
+    /// The conversation's most recent messages, oldest first; [`build`]
+    /// keeps at most [`TICKET_MESSAGES`] and clips each.
     pub transcript: Vec<TranscriptEntry>,
     /// The always-human topic the engine matched in this conversation, if any.
     pub always_human_topic: Option<&'a str>,

@@ -20,6 +20,8 @@ pub const MAX_TEAM_CHARS: usize = 40;
 pub struct Route {
     /// Triage topics this route takes (case-insensitive).
     pub topics: Vec<String>,
+    /// The team that handles them, at most [`MAX_TEAM_CHARS`] characters
+    /// (a GitHub label and a Zendesk tag on the ticket).
     pub team: String,
     /// The sinks these tickets go to; every configured sink when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,6 +38,7 @@ pub struct Routing {
     pub team: Option<String>,
     /// The sinks the ticket is delivered to.
     pub sinks: Vec<String>,
+    /// The matched route's Zendesk group, if it names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zendesk_group_id: Option<u64>,
 }

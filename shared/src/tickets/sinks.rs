@@ -18,9 +18,12 @@ pub const TICKET_CREATED: &str = "ticket.created";
 /// Webhooks specification recommends; `timestamp` is RFC 3339.
 #[derive(Debug, Serialize)]
 pub struct WebhookEvent<'a> {
+    /// The event type, serialized as `type`: [`TICKET_CREATED`].
     #[serde(rename = "type")]
     pub kind: &'a str,
+    /// When the ticket was created, RFC 3339 UTC with milliseconds.
     pub timestamp: String,
+    /// The whole ticket document.
     pub data: &'a Ticket,
 }
 
