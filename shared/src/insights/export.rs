@@ -7,15 +7,17 @@ use frontdesk_api::error::{ApiError, ErrorCode};
 /// What an export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportKind {
-    /// One row per conversation ([`ConversationSummary`]).
+    /// One row per conversation ([`ConversationSummary`](super::ConversationSummary)).
     Conversations,
     /// One row per unanswered question, with its group.
     Questions,
-    /// One row per article ([`ArticleStats`]).
+    /// One row per article ([`ArticleStats`](super::ArticleStats)).
     Articles,
 }
 
 impl ExportKind {
+    /// Reads the `kind` query parameter; anything else is an
+    /// `invalid_field` error naming it.
     pub fn parse(v: &str) -> Result<ExportKind, ApiError> {
         match v {
             "conversations" => Ok(ExportKind::Conversations),
@@ -29,6 +31,7 @@ impl ExportKind {
         }
     }
 
+    /// The inverse of [`ExportKind::parse`] (also in the download's file name).
     pub fn as_str(self) -> &'static str {
         match self {
             ExportKind::Conversations => "conversations",
@@ -41,11 +44,15 @@ impl ExportKind {
 /// An export's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
+    /// RFC 4180 CSV with a header row ([`to_csv`](super::to_csv)).
     Csv,
+    /// An array of objects keyed by column ([`to_json`](super::to_json)).
     Json,
 }
 
 impl ExportFormat {
+    /// Reads the `format` query parameter; anything else is an
+    /// `invalid_field` error naming it.
     pub fn parse(v: &str) -> Result<ExportFormat, ApiError> {
         match v {
             "csv" => Ok(ExportFormat::Csv),
@@ -62,14 +69,18 @@ impl ExportFormat {
 /// A cell of an export.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// A string (times are ISO 8601 strings); a JSON string.
     Text(String),
+    /// A count; a JSON number.
     Int(i64),
 }
 
 /// Rows under named columns: the same data as CSV or JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
+    /// Column names, in order: the CSV header and the JSON keys.
     pub columns: &'static [&'static str],
+    /// One cell per column in each row.
     pub rows: Vec<Vec<Cell>>,
 }
 

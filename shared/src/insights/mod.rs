@@ -57,33 +57,47 @@ pub const MAX_GROUP_QUESTIONS: usize = 50;
 /// the worker reads them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
+    /// The conversation id (a lowercase UUID).
     pub id: String,
     /// The `[[site]]` key (`""`: from before sites, the default site's).
     pub site: String,
+    /// When it was created, milliseconds since the Unix epoch; the period
+    /// a conversation falls in is decided by this.
     pub started: i64,
+    /// Its messages, oldest first.
     pub messages: Vec<Message>,
+    /// Tickets opened from it, oldest first.
     pub tickets: Vec<Ticket>,
 }
 
 /// One stored message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
+    /// Who wrote it.
     pub role: Role,
+    /// The text (the worker reads at most its first 500 characters).
     pub body: String,
+    /// Bot turns: what the bot decided.
     pub decision: Option<Decision>,
+    /// Bot turns that escalated: why.
     pub reason: Option<EscalationReason>,
     /// Bot turns: the visitor's language.
     pub lang: Option<String>,
+    /// Bot turns: the articles answered from (the first) or suggested.
     pub sources: Vec<Source>,
     /// Bot turns: the visitor's thumbs up or down.
     pub rating: Option<Rating>,
+    /// When it was stored, milliseconds since the Unix epoch.
     pub at: i64,
 }
 
 /// One ticket opened from a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
+    /// Its triage topic (`None` for tickets from before triage; counted
+    /// as `none`).
     pub topic: Option<String>,
+    /// Its triage priority, `low` to `urgent` (`None` as for `topic`).
     pub priority: Option<String>,
 }
 

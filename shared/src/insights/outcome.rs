@@ -15,7 +15,7 @@ pub enum Outcome {
     /// thanks ("thanks, that solved it") right after one. No ticket.
     Confirmed,
     /// The conversation ended on an answer that was not rated down, and the
-    /// visitor has been quiet for the quiet time (N, [`DEFAULT_QUIET_MS`])
+    /// visitor has been quiet for the quiet time (N, [`super::DEFAULT_QUIET_MS`])
     /// since. No ticket.
     Assumed,
     /// Would be assumed, but the answer is more recent than the quiet time:
@@ -29,6 +29,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The snake_case name, as in the JSON report and the exports.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Confirmed => "confirmed",
@@ -49,20 +50,34 @@ pub fn confirms(message: &str) -> bool {
 /// One conversation, summed up (a row of the conversations export).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationSummary {
+    /// The conversation's id.
     pub id: String,
+    /// Its `[[site]]` key (`""`: from before sites).
     pub site: String,
+    /// When it was created, milliseconds since the Unix epoch.
     pub started: i64,
+    /// Its last message's time (`started` when it has none), milliseconds
+    /// since the Unix epoch.
     pub last_at: i64,
     /// The language of its first bot turn ("und" if none).
     pub lang: String,
+    /// Messages the visitor wrote.
     pub visitor_messages: u64,
+    /// Bot turns that answered from an article.
     pub answered: u64,
+    /// Bot turns that suggested articles.
     pub suggested: u64,
+    /// Bot turns that offered a person.
     pub escalated: u64,
+    /// Bot turns of small talk (greetings, thanks…).
     pub small_talk: u64,
+    /// Bot turns the visitor rated up.
     pub thumbs_up: u64,
+    /// Bot turns the visitor rated down.
     pub thumbs_down: u64,
+    /// Tickets opened from it.
     pub tickets: u64,
+    /// How it ended, as of the time it was summed up.
     pub outcome: Outcome,
 }
 

@@ -9,7 +9,9 @@ use frontdesk_api::error::{ApiError, ErrorCode};
 /// A report's period: `[from_ms, to_ms)`, milliseconds since the epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
+    /// The first millisecond in the period.
     pub from_ms: i64,
+    /// The first millisecond after it (exclusive).
     pub to_ms: i64,
 }
 

@@ -13,14 +13,19 @@ use frontdesk_api::wire::{Decision, Rating, Role, Source};
 /// A labelled count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Count {
+    /// What is counted: a site key, a language, a reason, a topic…
     pub key: String,
+    /// How many.
     pub count: u64,
 }
 
 /// `GET /api/v1/admin/insights` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// The period's start, milliseconds since the Unix epoch (the worker
+    /// sets it from the [`Period`](super::Period); [`report`] leaves 0).
     pub from: i64,
+    /// The period's end (exclusive), as `from`.
     pub to: i64,
     /// The site filter, if any.
     pub site: Option<String>,
@@ -29,11 +34,15 @@ pub struct Report {
     /// More conversations started in the period than one report reads:
     /// the numbers cover the newest ones only.
     pub truncated: bool,
+    /// Conversations started in the period, by site and language.
     pub conversations: Conversations,
+    /// The bot's turns in them, by decision.
     pub bot_turns: BotTurns,
     /// Escalations by reason (`messages.reason`), every reason listed.
     pub escalation_reasons: Vec<Count>,
+    /// The conversations by outcome.
     pub resolutions: Resolutions,
+    /// Tickets opened from them, by topic and priority.
     pub tickets: Tickets,
     /// Articles the bot answered with or suggested, or that were rated;
     /// most rated and used first.
@@ -44,42 +53,66 @@ pub struct Report {
     pub unanswered_total: u64,
 }
 
+/// How many conversations a report covers, and their split.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversations {
+    /// Conversations started in the period (after the site filter).
     pub total: u64,
+    /// By site key (`""`: from before sites), biggest first.
     pub by_site: Vec<Count>,
+    /// By the language of the first bot turn (`und` if none), biggest first.
     pub by_lang: Vec<Count>,
 }
 
 /// The bot's turns and each decision's share of them (0–1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BotTurns {
+    /// Bot turns with a decision; the four counts add up to it.
     pub total: u64,
+    /// Turns that answered from an article.
     pub answered: u64,
+    /// Turns that suggested articles.
     pub suggested: u64,
+    /// Turns that offered a person.
     pub escalated: u64,
+    /// Turns of small talk.
     pub small_talk: u64,
+    /// `answered / total` (0 when there are no turns).
     pub answered_share: f64,
+    /// `suggested / total`.
     pub suggested_share: f64,
+    /// `escalated / total`.
     pub escalated_share: f64,
+    /// `small_talk / total`.
     pub small_talk_share: f64,
 }
 
+/// Conversations by [`Outcome`](super::Outcome); the five counts add up
+/// to the conversations' total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resolutions {
+    /// The visitor said an answer helped.
     pub confirmed: u64,
+    /// Ended on an answer, and the visitor has been quiet since.
     pub assumed: u64,
+    /// Ended on an answer too recently to tell.
     pub pending: u64,
+    /// A ticket was opened.
     pub ticket: u64,
+    /// Anything else.
     pub unresolved: u64,
     /// N of the assumed definition, in seconds.
     pub quiet_secs: i64,
 }
 
+/// Tickets opened from the report's conversations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tickets {
+    /// How many.
     pub total: u64,
+    /// By triage topic (`none` when unknown), biggest first.
     pub by_topic: Vec<Count>,
+    /// By triage priority (`none` when unknown), biggest first.
     pub by_priority: Vec<Count>,
 }
 
@@ -87,13 +120,17 @@ pub struct Tickets {
 /// source: the article the answer was taken from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleStats {
+    /// The article's title, as a reply citing it had it.
     pub title: String,
+    /// The article's URL, which identifies it here.
     pub url: String,
     /// Bot answers taken from it.
     pub answers: u64,
     /// Bot suggestions that listed it.
     pub suggestions: u64,
+    /// Answers from it the visitor rated up.
     pub thumbs_up: u64,
+    /// Answers from it the visitor rated down.
     pub thumbs_down: u64,
 }
 
@@ -108,7 +145,8 @@ pub struct QuestionGroup {
     pub languages: Vec<String>,
     /// Conversations its questions were asked in, newest first.
     pub conversations: Vec<String>,
-    /// Its questions (at most [`MAX_GROUP_QUESTIONS`]), newest first.
+    /// Its questions (at most [`MAX_GROUP_QUESTIONS`](super::MAX_GROUP_QUESTIONS)),
+    /// newest first.
     pub questions: Vec<Question>,
 }
 
@@ -117,9 +155,13 @@ pub struct QuestionGroup {
 /// unhelpful turns (`unresolved`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {
+    /// The id of the conversation it was asked in.
     pub conversation: String,
+    /// What the visitor wrote.
     pub text: String,
+    /// The language the bot took it to be in (`und` if unknown).
     pub lang: String,
+    /// When it was asked, milliseconds since the Unix epoch.
     pub at: i64,
 }
 
