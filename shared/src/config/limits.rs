@@ -41,6 +41,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in declaration order.
     pub const ALL: [Kind; 6] = [
         Kind::Messages,
         Kind::Tickets,
@@ -84,6 +85,7 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope, narrowest first.
     pub const ALL: [Scope; 3] = [Scope::Visitor, Scope::Ip, Scope::Site];
 
     /// The setting's last word, and the prefix of the counter's name.
@@ -106,11 +108,15 @@ impl Scope {
 /// `limit` units per period; 0 means no limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rate {
+    /// Units per period, and the most taken at once; 0 turns the limit off.
     pub limit: u64,
+    /// The period the bucket refills over, in milliseconds (the kind's,
+    /// or a multiple of it for a site's reserve); 0 also turns it off.
     pub period_ms: u64,
 }
 
 impl Rate {
+    /// True when this rate limits nothing: every take fits, nothing moves.
     pub fn off(self) -> bool {
         self.limit == 0 || self.period_ms == 0
     }

@@ -21,6 +21,9 @@ use sites::Site;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
+    /// `[[always_human]]`: topics a person always handles. A message
+    /// matching one of a topic's phrases escalates, and the ticket's topic
+    /// is the topic's name.
     #[serde(default)]
     pub always_human: Vec<Topic>,
     /// `[[route]]`: topic → team and sinks (see [`crate::tickets::routing`]).

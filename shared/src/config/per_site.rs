@@ -46,8 +46,12 @@ pub fn site_topic_applies(site: &Site, topic: &str) -> bool {
 /// every key *not* listed, when `except`) older than `days`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Purge {
+    /// Conversations last active more than this many days ago go.
     pub days: i64,
+    /// Site keys as stored (`""`: conversations from before sites).
     pub keys: Vec<String>,
+    /// The purge takes every key but `keys` (the deployment's default
+    /// retention).
     pub except: bool,
 }
 

@@ -44,6 +44,8 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// Neither key is set (the site's serialized table then leaves
+    /// `theme` out).
     pub fn is_empty(&self) -> bool {
         self.accent.is_none() && self.position.is_none()
     }

@@ -26,7 +26,7 @@ pub const KEY_CHARS: std::ops::RangeInclusive<usize> = 3..=64;
 pub const MAX_NAME_CHARS: usize = 100;
 
 /// One `[[site]]` table. Unknown keys are errors. The keys after `default`
-/// are optional settings, checked by [`crate::config::settings::check`].
+/// are optional settings, checked by [`crate::config::per_site::check`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
