@@ -14,11 +14,12 @@ pub enum AnswerOutcome {
         /// `[1][2]`, cut at [`MAX_ANSWER_CHARS`].
         text: String,
         /// The sources it cites, as 0-based indices into the passages given
-        /// to [`grounded_prompt`] (`[1]` is index 0), in order of first
-        /// citation, without repeats.
+        /// to [`grounded_prompt`](super::grounded_prompt) (`[1]` is index
+        /// 0), in order of first citation, without repeats.
         cited: Vec<usize>,
     },
-    /// The model said [`NO_ANSWER`]: the sources do not answer the question.
+    /// The model said [`NO_ANSWER`](super::NO_ANSWER): the sources do not
+    /// answer the question.
     NoAnswer,
     /// Nothing usable (empty, or no words); the reason, for logs.
     Garbage(String),
@@ -30,6 +31,7 @@ pub struct Finished {
     /// The last text to forward: what was held back until the end. Empty
     /// unless the outcome is [`AnswerOutcome::Answer`].
     pub rest: String,
+    /// The verdict on the whole answer.
     pub outcome: AnswerOutcome,
 }
 
@@ -37,11 +39,11 @@ pub struct Finished {
 /// it streams.
 ///
 /// Held back, and released once they are decided: text that could still turn
-/// into the [`NO_ANSWER`] sentinel (so no one sees "NO_ANS"), a citation
-/// whose `]` has not arrived (it may cite a source that does not exist), and
-/// trailing whitespace (the text may end there). Everything forwarded is
-/// final: the concatenation of [`push`](Self::push) results and
-/// [`Finished::rest`] is the answer's text.
+/// into the [`NO_ANSWER`](super::NO_ANSWER) sentinel (so no one sees
+/// "NO_ANS"), a citation whose `]` has not arrived (it may cite a source that
+/// does not exist), and trailing whitespace (the text may end there).
+/// Everything forwarded is final: the concatenation of [`push`](Self::push)
+/// results and [`Finished::rest`] is the answer's text.
 ///
 /// The sentinel counts wherever it starts a word, in any case, with
 /// markdown around it or escaped as `NO\_ANSWER`. Once seen, nothing more is
@@ -68,7 +70,7 @@ enum State {
 
 impl AnswerAccumulator {
     /// For an answer to a prompt with `sources` numbered sources
-    /// ([`GroundedPrompt::sources`]).
+    /// ([`GroundedPrompt::sources`](super::GroundedPrompt::sources)).
     pub fn new(sources: usize) -> Self {
         AnswerAccumulator {
             sources,

@@ -6,15 +6,19 @@ use serde::{Deserialize, Serialize};
 use super::provider::{error_message, excerpt};
 use super::{chat_completions_url, truncate_chars, AiError};
 
-/// Input for [`EMBEDDING_MODEL`]: the texts to embed.
+/// Input for [`EMBEDDING_MODEL`](super::EMBEDDING_MODEL): the texts to embed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EmbeddingRequest<'a> {
+    /// The texts, one vector each, in this order.
     pub text: Vec<&'a str>,
 }
 
-/// Output of [`EMBEDDING_MODEL`]: `shape` is `[texts, dimensions]`.
+/// Output of [`EMBEDDING_MODEL`](super::EMBEDDING_MODEL): `shape` is
+/// `[texts, dimensions]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct EmbeddingOutput {
+    /// `[texts, dimensions]` as the model declares it; checked against
+    /// `data` when present.
     #[serde(default)]
     pub shape: Option<Vec<usize>>,
     /// One vector per text. (`response` in bge-m3's query-and-contexts
@@ -159,10 +163,13 @@ impl Packed {
         ))
     }
 
+    /// Its dimensions (1,024 for bge-m3).
     pub fn len(&self) -> usize {
         self.data.len()
     }
 
+    /// Whether it has no dimensions: never, for one made by [`Packed::new`],
+    /// [`Packed::decode`] or [`unpack_matrix`].
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
@@ -224,7 +231,9 @@ pub fn norm(v: &[f32]) -> f32 {
 /// `POST {base_url}/embeddings` body for an OpenAI-compatible API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenAiEmbeddingRequest<'a> {
+    /// The embedding model's name on that server.
     pub model: &'a str,
+    /// The texts, one vector each, in this order.
     pub input: Vec<&'a str>,
     /// `"query"` or `"passage"`, for servers whose models embed the two
     /// differently (E5's prefixes; Cohere-, Voyage- and NIM-style APIs).

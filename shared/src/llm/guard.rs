@@ -45,6 +45,7 @@ const PIECE_CHARS: usize = 12;
 /// What a withheld answer leaked. Names, never values: it goes to logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Leak {
+    /// The request's canary ([`canary`]): the model echoed its prompt.
     Canary,
     /// A configured value; the setting's name.
     Secret(String),
@@ -353,6 +354,7 @@ pub struct GuardedStream {
 }
 
 impl GuardedStream {
+    /// A stream checked by `guard`, nothing seen yet.
     pub fn new(guard: OutputGuard) -> Self {
         GuardedStream {
             guard,

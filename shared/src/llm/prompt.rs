@@ -14,25 +14,32 @@ use frontdesk_api::validate::MAX_MESSAGE_CHARS;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageRole {
+    /// The instructions: the rules the model must keep.
     System,
+    /// The sources and the question (untrusted text, delimited).
     User,
+    /// The model's own words (no prompt built here has any).
     Assistant,
 }
 
 /// One chat message, as both providers take it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
+    /// Who speaks it.
     pub role: MessageRole,
+    /// Its text, as sent.
     pub content: String,
 }
 
 /// A retrieved help passage to answer from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Passage<'a> {
+    /// The article's title, shown to the model with the passage.
     pub title: &'a str,
     /// Not shown to the model (it would only copy it); the worker links the
     /// cited passages itself.
     pub url: &'a str,
+    /// The passage's plain text; cut to [`MAX_PASSAGE_CHARS`] in the prompt.
     pub text: &'a str,
 }
 
@@ -42,7 +49,8 @@ pub struct GroundedPrompt {
     /// System message, then user message.
     pub messages: Vec<Message>,
     /// Sources in the prompt, numbered `[1]`..=`[sources]`: the first
-    /// `sources` passages given. Pass it to [`AnswerAccumulator::new`].
+    /// `sources` passages given. Pass it to
+    /// [`AnswerAccumulator::new`](super::AnswerAccumulator::new).
     pub sources: usize,
 }
 

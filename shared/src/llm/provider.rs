@@ -26,9 +26,14 @@ pub struct CompletionRequest<'a> {
     /// Absent for Workers AI, where the model is `run`'s first argument.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<&'a str>,
+    /// The conversation for the model, system message first.
     pub messages: &'a [Message],
+    /// Ask for server-sent events (true for answers, false for the
+    /// ticket summary).
     pub stream: bool,
+    /// Sampling temperature, [`TEMPERATURE`] (low: restate, do not invent).
     pub temperature: f64,
+    /// Most tokens the model may write.
     pub max_tokens: u32,
 }
 
@@ -99,7 +104,8 @@ impl Provider {
     /// provider that ignored `stream: true` (its `Content-Type` is JSON, not
     /// `text/event-stream`; see [`is_event_stream`]). OpenAI-compatible:
     /// `choices[0].message.content`; Workers AI: `response`. Null content is
-    /// an empty answer, which the [`AnswerAccumulator`] rejects.
+    /// an empty answer, which the
+    /// [`AnswerAccumulator`](super::AnswerAccumulator) rejects.
     pub fn parse_body(self, body: &str) -> Result<String, AiError> {
         let payload = parse_payload(body.trim())?;
         if let (Provider::WorkersAi, Some(text)) = (self, payload.response) {

@@ -23,9 +23,13 @@ use std::borrow::Cow;
 /// Which kinds of personal data are redacted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PiiKinds {
+    /// E-mail addresses become `[email]`.
     pub email: bool,
+    /// Phone numbers (the rules above) become `[phone]`.
     pub phone: bool,
+    /// Luhn-valid payment card numbers become `[card]`.
     pub card: bool,
+    /// Mod-97-valid IBANs become `[iban]`.
     pub iban: bool,
 }
 

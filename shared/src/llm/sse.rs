@@ -26,6 +26,7 @@ pub struct SseDecoder {
 }
 
 impl SseDecoder {
+    /// A decoder at the start of a stream.
     pub fn new() -> Self {
         SseDecoder::default()
     }
@@ -52,7 +53,7 @@ impl SseDecoder {
     /// Ends the stream. Unlike the spec, which drops an event without its
     /// final blank line, this dispatches it: some servers close right after
     /// `data: [DONE]\n`. A cut-off last line then fails to parse and shows up
-    /// as [`AiError::Garbage`], not as silence.
+    /// as [`AiError::Garbage`](super::AiError::Garbage), not as silence.
     pub fn finish(&mut self) -> Vec<SseEvent> {
         let mut events = Vec::new();
         if !self.line.is_empty() {
