@@ -15,7 +15,9 @@ use yaml_rust2::scanner::TScalarStyle;
 /// A front-matter value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
+    /// A scalar as written (numbers, booleans and dates as their text).
     Str(String),
+    /// A sequence of scalars.
     List(Vec<String>),
 }
 
@@ -28,7 +30,8 @@ impl Value {
         }
     }
 
-    /// The value as a list (a string is split at commas, as tags often are).
+    /// The value as a list (a string is split at commas and spaces, as tags
+    /// often are, so `a b, c` is three items).
     pub fn as_list(&self) -> Vec<String> {
         match self {
             Value::Str(s) => s

@@ -193,7 +193,9 @@ pub fn import_files(kind: Kind, files: &[(String, String)], default_lang: &str) 
 /// Which export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Zendesk Guide's Help Center API article lists.
     Zendesk,
+    /// Intercom's Articles API lists.
     Intercom,
 }
 

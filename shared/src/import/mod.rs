@@ -35,11 +35,14 @@ use crate::retrieval::kb::{parse_article, Article};
 pub struct Draft {
     /// Preferred slug; made unique by the [`Collector`].
     pub slug: String,
+    /// Put on one line; the [`Collector`] makes one from the slug when empty.
     pub title: String,
     /// `/path` or `https://…`.
     pub url: String,
     /// Primary language subtag, lower case (`en`, `de`).
     pub lang: String,
+    /// Labels from the source (front-matter `tags`, Zendesk `label_names`,
+    /// Obsidian `#tags`).
     pub tags: Vec<String>,
     /// Other names visitors may use for it (Obsidian aliases).
     pub questions: Vec<String>,
@@ -52,8 +55,11 @@ pub struct Draft {
 /// source parses to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Imported {
+    /// Unique within the import: `faq`, then `faq-2`, `faq-3`…
     pub slug: String,
+    /// The canonical Markdown with front matter ([`canonical`]).
     pub source: String,
+    /// What `source` parses to, so the caller can count and list it.
     pub article: Article,
 }
 
@@ -107,27 +113,35 @@ impl SkipReason {
 /// An item left out: what it was (file, URL, article id) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
+    /// The file path, page URL or export article id it came from.
     pub item: String,
+    /// Why it was left out.
     pub reason: SkipReason,
 }
 
 /// The JSON bundle the admin endpoint `PUT /api/v1/admin/content` accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Bundle {
+    /// The imported articles. Sent as is (no `mode`), they are merged with
+    /// what is live: an article with the same slug is replaced.
     pub articles: Vec<BundleItem>,
 }
 
 /// One article of a [`Bundle`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleItem {
+    /// The article's slug, its name in `/help/<slug>`.
     pub slug: String,
+    /// Its canonical Markdown with front matter.
     pub source: String,
 }
 
 /// What an import produced.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
+    /// The checked articles, in the order their items arrived.
     pub articles: Vec<Imported>,
+    /// What was left out, with the reasons, in the same order.
     pub skipped: Vec<Skipped>,
 }
 
@@ -172,6 +186,7 @@ pub struct Collector {
 }
 
 impl Collector {
+    /// A collector with nothing in it yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -234,6 +249,7 @@ impl Collector {
         });
     }
 
+    /// The articles and skipped items, in the order they came.
     pub fn finish(self) -> Outcome {
         self.out
     }

@@ -1,13 +1,13 @@
 //! One web page as an article: the main content kept, the rest dropped.
 //!
-//! [`tree`] reads the page (html5ever's tokenizer, a small capped tree
+//! [`parse`] reads the page (html5ever's tokenizer, a small capped tree
 //! builder); it never runs anything — scripts and styles are kept as empty
-//! elements. [`extract`] finds the main content: `<main>`, else the largest
+//! elements. [`main_content`] finds the main content: `<main>`, else the largest
 //! `<article>`, else `[role=main]`, else the element with the densest
 //! paragraph text. Within it `nav`, `header`/`footer` (outside an article),
 //! `aside`, `script`, `style`, forms, buttons, cookie and consent banners,
 //! breadcrumbs, "was this helpful" votes and the like are dropped.
-//! [`render`] writes it as Markdown: headings become `##` sections;
+//! [`to_markdown`] writes it as Markdown: headings become `##` sections;
 //! paragraphs, lists, code, tables and links are kept, the page's text
 //! escaped so it stays text, link targets kept only when they are
 //! `http(s)`, `mailto` or relative, and encoded ([`super::safe`]).

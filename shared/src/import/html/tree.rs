@@ -22,7 +22,9 @@ use html5ever::tokenizer::{
 /// A node of the page tree.
 #[derive(Debug, Clone)]
 pub enum Node {
+    /// A tag and what it encloses.
     Element(Element),
+    /// A run of text, character references decoded, whitespace as written.
     Text(String),
 }
 
@@ -30,8 +32,11 @@ pub enum Node {
 /// names in lower case, values with character references decoded).
 #[derive(Debug, Clone, Default)]
 pub struct Element {
+    /// The tag name, lower case (`div`).
     pub name: String,
+    /// (name, value) pairs in document order.
     pub attrs: Vec<(String, String)>,
+    /// Its content in document order (empty for script-like elements).
     pub children: Vec<Node>,
 }
 

@@ -39,9 +39,15 @@ pub enum Dialect {
     /// Obsidian vault (it has wikilinks or callouts).
     #[default]
     Auto,
+    /// No inline `#tags`. The other dialects' constructs are still read:
+    /// the dialect only decides about `#tags`.
     Plain,
+    /// Inline `#tags` read as tags, whatever the folder looks like.
     Obsidian,
+    /// As [`Dialect::Plain`] (Docusaurus constructs are read in every
+    /// dialect).
     Docusaurus,
+    /// As [`Dialect::Plain`] (MkDocs constructs are read in every dialect).
     Mkdocs,
 }
 
@@ -65,13 +71,17 @@ impl std::str::FromStr for Dialect {
 /// its text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// Relative to the folder, `/`-separated (`guides/de/setup.md`); it
+    /// gives the slug, the URL and maybe the language.
     pub path: String,
+    /// The file's content, front matter included.
     pub text: String,
 }
 
 /// What the caller knows that the files may not say.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Which dialect's extras to read.
     pub dialect: Dialect,
     /// The language of files that name none.
     pub default_lang: String,
