@@ -9,10 +9,13 @@ pub struct ConfigError {
     /// The table or value, e.g. `site[0] ("shop")`, `route[2]`,
     /// `always_human[1] (legal)`; empty for the file as a whole.
     pub at: String,
+    /// What is wrong and what is expected, for the site owner (e.g. `list
+    /// at least one phrase`); shown after `at` and a colon.
     pub problem: String,
 }
 
 impl ConfigError {
+    /// The `problem` with the table or value it is `at` (empty: the file).
     pub fn new(at: impl Into<String>, problem: impl Into<String>) -> ConfigError {
         ConfigError {
             at: at.into(),

@@ -20,6 +20,8 @@
 //! Invariant: nothing in this crate touches the network, storage, a clock or a
 //! random number generator. Callers inject those.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod error;
 pub mod identity;
@@ -27,6 +29,10 @@ pub mod identity;
 pub mod import;
 pub mod insights;
 pub mod llm;
+// Documented after the turn refactor (issue 17).
+#[allow(missing_docs)]
 pub mod retrieval;
+// Documented after the turn refactor (issue 17).
+#[allow(missing_docs)]
 pub mod text;
 pub mod tickets;
