@@ -216,10 +216,15 @@ pub(crate) async fn get(db: &impl Sql, reference: &str) -> Result<Option<StoredT
     .transpose()
 }
 
-/// Closes a ticket; false if there is no such ticket.
+/// Closes a ticket, in its status and in its stored document (so whoever
+/// reads the document sees it closed too); false if there is no such
+/// ticket.
 pub(crate) async fn close(db: &impl Sql, reference: &str) -> Result<bool, AppError> {
     db.changed(stmt!(
-        "UPDATE tickets SET status = 'closed' WHERE reference = ?1",
+        "UPDATE tickets SET status = 'closed', \
+         document = CASE WHEN document IS NULL THEN NULL \
+                    ELSE json_set(document, '$.status', 'closed') END \
+         WHERE reference = ?1",
         reference
     ))
     .await

@@ -100,6 +100,13 @@ fn closing_a_ticket_closes_it_once_and_again_is_no_error() {
         assert_eq!(status(), 0);
         close(&w, &reference).await.unwrap();
         assert_eq!(status(), 1);
+        // The stored document says so too (the agent API shows it).
+        let stored = crate::db::tickets::get(&w.db, &reference)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.document["status"], "closed");
+        assert_eq!(stored.document["reference"], reference.as_str());
         close(&w, &reference).await.unwrap();
         assert_eq!(status(), 1);
     });
