@@ -215,9 +215,10 @@ fn assembled(version: i64, segments: Vec<Segment>, texts: Vec<String>) -> Live {
 }
 
 impl Live {
-    /// A visitor's turn ([`Index::turn_for`]): decided on the loaded index,
-    /// then put into words with the texts of its articles stored apart (one
-    /// ranged R2 read each, at once). If they cannot be read, the turn goes
+    /// A visitor's turn ([`Index::turn`]): decided on the loaded index
+    /// ([`Index::decide`]), then put into words ([`Index::word`]) with the
+    /// texts of its articles stored apart (one ranged R2 read each, at
+    /// once). If they cannot be read, the turn goes
     /// on without them: no answer without its passage (suggestions).
     pub(crate) async fn turn(
         &self,
@@ -227,8 +228,8 @@ impl Live {
         th: &Thresholds,
         topics: Option<&[String]>,
     ) -> Turn {
-        let (verdict, question) = self.index.decide_turn_for(message, ctx, th, topics);
-        let texts = match self.texts_of(env, &verdict.docs).await {
+        let decided = self.index.decide(message, ctx, th, topics);
+        let texts = match self.texts_of(env, &decided.verdict.docs).await {
             Ok(texts) => texts,
             Err(e) => {
                 worker::console_error!(
@@ -238,8 +239,7 @@ impl Live {
                 Texts::new()
             }
         };
-        self.index
-            .turn_from(verdict, question.into_owned(), ctx, &texts)
+        self.index.word(decided, ctx, &texts)
     }
 
     /// The texts of those of `docs` stored apart: from this isolate's

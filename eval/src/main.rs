@@ -284,7 +284,7 @@ fn run(args: Args) -> Result<(), String> {
     let started = Instant::now();
     for (q, semantic) in questions.iter().zip(&similarities) {
         let semantic = semantic.as_deref();
-        let ranked = index.search_with(&q.text, semantic);
+        let ranked = index.search(&q.text, semantic);
         if let Some(want) = q.expected.as_deref() {
             let pos = ranked
                 .iter()
@@ -297,7 +297,7 @@ fn run(args: Args) -> Result<(), String> {
             semantic,
             ..Context::default()
         };
-        let (mut verdict, _) = index.decide_turn(&q.text, &ctx, &th);
+        let mut verdict = index.decide(&q.text, &ctx, &th, None).verdict;
         // The interface has three decisions. Small talk answers nothing and
         // suggests nothing; the visitor's way on is a person: "escalate".
         if verdict.decision == Decision::SmallTalk {
@@ -334,7 +334,7 @@ fn run(args: Args) -> Result<(), String> {
                 dense,
                 dense_spread,
                 lexical: index
-                    .search(&q.text)
+                    .search(&q.text, None)
                     .iter()
                     .take(5)
                     .map(|h| (index.slug(h.doc), h.score, h.coverage))

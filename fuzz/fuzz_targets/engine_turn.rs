@@ -65,13 +65,13 @@ fuzz_target!(|data: &[u8]| {
     };
     let th = Thresholds::default();
 
-    let hits = index.search(message);
+    let hits = index.search(message, None);
     assert!(hits.len() <= MAX_HITS);
     for h in &hits {
         assert!(h.doc < index.len());
         assert!(h.score.is_finite() && h.coverage.is_finite(), "{h:?}");
     }
-    let turn = index.turn(message, &ctx, &th);
+    let turn = index.turn(message, &ctx, &th, None);
     let reply = &turn.reply;
     let chars = reply.text.chars().count();
     // A quoted passage (at most 900 characters and "…"), after a one-line

@@ -7,7 +7,7 @@
 
 use frontdesk_api::wire::Decision;
 use frontdesk_shared::retrieval::kb::{parse_article, plain_text};
-use frontdesk_shared::retrieval::{Index, Thresholds};
+use frontdesk_shared::retrieval::{Context, Index, Thresholds};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -35,11 +35,11 @@ fuzz_target!(|data: &[u8]| {
     let th = Thresholds::default();
     let question = article.questions.first().unwrap_or(&article.title);
     for q in [&article.title, question] {
-        for hit in index.search(q) {
+        for hit in index.search(q, None) {
             assert_eq!(hit.doc, 0);
             assert!(hit.score.is_finite() && hit.coverage.is_finite());
         }
-        let reply = index.respond(q, &th);
+        let reply = index.turn(q, &Context::default(), &th, None).reply;
         assert!(reply.sources.len() <= 1);
         if reply.decision == Decision::Answer {
             assert_eq!(reply.sources[0].url, article.url);

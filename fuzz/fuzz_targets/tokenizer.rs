@@ -1,12 +1,14 @@
 //! Text analysis (`shared::text`): the analyzer of every language, word
-//! splitting, language detection and clipping, and the intent checks built on
-//! them (`shared::intent`), on arbitrary UTF-8. Nothing may panic; terms are
-//! non-empty, lowercase, without whitespace, and never more than the
-//! text has characters; clipping stays within its bound.
+//! splitting, language detection and clipping, a message analysed once
+//! (`text::Message`: the analyzer's terms and the same words), and the
+//! intent checks built on them (`shared::intent`), on arbitrary UTF-8.
+//! Nothing may panic; terms are non-empty, lowercase, without whitespace,
+//! and never more than the text has characters; clipping stays within its
+//! bound.
 #![no_main]
 
 use frontdesk_shared::text::intent::{frustrated, small_talk, wants_person};
-use frontdesk_shared::text::{clip, detect, words, Analyzer, Lang};
+use frontdesk_shared::text::{clip, detect, words, Analyzer, Lang, Message};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,8 +20,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let chars = text.chars().count();
+    // The message as a turn reads it: analysed once, the same terms.
+    let message = Message::new(text);
     for lang in Lang::ALL {
         let terms = Analyzer::new(lang).terms(text);
+        let mut distinct = terms.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(message.terms(lang), distinct, "{lang:?}");
         assert!(terms.len() <= chars, "{lang:?}: more terms than characters");
         for t in &terms {
             assert!(!t.is_empty(), "{lang:?}: an empty term");
@@ -49,7 +57,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(clipped.ends_with('…'));
     }
     let _ = Lang::from_tag(text);
-    let _ = wants_person(text);
-    let _ = small_talk(text);
-    let _ = frustrated(text);
+    assert_eq!(message.words(), words(text).collect::<Vec<_>>());
+    let _ = wants_person(&message);
+    let _ = small_talk(&message);
+    let _ = frustrated(&message);
 });

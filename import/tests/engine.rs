@@ -13,7 +13,7 @@ use frontdesk_shared::import::helpcentre::Kind;
 use frontdesk_shared::import::markdown::Options;
 use frontdesk_shared::import::Outcome;
 use frontdesk_shared::retrieval::kb::parse_article;
-use frontdesk_shared::retrieval::{Index, Thresholds};
+use frontdesk_shared::retrieval::{Context, Index, Thresholds};
 
 fn everything() -> Outcome {
     let s = samples();
@@ -127,7 +127,7 @@ fn imported_samples_answer_questions() {
     ];
     let mut wrong = Vec::new();
     for (q, decision, want) in cases {
-        let v = index.decide(q, &th);
+        let v = index.decide(q, &Context::default(), &th, None).verdict;
         let got: Vec<&str> = v.docs.iter().map(|d| index.slug(*d)).collect();
         if v.decision != decision || got.first() != Some(&want) {
             wrong.push(format!(

@@ -1,4 +1,6 @@
-//! Decision latency and index build time at 100, 1,000 and 10,000 articles.
+//! Decision latency (a question on its own; a follow-up, read alone and
+//! joined to the message before it) and index build time at 100, 1,000 and
+//! 10,000 articles.
 //!
 //! `cargo bench -p frontdesk-shared --bench engine`
 //!
@@ -12,7 +14,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use frontdesk_shared::retrieval::kb::{Article, Section};
-use frontdesk_shared::retrieval::{Index, Thresholds};
+use frontdesk_shared::retrieval::{Context, Index, Thresholds};
 
 /// A small deterministic generator (xorshift64*), so every run sees the same KB.
 struct Rng(u64);
@@ -123,7 +125,39 @@ fn decisions(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(n), &index, |b, index| {
             b.iter(|| {
                 i = (i + 1) % questions.len();
-                black_box(index.decide(black_box(&questions[i]), &th))
+                black_box(index.decide(black_box(&questions[i]), &Context::default(), &th, None))
+            });
+        });
+    }
+    group.finish();
+}
+
+/// A follow-up turn: the last three words of a question, after its first
+/// words as the visitor's previous message (both read, alone and joined).
+fn follow_ups(c: &mut Criterion) {
+    let mut group = c.benchmark_group("follow-up");
+    let th = Thresholds::default();
+    for n in [100, 1_000, 10_000] {
+        let (articles, questions) = knowledge_base(n);
+        let index = Index::build(&articles);
+        let pieces: Vec<(String, String)> = questions
+            .iter()
+            .map(|q| {
+                let words: Vec<&str> = q.split(' ').collect();
+                let cut = words.len().saturating_sub(3);
+                (words[..cut].join(" "), words[cut..].join(" "))
+            })
+            .collect();
+        let mut i = 0;
+        group.bench_with_input(BenchmarkId::from_parameter(n), &index, |b, index| {
+            b.iter(|| {
+                i = (i + 1) % pieces.len();
+                let (earlier, message) = &pieces[i];
+                let ctx = Context {
+                    earlier: &[earlier.as_str()],
+                    ..Context::default()
+                };
+                black_box(index.decide(black_box(message), &ctx, &th, None))
             });
         });
     }
@@ -144,5 +178,5 @@ fn build(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decisions, build);
+criterion_group!(benches, decisions, follow_ups, build);
 criterion_main!(benches);

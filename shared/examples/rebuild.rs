@@ -238,7 +238,7 @@ fn measure(name: &str, articles: Vec<UploadedArticle>) {
             .map(|_| {
                 let t = Instant::now();
                 for q in &questions {
-                    std::hint::black_box(index.turn(q, ctx, &th));
+                    std::hint::black_box(index.turn(q, ctx, &th, None));
                 }
                 t.elapsed().as_secs_f64() * 1e6 / questions.len() as f64
             })

@@ -121,7 +121,7 @@ impl Ports for World {
 
     async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn {
         self.index
-            .turn_for(message, ctx, &Thresholds::default(), topics)
+            .turn(message, ctx, &Thresholds::default(), topics)
     }
 
     async fn always_human(&self, text: &str, topics: Option<&[String]>) -> Option<String> {

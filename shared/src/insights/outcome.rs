@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Conversation, Message};
+use crate::text;
 use crate::text::intent::{small_talk, SmallTalk};
 use frontdesk_api::wire::{Decision, Rating, Role};
 
@@ -44,7 +45,7 @@ impl Outcome {
 /// Whether a visitor message confirms that the answer before it helped:
 /// thanks-type small talk ("thanks!", "that solved it", "das hat geholfen").
 pub fn confirms(message: &str) -> bool {
-    small_talk(message) == Some(SmallTalk::Thanks)
+    small_talk(&text::Message::new(message)) == Some(SmallTalk::Thanks)
 }
 
 /// One conversation, summed up (a row of the conversations export).

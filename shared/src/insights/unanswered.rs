@@ -7,7 +7,7 @@ use super::{
     Conversation, Message, Question, QuestionGroup, MAX_GROUP_QUESTIONS, MAX_QUESTIONS, SIMILARITY,
 };
 use crate::text::intent::small_talk;
-use crate::text::{Analyzer, Lang};
+use crate::text::{self, Analyzer, Lang};
 use frontdesk_api::wire::{Decision, EscalationReason, Role};
 
 /// The visitor messages the bot could not answer, newest first (at most
@@ -31,7 +31,7 @@ pub fn unanswered(conversations: &[Conversation]) -> Vec<Question> {
                                 Some(EscalationReason::NoMatch | EscalationReason::Unresolved),
                             )
                     );
-                    if unanswered && small_talk(&q.body).is_none() {
+                    if unanswered && small_talk(&text::Message::new(q.body.as_str())).is_none() {
                         out.push(Question {
                             conversation: c.id.clone(),
                             text: q.body.clone(),

@@ -67,12 +67,17 @@ fn hash(s: &[char]) -> u32 {
 /// cut into n-grams. A question's are computed once and scored against
 /// every segment ([`CharGrams::scores_into`]).
 pub(super) fn grams(text: &str) -> Vec<(u32, f32)> {
+    grams_of(words(text))
+}
+
+/// [`grams`] of a text's words (lowercased and folded: [`words`]).
+pub(super) fn grams_of<W: AsRef<str>>(words: impl IntoIterator<Item = W>) -> Vec<(u32, f32)> {
     let mut hashes = Vec::new();
     let mut padded: Vec<char> = Vec::new();
-    for w in words(text) {
+    for w in words {
         padded.clear();
         padded.push(' ');
-        padded.extend(w.chars());
+        padded.extend(w.as_ref().chars());
         padded.push(' ');
         for n in SIZES {
             hashes.extend(padded.windows(n).map(hash));

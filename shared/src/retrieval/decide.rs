@@ -1,70 +1,69 @@
 //! The decision per turn: the visitor's language, always-human topics,
 //! talk-to-a-person and small talk, retrieval in the conversation's
-//! context, and answer / suggest / escalate (lexical or hybrid).
+//! context, and answer / suggest / escalate (lexical or hybrid). The
+//! visitor's message is analysed once ([`Message`]), and so is the text
+//! of a follow-up joined to the earlier messages ([`Query`]).
 
 use std::borrow::Cow;
 
-use super::rank::{mean_sd, query_terms};
+use super::rank::mean_sd;
+use super::turn::{Decided, Query};
 use super::{
     CharView, Context, Dense, Hit, HybridSignals, HybridThresholds, Index, Thresholds, Topic,
     Verdict, Words, MAX_FOLLOW_UP_WORDS, MAX_JOINED, UNHELPFUL_LIMIT,
 };
 use crate::text::intent::{frustrated, small_talk, wants_person};
-use crate::text::{detect, words, Analyzer, Lang};
+use crate::text::{detect, word_count, Analyzer, Lang, Message};
 use frontdesk_api::wire::{Decision, EscalationReason};
 
-impl Index {
-    /// The decision for one visitor message on its own, with the articles
-    /// behind it.
-    pub fn decide(&self, message: &str, th: &Thresholds) -> Verdict {
-        self.decide_turn(message, &Context::default(), th).0
-    }
+/// Which text a turn was decided on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// The message on its own.
+    Alone,
+    /// The message joined to the visitor's earlier messages.
+    Joined,
+}
 
+impl Index {
     /// The language of a visitor turn: the message's own if it shows one,
     /// else the conversation's, else the visitor's locale, else the help
     /// centre's.
-    fn visitor_lang(&self, message: &str, ctx: &Context) -> Lang {
-        detect(message)
+    fn visitor_lang(&self, message: &Message, ctx: &Context) -> Lang {
+        message
+            .lang()
             .or_else(|| {
                 if ctx.earlier.is_empty() {
                     return None;
                 }
                 let mut all = ctx.earlier.join("\n");
                 all.push('\n');
-                all.push_str(message);
+                all.push_str(message.text());
                 detect(&all)
             })
             .or(ctx.locale)
             .unwrap_or(self.primary)
     }
 
-    /// The decision for a visitor turn in its conversation, and the question
-    /// it was decided on. In order: a request for a person, an always-human
-    /// topic, small talk and frustration are recognised before any search; a
-    /// short follow-up ("and as PDF?") or a question sent in several short
-    /// messages is joined to the earlier messages when that gives a better
-    /// decision; after [`UNHELPFUL_LIMIT`] turns without an answer, or when
-    /// the visitor repeats an earlier message, the bot offers a person
-    /// instead of more suggestions.
-    pub fn decide_turn<'a>(
-        &self,
-        message: &'a str,
-        ctx: &Context,
-        th: &Thresholds,
-    ) -> (Verdict, Cow<'a, str>) {
-        self.decide_turn_for(message, ctx, th, None)
-    }
-
-    /// [`Index::decide_turn`] on a site where only the always-human topics
-    /// named in `topics` apply (case-insensitive; `None`: every topic).
-    pub fn decide_turn_for<'a>(
+    /// The first half of [`Index::turn`]: the decision for a visitor turn
+    /// in its conversation, and the question it was decided on. In order:
+    /// a request for a person, an always-human topic (of `topics`, by name,
+    /// case-insensitive; `None`: every topic), small talk and frustration
+    /// are recognised before any search; a short follow-up ("and as PDF?")
+    /// or a question sent in several short messages is joined to the
+    /// earlier messages when that gives a better decision; after
+    /// `UNHELPFUL_LIMIT` turns without an answer, or when the visitor
+    /// repeats an earlier message, the bot offers a person instead of more
+    /// suggestions.
+    pub fn decide<'a>(
         &self,
         message: &'a str,
         ctx: &Context,
         th: &Thresholds,
         topics: Option<&[String]>,
-    ) -> (Verdict, Cow<'a, str>) {
-        let lang = self.visitor_lang(message, ctx);
+    ) -> Decided<'a> {
+        let message = Message::new(message);
+        let lang = self.visitor_lang(&message, ctx);
         let content = if self.langs.contains(&lang) {
             lang
         } else {
@@ -81,22 +80,26 @@ impl Index {
             signals: None,
         };
         let escalate = |reason| plain(Decision::Escalate, Some(reason));
-        let msg = Cow::Borrowed(message);
-        if wants_person(message) {
-            return (escalate(EscalationReason::Requested), msg);
-        }
-        if let Some(topic) = self.always_human_topic(message, content, topics) {
+        let early = if wants_person(&message) {
+            Some(escalate(EscalationReason::Requested))
+        } else if let Some(topic) = self.always_human_topic(&message, content, topics) {
             let mut v = escalate(EscalationReason::AlwaysHuman);
             v.topic = Some(topic.name.clone());
-            return (v, msg);
-        }
-        if let Some(kind) = small_talk(message) {
+            Some(v)
+        } else if let Some(kind) = small_talk(&message) {
             let mut v = plain(Decision::SmallTalk, None);
             v.small_talk = Some(kind);
-            return (v, msg);
-        }
-        if frustrated(message) {
-            return (escalate(EscalationReason::Frustrated), msg);
+            Some(v)
+        } else if frustrated(&message) {
+            Some(escalate(EscalationReason::Frustrated))
+        } else {
+            None
+        };
+        if let Some(verdict) = early {
+            return Decided {
+                verdict,
+                question: message,
+            };
         }
         let scores = ctx.semantic.and_then(|s| self.dense_scores(s));
         // Words analysed in a language the help centre lacks match nothing
@@ -105,8 +108,10 @@ impl Index {
             scores,
             words: lang == content,
         });
-        let (mut verdict, mut question) =
-            self.retrieve_in_context(message, ctx.earlier, content, only, dense, th);
+        let alone = Query::new(message);
+        let joined = joined(&alone.message, ctx.earlier).map(|j| Query::new(Message::new(j)));
+        let (mut verdict, mut reading) =
+            self.retrieve_in_context(&alone, joined.as_ref(), content, only, dense, th);
         // Nothing in the visitor's language matches: the help centre's main
         // language may have the article (a German visitor is better served
         // by an English article than by none), never a third language.
@@ -114,52 +119,54 @@ impl Index {
         if let Some(primary) = fallback {
             if verdict.reason == Some(EscalationReason::NoMatch) {
                 let dense = dense.map(|d| Dense { words: false, ..d });
-                let (v, q) = self.retrieve_in_context(
-                    message,
-                    ctx.earlier,
+                let (v, r) = self.retrieve_in_context(
+                    &alone,
+                    joined.as_ref(),
                     primary,
                     Some(primary),
                     dense,
                     th,
                 );
                 if v.reason != Some(EscalationReason::NoMatch) {
-                    (verdict, question) = (v, q);
+                    (verdict, reading) = (v, r);
                 }
             }
         }
         verdict.lang = lang;
-        let repeated = ctx
-            .earlier
-            .last()
-            .is_some_and(|prev| same_question(prev, message, content));
+        let repeated = || {
+            ctx.earlier
+                .last()
+                .is_some_and(|prev| same_question(&Message::new(*prev), &alone.message, content))
+        };
         if verdict.decision != Decision::Answer
-            && (ctx.unhelpful_streak >= UNHELPFUL_LIMIT || repeated)
+            && (ctx.unhelpful_streak >= UNHELPFUL_LIMIT || repeated())
         {
-            return (escalate(EscalationReason::Unresolved), question);
+            verdict = escalate(EscalationReason::Unresolved);
         }
-        (verdict, question)
+        let question = match (reading, joined) {
+            (Reading::Joined, Some(joined)) => joined.message,
+            _ => alone.message,
+        };
+        Decided { verdict, question }
     }
 
-    /// The name of the always-human topic a visitor message is on, if any
-    /// (for the ticket's triage).
-    pub fn always_human(&self, message: &str) -> Option<&str> {
-        self.always_human_for(message, None)
-    }
-
-    /// [`Index::always_human`] among the topics named in `topics` (`None`:
-    /// every topic).
+    /// The name of the always-human topic a visitor message is on, if any,
+    /// among the topics named in `topics` (`None`: every topic): for the
+    /// ticket's triage.
     pub fn always_human_for(&self, message: &str, topics: Option<&[String]>) -> Option<&str> {
-        let lang = detect(message)
+        let message = Message::new(message);
+        let lang = message
+            .lang()
             .filter(|l| self.langs.contains(l))
             .unwrap_or(self.primary);
-        self.always_human_topic(message, lang, topics)
+        self.always_human_topic(&message, lang, topics)
             .map(|t| t.name.as_str())
     }
 
     /// The first always-human topic `message` is on, among `topics`.
     fn always_human_topic(
         &self,
-        message: &str,
+        message: &Message,
         lang: Lang,
         topics: Option<&[String]>,
     ) -> Option<&Topic> {
@@ -167,8 +174,7 @@ impl Index {
             return None;
         }
         let analyzer = Analyzer::new(lang);
-        let mut terms = analyzer.terms(message);
-        terms.sort();
+        let terms = message.terms(lang);
         let applies = |t: &Topic| {
             topics.is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(&t.name)))
         };
@@ -187,7 +193,7 @@ impl Index {
     /// Retrieval for one question: answer, suggest, or nothing matches.
     fn retrieve(
         &self,
-        message: &str,
+        query: &Query,
         lang: Lang,
         only: Option<Lang>,
         dense: Option<Dense>,
@@ -204,17 +210,17 @@ impl Index {
         };
         let words = dense.is_none_or(|d| d.words);
         let terms = if words {
-            query_terms(message, lang)
+            query.message.terms(lang)
         } else {
-            vec![]
+            &[]
         };
-        let terms = self.look_up(&terms);
+        let terms = self.look_up(terms);
         let chars = if words {
-            self.char_scores(message)
+            query.chars(self)
         } else {
-            vec![0.0; self.len()]
+            Cow::Owned(vec![0.0; self.len()])
         };
-        let chars = CharView::new(chars, dense.map(|d| d.scores.to_vec()));
+        let chars = CharView::new(chars, dense.map(|d| Cow::Borrowed(d.scores)));
         let (hits, lexical_top) = self.rank_both(&terms, &chars, only);
         let Some(top) = hits.first() else {
             return verdict(Decision::Escalate, vec![], Some(EscalationReason::NoMatch));
@@ -299,38 +305,24 @@ impl Index {
         (decision, docs, Some(signals))
     }
 
-    /// [`Index::retrieve`] for `message` alone and joined to the visitor's
-    /// previous message (and to the short messages before it, for a
-    /// question typed in pieces); the better reading wins.
-    fn retrieve_in_context<'a>(
+    /// [`Index::retrieve`] for the message alone and, if it is a short
+    /// one after earlier messages, `joined` to them ([`joined`]); the
+    /// better reading wins.
+    fn retrieve_in_context(
         &self,
-        message: &'a str,
-        earlier: &[&str],
+        alone: &Query,
+        joined: Option<&Query>,
         lang: Lang,
         only: Option<Lang>,
         dense: Option<Dense>,
         th: &Thresholds,
-    ) -> (Verdict, Cow<'a, str>) {
-        let alone = self.retrieve(message, lang, only, dense, th);
-        let short = |m: &str| words(m).count() <= MAX_FOLLOW_UP_WORDS;
-        if earlier.is_empty() || !short(message) {
-            return (alone, Cow::Borrowed(message));
-        }
-        // The previous message, whatever its length, and the short ones
-        // right before it: "hi" / "I have a problem" / "with the export" /
-        // "as PDF" is one question.
-        let mut from = earlier.len() - 1;
-        while from > 0
-            && earlier.len() - from < MAX_JOINED
-            && short(earlier[from])
-            && short(earlier[from - 1])
-        {
-            from -= 1;
-        }
-        let mut joined = earlier[from..].join("\n");
-        joined.push('\n');
-        joined.push_str(message);
-        let together = self.retrieve(&joined, lang, only, dense, th);
+    ) -> (Verdict, Reading) {
+        let verdict = self.retrieve(alone, lang, only, dense, th);
+        let Some(joined) = joined else {
+            return (verdict, Reading::Alone);
+        };
+        let alone = verdict;
+        let together = self.retrieve(joined, lang, only, dense, th);
         match (alone.decision, together.decision) {
             // Read alone and read as a follow-up, the turn points to two
             // different articles: not confident enough to answer either.
@@ -342,21 +334,46 @@ impl Index {
                     docs,
                     ..alone
                 };
-                (verdict, Cow::Owned(joined))
+                (verdict, Reading::Joined)
             }
-            (Decision::Answer, _) => (alone, Cow::Borrowed(message)),
+            (Decision::Answer, _) => (alone, Reading::Alone),
             (_, Decision::Answer) | (Decision::Escalate, Decision::Suggest) => {
-                (together, Cow::Owned(joined))
+                (together, Reading::Joined)
             }
-            _ => (alone, Cow::Borrowed(message)),
+            _ => (alone, Reading::Alone),
         }
     }
 }
 
-/// Whether two messages ask the same thing: the same terms, give or take one
-/// in four (a visitor repeating a question the bot did not get).
-pub(super) fn same_question(a: &str, b: &str, lang: Lang) -> bool {
-    let (a, b) = (query_terms(a, lang), query_terms(b, lang));
+/// A short `message` (a follow-up, or the end of a question typed in
+/// pieces) joined to the visitor's previous message, whatever its length,
+/// and the short ones right before it: "hi" / "I have a problem" / "with
+/// the export" / "as PDF" is one question. `None` for a longer message, or
+/// the first.
+fn joined(message: &Message, earlier: &[&str]) -> Option<String> {
+    let short = |words: usize| words <= MAX_FOLLOW_UP_WORDS;
+    if earlier.is_empty() || !short(message.words().len()) {
+        return None;
+    }
+    let mut from = earlier.len() - 1;
+    while from > 0
+        && earlier.len() - from < MAX_JOINED
+        && short(word_count(earlier[from]))
+        && short(word_count(earlier[from - 1]))
+    {
+        from -= 1;
+    }
+    let mut joined = earlier[from..].join("\n");
+    joined.push('\n');
+    joined.push_str(message.text());
+    Some(joined)
+}
+
+/// Whether two messages ask the same thing: the same terms (in `lang`),
+/// give or take one in four (a visitor repeating a question the bot did
+/// not get).
+fn same_question(a: &Message, b: &Message, lang: Lang) -> bool {
+    let (a, b) = (a.terms(lang), b.terms(lang));
     if a.is_empty() || b.is_empty() {
         return false;
     }

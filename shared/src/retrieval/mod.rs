@@ -2,8 +2,11 @@
 //! answer / suggest / escalate decision. Pure: the index is built once per
 //! content version (at build time for the bundled help centre, in the admin
 //! API's update for uploaded content) and every call is a function of the
-//! index and the question.
+//! index and the question. A visitor turn enters through [`Index::turn`]
+//! (`turn.rs`), which reads the message analysed once
+//! ([`crate::text::Message`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -19,9 +22,11 @@ pub mod kb;
 mod postings;
 mod rank;
 mod thresholds;
+mod turn;
 mod wording;
 
 pub use thresholds::{HybridSignals, HybridThresholds, Thresholds, Words};
+pub use turn::Decided;
 
 use bayes::Bayes;
 use chargram::CharGrams;
@@ -314,11 +319,11 @@ struct QueryTerm<'a> {
 /// n-grams and, when an embedding model is configured, its similarity to
 /// each article. Computed (and standardized) once per question and shared
 /// by the ranking and the robustness check's re-ranking.
-struct CharView {
+struct CharView<'a> {
     /// Character n-gram cosine similarity per article.
-    scores: Vec<f32>,
+    scores: Cow<'a, [f32]>,
     /// The embedding model's similarity per article (see `dense::per_doc`).
-    dense: Option<Vec<f32>>,
+    dense: Option<Cow<'a, [f32]>>,
     /// Per article, what the n-gram view adds to the fused score:
     /// `FUSION[1]` × its standardized score. `None` when it adds nothing
     /// (all scores equal).
@@ -328,8 +333,8 @@ struct CharView {
     dense_fused: Option<Vec<f32>>,
 }
 
-impl CharView {
-    fn new(scores: Vec<f32>, dense: Option<Vec<f32>>) -> CharView {
+impl<'a> CharView<'a> {
+    fn new(scores: Cow<'a, [f32]>, dense: Option<Cow<'a, [f32]>>) -> CharView<'a> {
         let part = |values: &[f32], weight: f32| {
             mean_sd(values)
                 .filter(|_| weight != 0.0)

@@ -2,38 +2,40 @@
 //! n-grams) and the dense one, standardized and fused, and the passage a
 //! reply shows.
 
+use std::borrow::Cow;
+
 use super::dense;
 use super::postings::MASKED_PASSAGES;
+use super::turn::Query;
 use super::{
     chargram, passage_terms, CharView, Hit, Index, Passage, QueryTerm, B, FUSION, K1, MAX_HITS,
     N_FIELDS, WEIGHT,
 };
-use crate::text::{detect, Analyzer, Lang};
+use crate::text::{Analyzer, Lang, Message};
 
 impl Index {
     /// The best [`MAX_HITS`] articles, best first, with coverage of the
-    /// question (analysed in the help centre's main language).
-    pub fn search(&self, question: &str) -> Vec<Hit> {
-        self.search_with(question, None)
-    }
-
-    /// [`Index::search`], fused with an embedding model's similarity of the
-    /// question to each passage ([`Index::embedding_texts`] order), when
-    /// given and of the right length.
-    pub fn search_with(&self, question: &str, semantic: Option<&[f32]>) -> Vec<Hit> {
+    /// question (analysed in the help centre's main language), fused with
+    /// an embedding model's similarity of the question to each passage
+    /// ([`Index::embedding_texts`] order) when `semantic` is given and of
+    /// the right length. Retrieval alone, whatever a turn would decide (the
+    /// evaluation's recall).
+    pub fn search(&self, question: &str, semantic: Option<&[f32]>) -> Vec<Hit> {
         let dense = semantic.and_then(|s| self.dense_scores(s));
+        let question = Query::new(Message::new(question));
         // As in a turn: across languages the embedding model ranks alone.
-        let words = dense.is_none() || detect(question).is_none_or(|l| self.langs.contains(&l));
+        let words = dense.is_none()
+            || question
+                .message
+                .lang()
+                .is_none_or(|l| self.langs.contains(&l));
         let (terms, chars) = if words {
-            (
-                query_terms(question, self.primary),
-                self.char_scores(question),
-            )
+            (question.message.terms(self.primary), question.chars(self))
         } else {
-            (vec![], vec![0.0; self.len()])
+            (&[][..], Cow::Owned(vec![0.0; self.len()]))
         };
-        let chars = CharView::new(chars, dense);
-        self.rank(&self.look_up(&terms), &chars, None)
+        let chars = CharView::new(chars, dense.map(Cow::Owned));
+        self.rank(&self.look_up(terms), &chars, None)
     }
 
     /// Per article, the embedding similarity of its nearest passage, from
@@ -46,10 +48,10 @@ impl Index {
             .filter(|scores| mean_sd(scores).is_some())
     }
 
-    /// Per article, the character n-gram similarity of the question (each
-    /// segment with its own gram IDF).
-    pub(super) fn char_scores(&self, question: &str) -> Vec<f32> {
-        let grams = chargram::grams(question);
+    /// Per article, the character n-gram similarity of a question, given
+    /// its words ([`Message::words`]), each segment with its own gram IDF.
+    pub(super) fn char_scores(&self, words: &[String]) -> Vec<f32> {
+        let grams = chargram::grams_of(words);
         let mut scores = vec![0.0f32; self.len()];
         for (s, range) in self.segments.iter().zip(self.ranges()) {
             s.chars.scores_into(&grams, &mut scores[range]);
@@ -141,7 +143,11 @@ impl Index {
                 0.0
             }
         };
-        let candidates = lexical.iter().zip(&covered).zip(&chars.scores).enumerate();
+        let candidates = lexical
+            .iter()
+            .zip(&covered)
+            .zip(chars.scores.iter())
+            .enumerate();
         for (d, ((&lex, &covered), &char_score)) in candidates {
             let words = covered > 0.0 || char_score > 0.0;
             if !(words || chars.dense.is_some()) || only.is_some_and(|l| self.doc_langs[d] != l) {
@@ -319,12 +325,4 @@ pub(super) fn saturated_weight(
         })
         .sum();
     wtf / (K1 + wtf)
-}
-
-/// The distinct analysed terms of a question.
-pub(super) fn query_terms(question: &str, lang: Lang) -> Vec<String> {
-    let mut terms = Analyzer::new(lang).terms(question);
-    terms.sort();
-    terms.dedup();
-    terms
 }

@@ -1,8 +1,8 @@
-use super::rank::query_terms;
 use super::*;
 use crate::retrieval::kb::parse_article;
 use crate::retrieval::kb::Article;
 use crate::text::phrases::{say, Line};
+use crate::text::Message;
 
 #[test]
 fn hybrid_thresholds_read_from_a_setting_round_trip_and_refuse_typos() {
@@ -63,6 +63,12 @@ fn the_hybrid_rule_sums_its_signals_and_never_answers_against_better_covering_wo
     assert_eq!(at(2.4, 0.0, 0.0, Words::Across), Decision::Escalate);
 }
 
+/// The reply of a turn ([`Index::turn`]) on one message with no
+/// conversation around it.
+fn ask(index: &Index, message: &str, th: &Thresholds) -> Reply {
+    index.turn(message, &Context::default(), th, None).reply
+}
+
 fn index() -> Index {
     let a = parse_article(
         "export",
@@ -79,7 +85,11 @@ fn index() -> Index {
 
 #[test]
 fn answers_with_the_best_passage() {
-    let r = index().respond("how to export notes as PDF", &Thresholds::default());
+    let r = ask(
+        &index(),
+        "how to export notes as PDF",
+        &Thresholds::default(),
+    );
     assert_eq!(r.decision, Decision::Answer);
     assert_eq!(r.text, "Choose PDF in the export dialog.");
     assert_eq!(r.sources[0].url, "/help/export");
@@ -88,12 +98,12 @@ fn answers_with_the_best_passage() {
 #[test]
 fn escalates_unknown_topics_and_requests() {
     let ix = index();
-    let r = ix.respond("what's the weather in Paris", &Thresholds::default());
+    let r = ask(&ix, "what's the weather in Paris", &Thresholds::default());
     assert_eq!(
         (r.decision, r.reason),
         (Decision::Escalate, Some(EscalationReason::NoMatch))
     );
-    let r = ix.respond("talk to a person", &Thresholds::default());
+    let r = ask(&ix, "talk to a person", &Thresholds::default());
     assert_eq!(r.reason, Some(EscalationReason::Requested));
 }
 
@@ -119,8 +129,9 @@ fn segments_share_the_word_statistics_of_the_whole_index() {
         "word12 shared1",
         "zzz",
     ] {
-        let terms = query_terms(question, Lang::En);
-        let (w, s) = (whole.look_up(&terms), split.look_up(&terms));
+        let analysed = Message::new(question);
+        let terms = analysed.terms(Lang::En);
+        let (w, s) = (whole.look_up(terms), split.look_up(terms));
         let idf = |t: &[QueryTerm]| t.iter().map(|t| t.idf).collect::<Vec<_>>();
         // IDF over all articles, the naive Bayes vocabulary of all
         // segments: the same numbers to the bit.
@@ -191,7 +202,7 @@ fn visitors_get_their_language_else_the_main_one_never_a_third() {
     let ix = multilingual();
     let th = Thresholds::default();
     // German article for a German question.
-    let r = ix.respond("Wie exportiere ich meine Notizen als PDF?", &th);
+    let r = ask(&ix, "Wie exportiere ich meine Notizen als PDF?", &th);
     assert_eq!(
         (r.decision, r.lang.as_str()),
         (Decision::Answer, "de"),
@@ -199,20 +210,20 @@ fn visitors_get_their_language_else_the_main_one_never_a_third() {
     );
     assert_eq!(r.sources[0].url, "/help/de-export");
     // No German article on the topic: the English one, in a German reply.
-    let r = ix.respond("Wo finde ich den Lumen Clipper?", &th);
+    let r = ask(&ix, "Wo finde ich den Lumen Clipper?", &th);
     assert_ne!(r.decision, Decision::Escalate, "{r:?}");
     assert_eq!(
         (r.sources[0].url.as_str(), r.lang.as_str()),
         ("/help/clipper", "de")
     );
     // Only a French article on the topic: never offered to a German visitor.
-    let r = ix.respond("Ich habe mein Passwort vergessen", &th);
+    let r = ask(&ix, "Ich habe mein Passwort vergessen", &th);
     assert!(
         r.sources.iter().all(|s| s.url != "/help/fr-password"),
         "{r:?}"
     );
     // The French visitor gets it.
-    let r = ix.respond("J'ai oublié mon mot de passe", &th);
+    let r = ask(&ix, "J'ai oublié mon mot de passe", &th);
     assert_eq!(r.sources[0].url, "/help/fr-password", "{r:?}");
     // With embeddings, too: the French article, however near, is not
     // offered to a German visitor; the English one is, with a note
@@ -236,7 +247,7 @@ fn visitors_get_their_language_else_the_main_one_never_a_third() {
             semantic: Some(s),
             ..Context::default()
         };
-        ix.respond_turn(q, &ctx, &th)
+        ix.turn(q, &ctx, &th, None).reply
     };
     assert_eq!(
         ask(&near("fr-password")).reason,
@@ -279,7 +290,7 @@ fn best_passage_reads_sections_past_the_mask() {
         let passages = ix.doc(0).passages(0, &Texts::new());
         let best = ix.best_passage(
             0,
-            &query_terms(&format!("set up my {t}"), Lang::En),
+            Message::new(format!("set up my {t}")).terms(Lang::En),
             &passages,
         );
         assert_eq!(best, format!("How to set up {t} at home."));
@@ -291,5 +302,5 @@ fn survives_serialization() {
     let ix = index();
     let json = serde_json::to_string(&ix).unwrap();
     let back: Index = serde_json::from_str(&json).unwrap();
-    assert_eq!(back.search("password"), ix.search("password"));
+    assert_eq!(back.search("password", None), ix.search("password", None));
 }

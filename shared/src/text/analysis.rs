@@ -150,6 +150,16 @@ impl Analyzer {
         self.terms_by(text, |w| self.term(w))
     }
 
+    /// [`Analyzer::terms`] of a text already split into lowercased words
+    /// (accents kept: `lower_words`).
+    pub(super) fn terms_of_words(&self, lower_words: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for raw in lower_words {
+            word_terms(raw, &mut |w| self.term(w), &mut out);
+        }
+        out
+    }
+
     /// A word's term: folded and stemmed; `None` for a function word.
     fn term(&self, w: &str) -> Option<String> {
         let folded = fold_word(w);
@@ -173,14 +183,20 @@ impl Analyzer {
     fn terms_by(&self, text: &str, mut term: impl FnMut(&str) -> Option<String>) -> Vec<String> {
         let mut out = Vec::new();
         for raw in lower_words(text) {
-            for piece in split_scripts(&raw) {
-                match piece {
-                    Piece::Cjk(chars) => cjk_bigrams(&chars, &mut out),
-                    Piece::Word(w) => out.extend(term(w)),
-                }
-            }
+            word_terms(&raw, &mut term, &mut out);
         }
         out
+    }
+}
+
+/// The terms of one lowercased word (`raw`), each piece's given by `term`,
+/// added to `out`: a CJK run becomes its bigrams.
+fn word_terms(raw: &str, term: &mut impl FnMut(&str) -> Option<String>, out: &mut Vec<String>) {
+    for piece in split_scripts(raw) {
+        match piece {
+            Piece::Cjk(chars) => cjk_bigrams(&chars, out),
+            Piece::Word(w) => out.extend(term(w)),
+        }
     }
 }
 
@@ -228,6 +244,13 @@ pub fn clip(text: &str, max: usize) -> String {
 /// Lowercased, diacritic-folded words of `text`.
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     lower_words(text).map(|w| fold_word(&w))
+}
+
+/// How many words `text` has: the count of [`words`], without making them.
+pub fn word_count(text: &str) -> usize {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count()
 }
 
 /// Lowercased words of `text`, accents kept.

@@ -2,8 +2,8 @@
 //! Cyrillic), then for Latin text the language whose function words and
 //! letters it uses most.
 
-use super::analysis::{fold_word, is_cjk, is_kana, lower_words};
-use super::Lang;
+use super::analysis::{is_cjk, is_kana};
+use super::{Lang, Message};
 
 /// Negations: kept as terms (they matter to meaning) but as telling of a
 /// language as its function words.
@@ -25,6 +25,12 @@ fn negations(lang: Lang) -> &'static [&'static str] {
 /// Cyrillic), then for Latin text the language whose function words and
 /// letters it uses most; a tie is no guess.
 pub fn detect(text: &str) -> Option<Lang> {
+    Message::new(text).lang()
+}
+
+/// [`detect`] of `text` split into its words: `lower` (lowercased, accents
+/// kept) and `folded` (the same words folded), as [`Message`] has them.
+pub(super) fn detect_words(text: &str, lower: &[String], folded: &[String]) -> Option<Lang> {
     let (mut letters, mut han, mut kana, mut cyrillic) = (0usize, 0usize, 0usize, 0usize);
     for c in text.chars().filter(|c| c.is_alphabetic()) {
         letters += 1;
@@ -63,8 +69,7 @@ pub fn detect(text: &str) -> Option<Lang> {
     const WORD: u32 = 420; // divisible by 1..=7
     const LETTER: u32 = 630;
     let mut score = [0u32; LATIN.len()];
-    for raw in lower_words(text) {
-        let folded = fold_word(&raw);
+    for (raw, folded) in lower.iter().zip(folded) {
         let has: [bool; LATIN.len()] = LATIN.map(|l| {
             l.stop_words().binary_search(&folded.as_str()).is_ok()
                 || negations(l).contains(&folded.as_str())

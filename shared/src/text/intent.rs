@@ -3,7 +3,7 @@
 //! against their will), small talk (a polite reply, not an article), and
 //! frustration (offer a person).
 
-use crate::text::words;
+use crate::text::Message;
 
 /// Single words that, on their own in a message, ask for a person.
 const PERSON_WORDS: &[&str] = &[
@@ -148,12 +148,12 @@ const PHRASES: &[&str] = &[
 ];
 
 /// True when the visitor asks to talk to a person rather than the bot.
-pub fn wants_person(message: &str) -> bool {
-    let lower = message.to_lowercase();
+pub fn wants_person(message: &Message) -> bool {
+    let lower = message.lower();
     if PHRASES.iter().any(|p| lower.contains(p)) {
         return true;
     }
-    let ws: Vec<String> = words(message).collect();
+    let ws = message.words();
     let person = ws.iter().any(|w| PERSON_WORDS.contains(&w.as_str()));
     if !person {
         return false;
@@ -399,12 +399,16 @@ const MAX_SMALL_TALK_WORDS: usize = 8;
 
 /// The small talk `message` is, if it is nothing more: "hi, how do I export?"
 /// is a question, not a greeting.
-pub fn small_talk(message: &str) -> Option<SmallTalk> {
-    let bare: String = message.chars().filter(|c| c.is_alphanumeric()).collect();
+pub fn small_talk(message: &Message) -> Option<SmallTalk> {
+    let bare: String = message
+        .text()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
     if let Some((_, kind)) = CJK_SMALL_TALK.iter().find(|(p, _)| *p == bare) {
         return Some(*kind);
     }
-    let ws: Vec<String> = words(message).collect();
+    let ws = message.words();
     if ws.is_empty() || ws.len() > MAX_SMALL_TALK_WORDS {
         return None;
     }
@@ -510,15 +514,19 @@ const FRUSTRATION_PHRASES: &[&str] = &[
 /// True when the visitor is clearly frustrated: angry words, "this doesn't
 /// help", or "!!!". Capitals alone are not shouting: some visitors type
 /// everything with caps lock on.
-pub fn frustrated(message: &str) -> bool {
-    let lower = message.to_lowercase();
+pub fn frustrated(message: &Message) -> bool {
+    let lower = message.lower();
     if FRUSTRATION_PHRASES.iter().any(|p| lower.contains(p)) {
         return true;
     }
-    if message.contains("!!!") || message.contains("?!?") {
+    let text = message.text();
+    if text.contains("!!!") || text.contains("?!?") {
         return true;
     }
-    words(message).any(|w| FRUSTRATION_WORDS.contains(&w.as_str()))
+    message
+        .words()
+        .iter()
+        .any(|w| FRUSTRATION_WORDS.contains(&w.as_str()))
 }
 
 #[cfg(test)]

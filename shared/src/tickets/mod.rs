@@ -12,7 +12,7 @@ pub mod sinks;
 pub mod webhook;
 
 use crate::text::intent::frustrated;
-use crate::text::{clip, detect, words, Lang};
+use crate::text::{self, clip, detect, words, Lang};
 use crate::tickets::routing::Routing;
 use frontdesk_api::wire::{Decision, Role, Source, TranscriptEntry};
 
@@ -494,7 +494,7 @@ fn triage(visitor: &[&str], attempts: &[BotAttempt], always_human: Option<&str>)
         .filter(|p| has(p))
         .map(|p| (*p).to_owned())
         .collect();
-    let angry = visitor.iter().any(|m| frustrated(m));
+    let angry = visitor.iter().any(|m| frustrated(&text::Message::new(*m)));
     let (level, confidence, mut signals) = if !urgent.is_empty() {
         (Priority::Urgent, 0.9, urgent)
     } else if !high.is_empty() {

@@ -5,7 +5,7 @@ use super::*;
 
 #[test]
 fn explicit_requests_say_why() {
-    let reply = sample_index().respond("talk to a person", &Thresholds::default());
+    let reply = ask(&sample_index(), "talk to a person", &Thresholds::default());
     assert_eq!(reply.reason, Some(EscalationReason::Requested));
 }
 
@@ -14,18 +14,18 @@ fn a_question_sent_in_pieces_is_one_question() {
     let index = sample_index();
     let th = Thresholds::default();
     let pieces = ["hi", "my notes", "are not syncing", "on my phone"];
-    let reply = index.respond_turn(pieces[3], &turn(&pieces[..3]), &th);
+    let reply = index.turn(pieces[3], &turn(&pieces[..3]), &th, None).reply;
     assert!(matches(&reply, Want::Answer("sync-problems")), "{reply:?}");
     // The last piece alone says too little to answer.
-    assert_ne!(index.respond(pieces[3], &th).decision, Decision::Answer);
+    assert_ne!(ask(&index, pieces[3], &th).decision, Decision::Answer);
     // Pieces about something else are not joined into a wrong answer.
     let pieces = ["hey", "my attachments", "how big"];
-    let reply = index.respond_turn(pieces[2], &turn(&pieces[..2]), &th);
+    let reply = index.turn(pieces[2], &turn(&pieces[..2]), &th, None).reply;
     assert!(
         matches(&reply, Want::AnswerOrSuggest("storage-and-attachments")),
         "{reply:?}"
     );
-    assert_eq!(index.respond(pieces[2], &th).decision, Decision::Escalate);
+    assert_eq!(ask(&index, pieces[2], &th).decision, Decision::Escalate);
 }
 
 #[test]
@@ -41,13 +41,13 @@ fn small_talk_gets_a_reply_not_an_article_or_a_ticket() {
         ("Привет", "ru"),
         ("谢谢", "zh"),
     ] {
-        let reply = index.respond(m, &th);
+        let reply = ask(&index, m, &th);
         assert_eq!(reply.decision, Decision::SmallTalk, "{m}");
         assert!(reply.sources.is_empty(), "{m}");
         assert_eq!(reply.lang, lang, "{m}");
     }
     // A greeting in front of a question does not hide the question.
-    let reply = index.respond("hi! how do I export my notes as PDF?", &th);
+    let reply = ask(&index, "hi! how do I export my notes as PDF?", &th);
     assert_eq!(reply.decision, Decision::Answer);
 }
 
@@ -62,7 +62,7 @@ fn always_human_topics_escalate_even_when_an_article_matches() {
         "Ich wurde doppelt abgebucht",
         "mon compte a été piraté",
     ] {
-        let reply = index.respond(m, &th);
+        let reply = ask(&index, m, &th);
         assert_eq!(
             (reply.decision, reply.reason),
             (Decision::Escalate, Some(EscalationReason::AlwaysHuman)),
@@ -70,7 +70,7 @@ fn always_human_topics_escalate_even_when_an_article_matches() {
         );
     }
     // Mentioning a word of a phrase is not enough.
-    let reply = index.respond("can I get a refund", &th);
+    let reply = ask(&index, "can I get a refund", &th);
     assert_ne!(reply.reason, Some(EscalationReason::AlwaysHuman));
 }
 
@@ -81,12 +81,14 @@ fn a_site_with_its_own_always_human_topics_escalates_only_on_those() {
     let ctx = Context::default();
     let legal_only = ["Legal".to_owned()];
     let m = "I was charged twice for my subscription, I want a refund";
-    let (everywhere, _) = index.decide_turn_for(m, &ctx, &th, None);
+    let everywhere = index.decide(m, &ctx, &th, None).verdict;
     assert_eq!(everywhere.topic.as_deref(), Some("billing dispute"));
-    let (on_site, _) = index.decide_turn_for(m, &ctx, &th, Some(&legal_only));
+    let on_site = index.decide(m, &ctx, &th, Some(&legal_only)).verdict;
     assert_ne!(on_site.reason, Some(EscalationReason::AlwaysHuman));
     assert_eq!(on_site.topic, None);
-    let (legal, _) = index.decide_turn_for("my lawyer will call you", &ctx, &th, Some(&legal_only));
+    let legal = index
+        .decide("my lawyer will call you", &ctx, &th, Some(&legal_only))
+        .verdict;
     assert_eq!(legal.reason, Some(EscalationReason::AlwaysHuman));
     assert_eq!(index.always_human_for(m, Some(&legal_only)), None);
     assert_eq!(index.always_human_for(m, None), Some("billing dispute"));
@@ -96,31 +98,40 @@ fn a_site_with_its_own_always_human_topics_escalates_only_on_those() {
 fn frustration_and_repeated_failure_offer_a_person() {
     let index = sample_index();
     let th = Thresholds::default();
-    let reply = index.respond("this bot is useless", &th);
+    let reply = ask(&index, "this bot is useless", &th);
     assert_eq!(reply.reason, Some(EscalationReason::Frustrated));
     // A question that would get suggestions gets a person after two turns
     // without an answer.
     let q = "how much does the Team plan cost";
-    let fresh = index.respond(q, &th);
+    let fresh = ask(&index, q, &th);
     if fresh.decision == Decision::Suggest {
         let ctx = Context {
             unhelpful_streak: 2,
             ..Context::default()
         };
-        let reply = index.respond_turn(q, &ctx, &th);
+        let reply = index.turn(q, &ctx, &th, None).reply;
         assert_eq!(reply.reason, Some(EscalationReason::Unresolved));
     }
     // Repeating a question the bot could not answer offers a person.
     let q = "what about the thing with my colleagues";
-    assert_ne!(index.respond(q, &th).decision, Decision::Answer);
-    let reply = index.respond_turn("What about the thing with my colleagues?", &turn(&[q]), &th);
+    assert_ne!(ask(&index, q, &th).decision, Decision::Answer);
+    let reply = index
+        .turn(
+            "What about the thing with my colleagues?",
+            &turn(&[q]),
+            &th,
+            None,
+        )
+        .reply;
     assert_eq!(reply.reason, Some(EscalationReason::Unresolved));
     // An answer is never held back by the streak.
     let ctx = Context {
         unhelpful_streak: 5,
         ..Context::default()
     };
-    let reply = index.respond_turn("How do I export my notes as PDF?", &ctx, &th);
+    let reply = index
+        .turn("How do I export my notes as PDF?", &ctx, &th, None)
+        .reply;
     assert_eq!(reply.decision, Decision::Answer);
 }
 
@@ -150,7 +161,7 @@ fn visitors_are_answered_from_articles_in_their_language() {
             "en",
         ),
     ] {
-        let reply = index.respond(m, &th);
+        let reply = ask(&index, m, &th);
         assert_eq!(reply.decision, Decision::Answer, "{m}: {reply:?}");
         assert_eq!(reply.sources[0].url, url, "{m}");
         assert_eq!(reply.lang, lang, "{m}");
@@ -160,11 +171,11 @@ fn visitors_are_answered_from_articles_in_their_language() {
         locale: Some(Lang::De),
         ..Context::default()
     };
-    let reply = index.respond_turn("Passwort", &ctx, &th);
+    let reply = index.turn("Passwort", &ctx, &th, None).reply;
     assert_eq!(reply.lang, "de");
     // The bot's own words follow the visitor's language even where the help
     // centre has no articles in it.
-    let reply = index.respond("Chcę porozmawiać z konsultantem", &th);
+    let reply = ask(&index, "Chcę porozmawiać z konsultantem", &th);
     assert_eq!(reply.reason, Some(EscalationReason::Requested));
     assert!(reply.text.contains("e-mail"), "{}", reply.text);
     assert_eq!(reply.lang, "pl");

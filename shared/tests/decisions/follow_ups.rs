@@ -92,15 +92,15 @@ fn an_index_stored_without_its_texts_answers_the_same_given_its_replies_texts() 
                 ..Context::default()
             },
         ] {
-            let want = whole.turn(question, &ctx, &th);
-            let (verdict, q) = apart.decide_turn_for(question, &ctx, &th, None);
-            let texts = read(&verdict.docs);
-            assert_eq!(texts.len(), verdict.docs.len());
-            let got = apart.turn_from(verdict.clone(), q.clone().into_owned(), &ctx, &texts);
+            let want = whole.turn(question, &ctx, &th, None);
+            let decided = apart.decide(question, &ctx, &th, None);
+            let texts = read(&decided.verdict.docs);
+            assert_eq!(texts.len(), decided.verdict.docs.len());
+            let got = apart.word(decided.clone(), &ctx, &texts);
             assert_eq!(got, want, "{question}");
             // Without the texts (the store unreadable), no answer without
             // a passage: the articles are suggested instead.
-            let blind = apart.turn_from(verdict, q.into_owned(), &ctx, &Texts::new());
+            let blind = apart.word(decided, &ctx, &Texts::new());
             if want.reply.decision == Decision::Answer {
                 answers += 1;
                 assert_eq!(blind.reply.decision, Decision::Suggest, "{question}");
@@ -128,7 +128,7 @@ fn follow_ups_are_read_with_the_previous_message() {
     let th = Thresholds::default();
     let mut failures = Vec::new();
     for (earlier, message, want) in FOLLOW_UPS {
-        let reply = index.respond_turn(message, &turn(&[earlier]), &th);
+        let reply = index.turn(message, &turn(&[earlier]), &th, None).reply;
         if !matches(&reply, *want) {
             failures.push(format!(
                 "{earlier:?} + {message:?}: want {want:?}, got {:?} {:?}",
@@ -138,7 +138,7 @@ fn follow_ups_are_read_with_the_previous_message() {
     }
     // Without context, the short follow-ups alone are not answered.
     for (_, message, _) in &FOLLOW_UPS[..3] {
-        let alone = index.respond(message, &th);
+        let alone = ask(&index, message, &th);
         assert_ne!(
             alone.decision,
             Decision::Answer,

@@ -7,14 +7,14 @@ fn hybrid_retrieval_answers_across_languages_suggests_when_unsure_and_never_agai
     let index = sample_index();
     let th = Thresholds::default();
     let q = "Ho dimenticato la parola d'ordine";
-    let alone = index.respond(q, &th);
+    let alone = ask(&index, q, &th);
     assert_eq!(alone.reason, Some(EscalationReason::NoMatch), "{alone:?}");
     let with = |question: &str, semantic: &[f32]| {
         let ctx = Context {
             semantic: Some(semantic),
             ..Context::default()
         };
-        index.respond_turn(question, &ctx, &th)
+        index.turn(question, &ctx, &th, None).reply
     };
     // Far nearer than anything else: answered from the English article,
     // in Italian words around it.
@@ -68,12 +68,12 @@ fn hybrid_retrieval_answers_the_models_clear_pick_when_the_words_cover_it_as_wel
             semantic: Some(semantic),
             ..Context::default()
         };
-        index.respond_turn(question, &ctx, &th)
+        index.turn(question, &ctx, &th, None).reply
     };
     // The words alone favour one article, but cover the question no better
     // in the one the model puts far above everything: that one answers.
     let q = "something is wrong with my notes";
-    let lexical = index.search(q);
+    let lexical = index.search(q, None);
     let other = lexical
         .iter()
         .skip(1)

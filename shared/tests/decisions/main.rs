@@ -44,6 +44,12 @@ fn sample() -> (
     (articles, config.policy())
 }
 
+/// The reply of a turn ([`Index::turn`]) on one message with no
+/// conversation around it.
+fn ask(index: &Index, message: &str, th: &Thresholds) -> Reply {
+    index.turn(message, &Context::default(), th, None).reply
+}
+
 fn turn<'a>(earlier: &'a [&'a str]) -> Context<'a> {
     Context {
         earlier,

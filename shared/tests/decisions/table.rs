@@ -9,7 +9,7 @@ fn decision_table() {
     let th = Thresholds::default();
     let mut failures = Vec::new();
     for (question, want) in TABLE {
-        let reply = index.respond(question, &th);
+        let reply = ask(&index, question, &th);
         if !matches(&reply, *want) {
             failures.push(format!(
                 "{question:?}: want {want:?}, got {:?} {:?}",
@@ -67,12 +67,12 @@ fn a_help_centre_in_segments_is_searched_as_one() {
     let mut same = 0;
     let mut failures = Vec::new();
     for (question, want) in TABLE {
-        let reply = split.respond(question, &th);
-        assert_eq!(loaded.respond(question, &th), reply, "{question}");
+        let reply = ask(&split, question, &th);
+        assert_eq!(ask(&loaded, question, &th), reply, "{question}");
         if !matches(&reply, *want) {
             failures.push(format!("{question:?}: want {want:?}, got {reply:?}"));
         }
-        same += usize::from(reply == whole.respond(question, &th));
+        same += usize::from(reply == ask(&whole, question, &th));
     }
     // Each segment's n-grams are weighed by its own four or five
     // articles (the worker's segments have 2,000), so some replies differ;
@@ -96,7 +96,7 @@ fn a_help_centre_in_segments_is_searched_as_one() {
         ..Context::default()
     };
     let question = "can I get my stuff out as a file";
-    let turn = split.turn(question, &ctx, &th);
-    assert_eq!(turn, whole.turn(question, &ctx, &th));
+    let turn = split.turn(question, &ctx, &th, None);
+    assert_eq!(turn, whole.turn(question, &ctx, &th, None));
     assert_eq!(turn.reply.sources[0].url, "/help/export-notes", "{turn:?}");
 }

@@ -31,7 +31,7 @@ fn small_talk_in_many_languages() {
         ("ты бот?", SmallTalk::AreYouABot),
         ("你是机器人吗？", SmallTalk::AreYouABot),
     ] {
-        assert_eq!(small_talk(m), Some(kind), "{m}");
+        assert_eq!(small_talk(&Message::new(m)), Some(kind), "{m}");
     }
 }
 
@@ -44,10 +44,10 @@ fn questions_with_greetings_are_not_small_talk() {
         "ok",
     ] {
         if m == "ok" {
-            assert_eq!(small_talk(m), Some(SmallTalk::Thanks));
+            assert_eq!(small_talk(&Message::new(m)), Some(SmallTalk::Thanks));
             continue;
         }
-        assert_eq!(small_talk(m), None, "{m}");
+        assert_eq!(small_talk(&Message::new(m)), None, "{m}");
     }
 }
 
@@ -64,7 +64,7 @@ fn frustration() {
         "бесполезно",
         "没用",
     ] {
-        assert!(frustrated(m), "{m}");
+        assert!(frustrated(&Message::new(m)), "{m}");
     }
     for m in [
         "my notes are not syncing",
@@ -73,6 +73,6 @@ fn frustration() {
         "Is 2FA available on the FREE plan?",
         "HOW LONG THE CARD VALIDITY",
     ] {
-        assert!(!frustrated(m), "{m}");
+        assert!(!frustrated(&Message::new(m)), "{m}");
     }
 }

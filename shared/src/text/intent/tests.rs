@@ -17,7 +17,7 @@ fn explicit_requests_in_many_languages() {
         "转人工",
         "我要人工客服",
     ] {
-        assert!(wants_person(m), "{m}");
+        assert!(wants_person(&Message::new(m)), "{m}");
     }
 }
 
@@ -29,6 +29,6 @@ fn questions_that_merely_mention_people() {
         "export notes to pdf",
         "the sync agent on my laptop crashed after the update",
     ] {
-        assert!(!wants_person(m), "{m}");
+        assert!(!wants_person(&Message::new(m)), "{m}");
     }
 }
