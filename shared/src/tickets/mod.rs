@@ -40,8 +40,8 @@ pub struct Ticket {
     pub conversation_id: String,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
-    /// Open when built. Closing a ticket updates its stored status, not
-    /// this document, so read the current status beside it.
+    /// Open when built; closing the ticket sets it here too (and in the
+    /// stored status the agent API filters on).
     pub status: TicketStatus,
     /// Who asked, and whether the site vouched for their email.
     pub requester: Requester,
