@@ -29,10 +29,6 @@ pub mod identity;
 pub mod import;
 pub mod insights;
 pub mod llm;
-// Documented after the turn refactor (issue 17).
-#[allow(missing_docs)]
 pub mod retrieval;
-// Documented after the turn refactor (issue 17).
-#[allow(missing_docs)]
 pub mod text;
 pub mod tickets;

@@ -155,6 +155,8 @@ impl Segment {
         self.docs.len()
     }
 
+    /// Whether it has no articles: [`Index::assemble`] leaves such a
+    /// segment out.
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
     }
@@ -268,6 +270,8 @@ impl Index {
         self.doc_langs.len()
     }
 
+    /// Whether it has no articles: then no search finds anything, and
+    /// every turn but small talk escalates.
     pub fn is_empty(&self) -> bool {
         self.doc_langs.is_empty()
     }
@@ -303,7 +307,8 @@ impl Index {
 
     /// What to embed, for semantic retrieval: each article's passages (see
     /// `dense.rs`), articles in index order, with a hash of each text so a
-    /// cache can tell when a passage changed. [`Context::semantic`] holds
+    /// cache can tell when a passage changed.
+    /// [`Context::semantic`](super::Context::semantic) holds
     /// one similarity per entry, in this order. Inflates every article:
     /// to find stored vectors, [`Index::passage_hashes`] is enough.
     pub fn embedding_texts(&self) -> Vec<EmbeddingText> {
@@ -417,12 +422,14 @@ impl Index {
         parts
     }
 
-    /// How many passages are embedded: the length of [`Context::semantic`].
+    /// How many passages are embedded: the length of
+    /// [`Context::semantic`](super::Context::semantic).
     pub fn passage_count(&self) -> usize {
         self.chunk_doc.len()
     }
 
-    /// The slug of article `doc` (as in [`Hit::doc`] and [`Verdict::docs`]).
+    /// The slug of article `doc` (as in [`Hit::doc`](super::Hit::doc) and
+    /// [`Verdict::docs`](super::Verdict::docs)).
     pub fn slug(&self, doc: usize) -> &str {
         &self.doc(doc).slug
     }

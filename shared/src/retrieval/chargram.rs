@@ -208,7 +208,7 @@ impl CharGrams {
     }
 
     /// Writes to `score` (one per article of this segment) the cosine
-    /// similarity of the question, given as its [`question_grams`], to
+    /// similarity of the question, given as its [`grams_of`], to
     /// each article's centroid (with this segment's IDF).
     pub(super) fn scores_into(&self, question: &[(u32, f32)], score: &mut [f32]) {
         // The question's vector as in `vector`, with each gram looked up

@@ -16,8 +16,9 @@ use crate::retrieval::kb::{parse_article, Article};
 use frontdesk_api::error::{ApiError, ErrorCode};
 
 /// Most articles in one upload. The index is rebuilt per segment of at
-/// most 2,000 articles (`engine::SEGMENT_DOCS`), which takes about 3 s of
-/// CPU native (see README, "Update content on a running deployment").
+/// most 2,000 articles ([`SEGMENT_DOCS`](super::SEGMENT_DOCS)), which
+/// takes about 3 s of CPU native (see README, "Update content on a running
+/// deployment").
 pub const MAX_UPLOAD_ARTICLES: usize = 2000;
 /// Most articles in the live help centre: five full segments. Loaded, its
 /// index takes some 61 MB of an isolate's 128 MB.
@@ -34,7 +35,11 @@ pub const MAX_SLUG_CHARS: usize = 100;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContentUpload {
+    /// The articles to add, at most [`MAX_UPLOAD_ARTICLES`], each slug
+    /// once ([`check_upload`]).
     pub articles: Vec<UploadedArticle>,
+    /// How they combine with what is live; [`UploadMode::Merge`] when left
+    /// out.
     #[serde(default)]
     pub mode: UploadMode,
 }
@@ -44,7 +49,11 @@ pub struct ContentUpload {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UploadedArticle {
+    /// 1–[`MAX_SLUG_CHARS`] of `a-z 0-9 -` ([`valid_slug`]); a live article
+    /// of this slug, bundled or uploaded, is replaced.
     pub slug: String,
+    /// The article file, at most [`MAX_ARTICLE_BYTES`]: what a `kb/*.md`
+    /// file holds and the importers write.
     pub source: String,
 }
 
@@ -73,10 +82,17 @@ pub enum Origin {
 /// One live article in `GET /api/v1/admin/content`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentItem {
+    /// Its slug: its page is `/help/<slug>`, and `DELETE` names it.
     pub slug: String,
+    /// Its front matter's `title`, as replies cite it.
     pub title: String,
+    /// Its front matter's `lang` tag as written (`en` when left out).
     pub lang: String,
+    /// Its front matter's `url`, where replies link: a path on the site or
+    /// an `https://` URL.
     pub url: String,
+    /// Whether it is bundled or uploaded (an upload may replace a bundled
+    /// article of its slug).
     pub source: Origin,
     /// When it was uploaded (ms since the epoch); `None` for bundled ones.
     pub updated: Option<i64>,
@@ -88,12 +104,17 @@ pub struct ContentList {
     /// The content version: 0 is the bundled help centre as deployed; each
     /// update adds one.
     pub version: i64,
+    /// Every live article: the bundled ones in order (an uploaded one in
+    /// place of its slug's), then the other uploaded ones by slug, as
+    /// [`live`] orders them.
     pub articles: Vec<ContentItem>,
 }
 
 /// `PUT` and `DELETE` response: the new version and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentUpdated {
+    /// The content version now live: the one before plus one (see
+    /// [`ContentList::version`]).
     pub version: i64,
     /// Live articles after the update.
     pub articles: usize,
@@ -103,38 +124,49 @@ pub struct ContentUpdated {
     pub index_bytes: usize,
     /// Time building them took in the worker, in ms.
     pub build_ms: u64,
-    /// Segments of the index (of at most `engine::SEGMENT_DOCS` articles).
+    /// Segments of the index (of at most
+    /// [`SEGMENT_DOCS`](super::SEGMENT_DOCS) articles each).
     pub segments: usize,
     /// Of them, rebuilt by this update (the others are kept as stored).
     pub rebuilt: usize,
 }
 
 /// `GET /api/v1/admin/content/index` response: how the live index is
-/// stored (segments of at most `engine::SEGMENT_DOCS` articles, one object
-/// each), and every stored object: index segments (`index/<writer>/<n>`:
-/// the live ones, and any a stopped update left behind that the scheduled
-/// run has not deleted yet) and passage vector matrices
-/// (`vectors/<model>/<content>`, one per embedding model).
+/// stored (segments of at most [`SEGMENT_DOCS`](super::SEGMENT_DOCS)
+/// articles, one object each), and every stored object: index segments
+/// (`index/<writer>/<n>`: the live ones, and any a stopped update left
+/// behind that the scheduled run has not deleted yet) and passage vector
+/// matrices (`vectors/<model>/<content>`, one per embedding model).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentIndex {
+    /// The live content version, as in [`ContentList::version`].
     pub version: i64,
+    /// The segments that version is made of.
     pub segments: Vec<IndexSegment>,
+    /// Every object stored under `index/` and `vectors/`, live or not.
     pub objects: Vec<IndexObject>,
 }
 
 /// A live segment: the update that stored it, its object and its size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexSegment {
+    /// Its number: segment 0 holds the bundled articles.
     pub segment: i64,
+    /// The id of the update that stored it (a random UUID).
     pub writer: String,
+    /// Its object's key, `index/<writer>/<segment>`; its articles' texts
+    /// are stored apart, under the same key plus `.text`.
     pub key: String,
+    /// Bytes stored for it: the object and its texts together.
     pub bytes: u64,
 }
 
 /// A stored object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexObject {
+    /// Its key in the bucket (`index/…` or `vectors/…`).
     pub key: String,
+    /// Its size, in bytes.
     pub bytes: u64,
 }
 
@@ -142,8 +174,13 @@ pub struct IndexObject {
 /// (`Some`) or a deleted slug (`None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Override {
+    /// The slug it applies to.
     pub slug: String,
+    /// The uploaded article; `None`: the slug is deleted, hiding the
+    /// bundled article of that slug.
     pub article: Option<Article>,
+    /// When it was stored, in ms since the epoch (what
+    /// [`ContentItem::updated`] shows).
     pub updated: i64,
 }
 

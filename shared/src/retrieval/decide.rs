@@ -51,10 +51,10 @@ impl Index {
     /// case-insensitive; `None`: every topic), small talk and frustration
     /// are recognised before any search; a short follow-up ("and as PDF?")
     /// or a question sent in several short messages is joined to the
-    /// earlier messages when that gives a better decision; after
-    /// `UNHELPFUL_LIMIT` turns without an answer, or when the visitor
-    /// repeats an earlier message, the bot offers a person instead of more
-    /// suggestions.
+    /// earlier messages when that gives a better decision; once
+    /// [`Context::unhelpful_streak`] reaches two (`UNHELPFUL_LIMIT`), or
+    /// when the visitor repeats their last message, a turn that does not
+    /// answer offers a person instead of more suggestions.
     pub fn decide<'a>(
         &self,
         message: &'a str,

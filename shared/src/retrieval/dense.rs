@@ -9,7 +9,8 @@
 //! line breaks. Each chunk starts with the article's title and carries its
 //! sections' headings, so a passage deep in a long article still says what
 //! it is about; the first also carries the article's example questions. An
-//! article's similarity to a question is that of its nearest chunk.
+//! article's similarity to a question is the mean of its first chunk's
+//! and its nearest chunk's ([`per_doc`]).
 
 use std::ops::Range;
 

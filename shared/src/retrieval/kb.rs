@@ -25,10 +25,21 @@ use serde::{Deserialize, Serialize};
 /// A parsed help article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Article {
+    /// Names the article, unique in a help centre: a bundled article's
+    /// file name without `.md`, an uploaded one's slug
+    /// ([`valid_slug`](super::content::valid_slug)).
     pub slug: String,
+    /// The front matter's `title`: what a reply cites, and the field
+    /// retrieval weighs most.
     pub title: String,
+    /// The front matter's `url`, where replies link: a path on the site
+    /// (`/…`) or an `https://` URL.
     pub url: String,
+    /// The front matter's `lang`, a language tag as written (`en` when left
+    /// out); the index reads it with [`Lang::from_tag`](crate::text::Lang::from_tag).
     pub lang: String,
+    /// The front matter's `tags`: searched with the example questions,
+    /// never shown.
     pub tags: Vec<String>,
     /// Example visitor questions this article answers.
     pub questions: Vec<String>,
@@ -39,19 +50,41 @@ pub struct Article {
 /// One passage: a heading (if any) and its text as plain text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section {
+    /// The heading's text, without its `#`s and inline markup; `None` for
+    /// the text before the first heading.
     pub heading: Option<String>,
+    /// The text up to the next heading, inline markup removed
+    /// ([`plain_text`]), trimmed; may be empty under a heading.
     pub text: String,
 }
 
 /// Why an article could not be read. Line numbers are 1-based.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KbError {
+    /// The first line is not `---`.
     MissingFrontMatter,
+    /// No `---` line closes the front matter.
     UnterminatedFrontMatter,
-    UnknownKey { line: usize, key: String },
-    BadLine { line: usize },
+    /// A front-matter key other than `title`, `url`, `lang`, `tags` and
+    /// `questions`.
+    UnknownKey {
+        /// Its line.
+        line: usize,
+        /// The key, as written.
+        key: String,
+    },
+    /// A front-matter line that is neither `key: value`, `key:` nor a
+    /// `- item` under a `key:`.
+    BadLine {
+        /// Its line.
+        line: usize,
+    },
+    /// A required key (`title` or `url`, named) is missing.
     MissingField(&'static str),
+    /// The `url` (given) starts with neither `/` nor `https://`.
     BadUrl(String),
+    /// The body has neither text nor a heading (HTML comments do not
+    /// count).
     EmptyBody,
 }
 
@@ -181,8 +214,6 @@ pub fn body_sections(md: &str) -> Vec<Section> {
     split_sections(&lines)
 }
 
-/// Splits Markdown lines at ATX headings (outside code fences) into sections
-/// of plain text.
 /// `md` without HTML comments (`<!-- … -->`, an unterminated one to the
 /// end). Readers of a rendered page never see them, so neither do the
 /// retrieval index, the built-in answers or a model's prompt: text hidden
@@ -207,6 +238,8 @@ pub(crate) fn strip_between(s: &str, open: &str, close: &str) -> String {
     out
 }
 
+/// Splits Markdown lines at ATX headings (outside code fences) into sections
+/// of plain text.
 fn split_sections(lines: &[&str]) -> Vec<Section> {
     let mut sections = Vec::new();
     let mut heading: Option<String> = None;

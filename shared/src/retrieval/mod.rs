@@ -241,7 +241,7 @@ struct RawPosting {
     tf: [u16; N_FIELDS],
     /// The naive Bayes view's weighted count (`BAYES_FIELD_WEIGHT`).
     count: f32,
-    /// The passage mask (see [`Posting::passages`]).
+    /// The passage mask (see [`Posting::passages`](postings::Posting::passages)).
     passages: u8,
 }
 
@@ -267,7 +267,13 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Topic {
+    /// What the topic is called (`legal`, `billing dispute`): the name a
+    /// site's settings turn it on by (case-insensitive), and what
+    /// [`Verdict::topic`] and the ticket's triage report.
     pub name: String,
+    /// The phrases that put a message on the topic, as written in
+    /// `frontdesk.toml`, any language mixed: the message and each phrase
+    /// are analysed in the message's language.
     pub phrases: Vec<String>,
 }
 
@@ -281,8 +287,10 @@ pub struct Context<'a> {
     /// The visitor's preferred language (the widget's locale), used when the
     /// message does not show its own.
     pub locale: Option<Lang>,
-    /// Cosine similarity of the message, as typed, to each article (index
-    /// order) from an embedding model, when one is configured.
+    /// Cosine similarity of the message, as typed, to each embedded
+    /// passage ([`Index::embedding_texts`] order, [`Index::passage_count`]
+    /// values) from an embedding model, when one is configured. Values of
+    /// another length (another content version's passages) are ignored.
     pub semantic: Option<&'a [f32]>,
 }
 
@@ -299,7 +307,13 @@ struct Dense<'a> {
 /// One ranked article with the signals the decision uses.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
+    /// The article: its number in the index, below [`Index::len`] (its
+    /// slug: [`Index::slug`]).
     pub doc: usize,
+    /// Its fused score: each view's score (naive Bayes, character n-grams
+    /// and, with an embedding model, its similarity) in standard deviations
+    /// over every article, weighted and summed. Higher is better; it
+    /// compares articles for one question only.
     pub score: f32,
     /// IDF-weighted share of the question's terms found in the article.
     pub coverage: f32,
@@ -352,19 +366,31 @@ impl<'a> CharView<'a> {
 /// Where an article's text stored apart is ([`Index::texts_apart`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextRef {
+    /// The article, as in [`Hit::doc`]: the key its bytes take in [`Texts`].
     pub doc: usize,
     /// The segment's position in [`Index::segments`].
     pub segment: usize,
-    /// Its bytes in that segment's texts.
+    /// Where its bytes start in that segment's texts (what
+    /// [`Segment::take_texts`] returned, stored apart).
     pub start: u64,
+    /// How many bytes it has there, from `start`.
     pub len: u64,
 }
 
 /// An article's text for an embedding model; see [`Index::embedding_texts`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmbeddingText {
+    /// The article's slug; an article has one entry per embedded passage,
+    /// consecutive.
     pub slug: String,
+    /// The passage as the model reads it, lines joined: the article's
+    /// title, then up to about 900 characters of its text (consecutive
+    /// sections, or a window of a long one) with their headings; the first
+    /// passage ends with the example questions.
     pub text: String,
+    /// FNV-1a (64-bit) of `text`, 16 lowercase hex digits: what a stored
+    /// vector is found by, so only a changed passage is embedded again
+    /// (the same as [`Index::passage_hashes`]).
     pub hash: String,
 }
 
@@ -390,16 +416,27 @@ pub struct Turn {
 /// An article passage a reply rests on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
+    /// The article, as the reply cites it (title and URL).
     pub source: Source,
+    /// The article's passage nearest the question, plain text: the
+    /// embedding model's nearest window when [`Context::semantic`] is
+    /// given, else the section that has most of the question's terms (by
+    /// IDF). Not clipped (an answer shows at most 900 characters of it);
+    /// empty when the article's text could not be read.
     pub text: String,
 }
 
 /// What the engine decided, before it is put into words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
+    /// What to do: [`Decision::Answer`] with one article in `docs`,
+    /// [`Decision::Suggest`] with one to three, [`Decision::Escalate`] and
+    /// [`Decision::SmallTalk`] with none.
     pub decision: Decision,
     /// The answer's article, or the suggestions, best first.
     pub docs: Vec<usize>,
+    /// Why a person is offered: `Some` exactly when `decision` is
+    /// [`Decision::Escalate`].
     pub reason: Option<EscalationReason>,
     /// The language the visitor wrote in (or prefers).
     pub lang: Lang,

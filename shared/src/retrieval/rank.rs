@@ -38,9 +38,10 @@ impl Index {
         self.rank(&self.look_up(terms), &chars, None)
     }
 
-    /// Per article, the embedding similarity of its nearest passage, from
-    /// one similarity per passage; `None` if `semantic` does not fit this
-    /// index (another content version's vectors).
+    /// Per article, its embedding similarity from one similarity per
+    /// passage: the mean of its first passage's and its nearest passage's;
+    /// `None` if `semantic` does not fit this index (another content
+    /// version's vectors).
     /// A view with no spread (all articles equally similar: a model that
     /// sees nothing in the question) is no signal, and `None` too.
     pub fn dense_scores(&self, semantic: &[f32]) -> Option<Vec<f32>> {

@@ -48,6 +48,8 @@ pub struct HybridThresholds {
     /// the question, when it reaches this (a favourite of the words that
     /// covers more of the question is never answered against).
     pub answer_sum_alone: f32,
+    /// The gap (sd) the top article must have over the nearest other to be
+    /// answered, whichever sum applies, across languages too.
     pub answer_gap: f32,
     /// Across languages there are no words to count: answer on z + gap
     /// alone at `answer_sum`, suggest from this z.
@@ -55,6 +57,7 @@ pub struct HybridThresholds {
     /// Suggest the top three when z + `suggest_coverage_weight` ×
     /// coverage reaches this; otherwise offer a person.
     pub suggest_sum: f32,
+    /// How many sd of z covering the whole question is worth in that sum.
     pub suggest_coverage_weight: f32,
 }
 
@@ -171,6 +174,8 @@ pub struct HybridSignals {
     pub gap: f32,
     /// Share of the question's weight the top article's words cover.
     pub coverage: f32,
+    /// How the question's words alone rank: which answer bar applies, if
+    /// any.
     pub words: Words,
 }
 
@@ -190,7 +195,8 @@ pub enum Words {
 }
 
 /// When to answer, suggest or escalate. See [`Thresholds::default`] for the
-/// calibrated values and `tests/decisions.rs` for the data they were tuned on.
+/// calibrated values and `tests/decisions/table.rs` for the data they were
+/// tuned on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
     /// Share of the question's weight (IDF) the best article must cover to answer.

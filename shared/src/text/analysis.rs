@@ -4,8 +4,8 @@
 //! Snowball stemmer (en, de, fr, es, it, pt, ru), then folded to plain Latin
 //! letters (é → e) so a missing accent still matches. Chinese and Japanese have
 //! no spaces: their runs become overlapping character bigrams, which need no
-//! dictionary. [`detect`] guesses a message's language from its script, its
-//! function words and its letters.
+//! dictionary. [`detect`](fn@super::detect) guesses a message's language from
+//! its script, its function words and its letters.
 
 use std::collections::HashMap;
 
@@ -18,16 +18,30 @@ use super::stop_words::{STOP_DE, STOP_EN, STOP_ES, STOP_FR, STOP_IT, STOP_PL, ST
 /// stemming or stop words ([`Lang::Other`]), which still matches exact words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Lang {
+    /// English (`en`): stop words and stemmer.
     En,
+    /// German (`de`): stop words and stemmer.
     De,
+    /// French (`fr`): stop words and stemmer.
     Fr,
+    /// Spanish (`es`): stop words and stemmer.
     Es,
+    /// Italian (`it`): stop words and stemmer.
     It,
+    /// Portuguese (`pt`): stop words and stemmer.
     Pt,
+    /// Polish (`pl`): stop words, no stemmer.
     Pl,
+    /// Russian (`ru`): stop words and stemmer; detected by its Cyrillic
+    /// letters.
     Ru,
+    /// Chinese (`zh`): character bigrams; detected by its Han characters.
     Zh,
+    /// Japanese (`ja`): character bigrams; detected by its kana. The bot's
+    /// own phrases are English ([`say`](super::phrases::say)).
     Ja,
+    /// Any other language (`und`): words as they are, no stop words or
+    /// stemmer; the bot's own phrases are English.
     Other,
 }
 
@@ -138,6 +152,8 @@ impl Default for Analyzer {
 }
 
 impl Analyzer {
+    /// An analyzer for `lang`: its stop words and its Snowball stemmer,
+    /// where it has them (see [`Lang`]).
     pub fn new(lang: Lang) -> Analyzer {
         Analyzer {
             lang,
@@ -209,6 +225,8 @@ pub struct MemoAnalyzer {
 }
 
 impl MemoAnalyzer {
+    /// An [`Analyzer::new`] for `lang` that remembers nothing yet; it keeps
+    /// every distinct word it sees, so one lives for one index build.
     pub fn new(lang: Lang) -> MemoAnalyzer {
         MemoAnalyzer {
             analyzer: Analyzer::new(lang),

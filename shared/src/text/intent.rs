@@ -165,9 +165,15 @@ pub fn wants_person(message: &Message) -> bool {
 /// Small talk the bot answers politely instead of searching the help centre.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmallTalk {
+    /// A greeting alone: "hi", "good morning", "Bonjour", "你好".
     Greeting,
+    /// Thanks, or word that an answer worked: "ok great", "that solved
+    /// it", "merci beaucoup".
     Thanks,
+    /// A goodbye: "bye", "Tschüss", "再见".
     Goodbye,
+    /// A question about what the bot is: "are you a bot?", "are you
+    /// human?", "bist du ein Bot?".
     AreYouABot,
 }
 

@@ -64,7 +64,7 @@ impl<'a> Message<'a> {
         &self.words
     }
 
-    /// The language it shows, if any: [`super::detect`].
+    /// The language it shows, if any: [`detect`](super::detect()).
     pub fn lang(&self) -> Option<Lang> {
         *self
             .lang

@@ -7,15 +7,30 @@ use crate::text::Lang;
 /// Something the bot says that is not quoted from an article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Line {
+    /// Introduces the suggested articles (the reply's sources): "Is it
+    /// about one of these?"
     Suggest,
+    /// Agrees to the person the visitor asked for (reason `requested`) and
+    /// asks for their email.
     EscalateRequested,
+    /// Offers a person when no article matches (reason `no_match`, and an
+    /// escalation without a reason).
     EscalateNoMatch,
+    /// Offers a person for an always-human topic (reason `always_human`).
     AlwaysHuman,
+    /// Apologises and offers a person (reason `frustrated`).
     Frustrated,
+    /// Says the bot could not help and offers a person (reason
+    /// `unresolved`).
     Unresolved,
+    /// Answers a greeting, with a person one click away.
     Greeting,
+    /// Answers thanks and asks whether there is anything else.
     Thanks,
+    /// Answers a goodbye.
     Goodbye,
+    /// Says it is an automated assistant answering from the help articles,
+    /// with a person one click away.
     AreYouABot,
     /// Before a passage quoted from an article in another language than
     /// the visitor's (the help centre has none in theirs).

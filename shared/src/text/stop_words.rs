@@ -1,5 +1,5 @@
 //! Stop words per language: sorted, folded (no accents), as
-//! `Lang::stop_words` and [`super::detect`] read them. Tables.
+//! `Lang::stop_words` and [`detect`](super::detect()) read them. Tables.
 
 /// English function words that carry no topic. Negations stay out of this
 /// list on purpose ("can't log in" must keep its meaning for later stages).
