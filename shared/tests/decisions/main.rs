@@ -1,6 +1,6 @@
 //! The decision table for the sample help centre in `kb/`: realistic visitor
 //! questions and what the engine must do with each. Thresholds in
-//! `engine::Thresholds::default` are tuned against this table.
+//! `retrieval::Thresholds::default` are tuned against this table.
 
 use std::path::Path;
 
