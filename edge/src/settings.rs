@@ -214,9 +214,7 @@ impl Settings {
         let hybrid = match get("AI_HYBRID_THRESHOLDS") {
             None => HybridThresholds::default(),
             Some(v) => HybridThresholds::parse(&v).unwrap_or_else(|e| {
-                problems.push(format!(
-                    "AI_HYBRID_THRESHOLDS: {e}; using the defaults until it is fixed"
-                ));
+                problems.push(format!("{e}; using the defaults until it is fixed"));
                 HybridThresholds::default()
             }),
         };

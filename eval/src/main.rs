@@ -225,7 +225,7 @@ fn run(args: Args) -> Result<(), String> {
     // The worker's AI_HYBRID_THRESHOLDS, if set: measures a configuration
     // before it is deployed.
     let hybrid = match std::env::var("AI_HYBRID_THRESHOLDS") {
-        Ok(v) => HybridThresholds::parse(&v).map_err(|e| format!("AI_HYBRID_THRESHOLDS: {e}"))?,
+        Ok(v) => HybridThresholds::parse(&v).map_err(|e| e.to_string())?,
         Err(_) => HybridThresholds::default(),
     };
     let th = Thresholds {

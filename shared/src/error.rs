@@ -35,3 +35,22 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// A deployment setting (a wrangler var) with a value that cannot be read:
+/// which one, and what is wrong with it. The worker logs it and keeps the
+/// setting's safe default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    /// The setting's name, e.g. `REDACT_PII`.
+    pub setting: &'static str,
+    /// What is wrong and what is expected, for the operator.
+    pub problem: String,
+}
+
+impl fmt::Display for SettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.setting, self.problem)
+    }
+}
+
+impl std::error::Error for SettingError {}

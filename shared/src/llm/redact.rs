@@ -20,6 +20,8 @@
 
 use std::borrow::Cow;
 
+use crate::error::SettingError;
+
 /// Which kinds of personal data are redacted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PiiKinds {
@@ -56,7 +58,7 @@ impl PiiKinds {
     /// `none`) nothing; else a comma-separated list of `email`, `phone`,
     /// `card`, `iban` (case-insensitive, spaces allowed). Anything else is
     /// an error that names the bad word and the allowed ones.
-    pub fn parse(value: Option<&str>) -> Result<PiiKinds, String> {
+    pub fn parse(value: Option<&str>) -> Result<PiiKinds, SettingError> {
         let value = value.map_or("", str::trim);
         match value.to_ascii_lowercase().as_str() {
             "" | "all" => return Ok(PiiKinds::ALL),
@@ -72,10 +74,13 @@ impl PiiKinds {
                 "card" => kinds.card = true,
                 "iban" => kinds.iban = true,
                 _ => {
-                    return Err(format!(
-                        "unknown REDACT_PII kind {word:?}: use a comma list of {}, or all, or off",
-                        KIND_NAMES.join(", ")
-                    ))
+                    return Err(SettingError {
+                        setting: "REDACT_PII",
+                        problem: format!(
+                            "unknown kind {word:?}: use a comma list of {}, or all, or off",
+                            KIND_NAMES.join(", ")
+                        ),
+                    })
                 }
             }
         }

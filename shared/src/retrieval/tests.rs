@@ -30,9 +30,9 @@ fn hybrid_thresholds_read_from_a_setting_round_trip_and_refuse_typos() {
     ] {
         assert!(HybridThresholds::parse(bad).is_err(), "{bad}");
     }
-    assert!(HybridThresholds::parse("answer_sum=x")
-        .unwrap_err()
-        .contains("answer_sum"));
+    let e = HybridThresholds::parse("answer_sum=x").unwrap_err();
+    assert_eq!(e.setting, "AI_HYBRID_THRESHOLDS");
+    assert!(e.problem.contains("answer_sum"), "{e}");
 }
 
 #[test]

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use frontdesk_api::wire::Decision;
 
+use crate::error::SettingError;
+
 /// When hybrid retrieval answers, suggests or escalates. Signals, in
 /// standard deviations of the question's similarity to every article (so
 /// they carry over between embedding models, whose raw similarities sit in
@@ -102,25 +104,32 @@ impl HybridThresholds {
     /// prints); keys not given keep their default. An unknown key, a
     /// repeated one or a value that is not a number is an error naming it
     /// (`inf` is a number: never).
-    pub fn parse(setting: &str) -> Result<HybridThresholds, String> {
+    pub fn parse(setting: &str) -> Result<HybridThresholds, SettingError> {
+        let bad = |problem: String| SettingError {
+            setting: "AI_HYBRID_THRESHOLDS",
+            problem,
+        };
         let mut th = HybridThresholds::default();
         let mut seen: Vec<&str> = Vec::new();
         for pair in setting.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, value) = pair
                 .split_once('=')
                 .map(|(k, v)| (k.trim(), v.trim()))
-                .ok_or_else(|| format!("{pair:?} is not key=value"))?;
+                .ok_or_else(|| bad(format!("{pair:?} is not key=value")))?;
             if seen.contains(&key) {
-                return Err(format!("{key} is given twice"));
+                return Err(bad(format!("{key} is given twice")));
             }
-            let field = th
-                .field(key)
-                .ok_or_else(|| format!("unknown key {key:?} (known: {})", Self::KEYS.join(", ")))?;
+            let field = th.field(key).ok_or_else(|| {
+                bad(format!(
+                    "unknown key {key:?} (known: {})",
+                    Self::KEYS.join(", ")
+                ))
+            })?;
             *field = value
                 .parse::<f32>()
                 .ok()
                 .filter(|v| !v.is_nan())
-                .ok_or_else(|| format!("{key} must be a number, not {value:?}"))?;
+                .ok_or_else(|| bad(format!("{key} must be a number, not {value:?}")))?;
             seen.push(key);
         }
         Ok(th)

@@ -163,8 +163,9 @@ fn config_parses_and_fails_clearly() {
     let k = PiiKinds::parse(Some("Email, card")).unwrap();
     assert_eq!(k.names(), vec!["email", "card"]);
     let e = PiiKinds::parse(Some("email,phones")).unwrap_err();
+    assert_eq!(e.setting, "REDACT_PII");
     assert!(
-        e.contains("\"phones\"") && e.contains("email, phone, card, iban"),
+        e.problem.contains("\"phones\"") && e.problem.contains("email, phone, card, iban"),
         "{e}"
     );
     assert!(PiiKinds::parse(Some("email,,card")).is_err());
