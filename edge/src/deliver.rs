@@ -23,15 +23,15 @@ use frontdesk_shared::tickets::routing;
 use frontdesk_shared::tickets::sinks;
 use frontdesk_shared::tickets::webhook;
 use frontdesk_shared::tickets::Ticket;
-use futures_util::future::{select, Either};
 use serde::{Deserialize, Serialize};
-use worker::{AbortController, Delay, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
 use crate::content;
-use crate::db::{self, Stmt, D1};
-use crate::platform::now_ms;
-use crate::settings::Settings;
-use crate::vars::{bearer, http_error, post_json};
+use crate::db::{self, Stmt};
+use crate::ports::bindings::Bindings;
+use crate::ports::Ports;
+use crate::settings::{Settings, SinkSettings};
+use crate::vars::bearer;
 use crate::AppError;
 
 /// Attempts before a delivery becomes a dead letter.
@@ -68,7 +68,11 @@ impl Sink {
 
     /// The sinks this deployment is configured for.
     pub(crate) fn configured(env: &Env) -> Vec<Sink> {
-        let sinks = &Settings::of(env).sinks;
+        Sink::configured_in(&Settings::of(env).sinks)
+    }
+
+    /// The sinks these settings configure.
+    pub(crate) fn configured_in(sinks: &SinkSettings) -> Vec<Sink> {
         [
             (Sink::Webhook, sinks.webhook.is_some()),
             (Sink::Slack, sinks.slack.is_some()),
@@ -152,12 +156,18 @@ pub(crate) async fn enqueue(env: &Env, reference: &str, sinks: &[Sink]) {
 }
 
 /// The queue consumer: one HTTP call per message.
-pub(crate) async fn consume(batch: MessageBatch<Job>, env: &Env) -> worker::Result<()> {
-    let db = D1::of(env).map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
-    let backoff = Settings::of(env).delivery_backoff_secs;
+pub(crate) async fn consume(
+    batch: MessageBatch<Job>,
+    env: &Env,
+    ctx: &worker::Context,
+) -> worker::Result<()> {
+    let ports = Bindings::new(env, ctx).map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
+    let settings = Settings::of(env);
+    let backoff = settings.delivery_backoff_secs;
+    let timeout_ms = settings.delivery_timeout.as_millis() as u64;
     for message in batch.messages()? {
         let job = message.body().clone();
-        match attempt(env, &db, &job).await {
+        match attempt(&ports, &job, timeout_ms).await {
             Ok(Outcome::Done) => message.ack(),
             Ok(Outcome::Retry(attempts)) => {
                 let delay = backoff.saturating_mul(1 << (attempts - 1).clamp(0, 10));
@@ -181,14 +191,24 @@ pub(crate) async fn consume(batch: MessageBatch<Job>, env: &Env) -> worker::Resu
     Ok(())
 }
 
-enum Outcome {
+/// What an attempt leaves the queue to do.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
     /// Delivered, dead-lettered, or nothing to do.
     Done,
     /// Failed; this many attempts so far.
     Retry(i64),
 }
 
-async fn attempt(env: &Env, db: &D1, job: &Job) -> Result<Outcome, AppError> {
+/// One attempt at a delivery: sends the ticket to the sink if its delivery
+/// is still pending (a sink may take `timeout_ms` to answer) and records
+/// it delivered, pending with the error, or dead after [`MAX_ATTEMPTS`].
+pub(crate) async fn attempt<P: Ports>(
+    ports: &P,
+    job: &Job,
+    timeout_ms: u64,
+) -> Result<Outcome, AppError> {
+    let db = ports.db();
     let row = db::deliveries::get(db, &job.reference, job.sink.as_str()).await?;
     let Some(row) = row else {
         return Ok(Outcome::Done);
@@ -206,8 +226,11 @@ async fn attempt(env: &Env, db: &D1, job: &Job) -> Result<Outcome, AppError> {
         }
     };
     let attempts = row.attempts as i64 + 1;
-    let now = now_ms();
-    let result = send(env, job.sink, &ticket, &row.webhook_id, now).await;
+    let now = ports.now();
+    let result = match request(&ports.sinks(), job.sink, &ticket, &row.webhook_id, now) {
+        Ok(r) => ports.post(&r.url, r.body, &r.headers, timeout_ms).await,
+        Err(e) => Err(e),
+    };
     let (status, error) = match &result {
         Ok(()) => ("delivered", None),
         Err(e) if attempts >= MAX_ATTEMPTS => ("dead", Some(e.as_str())),
@@ -231,16 +254,23 @@ async fn attempt(env: &Env, db: &D1, job: &Job) -> Result<Outcome, AppError> {
     })
 }
 
-/// One HTTP call to one sink; any non-2xx is an error with its status.
-async fn send(
-    env: &Env,
+/// An HTTP call to a sink: `POST url` with a JSON body and these headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Request {
+    pub url: String,
+    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// The call that delivers `ticket` to `sink` at `now` (ms), or which
+/// settings the sink is missing.
+pub(crate) fn request(
+    sinks: &SinkSettings,
     sink: Sink,
     ticket: &Ticket,
     webhook_id: &str,
     now: i64,
-) -> Result<(), String> {
-    let settings = Settings::of(env);
-    let sinks = &settings.sinks;
+) -> Result<Request, String> {
     let unset = |names: &str| format!("{names} is not set");
     let (url, body, headers) = match sink {
         Sink::Webhook => {
@@ -296,39 +326,8 @@ async fn send(
             )
         }
     };
-    let timeout = settings.delivery_timeout;
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let call = Box::pin(post_json(&url, body, &headers, Some(&signal)));
-    let mut response = match select(call, Delay::from(timeout)).await {
-        Either::Left((response, _)) => response?,
-        Either::Right(_) => {
-            controller.abort();
-            return Err(format!("no answer within {} ms", timeout.as_millis()));
-        }
-    };
-    let status = response.status_code();
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        let text = response.text().await.unwrap_or_default();
-        Err(http_error(status, &text))
-    }
+    Ok(Request { url, body, headers })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_name_exactly_these_sinks() {
-        let ours: Vec<&str> = [Sink::Webhook, Sink::Slack, Sink::Zendesk, Sink::Github]
-            .into_iter()
-            .map(Sink::as_str)
-            .collect();
-        assert_eq!(ours, routing::SINK_NAMES);
-        for name in routing::SINK_NAMES {
-            assert_eq!(Sink::parse(name).map(Sink::as_str), Some(*name));
-        }
-    }
-}
+mod tests;

@@ -67,8 +67,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 
 /// Ticket deliveries queued by the handoff endpoint.
 #[event(queue)]
-async fn queue(batch: MessageBatch<deliver::Job>, env: Env, _ctx: Context) -> worker::Result<()> {
-    deliver::consume(batch, &env).await
+async fn queue(batch: MessageBatch<deliver::Job>, env: Env, ctx: Context) -> worker::Result<()> {
+    deliver::consume(batch, &env, &ctx).await
 }
 
 /// The cron trigger: requeue lost deliveries, purge old conversations.

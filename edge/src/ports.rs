@@ -1,5 +1,5 @@
 //! What the worker's use cases (`chat.rs`, `handoff.rs`, `feedback.rs`,
-//! `replies.rs`) need from the world, as one trait: the worker implements
+//! `replies.rs`, `deliver.rs`) need from the world, as one trait: the worker implements
 //! it on its bindings (`ports/bindings.rs`), the native tests on SQLite, a clock they
 //! move and the bundled help centre.
 
@@ -10,6 +10,7 @@ use frontdesk_shared::tickets::Ticket;
 use crate::db::Sql;
 use crate::deliver::Sink;
 use crate::limits::Who;
+use crate::settings::SinkSettings;
 use crate::AppError;
 
 pub(crate) trait Ports {
@@ -40,6 +41,18 @@ pub(crate) trait Ports {
     /// Routes a new ticket (records its team and sinks) and returns the
     /// configured sinks it goes to.
     fn route(&self, ticket: &mut Ticket) -> Vec<Sink>;
+    /// The sinks tickets can be delivered to, with their settings.
+    fn sinks(&self) -> SinkSettings;
+    /// `POST url` with a JSON body and these headers; an error when the
+    /// answer is not 2xx (`HTTP <status>: <body excerpt>`) or does not come
+    /// within `timeout_ms`.
+    async fn post(
+        &self,
+        url: &str,
+        body: String,
+        headers: &[(&str, String)],
+        timeout_ms: u64,
+    ) -> Result<(), String>;
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: i64);
     /// Notes something for the operator's log.

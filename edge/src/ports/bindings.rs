@@ -1,6 +1,6 @@
 //! [`Ports`] on the worker's bindings: D1, the `Limiter` Durable Objects,
 //! the live content (read once per request), the embedding model, the
-//! configured sinks, Web Crypto and the runtime's clock.
+//! configured sinks and their HTTP calls, Web Crypto and the runtime's clock.
 
 use std::cell::RefCell;
 
@@ -8,7 +8,9 @@ use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::retrieval::{Context, Thresholds, Turn};
 use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::tickets::Ticket;
-use worker::Env;
+use futures_util::future::{select, Either};
+use std::time::Duration;
+use worker::{AbortController, Delay, Env};
 
 use super::Ports;
 use crate::db::D1;
@@ -17,7 +19,8 @@ use crate::embed::Embedder;
 use crate::limits::{self, Who};
 use crate::live::{self, Live};
 use crate::platform::{now_ms, random_bytes, random_uuid};
-use crate::settings::Settings;
+use crate::settings::{Settings, SinkSettings};
+use crate::vars::{http_error, post_json};
 use crate::AppError;
 
 /// The worker's side of [`Ports`]: D1, the `Limiter` objects, the
@@ -109,6 +112,37 @@ impl Ports for Bindings<'_> {
         embedder
             .similarities(self.env, self.ctx, &self.db, &live, message)
             .await
+    }
+
+    fn sinks(&self) -> SinkSettings {
+        Settings::of(self.env).sinks.clone()
+    }
+
+    async fn post(
+        &self,
+        url: &str,
+        body: String,
+        headers: &[(&str, String)],
+        timeout_ms: u64,
+    ) -> Result<(), String> {
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let call = Box::pin(post_json(url, body, headers, Some(&signal)));
+        let timeout = Delay::from(Duration::from_millis(timeout_ms));
+        let mut response = match select(call, timeout).await {
+            Either::Left((response, _)) => response?,
+            Either::Right(_) => {
+                controller.abort();
+                return Err(format!("no answer within {timeout_ms} ms"));
+            }
+        };
+        let status = response.status_code();
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            let text = response.text().await.unwrap_or_default();
+            Err(http_error(status, &text))
+        }
     }
 
     async fn sleep(&self, ms: i64) {

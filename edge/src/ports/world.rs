@@ -3,6 +3,7 @@
 //! the test moves, ids and references counted, limits counted in memory.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
 use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::config::sites::Site;
@@ -14,6 +15,7 @@ use super::Ports;
 use crate::db::sqlite::Sqlite;
 use crate::deliver::{self, Sink};
 use crate::limits::Who;
+use crate::settings::SinkSettings;
 use crate::{content, AppError};
 
 pub(crate) const T0: i64 = 1_790_000_000_000;
@@ -36,7 +38,34 @@ pub(crate) struct World {
     pub scheduled: RefCell<Vec<(i64, String, String)>>,
     /// How many times a use case waited.
     pub sleeps: Cell<u32>,
+    /// The configured sinks (a webhook and Slack).
+    pub sinks: SinkSettings,
+    /// Every HTTP call: url, body, headers.
+    pub posts: RefCell<Vec<Post>>,
+    /// How the next calls are answered, in turn (then `Ok(())`).
+    pub answers: RefCell<VecDeque<Result<(), String>>>,
 }
+
+/// An HTTP call a use case made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Post {
+    pub url: String,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Post {
+    /// The value of header `name`.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The world's webhook secret.
+pub(crate) const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 impl World {
     pub(crate) fn new() -> World {
@@ -52,6 +81,16 @@ impl World {
             refunds: RefCell::new(Vec::new()),
             scheduled: RefCell::new(Vec::new()),
             sleeps: Cell::new(0),
+            sinks: SinkSettings {
+                webhook: Some((
+                    "https://hooks.example.com/frontdesk".into(),
+                    WEBHOOK_SECRET.into(),
+                )),
+                slack: Some("https://hooks.slack.com/services/T0/B0/x".into()),
+                ..SinkSettings::default()
+            },
+            posts: RefCell::new(Vec::new()),
+            answers: RefCell::new(VecDeque::new()),
         }
     }
 
@@ -133,7 +172,33 @@ impl Ports for World {
     }
 
     fn route(&self, ticket: &mut Ticket) -> Vec<Sink> {
-        deliver::route_to(&["webhook", "slack"], ticket)
+        let configured: Vec<&str> = Sink::configured_in(&self.sinks)
+            .into_iter()
+            .map(Sink::as_str)
+            .collect();
+        deliver::route_to(&configured, ticket)
+    }
+
+    fn sinks(&self) -> SinkSettings {
+        self.sinks.clone()
+    }
+
+    async fn post(
+        &self,
+        url: &str,
+        body: String,
+        headers: &[(&str, String)],
+        _timeout_ms: u64,
+    ) -> Result<(), String> {
+        self.posts.borrow_mut().push(Post {
+            url: url.to_owned(),
+            body,
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        });
+        self.answers.borrow_mut().pop_front().unwrap_or(Ok(()))
     }
 
     async fn sleep(&self, ms: i64) {
