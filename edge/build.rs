@@ -12,8 +12,19 @@ use frontdesk_shared::config::SiteConfig;
 use frontdesk_shared::retrieval::kb::{parse_article, Article};
 use frontdesk_shared::retrieval::Index;
 
+/// This crate's directory, as cargo gives it to the running script (not
+/// `env!`, fixed when the script was compiled: the build directory is
+/// shared by every clone, `scripts/tools.sh`, and a script compiled in one
+/// clone must read the clone it runs for).
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"))
+}
+
 fn main() {
-    let kb_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
+    // Run again for another clone (scripts/tools.sh exports its root): the
+    // paths below are that clone's.
+    println!("cargo:rerun-if-env-changed=FRONTDESK_ROOT");
+    let kb_dir = manifest_dir().join("../kb");
     println!("cargo:rerun-if-changed={}", kb_dir.display());
     let mut files: Vec<PathBuf> = std::fs::read_dir(&kb_dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", kb_dir.display()))
@@ -43,7 +54,7 @@ fn main() {
     }
     sources.push_str("];\n");
 
-    let config_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontdesk.toml");
+    let config_path = manifest_dir().join("../frontdesk.toml");
     println!("cargo:rerun-if-changed={}", config_path.display());
     let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
     let config = site_config(&config_path, &titles);
@@ -71,7 +82,7 @@ fn main() {
 /// from a checked configuration, and replaced whole (temp file, rename).
 fn write_widget_settings(sites: &[frontdesk_shared::config::sites::Site]) {
     use frontdesk_shared::config::per_site::{loader_json, public_json};
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
+    let dist = manifest_dir().join("../dist");
     let dir = dist.join("sites");
     let loader = dist.join("sites-loader.json");
     // (Not a rerun-if-changed path: a file the script writes itself would

@@ -17,6 +17,9 @@
 #   FUZZ_TARGETS="a b"  only these targets
 set -euo pipefail
 FRONTDESK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The targets read this checkout's kb/ (engine_turn), not the one they were
+# built in: the build is shared by every clone.
+export FRONTDESK_ROOT
 FRONTDESK_CACHE=${FRONTDESK_CACHE:-$HOME/.cache/frontdesk}
 . "$FRONTDESK_ROOT/scripts/cargo-tool.sh"
 

@@ -8,6 +8,9 @@
 
 set -euo pipefail
 FRONTDESK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Exported: edge/build.rs reruns for another clone, and the fuzz targets read
+# this clone's kb/ (the build directories are shared by every clone).
+export FRONTDESK_ROOT
 FRONTDESK_CACHE=${FRONTDESK_CACHE:-$HOME/.cache/frontdesk}
 mkdir -p "$FRONTDESK_CACHE"
 

@@ -18,7 +18,10 @@ use libfuzzer_sys::fuzz_target;
 fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        // The checkout the run is for (scripts/fuzz.sh exports it): the
+        // build is shared by every clone, so not the one it was built in.
+        let root = std::env::var("FRONTDESK_ROOT")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/..").to_owned());
         let mut paths: Vec<_> = std::fs::read_dir(format!("{root}/kb"))
             .expect("kb/")
             .map(|e| e.expect("kb entry").path())

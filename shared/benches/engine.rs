@@ -46,7 +46,8 @@ struct Vocabulary {
 
 impl Vocabulary {
     fn from_kb() -> Self {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
+        let dir = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo"))
+            .join("../kb");
         let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
         for entry in std::fs::read_dir(dir).expect("kb/") {
             let text = std::fs::read_to_string(entry.expect("entry").path()).expect("utf-8");

@@ -45,7 +45,8 @@ impl Rng {
 }
 
 fn kb() -> Vec<UploadedArticle> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb");
+    let dir = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo"))
+        .join("../kb");
     let mut out: Vec<UploadedArticle> = std::fs::read_dir(dir)
         .expect("kb/")
         .map(|e| e.expect("entry").path())

@@ -23,7 +23,11 @@ pub(crate) struct Rows {
 
 impl Sqlite {
     pub(crate) fn migrated() -> Sqlite {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+        // At run time: the build directory is shared by every clone.
+        let dir = format!(
+            "{}/../migrations",
+            std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo")
+        );
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .expect("migrations/")
             .map(|e| e.expect("migration").path())

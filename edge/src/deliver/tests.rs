@@ -1,14 +1,11 @@
 //! A ticket's delivery natively (`ports::world`): the request each sink
 //! gets, and what an attempt records and asks of the queue.
 
-use frontdesk_api::validate::HandoffInput;
-use frontdesk_api::wire::HandoffRequest;
-use frontdesk_shared::tickets::{webhook, Requester, Ticket};
+use frontdesk_shared::tickets::webhook;
 
 use super::*;
 use crate::db::sqlite::block_on;
-use crate::handoff::{self, Opened};
-use crate::ports::world::{site, World, WEBHOOK_SECRET};
+use crate::ports::world::{new_ticket, World, WEBHOOK_SECRET};
 use crate::settings::{Github, Zendesk};
 
 const TIMEOUT_MS: u64 = 10_000;
@@ -22,25 +19,6 @@ fn routes_name_exactly_these_sinks() {
     assert_eq!(ours, routing::SINK_NAMES);
     for name in routing::SINK_NAMES {
         assert_eq!(Sink::parse(name).map(Sink::as_str), Some(*name));
-    }
-}
-
-/// A new ticket on the demo site, stored with its deliveries (the world
-/// configures a webhook and Slack).
-async fn ticket(w: &World) -> (Ticket, Vec<Sink>) {
-    let input = HandoffInput::try_from(HandoffRequest {
-        conversation_id: None,
-        email: "ada@example.com".into(),
-        note: Some("please call me".into()),
-        page_url: None,
-        idempotency_key: None,
-        identity: None,
-    })
-    .unwrap();
-    let requester = Requester::unverified("ada@example.com");
-    match handoff::open(w, site("demo"), &input, requester, None).await {
-        Ok(Opened::Created { ticket, sinks }) => (*ticket, sinks),
-        other => panic!("{other:?}"),
     }
 }
 
@@ -75,7 +53,7 @@ fn header<'a>(r: &'a Request, name: &str) -> &'a str {
 fn a_pending_delivery_is_sent_once_and_recorded_delivered() {
     let w = World::new();
     block_on(async {
-        let (t, sinks) = ticket(&w).await;
+        let (t, sinks) = new_ticket(&w).await;
         assert!(sinks.contains(&Sink::Webhook), "{sinks:?}");
         let got = attempt(&w, &job(&t.reference, Sink::Webhook), TIMEOUT_MS)
             .await
@@ -100,7 +78,7 @@ fn a_pending_delivery_is_sent_once_and_recorded_delivered() {
 fn a_webhook_gets_the_ticket_json_signed_with_standard_webhooks_headers() {
     let w = World::new();
     block_on(async {
-        let (t, _) = ticket(&w).await;
+        let (t, _) = new_ticket(&w).await;
         attempt(&w, &job(&t.reference, Sink::Webhook), TIMEOUT_MS)
             .await
             .unwrap();
@@ -124,7 +102,7 @@ fn a_webhook_gets_the_ticket_json_signed_with_standard_webhooks_headers() {
 fn a_failed_call_is_recorded_with_its_error_and_retried_with_the_attempt_count() {
     let w = World::new();
     block_on(async {
-        let (t, _) = ticket(&w).await;
+        let (t, _) = new_ticket(&w).await;
         w.answers
             .borrow_mut()
             .push_back(Err("HTTP 500: upstream down".into()));
@@ -156,7 +134,7 @@ fn a_failed_call_is_recorded_with_its_error_and_retried_with_the_attempt_count()
 fn the_last_allowed_failure_makes_the_delivery_dead() {
     let w = World::new();
     block_on(async {
-        let (t, _) = ticket(&w).await;
+        let (t, _) = new_ticket(&w).await;
         let j = job(&t.reference, Sink::Webhook);
         for n in 1..=MAX_ATTEMPTS {
             w.answers
@@ -187,7 +165,7 @@ fn the_last_allowed_failure_makes_the_delivery_dead() {
 fn a_missing_delivery_sends_nothing() {
     let w = World::new();
     block_on(async {
-        let (t, _) = ticket(&w).await;
+        let (t, _) = new_ticket(&w).await;
         // No such ticket, and a sink this ticket has no delivery to.
         for j in [
             job("FD-NOPE-NOPE", Sink::Webhook),
@@ -203,7 +181,7 @@ fn a_missing_delivery_sends_nothing() {
 fn an_unconfigured_sink_fails_naming_the_missing_settings() {
     let mut w = World::new();
     block_on(async {
-        let (t, _) = ticket(&w).await;
+        let (t, _) = new_ticket(&w).await;
         // The webhook's settings went away after the ticket was routed.
         w.sinks.webhook = None;
         let got = attempt(&w, &job(&t.reference, Sink::Webhook), TIMEOUT_MS)
@@ -236,7 +214,7 @@ fn an_unconfigured_sink_fails_naming_the_missing_settings() {
 #[test]
 fn zendesk_gets_basic_auth_with_the_api_token() {
     let w = World::new();
-    let (t, _) = block_on(ticket(&w));
+    let (t, _) = block_on(new_ticket(&w));
     let sinks = SinkSettings {
         zendesk: Some(Zendesk {
             url: "https://acme.zendesk.com/".into(),
@@ -256,7 +234,7 @@ fn zendesk_gets_basic_auth_with_the_api_token() {
 #[test]
 fn github_issues_go_to_the_configured_api() {
     let w = World::new();
-    let (t, _) = block_on(ticket(&w));
+    let (t, _) = block_on(new_ticket(&w));
     let sinks = SinkSettings {
         github: Some(Github {
             api: "https://github.acme.test/api/v3/".into(),

@@ -2,35 +2,19 @@
 //! visitor's waiting widget receives.
 
 use frontdesk_api::error::ErrorCode;
-use frontdesk_api::validate::HandoffInput;
-use frontdesk_api::wire::{HandoffRequest, Role};
-use frontdesk_shared::tickets::Requester;
+use frontdesk_api::wire::Role;
 
 use super::{close, reply};
 use crate::db::sqlite::block_on;
-use crate::handoff::{self, Opened};
 use crate::limits::Who;
-use crate::ports::world::{site, World};
+use crate::ports::world::{new_ticket, World};
 use crate::replies;
 use crate::AppError;
 
-/// A ticket (a handoff without a conversation starts one): its reference
-/// and conversation id.
+/// A ticket: its reference and conversation id.
 async fn ticket(w: &World) -> (String, String) {
-    let input = HandoffInput::try_from(HandoffRequest {
-        conversation_id: None,
-        email: "ada@example.com".into(),
-        note: Some("please call me".into()),
-        page_url: None,
-        idempotency_key: None,
-        identity: None,
-    })
-    .unwrap();
-    let requester = Requester::unverified("ada@example.com");
-    match handoff::open(w, site("demo"), &input, requester, None).await {
-        Ok(Opened::Created { ticket, .. }) => (ticket.reference, ticket.conversation_id),
-        other => panic!("{other:?}"),
-    }
+    let (ticket, _) = new_ticket(w).await;
+    (ticket.reference, ticket.conversation_id)
 }
 
 fn code<T: std::fmt::Debug>(result: Result<T, AppError>) -> ErrorCode {

@@ -5,15 +5,18 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
+use frontdesk_api::validate::HandoffInput;
+use frontdesk_api::wire::HandoffRequest;
 use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::config::sites::Site;
 use frontdesk_shared::retrieval::{Context, Index, Thresholds, Turn};
 use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
-use frontdesk_shared::tickets::Ticket;
+use frontdesk_shared::tickets::{Requester, Ticket};
 
 use super::Ports;
 use crate::db::sqlite::Sqlite;
 use crate::deliver::{self, Sink};
+use crate::handoff::{self, Opened};
 use crate::limits::Who;
 use crate::settings::SinkSettings;
 use crate::{content, AppError};
@@ -109,6 +112,25 @@ pub(crate) fn conversation(n: u32) -> String {
 /// A configured site.
 pub(crate) fn site(key: &str) -> &'static Site {
     content::sites().iter().find(|s| s.key == key).unwrap()
+}
+
+/// A new ticket on the demo site (a handoff without a conversation, which
+/// starts one), stored with its deliveries: the ticket and its sinks.
+pub(crate) async fn new_ticket(w: &World) -> (Ticket, Vec<Sink>) {
+    let input = HandoffInput::try_from(HandoffRequest {
+        conversation_id: None,
+        email: "ada@example.com".into(),
+        note: Some("please call me".into()),
+        page_url: None,
+        idempotency_key: None,
+        identity: None,
+    })
+    .unwrap();
+    let requester = Requester::unverified("ada@example.com");
+    match handoff::open(w, site("demo"), &input, requester, None).await {
+        Ok(Opened::Created { ticket, sinks }) => (*ticket, sinks),
+        other => panic!("{other:?}"),
+    }
 }
 
 impl Ports for World {

@@ -15,7 +15,7 @@ use frontdesk_shared::retrieval::kb::parse_article;
 pub(crate) const SAMPLE_HOST: &str = "https://help.brightmeal.example";
 
 pub(crate) fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/import")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo")).join("../samples/import")
 }
 
 /// Serves `root` on 127.0.0.1 (a port of its own) until the test process

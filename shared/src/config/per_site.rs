@@ -298,7 +298,10 @@ mod tests {
 
     #[test]
     fn widget_locales_are_the_i18n_files() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../widget/i18n");
+        let dir = format!(
+            "{}/../widget/i18n",
+            std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo")
+        );
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
