@@ -74,40 +74,33 @@ h.call = async (method, url, body) => {
   return [res.status, parse(await res.text())];
 };
 
-// The outbox: chat messages the worker has not taken yet ({t: text, k:
-// idempotency key}), oldest first; saved with the conversation, so the next
-// page sends them too. conv: the conversation the worker started for an
-// earlier message (several typed offline go to one conversation).
-// (h.stored(): the loader's one read of the storage entry.)
-let outbox = h.stored()?.outbox || [];
-let conv = null;
-let kept = [];
-h.pending = () => outbox.map((m) => m.t + '\0' + m.k).join('\0');
+// The outbox an earlier page stored ([{t: text, k: idempotency key}],
+// oldest first), for the widget (outbox.rs), text and key each followed by
+// a NUL: cheaper for the wasm than an array. (h.stored(): the loader's one
+// read of the storage entry.)
+h.pending = () => (h.stored()?.outbox || []).map((m) => m.t + '\0' + m.k + '\0').join('');
 
 // Keeps the widget's state for the next page (the loader reads it into
 // mount below): conversation id, newest agent reply seen, has a ticket, and
-// the outbox; a null conversation forgets it all. Storage may be blocked:
-// then the widget forgets.
-const keep = (...state) => {
-  if (state.length) {
-    kept = state;
-    if (!(conv = state[0])) outbox = [];
-  }
-  const [conversation, seen, ticket] = kept;
+// the outbox (NUL-separated, as above). With neither a conversation nor an
+// outbox, forgets it all. Storage may be blocked: then the widget forgets.
+h.save = (conversation, seen, ticket, pending) => {
+  const p = pending.split('\0');
+  const outbox = [];
+  for (let i = 0; i + 1 < p.length; i += 2) outbox.push({ t: p[i], k: p[i + 1] });
   try {
     if (conversation || outbox.length) localStorage.setItem(h.key, JSON.stringify({ conversation, seen, ticket, outbox }));
     else localStorage.removeItem(h.key);
   } catch {}
 };
-h.save = keep;
 
 // Resolves after ms, or as soon as the browser is back online. (A listener
 // left by a timer wake-up only resolves a settled promise.)
-const nap = (ms) =>
+const nap = (h.nap = (ms) =>
   new Promise((wake) => {
     setTimeout(wake, ms);
     addEventListener('online', wake, { once: true });
-  });
+  }));
 // How long a 429 asks to wait (Retry-After), in ms: at least a second.
 const later = (res) => res.headers.get('retry-after') * 1e3 || 1e3;
 
@@ -204,80 +197,42 @@ h.watch = (url, after, on) => {
   return () => { stopped = true; ctrl?.abort(); };
 };
 
-// Sends one chat turn (body: an object, with an idempotency_key) asking for
-// server-sent events and calls on(name, data) for each event as it
-// arrives, data parsed; resolves with the HTTP status. An error answer
-// comes through as on('error', body), a plain JSON answer as one 'done'.
-// The turn waits in the outbox until the worker takes it: turns go one at
-// a time, in order; one the network or the worker (5xx) failed is sent
-// again (on('queued') tells) when the browser is back online or after 1,
-// 2, 4 … 30 s, with the same key, so the worker stores it once. One the
-// worker refused as too many (429 rate_limited: nothing was stored) waits
-// as long as its Retry-After says and is sent again; on('queued', seconds)
-// then carries that wait (a string), which the widget words kindly. One the
-// worker is still answering (409 message_in_progress, after a lost answer)
-// is sent again after its Retry-After (a number: shown as queued).
-let chain = Promise.resolve();
-// Why the outbox waits: 0 (it does not), 1 (unreachable) or a 429's wait.
-let waiting = 0;
-h.stream = (url, body, on) => {
-  const k = body.idempotency_key;
-  const queued = () => outbox.some((m) => m.k === k);
-  if (!queued()) {
-    outbox.push({ t: body.message, k });
-    keep();
-  }
-  if (waiting) on('queued', waiting);
-  return (chain = chain.then(async () => {
-    for (let delay = 1000; queued(); delay = Math.min(30000, delay * 2)) {
-      body.conversation_id ||= conv;
-      let wait;
-      const status = await turn(url, body, (name, data, w) => {
-        conv = data?.conversation_id || conv;
-        on(name, data);
-        wait = w;
-      }).catch(() => 0);
-      if (status && status < 500 && !wait) {
-        outbox = outbox.filter((m) => m.k !== k);
-        keep();
-        return status;
-      }
-      on('queued', (waiting = wait || 1));
-      await nap(wait * 1000 || delay);
-      waiting = 0;
-    }
-    return 0;
-  }));
-};
-
-const turn = async (url, body, on) => {
-  const res = await send('POST', url, body, 'text/event-stream');
-  if (!res.ok || !/event-stream/.test(res.headers.get('content-type') || '')) {
-    // A 429's wait is a string (Limited); a 409's (the same message still
-    // being answered: the worker says 2 s) a number (Queued).
+// Sends one chat turn (body: an object) asking for server-sent events and
+// calls on(name, data) for each event as it arrives, data parsed. An error
+// answer comes through as on('error', body), a plain JSON answer as one
+// 'done'. Resolves with [status, Retry-After in seconds or 0]; status 0
+// when the network failed or the stream was cut off before its final event
+// (the worker may not have taken the message). Whether and when to send it
+// again is the widget's outbox's call (outbox.rs).
+h.turn = async (url, body, on) => {
+  try {
+    const res = await send('POST', url, body, 'text/event-stream');
     const s = res.status;
-    on(res.ok ? 'done' : 'error', parse(await res.text()), s == 409 ? 2 : s == 429 && (res.headers.get('retry-after') || '1'));
-    return s;
-  }
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = '';
-  let name;
-  for (;;) {
-    const { value, done } = await reader.read();
-    // Cut off before the final event: not taken yet (sent again).
-    if (done) return name == 'done' ? res.status : 0;
-    buf += value;
-    let end;
-    while ((end = buf.indexOf('\n\n')) >= 0) {
-      name = 'message';
-      const data = [];
-      for (const line of buf.slice(0, end).split('\n')) {
-        if (line.startsWith('event:')) name = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      buf = buf.slice(end + 2);
-      if (data.length) on(name, parse(data.join('\n')));
+    if (!res.ok || !/event-stream/.test(res.headers.get('content-type') || '')) {
+      on(res.ok ? 'done' : 'error', parse(await res.text()));
+      return [s, +res.headers.get('retry-after') || 0];
     }
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    let name;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return [name == 'done' ? s : 0, 0];
+      buf += value;
+      let end;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        name = 'message';
+        const data = [];
+        for (const line of buf.slice(0, end).split('\n')) {
+          if (line.startsWith('event:')) name = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        }
+        buf = buf.slice(end + 2);
+        if (data.length) on(name, parse(data.join('\n')));
+      }
+    }
+  } catch {
+    return [0, 0];
   }
 };
 // Page API: Frontdesk(command, ...args). Commands: open, close, toggle,
@@ -306,7 +261,7 @@ const commands = {
   },
   reset: () => {
     user = null;
-    h.save(null);
+    h.save(null, 0, false, '');
     h.forget();
     toLauncher('fd-reset');
   },

@@ -152,9 +152,17 @@ impl Gather {
 }
 
 /// The text of an ATX heading line (`## Title ##`).
+/// `s[range]`, or `""` where a bound is not on a character boundary. The
+/// parsers cut only next to the ASCII marks they found, so that never
+/// happens; but slicing with `[]` would keep the panic path (and its
+/// message formatting) in every visitor's download.
+pub fn cut<R: core::slice::SliceIndex<str, Output = str>>(s: &str, range: R) -> &str {
+    s.get(range).unwrap_or("")
+}
+
 fn heading(line: &str) -> Option<&str> {
     let hashes = line.bytes().take_while(|b| *b == b'#').count();
-    let rest = line[hashes..].strip_prefix(' ')?;
+    let rest = cut(line, hashes..).strip_prefix(' ')?;
     (hashes <= 6).then(|| rest.trim_end_matches('#').trim())
 }
 
@@ -166,12 +174,16 @@ fn item(line: &str) -> Option<(Kind, u32, &str)> {
         }
     }
     let digits = line.bytes().take_while(u8::is_ascii_digit).count();
-    let rest = line[digits..]
+    let rest = cut(line, digits..)
         .strip_prefix(". ")
-        .or_else(|| line[digits..].strip_prefix(") "))?;
-    (1..=9)
-        .contains(&digits)
-        .then(|| (Kind::Numbered, number(&line[..digits]), rest.trim_start()))
+        .or_else(|| cut(line, digits..).strip_prefix(") "))?;
+    (1..=9).contains(&digits).then(|| {
+        (
+            Kind::Numbered,
+            number(cut(line, ..digits)),
+            rest.trim_start(),
+        )
+    })
 }
 
 /// The value of ASCII digits (by hand: `str::parse` costs the wasm more).
@@ -233,18 +245,18 @@ fn spans(s: &str, style: Style, sources: usize, depth: u8, out: &mut Out) {
         let c = b[i];
         if c == b'\\' && b.get(i + 1).is_some_and(u8::is_ascii_punctuation) {
             // `\*` is a literal `*`.
-            out.text(&s[lit..i], style);
+            out.text(cut(s, lit..i), style);
             lit = i + 1;
             i += 2;
         } else if c == b'`' {
             match code_end(s, i) {
                 Some(end) => {
-                    out.text(&s[lit..i], style);
+                    out.text(cut(s, lit..i), style);
                     let code = Style {
                         code: true,
                         ..style
                     };
-                    out.text(&s[i + 1..end], code);
+                    out.text(cut(s, i + 1..end), code);
                     i = end + 1;
                     lit = i;
                 }
@@ -254,22 +266,22 @@ fn spans(s: &str, style: Style, sources: usize, depth: u8, out: &mut Out) {
             let n = b[i..].iter().take_while(|x| **x == c).count();
             match emphasis(s, i, n) {
                 Some((k, close)) => {
-                    out.text(&s[lit..i], style);
+                    out.text(cut(s, lit..i), style);
                     let inner = Style {
                         bold: style.bold || k == 2,
                         italic: style.italic || k == 1,
                         ..style
                     };
-                    spans(&s[i + k..close], inner, sources, depth + 1, out);
+                    spans(cut(s, i + k..close), inner, sources, depth + 1, out);
                     i = close + k;
                     lit = i;
                 }
                 None => i += n,
             }
         } else if c == b'[' {
-            match bracket(&s[i..], style, sources) {
+            match bracket(cut(s, i..), style, sources) {
                 Some((run, len)) => {
-                    out.text(&s[lit..i], style);
+                    out.text(cut(s, lit..i), style);
                     out.push(run);
                     i += len;
                     lit = i;
@@ -280,12 +292,15 @@ fn spans(s: &str, style: Style, sources: usize, depth: u8, out: &mut Out) {
             i += 1;
         }
     }
-    out.text(&s[lit..], style);
+    out.text(cut(s, lit..), style);
 }
 
 /// The closing backtick of a non-empty code span opening at `i`.
 fn code_end(s: &str, i: usize) -> Option<usize> {
-    s[i + 1..].find('`').filter(|n| *n > 0).map(|n| i + 1 + n)
+    cut(s, i + 1..)
+        .find('`')
+        .filter(|n| *n > 0)
+        .map(|n| i + 1 + n)
 }
 
 /// A letter or digit, near enough: ASCII ones, and any other character
@@ -305,8 +320,8 @@ fn wordy(c: Option<char>) -> bool {
 /// inside a word nor before a space; a closer not after a space nor inside
 /// a word, so `snake_case` and `2 * 3 * 4` stay text.
 fn emphasis(s: &str, i: usize, n: usize) -> Option<(usize, usize)> {
-    let after = s[i + n..].chars().next()?;
-    if wordy(s[..i].chars().next_back()) || after.is_whitespace() {
+    let after = cut(s, i + n..).chars().next()?;
+    if wordy(cut(s, ..i).chars().next_back()) || after.is_whitespace() {
         return None;
     }
     let c = s.as_bytes()[i];
@@ -329,10 +344,10 @@ fn closer(s: &str, mut j: usize, c: u8, k: usize) -> Option<usize> {
         } else if b[j] == c {
             let m = b[j..].iter().take_while(|x| **x == c).count();
             let end = j + m;
-            let before = s[..j].chars().next_back();
+            let before = cut(s, ..j).chars().next_back();
             if (m == k || m >= 3)
                 && before.is_some_and(|p| !p.is_whitespace())
-                && !wordy(s[end..].chars().next())
+                && !wordy(cut(s, end..).chars().next())
             {
                 return Some(end - k);
             }
@@ -348,11 +363,11 @@ fn closer(s: &str, mut j: usize, c: u8, k: usize) -> Option<usize> {
 /// existing source, at the start of `s`: its run and length.
 fn bracket(s: &str, style: Style, sources: usize) -> Option<(Run, usize)> {
     let close = s.find(']')?;
-    let inner = &s[1..close];
-    let after = &s[close + 1..];
+    let inner = cut(s, 1..close);
+    let after = cut(s, close + 1..);
     if let Some(url) = after.strip_prefix('(') {
         if let Some(end) = url.find(')') {
-            let url = url[..end].trim();
+            let url = cut(url, ..end).trim();
             if !inner.is_empty() && safe_url(url) {
                 let run = Run {
                     text: inner.to_owned(),

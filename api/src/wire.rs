@@ -93,9 +93,6 @@ pub const STREAM_START: &str = "start";
 pub const STREAM_DELTA: &str = "delta";
 /// See [`STREAM_START`].
 pub const STREAM_DONE: &str = "done";
-/// Not from the worker: the widget's own event (boot.js) telling that a
-/// message could not be sent and waits in the outbox.
-pub const STREAM_QUEUED: &str = "queued";
 
 /// Data of a [`STREAM_START`] event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

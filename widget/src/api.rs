@@ -1,20 +1,20 @@
-//! Calls to the worker's API, through the loader's helpers (boot.js), which
-//! do the fetching and the JSON; see `js.rs` for why.
+//! Calls to the worker's API, through the loader's helpers (`bridge.rs`,
+//! boot.js), which do the fetching and the JSON; see `js.rs` for why.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use frontdesk_api::wire::{
     ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, STREAM_DELTA, STREAM_DONE,
-    STREAM_QUEUED, STREAM_START,
+    STREAM_START,
 };
-use js_sys::{Function, Reflect};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::i18n::Strings;
-use crate::js;
 use crate::model::{Config, Delivery, Entry};
+use crate::{bridge, js, outbox};
 
 /// Why a call failed, in words a visitor can act on.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,27 +37,10 @@ impl CallError {
     }
 }
 
-/// The loader's helper object (`window.__frontdesk`, see boot.js) and one
-/// of its functions.
-fn helper(name: &str) -> Result<(JsValue, Function), CallError> {
-    let helper = web_sys::window()
-        .and_then(|w| Reflect::get(&w, &"__frontdesk".into()).ok())
-        .ok_or(CallError::Unavailable)?;
-    let f = Reflect::get(&helper, &name.into())
-        .ok()
-        .and_then(|f| f.dyn_into().ok())
-        .ok_or(CallError::Unavailable)?;
-    Ok((helper, f))
-}
-
 /// A fresh random key (a UUID from the browser's `crypto`), e.g. for a
-/// handoff's idempotency key; empty if the browser has none.
+/// handoff's idempotency key.
 pub(crate) fn new_key() -> String {
-    helper("uuid")
-        .ok()
-        .and_then(|(this, f)| f.call0(&this).ok())
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
+    bridge::uuid()
 }
 
 /// The error a non-2xx answer carries (`{"error": {"code", "message"}}`),
@@ -80,18 +63,11 @@ async fn call(
     path: &str,
     body: JsValue,
 ) -> Result<JsValue, CallError> {
-    let (this, call) = helper("call")?;
-    let promise = call
-        .call3(&this, &method.into(), &config.url(path).into(), &body)
-        .map_err(|_| CallError::Unavailable)?;
-    let result = JsFuture::from(js_sys::Promise::from(promise))
+    let result = JsFuture::from(bridge::call(method, &config.url(path), &body))
         .await
         .map_err(|_| CallError::Unavailable)?;
-    let status = Reflect::get(&result, &0.into())
-        .ok()
-        .and_then(|s| s.as_f64())
-        .unwrap_or(0.0);
-    let body = Reflect::get(&result, &1.into()).unwrap_or(JsValue::NULL);
+    let status = js::get(&result, "0").as_f64().unwrap_or(0.0);
+    let body = js::get(&result, "1");
     if (200.0..300.0).contains(&status) {
         return Ok(body);
     }
@@ -105,19 +81,26 @@ struct Streamed {
     error: JsValue,
 }
 
+/// One attempt at a chat turn: its HTTP status (0: no answer, or one cut
+/// off before its final event), its `Retry-After` in seconds (0: none), and
+/// the reply or why there is none. Whether to send it again is the
+/// outbox's call (`outbox::Outbox::after`).
+pub(crate) struct Attempt {
+    pub(crate) status: u16,
+    pub(crate) retry_after: u32,
+    pub(crate) reply: Result<ChatResponse, CallError>,
+}
+
 /// Sends one chat turn and streams the answer: `on_start` gets the
-/// conversation id once the worker has stored the message (`Err`: the
-/// message waits in the outbox, as `Queued` or `Limited`), `on_delta` each piece of text as the
-/// model writes it; the result is the final reply, which replaces the
-/// streamed text. Uses the loader's `stream` helper (boot.js), which keeps
-/// the message in its outbox, sending it again, until the worker takes it.
+/// conversation id once the worker has stored the message, `on_delta` each
+/// piece of text as the model writes it; the final reply replaces the
+/// streamed text.
 pub(crate) async fn chat(
     config: &Config,
     req: &ChatRequest,
-    mut on_start: impl FnMut(Result<String, Delivery>) + 'static,
+    mut on_start: impl FnMut(String) + 'static,
     mut on_delta: impl FnMut(String) + 'static,
-) -> Result<ChatResponse, CallError> {
-    let (helper, stream) = helper("stream")?;
+) -> Attempt {
     let body = js::object(&[
         ("conversation_id", js::opt(req.conversation_id.as_deref())),
         ("message", req.message.as_str().into()),
@@ -132,12 +115,9 @@ pub(crate) async fn chat(
             match name.as_str() {
                 STREAM_START => {
                     if let Some(id) = js::string(&data, "conversation_id") {
-                        on_start(Ok(id));
+                        on_start(id);
                     }
                 }
-                // With a 429's Retry-After (a string): waiting it out.
-                STREAM_QUEUED if data.is_string() => on_start(Err(Delivery::Limited)),
-                STREAM_QUEUED => on_start(Err(Delivery::Queued)),
                 STREAM_DELTA => {
                     if let Some(text) = js::string(&data, "text") {
                         on_delta(text);
@@ -149,24 +129,22 @@ pub(crate) async fn chat(
                 _ => sink.borrow_mut().error = data,
             }
         });
-    let promise = stream
-        .call3(
-            &helper,
-            &config.url("api/v1/chat").into(),
-            &body,
-            on_event.as_ref(),
-        )
-        .map_err(|_| CallError::Unavailable)?;
-    let status = JsFuture::from(js_sys::Promise::from(promise))
-        .await
-        .map_err(|_| CallError::Unavailable)?
-        .as_f64()
-        .unwrap_or(0.0);
+    let promise = bridge::turn(
+        &config.url("api/v1/chat"),
+        &body,
+        on_event.as_ref().unchecked_ref(),
+    );
+    let result = JsFuture::from(promise).await.unwrap_or(JsValue::NULL);
     drop(on_event);
+    let status = js::get(&result, "0").as_f64().unwrap_or(0.0);
     let got = got.take();
-    match got.done {
-        Some(done) => Ok(done),
-        None => Err(api_error(status, &got.error)),
+    Attempt {
+        status: status as u16,
+        retry_after: js::get(&result, "1").as_f64().unwrap_or(0.0) as u32,
+        reply: match got.done {
+            Some(done) => Ok(done),
+            None => Err(api_error(status, &got.error)),
+        },
     }
 }
 
@@ -193,6 +171,11 @@ pub(crate) async fn handoff(
     js::handoff(&v).ok_or(CallError::Unavailable)
 }
 
+/// Waits `ms`, or until the browser is back online.
+pub(crate) async fn nap(ms: u32) {
+    let _ = JsFuture::from(bridge::nap(ms)).await;
+}
+
 /// Reads the stored conversation back after a reload: `on(id, entry)` gets
 /// each line in time order (from the loader's `restore` helper, which
 /// merges messages and tickets; agent replies come with their message id,
@@ -202,9 +185,6 @@ pub(crate) async fn restore(
     id: &str,
     mut on: impl FnMut(f64, Entry) + 'static,
 ) -> f64 {
-    let Ok((this, restore)) = helper("restore") else {
-        return 0.0;
-    };
     let on = Closure::<dyn FnMut(String, f64, JsValue)>::new(
         move |kind: String, id: f64, v: JsValue| {
             let entry = match kind.as_str() {
@@ -226,10 +206,7 @@ pub(crate) async fn restore(
         },
     );
     let url = config.url(&format!("api/v1/conversations/{id}"));
-    let Ok(promise) = restore.call2(&this, &url.into(), on.as_ref()) else {
-        return 0.0;
-    };
-    JsFuture::from(js_sys::Promise::from(promise))
+    JsFuture::from(bridge::restore(&url, on.as_ref().unchecked_ref()))
         .await
         .ok()
         .and_then(|s| s.as_f64())
@@ -255,67 +232,42 @@ pub(crate) fn watch(
     id: &str,
     after: i64,
     on: impl FnMut(f64, String) + 'static,
-) -> Option<Function> {
-    let (this, watch) = helper("watch").ok()?;
+) -> Function {
     let on = Closure::<dyn FnMut(f64, String)>::new(on);
     let url = config.url(&format!("api/v1/conversations/{id}/replies"));
-    let stop = watch
-        .call3(&this, &url.into(), &(after as f64).into(), on.as_ref())
-        .ok()?;
+    let stop = bridge::watch(&url, after as f64, on.as_ref().unchecked_ref());
     // Lives as long as the watch; the widget lives as long as the page.
     on.forget();
-    stop.dyn_into().ok()
+    stop
 }
 
 /// Keeps what the widget needs after a reload in `localStorage`: the
-/// conversation, the newest agent reply seen, whether it has a ticket (no
-/// conversation: forget it all).
-pub(crate) fn save(conversation: Option<&str>, seen: i64, ticket: bool) {
-    if let Ok((this, save)) = helper("save") {
-        let _ = save.call3(
-            &this,
-            &conversation.map_or(JsValue::NULL, Into::into),
-            &(seen as f64).into(),
-            &ticket.into(),
-        );
-    }
+/// conversation, the newest agent reply seen, whether it has a ticket, and
+/// the outbox (`Outbox::stored`); no conversation and an empty outbox:
+/// forget it all.
+pub(crate) fn save(conversation: Option<String>, seen: i64, ticket: bool, outbox: &str) {
+    bridge::save(conversation, seen as f64, ticket, outbox);
 }
 
 /// Messages left in the outbox by an earlier page (text, idempotency key),
-/// oldest first (boot.js joins them with NULs: cheaper than an array here).
+/// oldest first.
 pub(crate) fn pending() -> Vec<(String, String)> {
-    let joined = helper("pending")
-        .ok()
-        .and_then(|(this, f)| f.call0(&this).ok())
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    let mut parts = joined.split('\0');
-    let mut out = Vec::new();
-    while let (Some(text), Some(key)) = (parts.next(), parts.next()) {
-        out.push((text.to_owned(), key.to_owned()));
-    }
-    out
+    outbox::parse_stored(&bridge::pending())
 }
 
 /// Shows `n` unread replies on the launcher (0 hides the badge).
 pub(crate) fn badge(n: usize) {
-    if let Ok((this, badge)) = helper("badge") {
-        let _ = badge.call1(&this, &(n as f64).into());
-    }
+    bridge::badge(n as u32);
 }
 
 /// Tells the page's listeners (`Frontdesk('on', name, fn)`).
 pub(crate) fn emit(name: &str, detail: JsValue) {
-    if let Ok((this, emit)) = helper("emit") {
-        let _ = emit.call2(&this, &name.into(), &detail);
-    }
+    bridge::emit(name, &detail);
 }
 
 /// The email the page gave with `Frontdesk('identify', {email})`, if any.
 pub(crate) fn identified_email() -> Option<String> {
-    let (this, user) = helper("user").ok()?;
-    let user = user.call0(&this).ok()?;
-    js::string(&user, "email").filter(|e| !e.trim().is_empty())
+    js::string(&bridge::user(), "email").filter(|e| !e.trim().is_empty())
 }
 
 /// Draws the thumbs up/down of bot message `message` into `el` (the
@@ -329,20 +281,12 @@ pub(crate) fn thumbs(
     rating: Option<bool>,
     labels: &[String; 3],
 ) {
-    if let Ok((this, thumbs)) = helper("thumbs") {
-        let args = js_sys::Array::of5(
-            el,
-            &config.url("api/v1/feedback").into(),
-            &conversation.into(),
-            &(message as f64).into(),
-            &rating.map_or(JsValue::UNDEFINED, JsValue::from_bool),
-        );
-        args.push(
-            &labels
-                .iter()
-                .map(|l| JsValue::from_str(l))
-                .collect::<js_sys::Array>(),
-        );
-        let _ = thumbs.apply(&this, &args);
-    }
+    bridge::thumbs(
+        el,
+        &config.url("api/v1/feedback"),
+        conversation,
+        message as f64,
+        rating.map_or(JsValue::UNDEFINED, JsValue::from_bool),
+        labels.iter().map(|l| JsValue::from_str(l)).collect(),
+    );
 }

@@ -3,6 +3,8 @@
 //! boot for the visitor's language only, and applied key by key with
 //! [`Strings::set`]. Plain Rust, no DOM, so it tests natively.
 
+use frontdesk_api::markdown::cut;
+
 /// Languages with a `widget/i18n/<lang>.json` file.
 pub(crate) const LANGS: &[&str] = &[
     "en", "de", "fr", "es", "it", "pt", "pl", "ru", "zh", "ar", "he",
@@ -111,17 +113,17 @@ pub(crate) fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
+        out.push_str(cut(rest, ..open));
+        let after = cut(rest, open + 1..);
         let value = after.find('}').and_then(|close| {
-            let name = &after[..close];
+            let name = cut(after, ..close);
             let (_, value) = args.iter().find(|(n, _)| *n == name)?;
             Some((*value, close))
         });
         match value {
             Some((value, close)) => {
                 out.push_str(value);
-                rest = &after[close + 1..];
+                rest = cut(after, close + 1..);
             }
             None => {
                 out.push('{');

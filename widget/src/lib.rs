@@ -6,10 +6,12 @@
 //! "Talk to a person" within reach.
 
 mod api;
+mod bridge;
 #[allow(dead_code)] // not wired into the app yet
 mod i18n;
 mod js;
 mod model;
+mod outbox;
 mod state;
 mod views;
 #[cfg(test)]

@@ -13,6 +13,7 @@ use web_sys::{Event, HtmlElement};
 
 use crate::i18n::Strings;
 use crate::model::{Config, Delivery, Entry, Transcript};
+use crate::outbox::{Item, Next, Outbox};
 use crate::{api, js};
 
 /// What the bottom of the panel shows.
@@ -45,6 +46,8 @@ pub(crate) struct State {
     seen: RwSignal<i64>,
     /// Stops waiting for agent replies.
     unwatch: StoredValue<Option<Function>, LocalStorage>,
+    /// The messages the worker has not taken yet (`outbox.rs`).
+    outbox: StoredValue<Outbox>,
     /// The UI's words, in the visitor's language.
     pub(crate) strings: StoredValue<Strings>,
 }
@@ -69,6 +72,7 @@ impl State {
             last_agent: RwSignal::new(0),
             seen: RwSignal::new(seen),
             unwatch: StoredValue::new_local(None),
+            outbox: StoredValue::new(Outbox::default()),
             strings: StoredValue::new(strings),
         };
         let pending = api::pending();
@@ -127,16 +131,15 @@ impl State {
     pub(crate) fn t(self, pick: fn(&Strings) -> &String) -> String {
         self.strings.with_value(|s| pick(s).clone())
     }
-    /// Keeps the conversation for the next page (only ever called once
-    /// the visitor has a conversation, i.e. has used the open widget).
+    /// Keeps the conversation and the outbox for the next page (only ever
+    /// called once the visitor has used the open widget).
     fn persist(self) {
-        if let Some(c) = self.conversation.get_untracked() {
-            api::save(
-                Some(&c),
-                self.seen.get_untracked(),
-                self.ticket.get_untracked(),
-            );
-        }
+        api::save(
+            self.conversation.get_untracked(),
+            self.seen.get_untracked(),
+            self.ticket.get_untracked(),
+            &self.outbox.with_value(Outbox::stored),
+        );
     }
 
     /// Starts waiting for agent replies, once there is a ticket.
@@ -169,7 +172,7 @@ impl State {
                 self.persist();
             },
         );
-        self.unwatch.set_value(stop);
+        self.unwatch.set_value(Some(stop));
     }
 
     /// Drops the conversation here (deleted, or gone from the worker).
@@ -177,7 +180,8 @@ impl State {
         if let Some(stop) = self.unwatch.try_update_value(Option::take).flatten() {
             let _ = stop.call0(&JsValue::NULL);
         }
-        api::save(None, 0, false);
+        self.outbox.update_value(Outbox::clear);
+        api::save(None, 0, false, "");
         self.conversation.set(None);
         self.ticket.set(false);
         self.last_agent.set(0);
@@ -243,68 +247,104 @@ impl State {
         }
     }
 
-    /// Sends line `id` of the log (again, on Retry), streaming the answer
-    /// into `streaming` until the final reply lands in the log.
+    /// Sends line `id` of the log (again, on Retry) through the outbox:
+    /// after the messages before it, and again until the worker takes it.
     #[inline(never)]
     pub(crate) fn deliver(self, id: usize, text: String, key: String) {
+        let item = Item {
+            line: id,
+            text,
+            key,
+        };
+        let shown = self.outbox.try_update_value(|o| o.push(item));
         self.transcript
-            .update(|t| t.set_delivery(id, Delivery::Sending));
-        spawn_local(async move {
-            let config = self.config.get_value();
-            let req = ChatRequest {
-                conversation_id: self.conversation.get_untracked(),
-                message: text,
-                page_url: config.page_url.clone(),
-                locale: config.locale.clone(),
-                idempotency_key: Some(key).filter(|k| !k.is_empty()),
-                // The page's identity is added by boot.js.
-                identity: None,
-            };
-            let (conversation, transcript, streaming) =
-                (self.conversation, self.transcript, self.streaming);
-            let started = move |id_now: Result<String, Delivery>| {
-                let id_now = match id_now {
-                    Ok(id_now) => id_now,
-                    Err(waits) => {
-                        // In the outbox: the visitor may go on typing.
-                        transcript.update(|t| t.set_delivery(id, waits));
-                        streaming.set(None);
-                        return;
-                    }
-                };
-                let fresh = conversation.get_untracked().is_none();
-                conversation.set(Some(id_now));
-                if fresh {
-                    self.persist();
+            .update(|t| t.set_delivery(id, shown.unwrap_or(Delivery::Sending)));
+        self.persist();
+        let running = self
+            .outbox
+            .try_update_value(|o| std::mem::replace(&mut o.running, true));
+        if running == Some(false) {
+            spawn_local(async move {
+                while let Some(item) = self.outbox.with_value(|o| o.front().cloned()) {
+                    self.attempt(item).await;
                 }
-                transcript.update(|t| t.set_delivery(id, Delivery::Sent));
-                streaming.set(Some(String::new()));
-            };
-            let delta = move |piece: String| {
-                streaming.update(|s| s.get_or_insert_with(String::new).push_str(&piece));
-            };
-            let result = api::chat(&config, &req, started, delta).await;
-            self.streaming.set(None);
-            match result {
+                self.outbox.update_value(|o| o.running = false);
+            });
+        }
+    }
+
+    /// Sends the outbox's front message once, streaming the answer into
+    /// `streaming` until the final reply lands in the log; then does what
+    /// the outbox says: done, or wait and show why.
+    async fn attempt(self, item: Item) {
+        let config = self.config.get_value();
+        let req = ChatRequest {
+            // Messages typed before the first one was taken go to the
+            // conversation it started.
+            conversation_id: self.conversation.get_untracked(),
+            message: item.text,
+            page_url: config.page_url.clone(),
+            locale: config.locale.clone(),
+            idempotency_key: Some(item.key.clone()).filter(|k| !k.is_empty()),
+            // The page's identity is added by boot.js.
+            identity: None,
+        };
+        let (line, transcript, streaming) = (item.line, self.transcript, self.streaming);
+        let started = move |conversation: String| {
+            self.adopt(conversation);
+            transcript.update(|t| t.set_delivery(line, Delivery::Sent));
+            streaming.set(Some(String::new()));
+        };
+        let delta = move |piece: String| {
+            streaming.update(|s| s.get_or_insert_with(String::new).push_str(&piece));
+        };
+        let sent = api::chat(&config, &req, started, delta).await;
+        self.streaming.set(None);
+        let next = self
+            .outbox
+            .try_update_value(|o| o.after(&item.key, sent.status, sent.retry_after));
+        match next {
+            Some(Next::Again { ms, shown }) => {
+                self.transcript.update(|t| {
+                    self.outbox.with_value(|o| {
+                        for line in o.lines() {
+                            t.set_delivery(line, shown.clone());
+                        }
+                    });
+                });
+                api::nap(ms).await;
+                self.outbox.update_value(|o| o.waiting = None);
+            }
+            Some(Next::Done) => match sent.reply {
                 Ok(r) => {
-                    let fresh = self.conversation.get_untracked().is_none();
-                    self.conversation.set(Some(r.conversation_id));
-                    if fresh {
-                        self.persist();
-                    }
+                    self.adopt(r.conversation_id);
+                    self.persist();
                     self.transcript.update(|t| {
-                        t.set_delivery(id, Delivery::Sent);
+                        t.set_delivery(line, Delivery::Sent);
                         t.push(Entry::Bot(r.reply, r.message_id, None));
                     });
                 }
-                Err(e) => self.transcript.update(|t| {
-                    t.set_delivery(
-                        id,
-                        Delivery::Failed(self.strings.with_value(|s| e.message(s))),
-                    );
-                }),
-            }
-        });
+                Err(e) => {
+                    self.persist();
+                    self.transcript.update(|t| {
+                        t.set_delivery(
+                            line,
+                            Delivery::Failed(self.strings.with_value(|s| e.message(s))),
+                        );
+                    });
+                }
+            },
+            _ => {}
+        }
+    }
+
+    /// The conversation the worker started for (or continues with) a
+    /// message.
+    fn adopt(self, conversation: String) {
+        if self.conversation.get_untracked().as_deref() != Some(&conversation) {
+            self.conversation.set(Some(conversation));
+            self.persist();
+        }
     }
 
     /// Asks for a person: opens a ticket for the handoff form's `address`
