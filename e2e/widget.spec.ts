@@ -165,6 +165,16 @@ test('thumbs up or down on an answer is stored, can be changed, and is shown aga
   const helpful = () => answer().getByRole('button', { name: 'Helpful', exact: true });
   const notHelpful = () => answer().getByRole('button', { name: 'Not helpful', exact: true });
   await expect(helpful()).toHaveAttribute('aria-pressed', 'false');
+  // Drawn, not emoji (which need a font the visitor may not have): an icon
+  // of its own size, thumbs down the same one turned over.
+  const turned = (b: ReturnType<typeof helpful>) => b.locator('svg').evaluate((e) => getComputedStyle(e).transform);
+  for (const b of [helpful(), notHelpful()]) {
+    await expect(b).toHaveText('');
+    await expect(b.locator('svg path')).toHaveCount(1);
+    expect(Math.round((await b.locator('svg').boundingBox())!.width)).toBe(16);
+  }
+  expect(await turned(helpful())).toBe('none');
+  expect(await turned(notHelpful())).not.toBe('none');
   await helpful().click();
   await expect(answer().getByRole('status')).toHaveText('Thanks for the feedback.');
   await expect(helpful()).toHaveAttribute('aria-pressed', 'true');

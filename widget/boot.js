@@ -101,19 +101,18 @@ const nap = (h.nap = (ms) =>
     setTimeout(wake, ms);
     addEventListener('online', wake, { once: true });
   }));
-// How long a 429 asks to wait (Retry-After), in ms: at least a second.
-const later = (res) => res.headers.get('retry-after') * 1e3 || 1e3;
+// An answer's Retry-After in seconds (0: none).
+const later = (res) => +res.headers.get('retry-after') || 0;
 
 // Reads a stored conversation back and calls on(kind, id, value) for each
 // line in time order: 'visitor' and 'agent' (value: the text; agent lines
 // with their message id), 'bot' (a reply object) and 'ticket' (a handoff
-// response object). Resolves with the HTTP status (0: unreachable). Too
-// many reads (429): asks again once its Retry-After has passed.
+// response object). Resolves with [HTTP status (0: unreachable),
+// Retry-After in seconds or 0].
 h.restore = async (url, on) => {
   try {
     const res = await api(url, {});
-    if (res.status == 429) return await nap(later(res)), h.restore(url, on);
-    if (!res.ok) return res.status;
+    if (!res.ok) return [res.status, later(res)];
     const v = await res.json();
     const c = v.conversation_id;
     const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role != 'bot' ? m.text
@@ -121,10 +120,24 @@ h.restore = async (url, on) => {
     for (const t of v.tickets) lines.push([t.at, 'ticket', 0, { reference: t.reference, conversation_id: c, email: t.email }]);
     lines.sort((a, b) => a[0] - b[0]);
     for (const [, kind, id, text] of lines) on(kind, id, text);
-    return 200;
+    return [200, 0];
   } catch {
-    return 0;
+    return [0, 0];
   }
+};
+
+// A thumb, drawn: an emoji needs a font the visitor may not have (headless
+// and minimal systems show an empty box). Thumbs down is the same turned
+// over (widget.css). The path is Material Icons' thumb_up (Apache-2.0).
+const SVG = 'http://www.w3.org/2000/svg';
+const thumb = () => {
+  const svg = document.createElementNS(SVG, 'svg');
+  const path = document.createElementNS(SVG, 'path');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  path.setAttribute('d', 'M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z');
+  svg.append(path);
+  return svg;
 };
 
 // Thumbs up/down for bot message messageId, drawn into el: sends the rating
@@ -134,11 +147,11 @@ h.thumbs = (el, url, conversation_id, message_id, rating, [yes, no, thanks]) => 
   const status = document.createElement('span');
   status.className = 'fd-thanks';
   status.setAttribute('role', 'status');
-  const buttons = [[true, '\u{1F44D}', yes], [false, '\u{1F44E}', no]].map(([up, glyph, label]) => {
+  const buttons = [[true, yes], [false, no]].map(([up, label]) => {
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'fd-thumb';
-    b.textContent = glyph;
+    b.append(thumb());
     b.setAttribute('aria-label', label);
     b.onclick = async () => {
       const before = rating;
@@ -162,40 +175,23 @@ h.thumbs = (el, url, conversation_id, message_id, rating, [yes, no, thanks]) => 
 };
 
 
-// Waits for agent replies by long polling url?after=N&wait=20 and calls
-// on(id, text) for each, or on(-1, '') once the conversation is gone. Backs off 1, 2, 4 … 30 s on errors (or
-// until back online), waits out a 429's Retry-After; pauses while
-// the page is hidden and asks at once when it is shown again. Returns stop().
-h.watch = (url, after, on) => {
-  let stopped = false;
-  let ctrl;
-  let delay = 0;
-  const shown = () => new Promise((r) => document.addEventListener('visibilitychange', r, { once: true }));
-  (async () => {
-    while (!stopped) {
-      if (document.hidden) { await shown(); continue; }
-      ctrl = new AbortController();
-      try {
-        const res = await api(url + '?after=' + after + '&wait=20', { signal: ctrl.signal });
-        if (res.status == 404) { stopped = true; on(-1, ''); break; }
-        if (res.status == 429) { await nap(later(res)); continue; }
-        if (!res.ok) throw 0;
-        const { messages } = await res.json();
-        delay = 0;
-        for (const m of messages) {
-          if (stopped || m.id <= after) continue;
-          after = m.id;
-          on(m.id, m.text);
-        }
-      } catch {
-        if (stopped) break;
-        delay = Math.min(30000, delay ? delay * 2 : 1000);
-        await nap(delay);
-      }
-    }
-  })();
-  return () => { stopped = true; ctrl?.abort(); };
+// One long poll for agent replies after message `after` (GET url, waiting
+// up to 20 s). Resolves with [status (0: unreachable, unreadable or
+// stopped), Retry-After in seconds or 0, the replies [{id, text}] when
+// 2xx]; h.unpoll() stops it. When to ask again is the widget's call.
+let poll;
+h.poll = async (url, after) => {
+  poll = new AbortController();
+  try {
+    const res = await api(url + '?after=' + after + '&wait=20', { signal: poll.signal });
+    return res.ok ? [res.status, 0, (await res.json()).messages] : [res.status, later(res)];
+  } catch {
+    return [0, 0];
+  }
 };
+h.unpoll = () => poll?.abort();
+// Resolves once the page is shown: at once unless it is hidden.
+h.shown = () => new Promise((r) => (document.hidden ? document.addEventListener('visibilitychange', r, { once: true }) : r()));
 
 // Sends one chat turn (body: an object) asking for server-sent events and
 // calls on(name, data) for each event as it arrives, data parsed. An error
@@ -210,7 +206,7 @@ h.turn = async (url, body, on) => {
     const s = res.status;
     if (!res.ok || !/event-stream/.test(res.headers.get('content-type') || '')) {
       on(res.ok ? 'done' : 'error', parse(await res.text()));
-      return [s, +res.headers.get('retry-after') || 0];
+      return [s, later(res)];
     }
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buf = '';

@@ -8,13 +8,12 @@ use frontdesk_api::wire::{
     ChatRequest, ChatResponse, HandoffRequest, HandoffResponse, STREAM_DELTA, STREAM_DONE,
     STREAM_START,
 };
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::i18n::Strings;
 use crate::model::{Config, Delivery, Entry};
-use crate::{bridge, js, outbox};
+use crate::{bridge, js, outbox, retry};
 
 /// Why a call failed, in words a visitor can act on.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +178,8 @@ pub(crate) async fn nap(ms: u32) {
 /// Reads the stored conversation back after a reload: `on(id, entry)` gets
 /// each line in time order (from the loader's `restore` helper, which
 /// merges messages and tickets; agent replies come with their message id,
-/// other lines with 0). Resolves with the HTTP status (0: unreachable).
+/// other lines with 0). Too many reads (429): asks again once its
+/// `Retry-After` has passed. Resolves with the HTTP status (0: unreachable).
 pub(crate) async fn restore(
     config: &Config,
     id: &str,
@@ -206,11 +206,16 @@ pub(crate) async fn restore(
         },
     );
     let url = config.url(&format!("api/v1/conversations/{id}"));
-    JsFuture::from(bridge::restore(&url, on.as_ref().unchecked_ref()))
-        .await
-        .ok()
-        .and_then(|s| s.as_f64())
-        .unwrap_or(0.0)
+    loop {
+        let got = JsFuture::from(bridge::restore(&url, on.as_ref().unchecked_ref()))
+            .await
+            .unwrap_or(JsValue::NULL);
+        let status = js::get(&got, "0").as_f64().unwrap_or(0.0);
+        if status != 429.0 {
+            return status;
+        }
+        nap(retry::limited(js::number(&got, "1") as u32)).await;
+    }
 }
 
 /// Deletes the visitor's conversation on the worker. `Ok` also when it
@@ -223,22 +228,38 @@ pub(crate) async fn delete(config: &Config, id: &str) -> Result<(), CallError> {
     }
 }
 
-/// Waits for agent replies after message `after` (long polling in the
-/// loader's `watch` helper, which backs off on errors and pauses while the
-/// page is hidden): `on(id, text)` gets each reply, `on(-1, "")` tells the
-/// conversation is gone. Returns the function that stops watching.
-pub(crate) fn watch(
+/// Asks once for agent replies after message `after` of conversation `id`,
+/// waiting up to 20 s for one ([`stop_polling`] ends it early); `on(id,
+/// text)` gets each reply it brings. Returns the HTTP status (0: none) and
+/// the `Retry-After` in seconds (0: none).
+pub(crate) async fn poll(
     config: &Config,
     id: &str,
     after: i64,
-    on: impl FnMut(f64, String) + 'static,
-) -> Function {
-    let on = Closure::<dyn FnMut(f64, String)>::new(on);
+    mut on: impl FnMut(i64, String),
+) -> (u16, u32) {
     let url = config.url(&format!("api/v1/conversations/{id}/replies"));
-    let stop = bridge::watch(&url, after as f64, on.as_ref().unchecked_ref());
-    // Lives as long as the watch; the widget lives as long as the page.
-    on.forget();
-    stop
+    let got = JsFuture::from(bridge::poll(&url, after as f64))
+        .await
+        .unwrap_or(JsValue::NULL);
+    if let Ok(replies) = js::get(&got, "2").dyn_into::<js_sys::Array>() {
+        for m in replies.iter() {
+            if let Some(text) = js::string(&m, "text") {
+                on(js::number(&m, "id") as i64, text);
+            }
+        }
+    }
+    (js::number(&got, "0") as u16, js::number(&got, "1") as u32)
+}
+
+/// Ends the long poll under way, if any.
+pub(crate) fn stop_polling() {
+    bridge::unpoll();
+}
+
+/// Waits until the page is shown (at once unless it is hidden).
+pub(crate) async fn shown() {
+    let _ = JsFuture::from(bridge::shown()).await;
 }
 
 /// Keeps what the widget needs after a reload in `localStorage`: the

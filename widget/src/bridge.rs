@@ -32,15 +32,25 @@ extern "C" {
     pub(crate) fn nap(ms: u32) -> Promise;
 
     /// Reads a stored conversation back: `on(kind, id, value)` per line, in
-    /// time order. Resolves with the HTTP status (0: unreachable).
+    /// time order. Resolves with `[status, Retry-After seconds]` (status 0:
+    /// unreachable).
     #[wasm_bindgen(js_namespace = __frontdesk)]
     pub(crate) fn restore(url: &str, on: &Function) -> Promise;
 
-    /// Long-polls for agent replies after message `after`: `on(id, text)`
-    /// per reply, `on(-1, "")` once the conversation is gone. Returns the
-    /// function that stops it.
+    /// One long poll for agent replies after message `after` (GET `url`,
+    /// 20 s). Resolves with `[status, Retry-After seconds, replies]` (status
+    /// 0: unreachable, unreadable or stopped; replies `[{id, text}]` when
+    /// 2xx).
     #[wasm_bindgen(js_namespace = __frontdesk)]
-    pub(crate) fn watch(url: &str, after: f64, on: &Function) -> Function;
+    pub(crate) fn poll(url: &str, after: f64) -> Promise;
+
+    /// Stops the long poll under way, if any.
+    #[wasm_bindgen(js_namespace = __frontdesk)]
+    pub(crate) fn unpoll();
+
+    /// Resolves once the page is shown (at once unless it is hidden).
+    #[wasm_bindgen(js_namespace = __frontdesk)]
+    pub(crate) fn shown() -> Promise;
 
     /// Keeps the widget's state for the next page (`localStorage`; no
     /// conversation and an empty outbox: removes it).

@@ -12,6 +12,7 @@ mod i18n;
 mod js;
 mod model;
 mod outbox;
+mod retry;
 mod state;
 mod views;
 #[cfg(test)]

@@ -6,9 +6,7 @@
 //! fetches, waits and stores.
 
 use crate::model::Delivery;
-
-/// The longest wait between two attempts after failures, in ms.
-const MAX_BACKOFF_MS: u32 = 30_000;
+use crate::retry::{self, Backoff};
 
 /// A message waiting to be taken.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,9 +41,8 @@ pub(crate) struct Outbox {
     /// A task is sending the outbox (there is only ever one, which keeps
     /// the order).
     pub(crate) running: bool,
-    /// The last wait after a failure, in ms (0: none since the last
-    /// message went).
-    backoff: u32,
+    /// Waits after failures since the last message went.
+    backoff: Backoff,
 }
 
 impl Outbox {
@@ -81,16 +78,13 @@ impl Outbox {
             return Next::Gone;
         };
         let (ms, shown) = match status {
-            429 => (retry_after.max(1) * 1000, Delivery::Limited),
+            429 => (retry::limited(retry_after), Delivery::Limited),
             409 if retry_after > 0 => (retry_after * 1000, Delivery::Queued),
             409 => (2000, Delivery::Queued),
-            0 | 500.. => {
-                self.backoff = (self.backoff * 2).clamp(1000, MAX_BACKOFF_MS);
-                (self.backoff, Delivery::Queued)
-            }
+            0 | 500.. => (self.backoff.next(), Delivery::Queued),
             _ => {
                 self.items.remove(at);
-                self.backoff = 0;
+                self.backoff.reset();
                 self.waiting = None;
                 return Next::Done;
             }
@@ -103,7 +97,7 @@ impl Outbox {
     pub(crate) fn clear(&mut self) {
         self.items.clear();
         self.waiting = None;
-        self.backoff = 0;
+        self.backoff.reset();
     }
 
     /// The waiting messages for storage, text and key each followed by a

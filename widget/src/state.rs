@@ -5,7 +5,6 @@
 //! (`views/`) read its signals and call its methods.
 
 use frontdesk_api::wire::{ChatRequest, Decision, HandoffRequest, Reply};
-use js_sys::Function;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
@@ -14,6 +13,7 @@ use web_sys::{Event, HtmlElement};
 use crate::i18n::Strings;
 use crate::model::{Config, Delivery, Entry, Transcript};
 use crate::outbox::{Item, Next, Outbox};
+use crate::retry::{self, Backoff, Poll};
 use crate::{api, js};
 
 /// What the bottom of the panel shows.
@@ -44,8 +44,9 @@ pub(crate) struct State {
     /// The newest agent reply shown, and the newest the visitor has seen.
     last_agent: RwSignal<i64>,
     seen: RwSignal<i64>,
-    /// Stops waiting for agent replies.
-    unwatch: StoredValue<Option<Function>, LocalStorage>,
+    /// The long poll for agent replies: its number (the newest started)
+    /// and whether it runs; an older poll that sees a newer number stops.
+    watching: StoredValue<(u32, bool)>,
     /// The messages the worker has not taken yet (`outbox.rs`).
     outbox: StoredValue<Outbox>,
     /// The UI's words, in the visitor's language.
@@ -71,7 +72,7 @@ impl State {
             ticket: RwSignal::new(ticket),
             last_agent: RwSignal::new(0),
             seen: RwSignal::new(seen),
-            unwatch: StoredValue::new_local(None),
+            watching: StoredValue::new((0, false)),
             outbox: StoredValue::new(Outbox::default()),
             strings: StoredValue::new(strings),
         };
@@ -142,44 +143,77 @@ impl State {
         );
     }
 
-    /// Starts waiting for agent replies, once there is a ticket.
+    /// Starts waiting for agent replies, once there is a ticket: a long
+    /// poll while the page is shown, again at once after each answer; after
+    /// a failure or a 429 as `retry.rs` says. Stops when the conversation is
+    /// gone (forgotten here) or forgotten.
     fn watch(self) {
         let Some(id) = self.conversation.get_untracked() else {
             return;
         };
-        if !self.ticket.get_untracked() || self.unwatch.with_value(Option::is_some) {
+        if !self.ticket.get_untracked() {
             return;
         }
-        let stop = api::watch(
-            &self.config.get_value(),
-            &id,
-            self.last_agent.get_untracked(),
-            move |id, text| {
-                if id < 0.0 {
-                    return self.forget();
+        let started = self.watching.try_update_value(|(n, on)| {
+            (!*on).then(|| {
+                *n += 1;
+                *on = true;
+                *n
+            })
+        });
+        let Some(Some(mine)) = started else {
+            return;
+        };
+        let live = move || self.watching.with_value(|w| *w == (mine, true));
+        spawn_local(async move {
+            let mut backoff = Backoff::default();
+            let mut after = self.last_agent.get_untracked();
+            while live() {
+                api::shown().await;
+                if !live() {
+                    break;
                 }
-                let open = self.open.get_untracked();
-                let last = self.last_agent.get_untracked();
-                api::emit("reply", js::object(&[("text", text.as_str().into())]));
-                let last = self
-                    .transcript
-                    .try_update(|t| t.add_reply(id as i64, text, last, !open))
-                    .unwrap_or(last);
-                self.last_agent.set(last);
-                if open {
-                    self.seen.set(last);
+                let config = self.config.get_value();
+                let (status, retry_after) = api::poll(&config, &id, after, |id, text| {
+                    if live() && id > after {
+                        after = id;
+                        self.replied(id, text);
+                    }
+                })
+                .await;
+                if !live() {
+                    break;
                 }
-                self.persist();
-            },
-        );
-        self.unwatch.set_value(Some(stop));
+                match retry::after_poll(status, retry_after, &mut backoff) {
+                    Poll::Gone => return self.forget(),
+                    Poll::Wait(ms) => api::nap(ms).await,
+                    Poll::Replies => {}
+                }
+            }
+        });
+    }
+
+    /// Shows agent reply `id`: "New" while the panel is closed, and tells
+    /// the page.
+    fn replied(self, id: i64, text: String) {
+        let open = self.open.get_untracked();
+        let last = self.last_agent.get_untracked();
+        api::emit("reply", js::object(&[("text", text.as_str().into())]));
+        let last = self
+            .transcript
+            .try_update(|t| t.add_reply(id, text, last, !open))
+            .unwrap_or(last);
+        self.last_agent.set(last);
+        if open {
+            self.seen.set(last);
+        }
+        self.persist();
     }
 
     /// Drops the conversation here (deleted, or gone from the worker).
     fn forget(self) {
-        if let Some(stop) = self.unwatch.try_update_value(Option::take).flatten() {
-            let _ = stop.call0(&JsValue::NULL);
-        }
+        self.watching.update_value(|w| w.1 = false);
+        api::stop_polling();
         self.outbox.update_value(Outbox::clear);
         api::save(None, 0, false, "");
         self.conversation.set(None);
