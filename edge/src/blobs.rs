@@ -9,11 +9,49 @@
 //! returns a BLOB as an array of numbers. In `wrangler dev`, reading 58 MB
 //! took 60–95 ms from R2, 250 ms as base64 text from D1 before decoding it
 //! and 3.2–3.6 s as D1 BLOBs (BENCHMARKS.md).
+//!
+//! [`Blobs`] is what the use cases see of it (`Ports::blobs`): [`R2`] in
+//! the worker, a map in memory in the native tests (`ports/world.rs`).
 
 use worker::{Bucket, Env, Range};
 
-use crate::platform::now_ms;
 use crate::AppError;
+
+/// A store of named bytes: what the content update (`publish.rs`), the
+/// index's loading and the scheduled sweep (`live.rs`) need of R2.
+pub(crate) trait Blobs {
+    /// The bytes stored under `key`, or `None` if there are none.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, AppError>;
+    /// Stores `bytes` under `key` (replacing any object of that key).
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), AppError>;
+    /// Every object whose key starts with `prefix`, in key order.
+    async fn list(&self, prefix: &str) -> Result<Vec<Stored>, AppError>;
+    /// Deletes `keys` (missing ones are no error).
+    async fn delete(&self, keys: Vec<String>) -> Result<(), AppError>;
+}
+
+/// [`Blobs`] on the worker's bucket, looked up at each call (a deployment
+/// without it fails only where an object is needed, with [`bucket`]'s
+/// error).
+pub(crate) struct R2<'a>(pub(crate) &'a Env);
+
+impl Blobs for R2<'_> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, AppError> {
+        get(&bucket(self.0)?, key).await
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), AppError> {
+        put(&bucket(self.0)?, key, bytes).await
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<Stored>, AppError> {
+        list(&bucket(self.0)?, prefix).await
+    }
+
+    async fn delete(&self, keys: Vec<String>) -> Result<(), AppError> {
+        delete(&bucket(self.0)?, keys).await
+    }
+}
 
 /// The R2 binding (wrangler.toml).
 const BINDING: &str = "BLOBS";
@@ -78,13 +116,12 @@ pub(crate) async fn get_range(
 pub(crate) struct Stored {
     pub key: String,
     pub bytes: u64,
-    /// How long ago it was written, in ms.
-    pub age_ms: i64,
+    /// When it was written, in ms since the epoch.
+    pub uploaded: i64,
 }
 
 /// Every object whose key starts with `prefix`, in key order.
 pub(crate) async fn list(bucket: &Bucket, prefix: &str) -> Result<Vec<Stored>, AppError> {
-    let now = now_ms();
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -96,7 +133,7 @@ pub(crate) async fn list(bucket: &Bucket, prefix: &str) -> Result<Vec<Stored>, A
         out.extend(page.objects().into_iter().map(|o| Stored {
             key: o.key(),
             bytes: o.size(),
-            age_ms: now - o.uploaded().as_millis() as i64,
+            uploaded: o.uploaded().as_millis() as i64,
         }));
         match page.cursor() {
             Some(c) if page.truncated() && out.len() < LIST_MAX => cursor = Some(c),

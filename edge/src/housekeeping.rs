@@ -7,15 +7,20 @@
 //! longer are deleted with their messages, tickets and deliveries. A site
 //! with its own `retention_days` (frontdesk.toml) has its conversations
 //! purged after that many days instead, longer or shorter.
+//!
+//! Each chore is a use case over [`Ports`] ([`requeue_stale`], [`purge`],
+//! `live::sweep`), run natively by `cargo test` (`housekeeping/tests.rs`);
+//! [`run`] runs them on the worker's bindings and logs what they did.
 
 use worker::Env;
 
 use frontdesk_shared::config::per_site::{self, Purge};
 
+use crate::db;
 use crate::db::conversations::Selection;
-use crate::db::{self, D1};
-use crate::deliver::{self, Sink};
-use crate::platform::now_ms;
+use crate::deliver::Sink;
+use crate::ports::bindings::Bindings;
+use crate::ports::Ports;
 use crate::settings::Settings;
 use crate::AppError;
 
@@ -25,25 +30,24 @@ const STALE_PENDING_MS: i64 = 10 * 60 * 1000;
 
 /// Runs the chores; each logs its own failure so one cannot stop the others.
 pub(crate) async fn run(env: &Env) {
-    let db = match D1::of(env) {
-        Ok(db) => db,
+    let ports = match Bindings::scheduled(env) {
+        Ok(ports) => ports,
         Err(e) => {
             worker::console_error!("scheduled: no DB binding: {e:?}");
             return;
         }
     };
-    if let Err(e) = requeue_stale(env, &db).await {
+    if let Err(e) = requeue_stale(&ports).await {
         worker::console_error!("scheduled: requeue failed: {e:?}");
     }
-    match crate::live::sweep(env, &db).await {
+    match crate::live::sweep(&ports).await {
         Ok(0) => {}
         Ok(n) => worker::console_log!("scheduled: deleted {n} index segments no version names"),
         Err(e) => worker::console_error!("scheduled: index sweep failed: {e:?}"),
     }
-    let days = Settings::of(env).retention_days;
-    for p in per_site::purges(crate::content::sites(), days) {
+    for (p, purged) in purge(&ports, Settings::of(env).retention_days).await {
         let which = if p.except { "other sites'" } else { "sites" };
-        match purge(&db, now_ms() - p.days * DAY_MS, &p).await {
+        match purged {
             Ok(n) => worker::console_log!(
                 "scheduled: purged {n} conversations older than {} days ({which} {:?})",
                 p.days,
@@ -54,24 +58,42 @@ pub(crate) async fn run(env: &Env) {
     }
 }
 
-async fn requeue_stale(env: &Env, db: &D1) -> Result<(), AppError> {
-    let rows = db::deliveries::stale(db, now_ms() - STALE_PENDING_MS).await?;
+/// Queues again the deliveries still pending and untouched for
+/// [`STALE_PENDING_MS`] (their queue message was lost); returns how many.
+pub(crate) async fn requeue_stale(ports: &impl Ports) -> Result<usize, AppError> {
+    let rows = db::deliveries::stale(ports.db(), ports.now() - STALE_PENDING_MS).await?;
+    let mut queued = 0;
     for row in rows {
         let Some(sink) = Sink::parse(&row.sink) else {
             continue;
         };
-        deliver::enqueue(env, &row.ticket_reference, &[sink]).await;
+        ports.enqueue(&row.ticket_reference, &[sink]).await;
+        queued += 1;
     }
-    Ok(())
+    Ok(queued)
 }
 
-/// Deletes the conversations of `which` sites last active before `cutoff`
-/// (ms), with everything hanging off them; returns how many.
-pub(crate) async fn purge(db: &D1, cutoff: i64, which: &Purge) -> Result<u64, AppError> {
-    let selection = Selection::Inactive {
-        before: cutoff,
-        sites: &which.keys,
-        except: which.except,
-    };
-    db::conversations::delete(db, &selection).await
+/// The retention purges (`per_site::purges`: each site with its own
+/// `retention_days`, then every other conversation after `default_days`),
+/// each deleting the conversations it covers last active more than its
+/// days ago, with everything hanging off them. Returns each purge with how
+/// many conversations it deleted, or its failure (which stops no other).
+pub(crate) async fn purge(
+    ports: &impl Ports,
+    default_days: i64,
+) -> Vec<(Purge, Result<u64, AppError>)> {
+    let mut out = Vec::new();
+    for p in per_site::purges(crate::content::sites(), default_days) {
+        let selection = Selection::Inactive {
+            before: ports.now() - p.days * DAY_MS,
+            sites: &p.keys,
+            except: p.except,
+        };
+        let purged = db::conversations::delete(ports.db(), &selection).await;
+        out.push((p, purged));
+    }
+    out
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,6 +24,7 @@ mod limits;
 mod live;
 mod platform;
 mod ports;
+mod publish;
 mod render;
 mod replies;
 mod routes;
@@ -149,10 +150,10 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         E::AgentTicket => agent::show(env, param).await,
         E::AgentReply => agent::reply(req, env, ctx, param).await,
         E::AgentClose => agent::close(env, ctx, param).await,
-        E::AdminContent => admin_content::list(env).await,
-        E::AdminContentIndex => admin_content::index(env).await,
-        E::AdminContentPut => admin_content::put(req, env).await,
-        E::AdminContentDelete => admin_content::delete(env, param).await,
+        E::AdminContent => admin_content::list(env, ctx).await,
+        E::AdminContentIndex => admin_content::index(env, ctx).await,
+        E::AdminContentPut => admin_content::put(req, env, ctx).await,
+        E::AdminContentDelete => admin_content::delete(env, ctx, param).await,
         E::AdminInsights => insights::report(&req, env).await,
         E::AdminExport => insights::export(&req, env).await,
         E::AdminConversation => insights::conversation(env, param).await,

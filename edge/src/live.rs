@@ -4,7 +4,7 @@
 //!
 //! The index is in segments of at most `SEGMENT_DOCS` articles (each
 //! article row names its segment; segment 0 holds the bundled articles).
-//! An update (`admin_content.rs`) validates everything first, rebuilds
+//! An update (`publish.rs`) validates everything first, rebuilds
 //! only the segments it touches, one at a time, stores each (postcard) as
 //! one R2 object under the update's writer id (`blobs.rs`), and then in one
 //! D1 batch makes them live (`content_segments`) with the overrides it
@@ -24,12 +24,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use frontdesk_shared::retrieval::content::{live, Override};
 use frontdesk_shared::retrieval::kb::{parse_article, Article};
 use frontdesk_shared::retrieval::{Context, Index, Segment, Texts, Thresholds, Turn};
-use worker::{Bucket, Env};
+use worker::Env;
 
+use crate::blobs::{self, Blobs};
 use crate::db::content::{self as stored, Staged, StoredSegment};
-use crate::db::D1;
-use crate::platform::{now_ms, random_uuid};
-use crate::{blobs, content, AppError};
+use crate::db::Sql;
+use crate::platform::now_ms;
+use crate::ports::Ports;
+use crate::{content, AppError};
 
 /// Longest time an isolate answers from an older version after an update
 /// (other isolates; the one that ran the update switches at once).
@@ -96,8 +98,8 @@ pub(crate) fn install(live: Live) {
 /// The live content: this isolate's, re-checked against D1 at most every
 /// [`CHECK_MS`]. If D1 cannot be read, the content this isolate has (a
 /// visitor is answered from slightly older articles rather than not at all).
-pub(crate) async fn current(env: &Env, db: &D1) -> Live {
-    let now = now_ms();
+pub(crate) async fn current(ports: &impl Ports) -> Live {
+    let now = ports.now();
     let cached = CACHE.with(|c| {
         c.borrow()
             .as_ref()
@@ -107,7 +109,7 @@ pub(crate) async fn current(env: &Env, db: &D1) -> Live {
         return live;
     }
     let have = cached.map_or_else(bundled, |(live, _)| live);
-    match refresh(env, db, have.clone()).await {
+    match refresh(ports, have.clone()).await {
         Ok(live) => {
             install(live.clone());
             live
@@ -123,15 +125,15 @@ pub(crate) async fn current(env: &Env, db: &D1) -> Live {
 }
 
 /// `have`, or the live version read from D1 if it differs.
-async fn refresh(env: &Env, db: &D1, have: Live) -> Result<Live, AppError> {
-    let version = stored::version(db).await?;
+async fn refresh(ports: &impl Ports, have: Live) -> Result<Live, AppError> {
+    let version = stored::version(ports.db()).await?;
     if version == have.version {
         return Ok(have);
     }
     if version == 0 {
         return Ok(bundled());
     }
-    load(env, db).await
+    load(ports).await
 }
 
 /// The live version and its index, read segment by segment
@@ -140,8 +142,8 @@ async fn refresh(env: &Env, db: &D1, have: Live) -> Result<Live, AppError> {
 /// written before the version that names it goes live and deleted only
 /// after the update that replaces that segment has landed, so a missing
 /// one means that happened meanwhile: read again, from the new version.
-pub(crate) async fn load(env: &Env, db: &D1) -> Result<Live, AppError> {
-    let bucket = blobs::bucket(env)?;
+pub(crate) async fn load(ports: &impl Ports) -> Result<Live, AppError> {
+    let db = ports.db();
     for _ in 0..LOAD_ATTEMPTS {
         let Some((version, rows)) = stored::live_segments(db).await? else {
             return Ok(bundled());
@@ -150,7 +152,9 @@ pub(crate) async fn load(env: &Env, db: &D1) -> Result<Live, AppError> {
             // Stored by a worker that kept the index in D1 (before
             // migration 0019): rebuilt here from the stored articles,
             // segment by segment; the next content update stores it.
-            worker::console_warn!("content version {version} has no stored index; rebuilding it");
+            ports.log(&format!(
+                "content version {version} has no stored index; rebuilding it"
+            ));
             let mut segments = Vec::new();
             let mut numbers = stored::article_segments(db).await?;
             numbers.push(0);
@@ -163,25 +167,25 @@ pub(crate) async fn load(env: &Env, db: &D1) -> Result<Live, AppError> {
             }
             return Ok(assembled(version, segments, vec![]));
         }
-        let started = now_ms();
+        let started = ports.now();
         let (mut reading, mut bytes_read) = (0, 0);
         let mut segments = Vec::with_capacity(rows.len());
         for row in &rows {
-            let read = now_ms();
-            let Some(bytes) = blobs::get(&bucket, &row.key()).await? else {
+            let read = ports.now();
+            let Some(bytes) = ports.blobs().get(&row.key()).await? else {
                 break;
             };
-            reading += now_ms() - read;
+            reading += ports.now() - read;
             bytes_read += bytes.len();
             segments.push(match postcard::from_bytes::<Segment>(&bytes) {
                 Ok(segment) => segment,
                 // Stored by a worker with another index format (postcard is
                 // not self-describing): rebuilt from its stored articles.
                 Err(e) => {
-                    worker::console_warn!(
+                    ports.log(&format!(
                         "stored index {version}, segment {}: {e}; rebuilding it from the articles",
                         row.segment
-                    );
+                    ));
                     Segment::build(&segment_articles(db, row.segment, &[], &BTreeSet::new()).await?)
                 }
             });
@@ -189,12 +193,12 @@ pub(crate) async fn load(env: &Env, db: &D1) -> Result<Live, AppError> {
         if segments.len() == rows.len() {
             let texts = rows.iter().map(StoredSegment::text_key).collect();
             let live = assembled(version, segments, texts);
-            worker::console_log!(
+            ports.log(&format!(
                 "content version {version} loaded: {} articles in {} segments, {} ms ({reading} ms reading {bytes_read} bytes)",
                 live.index.len(),
                 rows.len(),
-                now_ms() - started
-            );
+                ports.now() - started
+            ));
             return Ok(live);
         }
     }
@@ -376,7 +380,7 @@ const LOAD_ATTEMPTS: usize = 3;
 /// their slug).
 /// `gone` slugs are left out (overrides the update removes).
 pub(crate) async fn segment_articles(
-    db: &D1,
+    db: &impl Sql,
     segment: i64,
     fresh: &[Override],
     gone: &BTreeSet<&str>,
@@ -417,18 +421,13 @@ pub(crate) async fn segment_articles(
         .collect())
 }
 
-/// A random id for an update: its staged segments are stored under it.
-pub(crate) fn writer() -> Result<String, AppError> {
-    random_uuid()
-}
-
 /// Stores `segment`'s index as segment number `number` under `writer`: its
 /// articles' texts as one R2 object (read an article at a time, for
 /// replies) and the rest as another (what an isolate loads); not read by
-/// anyone until [`commit`] names them. On an error, whatever of it was
-/// stored goes.
+/// anyone until [`stored::commit`] names them. On an error, whatever of it
+/// was stored goes.
 pub(crate) async fn stage(
-    bucket: &Bucket,
+    ports: &impl Ports,
     writer: &str,
     number: i64,
     mut segment: Segment,
@@ -440,13 +439,14 @@ pub(crate) async fn stage(
         segment: number,
         bytes: bytes.len() + texts.len(),
     };
+    let blobs = ports.blobs();
     let stored = async {
-        blobs::put(bucket, &text_key(writer, number), texts).await?;
-        blobs::put(bucket, &index_key(writer, number), bytes).await
+        blobs.put(&text_key(writer, number), texts).await?;
+        blobs.put(&index_key(writer, number), bytes).await
     }
     .await;
     if let Err(e) = stored {
-        discard(bucket, writer, std::slice::from_ref(&staged)).await;
+        discard(ports, writer, std::slice::from_ref(&staged)).await;
         return Err(e);
     }
     Ok(staged)
@@ -454,13 +454,15 @@ pub(crate) async fn stage(
 
 /// Deletes what `writer` staged (an update that will not land). If this
 /// fails too, the scheduled run deletes them later ([`sweep`]).
-pub(crate) async fn discard(bucket: &Bucket, writer: &str, staged: &[Staged]) {
+pub(crate) async fn discard(ports: &impl Ports, writer: &str, staged: &[Staged]) {
     let keys = staged
         .iter()
         .flat_map(|s| [index_key(writer, s.segment), text_key(writer, s.segment)])
         .collect();
-    if let Err(e) = blobs::delete(bucket, keys).await {
-        worker::console_warn!("content update {writer}: its staged segments stay for now: {e:?}");
+    if let Err(e) = ports.blobs().delete(keys).await {
+        ports.log(&format!(
+            "content update {writer}: its staged segments stay for now: {e:?}"
+        ));
     }
 }
 
@@ -468,44 +470,45 @@ pub(crate) async fn discard(bucket: &Bucket, writer: &str, staged: &[Staged]) {
 /// replaced or emptied them has landed: no live version names them any
 /// more, and no later one can (writer ids are never reused). An isolate
 /// that was still reading them reads again, from the new version.
-pub(crate) async fn retire(bucket: &Bucket, replaced: &[&StoredSegment]) {
+pub(crate) async fn retire(ports: &impl Ports, replaced: &[&StoredSegment]) {
     let keys = replaced
         .iter()
         .flat_map(|s| [s.key(), s.text_key()])
         .collect();
-    if let Err(e) = blobs::delete(bucket, keys).await {
-        worker::console_warn!("content update: replaced segments stay for now: {e:?}");
+    if let Err(e) = ports.blobs().delete(keys).await {
+        ports.log(&format!(
+            "content update: replaced segments stay for now: {e:?}"
+        ));
     }
 }
 
 /// Deletes stored index objects that no live segment names and that are
 /// older than [`ORPHAN_MS`] (left by an update that stopped between
 /// staging and landing). Returns how many.
-pub(crate) async fn sweep(env: &Env, db: &D1) -> Result<usize, AppError> {
-    let bucket = blobs::bucket(env)?;
+pub(crate) async fn sweep(ports: &impl Ports) -> Result<usize, AppError> {
     // Listed first: an object staged after the live rows were read is
     // younger than ORPHAN_MS, and one made live after that was listed
     // before it was named, which is no different.
-    let stored = blobs::list(&bucket, INDEX_PREFIX).await?;
-    let live: BTreeSet<String> = stored::catalog(db)
+    let stored = ports.blobs().list(INDEX_PREFIX).await?;
+    let live: BTreeSet<String> = stored::catalog(ports.db())
         .await?
         .segments
         .iter()
         .flat_map(|s| [s.key(), s.text_key()])
         .collect();
-    let orphans = orphans(stored, &live);
+    let orphans = orphans(stored, &live, ports.now());
     let n = orphans.len();
-    blobs::delete(&bucket, orphans).await?;
+    ports.blobs().delete(orphans).await?;
     Ok(n)
 }
 
 /// The keys of `stored` objects no live segment names, older than
-/// [`ORPHAN_MS`] (a younger one may be an update's, staged but not landed
-/// yet).
-fn orphans(stored: Vec<blobs::Stored>, live: &BTreeSet<String>) -> Vec<String> {
+/// [`ORPHAN_MS`] at `now` (a younger one may be an update's, staged but
+/// not landed yet).
+fn orphans(stored: Vec<blobs::Stored>, live: &BTreeSet<String>, now: i64) -> Vec<String> {
     stored
         .into_iter()
-        .filter(|o| o.age_ms > ORPHAN_MS && !live.contains(&o.key))
+        .filter(|o| now - o.uploaded > ORPHAN_MS && !live.contains(&o.key))
         .map(|o| o.key)
         .collect()
 }

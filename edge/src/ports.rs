@@ -1,12 +1,14 @@
 //! What the worker's use cases (`chat.rs`, `handoff.rs`, `feedback.rs`,
-//! `replies.rs`, `deliver.rs`) need from the world, as one trait: the worker implements
-//! it on its bindings (`ports/bindings.rs`), the native tests on SQLite, a clock they
-//! move and the bundled help centre.
+//! `replies.rs`, `deliver.rs`, `publish.rs`, `housekeeping.rs`) need from the
+//! world, as one trait: the worker implements it on its bindings
+//! (`ports/bindings.rs`), the native tests on SQLite, objects in memory, a
+//! clock they move and the bundled help centre.
 
 use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::retrieval::{Context, Turn};
 use frontdesk_shared::tickets::Ticket;
 
+use crate::blobs::Blobs;
 use crate::db::Sql;
 use crate::deliver::Sink;
 use crate::limits::Who;
@@ -16,9 +18,13 @@ use crate::AppError;
 pub(crate) trait Ports {
     type Db: Sql;
     fn db(&self) -> &Self::Db;
+    type Blobs: Blobs;
+    /// Where the index's segments and the passage vectors are stored.
+    fn blobs(&self) -> &Self::Blobs;
     /// Milliseconds since the epoch.
     fn now(&self) -> i64;
-    /// A new conversation id.
+    /// A new random id (a v4 UUID): a conversation's, or a content
+    /// update's (its writer id).
     fn new_id(&self) -> Result<String, AppError>;
     /// A new ticket reference.
     fn new_reference(&self) -> Result<String, AppError>;
@@ -43,6 +49,17 @@ pub(crate) trait Ports {
     fn route(&self, ticket: &mut Ticket) -> Vec<Sink>;
     /// The sinks tickets can be delivered to, with their settings.
     fn sinks(&self) -> SinkSettings;
+    /// Queues one delivery of ticket `reference` per sink (a failure is
+    /// logged: the rows stay pending and the scheduled run queues them
+    /// again).
+    async fn enqueue(&self, reference: &str, sinks: &[Sink]);
+    /// Drops the content this isolate answers from: a content update is
+    /// about to build segments, and the memory goes to them.
+    fn drop_content(&self);
+    /// Content version `version` has just landed: this isolate loads it
+    /// and answers from it at once (a failure is logged: the next request
+    /// reads it).
+    async fn reload_content(&self, version: i64);
     /// `POST url` with a JSON body and these headers; an error when the
     /// answer is not 2xx (`HTTP <status>: <body excerpt>`) or does not come
     /// within `timeout_ms`.

@@ -33,10 +33,11 @@ fn the_sweep_deletes_only_old_objects_no_live_segment_names() {
         bytes: 10,
     };
     let live: BTreeSet<String> = [live_segment.key(), live_segment.text_key()].into();
+    let now = 100 * ORPHAN_MS;
     let object = |key: &str, age_ms| blobs::Stored {
         key: key.into(),
         bytes: 10,
-        age_ms,
+        uploaded: now - age_ms,
     };
     let stored = vec![
         // Live, however old: the segment and its texts.
@@ -52,7 +53,7 @@ fn the_sweep_deletes_only_old_objects_no_live_segment_names() {
     ];
     assert_eq!(live_segment.key(), "index/w-live/1");
     assert_eq!(
-        orphans(stored, &live),
+        orphans(stored, &live, now),
         vec![
             "index/w-stopped/0".to_owned(),
             "index/w-stopped/0.text".to_owned(),

@@ -1,6 +1,7 @@
-//! [`Ports`] on the worker's bindings: D1, the `Limiter` Durable Objects,
-//! the live content (read once per request), the embedding model, the
-//! configured sinks and their HTTP calls, Web Crypto and the runtime's clock.
+//! [`Ports`] on the worker's bindings: D1, R2, the `Limiter` Durable
+//! Objects, the live content (read once per request), the embedding model,
+//! the configured sinks, their queue and their HTTP calls, Web Crypto and
+//! the runtime's clock.
 
 use std::cell::RefCell;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 use worker::{AbortController, Delay, Env};
 
 use super::Ports;
+use crate::blobs::R2;
 use crate::db::D1;
 use crate::deliver::{self, Sink};
 use crate::embed::Embedder;
@@ -23,12 +25,15 @@ use crate::settings::{Settings, SinkSettings};
 use crate::vars::{http_error, post_json};
 use crate::AppError;
 
-/// The worker's side of [`Ports`]: D1, the `Limiter` objects, the
+/// The worker's side of [`Ports`]: D1, R2, the `Limiter` objects, the
 /// live content (read once per request) and the embedding model.
 pub(crate) struct Bindings<'a> {
     env: &'a Env,
-    ctx: &'a worker::Context,
+    /// The request's or queue batch's (the scheduled run has none: it asks
+    /// no embedding model).
+    ctx: Option<&'a worker::Context>,
     db: D1,
+    blobs: R2<'a>,
     th: Thresholds,
     embedder: Option<Embedder>,
     live: RefCell<Option<Live>>,
@@ -36,10 +41,20 @@ pub(crate) struct Bindings<'a> {
 
 impl<'a> Bindings<'a> {
     pub(crate) fn new(env: &'a Env, ctx: &'a worker::Context) -> Result<Self, AppError> {
+        Self::with(env, Some(ctx))
+    }
+
+    /// For the scheduled run, which has no [`worker::Context`].
+    pub(crate) fn scheduled(env: &'a Env) -> Result<Self, AppError> {
+        Self::with(env, None)
+    }
+
+    fn with(env: &'a Env, ctx: Option<&'a worker::Context>) -> Result<Self, AppError> {
         Ok(Bindings {
             env,
             ctx,
             db: D1::of(env)?,
+            blobs: R2(env),
             th: Thresholds {
                 hybrid: Settings::of(env).hybrid,
                 ..Thresholds::default()
@@ -54,17 +69,23 @@ impl<'a> Bindings<'a> {
         if let Some(live) = self.live.borrow().clone() {
             return live;
         }
-        let live = live::current(self.env, &self.db).await;
+        let live = live::current(self).await;
         *self.live.borrow_mut() = Some(live.clone());
         live
     }
 }
 
-impl Ports for Bindings<'_> {
+impl<'a> Ports for Bindings<'a> {
     type Db = D1;
 
     fn db(&self) -> &D1 {
         &self.db
+    }
+
+    type Blobs = R2<'a>;
+
+    fn blobs(&self) -> &R2<'a> {
+        &self.blobs
     }
 
     fn now(&self) -> i64 {
@@ -108,14 +129,33 @@ impl Ports for Bindings<'_> {
 
     async fn similarities(&self, message: &str) -> Option<Vec<f32>> {
         let embedder = self.embedder.as_ref()?;
+        let ctx = self.ctx?;
         let live = self.live().await;
         embedder
-            .similarities(self.env, self.ctx, &self.db, &live, message)
+            .similarities(self.env, ctx, &self.db, &live, message)
             .await
     }
 
     fn sinks(&self) -> SinkSettings {
         Settings::of(self.env).sinks.clone()
+    }
+
+    async fn enqueue(&self, reference: &str, sinks: &[Sink]) {
+        deliver::enqueue(self.env, reference, sinks).await;
+    }
+
+    fn drop_content(&self) {
+        *self.live.borrow_mut() = None;
+        live::forget();
+    }
+
+    async fn reload_content(&self, version: i64) {
+        *self.live.borrow_mut() = None;
+        match live::load(self).await {
+            Ok(live) => live::install(live),
+            // Stored: the next request reads it.
+            Err(e) => worker::console_error!("content version {version} stored, not loaded: {e:?}"),
+        }
     }
 
     async fn post(

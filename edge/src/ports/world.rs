@@ -1,9 +1,11 @@
-//! [`Ports`] for native tests: SQLite with the real migrations, the
-//! bundled help centre's index (built from `kb/`, with its texts), a clock
-//! the test moves, ids and references counted, limits counted in memory.
+//! [`Ports`] for native tests: SQLite with the real migrations, objects in
+//! memory, the bundled help centre's index (built from `kb/`, with its
+//! texts), a clock the test moves, ids and references counted, limits
+//! counted in memory.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 use frontdesk_api::validate::HandoffInput;
 use frontdesk_api::wire::HandoffRequest;
@@ -14,10 +16,12 @@ use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::tickets::{Requester, Ticket};
 
 use super::Ports;
+use crate::blobs::{Blobs, Stored};
 use crate::db::sqlite::Sqlite;
 use crate::deliver::{self, Sink};
 use crate::handoff::{self, Opened};
 use crate::limits::Who;
+use crate::live::{self, Live};
 use crate::settings::SinkSettings;
 use crate::{content, AppError};
 
@@ -25,7 +29,9 @@ pub(crate) const T0: i64 = 1_790_000_000_000;
 
 pub(crate) struct World {
     pub db: Sqlite,
-    pub now: Cell<i64>,
+    pub blobs: Memory,
+    /// The clock (shared with `blobs`, which dates what it stores).
+    pub now: Rc<Cell<i64>>,
     pub ids: Cell<u32>,
     pub index: Index,
     /// Every admitted request: its limits key and kind.
@@ -47,6 +53,69 @@ pub(crate) struct World {
     pub posts: RefCell<Vec<Post>>,
     /// How the next calls are answered, in turn (then `Ok(())`).
     pub answers: RefCell<VecDeque<Result<(), String>>>,
+    /// Every delivery queued: ticket reference and sink.
+    pub queued: RefCell<Vec<(String, Sink)>>,
+    /// The content a content update loaded back from what it stored
+    /// (`Ports::reload_content`), as an isolate of the worker would.
+    pub live: RefCell<Option<Live>>,
+    /// SQL another worker runs the next time an id is minted: its write
+    /// lands in the middle of a use case (a concurrent content update).
+    pub meanwhile: RefCell<Option<String>>,
+}
+
+/// [`Blobs`] in memory: each object's bytes and when it was written.
+pub(crate) struct Memory {
+    clock: Rc<Cell<i64>>,
+    pub objects: RefCell<BTreeMap<String, (Vec<u8>, i64)>>,
+    /// Writes that succeed before every further one fails.
+    pub puts_left: Cell<usize>,
+}
+
+impl Memory {
+    /// Every stored key, in order.
+    pub(crate) fn keys(&self) -> Vec<String> {
+        self.objects.borrow().keys().cloned().collect()
+    }
+}
+
+impl Blobs for Memory {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, AppError> {
+        Ok(self.objects.borrow().get(key).map(|(b, _)| b.clone()))
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), AppError> {
+        let left = self.puts_left.get();
+        if left == 0 {
+            return Err(AppError::Internal(format!("put {key}: the store is down")));
+        }
+        self.puts_left.set(left - 1);
+        self.objects
+            .borrow_mut()
+            .insert(key.to_owned(), (bytes, self.clock.get()));
+        Ok(())
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<Stored>, AppError> {
+        Ok(self
+            .objects
+            .borrow()
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, (b, at))| Stored {
+                key: k.clone(),
+                bytes: b.len() as u64,
+                uploaded: *at,
+            })
+            .collect())
+    }
+
+    async fn delete(&self, keys: Vec<String>) -> Result<(), AppError> {
+        let mut objects = self.objects.borrow_mut();
+        for k in keys {
+            objects.remove(&k);
+        }
+        Ok(())
+    }
 }
 
 /// An HTTP call a use case made.
@@ -72,9 +141,15 @@ pub(crate) const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 impl World {
     pub(crate) fn new() -> World {
+        let now = Rc::new(Cell::new(T0));
         World {
             db: Sqlite::migrated(),
-            now: Cell::new(T0),
+            blobs: Memory {
+                clock: now.clone(),
+                objects: RefCell::new(BTreeMap::new()),
+                puts_left: Cell::new(usize::MAX),
+            },
+            now,
             ids: Cell::new(0),
             index: Index::build_with(&content::bundled_articles(), content::policy()),
             admitted: RefCell::new(Vec::new()),
@@ -94,6 +169,9 @@ impl World {
             },
             posts: RefCell::new(Vec::new()),
             answers: RefCell::new(VecDeque::new()),
+            queued: RefCell::new(Vec::new()),
+            live: RefCell::new(None),
+            meanwhile: RefCell::new(None),
         }
     }
 
@@ -140,11 +218,20 @@ impl Ports for World {
         &self.db
     }
 
+    type Blobs = Memory;
+
+    fn blobs(&self) -> &Memory {
+        &self.blobs
+    }
+
     fn now(&self) -> i64 {
         self.now.get()
     }
 
     fn new_id(&self) -> Result<String, AppError> {
+        if let Some(sql) = self.meanwhile.borrow_mut().take() {
+            self.db.with(|c| c.execute_batch(&sql).unwrap());
+        }
         self.ids.set(self.ids.get() + 1);
         Ok(conversation(self.ids.get()))
     }
@@ -203,6 +290,23 @@ impl Ports for World {
 
     fn sinks(&self) -> SinkSettings {
         self.sinks.clone()
+    }
+
+    async fn enqueue(&self, reference: &str, sinks: &[Sink]) {
+        self.queued
+            .borrow_mut()
+            .extend(sinks.iter().map(|&s| (reference.to_owned(), s)));
+    }
+
+    fn drop_content(&self) {
+        *self.live.borrow_mut() = None;
+    }
+
+    async fn reload_content(&self, version: i64) {
+        match live::load(self).await {
+            Ok(live) => *self.live.borrow_mut() = Some(live),
+            Err(e) => self.log(&format!("content version {version} not loaded: {e:?}")),
+        }
     }
 
     async fn post(
