@@ -32,8 +32,8 @@ impl Plan {
     }
 }
 
-/// Gives each new slug of `next` a segment: a bundled article's slug is in
-/// segment 0; another goes to a segment this update already touches if one
+/// Gives each new slug of `next` a segment, which it touches: a bundled
+/// article's slug is in segment 0; another goes to a segment this update already touches if one
 /// has room (fewer than `SEGMENT_DOCS` articles), else to the first with
 /// room, else to a new one (so an upload rebuilds as few segments as it
 /// can). Returns the live articles per segment (the bundled ones counted
@@ -50,6 +50,10 @@ pub(super) fn assign(
     }
     for (slug, p) in next.iter_mut() {
         if content::bundled_source(slug).is_some() {
+            // A new override of a bundled article changes segment 0.
+            if p.segment.is_none() {
+                touched.insert(0);
+            }
             p.segment = Some(0);
         }
         if let (Some(s), false) = (p.segment, p.deleted) {
@@ -109,8 +113,9 @@ mod tests {
         // The update already touches segment 2.
         let mut touched = BTreeSet::from([2]);
         let counts = assign(&mut next, &mut touched);
-        // The bundled article's slug stays in segment 0; the new ones go to
-        // the touched segment 2, which has room.
+        // The bundled article's slug goes to segment 0, which it touches
+        // (its article there changes); the new ones go to the touched
+        // segment 2, which has room (0 has none).
         assert_eq!(next[&bundled_slug].segment, Some(0));
         for slug in ["new-1", "new-2", "new-3"] {
             assert_eq!(next[slug].segment, Some(2), "{slug}");
@@ -119,7 +124,7 @@ mod tests {
             counts,
             BTreeMap::from([(0, SEGMENT_DOCS), (1, SEGMENT_DOCS - 1), (2, 4)])
         );
-        assert_eq!(touched, BTreeSet::from([2]));
+        assert_eq!(touched, BTreeSet::from([0, 2]));
 
         // Touching nothing: the first segment with room (1) takes one, then
         // the rest go to the first with room after it.

@@ -192,6 +192,68 @@ fn a_new_article_is_stored_listed_and_indexed() {
 }
 
 #[test]
+fn an_upload_of_a_bundled_slug_replaces_that_article_and_the_old_objects_go() {
+    let w = World::new();
+    let bundled = content::bundled_slugs().count();
+    block_on(async {
+        let pen = pen();
+        put(&w, &upload(&[("pair-smart-pen", &pen)], UploadMode::Merge))
+            .await
+            .unwrap();
+        let first = w.blobs.keys();
+        let reset = source(
+            "Sign in with a magic link",
+            "reset-password",
+            "Forgot your password? Ask for a magic link by email instead and sign in with it.",
+        );
+        w.now.set(T0 + 1_000);
+        let done = put(
+            &w,
+            &upload(&[("reset-password", &reset)], UploadMode::Merge),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (done.version, done.articles, done.uploaded),
+            (2, bundled + 1, 2)
+        );
+        // Segment 0 holds the bundled article: rebuilt, though stored.
+        assert_eq!((done.segments, done.rebuilt), (1, 1));
+        // In the bundled article's place, not after them.
+        let articles = list(&w).await.unwrap().articles;
+        let position = content::bundled_slugs()
+            .position(|s| s == "reset-password")
+            .unwrap();
+        let item = &articles[position];
+        assert_eq!(
+            (item.slug.as_str(), item.title.as_str(), item.source),
+            (
+                "reset-password",
+                "Sign in with a magic link",
+                Origin::Uploaded
+            )
+        );
+        assert_eq!(item.updated, Some(T0 + 1_000));
+        assert_eq!(articles.len(), bundled + 1);
+        // Segment 0 was rebuilt: the first update's objects are gone.
+        let writer = conversation(2);
+        assert_eq!(
+            w.blobs.keys(),
+            [
+                format!("index/{writer}/0"),
+                format!("index/{writer}/0.text")
+            ]
+        );
+        assert!(first.iter().all(|k| !w.blobs.keys().contains(k)));
+        // Answered from the upload, not the bundled text; the earlier
+        // upload stays.
+        assert_eq!(w.live.borrow().as_ref().unwrap().index.len(), bundled + 1);
+        assert_eq!(top(&w, "can I get a magic link by email"), "reset-password");
+        assert_eq!(top(&w, "pair the smart pen"), "pair-smart-pen");
+    });
+}
+
+#[test]
 fn delete_hides_an_upload_a_bundled_article_or_both_and_an_unknown_slug_is_not_found() {
     let w = World::new();
     let bundled = content::bundled_slugs().count();
