@@ -7,7 +7,7 @@
 //! against SQLite (`chat/tests.rs`).
 
 use frontdesk_api::validate::ChatInput;
-use frontdesk_api::wire::{Decision, EscalationReason, Reply};
+use frontdesk_api::wire::{Decision, Reply};
 use frontdesk_shared::config::limits::{established, Kind};
 use frontdesk_shared::config::sites::Site;
 use frontdesk_shared::retrieval::{Context, Lang, Turn};
@@ -56,22 +56,6 @@ pub(crate) struct Pending {
 pub(crate) enum Begun {
     Replied(Replied),
     Generate(Pending),
-}
-
-/// Whether a decided turn rests on retrieval (so the embedding model's
-/// view could change it): not small talk, nor a request for a person, an
-/// always-human topic or frustration, which are recognised before any
-/// search.
-fn needs_retrieval(turn: &Turn) -> bool {
-    turn.reply.decision != Decision::SmallTalk
-        && !matches!(
-            turn.reply.reason,
-            Some(
-                EscalationReason::Requested
-                    | EscalationReason::AlwaysHuman
-                    | EscalationReason::Frustrated
-            )
-        )
 }
 
 /// Whether this turn is one for a model to write: the engine found
@@ -190,18 +174,17 @@ pub(crate) async fn begin(
     };
     // The site's own always-human topics (frontdesk.toml), if it names them.
     let topics = site.always_human.as_deref();
-    let mut turn = ports.turn(&input.message, &ctx, topics).await;
-    // A question (not small talk, nor a request for a person): fuse in the
-    // embedding model's view, if one is configured.
-    let similarities = if needs_retrieval(&turn) {
+    // A question (not small talk, nor a request for a person, an
+    // always-human topic or frustration, which are recognised before any
+    // search): fuse in the embedding model's view, if one is configured.
+    // The engine then decides the turn once.
+    let similarities = if ports.rests_on_retrieval(&input.message, &ctx, topics).await {
         ports.similarities(&input.message).await
     } else {
         None
     };
-    if let Some(s) = &similarities {
-        ctx.semantic = Some(s);
-        turn = ports.turn(&input.message, &ctx, topics).await;
-    }
+    ctx.semantic = similarities.as_deref();
+    let turn = ports.turn(&input.message, &ctx, topics).await;
     let message = VisitorMessage {
         conversation: &conversation_id,
         site: &site.key,

@@ -37,6 +37,14 @@ pub(crate) trait Ports {
     async fn admit_all(&self, who: &Who, costs: &[(Kind, u64)]) -> Result<(), AppError>;
     /// Gives back `cost` of `kind` that `who` was charged and did not use.
     async fn refund(&self, who: &Who, kind: Kind, cost: u64);
+    /// Whether a turn on `message` rests on retrieval on the live content
+    /// (`Index::rests_on_retrieval`: no search is made).
+    async fn rests_on_retrieval(
+        &self,
+        message: &str,
+        ctx: &Context<'_>,
+        topics: Option<&[String]>,
+    ) -> bool;
     /// The engine's turn on the live content.
     async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn;
     /// The always-human topic (of `topics`, else all) `text` is on, if any.

@@ -250,3 +250,43 @@ fn small_talk_and_requests_for_a_person_are_never_for_the_model() {
         }
     });
 }
+
+/// Similarities per passage of the world's index as an embedding model
+/// might give them: `slug`'s passages at `sim`, the others spread below.
+fn near(w: &World, slug: &str, sim: f32) -> Vec<f32> {
+    w.index
+        .embedding_texts()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            if t.slug == slug {
+                sim
+            } else {
+                0.70 + 0.1 * ((i * 37 % 101) as f32 / 100.0)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn with_an_embedding_model_a_question_is_decided_once_with_its_view() {
+    let mut w = World::new();
+    w.similarities = Some(near(&w, "reset-password", 0.95));
+    block_on(async {
+        // Italian, which the help centre lacks: the words alone match
+        // nothing; the model's view answers from the English article.
+        let q = "Ho dimenticato la parola d'ordine";
+        let r = replied(begin(&w, site("demo"), &input(q, None, None), None, false).await);
+        assert_eq!(r.reply.decision, Decision::Answer, "{:?}", r.reply);
+        assert_eq!(r.reply.sources[0].url, "/help/reset-password");
+        assert_eq!((w.asked_similarities.get(), w.turns.get()), (1, 1));
+        // Small talk or a request for a person rest on no search: the model
+        // is not asked.
+        for message in ["hi", "I want to talk to a human"] {
+            begin(&w, site("demo"), &input(message, None, None), None, false)
+                .await
+                .unwrap();
+        }
+        assert_eq!((w.asked_similarities.get(), w.turns.get()), (1, 3));
+    });
+}

@@ -122,6 +122,16 @@ impl<'a> Ports for Bindings<'a> {
         limits::refund(self.env, who, kind, cost).await;
     }
 
+    async fn rests_on_retrieval(
+        &self,
+        message: &str,
+        ctx: &Context<'_>,
+        topics: Option<&[String]>,
+    ) -> bool {
+        let live = self.live().await;
+        live.index.rests_on_retrieval(message, ctx, topics)
+    }
+
     async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn {
         let live = self.live().await;
         live.turn(self.env, message, ctx, &self.th, topics).await

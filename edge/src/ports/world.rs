@@ -40,6 +40,12 @@ pub(crate) struct World {
     pub limit: usize,
     pub tokens_left: bool,
     pub logs: RefCell<Vec<String>>,
+    /// What the embedding model answers (`None`: there is none).
+    pub similarities: Option<Vec<f32>>,
+    /// How many times it was asked.
+    pub asked_similarities: Cell<u32>,
+    /// How many turns the engine ran.
+    pub turns: Cell<u32>,
     /// What was given back, by kind.
     pub refunds: RefCell<Vec<(Kind, u64)>>,
     /// Agent messages to store once the clock reaches their time:
@@ -156,6 +162,9 @@ impl World {
             limit: usize::MAX,
             tokens_left: true,
             logs: RefCell::new(Vec::new()),
+            similarities: None,
+            asked_similarities: Cell::new(0),
+            turns: Cell::new(0),
             refunds: RefCell::new(Vec::new()),
             scheduled: RefCell::new(Vec::new()),
             sleeps: Cell::new(0),
@@ -267,7 +276,17 @@ impl Ports for World {
         self.refunds.borrow_mut().push((kind, cost));
     }
 
+    async fn rests_on_retrieval(
+        &self,
+        message: &str,
+        ctx: &Context<'_>,
+        topics: Option<&[String]>,
+    ) -> bool {
+        self.index.rests_on_retrieval(message, ctx, topics)
+    }
+
     async fn turn(&self, message: &str, ctx: &Context<'_>, topics: Option<&[String]>) -> Turn {
+        self.turns.set(self.turns.get() + 1);
         self.index
             .turn(message, ctx, &Thresholds::default(), topics)
     }
@@ -277,7 +296,9 @@ impl Ports for World {
     }
 
     async fn similarities(&self, _message: &str) -> Option<Vec<f32>> {
-        None
+        self.asked_similarities
+            .set(self.asked_similarities.get() + 1);
+        self.similarities.clone()
     }
 
     fn route(&self, ticket: &mut Ticket) -> Vec<Sink> {

@@ -64,38 +64,9 @@ impl Index {
     ) -> Decided<'a> {
         let message = Message::new(message);
         let lang = self.visitor_lang(&message, ctx);
-        let content = if self.langs.contains(&lang) {
-            lang
-        } else {
-            self.primary
-        };
+        let content = self.content_lang(lang);
         let only = (self.langs.len() > 1).then_some(content);
-        let plain = |decision, reason| Verdict {
-            decision,
-            docs: vec![],
-            reason,
-            lang,
-            small_talk: None,
-            topic: None,
-            signals: None,
-        };
-        let escalate = |reason| plain(Decision::Escalate, Some(reason));
-        let early = if wants_person(&message) {
-            Some(escalate(EscalationReason::Requested))
-        } else if let Some(topic) = self.always_human_topic(&message, content, topics) {
-            let mut v = escalate(EscalationReason::AlwaysHuman);
-            v.topic = Some(topic.name.clone());
-            Some(v)
-        } else if let Some(kind) = small_talk(&message) {
-            let mut v = plain(Decision::SmallTalk, None);
-            v.small_talk = Some(kind);
-            Some(v)
-        } else if frustrated(&message) {
-            Some(escalate(EscalationReason::Frustrated))
-        } else {
-            None
-        };
-        if let Some(verdict) = early {
+        if let Some(verdict) = self.before_search(&message, lang, content, topics) {
             return Decided {
                 verdict,
                 question: message,
@@ -141,13 +112,67 @@ impl Index {
         if verdict.decision != Decision::Answer
             && (ctx.unhelpful_streak >= UNHELPFUL_LIMIT || repeated())
         {
-            verdict = escalate(EscalationReason::Unresolved);
+            verdict = plain(Decision::Escalate, Some(EscalationReason::Unresolved), lang);
         }
         let question = match (reading, joined) {
             (Reading::Joined, Some(joined)) => joined.message,
             _ => alone.message,
         };
         Decided { verdict, question }
+    }
+
+    /// Whether a visitor turn rests on retrieval, so that an embedding
+    /// model's view could change it: [`Index::decide`] would not settle it
+    /// before any search (a request for a person, an always-human topic of
+    /// `topics`, small talk or frustration). Cheap: no search is made.
+    pub fn rests_on_retrieval(
+        &self,
+        message: &str,
+        ctx: &Context,
+        topics: Option<&[String]>,
+    ) -> bool {
+        let message = Message::new(message);
+        let lang = self.visitor_lang(&message, ctx);
+        self.before_search(&message, lang, self.content_lang(lang), topics)
+            .is_none()
+    }
+
+    /// The language of the articles a visitor in `lang` is answered from:
+    /// theirs if the help centre has it, else its main language.
+    fn content_lang(&self, lang: Lang) -> Lang {
+        if self.langs.contains(&lang) {
+            lang
+        } else {
+            self.primary
+        }
+    }
+
+    /// The verdict on a message in `lang` (articles in `content`) that
+    /// needs no search, if any: in order, a request for a person, an
+    /// always-human topic, small talk, frustration.
+    fn before_search(
+        &self,
+        message: &Message,
+        lang: Lang,
+        content: Lang,
+        topics: Option<&[String]>,
+    ) -> Option<Verdict> {
+        let escalate = |reason| plain(Decision::Escalate, Some(reason), lang);
+        if wants_person(message) {
+            Some(escalate(EscalationReason::Requested))
+        } else if let Some(topic) = self.always_human_topic(message, content, topics) {
+            let mut v = escalate(EscalationReason::AlwaysHuman);
+            v.topic = Some(topic.name.clone());
+            Some(v)
+        } else if let Some(kind) = small_talk(message) {
+            let mut v = plain(Decision::SmallTalk, None, lang);
+            v.small_talk = Some(kind);
+            Some(v)
+        } else if frustrated(message) {
+            Some(escalate(EscalationReason::Frustrated))
+        } else {
+            None
+        }
     }
 
     /// The name of the always-human topic a visitor message is on, if any,
@@ -342,6 +367,19 @@ impl Index {
             }
             _ => (alone, Reading::Alone),
         }
+    }
+}
+
+/// A verdict on no article.
+fn plain(decision: Decision, reason: Option<EscalationReason>, lang: Lang) -> Verdict {
+    Verdict {
+        decision,
+        docs: vec![],
+        reason,
+        lang,
+        small_talk: None,
+        topic: None,
+        signals: None,
     }
 }
 

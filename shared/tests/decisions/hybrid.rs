@@ -87,3 +87,60 @@ fn hybrid_retrieval_answers_the_models_clear_pick_when_the_words_cover_it_as_wel
     let reply = with(q, &near(&index, &other, 0.83));
     assert_ne!(reply.decision, Decision::Answer, "{reply:?}");
 }
+
+#[test]
+fn what_rests_on_retrieval_is_known_before_any_search() {
+    // The worker asks the embedding model only for a turn that rests on
+    // retrieval, and decides the turn once: the cheap check must agree
+    // with the decision, for every question of the table and for the turns
+    // settled before any search, alone and in a conversation.
+    let index = sample_index();
+    let th = Thresholds::default();
+    let settled = [
+        "hi",
+        "thanks!",
+        "this is useless, nothing works!!",
+        "I want to talk to a human",
+        "mein Konto wurde gehackt",
+        "I was charged twice this month",
+        "my lawyer will contact you about the export",
+        "Bonjour",
+    ];
+    let earlier = ["how do I export my notes", "as PDF?"];
+    let contexts = [
+        Context::default(),
+        Context {
+            earlier: &earlier,
+            unhelpful_streak: 2,
+            ..Context::default()
+        },
+    ];
+    let topics = ["legal".to_owned()];
+    for message in TABLE.iter().map(|(q, _)| *q).chain(settled) {
+        for ctx in &contexts {
+            for topics in [None, Some(&topics[..])] {
+                let verdict = index.decide(message, ctx, &th, topics).verdict;
+                let searched = verdict.decision != Decision::SmallTalk
+                    && !matches!(
+                        verdict.reason,
+                        Some(
+                            EscalationReason::Requested
+                                | EscalationReason::AlwaysHuman
+                                | EscalationReason::Frustrated
+                        )
+                    );
+                assert_eq!(
+                    index.rests_on_retrieval(message, ctx, topics),
+                    searched,
+                    "{message:?} ({topics:?}): {verdict:?}"
+                );
+            }
+        }
+    }
+    // Each of those is settled before any search (with every topic).
+    for message in settled {
+        for ctx in &contexts {
+            assert!(!index.rests_on_retrieval(message, ctx, None), "{message:?}");
+        }
+    }
+}
