@@ -72,6 +72,7 @@ pub(crate) struct World {
 /// [`Blobs`] in memory: each object's bytes and when it was written.
 pub(crate) struct Memory {
     clock: Rc<Cell<i64>>,
+    /// By key: the bytes, and when they were written (ms).
     pub objects: RefCell<BTreeMap<String, (Vec<u8>, i64)>>,
     /// Writes that succeed before every further one fails.
     pub puts_left: Cell<usize>,
