@@ -26,6 +26,8 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/,
 # fuzz targets' in scripts/fuzz.sh): a fresh clone compiles only its own
 # crates, not again the ~600 dependencies. Keyed by the toolchain; another
 # toolchain's directory is removed. An explicit CARGO_TARGET_DIR wins.
+# (Workspace crates are rebuilt when FRONTDESK_ROOT changes, see api/build.rs:
+# two clones take turns, never each other's builds.)
 if [ -z "${CARGO_TARGET_DIR:-}" ]; then
   fd_target_key=$(rustc -vV | sha256sum | cut -c1-16)
   export CARGO_TARGET_DIR="$FRONTDESK_CACHE/target/$fd_target_key"
