@@ -12,11 +12,13 @@ exec 9>dist/.build.lock
 flock 9
 
 # Panic locations in the wasm name their source files: without the registry's
-# and the checkout's absolute paths they are shorter (~140 B gzip off the
-# widget; the standard library's /rustc/<commit>/ paths cannot be remapped). Both wasm builds (widget and worker) use the same flags, so they
-# share dependency builds instead of rebuilding each other's.
+# absolute path they are shorter (~140 B gzip off the widget; the standard
+# library's /rustc/<commit>/ paths cannot be remapped). Cargo already names
+# the workspace's own files relative to the checkout, so the flags name no
+# clone: every clone shares the wasm dependency builds (tools.sh), and both
+# wasm builds (widget and worker) share them with each other.
 registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
-remap="--remap-path-prefix=$FRONTDESK_ROOT/="
+remap=""
 for d in "$registry"/*/; do remap="$remap --remap-path-prefix=$d="; done
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap"
 

@@ -32,6 +32,11 @@ if [ "$loader" -gt "$LOADER_BUDGET" ]; then echo "OVER BUDGET: loader $loader B 
 if [ "$total" -gt "$TOTAL_BUDGET" ]; then echo "OVER BUDGET: widget $total B > $TOTAL_BUDGET B" >&2; over=1; fi
 row "worker index.js" edge/build/index.js
 row "worker index_bg.wasm" edge/build/index_bg.wasm
+# Nothing shipped names the machine it was built on: not the checkout (that
+# would also keep clones from sharing builds), not cargo's registry.
+for f in dist/public/widget/app.wasm edge/build/index_bg.wasm; do
+  if grep -qaF -e "$PWD/" -e "/registry/src/" "$f"; then echo "LOCAL PATHS: $f names $PWD/ or the registry" >&2; over=1; fi
+done
 # What `wrangler deploy` would upload, without deploying; fails over its budget.
 bash scripts/deploy-check.sh || over=1
 exit $over

@@ -79,7 +79,7 @@ impl Outbox {
         };
         let (ms, shown) = match status {
             429 => (retry::limited(retry_after), Delivery::Limited),
-            409 if retry_after > 0 => (retry_after * 1000, Delivery::Queued),
+            409 if retry_after > 0 => (retry::limited(retry_after), Delivery::Queued),
             409 => (2000, Delivery::Queued),
             0 | 500.. => (self.backoff.next(), Delivery::Queued),
             _ => {
@@ -216,6 +216,7 @@ mod tests {
             }
         );
         assert_eq!(waits(o.after("a", 409, 3)), 3000);
+        assert_eq!(waits(o.after("a", 409, 86_400)), 3_600_000);
         // Busy answers are not failures: no backoff built up.
         assert_eq!(waits(o.after("a", 0, 0)), 1000);
     }
