@@ -6,6 +6,7 @@
 use crate::error::ConfigError;
 use serde::Deserialize;
 
+pub mod actions;
 pub mod limits;
 pub mod per_site;
 pub mod settings;

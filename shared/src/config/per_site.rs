@@ -273,7 +273,7 @@ pub fn check(at: &str, site: &Site, topics: &[&str]) -> Result<(), ConfigError> 
         }
         check_texts(&at, "text", &n.text)?;
     }
-    Ok(())
+    super::actions::check(at, site.api.as_ref(), &site.action)
 }
 
 #[cfg(test)]

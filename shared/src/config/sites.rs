@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::actions::{Action, Api};
 use crate::config::settings::{Nudge, Texts, Theme};
 
 /// The key of the site a deployment without `[[site]]` tables has: only
@@ -71,6 +72,14 @@ pub struct Site {
     /// `[[site.nudge]]`: proactive greeting bubbles by page path.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nudge: Vec<Nudge>,
+    /// The site's own API, which its actions call (see
+    /// [`crate::config::actions`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<Api>,
+    /// `[[site.action]]`: what the bot may look up or do for a visitor
+    /// through the site's API.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action: Vec<Action>,
 }
 
 impl Site {
