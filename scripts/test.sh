@@ -37,6 +37,8 @@ step "clippy (wasm32)"
 cargo clippy --target wasm32-unknown-unknown -p frontdesk-widget -p frontdesk-edge --locked -- -D warnings
 step "unit and integration tests"
 cargo test --workspace --locked
+step "demo order API (node --test)"
+node --test demo/api/
 step "fuzzing (fixed iterations from the committed corpus)"
 bash scripts/fuzz.sh
 step "build (widget + worker)"

@@ -4,7 +4,7 @@
 // else in the request says who is asking. Data is in memory, seeded the same
 // way on every start.
 //
-//   DEMO_API_SECRET=whsec_… [DEMO_API_PORT=8791] node demo/api/orders.mjs
+//   DEMO_API_SECRET=whsec_… [DEMO_API_PORT=8795] node demo/api/orders.mjs
 //
 //   GET  /orders/{order}          the visitor's order; 404 if unknown or someone else's
 //   POST /orders/{order}/cancel   cancel the visitor's `processing` order; needs an
@@ -179,7 +179,7 @@ function main() {
     console.error('demo order API: DEMO_API_SECRET must be whsec_ followed by base64 of at least 16 bytes');
     process.exit(1);
   }
-  const port = Number(process.env.DEMO_API_PORT || 8791);
+  const port = Number(process.env.DEMO_API_PORT || 8795);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`demo order API: DEMO_API_PORT must be a port number, not ${JSON.stringify(process.env.DEMO_API_PORT)}`);
     process.exit(1);

@@ -9,6 +9,8 @@
 //! - [`tickets`]: the ticket and its triage, routing, sinks' bodies, webhook
 //!   signing, references.
 //! - [`identity`]: verified visitor identities.
+//! - [`actions`]: what the bot looks up or does through a site's own API:
+//!   recognising, asking, confirming, the signed request, the reply.
 //! - [`config`]: the deployment (`frontdesk.toml`), its sites, their
 //!   settings, and the abuse limits.
 //! - [`insights`]: what the bot did, for the team.
@@ -22,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+pub mod actions;
 pub mod config;
 pub mod error;
 pub mod identity;

@@ -41,7 +41,7 @@ use super::settings::Texts;
 mod check;
 pub mod template;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use check::check;
 

@@ -72,7 +72,10 @@ pub fn check(at: &str, api: Option<&Api>, actions: &[Action]) -> Result<(), Conf
 
 fn check_api(at: &str, api: &Api) -> Result<(), ConfigError> {
     if let Err(e) = api_origin(&api.origin) {
-        return Err(ConfigError::new(at, format!("origin {:?}: {e}", api.origin)));
+        return Err(ConfigError::new(
+            at,
+            format!("origin {:?}: {e}", api.origin),
+        ));
     }
     let secret_ok = (1..=64).contains(&api.secret.len())
         && api.secret.starts_with(|c: char| c.is_ascii_uppercase())
@@ -129,7 +132,8 @@ pub(crate) fn api_origin(origin: &str) -> Result<(), String> {
         && host.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
-                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         });
     if !(name_ok || host == "[::1]") {
         return Err(
@@ -192,15 +196,19 @@ fn check_action(at: &str, a: &Action) -> Result<(), ConfigError> {
         (Effect::Changes, _) => {}
     }
     if a.effect == Effect::Changes && !a.needs_identity {
-        return err("an action that changes something needs a verified visitor: \
+        return err(
+            "an action that changes something needs a verified visitor: \
                     needs_identity cannot be false"
-            .into());
+                .into(),
+        );
     }
     match (a.effect, &a.confirm) {
         (Effect::Changes, None) => {
-            return err("an action that changes something needs confirm: what the confirm \
+            return err(
+                "an action that changes something needs confirm: what the confirm \
                         button will do, e.g. \"Cancel order {$order}?\""
-                .into())
+                    .into(),
+            )
         }
         (Effect::Reads, Some(_)) => {
             return err("confirm is only for actions that change something".into())
@@ -234,14 +242,18 @@ fn check_action(at: &str, a: &Action) -> Result<(), ConfigError> {
             } else {
                 format!("{key}.{lang}")
             };
-            let parts = template::parse(text)
-                .map_err(|e| ConfigError::new(at, format!("{key} {e}")))?;
+            let parts =
+                template::parse(text).map_err(|e| ConfigError::new(at, format!("{key} {e}")))?;
             for part in parts {
                 match part {
                     Part::Param(name) if !names.contains(name) => {
-                        return err(format!("{key}: {{${name}}} is not a parameter of the action"))
+                        return err(format!(
+                            "{key}: {{${name}}} is not a parameter of the action"
+                        ))
                     }
-                    Part::Field(path, _) if key != "result.text" && !key.starts_with("result.text.") => {
+                    Part::Field(path, _)
+                        if key != "result.text" && !key.starts_with("result.text.") =>
+                    {
                         return err(format!(
                             "{key}: {{{}}} — only result.text shows fields of the API's answer",
                             path.join(".")
@@ -276,13 +288,12 @@ fn check_param(at: &str, p: &Param) -> Result<(), ConfigError> {
             if pattern.len() > MAX_PATTERN_CHARS || pattern.trim().is_empty() {
                 return err(format!("pattern must be 1–{MAX_PATTERN_CHARS} characters"));
             }
-            let whole = Regex::new(&format!("^(?:{pattern})$"))
-                .map_err(|e| {
-                    ConfigError::new(
-                        at,
-                        format!("pattern {pattern:?} is not a regular expression: {e}"),
-                    )
-                })?;
+            let whole = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+                ConfigError::new(
+                    at,
+                    format!("pattern {pattern:?} is not a regular expression: {e}"),
+                )
+            })?;
             if whole.is_match("") {
                 return err(format!("pattern {pattern:?} must not match an empty value"));
             }
@@ -361,7 +372,7 @@ fn check_path(at: &str, a: &Action) -> Result<(), ConfigError> {
             && seg
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-        if !literal && !(seg.is_empty() && rest.is_empty()) {
+        if !(literal || seg.is_empty() && rest.is_empty()) {
             return bad("has an empty, dot or unusual segment");
         }
     }

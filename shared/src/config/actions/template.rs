@@ -83,7 +83,7 @@ fn placeholder(inner: &str) -> Result<Part<'_>, String> {
 
 /// The value at `path` in `json` as words: a string, number or boolean
 /// (`null`, objects and arrays are missing).
-pub fn field<'v>(json: &'v Value, path: &[&str]) -> Option<String> {
+pub fn field(json: &Value, path: &[&str]) -> Option<String> {
     let mut v = json;
     for seg in path {
         v = match v {

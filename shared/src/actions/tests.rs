@@ -1,0 +1,593 @@
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::call::{self, Answer, NotSent, Status};
+use super::token::{self, Claim, Refused};
+use super::*;
+use crate::config::actions::tests::SHOP;
+use crate::config::actions::Action;
+use crate::config::SiteConfig;
+use crate::tickets::webhook;
+
+fn actions() -> Vec<Action> {
+    let c: SiteConfig = toml::from_str(SHOP).unwrap();
+    c.site[0].action.clone()
+}
+
+fn msg(t: &str) -> Message<'_> {
+    Message::new(t)
+}
+
+#[test]
+fn recognises_an_action_from_its_examples_and_nothing_else() {
+    let a = actions();
+    for (text, want) in [
+        ("where is my order?", Some("order_status")),
+        ("Where is my order 10001", Some("order_status")),
+        ("can you track my package", Some("order_status")),
+        ("Wo ist meine Bestellung?", Some("order_status")),
+        ("I want to cancel my order", Some("cancel_order")),
+        ("please cancel order 10002", Some("cancel_order")),
+        ("my order arrived broken and the box was wet", None),
+        ("how do I reset my password", None),
+        // One word that is all of an example.
+        ("order", Some("order_status")),
+        ("orders and more orders", Some("order_status")),
+        ("cancel", Some("cancel_order")),
+        ("subscription", None),
+        ("hello", None),
+        ("", None),
+    ] {
+        let got = recognise::recognise(&a, &msg(text)).map(|(x, _)| x.name.as_str());
+        assert_eq!(got, want, "{text:?}");
+    }
+}
+
+#[test]
+fn values_are_found_only_as_declared() {
+    let a = actions();
+    let order = a[0].param("order").unwrap();
+    let reason = a[1].param("reason").unwrap();
+    let copies = a[1].param("copies").unwrap();
+    let one = |v: Value| Found::One(v);
+    assert_eq!(
+        fill::find(order, "order #10001 please", false),
+        one(json!("10001"))
+    );
+    assert_eq!(fill::find(order, "10001 or 10002?", false), Found::Many);
+    assert_eq!(
+        fill::find(order, "10001 and 10001", false),
+        one(json!("10001"))
+    );
+    assert_eq!(
+        fill::find(order, "order 100012", false),
+        Found::Nothing,
+        "part of a longer number"
+    );
+    assert_eq!(fill::find(order, "order A10001", false), Found::Nothing);
+    assert_eq!(fill::find(order, "1000", true), Found::Nothing);
+    assert_eq!(
+        fill::find(reason, "I ordered by mistake", false),
+        one(json!("ordered by mistake"))
+    );
+    assert_eq!(
+        fill::find(reason, "Too  SLOW", true),
+        one(json!("too slow"))
+    );
+    assert_eq!(
+        fill::find(reason, "2", true),
+        one(json!("ordered by mistake"))
+    );
+    assert_eq!(
+        fill::find(reason, "2", false),
+        Found::Nothing,
+        "a bare number only when asked"
+    );
+    assert_eq!(fill::find(reason, "7", true), Found::Nothing);
+    assert_eq!(fill::find(copies, "3", true), one(json!(3)));
+    assert_eq!(fill::find(copies, "just 2 please", true), one(json!(2)));
+    assert_eq!(fill::find(copies, "4", true), Found::Nothing, "above max");
+    assert_eq!(fill::find(copies, "-1", true), Found::Nothing);
+    assert_eq!(
+        fill::find(copies, "cancel 10002 twice 2", false),
+        Found::Nothing,
+        "never guessed"
+    );
+    assert_eq!(fill::check(order, " 10001 "), Some(json!("10001")));
+    assert_eq!(fill::check(order, "10001; DROP"), None);
+    assert_eq!(fill::check(copies, "1e3"), None);
+    assert_eq!(fill::check(copies, "99999999999999999999"), None);
+}
+
+/// Plays a conversation: each visitor message and what the bot must do.
+fn play(verified: bool, turns: &[(&str, &str)]) {
+    let a = actions();
+    let mut open: Option<Progress> = None;
+    // The conversation's language: the last one a message showed.
+    let mut lang = Lang::En;
+    for (text, want) in turns {
+        let m = msg(text);
+        lang = m.lang().unwrap_or(lang);
+        let step = match open.take() {
+            Some(p) => match resume(&a, p, &m, lang) {
+                Step::Pass => start(&a, &m, lang, verified),
+                s => s,
+            },
+            None => start(&a, &m, lang, verified),
+        };
+        let (kind, words) = match &step {
+            Step::Pass => ("pass", String::new()),
+            Step::Ask(t, p) => {
+                open = Some(p.clone());
+                ("ask", t.clone())
+            }
+            Step::Run(p) => ("run", format!("{:?}", p.values)),
+            Step::Confirm(t, p) => {
+                open = Some(p.clone());
+                ("confirm", t.clone())
+            }
+            Step::SignIn => ("sign in", String::new()),
+            Step::GiveUp(_) => ("give up", String::new()),
+            Step::Stopped => ("stopped", String::new()),
+            Step::Remind(p) => {
+                open = Some(p.clone());
+                ("remind", String::new())
+            }
+        };
+        let (want_kind, want_words) = want.split_once(':').unwrap_or((want, ""));
+        assert_eq!(kind, want_kind, "{text:?} in {turns:?}: {step:?}");
+        assert!(
+            words.contains(want_words),
+            "{text:?}: {words:?} lacks {want_words:?}"
+        );
+    }
+}
+
+#[test]
+fn conversations() {
+    play(true, &[("where is my order 10001?", "run:\"10001\"")]);
+    play(
+        true,
+        &[
+            ("where is my order?", "ask:order number"),
+            ("10001", "run:\"10001\""),
+        ],
+    );
+    play(
+        true,
+        &[
+            ("where is my order?", "ask:order number"),
+            ("1234", "ask:doesn't look right"),
+            ("abc", "ask:doesn't look right"),
+            ("12", "give up"),
+        ],
+    );
+    play(
+        true,
+        &[
+            ("where is my order?", "ask"),
+            ("10001 or 10002", "ask:more than one"),
+        ],
+    );
+    play(
+        true,
+        &[("where is my order?", "ask"), ("never mind", "stopped")],
+    );
+    play(
+        true,
+        &[("where is my order?", "ask"), ("no, forget it", "stopped")],
+    );
+    // Moving on to a question for the articles.
+    play(
+        true,
+        &[
+            ("where is my order?", "ask"),
+            ("how do I change the email address on my account", "pass"),
+        ],
+    );
+    // Switching to another action.
+    play(
+        true,
+        &[
+            ("where is my order?", "ask"),
+            ("actually cancel my order 10002", "ask:Why?"),
+        ],
+    );
+    play(false, &[("where is my order 10001", "sign in")]);
+    play(
+        true,
+        &[
+            ("I want to cancel my order", "ask:Which order"),
+            (
+                "10002",
+                "ask:Why?\n1. changed my mind\n2. ordered by mistake",
+            ),
+            ("2", "ask:How many?"),
+            (
+                "1",
+                "confirm:Cancel order 10002, because: ordered by mistake?",
+            ),
+            // Text never confirms.
+            ("yes", "remind"),
+            ("yes do it now, confirm", "remind"),
+            ("cancel", "stopped"),
+        ],
+    );
+    play(
+        true,
+        &[
+            (
+                "please cancel order 10002, I ordered by mistake",
+                "ask:How many?",
+            ),
+            ("just one", "ask:doesn't look right"),
+            ("1", "confirm:10002"),
+            ("where is my order 10001", "run"),
+        ],
+    );
+    play(
+        true,
+        &[
+            (
+                "Wo ist meine Bestellung?",
+                "ask:Wie lautet die Bestellnummer?",
+            ),
+            ("abc", "ask:Das scheint nicht zu stimmen."),
+        ],
+    );
+}
+
+#[test]
+fn stop_words_in_every_language_and_not_a_new_request() {
+    for text in [
+        "cancel",
+        "Never mind!",
+        "no thanks",
+        "stop it",
+        "cancel please",
+        "forget it",
+        "vergiss es",
+        "Abbrechen",
+        "laisse tomber",
+        "annuler",
+        "olvídalo",
+        "cancelar",
+        "lascia perdere",
+        "annulla",
+        "deixa pra lá",
+        "esquece",
+        "nieważne",
+        "anuluj",
+        "не надо",
+        "отмена",
+        "算了",
+        "取消",
+    ] {
+        assert!(words::stops(&msg(text)), "{text:?}");
+    }
+    for text in [
+        "cancel order 10002",
+        "cancel my subscription",
+        "where is my order",
+        "10001",
+        "stop sending me emails please now",
+    ] {
+        assert!(!words::stops(&msg(text)), "{text:?}");
+    }
+}
+
+fn claim() -> Claim {
+    Claim {
+        attempt: "act_1".into(),
+        conversation: "c1".into(),
+        site: "shop".into(),
+        action: "cancel_order".into(),
+        params: token::digest(&BTreeMap::from([("order".into(), json!("10002"))])),
+        user: "demo-alice".into(),
+        expires: 1_000,
+    }
+}
+
+#[test]
+fn a_confirmation_is_the_workers_alone_and_for_exactly_what_was_shown() {
+    let key = [7u8; 32];
+    let t = token::seal(&key, &claim()).unwrap();
+    assert_eq!(token::open(&key, &t, 999), Ok(claim()));
+    assert_eq!(token::open(&key, &t, 1_000), Ok(claim()));
+    assert_eq!(token::open(&key, &t, 1_001), Err(Refused::Expired));
+    assert_eq!(token::open(&[8u8; 32], &t, 0), Err(Refused::Forged));
+    assert_eq!(token::seal(&[7u8; 16], &claim()), Err(Refused::Malformed));
+    // Any change to the claim (a later expiry, another order) breaks it.
+    let (head, sig) = t.rsplit_once('.').unwrap();
+    let mut longer = claim();
+    longer.expires = i64::MAX;
+    let forged = token::seal(&[9u8; 32], &longer).unwrap();
+    let forged_payload = forged.rsplit_once('.').unwrap().0;
+    assert_eq!(
+        token::open(&key, &format!("{forged_payload}.{sig}"), 0),
+        Err(Refused::Forged)
+    );
+    assert_eq!(
+        token::open(&key, &format!("{head}.{}", &sig[1..]), 0),
+        Err(Refused::Forged).or(Err(Refused::Malformed))
+    );
+    for bad in [
+        "",
+        "fdc1.",
+        "fdc1.abc",
+        "fdc2.a.b",
+        &format!("{t}x"),
+        &"a".repeat(5000),
+    ] {
+        assert!(token::open(&key, bad, 0).is_err(), "{bad:?}");
+    }
+    // The digest binds the values.
+    let other = token::digest(&BTreeMap::from([("order".into(), json!("20001"))]));
+    assert_ne!(other, claim().params);
+    assert_eq!(claim().params.len(), 64);
+}
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn values(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+#[test]
+fn requests_stay_on_the_origin_and_are_signed_over_what_they_ask() {
+    let c: SiteConfig = toml::from_str(SHOP).unwrap();
+    let api = c.site[0].api.clone().unwrap();
+    let a = actions();
+    let read = call::request(
+        &api,
+        &a[0],
+        &values(&[("order", json!("10001"))]),
+        "demo-alice",
+        "act_1",
+        SECRET,
+        1_700_000_000,
+    )
+    .unwrap();
+    assert_eq!(read.url, "https://api.shop.example/orders/10001");
+    assert_eq!(read.body, None);
+    let header = |r: &call::Request, n: &str| {
+        r.headers
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+    };
+    let signed = header(&read, "frontdesk-request").unwrap();
+    let sig = header(&read, "webhook-signature").unwrap();
+    assert_eq!(
+        webhook::verify(SECRET, "act_1", 1_700_000_000, &signed, &sig, 1_700_000_000),
+        Ok(())
+    );
+    use base64::Engine as _;
+    let envelope: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&signed)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        envelope,
+        json!({"attempt": "act_1", "action": "order_status", "method": "GET", "path": "/orders/10001", "user": "demo-alice", "params": {"order": "10001"}})
+    );
+    assert_eq!(header(&read, "idempotency-key"), None, "reads need none");
+
+    let vals = values(&[
+        ("order", json!("10002")),
+        ("reason", json!("too slow")),
+        ("copies", json!(1)),
+    ]);
+    let write = call::request(
+        &api,
+        &a[1],
+        &vals,
+        "demo-alice",
+        "act_2",
+        SECRET,
+        1_700_000_000,
+    )
+    .unwrap();
+    assert_eq!(write.url, "https://api.shop.example/orders/10002/cancel");
+    let body = write.body.clone().unwrap();
+    assert_eq!(
+        webhook::verify(
+            SECRET,
+            "act_2",
+            1_700_000_000,
+            &body,
+            &header(&write, "webhook-signature").unwrap(),
+            1_700_000_000
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["params"],
+        json!({"order": "10002", "reason": "too slow", "copies": 1})
+    );
+    assert_eq!(header(&write, "idempotency-key").as_deref(), Some("act_2"));
+
+    // Whatever a value holds, it is one segment on the one origin.
+    let mut evil = a[0].clone();
+    evil.param[0].pattern = Some(".+".into());
+    for (value, path) in [
+        ("../admin", "/orders/..%2Fadmin"),
+        ("x?all=1#", "/orders/x%3Fall%3D1%23"),
+        ("@evil.example", "/orders/%40evil.example"),
+        ("a b/c", "/orders/a%20b%2Fc"),
+        ("é", "/orders/%C3%A9"),
+    ] {
+        let r = call::request(
+            &api,
+            &evil,
+            &values(&[("order", json!(value))]),
+            "u",
+            "act",
+            SECRET,
+            0,
+        )
+        .unwrap();
+        assert_eq!(r.path, path, "{value}");
+        assert_eq!(r.url, format!("https://api.shop.example{path}"));
+    }
+    for dots in ["..", ".", "...."] {
+        assert_eq!(
+            call::request(
+                &api,
+                &evil,
+                &values(&[("order", json!(dots))]),
+                "u",
+                "act",
+                SECRET,
+                0
+            ),
+            Err(NotSent::BadSegment("order".into()))
+        );
+    }
+    assert_eq!(
+        call::request(&api, &a[0], &values(&[]), "u", "act", SECRET, 0),
+        Err(NotSent::Missing("order".into()))
+    );
+    assert_eq!(
+        call::request(
+            &api,
+            &a[0],
+            &values(&[("order", json!("10001"))]),
+            "u",
+            "act",
+            "not-a-secret",
+            0
+        ),
+        Err(NotSent::BadSecret)
+    );
+}
+
+#[test]
+fn the_apis_answer_becomes_words_or_an_honest_failure() {
+    let a = actions();
+    let (read, write) = (&a[0], &a[1]);
+    let v = values(&[("order", json!("10001"))]);
+    let json_type = Some("application/json; charset=utf-8");
+    let ok = |b: &'static str| Answer::Http(200, json_type, Some(b.as_bytes()));
+    assert_eq!(
+        call::outcome(
+            read,
+            &v,
+            "en",
+            ok(r#"{"status":"shipped","eta":"2026-12-04"}"#)
+        ),
+        (
+            Status::Succeeded,
+            Some("Order 10001 is **shipped**. 2026-12-04".into())
+        )
+    );
+    assert_eq!(
+        call::outcome(
+            read,
+            &v,
+            "en",
+            ok(r#"{"status":"[x](https://evil.example)"}"#)
+        )
+        .1
+        .unwrap(),
+        "Order 10001 is **\\[x\\]\\(https://evil.example\\)**. No delivery date yet."
+    );
+    // A field the words need is missing, and there are no fallback words.
+    assert_eq!(
+        call::outcome(read, &v, "en", ok(r#"{"eta":"x"}"#)),
+        (Status::Failed, None)
+    );
+    assert_eq!(
+        call::outcome(read, &v, "en", ok("[1,2]")),
+        (Status::Failed, None)
+    );
+    assert_eq!(
+        call::outcome(
+            read,
+            &v,
+            "en",
+            Answer::Http(200, Some("text/html"), Some(b"{\"status\":\"x\"}"))
+        ),
+        (Status::Failed, None)
+    );
+    assert_eq!(
+        call::outcome(read, &v, "en", Answer::Http(200, json_type, None)),
+        (Status::Failed, None),
+        "too large"
+    );
+    assert_eq!(
+        call::outcome(read, &v, "de", Answer::Http(404, json_type, Some(b"{}"))),
+        (
+            Status::NotFound,
+            Some("I can't find order 10001 on your account.".into())
+        )
+    );
+    assert_eq!(
+        call::outcome(read, &v, "en", Answer::Http(500, None, None)),
+        (Status::Failed, None)
+    );
+    assert_eq!(
+        call::outcome(read, &v, "en", Answer::NoAnswer),
+        (Status::Failed, None)
+    );
+    // A write that may have happened is never called a failure.
+    let w = values(&[
+        ("order", json!("10002")),
+        ("reason", json!("too slow")),
+        ("copies", json!(1)),
+    ]);
+    assert_eq!(
+        call::outcome(write, &w, "en", Answer::NoAnswer).0,
+        Status::Unknown
+    );
+    assert_eq!(
+        call::outcome(write, &w, "en", Answer::Http(502, None, None)).0,
+        Status::Unknown
+    );
+    assert_eq!(
+        call::outcome(
+            write,
+            &w,
+            "en",
+            Answer::Http(200, Some("text/plain"), Some(b"ok"))
+        )
+        .0,
+        Status::Unknown
+    );
+    assert_eq!(
+        call::outcome(write, &w, "en", Answer::Http(409, json_type, Some(b"{}"))).0,
+        Status::Failed
+    );
+    assert_eq!(
+        call::outcome(write, &w, "en", Answer::Http(404, json_type, Some(b"{}"))).0,
+        Status::Failed
+    );
+    assert_eq!(
+        call::outcome(write, &w, "en", ok("{}")),
+        (
+            Status::Succeeded,
+            Some("Done: order 10002 is cancelled.".into())
+        )
+    );
+    // Reads are asked again once; writes never.
+    assert!(call::retry(read, Answer::NoAnswer));
+    assert!(call::retry(read, Answer::Http(503, None, None)));
+    assert!(!call::retry(read, Answer::Http(404, None, None)));
+    assert!(!call::retry(write, Answer::NoAnswer));
+    assert!(!call::retry(write, Answer::Http(503, None, None)));
+}
+
+#[test]
+fn signatures_match_the_demo_apis_node_check() {
+    // The same vector demo/api/orders.test.mjs computes with node:crypto.
+    assert_eq!(
+        webhook::sign(SECRET, "act_test", 1_700_000_000, "{\"a\":1}").unwrap(),
+        "v1,jRH6eX6hCDvhhksa6tFPJd2BI4awpRsqhB/EUaPcfqA="
+    );
+}
