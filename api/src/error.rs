@@ -69,6 +69,13 @@ pub enum ErrorCode {
     /// An idempotency key already used for another conversation or
     /// request; nothing was stored. Send a fresh key.
     IdempotencyKeyReused,
+    /// A confirmation (an action's Confirm button) that this worker did
+    /// not sign for this conversation, site and verified visitor, or whose
+    /// action has no key to check it: nothing was changed.
+    ConfirmationInvalid,
+    /// A confirmation already used or cancelled (a second press, a
+    /// replay): nothing more was changed.
+    ConfirmationUsed,
     /// Our fault; details are in the worker log, never in the response.
     Internal,
 }
@@ -88,7 +95,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized | ErrorCode::IdentityInvalid | ErrorCode::IdentityExpired => {
                 401
             }
-            ErrorCode::OriginNotAllowed => 403,
+            ErrorCode::OriginNotAllowed | ErrorCode::ConfirmationInvalid => 403,
             ErrorCode::ConversationNotFound
             | ErrorCode::NotFound
             | ErrorCode::TicketNotFound
@@ -97,7 +104,8 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ContentConflict
             | ErrorCode::MessageInProgress
-            | ErrorCode::IdempotencyKeyReused => 409,
+            | ErrorCode::IdempotencyKeyReused
+            | ErrorCode::ConfirmationUsed => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited => 429,
@@ -195,5 +203,9 @@ mod tests {
             "idempotency_key_reused"
         );
         assert_eq!(ErrorCode::IdempotencyKeyReused.status(), 409);
+        assert_eq!(code(ErrorCode::ConfirmationInvalid), "confirmation_invalid");
+        assert_eq!(ErrorCode::ConfirmationInvalid.status(), 403);
+        assert_eq!(code(ErrorCode::ConfirmationUsed), "confirmation_used");
+        assert_eq!(ErrorCode::ConfirmationUsed.status(), 409);
     }
 }

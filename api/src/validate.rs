@@ -2,7 +2,7 @@
 //! validated types, so a check cannot be forgotten on one path.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::wire::{ChatRequest, FeedbackRequest, HandoffRequest, Identity, Rating};
+use crate::wire::{ChatRequest, ConfirmRequest, FeedbackRequest, HandoffRequest, Identity, Rating};
 
 /// Longest visitor message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -91,6 +91,47 @@ pub struct HandoffInput {
 /// Largest message id accepted: D1 hands numbers to the worker as doubles,
 /// so ids above 2^53 − 1 could not be told apart.
 pub const MAX_MESSAGE_ID: i64 = (1 << 53) - 1;
+
+/// A validated press of a confirm card's button.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmInput {
+    /// A well-formed conversation id (see [`conversation_id`]).
+    pub conversation_id: String,
+    /// At most [`MAX_CONFIRM_TOKEN_CHARS`] printable ASCII characters;
+    /// whether the worker signed it is for the worker to say.
+    pub token: String,
+    /// Confirm or cancel.
+    pub accept: bool,
+    /// As sent (checked by the handler, as for chat).
+    pub identity: Option<Identity>,
+}
+
+/// Longest confirmation token.
+pub const MAX_CONFIRM_TOKEN_CHARS: usize = 2048;
+
+impl TryFrom<ConfirmRequest> for ConfirmInput {
+    type Error = ApiError;
+
+    fn try_from(req: ConfirmRequest) -> Result<Self, ApiError> {
+        let conversation_id = conversation_id(&req.conversation_id)?;
+        let ok = !req.token.is_empty()
+            && req.token.len() <= MAX_CONFIRM_TOKEN_CHARS
+            && req.token.bytes().all(|b| b.is_ascii_graphic());
+        if !ok {
+            return Err(ApiError::field(
+                ErrorCode::InvalidField,
+                "token",
+                "token must be the confirmation token a reply carried.",
+            ));
+        }
+        Ok(ConfirmInput {
+            conversation_id,
+            token: req.token,
+            accept: req.accept,
+            identity: req.identity,
+        })
+    }
+}
 
 /// A validated rating of one bot message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -126,6 +126,24 @@ pub struct Reply {
     /// when unknown); the bot's own words are in it.
     #[serde(default)]
     pub lang: String,
+    /// With `action`: a change waiting for the visitor's Confirm button.
+    /// Only in the live answer (a conversation read back has none: the
+    /// visitor asks again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<Confirm>,
+}
+
+/// A change an action will make once the visitor presses Confirm
+/// (`POST /api/v1/actions/confirm` with the token): the widget shows the
+/// title, the words and two buttons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirm {
+    /// The action's title ("Cancel an order").
+    pub title: String,
+    /// Exactly what will happen ("Cancel order 10002?").
+    pub text: String,
+    /// The worker's signed confirmation, opaque to the widget.
+    pub token: String,
 }
 
 /// The one judgement per turn. "No answer" is a decision, not an error.
@@ -141,6 +159,9 @@ pub enum Decision {
     /// A greeting, thanks, goodbye or "are you a bot?": a polite reply, no
     /// article and no ticket.
     SmallTalk,
+    /// A step of an action on the site's own API: a question for a value,
+    /// what it looked up or did, or a change to confirm.
+    Action,
 }
 
 impl Decision {
@@ -151,6 +172,7 @@ impl Decision {
             Decision::Suggest => "suggest",
             Decision::Escalate => "escalate",
             Decision::SmallTalk => "small_talk",
+            Decision::Action => "action",
         }
     }
 
@@ -161,6 +183,7 @@ impl Decision {
             Decision::Suggest,
             Decision::Escalate,
             Decision::SmallTalk,
+            Decision::Action,
         ]
         .into_iter()
         .find(|d| d.as_str() == s)
@@ -435,6 +458,24 @@ pub struct FeedbackRequest {
     pub rating: String,
 }
 
+/// `POST /api/v1/actions/confirm`: the visitor pressed Confirm (or
+/// Cancel) on a reply's [`Confirm`] card. The answer is a
+/// [`ChatResponse`]: what the action did, stored in the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmRequest {
+    /// The conversation the card was shown in.
+    pub conversation_id: String,
+    /// [`Confirm::token`], as received.
+    pub token: String,
+    /// `true`: Confirm; `false`: Cancel.
+    pub accept: bool,
+    /// The visitor's identity, as with every chat message: the change runs
+    /// only for the verified user it was confirmed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+}
+
 /// `POST /api/v1/feedback` response: the rating now stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedbackResponse {
@@ -501,15 +542,17 @@ mod tests {
             sources: vec![],
             reason: Some(EscalationReason::NoMatch),
             lang: "en".into(),
+            confirm: None,
         };
         let json = serde_json::to_string(&reply).unwrap();
         assert_eq!(
             json,
             r#"{"decision":"escalate","text":"t","sources":[],"reason":"no_match","lang":"en"}"#
         );
-        for d in [Decision::Answer, Decision::SmallTalk] {
+        for d in [Decision::Answer, Decision::SmallTalk, Decision::Action] {
             assert_eq!(Decision::parse(d.as_str()), Some(d));
         }
+        assert_eq!(Decision::Action.as_str(), "action");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::db::conversations::History;
 use crate::db::messages::{Replay, VisitorMessage};
 use crate::limits::Who;
 use crate::ports::Ports;
-use crate::{site, AppError};
+use crate::{actions, site, AppError};
 
 /// How many recent messages (visitor and bot) a turn is read with: enough
 /// for a question typed in three pieces and for the streak of unhelpful
@@ -89,13 +89,15 @@ pub(crate) async fn conversation(
 
 /// A visitor's message, up to the point where it is answered or a model
 /// is to write the answer. `ip` is the request's address key; `model`
-/// whether a generator is configured.
+/// whether a generator is configured; `user` the verified user id, if the
+/// page identified the visitor.
 pub(crate) async fn begin(
     ports: &impl Ports,
     site: &Site,
     input: &ChatInput,
     ip: Option<String>,
     model: bool,
+    user: Option<&str>,
 ) -> Result<Begun, AppError> {
     let db = ports.db();
     let key = input.idempotency_key.as_deref();
@@ -174,17 +176,6 @@ pub(crate) async fn begin(
     };
     // The site's own always-human topics (frontdesk.toml), if it names them.
     let topics = site.always_human.as_deref();
-    // A question (not small talk, nor a request for a person, an
-    // always-human topic or frustration, which are recognised before any
-    // search): fuse in the embedding model's view, if one is configured.
-    // The engine then decides the turn once.
-    let similarities = if ports.rests_on_retrieval(&input.message, &ctx, topics).await {
-        ports.similarities(&input.message).await
-    } else {
-        None
-    };
-    ctx.semantic = similarities.as_deref();
-    let turn = ports.turn(&input.message, &ctx, topics).await;
     let message = VisitorMessage {
         conversation: &conversation_id,
         site: &site.key,
@@ -192,11 +183,46 @@ pub(crate) async fn begin(
         text: &input.message,
         key,
     };
-    if !(model && tokens_left && model_writes(&turn)) {
+    // An action on the site's API (asking for a value, looking something
+    // up, a change to confirm) takes the turn before the engine.
+    let acted = actions::turn(
+        ports,
+        site,
+        &conversation_id,
+        input.page_url.as_deref(),
+        &input.message,
+        user,
+        ctx.locale,
+    )
+    .await?;
+    let turn = match acted {
+        Some(_) => None,
+        None => {
+            // A question (not small talk, nor a request for a person, an
+            // always-human topic or frustration, which are recognised
+            // before any search): fuse in the embedding model's view, if
+            // one is configured. The engine then decides the turn once.
+            let similarities = if ports.rests_on_retrieval(&input.message, &ctx, topics).await {
+                ports.similarities(&input.message).await
+            } else {
+                None
+            };
+            ctx.semantic = similarities.as_deref();
+            Some(ports.turn(&input.message, &ctx, topics).await)
+        }
+    };
+    let generate = turn
+        .as_ref()
+        .is_some_and(|t| model && tokens_left && model_writes(t));
+    if !generate {
         if model && !tokens_left {
             ports.log("model tokens for today are spent; the built-in engine answers");
         }
-        let reply = turn.reply;
+        let reply = match (acted, turn) {
+            (Some(reply), _) => reply,
+            (None, Some(turn)) => turn.reply,
+            (None, None) => return Err(AppError::Internal("a turn without a reply".into())),
+        };
         let saved = if stored {
             db::messages::save_bot_reply(db, &conversation_id, &reply, key, ports.now()).await
         } else {
@@ -221,6 +247,7 @@ pub(crate) async fn begin(
             return after_race(ports, key, site, e).await.map(Begun::Replied);
         }
     }
+    let turn = turn.ok_or_else(|| AppError::Internal("a model turn without a turn".into()))?;
     Ok(Begun::Generate(Pending {
         who: Who {
             visitor: Some(conversation_id.clone()),

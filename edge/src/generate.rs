@@ -168,6 +168,7 @@ impl Generator {
                     sources,
                     reason: None,
                     lang: turn.reply.lang.clone(),
+                    confirm: None,
                 }
             }
             AnswerOutcome::NoAnswer => declined(turn, lang),

@@ -2,10 +2,11 @@
 //! decisions live in `frontdesk-shared`.
 
 use frontdesk_api::error::{ApiError, ErrorCode};
-use frontdesk_api::validate::{ChatInput, FeedbackInput, HandoffInput};
+use frontdesk_api::validate::{ChatInput, ConfirmInput, FeedbackInput, HandoffInput};
 use frontdesk_api::wire::{
-    ChatRequest, ChatResponse, FeedbackRequest, FeedbackResponse, HandoffRequest, HandoffResponse,
-    Health, Identity, Reply, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE, STREAM_START,
+    ChatRequest, ChatResponse, ConfirmRequest, FeedbackRequest, FeedbackResponse, HandoffRequest,
+    HandoffResponse, Health, Identity, Reply, StreamDelta, StreamStart, STREAM_DELTA, STREAM_DONE,
+    STREAM_START,
 };
 use frontdesk_shared::config::sites::Site;
 use frontdesk_shared::identity::{self, Verified};
@@ -13,6 +14,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Env, Request, Response};
 
+use crate::actions;
 use crate::chat::{self, Begun, Pending};
 use crate::db::{self, D1};
 use crate::feedback;
@@ -89,11 +91,13 @@ pub(crate) async fn chat(
         .is_some_and(|a| a.contains("text/event-stream"));
     let input = ChatInput::try_from(read_json::<ChatRequest>(&mut req).await?)?;
     // A refused identity stops the turn before anything is stored.
-    verify_identity(env, input.identity.as_ref())?;
+    let verified = verify_identity(env, input.identity.as_ref())?;
+    let user = verified.and_then(|v| v.id);
     let ports = Bindings::new(env, ctx)?;
     let generator = Generator::from_env(env);
     let ip = Who::new(&req, None, &site.key).ip;
-    let pending = match chat::begin(&ports, site, &input, ip, generator.is_some()).await? {
+    let model = generator.is_some();
+    let pending = match chat::begin(&ports, site, &input, ip, model, user.as_deref()).await? {
         Begun::Replied(r) => return chat_json(r.conversation_id, r.message_id, r.reply),
         Begun::Generate(pending) => pending,
     };
@@ -236,6 +240,25 @@ pub(crate) async fn feedback(
         },
         200,
     )
+}
+
+/// `POST /api/v1/actions/confirm`: the visitor pressed Confirm or Cancel
+/// on a change an action showed. Runs it once, for the verified visitor it
+/// was shown to (`actions::confirm`); counted like a message.
+pub(crate) async fn action_confirm(
+    mut req: Request,
+    env: &Env,
+    ctx: &worker::Context,
+    site: &Site,
+) -> Result<Response, AppError> {
+    let input = ConfirmInput::try_from(read_json::<ConfirmRequest>(&mut req).await?)?;
+    let verified = verify_identity(env, input.identity.as_ref())?;
+    let user = verified.and_then(|v| v.id);
+    let ports = Bindings::new(env, ctx)?;
+    let ip = Who::new(&req, None, &site.key).ip;
+    let (message_id, reply) =
+        actions::confirm_turn(&ports, site, &input, ip, user.as_deref()).await?;
+    chat_json(input.conversation_id, message_id, reply)
 }
 
 /// `GET /help/<slug>`: a live help article (uploaded, else bundled),

@@ -3,6 +3,7 @@
 //! in D1 before it answers. Static files (demo page, widget) are served by
 //! Workers static assets before this code runs.
 
+mod actions;
 mod admin_content;
 mod agent;
 mod blobs;
@@ -136,6 +137,10 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         E::Feedback => {
             let site = site::Caller::new(&req)?.site()?;
             handlers::feedback(req, env, ctx, site).await
+        }
+        E::ActionConfirm => {
+            let site = site::Caller::new(&req)?.site()?;
+            handlers::action_confirm(req, env, ctx, site).await
         }
         E::ConversationShow | E::ConversationDelete | E::ConversationReplies => {
             let action = match endpoint {

@@ -1,13 +1,15 @@
-//! What the worker's use cases (`chat.rs`, `handoff.rs`, `feedback.rs`,
+//! What the worker's use cases (`chat.rs`, `actions.rs`, `handoff.rs`, `feedback.rs`,
 //! `replies.rs`, `deliver.rs`, `publish.rs`, `housekeeping.rs`) need from the
 //! world, as one trait: the worker implements it on its bindings
 //! (`ports/bindings.rs`), the native tests on SQLite, objects in memory, a
 //! clock they move and the bundled help centre.
 
+use frontdesk_shared::actions::call;
 use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::retrieval::{Context, Turn};
 use frontdesk_shared::tickets::Ticket;
 
+use crate::actions::ApiAnswer;
 use crate::blobs::Blobs;
 use crate::db::Sql;
 use crate::deliver::Sink;
@@ -78,6 +80,12 @@ pub(crate) trait Ports {
         headers: &[(&str, String)],
         timeout_ms: u64,
     ) -> Result<(), String>;
+    /// Sends one action request to a site's API (redirects are not
+    /// followed); its answer, or [`ApiAnswer::NoAnswer`] after
+    /// `timeout_ms`.
+    async fn call_api(&self, request: &call::Request, timeout_ms: u64) -> ApiAnswer;
+    /// The worker secret (or var) `name`, if set.
+    fn secret(&self, name: &str) -> Option<String>;
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: i64);
     /// Notes something for the operator's log.

@@ -4,7 +4,8 @@
 //!
 //! Groups and their guards (run by `lib.rs`):
 //! - [`Group::Public`]: health and help pages, no guard.
-//! - [`Group::Visitor`]: chat, handoff, feedback — the site key and the
+//! - [`Group::Visitor`]: chat, handoff, feedback, an action's confirmation —
+//!   the site key and the
 //!   page's origin (`site::Caller::site`), checked once the route is known.
 //! - [`Group::Conversation`]: a visitor's own conversation — the caller
 //!   (`site::Caller`) before the route, the conversation's site after.
@@ -50,6 +51,7 @@ pub(crate) enum Endpoint {
     Chat,
     Handoff,
     Feedback,
+    ActionConfirm,
     ConversationShow,
     ConversationDelete,
     ConversationReplies,
@@ -95,6 +97,7 @@ const ROUTES: &[Route] = {
         route(Post, "/api/v1/chat", Visitor, E::Chat),
         route(Post, "/api/v1/handoff", Visitor, E::Handoff),
         route(Post, "/api/v1/feedback", Visitor, E::Feedback),
+        route(Post, "/api/v1/actions/confirm", Visitor, E::ActionConfirm),
         route(
             Get,
             "/api/v1/conversations/{}",

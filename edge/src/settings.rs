@@ -280,7 +280,7 @@ impl Settings {
 }
 
 /// A setting from the bindings: the secret of that name, else the var.
-fn binding(env: &Env, name: &str) -> Option<String> {
+pub(crate) fn binding(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
         .map(|s| s.to_string())
         .or_else(|_| env.var(name).map(|v| v.to_string()))

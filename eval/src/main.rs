@@ -193,7 +193,7 @@ impl Score {
                         self.suggested_right +=
                             usize::from(articles.iter().take(3).any(|a| *a == want));
                     }
-                    Decision::Escalate | Decision::SmallTalk => {}
+                    Decision::Escalate | Decision::SmallTalk | Decision::Action => {}
                 }
             }
             None => {

@@ -3,7 +3,7 @@
 //! objects. serde_json in the wasm would cost the visitor's download more
 //! than ten kilobytes (gzip) for the same work.
 
-use frontdesk_api::wire::{Decision, EscalationReason, HandoffResponse, Reply, Source};
+use frontdesk_api::wire::{Confirm, Decision, EscalationReason, HandoffResponse, Reply, Source};
 
 use crate::i18n::Strings;
 use crate::model::Config;
@@ -60,12 +60,22 @@ pub(crate) fn reply(v: &JsValue) -> Option<Reply> {
                 .collect()
         })
         .unwrap_or_default();
+    // A change waiting for the Confirm button, if any.
+    let c = get(v, "confirm");
+    let confirm = (|| {
+        Some(Confirm {
+            title: string(&c, "title")?,
+            text: string(&c, "text")?,
+            token: string(&c, "token")?,
+        })
+    })();
     Some(Reply {
         decision: Decision::parse(&string(v, "decision")?)?,
         text: string(v, "text")?,
         sources,
         reason: string(v, "reason").and_then(|r| EscalationReason::parse(&r)),
         lang: string(v, "lang").unwrap_or_default(),
+        confirm,
     })
 }
 

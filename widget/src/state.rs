@@ -446,6 +446,7 @@ impl State {
                                 sources: Vec::new(),
                                 reason: None,
                                 lang: self.config.with_value(|c| c.lang.clone()),
+                                confirm: None,
                             },
                             0,
                             None,

@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 
 use frontdesk_api::wire::{
-    ChatRequest, Decision, EscalationReason, HandoffRequest, HandoffResponse, Reply, Source,
+    ChatRequest, Confirm, Decision, EscalationReason, HandoffRequest, HandoffResponse, Reply,
+    Source,
 };
 
 const JS: &str = include_str!("js.rs");
@@ -56,10 +57,16 @@ fn a_reply_is_read_by_every_key_of_reply_and_source() {
         }],
         reason: Some(EscalationReason::NoMatch),
         lang: "en".into(),
+        confirm: Some(Confirm {
+            title: "a".into(),
+            text: "b".into(),
+            token: "c".into(),
+        }),
     };
     let wire: BTreeSet<String> = fields(&reply)
         .into_iter()
         .chain(fields(&reply.sources[0]))
+        .chain(fields(reply.confirm.as_ref().unwrap()))
         .collect();
     let read = keys(section(JS, "pub(crate) fn reply(", "\n}"));
     assert_eq!(read, wire);

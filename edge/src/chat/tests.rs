@@ -52,7 +52,17 @@ const KEY: &str = "0f5a7a52-5a1e-4c57-9b7a-1d2c3e4f5a6b";
 fn a_question_is_answered_and_stored_with_its_reply_before_it_is_acknowledged() {
     let w = World::new();
     block_on(async {
-        let r = replied(begin(&w, site("demo"), &input(QUESTION, None, None), None, false).await);
+        let r = replied(
+            begin(
+                &w,
+                site("demo"),
+                &input(QUESTION, None, None),
+                None,
+                false,
+                None,
+            )
+            .await,
+        );
         assert_eq!(r.conversation_id, conversation(1));
         assert_eq!(r.reply.decision, Decision::Answer);
         assert_eq!(r.reply.sources[0].url, "/help/reset-password");
@@ -68,7 +78,7 @@ fn a_question_is_answered_and_stored_with_its_reply_before_it_is_acknowledged() 
         assert_eq!(w.admitted.borrow()[0].0.visitor, None);
         // The next turn continues it, counted for the visitor too.
         let next = input("thanks!", Some(&r.conversation_id), None);
-        let r2 = replied(begin(&w, site("demo"), &next, Some("ip".into()), false).await);
+        let r2 = replied(begin(&w, site("demo"), &next, Some("ip".into()), false, None).await);
         assert_eq!(r2.conversation_id, r.conversation_id);
         assert_eq!(r2.reply.decision, Decision::SmallTalk);
         let second = &w.admitted.borrow()[1].0;
@@ -83,8 +93,8 @@ fn a_repeated_message_gets_its_stored_reply_once_and_still_counts() {
     let w = World::new();
     block_on(async {
         let first = input(QUESTION, None, Some(KEY));
-        let a = replied(begin(&w, site("demo"), &first, None, false).await);
-        let b = replied(begin(&w, site("demo"), &first, None, false).await);
+        let a = replied(begin(&w, site("demo"), &first, None, false, None).await);
+        let b = replied(begin(&w, site("demo"), &first, None, false, None).await);
         assert_eq!(a, b);
         assert_eq!(
             w.admitted.borrow().len(),
@@ -106,17 +116,18 @@ fn another_sites_message_or_conversation_is_gone_and_nothing_is_stored() {
                 &input(QUESTION, None, Some(KEY)),
                 None,
                 false,
+                None,
             )
             .await,
         );
         let same_key = input(QUESTION, None, Some(KEY));
         assert_eq!(
-            code(begin(&w, site("shop"), &same_key, None, false).await),
+            code(begin(&w, site("shop"), &same_key, None, false, None).await),
             ErrorCode::ConversationNotFound
         );
         let same_conversation = input(QUESTION, Some(&r.conversation_id), None);
         assert_eq!(
-            code(begin(&w, site("shop"), &same_conversation, None, false).await),
+            code(begin(&w, site("shop"), &same_conversation, None, false, None).await),
             ErrorCode::ConversationNotFound
         );
         assert_eq!(w.count("SELECT COUNT(*) FROM messages"), 2);
@@ -136,6 +147,7 @@ fn a_message_over_a_limit_is_refused_and_nothing_is_stored() {
             &input(QUESTION, None, Some(KEY)),
             None,
             false,
+            None,
         )
         .await;
         assert!(matches!(
@@ -154,7 +166,7 @@ fn a_model_turn_stores_the_message_first_and_a_repeat_waits_for_its_reply() {
     let w = World::new();
     block_on(async {
         let msg = input(QUESTION, None, Some(KEY));
-        let p = pending(begin(&w, site("demo"), &msg, None, true).await);
+        let p = pending(begin(&w, site("demo"), &msg, None, true, None).await);
         assert_eq!(p.who.visitor, Some(conversation(1)));
         assert_eq!(
             w.count("SELECT COUNT(*) FROM messages WHERE role = 'visitor'"),
@@ -167,7 +179,7 @@ fn a_model_turn_stores_the_message_first_and_a_repeat_waits_for_its_reply() {
         // A repeat while the model writes: it waits ten seconds (the
         // test's clock), then 409 with Retry-After; no second message.
         let started = w.now();
-        let waited = begin(&w, site("demo"), &msg, None, true).await;
+        let waited = begin(&w, site("demo"), &msg, None, true, None).await;
         assert!(matches!(
             waited,
             Err(AppError::InProgress {
@@ -182,7 +194,7 @@ fn a_model_turn_stores_the_message_first_and_a_repeat_waits_for_its_reply() {
         let done = finish(&w, site("demo"), p, written.clone()).await.unwrap();
         assert_eq!(done.reply, written);
         // Now a repeat gets the written reply, and nothing new is stored.
-        let again = replied(begin(&w, site("demo"), &msg, None, true).await);
+        let again = replied(begin(&w, site("demo"), &msg, None, true, None).await);
         assert_eq!(again, done);
         assert_eq!(w.count("SELECT COUNT(*) FROM messages"), 2);
     });
@@ -193,15 +205,15 @@ fn a_lapsed_hold_is_taken_over_once_and_the_first_reply_stored_stands() {
     let w = World::new();
     block_on(async {
         let msg = input(QUESTION, None, Some(KEY));
-        let first = pending(begin(&w, site("demo"), &msg, None, true).await);
+        let first = pending(begin(&w, site("demo"), &msg, None, true, None).await);
         // The first request died (no reply for longer than the hold):
         // a repeat takes over the writing.
         w.now.set(w.now() + super::ANSWER_HOLD_MS + 1);
-        let second = pending(begin(&w, site("demo"), &msg, None, true).await);
+        let second = pending(begin(&w, site("demo"), &msg, None, true, None).await);
         assert_eq!(second.conversation_id, first.conversation_id);
         // …and a third, right after, waits instead of taking over too.
         assert!(matches!(
-            begin(&w, site("demo"), &msg, None, true).await,
+            begin(&w, site("demo"), &msg, None, true, None).await,
             Err(AppError::InProgress { .. })
         ));
         let by_second = Reply {
@@ -233,7 +245,17 @@ fn with_the_days_tokens_spent_the_engine_answers_and_says_so_in_the_log() {
         ..World::new()
     };
     block_on(async {
-        let r = replied(begin(&w, site("demo"), &input(QUESTION, None, None), None, true).await);
+        let r = replied(
+            begin(
+                &w,
+                site("demo"),
+                &input(QUESTION, None, None),
+                None,
+                true,
+                None,
+            )
+            .await,
+        );
         assert_eq!(r.reply.decision, Decision::Answer);
         assert_eq!(w.logs.borrow().len(), 1);
         assert_eq!(w.count("SELECT COUNT(*) FROM messages"), 2);
@@ -245,7 +267,17 @@ fn small_talk_and_requests_for_a_person_are_never_for_the_model() {
     let w = World::new();
     block_on(async {
         for message in ["hello", "I want to talk to a person"] {
-            let r = replied(begin(&w, site("demo"), &input(message, None, None), None, true).await);
+            let r = replied(
+                begin(
+                    &w,
+                    site("demo"),
+                    &input(message, None, None),
+                    None,
+                    true,
+                    None,
+                )
+                .await,
+            );
             assert_ne!(r.reply.decision, Decision::Answer, "{message}");
         }
     });
@@ -276,16 +308,23 @@ fn with_an_embedding_model_a_question_is_decided_once_with_its_view() {
         // Italian, which the help centre lacks: the words alone match
         // nothing; the model's view answers from the English article.
         let q = "Ho dimenticato la parola d'ordine";
-        let r = replied(begin(&w, site("demo"), &input(q, None, None), None, false).await);
+        let r = replied(begin(&w, site("demo"), &input(q, None, None), None, false, None).await);
         assert_eq!(r.reply.decision, Decision::Answer, "{:?}", r.reply);
         assert_eq!(r.reply.sources[0].url, "/help/reset-password");
         assert_eq!((w.asked_similarities.get(), w.turns.get()), (1, 1));
         // Small talk or a request for a person rest on no search: the model
         // is not asked.
         for message in ["hi", "I want to talk to a human"] {
-            begin(&w, site("demo"), &input(message, None, None), None, false)
-                .await
-                .unwrap();
+            begin(
+                &w,
+                site("demo"),
+                &input(message, None, None),
+                None,
+                false,
+                None,
+            )
+            .await
+            .unwrap();
         }
         assert_eq!((w.asked_similarities.get(), w.turns.get()), (1, 3));
     });

@@ -223,6 +223,7 @@ pub(crate) async fn replay(db: &impl Sql, key: &str) -> Result<Option<Replay>, A
                     sources: m.sources,
                     reason: m.reason,
                     lang: m.lang.unwrap_or_default(),
+                    confirm: None,
                 },
             ))
         }

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::AppError;
 
+pub(crate) mod actions;
 pub(crate) mod content;
 pub(crate) mod conversations;
 mod d1;

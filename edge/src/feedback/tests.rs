@@ -29,7 +29,7 @@ async fn answered(w: &World) -> Replied {
         identity: None,
     })
     .unwrap();
-    match chat::begin(w, site("demo"), &input, None, false).await {
+    match chat::begin(w, site("demo"), &input, None, false, None).await {
         Ok(Begun::Replied(r)) => r,
         other => panic!("{other:?}"),
     }

@@ -57,7 +57,7 @@ async fn chatted(w: &World, question: &str) -> String {
         identity: None,
     })
     .unwrap();
-    match chat::begin(w, site("demo"), &input, None, false).await {
+    match chat::begin(w, site("demo"), &input, None, false, None).await {
         Ok(Begun::Replied(r)) => r.conversation_id,
         other => panic!("{other:?}"),
     }

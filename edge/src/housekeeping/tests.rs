@@ -33,7 +33,7 @@ async fn conversation(w: &World, site: &Site, ticket: bool) -> String {
         identity: None,
     })
     .unwrap();
-    let id = match chat::begin(w, site, &input, None, false).await {
+    let id = match chat::begin(w, site, &input, None, false, None).await {
         Ok(Begun::Replied(r)) => r.conversation_id,
         other => panic!("{other:?}"),
     };

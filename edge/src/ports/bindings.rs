@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 
+use frontdesk_shared::actions::call;
 use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::retrieval::{Context, Thresholds, Turn};
 use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
@@ -14,6 +15,7 @@ use std::time::Duration;
 use worker::{AbortController, Delay, Env};
 
 use super::Ports;
+use crate::actions::ApiAnswer;
 use crate::blobs::R2;
 use crate::db::D1;
 use crate::deliver::{self, Sink};
@@ -195,6 +197,33 @@ impl<'a> Ports for Bindings<'a> {
         }
     }
 
+    async fn call_api(&self, request: &call::Request, timeout_ms: u64) -> ApiAnswer {
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let send = Box::pin(send_api(request, &signal));
+        let timeout = Delay::from(Duration::from_millis(timeout_ms));
+        let answer = match select(send, timeout).await {
+            Either::Left((Ok(answer), _)) => answer,
+            Either::Left((Err(e), _)) => {
+                self.log(&format!("action request to {} failed: {e}", request.url));
+                ApiAnswer::NoAnswer
+            }
+            Either::Right(_) => {
+                controller.abort();
+                self.log(&format!(
+                    "action request to {}: no answer within {timeout_ms} ms",
+                    request.url
+                ));
+                ApiAnswer::NoAnswer
+            }
+        };
+        answer
+    }
+
+    fn secret(&self, name: &str) -> Option<String> {
+        crate::settings::binding(self.env, name)
+    }
+
     async fn sleep(&self, ms: i64) {
         worker::Delay::from(std::time::Duration::from_millis(ms.max(0) as u64)).await;
     }
@@ -202,4 +231,55 @@ impl<'a> Ports for Bindings<'a> {
     fn log(&self, message: &str) {
         worker::console_log!("{message}");
     }
+}
+
+/// One action request: its method, headers and body, redirects not
+/// followed (a 3xx is the answer), and at most
+/// [`call::MAX_ANSWER_BYTES`] of the answer read.
+async fn send_api(
+    request: &call::Request,
+    signal: &worker::AbortSignal,
+) -> Result<ApiAnswer, String> {
+    use frontdesk_shared::config::actions::Method as M;
+    use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+    let headers = Headers::new();
+    for (k, v) in &request.headers {
+        headers.set(k, v).map_err(|e| e.to_string())?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(match request.method {
+        M::Get => Method::Get,
+        M::Post => Method::Post,
+        M::Put => Method::Put,
+        M::Patch => Method::Patch,
+        M::Delete => Method::Delete,
+    })
+    .with_headers(headers)
+    .with_redirect(RequestRedirect::Manual);
+    if let Some(body) = &request.body {
+        init.with_body(Some(body.clone().into()));
+    }
+    let req = Request::new_with_init(&request.url, &init).map_err(|e| e.to_string())?;
+    let mut response = Fetch::Request(req)
+        .send_with_signal(signal)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status_code();
+    let content_type = response.headers().get("content-type").ok().flatten();
+    let declared = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|n| n.parse::<usize>().ok());
+    let body = if declared.is_some_and(|n| n > call::MAX_ANSWER_BYTES) {
+        None
+    } else {
+        response
+            .bytes()
+            .await
+            .ok()
+            .filter(|b| b.len() <= call::MAX_ANSWER_BYTES)
+    };
+    Ok(ApiAnswer::Http(status, content_type, body))
 }

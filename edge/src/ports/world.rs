@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use frontdesk_api::validate::HandoffInput;
 use frontdesk_api::wire::HandoffRequest;
+use frontdesk_shared::actions::call;
 use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::config::sites::Site;
 use frontdesk_shared::retrieval::{Context, Index, Thresholds, Turn};
@@ -16,6 +17,7 @@ use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::tickets::{Requester, Ticket};
 
 use super::Ports;
+use crate::actions::ApiAnswer;
 use crate::blobs::{Blobs, Stored};
 use crate::db::sqlite::Sqlite;
 use crate::deliver::{self, Sink};
@@ -67,6 +69,12 @@ pub(crate) struct World {
     /// SQL another worker runs the next time an id is minted: its write
     /// lands in the middle of a use case (a concurrent content update).
     pub meanwhile: RefCell<Option<String>>,
+    /// Every request to a site's API.
+    pub api_calls: RefCell<Vec<call::Request>>,
+    /// How the site's API answers, in turn (then: no answer).
+    pub api_answers: RefCell<VecDeque<ApiAnswer>>,
+    /// Worker secrets by name.
+    pub secrets: RefCell<BTreeMap<String, String>>,
 }
 
 /// [`Blobs`] in memory: each object's bytes and when it was written.
@@ -182,6 +190,9 @@ impl World {
             queued: RefCell::new(Vec::new()),
             live: RefCell::new(None),
             meanwhile: RefCell::new(None),
+            api_calls: RefCell::new(Vec::new()),
+            api_answers: RefCell::new(VecDeque::new()),
+            secrets: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -347,6 +358,19 @@ impl Ports for World {
                 .collect(),
         });
         self.answers.borrow_mut().pop_front().unwrap_or(Ok(()))
+    }
+
+    async fn call_api(&self, request: &call::Request, _timeout_ms: u64) -> ApiAnswer {
+        self.api_calls.borrow_mut().push(request.clone());
+        self.now.set(self.now.get() + 40);
+        self.api_answers
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or(ApiAnswer::NoAnswer)
+    }
+
+    fn secret(&self, name: &str) -> Option<String> {
+        self.secrets.borrow().get(name).cloned()
     }
 
     async fn sleep(&self, ms: i64) {

@@ -49,14 +49,14 @@ pub enum NotSent {
     BadSecret,
 }
 
-/// The request for `action` with `values`, for the verified `user`, as
-/// attempt `attempt`, signed with `secret` (`whsec_…`) at `now` (Unix
-/// seconds).
+/// The request for `action` with `values`, for the verified `user` (none
+/// for an action that needs no identity: `null`), as attempt `attempt`,
+/// signed with `secret` (`whsec_…`) at `now` (Unix seconds).
 pub fn request(
     api: &Api,
     action: &Action,
     values: &BTreeMap<String, Value>,
-    user: &str,
+    user: Option<&str>,
     attempt: &str,
     secret: &str,
     now: i64,

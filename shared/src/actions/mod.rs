@@ -57,6 +57,10 @@ pub struct Progress {
     /// The confirm card is shown: only its buttons (or a stop) go on.
     #[serde(default)]
     pub confirming: bool,
+    /// The visitor's language when the attempt started (ISO 639-1): what
+    /// comes after the Confirm button is said in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// What the bot does with a message, as far as actions go.
@@ -98,6 +102,7 @@ pub fn start(actions: &[Action], message: &Message, lang: Lang, verified: bool) 
         asking: None,
         asks: 0,
         confirming: false,
+        lang: Some(lang.code().to_owned()),
     };
     for p in &action.param {
         if let Found::One(v) = fill::find(p, message.text(), false) {

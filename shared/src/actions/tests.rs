@@ -346,7 +346,7 @@ fn requests_stay_on_the_origin_and_are_signed_over_what_they_ask() {
         &api,
         &a[0],
         &values(&[("order", json!("10001"))]),
-        "demo-alice",
+        Some("demo-alice"),
         "act_1",
         SECRET,
         1_700_000_000,
@@ -388,7 +388,7 @@ fn requests_stay_on_the_origin_and_are_signed_over_what_they_ask() {
         &api,
         &a[1],
         &vals,
-        "demo-alice",
+        Some("demo-alice"),
         "act_2",
         SECRET,
         1_700_000_000,
@@ -427,7 +427,7 @@ fn requests_stay_on_the_origin_and_are_signed_over_what_they_ask() {
             &api,
             &evil,
             &values(&[("order", json!(value))]),
-            "u",
+            Some("u"),
             "act",
             SECRET,
             0,
@@ -442,7 +442,7 @@ fn requests_stay_on_the_origin_and_are_signed_over_what_they_ask() {
                 &api,
                 &evil,
                 &values(&[("order", json!(dots))]),
-                "u",
+                Some("u"),
                 "act",
                 SECRET,
                 0
@@ -451,7 +451,7 @@ fn requests_stay_on_the_origin_and_are_signed_over_what_they_ask() {
         );
     }
     assert_eq!(
-        call::request(&api, &a[0], &values(&[]), "u", "act", SECRET, 0),
+        call::request(&api, &a[0], &values(&[]), Some("u"), "act", SECRET, 0),
         Err(NotSent::Missing("order".into()))
     );
     assert_eq!(
@@ -459,7 +459,7 @@ fn requests_stay_on_the_origin_and_are_signed_over_what_they_ask() {
             &api,
             &a[0],
             &values(&[("order", json!("10001"))]),
-            "u",
+            Some("u"),
             "act",
             "not-a-secret",
             0

@@ -121,7 +121,8 @@ pub fn summarize(c: &Conversation, now: i64, quiet_ms: i64) -> ConversationSumma
                     Some(Decision::Suggest) => s.suggested += 1,
                     Some(Decision::Escalate) => s.escalated += 1,
                     Some(Decision::SmallTalk) => s.small_talk += 1,
-                    None => {}
+                    // Counted from their attempts (used, succeeded, failed).
+                    Some(Decision::Action) | None => {}
                 }
                 match m.rating {
                     Some(Rating::Up) => {

@@ -80,7 +80,8 @@ impl Index {
             (Decision::Escalate, Some(EscalationReason::AlwaysHuman)) => line(Line::AlwaysHuman),
             (Decision::Escalate, Some(EscalationReason::Frustrated)) => line(Line::Frustrated),
             (Decision::Escalate, Some(EscalationReason::Unresolved)) => line(Line::Unresolved),
-            (Decision::Escalate, _) => line(Line::EscalateNoMatch),
+            // The engine never decides an action (`crate::actions` does).
+            (Decision::Escalate | Decision::Action, _) => line(Line::EscalateNoMatch),
         };
         Reply {
             decision: verdict.decision,
@@ -88,6 +89,7 @@ impl Index {
             sources,
             reason: verdict.reason,
             lang: lang.code().to_owned(),
+            confirm: None,
         }
     }
 }

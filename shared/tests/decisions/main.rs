@@ -78,7 +78,7 @@ fn matches(reply: &Reply, want: Want) -> bool {
         Want::AnswerOrSuggest(slug) => match reply.decision {
             Decision::Answer => slugs == [slug],
             Decision::Suggest => slugs.contains(&slug),
-            Decision::Escalate | Decision::SmallTalk => false,
+            Decision::Escalate | Decision::SmallTalk | Decision::Action => false,
         },
         Want::Person => reply.decision == Decision::Escalate,
     }

@@ -41,7 +41,7 @@ pub(crate) fn BotReply(reply: Reply, id: i64, rating: Option<bool>, state: State
             <ul class="fd-suggest">{links.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
         }
         .into_any(),
-        Decision::SmallTalk => ().into_any(),
+        Decision::SmallTalk | Decision::Action => ().into_any(),
         Decision::Escalate => view! {
             <button class="fd-human fd-inline" type="button" on:click=move |_| state.mode.set(Mode::Handoff)>
                 {state.t(|s| &s.talk_to_person)}

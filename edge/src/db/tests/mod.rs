@@ -4,6 +4,7 @@
 
 mod content_tables;
 mod conversation_tables;
+mod migration_tables;
 mod ticket_tables;
 
 use frontdesk_api::validate::FeedbackInput;
@@ -28,6 +29,7 @@ pub(super) fn reply(decision: Decision, text: &str) -> Reply {
         }],
         reason: (decision == Decision::Escalate).then_some(EscalationReason::NoMatch),
         lang: "en".into(),
+        confirm: None,
     }
 }
 
