@@ -47,13 +47,13 @@ const parse = (text) => {
 const site = h.data.site ? { 'x-frontdesk-site': h.data.site } : {};
 const api = (url, init) => fetch(url, { ...init, headers: { ...init.headers, ...site }, cache: 'no-store' });
 
-// Sends a request (body, an object, as JSON if given). Chat turns and
-// handoffs carry the page's identity (identify with {token} or
+// Sends a request (body, an object, as JSON if given). Chat turns,
+// handoffs and an action's confirmation carry the page's identity (identify with {token} or
 // {user_id, user_hash}); one the worker refuses (identity_* codes) is
 // dropped, the page told ('identity_error', {code, message}) and the
 // request sent again without it: the visitor goes on unverified.
 const send = async (method, url, body, accept = '*/*') => {
-  const id = body && /(chat|handoff)$/.test(url) && user && (user.token ? { token: user.token }
+  const id = body && /(chat|handoff|confirm)$/.test(url) && user && (user.token ? { token: user.token }
     : user.user_hash && { user_id: user.user_id, user_hash: user.user_hash, email: user.email, name: user.name });
   const go = (b) => api(url, {
     method,

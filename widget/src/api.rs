@@ -170,6 +170,23 @@ pub(crate) async fn handoff(
     js::handoff(&v).ok_or(CallError::Unavailable)
 }
 
+/// Presses a confirm card's button (`accept`: Confirm, else Cancel): what
+/// the action did, as a chat turn's answer.
+pub(crate) async fn confirm(
+    config: &Config,
+    conversation: &str,
+    token: &str,
+    accept: bool,
+) -> Result<ChatResponse, CallError> {
+    let body = js::object(&[
+        ("conversation_id", conversation.into()),
+        ("token", token.into()),
+        ("accept", accept.into()),
+    ]);
+    let v = call(config, "POST", "api/v1/actions/confirm", body).await?;
+    chat_response(&v).ok_or(CallError::Unavailable)
+}
+
 /// Waits `ms`, or until the browser is back online.
 pub(crate) async fn nap(ms: u32) {
     let _ = JsFuture::from(bridge::nap(ms)).await;

@@ -78,6 +78,7 @@ strings! {
     helpful => "Helpful",
     not_helpful => "Not helpful",
     feedback_thanks => "Thanks for the feedback.",
+    confirm => "Confirm",
     delete => "Delete conversation",
     delete_confirm => "Delete this conversation and everything you sent? Our team will no longer see it. This cannot be undone.",
     delete_yes => "Delete",

@@ -428,6 +428,32 @@ impl State {
         });
     }
 
+    /// Presses a confirm card's button; the answer (what the action did,
+    /// or why nothing happened) joins the log.
+    pub(crate) fn confirm(self, token: String, accept: bool) {
+        spawn_local(async move {
+            let conversation = self.conversation.get_untracked().unwrap_or_default();
+            let config = self.config.get_value();
+            let (reply, id) = match api::confirm(&config, &conversation, &token, accept).await {
+                Ok(r) => (r.reply, r.message_id),
+                Err(e) => (
+                    Reply {
+                        decision: Decision::Action,
+                        text: self.strings.with_value(|s| e.message(s)),
+                        sources: Vec::new(),
+                        reason: None,
+                        lang: config.lang.clone(),
+                        confirm: None,
+                    },
+                    0,
+                ),
+            };
+            self.transcript.update(|t| {
+                t.push(Entry::Bot(reply, id, None));
+            });
+        });
+    }
+
     /// Deletes conversation `id` on the worker, with its tickets; on
     /// success this browser forgets it and the log says so. `error` says
     /// why it failed; `busy` is cleared when done.

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use frontdesk_api::wire::{
-    ChatRequest, Confirm, Decision, EscalationReason, HandoffRequest, HandoffResponse, Reply,
-    Source,
+    ChatRequest, Confirm, ConfirmRequest, Decision, EscalationReason, HandoffRequest,
+    HandoffResponse, Reply, Source,
 };
 
 const JS: &str = include_str!("js.rs");
@@ -129,4 +129,22 @@ fn a_handoff_sends_every_field_of_handoff_request_but_the_identity() {
     sent.insert("identity".into());
     assert_eq!(sent, wire);
     assert!(set(&["email", "note"]).is_subset(&sent));
+}
+
+#[test]
+fn a_confirmation_sends_every_field_of_confirm_request_but_the_identity() {
+    let request = ConfirmRequest {
+        conversation_id: "c".into(),
+        token: "t".into(),
+        accept: true,
+        identity: None,
+    };
+    let mut wire = fields(&request);
+    wire.insert("identity".into());
+    let mut sent = sent("pub(crate) async fn confirm(");
+    sent.insert("identity".into());
+    assert_eq!(sent, wire);
+    // boot.js adds the identity to it, as to chat turns: the change runs
+    // only for the verified visitor it was shown to.
+    assert!(include_str!("../boot.js").contains("/(chat|handoff|confirm)$/"));
 }

@@ -24,6 +24,7 @@ pub(crate) fn BotReply(reply: Reply, id: i64, rating: Option<bool>, state: State
         text,
         sources,
         lang,
+        confirm,
         ..
     } = reply;
     let config = state.config.get_value();
@@ -41,7 +42,29 @@ pub(crate) fn BotReply(reply: Reply, id: i64, rating: Option<bool>, state: State
             <ul class="fd-suggest">{links.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
         }
         .into_any(),
-        Decision::SmallTalk | Decision::Action => ().into_any(),
+        Decision::SmallTalk => ().into_any(),
+        // A change waiting for the visitor: Confirm or Cancel, once.
+        Decision::Action => match confirm {
+            Some(c) => {
+                let (busy, token) = (RwSignal::new(false), StoredValue::new(c.token));
+                let press = move |accept| {
+                    busy.set(true);
+                    state.confirm(token.get_value(), accept);
+                };
+                view! {
+                    <p class="fd-confirm" role="group" aria-label=c.title>
+                        <button class="fd-send" type="button" disabled=busy on:click=move |_| press(true)>
+                            {state.t(|s| &s.confirm)}
+                        </button>
+                        <button class="fd-human" type="button" disabled=busy on:click=move |_| press(false)>
+                            {state.t(|s| &s.cancel)}
+                        </button>
+                    </p>
+                }
+                .into_any()
+            }
+            None => ().into_any(),
+        },
         Decision::Escalate => view! {
             <button class="fd-human fd-inline" type="button" on:click=move |_| state.mode.set(Mode::Handoff)>
                 {state.t(|s| &s.talk_to_person)}
