@@ -54,6 +54,12 @@ export const ADMIN_TOKEN = 'admin-e2e-token';
 export const INSIGHTS_QUIET_MS = 2000;
 export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export const IDENTITY_SECRET = 'e2e-identity-secret-7f3a9c1d5b2e8f4a6c0d';
+// Actions (actions.spec.ts): the store's API (demo/api/orders.mjs, on the
+// port frontdesk.toml's "store" site names) checks every request with
+// SHOP_API_SECRET; confirmations are signed with ACTION_CONFIRM_SECRET.
+export const SHOP_API_SECRET = 'whsec_c2hvcC1hcGktc2VjcmV0LWZvci1lMmUtdGVzdHM=';
+export const ACTION_CONFIRM_SECRET = 'e2e-action-confirm-secret-0123456789abcdef';
+export const STORE_API_PORT = 8795;
 // The main server's secrets come from an env file, as `wrangler secret` /
 // `.dev.vars` values do (wrangler prints them as hidden), not from --var;
 // its output is kept in LOG so a test can check no secret is ever logged.
@@ -61,7 +67,11 @@ const ROOT = path.resolve(__dirname, '..');
 export const LOG = path.join(ROOT, '.wrangler/e2e-main.log');
 const SECRETS = path.join(ROOT, '.wrangler/e2e-main.env');
 mkdirSync(path.dirname(SECRETS), { recursive: true });
-writeFileSync(SECRETS, `AGENT_TOKEN=${AGENT_TOKEN}\nADMIN_TOKEN=${ADMIN_TOKEN}\nIDENTITY_SECRET=${IDENTITY_SECRET}\n`);
+writeFileSync(
+  SECRETS,
+  `AGENT_TOKEN=${AGENT_TOKEN}\nADMIN_TOKEN=${ADMIN_TOKEN}\nIDENTITY_SECRET=${IDENTITY_SECRET}\n` +
+    `SHOP_API_SECRET=${SHOP_API_SECRET}\nACTION_CONFIRM_SECRET=${ACTION_CONFIRM_SECRET}\n`,
+);
 
 // FD_E2E_ONLY_MAIN=1 starts only the receiver and the main server (half the
 // machine's load), for a run of the specs that use nothing else, e.g.
@@ -140,6 +150,14 @@ const SERVERS = [
     reuseExistingServer: false,
     stdout: 'ignore',
     stderr: 'pipe',
+  },
+  {
+    // The store's order API, which actions call (actions.spec.ts).
+    command: `node ../demo/api/orders.mjs`,
+    url: `http://127.0.0.1:${STORE_API_PORT}/__stats`,
+    timeout: 20_000,
+    reuseExistingServer: false,
+    env: { DEMO_API_SECRET: SHOP_API_SECRET, DEMO_API_PORT: String(STORE_API_PORT) },
   },
   {
     // Hybrid retrieval with the local model, as `make dev` runs it.

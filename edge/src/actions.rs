@@ -75,11 +75,17 @@ pub(crate) async fn turn(
     }
     let db = ports.db();
     let message = Message::new(text);
-    let lang = message.lang().or(locale).unwrap_or(Lang::En);
     let now = ports.now();
     // A request for a person always wins, and ends any action.
     let person = wants_person(&message);
     let open = stored::open(db, conversation).await?;
+    // The message's language; for a bare value ("10001"), the one the
+    // attempt started in.
+    let started_in = open
+        .as_ref()
+        .and_then(|a| a.progress.lang.as_deref())
+        .map(Lang::from_tag);
+    let lang = message.lang().or(started_in).or(locale).unwrap_or(Lang::En);
     let step = match &open {
         Some(a) if person => {
             stored::close(db, &a.conversation, "dropped", now).await?;
@@ -388,5 +394,7 @@ fn person_reply(text: String, lang: Lang) -> Reply {
     }
 }
 
+#[cfg(test)]
+mod suite;
 #[cfg(test)]
 mod tests;

@@ -89,11 +89,14 @@ mod tests {
 
     #[test]
     fn sites_are_compiled_in() {
-        // frontdesk.toml serves the demo (the default), an example shop and
-        // an example travel site with every per-site setting.
+        // frontdesk.toml serves the demo (the default), an example shop, an
+        // example travel site with every per-site setting, and a store
+        // with actions on its own API.
         let keys: Vec<&str> = sites().iter().map(|s| s.key.as_str()).collect();
-        assert_eq!(keys, ["demo", "shop", "travel"]);
+        assert_eq!(keys, ["demo", "shop", "travel", "store"]);
         assert_eq!(sites()[2].retention_days, Some(30));
         assert!(sites()[0].default);
+        let actions: Vec<&str> = sites()[3].action.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(actions, ["order_status", "cancel_order", "resend_invoice"]);
     }
 }

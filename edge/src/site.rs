@@ -156,8 +156,8 @@ mod tests {
 
     #[test]
     fn conversations_belong_to_their_site_and_old_ones_to_the_default() {
-        let [demo, shop, _travel] = configured() else {
-            panic!("frontdesk.toml has three sites")
+        let [demo, shop, _travel, _store] = configured() else {
+            panic!("frontdesk.toml has four sites")
         };
         assert!(belongs("shop", shop));
         assert!(!belongs("shop", demo));

@@ -36,9 +36,11 @@ use words::Line;
 
 /// How often the bot asks for one value before a person takes over.
 pub const MAX_ASKS: u8 = 3;
-/// More content words than this in a reply to a question for a value,
-/// and no value in it: the visitor has moved on to something else.
-pub const MOVED_ON_TERMS: usize = 2;
+/// More content words than this (words with a digit left out: they are
+/// tries at a value) in a reply to a question for a value, and no value in
+/// it: the visitor has moved on to something else ("how do I reset my
+/// password"), rather than given a wrong value ("the number is 1234").
+pub const MOVED_ON_TERMS: usize = 1;
 
 /// An open attempt between turns: which action, the values it has, and
 /// what the bot last asked for. Stored with the conversation.
@@ -151,7 +153,13 @@ pub fn resume(actions: &[Action], mut progress: Progress, message: &Message, lan
             next(action, progress, lang, None)
         }
         found => {
-            let said = message.lang().map_or(0, |l| message.terms(l).len());
+            // In the message's language, else the conversation's (two
+            // words rarely show one).
+            let said = message
+                .terms(message.lang().unwrap_or(lang))
+                .iter()
+                .filter(|t| !t.chars().any(|c| c.is_ascii_digit()))
+                .count();
             if found == Found::Nothing && said > MOVED_ON_TERMS {
                 return Step::Pass;
             }

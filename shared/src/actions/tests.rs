@@ -178,6 +178,16 @@ fn conversations() {
         true,
         &[("where is my order?", "ask"), ("no, forget it", "stopped")],
     );
+    // A wrong value said in words is still a try at a value; a question
+    // of two words is not.
+    play(
+        true,
+        &[
+            ("where is my order?", "ask"),
+            ("the number is 1234", "ask:doesn't look right"),
+            ("reset password", "pass"),
+        ],
+    );
     // Moving on to a question for the articles.
     play(
         true,
