@@ -10,17 +10,21 @@
 //   POST /orders/{order}/cancel   cancel the visitor's `processing` order; needs an
 //                                 idempotency-key (= the attempt id); a repeated key
 //                                 gets the first response again and changes nothing
+//   POST /orders/{order}/invoice  send the order's invoice again (params.format:
+//                                 "PDF by email" or "paper copy by post"); same keys
 //
 // Test endpoints, in this demo only (a real API must not have them): no
 // signature, answered only to loopback clients.
 //   GET  /__stats   {verified, rejected, writes, requests: [last 50 {method, path, user, status, verified}]}
 //   POST /__reset   restore the seed data and zero the stats
+//   GET  /__identity?user=demo-alice   {token}: an identity token for the demo
+//                   store page's "Sign in as" (only with DEMO_IDENTITY_SECRET)
 //
 // Failed verification: 401 {"error":"bad_signature","reason":"…"}, and nothing
 // changes; a webhook-id seen before with different signed content counts as one.
 // Bodies over 64 KB: 413. One line per request goes to stderr.
 import http from 'node:http';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { secretKey, verifyFrontdesk } from './verify.mjs';
 
@@ -52,7 +56,7 @@ async function readBody(req) {
   return size > MAX_BODY ? null : Buffer.concat(chunks);
 }
 
-export function createServer(secret, { log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+export function createServer(secret, { log = (line) => process.stderr.write(`${line}\n`), identitySecret = null } = {}) {
   secretKey(secret); // throws 'bad secret' now rather than on every request
   let orders, stats, seen, done;
   function reset() {
@@ -89,6 +93,14 @@ export function createServer(secret, { log = (line) => process.stderr.write(`${l
       record = false;
       if (!LOOPBACK.has(req.socket.remoteAddress)) return reply(404, { error: 'not_found' });
       if (req.method === 'GET' && pathname === '/__stats') return reply(200, stats);
+      // The demo store page's "Sign in as …": the site's backend signs the
+      // visitor's identity for the widget (README, "Identity"), here with
+      // the worker's IDENTITY_SECRET, for the seeded users only.
+      if (req.method === 'GET' && pathname === '/__identity' && identitySecret) {
+        const who = new URLSearchParams(path.split('?')[1] || '').get('user');
+        if (!SEED.some((o) => o.user === who)) return reply(404, { error: 'not_found' });
+        return reply(200, { token: identityToken(identitySecret, who) }, { 'access-control-allow-origin': '*' });
+      }
       if (req.method === 'POST' && pathname === '/__reset') {
         req.resume();
         reset();
@@ -125,7 +137,7 @@ export function createServer(secret, { log = (line) => process.stderr.write(`${l
       const o = own(decode(m[1]));
       return o ? reply(200, view(o)) : reply(404, { error: 'not_found' });
     }
-    if (req.method === 'POST' && (m = /^\/orders\/([^/]+)\/cancel$/.exec(pathname))) {
+    if (req.method === 'POST' && (m = /^\/orders\/([^/]+)\/(cancel|invoice)$/.exec(pathname))) {
       const key = req.headers['idempotency-key'];
       if (!key) return reply(400, { error: 'idempotency_key_required' });
       // The header is not signed: it must be the (signed) attempt id.
@@ -135,7 +147,12 @@ export function createServer(secret, { log = (line) => process.stderr.write(`${l
       const o = own(decode(m[1]));
       let status, out;
       if (!o) [status, out] = [404, { error: 'not_found' }];
-      else if (o.status !== 'processing') [status, out] = [409, { error: 'not_cancellable', status: o.status }];
+      else if (m[2] === 'invoice') {
+        // Sends the invoice again: by email, or on paper to the address on file.
+        const post = env.params?.format === 'paper copy by post';
+        stats.writes += 1;
+        [status, out] = [200, { order: o.order, sent_to: post ? 'your postal address' : `${user}@example.com` }];
+      } else if (o.status !== 'processing') [status, out] = [409, { error: 'not_cancellable', status: o.status }];
       else {
         o.status = 'cancelled';
         if (typeof env.params?.reason === 'string') o.cancel_reason = env.params.reason.slice(0, 500);
@@ -157,6 +174,14 @@ export function createServer(secret, { log = (line) => process.stderr.write(`${l
   });
   server.reset = reset;
   return server;
+}
+
+/** An HS256 identity token for `sub`, valid for an hour. */
+function identityToken(secret, sub) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub, iat: now, exp: now + 3600 })}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
 function decode(segment) {
@@ -184,7 +209,7 @@ function main() {
     console.error(`demo order API: DEMO_API_PORT must be a port number, not ${JSON.stringify(process.env.DEMO_API_PORT)}`);
     process.exit(1);
   }
-  const server = createServer(secret);
+  const server = createServer(secret, { identitySecret: process.env.DEMO_IDENTITY_SECRET || null });
   server.on('error', (e) => {
     console.error(`demo order API: ${e.message}`);
     process.exit(1);

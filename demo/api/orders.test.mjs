@@ -177,6 +177,18 @@ test('cancel your own processing order: 200, then a GET shows it cancelled', asy
   assert.deepEqual(again.json, { error: 'not_cancellable', status: 'cancelled' });
 });
 
+test('send an invoice again: by email or on paper, own orders only', async () => {
+  const invoice = (order, format, user) =>
+    signed({ method: 'POST', path: `/orders/${order}/invoice`, params: { order, format }, ...(user ? { user } : {}) });
+  const mail = await send(invoice('10001', 'PDF by email'));
+  assert.deepEqual([mail.status, mail.json], [200, { order: '10001', sent_to: 'demo-alice@example.com' }]);
+  const paper = await send(invoice('10003', 'paper copy by post'));
+  assert.deepEqual(paper.json, { order: '10003', sent_to: 'your postal address' });
+  const other = await send(invoice('20001', 'PDF by email'));
+  assert.equal(other.status, 404);
+  assert.equal((await stats()).writes, 2);
+});
+
 test('a repeated idempotency key gets the first response and does nothing again', async () => {
   const req = cancel('10002');
   const first = await send(req);
@@ -316,5 +328,34 @@ test('the command: refuses a missing or malformed secret, serves with a good one
     }
   } finally {
     child.kill();
+  }
+});
+
+test("the README's verification example accepts what the worker signs and refuses the rest", async () => {
+  const { readFileSync, mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const at = readme.indexOf("**What the site's API receives.**");
+  const block = /```js\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
+  assert.ok(at > 0 && block, 'the README has the example');
+  const file = join(mkdtempSync(join(tmpdir(), 'fd-readme-')), 'verify.mjs');
+  writeFileSync(file, block);
+  const { verifyFrontdesk: readmeVerify } = await import(file);
+  const get = signed({ path: '/orders/10001', params: { order: '10001' } });
+  assert.equal(readmeVerify(SECRET, get.headers, '', 'GET', '/orders/10001').user, 'demo-alice');
+  const post = signed({ method: 'POST', path: '/orders/10002/cancel', params: { order: '10002' } });
+  assert.deepEqual(readmeVerify(SECRET, post.headers, post.body, 'POST', '/orders/10002/cancel').params, { order: '10002' });
+  // Both checks agree on what they refuse.
+  const refused = [
+    ['another path', () => [get.headers, '', 'GET', '/orders/10003']],
+    ['another method', () => [post.headers, post.body, 'PUT', '/orders/10002/cancel']],
+    ['an altered body', () => [post.headers, post.body.replace('10002', '10003'), 'POST', '/orders/10002/cancel']],
+    ['an old timestamp', () => [signed({ path: '/orders/10001', ts: now() - 400 }).headers, '', 'GET', '/orders/10001']],
+    ['another secret', () => [signed({ path: '/orders/10001', secret: 'whsec_' + Buffer.alloc(24, 7).toString('base64') }).headers, '', 'GET', '/orders/10001']],
+  ];
+  for (const [what, args] of refused) {
+    assert.throws(() => readmeVerify(SECRET, ...args()), Error, `README: ${what}`);
+    assert.throws(() => verifyFrontdesk(SECRET, ...args()), Error, `verify.mjs: ${what}`);
   }
 });
