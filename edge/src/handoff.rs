@@ -94,6 +94,7 @@ pub(crate) async fn open(
         always_human_topic: topic.as_deref(),
         site: Some(site::ticket_site(site)),
         earlier,
+        actions: db::actions::tried(db, &conversation_id).await?,
     });
     let sinks = ports.route(&mut ticket);
     let also = deliver::rows(&ticket.reference, &sinks, ticket.created_at);

@@ -399,6 +399,30 @@ fn failures_are_said_and_never_repeat_a_write() {
     assert!(r.text.contains("couldn't tell whether"), "{}", r.text);
     assert_eq!(w.api_calls.borrow().len(), before + 1);
     assert_eq!(status_of(&w, &c), ["unknown"]);
+    // The person who takes over sees what was tried, and that it is
+    // pressing.
+    let input =
+        frontdesk_api::validate::HandoffInput::try_from(frontdesk_api::wire::HandoffRequest {
+            conversation_id: Some(c.clone()),
+            email: "alice@example.com".into(),
+            note: None,
+            page_url: None,
+            idempotency_key: None,
+            identity: None,
+        })
+        .unwrap();
+    let requester = frontdesk_shared::tickets::Requester::unverified("alice@example.com");
+    match block_on(crate::handoff::open(&w, shop(), &input, requester, None)) {
+        Ok(crate::handoff::Opened::Created { ticket, .. }) => {
+            let lines: Vec<String> = ticket.actions.iter().map(|a| a.line()).collect();
+            assert_eq!(lines, ["cancel_order (order 10002): unknown"]);
+            assert_eq!(
+                ticket.triage.priority.value,
+                frontdesk_shared::tickets::Priority::High
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

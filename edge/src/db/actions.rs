@@ -178,3 +178,37 @@ pub(crate) async fn finish(
     .await?;
     Ok(())
 }
+
+/// The actions tried in a conversation, oldest first (at most 20: the
+/// most recent), for its ticket.
+pub(crate) async fn tried(
+    db: &impl Sql,
+    conversation: &str,
+) -> Result<Vec<frontdesk_shared::tickets::ActionTried>, AppError> {
+    #[derive(Deserialize)]
+    struct Tried {
+        action: String,
+        progress: String,
+        status: String,
+        updated_at: i64,
+    }
+    let rows: Vec<Tried> = db
+        .all(stmt!(
+            "SELECT action, progress, status, updated_at FROM (SELECT * FROM action_attempts \
+             WHERE conversation_id = ?1 ORDER BY created_at DESC, id DESC LIMIT 20) \
+             ORDER BY created_at, id",
+            conversation
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| frontdesk_shared::tickets::ActionTried {
+            action: r.action,
+            values: serde_json::from_str::<Progress>(&r.progress)
+                .map(|p| p.values)
+                .unwrap_or_default(),
+            status: r.status,
+            at: r.updated_at,
+        })
+        .collect())
+}

@@ -72,6 +72,47 @@ pub struct Ticket {
     /// out (0, and absent, when it carries them all).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub transcript_omitted: u64,
+    /// The actions the bot tried for the visitor on the site's API
+    /// (`[[site.action]]`), oldest first: absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<ActionTried>,
+}
+
+/// An action the bot tried in the conversation: which, with what values,
+/// and how it ended (`succeeded`, `not_found`, `failed`, `unknown` — a
+/// change whose outcome the agent should check —, `cancelled`, `gave_up`,
+/// `dropped`, or still `open` / `confirming`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionTried {
+    /// The action's name.
+    pub action: String,
+    /// The values it had, by parameter.
+    pub values: std::collections::BTreeMap<String, serde_json::Value>,
+    /// How it ended.
+    pub status: String,
+    /// When it was last touched, ms since the epoch.
+    pub at: i64,
+}
+
+impl ActionTried {
+    /// One line for an agent: `cancel_order (order 10002): unknown`.
+    pub fn line(&self) -> String {
+        let values: Vec<String> = self
+            .values
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k} {}",
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                )
+            })
+            .collect();
+        if values.is_empty() {
+            format!("{}: {}", self.action, self.status)
+        } else {
+            format!("{} ({}): {}", self.action, values.join(", "), self.status)
+        }
+    }
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -368,6 +409,8 @@ pub struct TicketInput<'a> {
     /// Messages of the conversation before `transcript` that were not
     /// read (the worker reads only the most recent ones).
     pub earlier: u64,
+    /// The actions the bot tried in the conversation, oldest first.
+    pub actions: Vec<ActionTried>,
 }
 
 /// Builds the ticket, with the built-in (extractive) summary and triage,
@@ -387,7 +430,16 @@ pub fn build(mut input: TicketInput<'_>) -> Ticket {
         .chain(input.note)
         .collect();
     let bot_attempts = attempts(&input.transcript);
-    let triage = triage(&visitor, &bot_attempts, input.always_human_topic);
+    let mut triage = triage(&visitor, &bot_attempts, input.always_human_topic);
+    // A change whose outcome nobody knows needs a person soon: the
+    // visitor may have been charged, or an order cancelled, or not.
+    if input.actions.iter().any(|a| a.status == "unknown") && triage.priority.value < Priority::High
+    {
+        triage.priority = Classified {
+            value: Priority::High,
+            confidence: 1.0,
+        };
+    }
     Ticket {
         schema: TICKET_SCHEMA.into(),
         reference: input.reference.into(),
@@ -407,6 +459,7 @@ pub fn build(mut input: TicketInput<'_>) -> Ticket {
         site: input.site,
         transcript: input.transcript,
         transcript_omitted: omitted,
+        actions: input.actions,
     }
 }
 

@@ -134,6 +134,16 @@ pub fn slack_message(ticket: &Ticket, ticket_url: Option<&str>) -> Value {
             {"type": "mrkdwn", "text": clip(&slack_escape(&format!("Bot tried:\n{}", tried.join("\n"))), 2900)}
         ]}));
     }
+    if !ticket.actions.is_empty() {
+        let lines: Vec<String> = ticket
+            .actions
+            .iter()
+            .map(|a| format!("• {}", a.line()))
+            .collect();
+        blocks.push(json!({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": clip(&slack_escape(&format!("Actions tried:\n{}", lines.join("\n"))), 2900)}
+        ]}));
+    }
     if let Some(url) = ticket_url {
         blocks.push(json!({"type": "actions", "elements": [
             {"type": "button", "text": {"type": "plain_text", "text": "Open ticket"}, "url": url}
@@ -200,6 +210,14 @@ pub fn zendesk_ticket(ticket: &Ticket) -> Value {
     );
     if let Some(note) = &ticket.note {
         body.push_str(&format!("\nNote: {note}\n"));
+    }
+    if !ticket.actions.is_empty() {
+        let lines: Vec<String> = ticket
+            .actions
+            .iter()
+            .map(|a| format!("- {}", a.line()))
+            .collect();
+        body.push_str(&format!("\nActions tried:\n{}\n", lines.join("\n")));
     }
     body.push_str(&format!("\nTranscript:\n{}", transcript_text(ticket)));
     let mut tags = vec![
@@ -285,6 +303,12 @@ pub fn github_issue(ticket: &Ticket) -> Value {
     if let Some(note) = &ticket.note {
         body.push_str(&format!("\n**Note**\n\n{}\n", github_quote(note)));
     }
+    if !ticket.actions.is_empty() {
+        body.push_str("\n**Actions tried**\n\n");
+        for a in &ticket.actions {
+            body.push_str(&format!("{}\n", github_quote(&a.line())));
+        }
+    }
     body.push_str("\n**Transcript**\n\n");
     if let Some(line) = omitted_line(ticket) {
         body.push_str(&format!("{line}\n\n"));
@@ -364,6 +388,12 @@ mod tests {
             note: Some("<script>alert(1)</script> @everyone #1"),
             page_url: Some("https://example.com/pricing"),
             earlier: 0,
+            actions: vec![crate::tickets::ActionTried {
+                action: "cancel_order".into(),
+                values: [("order".to_owned(), json!("<!channel> @everyone #1"))].into(),
+                status: "unknown".into(),
+                at: 1,
+            }],
             transcript: vec![
                 e(
                     Role::Visitor,
@@ -502,6 +532,13 @@ mod tests {
         assert_eq!(v["blocks"][0]["type"], "header");
         assert!(s.contains("Refund policy"));
         assert!(s.contains("\"url\":\"https://support.example/agent#FD-ABCD1234\""));
+        // What the bot tried on the site's API, escaped like the rest.
+        assert!(
+            s.contains(
+                "Actions tried:\\n• cancel_order (order &lt;!channel&gt; @everyone #1): unknown"
+            ),
+            "{s}"
+        );
     }
 
     #[test]
@@ -516,11 +553,19 @@ mod tests {
             .unwrap()
             .contains("Visitor: I was charged twice"));
         assert_eq!(z["ticket"]["tags"][1], "refund_policy");
+        assert!(z["ticket"]["comment"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("Actions tried:\n- cancel_order (order <!channel> @everyone #1): unknown"));
         let g = github_issue(&t);
         let body = g["body"].as_str().unwrap();
         assert!(!body.contains("<script>"), "{body}");
         assert!(!body.contains("@everyone"), "{body}");
         assert!(body.contains("&lt;script&gt;"));
+        assert!(
+            body.contains("**Actions tried**\n\n> cancel_order (order &lt;!channel&gt; @\u{200b}everyone #\u{200b}1): unknown"),
+            "{body}"
+        );
         assert_eq!(g["labels"][1], "priority:urgent");
         assert!(g["title"]
             .as_str()

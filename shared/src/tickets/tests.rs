@@ -29,6 +29,7 @@ fn ticket(transcript: Vec<TranscriptEntry>, note: Option<&str>, topic: Option<&s
         always_human_topic: topic,
         site: None,
         earlier: 0,
+        actions: Vec::new(),
     })
 }
 
@@ -110,6 +111,7 @@ fn input() -> TicketInput<'static> {
         always_human_topic: None,
         site: None,
         earlier: 0,
+        actions: Vec::new(),
     }
 }
 
@@ -209,4 +211,33 @@ fn always_human_topics_and_calm_questions() {
     let empty = ticket(vec![], None, None);
     assert!(empty.summary.text.contains("without writing"));
     assert_eq!(empty.triage.language.value, "und");
+}
+
+#[test]
+fn a_change_nobody_knows_the_outcome_of_needs_a_person_soon() {
+    let tried = |status: &str| crate::tickets::ActionTried {
+        action: "cancel_order".into(),
+        values: [("order".to_owned(), serde_json::json!("10002"))].into(),
+        status: status.into(),
+        at: 1,
+    };
+    let calm = vec![entry(Role::Visitor, "a question about my order", None, &[])];
+    let with = |status: &str| {
+        build(TicketInput {
+            transcript: calm.clone(),
+            actions: vec![tried(status)],
+            ..input()
+        })
+    };
+    assert_eq!(with("succeeded").triage.priority.value, Priority::Normal);
+    let t = with("unknown");
+    assert_eq!(t.triage.priority.value, Priority::High);
+    assert_eq!(t.actions[0].line(), "cancel_order (order 10002): unknown");
+    let json = serde_json::to_value(&t).unwrap();
+    assert_eq!(json["actions"][0]["status"], "unknown");
+    // A ticket without actions keeps its old shape.
+    assert!(serde_json::to_value(build(input()))
+        .unwrap()
+        .get("actions")
+        .is_none());
 }

@@ -62,6 +62,7 @@ pub(super) fn ticket(reference: &str, conversation: &str, at: i64) -> Ticket {
             name: "Shop".into(),
         }),
         earlier: 0,
+        actions: Vec::new(),
     })
 }
 
