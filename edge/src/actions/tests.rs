@@ -414,7 +414,11 @@ fn failures_are_said_and_never_repeat_a_write() {
     let requester = frontdesk_shared::tickets::Requester::unverified("alice@example.com");
     match block_on(crate::handoff::open(&w, shop(), &input, requester, None)) {
         Ok(crate::handoff::Opened::Created { ticket, .. }) => {
-            let lines: Vec<String> = ticket.actions.iter().map(|a| a.line()).collect();
+            let lines: Vec<String> = ticket
+                .actions
+                .iter()
+                .map(frontdesk_shared::tickets::ActionTried::line)
+                .collect();
             assert_eq!(lines, ["cancel_order (order 10002): unknown"]);
             assert_eq!(
                 ticket.triage.priority.value,
