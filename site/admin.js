@@ -121,6 +121,9 @@ function render(data) {
   tile('confirmed', String(r.confirmed), 'visitor said it helped');
   tile('assumed', String(r.assumed), `${r.pending} still recent`);
   tile('tickets', String(data.tickets.total), topTopics(data.tickets.by_topic));
+  const a = data.actions;
+  tile('actions', String(a.used), `${a.succeeded} succeeded, ${a.failed + a.unknown} failed or unknown`);
+  bars($('actions'), a.by_action.map((c) => [`${c.action} (${c.succeeded} succeeded, ${c.failed} failed)`, c.used, c.action]));
   $('assumed-after').textContent = quietText(r.quiet_secs);
   bars($('reasons'), data.escalation_reasons.map((c) => [REASONS[c.key] || c.key, c.count, c.key]));
   bars($('languages'), data.conversations.by_lang.map((c) => [c.key, c.count, c.key]));

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use frontdesk_api::wire::{Decision, EscalationReason, Rating, Role};
-use frontdesk_shared::insights::{Conversation, Message, Period, Ticket};
+use frontdesk_shared::insights::{ActionAttempt, Conversation, Message, Period, Ticket};
 use serde::Deserialize;
 
 use super::{outcomes, Outcome, Sql, Stmt, Value};
@@ -89,9 +89,17 @@ pub(crate) async fn load(
                 ),
                 params[..5].to_vec(),
             ),
+            Stmt::new(
+                format!(
+                    "{CONVERSATIONS} SELECT a.conversation_id AS conversation, a.action AS action, \
+                     a.status AS status FROM conv JOIN action_attempts a \
+                     ON a.conversation_id = conv.id ORDER BY a.created_at, a.id LIMIT ?6"
+                ),
+                params.clone(),
+            ),
         ])
         .await?;
-    let [rows, tickets] = outcomes(results)?;
+    let [rows, tickets, attempts] = outcomes(results)?;
     let rows = rows.rows::<Row>()?;
     let mut truncated = rows.len() > MAX_MESSAGES as usize;
     let mut conversations: Vec<Conversation> = Vec::new();
@@ -106,6 +114,7 @@ pub(crate) async fn load(
                 started: row.started as i64,
                 messages: Vec::new(),
                 tickets: Vec::new(),
+                actions: Vec::new(),
             });
         }
         if let Some(m) = message(row)? {
@@ -131,7 +140,22 @@ pub(crate) async fn load(
             });
         }
     }
+    for a in attempts.rows::<AttemptRow>()? {
+        if let Some(&i) = index.get(&a.conversation) {
+            conversations[i].actions.push(ActionAttempt {
+                action: a.action,
+                status: a.status,
+            });
+        }
+    }
     Ok((conversations, truncated))
+}
+
+#[derive(Deserialize)]
+struct AttemptRow {
+    conversation: String,
+    action: String,
+    status: String,
 }
 
 /// A row's message (`None` for a conversation without messages).

@@ -18,8 +18,8 @@ pub use export::{export, to_csv, to_json, Cell, ExportFormat, ExportKind, Table}
 pub use outcome::{confirms, summarize, ConversationSummary, Outcome};
 pub use period::{iso_time, parse_date, parse_time, period, Period};
 pub use report::{
-    articles, report, ArticleStats, BotTurns, Conversations, Count, Question, QuestionGroup,
-    Report, Resolutions, Tickets,
+    articles, report, ActionCount, Actions, ArticleStats, BotTurns, Conversations, Count, Question,
+    QuestionGroup, Report, Resolutions, Tickets,
 };
 pub use unanswered::{group, similarity, unanswered};
 
@@ -68,6 +68,19 @@ pub struct Conversation {
     pub messages: Vec<Message>,
     /// Tickets opened from it, oldest first.
     pub tickets: Vec<Ticket>,
+    /// The actions the bot tried in it (`[[site.action]]`), oldest first.
+    pub actions: Vec<ActionAttempt>,
+}
+
+/// One action attempt: which action, and its stored status (`succeeded`,
+/// `not_found`, `failed`, `unknown`, `cancelled`, `gave_up`, `dropped`,
+/// `open`, `confirming`, `running`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionAttempt {
+    /// The action's name.
+    pub action: String,
+    /// How it ended (or where it stands).
+    pub status: String,
 }
 
 /// One stored message.

@@ -51,6 +51,74 @@ pub struct Report {
     pub unanswered: Vec<QuestionGroup>,
     /// Unanswered questions in the period (all groups together).
     pub unanswered_total: u64,
+    /// The actions the bot tried on the sites' APIs, in all and by action.
+    pub actions: Actions,
+}
+
+/// Action attempts: how many, and how they ended.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Actions {
+    /// Every attempt, whatever became of it.
+    pub used: u64,
+    /// The API answered and the visitor got its answer (a 404 included:
+    /// "no such order" is an answer).
+    pub succeeded: u64,
+    /// Nothing was looked up or changed: the API failed or refused.
+    pub failed: u64,
+    /// A change whose outcome is unknown: a person must check.
+    pub unknown: u64,
+    /// The visitor stopped it, moved on, or gave up giving a value.
+    pub stopped: u64,
+    /// Per action, most used first: `key` the action, `count` its uses.
+    pub by_action: Vec<ActionCount>,
+}
+
+/// One action's attempts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCount {
+    /// The action's name.
+    pub action: String,
+    /// Attempts.
+    pub used: u64,
+    /// Of which succeeded (as [`Actions::succeeded`]).
+    pub succeeded: u64,
+    /// Of which failed or are unknown.
+    pub failed: u64,
+}
+
+/// The actions of `conversations`, counted.
+fn actions(conversations: &[Conversation]) -> Actions {
+    let mut out = Actions::default();
+    let mut by: BTreeMap<&str, ActionCount> = BTreeMap::new();
+    for a in conversations.iter().flat_map(|c| &c.actions) {
+        let e = by.entry(&a.action).or_insert_with(|| ActionCount {
+            action: a.action.clone(),
+            used: 0,
+            succeeded: 0,
+            failed: 0,
+        });
+        out.used += 1;
+        e.used += 1;
+        match a.status.as_str() {
+            "succeeded" | "not_found" => {
+                out.succeeded += 1;
+                e.succeeded += 1;
+            }
+            "failed" => {
+                out.failed += 1;
+                e.failed += 1;
+            }
+            "unknown" => {
+                out.unknown += 1;
+                e.failed += 1;
+            }
+            _ => out.stopped += 1,
+        }
+    }
+    out.by_action = by.into_values().collect();
+    out.by_action
+        .sort_by(|a, b| b.used.cmp(&a.used).then_with(|| a.action.cmp(&b.action)));
+    out
 }
 
 /// How many conversations a report covers, and their split.
@@ -264,6 +332,7 @@ pub fn report(conversations: &[Conversation], now: i64, quiet_ms: i64) -> Report
         articles: articles(conversations),
         unanswered_total: questions.len() as u64,
         unanswered: group(&questions, MAX_GROUPS),
+        actions: actions(conversations),
     }
 }
 

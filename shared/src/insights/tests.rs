@@ -54,6 +54,7 @@ fn conv(id: &str, messages: Vec<Message>) -> Conversation {
         started: messages.first().map_or(NOW, |m| m.at),
         messages,
         tickets: vec![],
+        actions: vec![],
     }
 }
 
@@ -397,4 +398,36 @@ fn exports_have_a_row_per_item() {
         ExportFormat::parse("xml").unwrap_err().field.as_deref(),
         Some("format")
     );
+}
+
+#[test]
+fn actions_are_counted_by_how_they_ended() {
+    let attempt = |action: &str, status: &str| crate::insights::ActionAttempt {
+        action: action.into(),
+        status: status.into(),
+    };
+    let mut a = conv("a", vec![]);
+    a.actions = vec![
+        attempt("order_status", "succeeded"),
+        attempt("order_status", "not_found"),
+        attempt("cancel_order", "unknown"),
+        attempt("cancel_order", "cancelled"),
+    ];
+    let mut b = conv("b", vec![]);
+    b.actions = vec![
+        attempt("order_status", "failed"),
+        attempt("cancel_order", "gave_up"),
+    ];
+    let r = report(&[a, b, conv("c", vec![])], NOW, 1);
+    let x = &r.actions;
+    assert_eq!(
+        (x.used, x.succeeded, x.failed, x.unknown, x.stopped),
+        (6, 2, 1, 1, 2)
+    );
+    let by: Vec<(&str, u64, u64, u64)> = x
+        .by_action
+        .iter()
+        .map(|c| (c.action.as_str(), c.used, c.succeeded, c.failed))
+        .collect();
+    assert_eq!(by, [("cancel_order", 3, 0, 1), ("order_status", 3, 2, 1)]);
 }

@@ -284,6 +284,15 @@ fn insights_read_a_periods_conversations_for_a_site() {
         stored::create(&db, &ticket("FD-AAAA1111", "c1", T0), None, Vec::new())
             .await
             .unwrap();
+        db.with(|c| {
+            c.execute_batch(
+                "INSERT INTO action_attempts (id, conversation_id, site, action, progress, status, \
+                 created_at, updated_at) VALUES \
+                 ('act_1', 'c1', 'shop', 'order_status', '{\"action\":\"order_status\",\"values\":{}}', 'succeeded', 1, 1), \
+                 ('act_2', 'c1', 'shop', 'cancel_order', '{\"action\":\"cancel_order\",\"values\":{}}', 'unknown', 2, 2)",
+            )
+            .unwrap()
+        });
         let period = frontdesk_shared::insights::Period {
             from_ms: T0,
             to_ms: T0 + 2,
@@ -298,6 +307,16 @@ fn insights_read_a_periods_conversations_for_a_site() {
         assert_eq!(all[1].messages.len(), 2);
         assert_eq!(all[1].messages[1].reason, Some(EscalationReason::NoMatch));
         assert_eq!(all[1].tickets.len(), 1);
+        let tried: Vec<(&str, &str)> = all[1]
+            .actions
+            .iter()
+            .map(|a| (a.action.as_str(), a.status.as_str()))
+            .collect();
+        assert_eq!(
+            tried,
+            [("order_status", "succeeded"), ("cancel_order", "unknown")]
+        );
+        assert!(all[0].actions.is_empty());
         // The default site also owns conversations from before sites ('').
         let (shop, _) = insights::load(&db, &period, Some(("shop", true)))
             .await
