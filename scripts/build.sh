@@ -68,6 +68,16 @@ worker_key=$(inputs_hash edge api shared kb frontdesk.toml Cargo.toml Cargo.lock
 if [ "$(cat dist/.worker-key 2>/dev/null)" != "$worker_key" ] || [ ! -d edge/build ] || [ ! -f dist/sites-loader.json ]; then
   fd_log "building worker (worker-build, release)"
   (cd edge && worker-build --release >&2)
+  # The wasm's function-name section is a fifth of the upload (about 97 KB
+  # of ~1 MB gzip) and serves only stack traces: a panic's message and
+  # file:line still reach the log (console_error_panic_hook). Kept with
+  # FRONTDESK_WORKER_NAMES=1, for a build to debug with.
+  if [ "${FRONTDESK_WORKER_NAMES:-}" != 1 ]; then
+    wasm-opt --strip-debug --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      edge/build/index_bg.wasm -o edge/build/index_bg.stripped.wasm
+    mv edge/build/index_bg.stripped.wasm edge/build/index_bg.wasm
+  fi
   echo "$worker_key" > dist/.worker-key
 fi
 

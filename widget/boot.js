@@ -174,6 +174,24 @@ h.thumbs = (el, url, conversation_id, message_id, rating, [yes, no, thanks]) => 
   el.append(...buttons.map(([, b]) => b), status);
 };
 
+// A confirm card's buttons (labels: confirm, cancel), drawn into el: the
+// first press disables both and POSTs url {conversation_id, token, accept}
+// (with the page's identity, as chat turns). Resolves with [status, body].
+h.card = (el, url, conversation_id, token, [yes, no]) => new Promise((resolve) => {
+  const buttons = [[true, yes, 'fd-send'], [false, no, 'fd-human']].map(([accept, label, className]) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = className;
+    b.textContent = label;
+    b.onclick = async () => {
+      for (const x of buttons) x.disabled = true;
+      resolve(await h.call('POST', url, { conversation_id, token, accept }).catch(() => [0, null]));
+    };
+    return b;
+  });
+  el.append(...buttons);
+});
+
 
 // One long poll for agent replies after message `after` (GET url, waiting
 // up to 20 s). Resolves with [status (0: unreachable, unreadable or

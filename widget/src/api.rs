@@ -170,21 +170,30 @@ pub(crate) async fn handoff(
     js::handoff(&v).ok_or(CallError::Unavailable)
 }
 
-/// Presses a confirm card's button (`accept`: Confirm, else Cancel): what
-/// the action did, as a chat turn's answer.
-pub(crate) async fn confirm(
+/// Draws a confirm card's buttons into `el` (the loader's `card` helper)
+/// and, once the visitor presses one, what the worker answered: what the
+/// action did, as a chat turn's answer.
+pub(crate) async fn card(
+    el: &web_sys::Element,
     config: &Config,
     conversation: &str,
     token: &str,
-    accept: bool,
+    labels: &[String; 2],
 ) -> Result<ChatResponse, CallError> {
-    let body = js::object(&[
-        ("conversation_id", conversation.into()),
-        ("token", token.into()),
-        ("accept", accept.into()),
-    ]);
-    let v = call(config, "POST", "api/v1/actions/confirm", body).await?;
-    chat_response(&v).ok_or(CallError::Unavailable)
+    let promise = bridge::card(
+        el,
+        &config.url("api/v1/actions/confirm"),
+        conversation,
+        token,
+        labels.iter().map(|l| JsValue::from_str(l)).collect(),
+    );
+    let result = JsFuture::from(promise).await.unwrap_or(JsValue::NULL);
+    let status = js::get(&result, "0").as_f64().unwrap_or(0.0);
+    let body = js::get(&result, "1");
+    if !(200.0..300.0).contains(&status) {
+        return Err(api_error(status, &body));
+    }
+    chat_response(&body).ok_or(CallError::Unavailable)
 }
 
 /// Waits `ms`, or until the browser is back online.

@@ -84,4 +84,16 @@ extern "C" {
         rating: JsValue,
         labels: Array,
     );
+
+    /// Draws a confirm card's buttons into `el` (`labels`: confirm,
+    /// cancel); once one is pressed (both disable), POSTs `url` with the
+    /// conversation, `token` and the choice. Resolves with `[status, body]`.
+    #[wasm_bindgen(js_namespace = __frontdesk)]
+    pub(crate) fn card(
+        el: &Element,
+        url: &str,
+        conversation: &str,
+        token: &str,
+        labels: Array,
+    ) -> Promise;
 }

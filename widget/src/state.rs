@@ -428,29 +428,39 @@ impl State {
         });
     }
 
-    /// Presses a confirm card's button; the answer (what the action did,
-    /// or why nothing happened) joins the log.
-    pub(crate) fn confirm(self, token: String, accept: bool) {
+    /// Draws a confirm card's buttons into `el`; once one is pressed, the
+    /// answer (what the action did, or why nothing happened) joins the log.
+    pub(crate) fn confirm(self, el: web_sys::Element, token: String) {
+        let labels = self
+            .strings
+            .with_value(|s| [s.confirm.clone(), s.cancel.clone()]);
         spawn_local(async move {
             let conversation = self.conversation.get_untracked().unwrap_or_default();
             let config = self.config.get_value();
-            let (reply, id) = match api::confirm(&config, &conversation, &token, accept).await {
-                Ok(r) => (r.reply, r.message_id),
-                Err(e) => (
-                    Reply {
-                        decision: Decision::Action,
-                        text: self.strings.with_value(|s| e.message(s)),
-                        sources: Vec::new(),
-                        reason: None,
-                        lang: config.lang.clone(),
-                        confirm: None,
-                    },
-                    0,
-                ),
-            };
-            self.transcript.update(|t| {
-                t.push(Entry::Bot(reply, id, None));
-            });
+            match api::card(&el, &config, &conversation, &token, &labels).await {
+                Ok(r) => self.transcript.update(|t| {
+                    t.push(Entry::Bot(r.reply, r.message_id, None));
+                }),
+                Err(e) => self.note(self.strings.with_value(|s| e.message(s))),
+            }
+        });
+    }
+
+    /// A line of the widget's own in the log (not the bot's answer).
+    fn note(self, text: String) {
+        self.transcript.update(|t| {
+            t.push(Entry::Bot(
+                Reply {
+                    decision: Decision::SmallTalk,
+                    text,
+                    sources: Vec::new(),
+                    reason: None,
+                    lang: self.config.with_value(|c| c.lang.clone()),
+                    confirm: None,
+                },
+                0,
+                None,
+            ));
         });
     }
 
@@ -464,20 +474,7 @@ impl State {
                 Ok(()) => {
                     self.forget();
                     self.mode.set(Mode::Chat);
-                    self.transcript.update(|t| {
-                        t.push(Entry::Bot(
-                            Reply {
-                                decision: Decision::SmallTalk,
-                                text: self.t(|s| &s.deleted),
-                                sources: Vec::new(),
-                                reason: None,
-                                lang: self.config.with_value(|c| c.lang.clone()),
-                                confirm: None,
-                            },
-                            0,
-                            None,
-                        ));
-                    });
+                    self.note(self.t(|s| &s.deleted));
                 }
             }
             busy.set(false);

@@ -3,9 +3,9 @@
 //! matching its whole pattern, an integer within its range, one of its
 //! choices as the site wrote it.
 
-use regex_lite::Regex;
 use serde_json::Value;
 
+use super::pattern::Pattern;
 use crate::config::actions::{Kind, Param, MAX_VALUE_CHARS};
 
 /// What a message holds for one parameter.
@@ -28,8 +28,8 @@ pub fn check(p: &Param, raw: &str) -> Option<Value> {
     }
     match p.kind {
         Kind::String => {
-            let re = Regex::new(&format!("^(?:{})$", p.pattern.as_deref()?)).ok()?;
-            re.is_match(raw).then(|| Value::String(raw.to_owned()))
+            let pattern = Pattern::parse(p.pattern.as_deref()?).ok()?;
+            pattern.whole(raw).then(|| Value::String(raw.to_owned()))
         }
         Kind::Integer => {
             let digits = raw.strip_prefix('-').unwrap_or(raw);
@@ -62,12 +62,12 @@ pub fn find(p: &Param, message: &str, asked: bool) -> Found {
     let mut seen: Vec<Value> = Vec::new();
     match p.kind {
         Kind::String => {
-            let Some(re) = p.pattern.as_deref().and_then(|pt| Regex::new(pt).ok()) else {
+            let Some(pattern) = p.pattern.as_deref().and_then(|pt| Pattern::parse(pt).ok()) else {
                 return Found::Nothing;
             };
-            for m in re.find_iter(message) {
-                if alone(message, m.start(), m.end()) {
-                    if let Some(v) = check(p, m.as_str()) {
+            for (start, end) in pattern.find_all(message) {
+                if alone(message, start, end) {
+                    if let Some(v) = check(p, &message[start..end]) {
                         seen.push(v);
                     }
                 }

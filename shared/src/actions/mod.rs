@@ -25,6 +25,7 @@ use crate::text::{Lang, Message};
 
 pub mod call;
 pub mod fill;
+pub mod pattern;
 pub mod recognise;
 #[cfg(test)]
 mod tests;

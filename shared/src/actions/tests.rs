@@ -601,3 +601,76 @@ fn signatures_match_the_demo_apis_node_check() {
         "v1,jRH6eX6hCDvhhksa6tFPJd2BI4awpRsqhB/EUaPcfqA="
     );
 }
+
+#[test]
+fn patterns_read_the_identifier_part_of_regular_expressions() {
+    use super::pattern::Pattern;
+    let p = |s: &str| Pattern::parse(s).unwrap();
+    for (pattern, yes, no) in [
+        (
+            "[0-9]{5}",
+            &["10001", "00000"][..],
+            &["1000", "100011", "1000a", ""][..],
+        ),
+        (r"\d{3}-\d{4}", &["555-1234"], &["5551234", "555-123"]),
+        ("[A-Z]{2}[0-9]{6}", &["AB123456"], &["ab123456", "AB12345"]),
+        (
+            "(?:FD|fd)-[A-Z0-9]{8}",
+            &["FD-7K3M9Q2P", "fd-AAAAAAAA"],
+            &["Fd-7K3M9Q2P", "FD-7K3M9Q2"],
+        ),
+        ("colou?r", &["color", "colour"], &["colouur"]),
+        ("a+b*", &["a", "aab", "abbb"], &["b", ""]),
+        (
+            r"[\w.-]+@[\w-]+\.[a-z]{2,}",
+            &["ana.b@example.com"],
+            &["ana@example", "@example.com"],
+        ),
+        ("[^ ]{3,}", &["abc", "a-b-c"], &["ab", "a c"]),
+        ("x.z", &["xyz", "x z"], &["x\nz", "xz"]),
+        (r"\+\d+", &["+49"], &["49"]),
+        ("(ab|cd){2}", &["abcd", "cdcd"], &["ab", "abc"]),
+        ("[a-]", &["a", "-"], &["b"]),
+    ] {
+        let pat = p(pattern);
+        for y in yes {
+            assert!(pat.whole(y), "{pattern} should match {y:?}");
+        }
+        for n in no {
+            assert!(!pat.whole(n), "{pattern} should not match {n:?}");
+        }
+    }
+    // Found inside text, leftmost first, not overlapping, greedy.
+    assert_eq!(
+        p("[0-9]{5}").find_all("order 10001 and 20002!"),
+        [(6, 11), (16, 21)]
+    );
+    assert_eq!(p("[0-9]+").find_all("é12 3"), [(2, 4), (5, 6)]);
+    assert_eq!(p("a*").find_all("bbb"), []);
+    // What is refused, and why.
+    for (bad, why) in [
+        ("[0-9", "without a ]"),
+        ("(ab", "without a )"),
+        ("a{2", "without a }"),
+        ("a{3,2}", "larger count"),
+        ("a{5000}", "up to 1000"),
+        ("*a", "nothing to repeat"),
+        ("a+?", "lazy"),
+        ("^a", "anchors"),
+        ("(?=a)", "not supported"),
+        (r"\1", "not supported"),
+        (r"\p{L}", "not supported"),
+        ("[z-a]", "backwards"),
+        ("a)", "unexpected"),
+        (&"(".repeat(30), "too deep"),
+    ] {
+        let e = Pattern::parse(bad).unwrap_err();
+        assert!(e.contains(why), "{bad:?}: {e}");
+    }
+    // A pattern that backtracks without end gives up (a bounded number of
+    // steps for a whole text) instead of hanging the turn.
+    let evil = p("(a*)*b");
+    let text = "a".repeat(2000);
+    assert!(!evil.whole(&text));
+    assert_eq!(evil.find_all(&text).len(), 0);
+}

@@ -43,26 +43,13 @@ pub(crate) fn BotReply(reply: Reply, id: i64, rating: Option<bool>, state: State
         }
         .into_any(),
         Decision::SmallTalk => ().into_any(),
-        // A change waiting for the visitor: Confirm or Cancel, once.
+        // A change waiting for the visitor: Confirm or Cancel, once (the
+        // buttons are drawn and sent by the loader's `card` helper).
         Decision::Action => match confirm {
-            Some(c) => {
-                let (busy, token) = (RwSignal::new(false), StoredValue::new(c.token));
-                let press = move |accept| {
-                    busy.set(true);
-                    state.confirm(token.get_value(), accept);
-                };
-                view! {
-                    <p class="fd-confirm" role="group" aria-label=c.title>
-                        <button class="fd-send" type="button" disabled=busy on:click=move |_| press(true)>
-                            {state.t(|s| &s.confirm)}
-                        </button>
-                        <button class="fd-human" type="button" disabled=busy on:click=move |_| press(false)>
-                            {state.t(|s| &s.cancel)}
-                        </button>
-                    </p>
-                }
-                .into_any()
+            Some(c) => view! {
+                <p class="fd-confirm" role="group" aria-label=c.title use:card=(c.token, state)></p>
             }
+            .into_any(),
             None => ().into_any(),
         },
         Decision::Escalate => view! {
@@ -160,6 +147,11 @@ fn markdown_run(
         }
     }
     at.append_with_str_1(&text).ok()
+}
+
+/// A confirm card's buttons (see `State::confirm`).
+fn card(el: Element, (token, state): (String, State)) {
+    state.confirm(el, token);
 }
 
 /// The thumbs of bot message `id` (see `api::thumbs`).

@@ -1,10 +1,9 @@
 //! The build-time check of a site's `api` and `[[site.action]]` tables.
 //! Each error names the site, the action (or `api`) and the key.
 
-use regex_lite::Regex;
-
 use super::template::{self, Part};
 use super::*;
+use crate::actions::pattern::Pattern;
 use crate::config::settings::{MAX_TEXT_CHARS, WIDGET_LOCALES};
 use crate::error::ConfigError;
 use crate::text::{Analyzer, Lang};
@@ -288,19 +287,22 @@ fn check_param(at: &str, p: &Param) -> Result<(), ConfigError> {
             if pattern.len() > MAX_PATTERN_CHARS || pattern.trim().is_empty() {
                 return err(format!("pattern must be 1–{MAX_PATTERN_CHARS} characters"));
             }
-            let whole = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
-                ConfigError::new(
-                    at,
-                    format!("pattern {pattern:?} is not a regular expression: {e}"),
-                )
-            })?;
-            if whole.is_match("") {
-                return err(format!("pattern {pattern:?} must not match an empty value"));
-            }
             if pattern.starts_with('^') || pattern.ends_with('$') {
                 return err(format!(
                     "pattern {pattern:?}: leave out ^ and $ (the whole value must match anyway)"
                 ));
+            }
+            let whole = Pattern::parse(pattern).map_err(|e| {
+                ConfigError::new(
+                    at,
+                    format!(
+                        "pattern {pattern:?} is not a regular expression Frontdesk reads: {e} \
+                         (literals, ., [classes], \\d \\w \\s, groups with |, ? * + {{n,m}})"
+                    ),
+                )
+            })?;
+            if whole.whole("") {
+                return err(format!("pattern {pattern:?} must not match an empty value"));
             }
         }
         Kind::Integer => {
