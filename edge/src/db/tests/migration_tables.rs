@@ -25,7 +25,7 @@ fn migrated_before(upto: &str) -> Connection {
 
 #[test]
 fn the_action_decision_keeps_every_message_and_its_feedback() {
-    let conn = migrated_before("0017");
+    let conn = migrated_before("0020");
     conn.execute_batch(
         "INSERT INTO conversations (id, created_at, updated_at, site) VALUES ('c1', 1, 1, 'shop');
          INSERT INTO messages (id, conversation_id, role, body, created_at, idempotency_key)
@@ -38,7 +38,7 @@ fn the_action_decision_keeps_every_message_and_its_feedback() {
     )
     .unwrap();
     let sql = std::fs::read_to_string(format!(
-        "{}/../migrations/0017_actions.sql",
+        "{}/../migrations/0020_actions.sql",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
