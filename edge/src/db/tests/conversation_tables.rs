@@ -291,7 +291,7 @@ fn insights_read_a_periods_conversations_for_a_site() {
                  ('act_1', 'c1', 'shop', 'order_status', '{\"action\":\"order_status\",\"values\":{}}', 'succeeded', 1, 1), \
                  ('act_2', 'c1', 'shop', 'cancel_order', '{\"action\":\"cancel_order\",\"values\":{}}', 'unknown', 2, 2)",
             )
-            .unwrap()
+            .unwrap();
         });
         let period = frontdesk_shared::insights::Period {
             from_ms: T0,
