@@ -38,7 +38,7 @@ cargo clippy --target wasm32-unknown-unknown -p frontdesk-widget -p frontdesk-ed
 step "unit and integration tests"
 cargo test --workspace --locked
 step "demo order API (node --test)"
-node --test demo/api/
+node --test demo/api/orders.test.mjs
 step "fuzzing (fixed iterations from the committed corpus)"
 bash scripts/fuzz.sh
 step "build (widget + worker)"
