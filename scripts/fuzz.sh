@@ -38,8 +38,10 @@ declare -A RUNS=(
   # Every importer per input (Markdown dialects, HTML, sitemap, Zendesk,
   # Intercom), each output checked by the article parser: ~9 ms a run.
   [import]=2000
+  # An action parameter's pattern against a message: bounded backtracking.
+  [action_pattern]=100000
 )
-TARGETS=(${FUZZ_TARGETS:-wire help_article tokenizer engine_turn ai_stream markdown import})
+TARGETS=(${FUZZ_TARGETS:-wire help_article tokenizer engine_turn ai_stream markdown import action_pattern})
 SEED=${FUZZ_SEED:-1795372553}
 
 cd "$FRONTDESK_ROOT/fuzz"

@@ -90,6 +90,7 @@ fuzz_target!(|data: &[u8]| {
         Decision::Suggest => assert!((1..=3).contains(&reply.sources.len())),
         Decision::Escalate => assert!(reply.reason.is_some() && reply.sources.is_empty()),
         Decision::SmallTalk => assert!(reply.sources.is_empty()),
+        Decision::Action => panic!("the engine never decides an action"),
     }
     if reply.decision != Decision::Escalate {
         assert!(reply.reason.is_none());
