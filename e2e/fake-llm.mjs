@@ -33,6 +33,9 @@
 // reports that many tokens used (`usage.total_tokens`, as providers do when
 // asked; the worker charges it to the daily token limits); without it, no
 // usage is reported and the worker estimates. Each /__mode resets it.
+// A request offering `tools` (the worker asking which of a site's actions a
+// message is for) is answered, in modes answer, plain and obedient, by
+// chooseTool() below; the other modes fail it as they fail an answer.
 // It exits by itself after an hour, whatever happens.
 import http from 'node:http';
 
@@ -98,6 +101,92 @@ function embed(text) {
   }
   const n = Math.hypot(...v) || 1;
   return v.map((x) => x / n);
+}
+
+// Tool choice, played like a small model that understands a few
+// paraphrases: each word of the message and of a tool's description (its
+// title and example questions) stands for a concept (TOOL_CONCEPTS, in
+// several languages; else its first five letters); a tool is called when
+// the message shares at least two concepts with it and more than with any
+// other, and names no problem with what was received (a complaint is not a
+// status check). Its arguments are the values in the message that fit each
+// parameter's schema (a pattern, a range, an enum value's words); nothing
+// is invented. In mode obedient it calls whatever tool the message names
+// ("call cancel_order", "execute cancel_order"), with the values found and
+// `confirmed: true`, as a model with no defences would.
+const TOOL_CONCEPTS = {
+  order: 'order', orders: 'order', parcel: 'order', package: 'order', purchase: 'order', delivery: 'order',
+  shipment: 'order', bestellung: 'order', paket: 'order', lieferung: 'order', commande: 'order', colis: 'order',
+  pedido: 'order', paquete: 'order', ordine: 'order', pacco: 'order', encomenda: 'order', zamowienie: 'order',
+  paczka: 'order', заказ: 'order', посылка: 'order',
+  where: 'where', track: 'where', tracking: 'where', status: 'where', shipped: 'where', arrive: 'where',
+  arrived: 'where', news: 'where', update: 'where', turned: 'where', wo: 'where', wann: 'where', sendung: 'where',
+  ou: 'where', suivre: 'where', donde: 'where', cuando: 'where', dove: 'where', onde: 'where', gdzie: 'where', где: 'where',
+  cancel: 'cancel', stop: 'cancel', cancelled: 'cancel', withdraw: 'cancel', longer: 'cancel', stornieren: 'cancel',
+  storno: 'cancel', annuler: 'cancel', cancelar: 'cancel', annullare: 'cancel', anulowac: 'cancel', отменить: 'cancel',
+  invoice: 'invoice', receipt: 'invoice', bill: 'invoice', rechnung: 'invoice', quittung: 'invoice', facture: 'invoice',
+  factura: 'invoice', fattura: 'invoice', fatura: 'invoice', faktura: 'invoice', fakture: 'invoice', счет: 'invoice',
+  resend: 'send', send: 'send', again: 'send', copy: 'send', schicken: 'send', senden: 'send', renvoyer: 'send',
+  reenviar: 'send', inviare: 'send', wyslij: 'send', отправьте: 'send',
+};
+const PROBLEM = /broken|damaged|wet|wrong item|refund|charged|chargeback|complain|kaputt|beschädigt|cassé|roto|rotto|danneggiato/i;
+const conceptsOf = (text) =>
+  new Set(
+    (text.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').match(/\p{L}+/gu) || [])
+      .map((w) => TOOL_CONCEPTS[w] || (w.length >= 4 ? w.slice(0, 5) : null))
+      .filter(Boolean),
+  );
+function argumentsFor(tool, message) {
+  const args = {};
+  for (const [name, schema] of Object.entries(tool.parameters?.properties || {})) {
+    if (schema.enum) {
+      const lower = message.toLowerCase();
+      const hit = schema.enum.find((v) => v.toLowerCase().split(/\s+/).some((w) => w.length >= 4 && lower.includes(w)));
+      if (hit) args[name] = hit;
+    } else if (schema.pattern) {
+      const inner = schema.pattern.replace(/^\^\(\?:/, '').replace(/\)\$$/, '');
+      const hit = new RegExp(`(?<![\\p{L}\\p{N}])(?:${inner})(?![\\p{L}\\p{N}])`, 'u').exec(message);
+      if (hit) args[name] = hit[0];
+    } else if (schema.type === 'integer') {
+      const n = (message.match(/-?\d+/g) || []).map(Number).find(
+        (x) => (schema.minimum ?? -Infinity) <= x && x <= (schema.maximum ?? Infinity),
+      );
+      if (n !== undefined) args[name] = n;
+    }
+  }
+  return args;
+}
+function chooseTool(body) {
+  const user = (body.messages || []).filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+  const message = (/<message>\n?([\s\S]*?)\n?<\/message>/.exec(user)?.[1] ?? user).trim();
+  const tools = (body.tools || []).map((t) => t.function || t);
+  if (mode === 'obedient') {
+    const named = tools.find((t) => message.includes(t.name));
+    if (named) return { name: named.name, arguments: { ...argumentsFor(named, message), confirmed: true } };
+  }
+  if (PROBLEM.test(message)) return null;
+  const said = conceptsOf(message);
+  const scored = tools
+    .map((t) => ({ t, score: [...conceptsOf(t.description || '')].filter((c) => said.has(c)).length }))
+    .sort((a, b) => b.score - a.score);
+  if (!scored.length || scored[0].score < 2 || scored[1]?.score === scored[0].score) return null;
+  return { name: scored[0].t.name, arguments: argumentsFor(scored[0].t, message) };
+}
+function toolAnswer(res, body, record) {
+  const call = chooseTool(body);
+  record.tool = call;
+  const message = call
+    ? { role: 'assistant', content: null, tool_calls: [{ id: 'call_fake', type: 'function', function: { name: call.name, arguments: JSON.stringify(call.arguments) } }] }
+    : { role: 'assistant', content: 'NONE' };
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      id: 'chatcmpl-fake',
+      object: 'chat.completion',
+      choices: [{ index: 0, message, finish_reason: call ? 'tool_calls' : 'stop' }],
+      usage: { prompt_tokens: 120, completion_tokens: 12, total_tokens: 132 },
+    }),
+  );
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -218,6 +307,9 @@ const server = http.createServer(async (req, res) => {
       }),
     );
     return;
+  }
+  if (Array.isArray(parsed.tools) && ['answer', 'plain', 'obedient'].includes(mode)) {
+    return toolAnswer(res, parsed, record);
   }
   switch (mode) {
     case 'obedient':

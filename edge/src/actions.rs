@@ -16,9 +16,10 @@ use frontdesk_api::wire::{Confirm, Decision, EscalationReason, Reply};
 use frontdesk_shared::actions::call::{self, Answer, Status};
 use frontdesk_shared::actions::token::{self, Claim, Refused};
 use frontdesk_shared::actions::words::{self, Line};
-use frontdesk_shared::actions::{self as flow, Progress, Step};
+use frontdesk_shared::actions::{self as flow, choose, Progress, Step};
 use frontdesk_shared::config::actions::{Action, Effect};
 use frontdesk_shared::config::sites::Site;
+use frontdesk_shared::llm::tool_call;
 use frontdesk_shared::text::intent::wants_person;
 use frontdesk_shared::text::{Lang, Message};
 
@@ -61,6 +62,9 @@ impl ApiAnswer {
 
 /// A chat turn, before the engine: `Some(reply)` when an action takes it
 /// (the attempt is stored); `None` when the turn is the engine's.
+/// `model`: who is charged when a configured model, with tokens left
+/// today, is asked to choose an action the engine did not recognise.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn turn(
     ports: &impl Ports,
     site: &Site,
@@ -69,6 +73,7 @@ pub(crate) async fn turn(
     text: &str,
     user: Option<&str>,
     locale: Option<Lang>,
+    model: Option<&Who>,
 ) -> Result<Option<Reply>, AppError> {
     if site.action.is_empty() {
         return Ok(None);
@@ -100,6 +105,11 @@ pub(crate) async fn turn(
         },
         None if person => return Ok(None),
         None => flow::start(&site.action, &message, lang, user.is_some()),
+    };
+    // Not recognised: a configured model may still see an action in it.
+    let step = match (step, model) {
+        (Step::Pass, Some(who)) => chosen(ports, site, who, &message, lang, user.is_some()).await,
+        (step, _) => step,
     };
     // An always-human topic ("a chargeback on order 10001") is a person's.
     if matches!(step, Step::Ask(..) | Step::Run(_) | Step::Confirm(..))
@@ -171,6 +181,41 @@ pub(crate) async fn turn(
         Step::Remind(_) => action_reply(said(Line::Remind), lang),
     };
     Ok(Some(reply))
+}
+
+/// What the model's tool call for `message` starts ([`choose::propose`]);
+/// [`Step::Pass`] when it calls none, or fails (the engine takes the turn
+/// as if no model were asked).
+async fn chosen(
+    ports: &impl Ports,
+    site: &Site,
+    who: &Who,
+    message: &Message<'_>,
+    lang: Lang,
+    verified: bool,
+) -> Step {
+    let tools = choose::tools(&site.action);
+    let call = match ports.choose(who, message.text(), &tools).await {
+        Ok((body, event_stream)) => tool_call(&body, event_stream).map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    match call {
+        Ok(Some(call)) => {
+            let step = choose::propose(&site.action, &call, message, lang, verified);
+            if step == Step::Pass {
+                ports.log(&format!(
+                    "the model called {:?}, which this site does not have",
+                    call.name
+                ));
+            }
+            step
+        }
+        Ok(None) => Step::Pass,
+        Err(e) => {
+            ports.log(&format!("the model could not choose an action: {e}"));
+            Step::Pass
+        }
+    }
 }
 
 /// A press of a confirm card's button, as the handler receives it: the

@@ -184,7 +184,12 @@ pub(crate) async fn begin(
         key,
     };
     // An action on the site's API (asking for a value, looking something
-    // up, a change to confirm) takes the turn before the engine.
+    // up, a change to confirm) takes the turn before the engine; a model,
+    // with tokens left today, may recognise one the engine does not.
+    let charged = Who {
+        visitor: Some(conversation_id.clone()),
+        ..limited.clone()
+    };
     let acted = actions::turn(
         ports,
         site,
@@ -193,6 +198,7 @@ pub(crate) async fn begin(
         &input.message,
         user,
         ctx.locale,
+        (model && tokens_left).then_some(&charged),
     )
     .await?;
     let turn = match acted {

@@ -246,6 +246,77 @@ impl Generator {
         }
     }
 
+    /// The model's answer to a tool-calling request (`llm::tools_request`)
+    /// within the first-word budget (the visitor is waiting for the turn):
+    /// the body, whether it came as a stream anyway, and the tokens used
+    /// (as reported, else estimated). The request is aborted when the
+    /// budget runs out.
+    pub(crate) async fn choose(
+        &self,
+        env: &Env,
+        messages: &[Message],
+        tools: &[llm::Tool],
+    ) -> Result<(String, bool, u64), String> {
+        let controller = AbortController::default();
+        let call = Box::pin(self.choose_now(env, messages, tools, controller.signal()));
+        let (body, event_stream) = match select(call, Delay::from(self.ttft)).await {
+            Either::Left((result, _)) => result?,
+            Either::Right(_) => {
+                controller.abort();
+                return Err(format!(
+                    "no tool choice within {} ms",
+                    self.ttft.as_millis()
+                ));
+            }
+        };
+        let asked: usize = messages.iter().map(|m| m.content.len()).sum::<usize>()
+            + tools
+                .iter()
+                .map(|t| t.description.len() + t.parameters.to_string().len())
+                .sum::<usize>();
+        let tokens =
+            llm::usage_tokens(&body).unwrap_or_else(|| limits::estimate_tokens(asked, body.len()));
+        Ok((body, event_stream, tokens))
+    }
+
+    async fn choose_now(
+        &self,
+        env: &Env,
+        messages: &[Message],
+        tools: &[llm::Tool],
+        signal: AbortSignal,
+    ) -> Result<(String, bool), String> {
+        match &self.target {
+            Target::OpenAi { url, key } => {
+                let request =
+                    llm::tools_request(Provider::OpenAiCompatible, &self.model, messages, tools);
+                let auth: Vec<_> = key.as_deref().map(bearer).into_iter().collect();
+                let mut response =
+                    post_json(url, request.to_string(), &auth, Some(&signal)).await?;
+                let status = response.status_code();
+                let content_type = response
+                    .headers()
+                    .get("Content-Type")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                let body = response.text().await.map_err(|e| e.to_string())?;
+                if !(200..300).contains(&status) {
+                    return Err(http_error(status, &body));
+                }
+                Ok((body, llm::is_event_stream(&content_type)))
+            }
+            Target::WorkersAi => {
+                let request = llm::tools_request(Provider::WorkersAi, &self.model, messages, tools);
+                let ai = env.ai("AI").map_err(|e| format!("no AI binding: {e}"))?;
+                Ok((
+                    run_json(ai.as_ref(), &self.model, &request.to_string()).await?,
+                    false,
+                ))
+            }
+        }
+    }
+
     /// Runs the model: first text within the TTFT budget, then no silence
     /// longer than the stall budget. The request is aborted on either.
     async fn stream(
@@ -434,4 +505,29 @@ impl Upstream {
     fn finish(self) -> Finished {
         self.acc.finish()
     }
+}
+
+/// `env.AI.run(model, input)` with `input` given as JSON text, parsed into
+/// plain JS objects (serde's route would turn its maps, such as a tool's
+/// `properties`, into JS `Map`s, which the binding does not read); the
+/// output as JSON text.
+async fn run_json(ai: &wasm_bindgen::JsValue, model: &str, input: &str) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    let why = |e: wasm_bindgen::JsValue| format!("Workers AI: {e:?}");
+    let input = js_sys::JSON::parse(input).map_err(why)?;
+    let run: js_sys::Function = js_sys::Reflect::get(ai, &"run".into())
+        .map_err(why)?
+        .dyn_into()
+        .map_err(why)?;
+    let promise: js_sys::Promise = run
+        .call2(ai, &model.into(), &input)
+        .map_err(why)?
+        .dyn_into()
+        .map_err(why)?;
+    let output = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(why)?;
+    js_sys::JSON::stringify(&output)
+        .map(String::from)
+        .map_err(why)
 }

@@ -6,6 +6,7 @@
 
 use frontdesk_shared::actions::call;
 use frontdesk_shared::config::limits::Kind;
+use frontdesk_shared::llm::Tool;
 use frontdesk_shared::retrieval::{Context, Turn};
 use frontdesk_shared::tickets::Ticket;
 
@@ -84,6 +85,18 @@ pub(crate) trait Ports {
     /// followed); its answer, or [`ApiAnswer::NoAnswer`] after
     /// `timeout_ms`.
     async fn call_api(&self, request: &call::Request, timeout_ms: u64) -> ApiAnswer;
+    /// The configured model's answer to a tool-calling request offering
+    /// `tools` for the visitor's `message` (`actions::choose::prompt`, with
+    /// personal data redacted as configured; `llm::tools_request`): its
+    /// body, and whether it came as a stream; the tokens it used are
+    /// charged to `who`. An error when no model is configured, or it fails
+    /// or does not answer in time.
+    async fn choose(
+        &self,
+        who: &Who,
+        message: &str,
+        tools: &[Tool],
+    ) -> Result<(String, bool), String>;
     /// The worker secret (or var) `name`, if set.
     fn secret(&self, name: &str) -> Option<String>;
     /// Waits `ms` milliseconds.

@@ -6,7 +6,10 @@
 use std::cell::RefCell;
 
 use frontdesk_shared::actions::call;
+use frontdesk_shared::actions::choose;
 use frontdesk_shared::config::limits::Kind;
+use frontdesk_shared::llm::redact::redact;
+use frontdesk_shared::llm::Tool;
 use frontdesk_shared::retrieval::{Context, Thresholds, Turn};
 use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::tickets::Ticket;
@@ -20,6 +23,7 @@ use crate::blobs::R2;
 use crate::db::D1;
 use crate::deliver::{self, Sink};
 use crate::embed::Embedder;
+use crate::generate::Generator;
 use crate::limits::{self, Who};
 use crate::live::{self, Live};
 use crate::platform::{now_ms, random_bytes, random_uuid};
@@ -218,6 +222,20 @@ impl<'a> Ports for Bindings<'a> {
             }
         };
         answer
+    }
+
+    async fn choose(
+        &self,
+        who: &Who,
+        message: &str,
+        tools: &[Tool],
+    ) -> Result<(String, bool), String> {
+        let generator = Generator::from_env(self.env).ok_or("no model is configured")?;
+        // The visitor's personal data stays here, as with answers.
+        let messages = choose::prompt(&redact(message, Settings::of(self.env).pii));
+        let (body, event_stream, tokens) = generator.choose(self.env, &messages, tools).await?;
+        limits::charge_tokens(self.env, who, tokens).await;
+        Ok((body, event_stream))
     }
 
     fn secret(&self, name: &str) -> Option<String> {

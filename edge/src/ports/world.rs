@@ -10,8 +10,10 @@ use std::rc::Rc;
 use frontdesk_api::validate::HandoffInput;
 use frontdesk_api::wire::HandoffRequest;
 use frontdesk_shared::actions::call;
+use frontdesk_shared::actions::choose;
 use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::config::sites::Site;
+use frontdesk_shared::llm::{tools_request, Provider, Tool};
 use frontdesk_shared::retrieval::{Context, Index, Thresholds, Turn};
 use frontdesk_shared::tickets::reference::{format_reference, REFERENCE_BYTES};
 use frontdesk_shared::tickets::{Requester, Ticket};
@@ -28,6 +30,10 @@ use crate::settings::SinkSettings;
 use crate::{content, AppError};
 
 pub(crate) const T0: i64 = 1_790_000_000_000;
+
+/// A scripted model: the request body it is sent (in the
+/// OpenAI-compatible format) to its answer (body, streamed?).
+pub(crate) type Model = Box<dyn Fn(&serde_json::Value) -> Result<(String, bool), String>>;
 
 pub(crate) struct World {
     pub db: Sqlite,
@@ -75,6 +81,10 @@ pub(crate) struct World {
     pub api_answers: RefCell<VecDeque<ApiAnswer>>,
     /// Worker secrets by name.
     pub secrets: RefCell<BTreeMap<String, String>>,
+    /// The model asked to choose a tool. `None`: there is none.
+    pub model: Option<Model>,
+    /// Every tool-calling request the model was sent.
+    pub model_requests: RefCell<Vec<serde_json::Value>>,
 }
 
 /// [`Blobs`] in memory: each object's bytes and when it was written.
@@ -192,6 +202,8 @@ impl World {
             meanwhile: RefCell::new(None),
             api_calls: RefCell::new(Vec::new()),
             api_answers: RefCell::new(VecDeque::new()),
+            model: None,
+            model_requests: RefCell::new(Vec::new()),
             secrets: RefCell::new(BTreeMap::new()),
         }
     }
@@ -367,6 +379,20 @@ impl Ports for World {
             .borrow_mut()
             .pop_front()
             .unwrap_or(ApiAnswer::NoAnswer)
+    }
+
+    async fn choose(
+        &self,
+        _who: &Who,
+        message: &str,
+        tools: &[Tool],
+    ) -> Result<(String, bool), String> {
+        let model = self.model.as_ref().ok_or("no model is configured")?;
+        let messages = choose::prompt(message);
+        let request = tools_request(Provider::OpenAiCompatible, "scripted", &messages, tools);
+        self.model_requests.borrow_mut().push(request.clone());
+        self.now.set(self.now.get() + 300);
+        model(&request)
     }
 
     fn secret(&self, name: &str) -> Option<String> {

@@ -116,6 +116,32 @@ pub fn find(p: &Param, message: &str, asked: bool) -> Found {
     }
 }
 
+/// Every allowed value of `p` standing alone in `message`: a string's
+/// pattern matches, an integer's whole numbers in range. `None` for a
+/// choice, whose values are words rather than written values.
+pub fn find_each(p: &Param, message: &str) -> Option<Vec<Value>> {
+    match p.kind {
+        Kind::String => {
+            let pattern = Pattern::parse(p.pattern.as_deref()?).ok()?;
+            Some(
+                pattern
+                    .find_all(message)
+                    .into_iter()
+                    .filter(|&(start, end)| alone(message, start, end))
+                    .filter_map(|(start, end)| check(p, &message[start..end]))
+                    .collect(),
+            )
+        }
+        Kind::Integer => Some(
+            numbers(message)
+                .into_iter()
+                .filter_map(|(start, end)| check(p, &message[start..end]))
+                .collect(),
+        ),
+        Kind::Choice => None,
+    }
+}
+
 /// Whether `text[start..end]` stands alone: no letter or digit touches it.
 fn alone(text: &str, start: usize, end: usize) -> bool {
     if start >= end {

@@ -3,7 +3,8 @@
 //! messages or asking for them one at a time ([`fill`]), the confirmation
 //! a write needs ([`token`]), the signed request to the site's API and
 //! what its answer means ([`call`]), and the bot's words ([`words`]). The
-//! declarations are [`crate::config::actions`].
+//! declarations are [`crate::config::actions`]. With a model, [`choose`]
+//! offers the actions as tools and turns its call into the same steps.
 //!
 //! Invariants:
 //! - a value is only ever one the declaration allows ([`fill::check`]);
@@ -24,6 +25,7 @@ use crate::config::actions::{template, Action, Effect};
 use crate::text::{Lang, Message};
 
 pub mod call;
+pub mod choose;
 pub mod fill;
 pub mod pattern;
 pub mod recognise;

@@ -13,7 +13,8 @@
 //! 4. The text deltas go into an [`AnswerAccumulator`], which says what is safe
 //!    to show the visitor now and, at the end, whether the model answered.
 //!
-//! Plus the embeddings mapping for `@cf/baai/bge-m3` and [`cosine`].
+//! Tool calling ([`tools_request`], [`tool_call`]) lets the model propose
+//! one of a site's actions; plus the embeddings mapping for `@cf/baai/bge-m3` and [`cosine`].
 //!
 //! Pure, like the rest of the crate: no IO, no clock, no randomness.
 
@@ -27,6 +28,7 @@ mod provider;
 pub mod redact;
 mod sse;
 pub mod summary;
+mod tools;
 
 pub(crate) use answer::has_words;
 pub use answer::{AnswerAccumulator, AnswerOutcome, Finished};
@@ -40,6 +42,7 @@ pub use provider::{
     chat_completions_url, is_event_stream, usage_tokens, CompletionRequest, Delta, Provider,
 };
 pub use sse::{SseDecoder, SseEvent};
+pub use tools::{tool_call, tools_request, Tool, ToolCall, MAX_TOOL_TOKENS};
 
 /// What the model must reply, exactly, when the sources do not answer the
 /// question. A sentinel rather than free text, so "no answer" is a decision
