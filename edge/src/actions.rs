@@ -61,9 +61,11 @@ impl ApiAnswer {
 }
 
 /// A chat turn, before the engine: `Some(reply)` when an action takes it
-/// (the attempt is stored); `None` when the turn is the engine's.
-/// `model`: who is charged when a configured model, with tokens left
-/// today, is asked to choose an action the engine did not recognise.
+/// (the attempt is stored); `None` when the turn is the engine's. `who`
+/// is charged a call to the site's API (the actions limit: refused, the
+/// turn is refused and nothing is stored) and, with `model` (a configured
+/// model with tokens left today), the tokens of asking it to choose an
+/// action the engine did not recognise.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn turn(
     ports: &impl Ports,
@@ -73,7 +75,8 @@ pub(crate) async fn turn(
     text: &str,
     user: Option<&str>,
     locale: Option<Lang>,
-    model: Option<&Who>,
+    who: &Who,
+    model: bool,
 ) -> Result<Option<Reply>, AppError> {
     if site.action.is_empty() {
         return Ok(None);
@@ -107,9 +110,9 @@ pub(crate) async fn turn(
         None => flow::start(&site.action, &message, lang, user.is_some()),
     };
     // Not recognised: a configured model may still see an action in it.
-    let step = match (step, model) {
-        (Step::Pass, Some(who)) => chosen(ports, site, who, &message, lang, user.is_some()).await,
-        (step, _) => step,
+    let step = match step {
+        Step::Pass if model => chosen(ports, site, who, &message, lang, user.is_some()).await,
+        step => step,
     };
     // An always-human topic ("a chargeback on order 10001") is a person's.
     if matches!(step, Step::Ask(..) | Step::Run(_) | Step::Confirm(..))
@@ -121,31 +124,32 @@ pub(crate) async fn turn(
     {
         return Ok(None);
     }
-    let attempt = |progress: Progress, status: &str| Attempt {
-        id: open
-            .as_ref()
-            .filter(|a| a.action == progress.action)
-            .map_or_else(
-                || ports.new_id().map(|id| format!("act_{id}")),
-                |a| Ok(a.id.clone()),
-            )
-            .unwrap_or_default(),
-        conversation: conversation.to_owned(),
-        site: site.key.clone(),
-        action: progress.action.clone(),
-        user: user.map(str::to_owned),
-        progress,
-        status: status.to_owned(),
+    // The open attempt goes on; another action is a new attempt, with an
+    // id of its own (no id, no attempt: the error is the turn's).
+    let attempt = |progress: Progress, status: &str| -> Result<Attempt, AppError> {
+        let id = match open.as_ref().filter(|a| a.action == progress.action) {
+            Some(a) => a.id.clone(),
+            None => format!("act_{}", ports.new_id()?),
+        };
+        Ok(Attempt {
+            id,
+            conversation: conversation.to_owned(),
+            site: site.key.clone(),
+            action: progress.action.clone(),
+            user: user.map(str::to_owned),
+            progress,
+            status: status.to_owned(),
+        })
     };
     let said = |line: Line| words::say(lang, line).to_owned();
     let reply = match step {
         Step::Pass => return Ok(None),
         Step::Ask(text, progress) => {
-            stored::save(db, &attempt(progress, "open"), page_url, now).await?;
+            stored::save(db, &attempt(progress, "open")?, page_url, now).await?;
             action_reply(text, lang)
         }
         Step::Confirm(text, progress) => {
-            let a = attempt(progress, "confirming");
+            let a = attempt(progress, "confirming")?;
             let Some(token) = seal(ports, &a) else {
                 ports.log("an action needs the ACTION_CONFIRM_SECRET secret (32 bytes or more)");
                 stored::close(db, conversation, "failed", now).await?;
@@ -165,13 +169,14 @@ pub(crate) async fn turn(
             }
         }
         Step::Run(progress) => {
-            let a = attempt(progress, "running");
+            ports.admit(who, Kind::Actions, false).await?;
+            let a = attempt(progress, "running")?;
             stored::save(db, &a, page_url, now).await?;
             run(ports, site, &a, lang).await?
         }
         Step::SignIn => person_reply(said(Line::SignIn), lang),
         Step::GiveUp(progress) => {
-            stored::save(db, &attempt(progress, "gave_up"), page_url, now).await?;
+            stored::save(db, &attempt(progress, "gave_up")?, page_url, now).await?;
             person_reply(said(Line::GiveUp), lang)
         }
         Step::Stopped => {
@@ -238,8 +243,14 @@ pub(crate) async fn confirm_turn(
         site: site.key.clone(),
         established: established(Some(owner.started), ports.now()),
     };
-    ports.admit(&who, Kind::Messages, false).await?;
-    confirm(
+    // Confirm runs a change: one call to the site's API, counted first
+    // and given back when nothing runs.
+    let costs = [
+        (Kind::Messages, 1),
+        (Kind::Actions, u64::from(input.accept)),
+    ];
+    ports.admit_all(&who, &costs).await?;
+    let result = confirm(
         ports,
         site,
         &input.conversation_id,
@@ -247,7 +258,11 @@ pub(crate) async fn confirm_turn(
         input.accept,
         user,
     )
-    .await
+    .await;
+    if input.accept && result.is_err() {
+        ports.refund(&who, Kind::Actions, 1).await;
+    }
+    result
 }
 
 /// The Confirm (or Cancel) button: runs the change `token` vouches for,

@@ -185,7 +185,8 @@ pub(crate) async fn begin(
     };
     // An action on the site's API (asking for a value, looking something
     // up, a change to confirm) takes the turn before the engine; a model,
-    // with tokens left today, may recognise one the engine does not.
+    // with tokens left today, may recognise one the engine does not. Its
+    // calls and tokens are charged to the conversation.
     let charged = Who {
         visitor: Some(conversation_id.clone()),
         ..limited.clone()
@@ -198,7 +199,8 @@ pub(crate) async fn begin(
         &input.message,
         user,
         ctx.locale,
-        (model && tokens_left).then_some(&charged),
+        &charged,
+        model && tokens_left,
     )
     .await?;
     let turn = match acted {

@@ -434,5 +434,6 @@ fn kind_key(kind: Kind) -> &'static str {
         Kind::Reads => "reads",
         Kind::Polls => "polls",
         Kind::Feedback => "feedback",
+        Kind::Actions => "actions",
     }
 }

@@ -684,3 +684,71 @@ mod model {
         assert!(calls[0].url.ends_with("/orders/10002/cancel"));
     }
 }
+
+#[test]
+fn calls_to_the_sites_api_count_against_the_visitors_actions_limit() {
+    use frontdesk_shared::config::limits::Kind;
+    let w = world();
+    w.api_answers
+        .borrow_mut()
+        .push_back(ok_json(json!({"status": "shipped"})));
+    let (_, r) = say(&w, None, "where is my order 10001", Some("alice"));
+    assert_eq!(r.text, "Order 10001 is shipped.");
+    let kinds: Vec<Kind> = w.admitted.borrow().iter().map(|(_, k)| *k).collect();
+    assert_eq!(kinds, [Kind::Messages, Kind::Actions]);
+
+    // The message fits, the call does not: refused whole, nothing stored.
+    let mut w = world();
+    w.limit = 1;
+    let input = ChatInput::try_from(ChatRequest {
+        conversation_id: None,
+        message: "where is my order 10001".into(),
+        page_url: None,
+        locale: None,
+        idempotency_key: None,
+        identity: None,
+    })
+    .unwrap();
+    let got = block_on(begin(&w, shop(), &input, None, false, Some("alice")));
+    assert!(matches!(got, Err(AppError::RateLimited { .. })), "{got:?}");
+    assert!(w.api_calls.borrow().is_empty());
+    assert_eq!(w.count("SELECT COUNT(*) FROM action_attempts"), 0);
+    assert_eq!(w.count("SELECT COUNT(*) FROM messages"), 0);
+}
+
+#[test]
+fn a_press_that_runs_nothing_gives_its_call_back() {
+    use frontdesk_api::validate::ConfirmInput;
+    use frontdesk_shared::config::limits::Kind;
+    let w = world();
+    let (c, r) = say(&w, None, "cancel my order 10002", Some("alice"));
+    let card = r.confirm.expect("a confirm card");
+    let press = |token: &str, user: Option<&str>| {
+        let input = ConfirmInput {
+            conversation_id: c.clone(),
+            token: token.into(),
+            accept: true,
+            identity: None,
+        };
+        block_on(super::confirm_turn(&w, shop(), &input, None, user))
+    };
+    // Someone else's press: refused, and the call it was charged is given back.
+    assert_eq!(
+        code(press(&card.token, Some("mallory"))),
+        ErrorCode::ConfirmationInvalid
+    );
+    assert_eq!(*w.refunds.borrow(), [(Kind::Actions, 1)]);
+    assert!(w.api_calls.borrow().is_empty());
+    // The visitor's own press runs it, charged once.
+    w.api_answers.borrow_mut().push_back(ok_json(json!({})));
+    let (_, done) = press(&card.token, Some("alice")).unwrap();
+    assert_eq!(done.text, "Order 10002 is cancelled.");
+    assert_eq!(w.refunds.borrow().len(), 1);
+    let actions = w
+        .admitted
+        .borrow()
+        .iter()
+        .filter(|(_, k)| *k == Kind::Actions)
+        .count();
+    assert_eq!(actions, 2);
+}

@@ -293,11 +293,23 @@ async fn send_api(
     let body = if declared.is_some_and(|n| n > call::MAX_ANSWER_BYTES) {
         None
     } else {
-        response
-            .bytes()
-            .await
-            .ok()
-            .filter(|b| b.len() <= call::MAX_ANSWER_BYTES)
+        capped(&mut response, call::MAX_ANSWER_BYTES).await
     };
     Ok(ApiAnswer::Http(status, content_type, body))
+}
+
+/// The body of `response` if it is at most `max` bytes; read chunk by
+/// chunk and dropped as soon as it grows past `max` (a chunked answer
+/// declares no length), so an endless answer costs no more than `max`.
+async fn capped(response: &mut worker::Response, max: usize) -> Option<Vec<u8>> {
+    use futures_util::StreamExt;
+    let mut stream = response.stream().ok()?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        body.extend_from_slice(&chunk.ok()?);
+        if body.len() > max {
+            return None;
+        }
+    }
+    Some(body)
 }

@@ -38,24 +38,28 @@ pub enum Kind {
     Polls,
     /// Ratings (`POST /feedback`), per minute.
     Feedback,
+    /// Requests an action makes to the site's API (a look-up, or a
+    /// confirmed change), per hour.
+    Actions,
 }
 
 impl Kind {
     /// Every kind, in declaration order.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Messages,
         Kind::Tickets,
         Kind::Tokens,
         Kind::Reads,
         Kind::Polls,
         Kind::Feedback,
+        Kind::Actions,
     ];
 
     /// The period the limit is counted over, in milliseconds.
     pub fn period_ms(self) -> u64 {
         match self {
             Kind::Messages | Kind::Reads | Kind::Polls | Kind::Feedback => 60_000,
-            Kind::Tickets => 3_600_000,
+            Kind::Tickets | Kind::Actions => 3_600_000,
             Kind::Tokens => 86_400_000,
         }
     }
@@ -69,6 +73,7 @@ impl Kind {
             Kind::Reads => "READS",
             Kind::Polls => "POLLS",
             Kind::Feedback => "FEEDBACK",
+            Kind::Actions => "ACTIONS",
         }
     }
 }
@@ -210,8 +215,10 @@ pub fn retry_after_secs(ms: u64) -> u64 {
 /// the widget holds one 20 s poll at a time (3 a minute, one more per agent
 /// reply). 60 reads and 180 poll-seconds a minute per visitor leave room
 /// for several tabs and quick page changes; an address holds 20 polls at
-/// once (an office behind one NAT), a site 10,000.
-pub const DEFAULTS: [(Kind, Scope, u64); 18] = [
+/// once (an office behind one NAT), a site 10,000. Actions: a visitor
+/// checks a few orders and changes one or two in an hour; 20 calls leave
+/// room, and stop a script walking through order numbers.
+pub const DEFAULTS: [(Kind, Scope, u64); 21] = [
     (Kind::Messages, Scope::Visitor, 10),
     (Kind::Messages, Scope::Ip, 30),
     (Kind::Messages, Scope::Site, 600),
@@ -230,6 +237,9 @@ pub const DEFAULTS: [(Kind, Scope, u64); 18] = [
     (Kind::Feedback, Scope::Visitor, 30),
     (Kind::Feedback, Scope::Ip, 120),
     (Kind::Feedback, Scope::Site, 3_000),
+    (Kind::Actions, Scope::Visitor, 20),
+    (Kind::Actions, Scope::Ip, 60),
+    (Kind::Actions, Scope::Site, 3_000),
 ];
 
 /// How long ago a conversation must have started for its requests to be
