@@ -310,6 +310,12 @@ mod tests {
         assert!(workers.get("tool_choice").is_none());
         assert_eq!(workers["tools"][0]["name"], "order_status");
         assert_eq!(workers["messages"][0]["role"], "user");
+        // An answer written from help articles is never offered a tool:
+        // an article's instruction has nothing to call.
+        for provider in [Provider::OpenAiCompatible, Provider::WorkersAi] {
+            let answer = serde_json::to_value(provider.request("m", &messages())).unwrap();
+            assert!(answer.get("tools").is_none() && answer.get("tool_choice").is_none());
+        }
     }
 
     #[test]
