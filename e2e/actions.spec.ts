@@ -1,11 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
 import { SignJWT } from 'jose';
-import { IDENTITY_SECRET, PORT, STORE_API_PORT } from './playwright.config';
+import { AI_PORT, IDENTITY_SECRET, LLM_PORT, PORT, STORE_API_PORT } from './playwright.config';
 
 // Actions (issue 18): on the "store" site of frontdesk.toml, a signed-in
 // visitor checks an order and cancels one with the confirm button, through
 // the store's own API (demo/api/orders.mjs), which verifies the signature
-// of every request it gets. An unverified visitor gets no call at all.
+// of every request it gets. An unverified visitor gets no call at all. On
+// the worker with a generator (fake-llm.mjs), the model chooses an action
+// the engine does not recognise, through tool calling.
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -106,4 +108,53 @@ test("an unverified visitor gets no call, and another user's order is not found"
   const s = await stats();
   console.log(`attack: bob asks for alice's order → ${JSON.stringify(s.requests)}`);
   expect(s.requests.map((r) => [r.user, r.status, r.verified])).toEqual([['demo-bob', 404, true]]);
+});
+
+test('with a model, actions the engine does not recognise are chosen through tool calling', async () => {
+  const AI = `http://127.0.0.1:${AI_PORT}`;
+  const LLM = `http://127.0.0.1:${LLM_PORT}`;
+  await fetch(`${LLM}/__mode`, { method: 'POST', body: JSON.stringify({ mode: 'answer' }) });
+  const seen = (await (await fetch(`${LLM}/__requests`)).json()).length;
+  const identity = { token: await jwt('demo-alice') };
+  const headers = { 'content-type': 'application/json', 'x-frontdesk-site': 'store', origin: STORE };
+  const chat = async (message: string, conversation_id?: string) => {
+    const res = await fetch(`${AI}/api/v1/chat`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ message, conversation_id, identity }),
+    });
+    expect(res.status).toBe(200);
+    return res.json();
+  };
+
+  const status = await chat("My parcel 10001 hasn't turned up, any news?");
+  expect(status.reply.decision).toBe('action');
+  expect(status.reply.text).toContain('Order 10001: **shipped**');
+  const asked = (await (await fetch(`${LLM}/__requests`)).json()).slice(seen);
+  const tools = asked.filter((r: { body: { tools?: unknown } }) => Array.isArray(r.body.tools));
+  expect(tools).toHaveLength(1);
+  const offered = tools[0].body.tools.map((t: { function: { name: string } }) => t.function.name);
+  expect(offered).toEqual(['order_status', 'cancel_order', 'resend_invoice']);
+  expect(tools[0].body.tool_choice).toBe('auto');
+  expect(tools[0].tool).toEqual({ name: 'order_status', arguments: { order: '10001' } });
+  // The model saw the rules and the message; never who the visitor is.
+  expect(JSON.stringify(tools[0].body.messages)).not.toContain('demo-alice');
+
+  // A change the model chose stops at the card; the button runs it.
+  const card = await chat('I no longer want purchase 10002, please stop it', status.conversation_id);
+  expect(card.reply.confirm.text).toBe('Cancel order 10002? This cannot be undone.');
+  expect((await stats()).writes).toBe(0);
+  const pressed = await fetch(`${AI}/api/v1/actions/confirm`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ conversation_id: status.conversation_id, token: card.reply.confirm.token, accept: true, identity }),
+  });
+  expect(pressed.status).toBe(200);
+  expect((await pressed.json()).reply.text).toContain('Done: order 10002 is cancelled.');
+  const s = await stats();
+  console.log(`with the model: ${JSON.stringify(s.requests.map((r) => `${r.method} ${r.path} ${r.user} ${r.status}`))}`);
+  expect(s.requests.map((r) => [r.method, r.path, r.user, r.status, r.verified])).toEqual([
+    ['GET', '/orders/10001', 'demo-alice', 200, true],
+    ['POST', '/orders/10002/cancel', 'demo-alice', 200, true],
+  ]);
 });

@@ -123,6 +123,10 @@ const SERVERS = [
       '--var AI_EMBEDDINGS:openai --var AI_EMBEDDING_MODEL:fake-embed',
       '--var AI_SUMMARY_MS:20000',
       `--var AGENT_TOKEN:${AGENT_TOKEN}`,
+      // Actions chosen by the model (actions.spec.ts): the store's API
+      // and signed-in visitors, as on the main server.
+      `--var IDENTITY_SECRET:${IDENTITY_SECRET} --var SHOP_API_SECRET:${SHOP_API_SECRET}`,
+      `--var ACTION_CONFIRM_SECRET:${ACTION_CONFIRM_SECRET}`,
       // Its tickets go to the receiver's webhook, to check what sinks get.
       `--var WEBHOOK_URL:http://127.0.0.1:${RECEIVER_PORT}/webhook --var WEBHOOK_SECRET:${WEBHOOK_SECRET}`,
       SHARED_IP_LIMITS,

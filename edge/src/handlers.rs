@@ -244,7 +244,8 @@ pub(crate) async fn feedback(
 
 /// `POST /api/v1/actions/confirm`: the visitor pressed Confirm or Cancel
 /// on a change an action showed. Runs it once, for the verified visitor it
-/// was shown to (`actions::confirm`); counted like a message.
+/// was shown to (`actions::confirm`); counted like a message, and a
+/// Confirm as a call to the site's API.
 pub(crate) async fn action_confirm(
     mut req: Request,
     env: &Env,
