@@ -27,8 +27,8 @@ inputs_hash() {
   { git ls-files -co --exclude-standard -- "$@" | sort | xargs -d '\n' sha256sum; echo "$PATH"; } | sha256sum | cut -c1-16
 }
 
-# (The loader and the nudge script are built on every run, below: not inputs here.)
-widget_key=$(inputs_hash widget api ':!widget/loader.js' ':!widget/nudge.js' Cargo.toml Cargo.lock Trunk.toml \
+# (The loader, the nudge and live scripts are built on every run, below: not inputs here.)
+widget_key=$(inputs_hash widget api ':!widget/loader.js' ':!widget/nudge.js' ':!widget/live.js' Cargo.toml Cargo.lock Trunk.toml \
   scripts/build.sh)
 if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/public/widget/app.wasm ] \
   || [ ! -f dist/trunk/words.json ]; then
@@ -90,10 +90,13 @@ fi
 # The proactive greeting bubble, fetched by the loader only on a page with
 # a matching [[site.nudge]] (see nudge.js).
 esbuild widget/nudge.js --minify --target=es2020 --log-level=warning --outfile=dist/public/widget/nudge.js >&2
+# The live connection (WebSocket), fetched by boot.js once a conversation
+# has a ticket (see live.js).
+esbuild widget/live.js --minify --target=es2020 --log-level=warning --outfile=dist/public/widget/live.js >&2
 rm -rf dist/public/widget/site
 mkdir -p dist/public/widget/site
 cp dist/sites/*.json dist/public/widget/site/
-version=$(cat dist/public/widget/app.* dist/public/widget/nudge.js dist/public/widget/i18n/* dist/public/widget/site/* \
+version=$(cat dist/public/widget/app.* dist/public/widget/nudge.js dist/public/widget/live.js dist/public/widget/i18n/* dist/public/widget/site/* \
   | sha256sum | cut -c1-12)
 sites=$(cat dist/sites-loader.json)
 esbuild widget/loader.js --minify --target=es2020 --define:VERSION="\"$version\"" \

@@ -252,8 +252,17 @@ function renderDetail(data, fresh) {
   if (fresh) {
     $('reply-text').value = '';
     $('reply-error').textContent = '';
+    // The visitor's open widget shows that an agent has joined.
+    if (data.status === 'open') presence('join');
   }
   markSelected();
+}
+
+/** Tells the visitor's open widget (if any) that the agent joined or is typing; best effort. */
+let typedAt = 0;
+function presence(what) {
+  if (!current) return;
+  api('POST', `/tickets/${encodeURIComponent(current.ticket.reference)}/${what}`).catch(() => {});
 }
 
 function renderStatus(status) {
@@ -357,6 +366,12 @@ function start() {
     $(id).addEventListener('change', () => loadList(false));
   }
   $('reply-form').addEventListener('submit', sendReply);
+  // "An agent is typing…" in the visitor's widget, at most every 2 s.
+  $('reply-text').addEventListener('input', () => {
+    if (Date.now() - typedAt < 2000) return;
+    typedAt = Date.now();
+    presence('typing');
+  });
   $('close-ticket').addEventListener('click', closeTicket);
   window.addEventListener('hashchange', openFromHash);
   document.addEventListener('visibilitychange', autoRefresh);

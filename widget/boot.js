@@ -193,12 +193,22 @@ h.card = (el, url, conversation_id, token, [yes, no]) => new Promise((resolve) =
 });
 
 
-// One long poll for agent replies after message `after` (GET url, waiting
-// up to 20 s). Resolves with [status (0: unreachable, unreadable or
-// stopped), Retry-After in seconds or 0, the replies [{id, text}] when
-// 2xx]; h.unpoll() stops it. When to ask again is the widget's call.
-let poll;
+// One wait for agent replies after message `after`, up to 20 s: on the live
+// connection (widget/live.js, fetched on the first wait, i.e. once there is
+// a ticket), else one long poll (GET url). Resolves with [status (0:
+// unreachable, unreadable or stopped), Retry-After in seconds or 0, the
+// replies [{id, text}] when 2xx]; h.unpoll() stops it. When to ask again is
+// the widget's call.
+let poll, live;
 h.poll = async (url, after) => {
+  await (live ||= new Promise((ok) => {
+    const s = document.createElement('script');
+    s.src = h.base + 'widget/live.js?v=' + h.version;
+    s.onload = s.onerror = ok;
+    document.head.append(s);
+  }));
+  const got = await h.liveNext?.(url, after);
+  if (got) return got;
   poll = new AbortController();
   try {
     const res = await api(url + '?after=' + after + '&wait=20', { signal: poll.signal });
@@ -207,7 +217,7 @@ h.poll = async (url, after) => {
     return [0, 0];
   }
 };
-h.unpoll = () => poll?.abort();
+h.unpoll = () => (poll?.abort(), h.liveStop?.());
 // Resolves once the page is shown: at once unless it is hidden.
 h.shown = () => new Promise((r) => (document.hidden ? document.addEventListener('visibilitychange', r, { once: true }) : r()));
 
@@ -324,7 +334,7 @@ for (const [name, ...args] of window.Frontdesk.q.splice(0)) {
       conversation: saved.conversation,
       seen: +saved.seen || 0,
       ticket: !!saved.ticket,
-    }, await words);
+    }, (h.words = await words));
     h.mounted();
     h.command = run;
     h.emit('ready');

@@ -76,6 +76,9 @@ pub enum ErrorCode {
     /// A confirmation already used or cancelled (a second press, a
     /// replay): nothing more was changed.
     ConfirmationUsed,
+    /// A live connection asked for without `Upgrade: websocket`: open it
+    /// as a WebSocket (or wait for replies by long polling instead).
+    UpgradeRequired,
     /// Our fault; details are in the worker log, never in the response.
     Internal,
 }
@@ -108,6 +111,7 @@ impl ErrorCode {
             | ErrorCode::ConfirmationUsed => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::UpgradeRequired => 426,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
         }
@@ -207,5 +211,7 @@ mod tests {
         assert_eq!(ErrorCode::ConfirmationInvalid.status(), 403);
         assert_eq!(code(ErrorCode::ConfirmationUsed), "confirmation_used");
         assert_eq!(ErrorCode::ConfirmationUsed.status(), 409);
+        assert_eq!(code(ErrorCode::UpgradeRequired), "upgrade_required");
+        assert_eq!(ErrorCode::UpgradeRequired.status(), 426);
     }
 }

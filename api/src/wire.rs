@@ -385,6 +385,44 @@ pub struct DeliveryState {
     pub last_error: Option<String>,
 }
 
+/// What the worker sends on a live connection to a conversation
+/// (`GET /api/v1/conversations/{id}/live`, a WebSocket), one JSON text
+/// frame each, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A message stored in the conversation (the agent replies after the
+    /// client's `after`, first, then each new one as it is stored). Ids
+    /// increase: a client ignores one it has seen.
+    Message {
+        /// As read back with `GET …/replies`.
+        message: ConversationMessage,
+    },
+    /// The other side is typing (sent at most every
+    /// [`LIVE_TYPING_MS`] per side; it stops showing after twice that).
+    Typing {
+        /// Who is typing.
+        from: Role,
+    },
+    /// An agent has opened the conversation.
+    Joined,
+}
+
+/// What a client may send on a live connection: only that its side is
+/// typing, as `{"type":"typing"}` (anything else is ignored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveFrame {
+    /// The sender is typing.
+    Typing,
+}
+
+/// How often a typing indicator is relayed per side, at most (ms).
+pub const LIVE_TYPING_MS: i64 = 2_000;
+/// The longest frame a client may send on a live connection (bytes); a
+/// longer one is ignored.
+pub const MAX_LIVE_FRAME_BYTES: usize = 256;
+
 /// One stored message of a conversation, as the visitor's widget reads it
 /// back: `GET /api/v1/conversations/{id}` (all of them, after a reload) and
 /// `GET /api/v1/conversations/{id}/replies` (agent replies, as they come).
@@ -527,6 +565,45 @@ pub struct Health {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn live_events_and_frames_on_the_wire() {
+        let typing = serde_json::to_string(&LiveEvent::Typing { from: Role::Agent }).unwrap();
+        assert_eq!(typing, r#"{"type":"typing","from":"agent"}"#);
+        assert_eq!(
+            serde_json::to_string(&LiveEvent::Joined).unwrap(),
+            r#"{"type":"joined"}"#
+        );
+        let message = LiveEvent::Message {
+            message: ConversationMessage {
+                id: 7,
+                role: Role::Agent,
+                text: "Hi".into(),
+                at: 1,
+                decision: None,
+                sources: vec![],
+                reason: None,
+                lang: None,
+                rating: None,
+            },
+        };
+        let json = serde_json::to_string(&message).unwrap();
+        assert!(
+            json.starts_with(r#"{"type":"message","message":{"id":7,"role":"agent""#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<LiveEvent>(&json).unwrap(), message);
+        let frame = |t: &str| serde_json::from_str::<LiveFrame>(t).ok();
+        assert_eq!(frame(r#"{"type":"typing"}"#), Some(LiveFrame::Typing));
+        for bad in [
+            "",
+            "typing",
+            r#"{"type":"message","text":"hi"}"#,
+            r#"{"type":"joined"}"#,
+        ] {
+            assert_eq!(frame(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn chat_request_rejects_unknown_fields() {

@@ -1,11 +1,12 @@
 //! The agent API: list and filter tickets, read one with its conversation
-//! and deliveries, reply, close. Every endpoint needs
+//! and deliveries, reply, close, and tell the visitor's open widget that an
+//! agent has joined or is typing. Every endpoint needs
 //! `Authorization: Bearer <AGENT_TOKEN>` (a wrangler secret); without a
 //! configured token the API is closed.
 
 use frontdesk_api::error::ErrorCode;
 use frontdesk_api::validate::{agent_reply, ticket_reference};
-use frontdesk_api::wire::{AgentReplyRequest, Role};
+use frontdesk_api::wire::{AgentReplyRequest, LiveEvent, Role};
 use frontdesk_shared::tickets::routing::MAX_TEAM_CHARS;
 use worker::{Env, Request, Response, Url};
 
@@ -116,6 +117,20 @@ pub(crate) async fn reply(
         &serde_json::json!({ "message_id": id, "role": Role::Agent, "text": text }),
         201,
     )
+}
+
+/// `POST /api/v1/agent/tickets/{reference}/typing` and `…/join`: the
+/// visitor's open widget shows that an agent is typing, or has joined
+/// ([`inbox::presence`]); 204, nothing stored.
+pub(crate) async fn presence(
+    env: &Env,
+    ctx: &worker::Context,
+    reference: &str,
+    event: LiveEvent,
+) -> Result<Response, AppError> {
+    let reference = ticket_reference(reference)?;
+    inbox::presence(&Bindings::new(env, ctx)?, &reference, &event).await?;
+    Ok(Response::empty()?.with_status(204))
 }
 
 /// `POST /api/v1/agent/tickets/{reference}/close` ([`inbox::close`])

@@ -1,9 +1,10 @@
 //! What an agent does to a ticket, as use cases over [`Ports`]: reply in
 //! its conversation (stored first, so a waiting widget's poll finds it and
-//! nothing is lost), and close it. The agent API (`agent.rs`) checks the
+//! nothing is lost; then sent to its live connections), and close it. The agent API (`agent.rs`) checks the
 //! token and validates the reference and the text before these run.
 
 use frontdesk_api::error::ErrorCode;
+use frontdesk_api::wire::{ConversationMessage, LiveEvent, Role};
 
 use crate::db;
 use crate::ports::Ports;
@@ -24,7 +25,45 @@ pub(crate) async fn reply(
     let ticket = db::tickets::get(ports.db(), reference)
         .await?
         .ok_or_else(not_found)?;
-    db::messages::save_agent_reply(ports.db(), &ticket.conversation_id, text, ports.now()).await
+    let at = ports.now();
+    let id = db::messages::save_agent_reply(ports.db(), &ticket.conversation_id, text, at).await?;
+    // Stored first: the live news of it comes after.
+    let message = ConversationMessage {
+        id,
+        role: Role::Agent,
+        text: text.to_owned(),
+        at,
+        decision: None,
+        sources: Vec::new(),
+        reason: None,
+        lang: None,
+        rating: None,
+    };
+    ports
+        .broadcast(
+            &ticket.conversation_id,
+            &LiveEvent::Message { message },
+            None,
+        )
+        .await;
+    Ok(id)
+}
+
+/// Tells the visitor of ticket `reference`, if their widget is open, that
+/// an agent has opened the conversation (`joined`) or is typing; an
+/// unknown ticket is an error. Nothing is stored.
+pub(crate) async fn presence(
+    ports: &impl Ports,
+    reference: &str,
+    event: &LiveEvent,
+) -> Result<(), AppError> {
+    let ticket = db::tickets::get(ports.db(), reference)
+        .await?
+        .ok_or_else(not_found)?;
+    ports
+        .broadcast(&ticket.conversation_id, event, Some(Role::Visitor))
+        .await;
+    Ok(())
 }
 
 /// Closes ticket `reference` (closing a closed one is no change and no

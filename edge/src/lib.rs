@@ -28,6 +28,7 @@ mod ports;
 mod publish;
 mod render;
 mod replies;
+mod room;
 mod routes;
 mod settings;
 mod site;
@@ -36,6 +37,7 @@ mod vars;
 mod visitor;
 
 use frontdesk_api::error::ErrorCode;
+use frontdesk_api::wire::{LiveEvent, Role};
 use worker::{
     event, Context, Env, MessageBatch, Method, Request, Response, ScheduleContext, ScheduledEvent,
 };
@@ -45,6 +47,7 @@ use settings::Settings;
 
 pub use error::AppError;
 pub use limits::Limiter;
+pub use room::Room;
 
 #[event(start)]
 fn start() {
@@ -61,7 +64,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
         .flatten();
     let result = route(req, &env, &ctx, &path).await;
     let mut response = result.unwrap_or_else(AppError::into_response);
-    if path.starts_with("/api/") {
+    // A WebSocket's handshake answer (101) is the room's, and final.
+    if path.starts_with("/api/") && response.status_code() != 101 {
         http::cors(&mut response, cors.as_deref())?;
     }
     Ok(response)
@@ -142,10 +146,14 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
             let site = site::Caller::new(&req)?.site()?;
             handlers::action_confirm(req, env, ctx, site).await
         }
-        E::ConversationShow | E::ConversationDelete | E::ConversationReplies => {
+        E::ConversationShow
+        | E::ConversationDelete
+        | E::ConversationReplies
+        | E::ConversationLive => {
             let action = match endpoint {
                 E::ConversationShow => visitor::Action::Show,
                 E::ConversationDelete => visitor::Action::Delete,
+                E::ConversationLive => visitor::Action::Live,
                 _ => visitor::Action::Replies,
             };
             let caller = caller.expect("the conversation group's guard ran");
@@ -155,6 +163,11 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         E::AgentTicket => agent::show(env, param).await,
         E::AgentReply => agent::reply(req, env, ctx, param).await,
         E::AgentClose => agent::close(env, ctx, param).await,
+        E::AgentTyping => {
+            let typing = LiveEvent::Typing { from: Role::Agent };
+            agent::presence(env, ctx, param, typing).await
+        }
+        E::AgentJoin => agent::presence(env, ctx, param, LiveEvent::Joined).await,
         E::AdminContent => admin_content::list(env, ctx).await,
         E::AdminContentIndex => admin_content::index(env, ctx).await,
         E::AdminContentPut => admin_content::put(req, env, ctx).await,

@@ -4,6 +4,7 @@
 //! (`ports/bindings.rs`), the native tests on SQLite, objects in memory, a
 //! clock they move and the bundled help centre.
 
+use frontdesk_api::wire::{LiveEvent, Role};
 use frontdesk_shared::actions::call;
 use frontdesk_shared::config::limits::Kind;
 use frontdesk_shared::llm::Tool;
@@ -97,6 +98,10 @@ pub(crate) trait Ports {
         message: &str,
         tools: &[Tool],
     ) -> Result<(String, bool), String>;
+    /// Sends `event` to the live connections of conversation `id` (its
+    /// visitor's only, with `side`); a failure is logged (what was stored
+    /// reaches them by the catch-up or the long poll).
+    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>);
     /// The worker secret (or var) `name`, if set.
     fn secret(&self, name: &str) -> Option<String>;
     /// Waits `ms` milliseconds.

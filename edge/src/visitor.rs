@@ -8,6 +8,10 @@
 //!   with `wait` (1–25 s) the request is held until one arrives or the time
 //!   is up (long polling, `replies.rs`), so a reply reaches an open widget
 //!   within about 2 s.
+//! - `GET /api/v1/conversations/{id}/live?after=N` with `Upgrade: websocket`:
+//!   the conversation live (`room.rs`): agent replies after message N at
+//!   once, then each as it is stored, and typing both ways; the long poll
+//!   stays for clients that cannot keep a WebSocket open.
 //! - `DELETE /api/v1/conversations/{id}`: the conversation, its messages,
 //!   tickets and delivery records, gone.
 //!
@@ -17,7 +21,7 @@
 
 use frontdesk_api::error::{ApiError, ErrorCode};
 use frontdesk_api::validate::conversation_id;
-use frontdesk_api::wire::ConversationView;
+use frontdesk_api::wire::{ConversationView, Role};
 use frontdesk_shared::config::limits::Kind;
 use worker::{Env, Request, Response, Url};
 
@@ -25,9 +29,9 @@ use crate::db::{self, D1};
 use crate::http::json;
 use crate::limits::{self, Who};
 use crate::ports::bindings::Bindings;
-use crate::replies;
 use crate::site::Caller;
 use crate::AppError;
+use crate::{replies, room};
 
 /// Longest `wait` a client may ask for: under the 30 s many proxies allow.
 const MAX_WAIT_SECS: u64 = 25;
@@ -59,7 +63,28 @@ pub(crate) async fn route(
             delete(env, id).await
         }
         Action::Replies => replies(&req, env, ctx, id, owner.is_some(), &who).await,
+        Action::Live => {
+            limits::admit_all(env, &who, &[(Kind::Reads, 1)], false).await?;
+            if owner.is_none() {
+                return Err(gone());
+            }
+            live(&req, env, &id).await
+        }
     }
+}
+
+/// `live`: a WebSocket upgrade (else 426 `upgrade_required`) handed to the
+/// conversation's room with the client's last id.
+async fn live(req: &Request, env: &Env, id: &str) -> Result<Response, AppError> {
+    let (after, _) = poll_query(&req.url()?)?;
+    let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return Err(AppError::code(
+            ErrorCode::UpgradeRequired,
+            "Open this as a WebSocket (Upgrade: websocket), or wait for replies with GET …/replies?wait=20.",
+        ));
+    }
+    Ok(room::connect(env, id, Role::Visitor, after).await?)
 }
 
 /// What is asked of a conversation.
@@ -67,6 +92,7 @@ pub(crate) enum Action {
     Show,
     Delete,
     Replies,
+    Live,
 }
 
 fn gone() -> AppError {

@@ -97,14 +97,23 @@ const LOADER: &[(&str, &str)] = &[
     ("load_failed", "Chat unavailable. Please try again later."),
 ];
 
-/// The English text of `key`, the app's or the loader's.
+/// The live connection's words (widget/live.js reads them from the
+/// fetched file, English built in), likewise only for the tests.
+#[cfg(test)]
+const LIVE: &[(&str, &str)] = &[
+    ("typing", "An agent is typing…"),
+    ("joined", "An agent has joined the conversation."),
+];
+
+/// The English text of `key`, the app's, the loader's or live.js's.
 #[cfg(test)]
 fn english(key: &str) -> Option<String> {
-    let loader = LOADER
+    let outside = LOADER
         .iter()
+        .chain(LIVE)
         .find(|(k, _)| *k == key)
         .map(|(_, en)| en.to_string());
-    loader.or_else(|| Strings::default().get(key).map(str::to_owned))
+    outside.or_else(|| Strings::default().get(key).map(str::to_owned))
 }
 
 /// `template` with each `{name}` replaced by its value in `args`, in one
@@ -208,7 +217,7 @@ mod tests {
             let map = parse(lang, text);
             let keys: Vec<&str> = map.keys().map(String::as_str).collect();
             let mut expected = Strings::KEYS.to_vec();
-            expected.extend(LOADER.iter().map(|(k, _)| *k));
+            expected.extend(LOADER.iter().chain(LIVE).map(|(k, _)| *k));
             expected.sort_unstable();
             assert_eq!(keys, expected, "{lang}.json keys");
             // serde_json keeps the last of duplicate keys: count them in the text.
@@ -260,7 +269,7 @@ mod tests {
             let app = || {
                 parse(lang, text)
                     .into_iter()
-                    .filter(|(k, _)| !LOADER.iter().any(|(l, _)| l == k))
+                    .filter(|(k, _)| !LOADER.iter().chain(LIVE).any(|(l, _)| l == k))
             };
             for (key, value) in app() {
                 assert!(strings.set(&key, value.as_str().unwrap().to_owned()));

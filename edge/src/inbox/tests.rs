@@ -2,7 +2,7 @@
 //! visitor's waiting widget receives.
 
 use frontdesk_api::error::ErrorCode;
-use frontdesk_api::wire::Role;
+use frontdesk_api::wire::{LiveEvent, Role};
 
 use super::{close, reply};
 use crate::db::sqlite::block_on;
@@ -50,6 +50,17 @@ fn an_agents_reply_is_stored_in_the_tickets_conversation_and_reaches_the_waiting
             w.count("SELECT COUNT(*) FROM messages WHERE role = 'agent'"),
             1
         );
+        // And to its live connections, as stored: the same id, text and time.
+        let sent = w.broadcasts.borrow();
+        assert_eq!(sent.len(), 1);
+        let (to, event, side) = &sent[0];
+        assert_eq!((to, *side), (&conversation, None));
+        assert_eq!(
+            *event,
+            LiveEvent::Message {
+                message: got[0].clone()
+            }
+        );
     });
 }
 
@@ -68,6 +79,7 @@ fn a_reply_or_close_for_an_unknown_ticket_is_refused_and_changes_nothing() {
             ErrorCode::TicketNotFound
         );
         assert_eq!(w.count("SELECT COUNT(*) FROM messages"), before);
+        assert!(w.broadcasts.borrow().is_empty());
         assert_eq!(
             w.count("SELECT COUNT(*) FROM tickets WHERE status = 'closed'"),
             0
@@ -93,5 +105,31 @@ fn closing_a_ticket_closes_it_once_and_again_is_no_error() {
         assert_eq!(stored.document["reference"], reference.as_str());
         close(&w, &reference).await.unwrap();
         assert_eq!(status(), 1);
+    });
+}
+
+#[test]
+fn joining_and_typing_reach_only_the_visitors_open_widget_and_store_nothing() {
+    use super::presence;
+    let w = World::new();
+    block_on(async {
+        let (reference, conversation) = ticket(&w).await;
+        let before = w.count("SELECT COUNT(*) FROM messages");
+        presence(&w, &reference, &LiveEvent::Joined).await.unwrap();
+        let typing = LiveEvent::Typing { from: Role::Agent };
+        presence(&w, &reference, &typing).await.unwrap();
+        assert_eq!(
+            *w.broadcasts.borrow(),
+            [
+                (conversation.clone(), LiveEvent::Joined, Some(Role::Visitor)),
+                (conversation, typing.clone(), Some(Role::Visitor)),
+            ]
+        );
+        assert_eq!(
+            code(presence(&w, "FD-0000-0000", &typing).await),
+            ErrorCode::TicketNotFound
+        );
+        assert_eq!(w.broadcasts.borrow().len(), 2);
+        assert_eq!(w.count("SELECT COUNT(*) FROM messages"), before);
     });
 }

@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 
+use frontdesk_api::wire::{LiveEvent, Role};
 use frontdesk_shared::actions::call;
 use frontdesk_shared::actions::choose;
 use frontdesk_shared::config::limits::Kind;
@@ -236,6 +237,12 @@ impl<'a> Ports for Bindings<'a> {
         let (body, event_stream, tokens) = generator.choose(self.env, &messages, tools).await?;
         limits::charge_tokens(self.env, who, tokens).await;
         Ok((body, event_stream))
+    }
+
+    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) {
+        if let Err(e) = crate::room::broadcast(self.env, id, event, side).await {
+            self.log(&format!("live: {e}; clients catch up by reading"));
+        }
     }
 
     fn secret(&self, name: &str) -> Option<String> {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use frontdesk_api::validate::HandoffInput;
-use frontdesk_api::wire::HandoffRequest;
+use frontdesk_api::wire::{HandoffRequest, LiveEvent, Role};
 use frontdesk_shared::actions::call;
 use frontdesk_shared::actions::choose;
 use frontdesk_shared::config::limits::Kind;
@@ -85,6 +85,8 @@ pub(crate) struct World {
     pub model: Option<Model>,
     /// Every tool-calling request the model was sent.
     pub model_requests: RefCell<Vec<serde_json::Value>>,
+    /// Everything sent to live connections: conversation, event, side.
+    pub broadcasts: RefCell<Vec<(String, LiveEvent, Option<Role>)>>,
 }
 
 /// [`Blobs`] in memory: each object's bytes and when it was written.
@@ -204,6 +206,7 @@ impl World {
             api_answers: RefCell::new(VecDeque::new()),
             model: None,
             model_requests: RefCell::new(Vec::new()),
+            broadcasts: RefCell::new(Vec::new()),
             secrets: RefCell::new(BTreeMap::new()),
         }
     }
@@ -393,6 +396,12 @@ impl Ports for World {
         self.model_requests.borrow_mut().push(request.clone());
         self.now.set(self.now.get() + 300);
         model(&request)
+    }
+
+    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) {
+        self.broadcasts
+            .borrow_mut()
+            .push((id.to_owned(), event.clone(), side));
     }
 
     fn secret(&self, name: &str) -> Option<String> {
