@@ -89,7 +89,7 @@ test('health reports the compiled help centre', async ({ request }) => {
   const articles = readdirSync(join(__dirname, '..', 'kb')).filter((f) => f.endsWith('.md')).length;
   expect(articles).toBeGreaterThan(0);
   const health = await res.json();
-  expect(health).toEqual({ status: 'ok', version: expect.any(Number), articles, passages: expect.any(Number) });
+  expect(health).toEqual({ status: 'ok', version: expect.any(Number), articles, passages: expect.any(Number), d1_statements: expect.any(Number) });
   // Every article has at least one passage for an embedding model.
   expect(health.passages).toBeGreaterThanOrEqual(articles);
 });

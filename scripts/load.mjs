@@ -19,11 +19,18 @@
 //           hanging, and dead. Prints what the visitor saw and what was
 //           stored and delivered.
 //
+//   live    idle widgets connected live (a WebSocket each, to a Durable
+//           Object per conversation, hibernating): the D1 statements the
+//           worker sends while they sit idle (0 expected), against as many
+//           long polls held for the same time; then agent replies fanned
+//           out to their widgets, p50/p99 from the reply request to the
+//           socket's message.
+//
 // Exits non-zero when stored ≠ accepted, a duplicate exists, an answer was
 // a 5xx or a fault was not handled. Fixed sizes, a time limit, and every
 // server it started is stopped on exit, also on error or Ctrl+C.
 //
-//   node scripts/load.mjs [--quick] [--only load|faults] [--var NAME:VALUE]...
+//   node scripts/load.mjs [--quick] [--only load|faults|live] [--var NAME:VALUE]...
 //
 // --var goes to the load worker's `wrangler dev` (e.g. raised rate limits).
 // Ports: FD_LOAD_PORT (default FD_E2E_PORT_BASE + 10, else 8798) and the
@@ -43,8 +50,8 @@ const EXTRA_VARS = args.flatMap((a, i) => (args[i - 1] === '--var' ? ['--var', a
 
 /** Sizes: the full run (`make load`) and the reduced one CI runs. */
 const SIZE = QUICK
-  ? { visitors: 10, turns: 5, handoffs: 40, retried: 10 }
-  : { visitors: 50, turns: 20, handoffs: 200, retried: 40 };
+  ? { visitors: 10, turns: 5, handoffs: 40, retried: 10, live: 100, polls: 50, replies: 10, idleMs: 5000 }
+  : { visitors: 50, turns: 20, handoffs: 200, retried: 40, live: 1000, polls: 200, replies: 50, idleMs: 10000 };
 /** Vars every load run gives its worker: limits raised above what the run
  * sends, so that a 429 shows a limit is lower than configured here. Every
  * client is one loopback address and one site; the limits are raised, not
@@ -602,12 +609,100 @@ async function faultsPhase() {
   return failures;
 }
 
+// ---------------------------------------------------------------- live
+
+async function livePhase() {
+  const failures = [];
+  const w = await worker('live', PORT.worker, [
+    ...LOAD_VARS,
+    '--var', `AGENT_TOKEN:${AGENT_TOKEN}`,
+    ...[['LIMIT_READS_IP', 1_000_000], ['LIMIT_READS_SITE', 1_000_000], ['LIMIT_POLLS_IP', 1_000_000_000], ['LIMIT_POLLS_SITE', 1_000_000_000]]
+      .flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    ...EXTRA_VARS,
+  ]);
+  const statements = async () => (await (await fetch(`${w.base}/healthz`)).json()).d1_statements;
+  log(`live: ${SIZE.live} conversations`);
+  const made = await pool(8, Array.from({ length: SIZE.live }, () => () => send(w.base, '/api/v1/chat', { message: 'hello' }, 'live: chat')));
+  const ids = made.map((r) => r.json?.conversation_id).filter(Boolean);
+  if (ids.length !== SIZE.live) failures.push(`live: ${ids.length} of ${SIZE.live} conversations made`);
+  const tickets = await pool(8, ids.slice(0, SIZE.replies).map((id, i) => () =>
+    send(w.base, '/api/v1/handoff', { conversation_id: id, email: `live${i}@example.com` }, 'live: handoff')));
+
+  // One WebSocket per conversation, as many open widgets.
+  log(`live: connecting ${ids.length} WebSockets`);
+  const sockets = new Map();
+  const connectMs = [];
+  await pool(50, ids.map((id) => () => new Promise((resolve) => {
+    const t0 = performance.now();
+    const ws = new WebSocket(`ws://127.0.0.1:${PORT.worker}/api/v1/conversations/${id}/live?after=0`);
+    const got = [];
+    ws.onmessage = (e) => got.push({ at: performance.now(), event: JSON.parse(String(e.data)) });
+    ws.onopen = () => {
+      connectMs.push(performance.now() - t0);
+      sockets.set(id, { ws, got });
+      resolve();
+    };
+    ws.onerror = () => resolve();
+  })));
+  if (sockets.size !== ids.length) failures.push(`live: ${sockets.size} of ${ids.length} WebSockets opened`);
+
+  // Idle: nobody speaks. The statements the worker sends meanwhile.
+  await sleep(1000);
+  const before = await statements();
+  await sleep(SIZE.idleMs);
+  const idle = (await statements()) - before;
+  if (idle !== 0) failures.push(`live: ${idle} D1 statements while ${sockets.size} connections were idle`);
+
+  // The same wait by long polling, for comparison: as many held requests
+  // as the machine takes comfortably (each looks at D1 every 0.5–2 s).
+  log(`live: ${SIZE.polls} long polls held for ${SIZE.idleMs / 1000} s, for comparison`);
+  const polled = await statements();
+  await pool(SIZE.polls, ids.slice(-SIZE.polls).map((id) => async () => {
+    try {
+      await fetch(`${w.base}/api/v1/conversations/${id}/replies?after=0&wait=${Math.round(SIZE.idleMs / 1000)}`,
+        { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch {}
+  }));
+  const pollStatements = (await statements()) - polled;
+
+  // Fan-out: an agent reply to each ticket; the time to its widget's socket.
+  const fanout = [];
+  for (const [i, t] of tickets.entries()) {
+    const reference = t.json?.reference;
+    const socket = sockets.get(ids[i]);
+    if (!reference || !socket) continue;
+    const t0 = performance.now();
+    const r = await post(w.base, `/api/v1/agent/tickets/${reference}/reply`, { text: `Reply ${i}` }, { authorization: `Bearer ${AGENT_TOKEN}` });
+    record('live: agent reply', r.ms, r.outcome);
+    const end = Date.now() + 5000;
+    while (!socket.got.some((g) => g.event.type === 'message') && Date.now() < end) await sleep(5);
+    const got = socket.got.find((g) => g.event.type === 'message');
+    if (got) fanout.push(got.at - t0);
+    else failures.push(`live: reply ${i} never reached its socket`);
+  }
+  for (const { ws } of sockets.values()) ws.close();
+  const connect = [...connectMs].sort((a, b) => a - b);
+  const out = [...fanout].sort((a, b) => a - b);
+  console.log('\n## Live connections (WebSocket on a Durable Object per conversation)\n');
+  console.log(table([
+    ['connect (upgrade → open)', connect.length, f0(pct(connect, 50)), f0(pct(connect, 99)), f0(connect.at(-1))],
+    ['agent reply → widget socket', out.length, f0(pct(out, 50)), f0(pct(out, 99)), f0(out.at(-1))],
+  ], ['what', 'count', 'p50 ms', 'p99 ms', 'max ms']));
+  console.log(
+    `\nidle ${SIZE.idleMs / 1000} s with ${sockets.size} open WebSockets: ${idle} D1 statements` +
+      `\nthe same wait as ${SIZE.polls} long polls: ${pollStatements} D1 statements`,
+  );
+  stop(w.child);
+  return failures;
+}
+
 // ---------------------------------------------------------------- main
 
 try {
   const failures = [];
-  if (ONLY !== 'faults') failures.push(...(await loadPhase()));
-  if (ONLY !== 'load') failures.push(...(await faultsPhase()));
+  if (!ONLY || ONLY === 'load') failures.push(...(await loadPhase()));
+  if (!ONLY || ONLY === 'faults') failures.push(...(await faultsPhase()));
+  if (!ONLY || ONLY === 'live') failures.push(...(await livePhase()));
   clearTimeout(deadline);
   if (failures.length) {
     console.log(`\nFAILED:\n  ${failures.join('\n  ')}`);

@@ -12,12 +12,14 @@
 //     Resolves with the replies after `after` as soon as there are any (or
 //     [200, 0, []] after 20 s, so the widget looks at the page again), and
 //     with null when no live connection can be had (poll instead).
-//   h.liveStop()   closes it (the conversation is gone or forgotten).
+//   h.liveStop()   closes it (the conversation is gone or forgotten); a wait
+//     in progress resolves with [0, 0] (stopped).
 //
 // A reconnecting socket asks for the replies after the last id it saw, so
 // nothing is missed; the widget shows each id once.
 ((h) => {
   let ws = null;
+  let at = '';
   let opened = 0;
   let failures = 0;
   let queue = [];
@@ -29,13 +31,15 @@
 
   // A status line above the composer, polite for screen readers; made once.
   const say = (text, ms) => {
+    if (!text && !typingLine) return;
     if (!typingLine) {
       typingLine = document.createElement('p');
       typingLine.className = 'fd-live';
       typingLine.setAttribute('role', 'status');
       // Styled through the CSSOM (a strict style-src allows it), so the
       // panel's stylesheet in app.js stays as it is.
-      typingLine.style.cssText = 'margin:0;padding:2px 12px;font-size:12px;opacity:.75;min-height:1em';
+      // Empty, it takes no room.
+      typingLine.style.cssText = 'margin:0;padding:0 12px;font-size:12px;line-height:1.5;opacity:.75';
       const form = h.root.querySelector('.fd-composer');
       form?.parentNode.insertBefore(typingLine, form);
     }
@@ -80,7 +84,8 @@
     // A socket that never opens, or closes within 5 s, counts as a
     // failure; two in a row and the widget long polls from then on.
     socket.onclose = () => {
-      if (ws === socket) ws = null;
+      if (ws !== socket) return;
+      ws = null;
       failures = !opened || Date.now() - opened < 5000 ? failures + 1 : 0;
       wake();
     };
@@ -88,6 +93,9 @@
 
   h.liveNext = (url, after) => {
     if (failures >= 2) return Promise.resolve(null);
+    // Another conversation (the last one was forgotten): its own socket.
+    if (url != at) h.liveStop();
+    at = url;
     if (!ws) open(url, after);
     return new Promise((resolve) => {
       const done = (value) => {
@@ -96,7 +104,8 @@
         resolve(value);
       };
       const timer = setTimeout(() => done([200, 0, []]), 20000);
-      wake = () => {
+      wake = (stopped) => {
+        if (stopped) return done(stopped);
         const fresh = queue.filter((m) => m.id > after);
         queue = [];
         if (fresh.length) done([200, 0, fresh]);
@@ -108,11 +117,13 @@
     });
   };
 
+  // Closes the socket; a wait in progress resolves as stopped ([0, 0]).
   h.liveStop = () => {
-    failures = 2;
     const socket = ws;
     ws = null;
+    at = '';
+    queue = [];
     socket?.close();
-    wake();
+    wake([0, 0]);
   };
 })(window.__frontdesk);

@@ -560,6 +560,9 @@ pub struct Health {
     pub articles: usize,
     /// Passages an embedding model embeds for them (hybrid retrieval).
     pub passages: usize,
+    /// Statements this isolate has sent to D1 since it started.
+    #[serde(default)]
+    pub d1_statements: u64,
 }
 
 #[cfg(test)]

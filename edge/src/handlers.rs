@@ -35,6 +35,7 @@ pub(crate) fn health() -> Result<Response, AppError> {
             version,
             articles,
             passages,
+            d1_statements: crate::db::d1::statements(),
         },
         200,
     )

@@ -17,7 +17,7 @@ use crate::AppError;
 pub(crate) mod actions;
 pub(crate) mod content;
 pub(crate) mod conversations;
-mod d1;
+pub(crate) mod d1;
 pub(crate) mod deliveries;
 pub(crate) mod feedback;
 pub(crate) mod insights;
