@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { d1 } from './d1';
-import { AGENT_TOKEN, AI_PORT, AI_STATE, IDENTITY_SECRET, LOG } from './playwright.config';
+import { AGENT_TOKEN, IDENTITY_SECRET, LIMITS_PORT, LIMITS_STATE, LOG } from './playwright.config';
 
 // Identity: `Frontdesk('identify', …)` with an HS256 JWT or a user hash from
 // the site's backend. Tokens are minted here, at test time, by an
@@ -143,18 +143,20 @@ test('forged, expired, alg none, wrong secret, tampered and mismatched identitie
 
 test('an identity sent to a site without IDENTITY_SECRET is refused, never trusted', async ({ request }) => {
   const token = await jwt({ sub: 'user-42', email: 'kim@example.com' });
-  const before = counts(AI_STATE);
+  // The low-limits server has no IDENTITY_SECRET (the identity check comes
+  // before any limit is counted).
+  const before = counts(LIMITS_STATE);
   for (const [path, body] of [
     ['/api/v1/chat', { message: 'hello', identity: { token } }],
     ['/api/v1/handoff', { identity: { token } }],
     ['/api/v1/handoff', { email: 'kim@example.com', identity: { user_id: 'user-42', user_hash: idHash('user-42') } }],
   ] as const) {
-    const res = await post(request, `http://127.0.0.1:${AI_PORT}${path}`, body);
+    const res = await post(request, `http://127.0.0.1:${LIMITS_PORT}${path}`, body);
     console.log(`server without IDENTITY_SECRET, ${path} with ${Object.keys(body.identity).join('+')} -> ${res.status} ${res.body.error?.code}`);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('identity_not_configured');
   }
-  expect(counts(AI_STATE)).toBe(before);
+  expect(counts(LIMITS_STATE)).toBe(before);
 });
 
 test('the agent API still needs AGENT_TOKEN: not an identity token, not the identity secret', async ({ request }) => {

@@ -166,3 +166,41 @@ test('with WebSockets blocked, the reply still arrives by long polling', async (
   await expect(agentLines(page)).toHaveCount(1, { timeout: 5_000 });
   await expect(agentLines(page).first()).toContainText('Replying by long poll.');
 });
+
+test('in the inbox: the visitor typing and writing show at once, and the widget hears the agent joined', async ({ page, request }) => {
+  const { conversation, reference } = await ticket(request, 'live.inbox@example.com');
+  const visitor = connect(conversation);
+  await visitor.opened;
+  const sockets: string[] = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  await page.goto('/agent');
+  await page.getByLabel('Agent token').fill(AGENT_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator(`#ticket-list a[data-reference="${reference}"]`).click();
+  await expect(page.locator('#d-conversation > li')).toHaveCount(2);
+  // The agent's connection: its token never in the URL.
+  await expect.poll(() => sockets.length).toBe(1);
+  expect(sockets[0]).toMatch(new RegExp(`/api/v1/agent/tickets/${reference}/live$`));
+  expect(sockets[0]).not.toContain(AGENT_TOKEN);
+  expect((await visitor.next(1))[0]?.type).toBe('joined');
+
+  visitor.ws.send('{"type":"typing"}');
+  await expect(page.locator('#d-typing')).toHaveText('The visitor is typing…', { timeout: 2_000 });
+  const sent = Date.now();
+  const more = await request.post('/api/v1/chat', { data: { message: 'It happened again this morning', conversation_id: conversation } });
+  expect(more.status()).toBe(200);
+  await expect(page.locator('#d-conversation > li')).toHaveCount(4, { timeout: 2_000 });
+  console.log(`visitor message → inbox (live, then read again) in ${Date.now() - sent} ms`);
+  await expect(page.locator('#d-conversation')).toContainText('It happened again this morning');
+  await expect(page.locator('#d-typing')).toHaveText('');
+  visitor.ws.close();
+
+  // Without the token (or with a wrong one) there is no connection.
+  const refused = await new Promise<string>((resolve) => {
+    const ws = new WebSocket(`${WS}/api/v1/agent/tickets/${reference}/live`, ['frontdesk-agent', 'wrong-token']);
+    ws.onopen = () => resolve('opened');
+    ws.onerror = () => resolve('refused');
+  });
+  console.log(`attack: agent live connection with a wrong token → ${refused}`);
+  expect(refused).toBe('refused');
+});

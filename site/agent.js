@@ -86,6 +86,7 @@ async function signIn(secret, fromStorage) {
 }
 
 function signOut(message) {
+  watchLive(null);
   token = null;
   current = null;
   sessionStorage.removeItem(TOKEN_KEY);
@@ -252,17 +253,58 @@ function renderDetail(data, fresh) {
   if (fresh) {
     $('reply-text').value = '';
     $('reply-error').textContent = '';
-    // The visitor's open widget shows that an agent has joined.
-    if (data.status === 'open') presence('join');
+    // Connecting tells the visitor's open widget that an agent has joined.
+    watchLive(data.status === 'open' ? t.reference : null);
   }
   markSelected();
 }
 
-/** Tells the visitor's open widget (if any) that the agent joined or is typing; best effort. */
+/** Tells the visitor's open widget (if any) that the agent is typing; best effort. */
 let typedAt = 0;
 function presence(what) {
   if (!current) return;
   api('POST', `/tickets/${encodeURIComponent(current.ticket.reference)}/${what}`).catch(() => {});
+}
+
+/**
+ * The open ticket's live connection (a WebSocket to its conversation; the
+ * token goes as the second subprotocol, since a browser's WebSocket cannot
+ * send Authorization): "The visitor is typing…", and the conversation read
+ * again as soon as they write. Without it, the 15 s refresh still runs.
+ */
+let live = null;
+let typingTimer = 0;
+function watchLive(reference) {
+  live?.close();
+  live = null;
+  $('d-typing').textContent = '';
+  if (!reference || !token) return;
+  const url = new URL(`${API}/tickets/${encodeURIComponent(reference)}/live`, location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  let ws;
+  try {
+    ws = new WebSocket(url, ['frontdesk-agent', token]);
+  } catch {
+    return;
+  }
+  live = ws;
+  ws.onmessage = (e) => {
+    let event;
+    try {
+      event = JSON.parse(e.data);
+    } catch {
+      return;
+    }
+    if (live !== ws || !current || current.ticket.reference !== reference) return;
+    if (event.type === 'typing' && event.from === 'visitor') {
+      $('d-typing').textContent = 'The visitor is typing…';
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(() => ($('d-typing').textContent = ''), 4000);
+    } else if (event.type === 'changed') {
+      $('d-typing').textContent = '';
+      loadDetail(reference, true);
+    }
+  };
 }
 
 function renderStatus(status) {

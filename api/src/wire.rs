@@ -406,6 +406,9 @@ pub enum LiveEvent {
     },
     /// An agent has opened the conversation.
     Joined,
+    /// To agents: the visitor wrote and the bot answered; read the
+    /// conversation again.
+    Changed,
 }
 
 /// What a client may send on a live connection: only that its side is

@@ -13,9 +13,9 @@ use worker::{Env, Request, Response, Url};
 use crate::content;
 use crate::db::{self, D1};
 use crate::http::{json, read_json};
-use crate::inbox;
 use crate::ports::bindings::Bindings;
 use crate::AppError;
+use crate::{inbox, room};
 
 /// Most tickets one list returns.
 const MAX_LIST: u32 = 100;
@@ -131,6 +131,25 @@ pub(crate) async fn presence(
     let reference = ticket_reference(reference)?;
     inbox::presence(&Bindings::new(env, ctx)?, &reference, &event).await?;
     Ok(Response::empty()?.with_status(204))
+}
+
+/// `GET /api/v1/agent/tickets/{reference}/live`, a WebSocket (the token as
+/// the `frontdesk-agent` subprotocol's second value, see
+/// `vars::protocol_token`): the visitor's typing and `changed` when they
+/// write, as they happen, for the inbox's open ticket.
+pub(crate) async fn live(req: &Request, env: &Env, reference: &str) -> Result<Response, AppError> {
+    let reference = ticket_reference(reference)?;
+    let ticket = db::tickets::get(&D1::of(env)?, &reference)
+        .await?
+        .ok_or_else(not_found)?;
+    let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return Err(AppError::code(
+            ErrorCode::UpgradeRequired,
+            "Open this as a WebSocket (Upgrade: websocket).",
+        ));
+    }
+    Ok(room::connect(env, &ticket.conversation_id, Role::Agent, 0).await?)
 }
 
 /// `POST /api/v1/agent/tickets/{reference}/close` ([`inbox::close`])

@@ -7,7 +7,7 @@
 //! against SQLite (`chat/tests.rs`).
 
 use frontdesk_api::validate::ChatInput;
-use frontdesk_api::wire::{Decision, Reply};
+use frontdesk_api::wire::{Decision, LiveEvent, Reply, Role};
 use frontdesk_shared::config::limits::{established, Kind};
 use frontdesk_shared::config::sites::Site;
 use frontdesk_shared::retrieval::{Context, Lang, Turn};
@@ -50,6 +50,8 @@ pub(crate) struct Pending {
     pub key: Option<String>,
     /// The limits' key, with the conversation (tokens are charged to it).
     pub who: Who,
+    /// The conversation has a ticket: agents may be watching it live.
+    pub ticketed: bool,
 }
 
 #[derive(Debug)]
@@ -78,6 +80,7 @@ pub(crate) async fn conversation(
             visitor: Vec::new(),
             unhelpful_streak: 0,
             started: None,
+            ticketed: false,
         };
         return Ok((ports.new_id()?, fresh));
     };
@@ -237,11 +240,16 @@ pub(crate) async fn begin(
             db::messages::save_turn(db, &message, &reply, ports.now()).await
         };
         return match saved {
-            Ok(message_id) => Ok(Begun::Replied(Replied {
-                conversation_id,
-                message_id,
-                reply,
-            })),
+            Ok(message_id) => {
+                if history.ticketed {
+                    changed(ports, &conversation_id).await;
+                }
+                Ok(Begun::Replied(Replied {
+                    conversation_id,
+                    message_id,
+                    reply,
+                }))
+            }
             // Another copy of the message was stored (with its reply, or
             // with its reply being written) while this one was deciding.
             Err(e) => after_race(ports, key, site, e).await.map(Begun::Replied),
@@ -264,7 +272,16 @@ pub(crate) async fn begin(
         conversation_id,
         turn,
         key: key.map(str::to_owned),
+        ticketed: history.ticketed,
     }))
+}
+
+/// Tells agents watching a conversation with a ticket (the inbox's live
+/// connection) that it has new messages to read.
+async fn changed(ports: &impl Ports, conversation: &str) {
+    ports
+        .broadcast(conversation, &LiveEvent::Changed, Some(Role::Agent))
+        .await;
 }
 
 /// Stores the reply a model wrote for `pending`. If the message was
@@ -286,11 +303,16 @@ pub(crate) async fn finish(
     )
     .await
     {
-        Ok(message_id) => Ok(Replied {
-            conversation_id: pending.conversation_id,
-            message_id,
-            reply,
-        }),
+        Ok(message_id) => {
+            if pending.ticketed {
+                changed(ports, &pending.conversation_id).await;
+            }
+            Ok(Replied {
+                conversation_id: pending.conversation_id,
+                message_id,
+                reply,
+            })
+        }
         Err(e) => after_race(ports, key, site, e).await,
     }
 }

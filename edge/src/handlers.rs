@@ -121,6 +121,7 @@ pub(crate) async fn chat(
             turn,
             key,
             who,
+            ticketed,
         } = pending;
         let send = |name: &str, data: &dyn erased::Json| {
             let _ =
@@ -158,6 +159,13 @@ pub(crate) async fn chat(
                 0
             }
         };
+        if ticketed && message_id != 0 {
+            let event = frontdesk_api::wire::LiveEvent::Changed;
+            let agents = Some(frontdesk_api::wire::Role::Agent);
+            if let Err(e) = crate::room::broadcast(&env, &conversation_id, &event, agents).await {
+                worker::console_warn!("live: {e}");
+            }
+        }
         send(
             STREAM_DONE,
             &ChatResponse {

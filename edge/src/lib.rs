@@ -168,6 +168,7 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
             agent::presence(env, ctx, param, typing).await
         }
         E::AgentJoin => agent::presence(env, ctx, param, LiveEvent::Joined).await,
+        E::AgentLive => agent::live(&req, env, param).await,
         E::AdminContent => admin_content::list(env, ctx).await,
         E::AdminContentIndex => admin_content::index(env, ctx).await,
         E::AdminContentPut => admin_content::put(req, env, ctx).await,

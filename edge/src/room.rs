@@ -24,12 +24,16 @@ use worker::{
 
 use crate::db::{self, D1};
 use crate::platform::now_ms;
+use crate::vars::AGENT_PROTOCOL;
 
 /// The binding of the `Room` objects.
 pub(crate) const BINDING: &str = "ROOMS";
 
-/// Hands a checked visitor's WebSocket upgrade to conversation `id`'s room,
-/// which answers `101 Switching Protocols` with the client's end.
+/// Hands a checked WebSocket upgrade (a visitor's, or an agent's) to
+/// conversation `id`'s room, which answers `101 Switching Protocols` with
+/// the client's end. A visitor's connection first gets the agent replies
+/// after `after`; an agent's gets none (the inbox reads the conversation)
+/// and is answered with the agent subprotocol it asked for.
 pub(crate) async fn connect(
     env: &Env,
     id: &str,
@@ -115,6 +119,14 @@ impl Room {
         self.state
             .accept_websocket_with_tags(&pair.server, &[side.as_str()]);
         pair.server.serialize_attachment(Seat { side, typed: 0 })?;
+        if side == Role::Agent {
+            self.send(&LiveEvent::Joined, Some(Role::Visitor));
+            let mut response = Response::from_websocket(pair.client)?;
+            response
+                .headers_mut()
+                .set("Sec-WebSocket-Protocol", AGENT_PROTOCOL)?;
+            return Ok(response);
+        }
         // After the accept: a reply stored from now on is broadcast to this
         // socket too, so reading after it leaves no gap.
         let db = D1::of(&self.env).map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
@@ -129,9 +141,6 @@ impl Room {
                 worker::console_error!("room: catch-up failed: {e:?}");
                 pair.server.close(Some(1011), Some("try again"))?;
             }
-        }
-        if side == Role::Agent {
-            self.send(&LiveEvent::Joined, Some(Role::Visitor));
         }
         Response::from_websocket(pair.client)
     }

@@ -62,6 +62,7 @@ pub(crate) enum Endpoint {
     AgentClose,
     AgentTyping,
     AgentJoin,
+    AgentLive,
     AdminContent,
     AdminContentIndex,
     AdminContentPut,
@@ -136,6 +137,7 @@ const ROUTES: &[Route] = {
             E::AgentTyping,
         ),
         route(Post, "/api/v1/agent/tickets/{}/join", Agent, E::AgentJoin),
+        route(Get, "/api/v1/agent/tickets/{}/live", Agent, E::AgentLive),
         route(Get, "/api/v1/admin/content", Admin, E::AdminContent),
         route(
             Get,

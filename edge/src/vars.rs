@@ -42,8 +42,25 @@ pub(crate) async fn post_json(
     .map_err(|e| format!("request failed: {e}"))
 }
 
-/// Checks `Authorization: Bearer <token>` against the configured `token`,
-/// in constant time. Without a configured secret every request is refused.
+/// The subprotocol an agent's browser asks for when it opens a live
+/// connection: a browser's WebSocket cannot send `Authorization`, so the
+/// token goes as the second protocol (`new WebSocket(url, [AGENT_PROTOCOL,
+/// token])`); the answer names only this one.
+pub(crate) const AGENT_PROTOCOL: &str = "frontdesk-agent";
+
+/// The token in a `Sec-WebSocket-Protocol` header of exactly
+/// `frontdesk-agent, <token>`.
+pub(crate) fn protocol_token(header: &Option<String>) -> Option<String> {
+    let mut parts = header.as_deref()?.split(',').map(str::trim);
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(AGENT_PROTOCOL), Some(token), None) if !token.is_empty() => Some(token.to_owned()),
+        _ => None,
+    }
+}
+
+/// Checks `Authorization: Bearer <token>` (or, for a browser's WebSocket,
+/// [`protocol_token`]) against the configured `token`, in constant time.
+/// Without a configured secret every request is refused.
 pub(crate) fn check_bearer(
     req: &worker::Request,
     token: Option<&str>,
@@ -57,6 +74,9 @@ pub(crate) fn check_bearer(
         .headers()
         .get("Authorization")?
         .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
+        .or(protocol_token(
+            &req.headers().get("Sec-WebSocket-Protocol")?,
+        ))
         .ok_or_else(denied)?;
     let (a, b) = (given.as_bytes(), token.as_bytes());
     let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
@@ -64,5 +84,28 @@ pub(crate) fn check_bearer(
         Ok(())
     } else {
         Err(denied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::protocol_token;
+
+    #[test]
+    fn an_agents_token_comes_only_as_the_second_of_exactly_two_protocols() {
+        let t = |h: &str| protocol_token(&Some(h.to_owned()));
+        assert_eq!(t("frontdesk-agent, s3cret"), Some("s3cret".into()));
+        assert_eq!(t("frontdesk-agent,s3cret"), Some("s3cret".into()));
+        for bad in [
+            "",
+            "frontdesk-agent",
+            "frontdesk-agent, ",
+            "s3cret",
+            "chat, s3cret",
+            "frontdesk-agent, a, b",
+        ] {
+            assert_eq!(t(bad), None, "{bad:?}");
+        }
+        assert_eq!(protocol_token(&None), None);
     }
 }

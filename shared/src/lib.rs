@@ -14,6 +14,8 @@
 //! - [`config`]: the deployment (`frontdesk.toml`), its sites, their
 //!   settings, and the abuse limits.
 //! - [`insights`]: what the bot did, for the team.
+//! - [`email`]: replies by e-mail: the message, the provider request, the
+//!   reply address and the visitor's answer read back.
 //! - [`import`] (feature `import`): help-content importers, host tools only.
 //!
 //! The wire types the widget and worker speak are their own crate,
@@ -26,6 +28,7 @@
 
 pub mod actions;
 pub mod config;
+pub mod email;
 pub mod error;
 pub mod identity;
 #[cfg(feature = "import")]

@@ -329,3 +329,64 @@ fn with_an_embedding_model_a_question_is_decided_once_with_its_view() {
         assert_eq!((w.asked_similarities.get(), w.turns.get()), (1, 3));
     });
 }
+
+#[test]
+fn agents_watching_a_conversation_with_a_ticket_hear_of_each_turn_and_only_then() {
+    use crate::ports::world::new_ticket;
+    use frontdesk_api::wire::{LiveEvent, Role};
+    let w = World::new();
+    block_on(async {
+        // No ticket: nobody to tell.
+        let plain = replied(
+            begin(
+                &w,
+                site("demo"),
+                &input("hello", None, None),
+                None,
+                false,
+                None,
+            )
+            .await,
+        );
+        let again = input("thanks", Some(&plain.conversation_id), None);
+        replied(begin(&w, site("demo"), &again, None, false, None).await);
+        assert!(w.broadcasts.borrow().is_empty());
+        // With a ticket: each stored turn, after it is stored, built-in or
+        // written by a model.
+        let (ticket, _) = new_ticket(&w).await;
+        let id = ticket.conversation_id;
+        replied(
+            begin(
+                &w,
+                site("demo"),
+                &input("hello again", Some(&id), None),
+                None,
+                false,
+                None,
+            )
+            .await,
+        );
+        let want = (id.clone(), LiveEvent::Changed, Some(Role::Agent));
+        assert_eq!(*w.broadcasts.borrow(), std::slice::from_ref(&want));
+        let p = pending(
+            begin(
+                &w,
+                site("demo"),
+                &input(QUESTION, Some(&id), None),
+                None,
+                true,
+                None,
+            )
+            .await,
+        );
+        assert!(p.ticketed);
+        assert_eq!(
+            w.broadcasts.borrow().len(),
+            1,
+            "told before the reply is stored"
+        );
+        let reply = p.turn.reply.clone();
+        finish(&w, site("demo"), p, reply).await.unwrap();
+        assert_eq!(*w.broadcasts.borrow(), [want.clone(), want]);
+    });
+}

@@ -12,6 +12,7 @@ use crate::AppError;
 struct HistoryRow {
     site: String,
     started: f64,
+    ticketed: f64,
     role: Option<String>,
     body: Option<String>,
     decision: Option<String>,
@@ -28,6 +29,8 @@ pub(crate) struct History {
     pub unhelpful_streak: u32,
     /// When the conversation started (ms); `None` for a new one.
     pub started: Option<i64>,
+    /// It has a ticket: agents may be watching it live.
+    pub ticketed: bool,
 }
 
 /// Recent history of a conversation (its last `limit` visitor and bot
@@ -41,7 +44,8 @@ pub(crate) async fn history(
     let rows = db
         .all::<HistoryRow>(stmt!(
             "SELECT c.site AS site, c.created_at AS started, m.role AS role, m.body AS body, \
-             m.decision AS decision \
+             m.decision AS decision, \
+             EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id) AS ticketed \
              FROM conversations c \
              LEFT JOIN messages m ON m.conversation_id = c.id AND m.role IN ('visitor', 'bot') \
              WHERE c.id = ?1 ORDER BY m.id DESC LIMIT ?2",
@@ -59,6 +63,7 @@ pub(crate) async fn history(
 fn summarize(rows: Vec<HistoryRow>) -> History {
     let site = rows.first().map(|r| r.site.clone()).unwrap_or_default();
     let started = rows.first().map(|r| r.started as i64);
+    let ticketed = rows.first().is_some_and(|r| r.ticketed != 0.0);
     let mut visitor = Vec::new();
     let mut unhelpful_streak = 0;
     let mut streak_open = true;
@@ -80,6 +85,7 @@ fn summarize(rows: Vec<HistoryRow>) -> History {
         visitor,
         unhelpful_streak,
         started,
+        ticketed,
     }
 }
 
