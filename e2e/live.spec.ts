@@ -178,10 +178,10 @@ test('in the inbox: the visitor typing and writing show at once, and the widget 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator(`#ticket-list a[data-reference="${reference}"]`).click();
   await expect(page.locator('#d-conversation > li')).toHaveCount(2);
-  // The agent's connection: its token never in the URL.
-  await expect.poll(() => sockets.length).toBe(1);
-  expect(sockets[0]).toMatch(new RegExp(`/api/v1/agent/tickets/${reference}/live$`));
-  expect(sockets[0]).not.toContain(AGENT_TOKEN);
+  // The agent's connections (the list's, the ticket's): the token never in a URL.
+  const ticketLive = () => sockets.filter((u) => u.endsWith(`/api/v1/agent/tickets/${reference}/live`));
+  await expect.poll(() => ticketLive().length).toBe(1);
+  for (const url of sockets) expect(url).not.toContain(AGENT_TOKEN);
   expect((await visitor.next(1))[0]?.type).toBe('joined');
 
   visitor.ws.send('{"type":"typing"}');
@@ -203,4 +203,22 @@ test('in the inbox: the visitor typing and writing show at once, and the widget 
   });
   console.log(`attack: agent live connection with a wrong token → ${refused}`);
   expect(refused).toBe('refused');
+});
+
+test('in the inbox: a new ticket is listed at once, without waiting for the refresh', async ({ page, request }) => {
+  const sockets: string[] = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  await page.goto('/agent');
+  await page.getByLabel('Agent token').fill(AGENT_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => sockets.filter((u) => u.endsWith('/api/v1/agent/live')).length).toBe(1);
+  const sent = Date.now();
+  const { reference } = await ticket(request, 'live.list@example.com');
+  // The list refreshes by itself every 15 s: this must come well before.
+  await expect(page.locator(`#ticket-list a[data-reference="${reference}"]`)).toBeVisible({ timeout: 3_000 });
+  console.log(`new ticket → inbox list (live) in ${Date.now() - sent} ms`);
+  // Closed from elsewhere (the API): the list follows.
+  const closed = await request.post(`/api/v1/agent/tickets/${reference}/close`, { headers: auth });
+  expect(closed.status()).toBe(200);
+  await expect(page.locator(`#ticket-list a[data-reference="${reference}"]`)).toBeHidden({ timeout: 3_000 });
 });

@@ -76,6 +76,7 @@ async function signIn(secret, fromStorage) {
     $('sign-out').hidden = false;
     renderList(list);
     say(`Signed in. ${countText(list.length)}`);
+    watchInbox();
     openFromHash();
   } catch (err) {
     say('');
@@ -87,6 +88,8 @@ async function signIn(secret, fromStorage) {
 
 function signOut(message) {
   watchLive(null);
+  inboxLive?.close();
+  inboxLive = null;
   token = null;
   current = null;
   sessionStorage.removeItem(TOKEN_KEY);
@@ -266,6 +269,35 @@ function presence(what) {
   api('POST', `/tickets/${encodeURIComponent(current.ticket.reference)}/${what}`).catch(() => {});
 }
 
+/** A WebSocket to `path` of the agent API, the token as its second subprotocol. */
+function agentSocket(path) {
+  const url = new URL(API + path, location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  try {
+    return new WebSocket(url, ['frontdesk-agent', token]);
+  } catch {
+    return null;
+  }
+}
+
+/** The list's live connection: read again whenever a ticket is opened, answered or closed. */
+let inboxLive = null;
+function watchInbox() {
+  inboxLive?.close();
+  inboxLive = agentSocket('/live');
+  if (!inboxLive) return;
+  const ws = inboxLive;
+  ws.onmessage = (e) => {
+    let event;
+    try {
+      event = JSON.parse(e.data);
+    } catch {
+      return;
+    }
+    if (inboxLive === ws && token && event.type === 'changed') loadList(true);
+  };
+}
+
 /**
  * The open ticket's live connection (a WebSocket to its conversation; the
  * token goes as the second subprotocol, since a browser's WebSocket cannot
@@ -279,14 +311,8 @@ function watchLive(reference) {
   live = null;
   $('d-typing').textContent = '';
   if (!reference || !token) return;
-  const url = new URL(`${API}/tickets/${encodeURIComponent(reference)}/live`, location.href);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  let ws;
-  try {
-    ws = new WebSocket(url, ['frontdesk-agent', token]);
-  } catch {
-    return;
-  }
+  const ws = agentSocket(`/tickets/${encodeURIComponent(reference)}/live`);
+  if (!ws) return;
   live = ws;
   ws.onmessage = (e) => {
     let event;

@@ -152,6 +152,20 @@ pub(crate) async fn live(req: &Request, env: &Env, reference: &str) -> Result<Re
     Ok(room::connect(env, &ticket.conversation_id, Role::Agent, 0).await?)
 }
 
+/// `GET /api/v1/agent/live`, a WebSocket (the token as for a ticket's):
+/// `changed` whenever a ticket is opened, answered or closed, for the
+/// inbox's list.
+pub(crate) async fn inbox_live(req: &Request, env: &Env) -> Result<Response, AppError> {
+    let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return Err(AppError::code(
+            ErrorCode::UpgradeRequired,
+            "Open this as a WebSocket (Upgrade: websocket).",
+        ));
+    }
+    Ok(room::connect(env, room::INBOX, Role::Agent, 0).await?)
+}
+
 /// `POST /api/v1/agent/tickets/{reference}/close` ([`inbox::close`])
 pub(crate) async fn close(
     env: &Env,

@@ -7,7 +7,7 @@
 
 use frontdesk_api::error::{ApiError, ErrorCode};
 use frontdesk_api::validate::HandoffInput;
-use frontdesk_api::wire::{HandoffResponse, Role};
+use frontdesk_api::wire::{HandoffResponse, LiveEvent, Role};
 use frontdesk_shared::config::limits::{established, Kind};
 use frontdesk_shared::config::sites::Site;
 use frontdesk_shared::tickets::{self, Requester, Ticket, TicketInput};
@@ -17,7 +17,7 @@ use crate::db::tickets::KeyedTicket;
 use crate::deliver::{self, Sink};
 use crate::limits::Who;
 use crate::ports::Ports;
-use crate::{chat, site, AppError};
+use crate::{chat, room, site, AppError};
 
 /// What a handoff did.
 #[derive(Debug)]
@@ -109,6 +109,10 @@ pub(crate) async fn open(
             None => Err(e),
         };
     }
+    // Agents' open inboxes list it at once.
+    ports
+        .broadcast(room::INBOX, &LiveEvent::Changed, Some(Role::Agent))
+        .await;
     Ok(Opened::Created {
         ticket: Box::new(ticket),
         sinks,

@@ -8,6 +8,7 @@ use frontdesk_api::wire::{ConversationMessage, LiveEvent, Role};
 
 use crate::db;
 use crate::ports::Ports;
+use crate::room;
 use crate::AppError;
 
 fn not_found() -> AppError {
@@ -46,7 +47,16 @@ pub(crate) async fn reply(
             None,
         )
         .await;
+    inbox_changed(ports).await;
     Ok(id)
+}
+
+/// Tells agents' open inboxes (the [`room::INBOX`] room) that the ticket
+/// list changed.
+async fn inbox_changed(ports: &impl Ports) {
+    ports
+        .broadcast(room::INBOX, &LiveEvent::Changed, Some(Role::Agent))
+        .await;
 }
 
 /// Tells the visitor of ticket `reference`, if their widget is open, that
@@ -70,6 +80,7 @@ pub(crate) async fn presence(
 /// error); an unknown ticket is an error.
 pub(crate) async fn close(ports: &impl Ports, reference: &str) -> Result<(), AppError> {
     if db::tickets::close(ports.db(), reference).await? {
+        inbox_changed(ports).await;
         Ok(())
     } else {
         Err(not_found())

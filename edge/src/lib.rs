@@ -169,6 +169,7 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         }
         E::AgentJoin => agent::presence(env, ctx, param, LiveEvent::Joined).await,
         E::AgentLive => agent::live(&req, env, param).await,
+        E::AgentInboxLive => agent::inbox_live(&req, env).await,
         E::AdminContent => admin_content::list(env, ctx).await,
         E::AdminContentIndex => admin_content::index(env, ctx).await,
         E::AdminContentPut => admin_content::put(req, env, ctx).await,

@@ -28,6 +28,9 @@ use crate::vars::AGENT_PROTOCOL;
 
 /// The binding of the `Room` objects.
 pub(crate) const BINDING: &str = "ROOMS";
+/// The room of the agents' ticket list (not a conversation: conversation
+/// ids are UUIDs): told when a ticket is opened, answered or closed.
+pub(crate) const INBOX: &str = "inbox";
 
 /// Hands a checked WebSocket upgrade (a visitor's, or an agent's) to
 /// conversation `id`'s room, which answers `101 Switching Protocols` with

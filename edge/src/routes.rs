@@ -63,6 +63,7 @@ pub(crate) enum Endpoint {
     AgentTyping,
     AgentJoin,
     AgentLive,
+    AgentInboxLive,
     AdminContent,
     AdminContentIndex,
     AdminContentPut,
@@ -138,6 +139,7 @@ const ROUTES: &[Route] = {
         ),
         route(Post, "/api/v1/agent/tickets/{}/join", Agent, E::AgentJoin),
         route(Get, "/api/v1/agent/tickets/{}/live", Agent, E::AgentLive),
+        route(Get, "/api/v1/agent/live", Agent, E::AgentInboxLive),
         route(Get, "/api/v1/admin/content", Admin, E::AdminContent),
         route(
             Get,

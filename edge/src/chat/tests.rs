@@ -354,6 +354,7 @@ fn agents_watching_a_conversation_with_a_ticket_hear_of_each_turn_and_only_then(
         // With a ticket: each stored turn, after it is stored, built-in or
         // written by a model.
         let (ticket, _) = new_ticket(&w).await;
+        w.broadcasts.borrow_mut().clear();
         let id = ticket.conversation_id;
         replied(
             begin(

@@ -9,11 +9,18 @@ use crate::db::sqlite::block_on;
 use crate::limits::Who;
 use crate::ports::world::{new_ticket, World};
 use crate::replies;
+use crate::room::INBOX;
 use crate::AppError;
 
 /// A ticket: its reference and conversation id.
 async fn ticket(w: &World) -> (String, String) {
     let (ticket, _) = new_ticket(w).await;
+    // A new ticket: agents' open inboxes are told (and only they).
+    let told = w.broadcasts.borrow_mut().split_off(0);
+    assert_eq!(
+        told,
+        [(INBOX.to_owned(), LiveEvent::Changed, Some(Role::Agent))]
+    );
     (ticket.reference, ticket.conversation_id)
 }
 
@@ -52,7 +59,11 @@ fn an_agents_reply_is_stored_in_the_tickets_conversation_and_reaches_the_waiting
         );
         // And to its live connections, as stored: the same id, text and time.
         let sent = w.broadcasts.borrow();
-        assert_eq!(sent.len(), 1);
+        assert_eq!(sent.len(), 2);
+        assert_eq!(
+            sent[1],
+            (INBOX.to_owned(), LiveEvent::Changed, Some(Role::Agent))
+        );
         let (to, event, side) = &sent[0];
         assert_eq!((to, *side), (&conversation, None));
         assert_eq!(
@@ -131,5 +142,18 @@ fn joining_and_typing_reach_only_the_visitors_open_widget_and_store_nothing() {
         );
         assert_eq!(w.broadcasts.borrow().len(), 2);
         assert_eq!(w.count("SELECT COUNT(*) FROM messages"), before);
+    });
+}
+
+#[test]
+fn closing_a_ticket_tells_the_open_inboxes() {
+    let w = World::new();
+    block_on(async {
+        let (reference, _) = ticket(&w).await;
+        close(&w, &reference).await.unwrap();
+        assert_eq!(
+            *w.broadcasts.borrow(),
+            [(INBOX.to_owned(), LiveEvent::Changed, Some(Role::Agent))]
+        );
     });
 }
