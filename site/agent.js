@@ -269,24 +269,19 @@ function presence(what) {
   api('POST', `/tickets/${encodeURIComponent(current.ticket.reference)}/${what}`).catch(() => {});
 }
 
-/** A WebSocket to `path` of the agent API, the token as its second subprotocol. */
-function agentSocket(path) {
+/**
+ * A WebSocket to `path` of the agent API, the token as its second
+ * subprotocol; `on(event)` gets each JSON event while it is still `current()`.
+ */
+function agentSocket(path, current, on) {
   const url = new URL(API + path, location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  let ws;
   try {
-    return new WebSocket(url, ['frontdesk-agent', token]);
+    ws = new WebSocket(url, ['frontdesk-agent', token]);
   } catch {
     return null;
   }
-}
-
-/** The list's live connection: read again whenever a ticket is opened, answered or closed. */
-let inboxLive = null;
-function watchInbox() {
-  inboxLive?.close();
-  inboxLive = agentSocket('/live');
-  if (!inboxLive) return;
-  const ws = inboxLive;
   ws.onmessage = (e) => {
     let event;
     try {
@@ -294,8 +289,18 @@ function watchInbox() {
     } catch {
       return;
     }
-    if (inboxLive === ws && token && event.type === 'changed') loadList(true);
+    if (token && current(ws)) on(event);
   };
+  return ws;
+}
+
+/** The list's live connection: read again whenever a ticket is opened, answered or closed. */
+let inboxLive = null;
+function watchInbox() {
+  inboxLive?.close();
+  inboxLive = agentSocket('/live', (ws) => inboxLive === ws, (event) => {
+    if (event.type === 'changed') loadList(true);
+  });
 }
 
 /**
@@ -311,17 +316,8 @@ function watchLive(reference) {
   live = null;
   $('d-typing').textContent = '';
   if (!reference || !token) return;
-  const ws = agentSocket(`/tickets/${encodeURIComponent(reference)}/live`);
-  if (!ws) return;
-  live = ws;
-  ws.onmessage = (e) => {
-    let event;
-    try {
-      event = JSON.parse(e.data);
-    } catch {
-      return;
-    }
-    if (live !== ws || !current || current.ticket.reference !== reference) return;
+  const mine = (ws) => live === ws && current && current.ticket.reference === reference;
+  live = agentSocket(`/tickets/${encodeURIComponent(reference)}/live`, mine, (event) => {
     if (event.type === 'typing' && event.from === 'visitor') {
       $('d-typing').textContent = 'The visitor is typing…';
       clearTimeout(typingTimer);
@@ -330,7 +326,7 @@ function watchLive(reference) {
       $('d-typing').textContent = '';
       loadDetail(reference, true);
     }
-  };
+  });
 }
 
 function renderStatus(status) {
