@@ -60,6 +60,13 @@ export const IDENTITY_SECRET = 'e2e-identity-secret-7f3a9c1d5b2e8f4a6c0d';
 export const SHOP_API_SECRET = 'whsec_c2hvcC1hcGktc2VjcmV0LWZvci1lMmUtdGVzdHM=';
 export const ACTION_CONFIRM_SECRET = 'e2e-action-confirm-secret-0123456789abcdef';
 export const STORE_API_PORT = 8795;
+// Replies by e-mail (email.spec.ts): the main server e-mails a reply no
+// widget showed after EMAIL_AFTER_SECS, through the receiver's e-mail API,
+// and takes answers signed with EMAIL_INBOUND_SECRET.
+export const EMAIL_API_KEY = 're_e2e_key';
+export const EMAIL_INBOUND_SECRET = 'whsec_ZW1haWwtaW5ib3VuZC1zZWNyZXQtZTJl';
+export const EMAIL_REPLY_DOMAIN = 'reply.lumen.example';
+export const EMAIL_AFTER_SECS = 3;
 // The main server's secrets come from an env file, as `wrangler secret` /
 // `.dev.vars` values do (wrangler prints them as hidden), not from --var;
 // its output is kept in LOG so a test can check no secret is ever logged.
@@ -70,7 +77,8 @@ mkdirSync(path.dirname(SECRETS), { recursive: true });
 writeFileSync(
   SECRETS,
   `AGENT_TOKEN=${AGENT_TOKEN}\nADMIN_TOKEN=${ADMIN_TOKEN}\nIDENTITY_SECRET=${IDENTITY_SECRET}\n` +
-    `SHOP_API_SECRET=${SHOP_API_SECRET}\nACTION_CONFIRM_SECRET=${ACTION_CONFIRM_SECRET}\n`,
+    `SHOP_API_SECRET=${SHOP_API_SECRET}\nACTION_CONFIRM_SECRET=${ACTION_CONFIRM_SECRET}\n` +
+    `EMAIL_API_KEY=${EMAIL_API_KEY}\nEMAIL_INBOUND_SECRET=${EMAIL_INBOUND_SECRET}\n`,
 );
 
 // FD_E2E_ONLY_MAIN=1 starts only the receiver and the main server (half the
@@ -82,7 +90,7 @@ const SERVERS = [
     url: `http://127.0.0.1:${RECEIVER_PORT}/__received`,
     timeout: 20_000,
     reuseExistingServer: false,
-    env: { WEBHOOK_SECRET },
+    env: { WEBHOOK_SECRET, EMAIL_API_KEY },
   },
   {
     // The main server delivers tickets to every sink, all on the receiver.
@@ -96,6 +104,9 @@ const SERVERS = [
       '--var GITHUB_REPO:acme/support --var GITHUB_TOKEN:gh-token',
       '--var DELIVERY_BACKOFF_SECS:0',
       `--var INSIGHTS_QUIET_MS:${INSIGHTS_QUIET_MS}`,
+      `--var EMAIL_PROVIDER:http --var EMAIL_API_URL:http://127.0.0.1:${RECEIVER_PORT}/emails`,
+      `--var EMAIL_FROM:support@lumen.example --var EMAIL_REPLY_DOMAIN:${EMAIL_REPLY_DOMAIN}`,
+      `--var EMAIL_AFTER_SECS:${EMAIL_AFTER_SECS}`,
       SHARED_IP_LIMITS,
     ].join(' '),
     url: `http://127.0.0.1:${PORT}/healthz`,

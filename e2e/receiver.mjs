@@ -1,8 +1,9 @@
 // Local stand-ins for the places tickets go, on loopback: a generic webhook
 // endpoint that verifies the Standard Webhooks signature with the reference
 // library (npm `standardwebhooks`), a Slack incoming webhook, Zendesk's
-// create-ticket API and GitHub's create-issue API. Each checks the exact
-// request (path, auth, content type) and records it.
+// create-ticket API and GitHub's create-issue API, and an HTTP e-mail API
+// (Resend's shape: replies e-mailed to visitors). Each checks the exact
+// request (path, auth, content type, shape) and records it.
 //
 //   GET  /__received        everything received so far, in order
 //   POST /__fail            {"path": "...", "times": n}: answer 500 to the next n requests on path;
@@ -14,6 +15,7 @@ import { Webhook } from 'standardwebhooks';
 
 const port = Number(process.argv[2] || 8791);
 const SECRET = process.env.WEBHOOK_SECRET || 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const EMAIL_KEY = process.env.EMAIL_API_KEY || 're_e2e_key';
 const received = [];
 const failing = new Map();
 
@@ -31,6 +33,23 @@ const routes = {
     const want = 'Basic ' + Buffer.from('agent@example.com/token:zd-token').toString('base64');
     if (req.headers.authorization !== want) return { ok: false, status: 401 };
     return { ok: true, status: 201, payload: JSON.parse(body) };
+  },
+  // An e-mail: one recipient, a reply address with a 26-letter token, text
+  // and HTML, and the one-click unsubscribe headers (RFC 8058).
+  '/emails': (req, body) => {
+    if (req.headers.authorization !== `Bearer ${EMAIL_KEY}`) return { ok: false, status: 401 };
+    const e = JSON.parse(body);
+    const problems = [];
+    if (typeof e.from !== 'string' || !e.from.includes('@')) problems.push('from');
+    if (!Array.isArray(e.to) || e.to.length !== 1 || !/^[^\s@]+@[^\s@]+$/.test(e.to[0])) problems.push('to');
+    if (!/^reply\+[a-z2-7]{26}@[a-z0-9.-]+$/.test(e.reply_to)) problems.push('reply_to');
+    for (const k of ['subject', 'text', 'html']) if (typeof e[k] !== 'string' || !e[k]) problems.push(k);
+    if (/[\r\n]/.test(e.subject)) problems.push('subject has a line break');
+    const h = e.headers || {};
+    if (!/^<https?:\/\/.+\/api\/v1\/email\/unsubscribe\?token=[a-z2-7]{26}>$/.test(h['List-Unsubscribe'] || '')) problems.push('List-Unsubscribe');
+    if (h['List-Unsubscribe-Post'] !== 'List-Unsubscribe=One-Click') problems.push('List-Unsubscribe-Post');
+    if (problems.length) return { ok: false, status: 422, error: `bad ${problems.join(', ')}`, payload: e };
+    return { ok: true, status: 200, payload: e };
   },
   '/github/repos/acme/support/issues': (req, body) => {
     if (req.headers.authorization !== 'Bearer gh-token') return { ok: false, status: 401 };

@@ -79,6 +79,16 @@ pub enum ErrorCode {
     /// A live connection asked for without `Upgrade: websocket`: open it
     /// as a WebSocket (or wait for replies by long polling instead).
     UpgradeRequired,
+    /// An e-mail webhook (an answer to a reply e-mail) that is not signed
+    /// with `EMAIL_INBOUND_SECRET`, or whose signature is stale: nothing
+    /// was stored.
+    SignatureInvalid,
+    /// An answer by e-mail whose sender is not the address the
+    /// conversation's e-mails went to: nothing was stored.
+    SenderNotAllowed,
+    /// No conversation has this reply address or unsubscribe token (it
+    /// may have been deleted).
+    ThreadNotFound,
     /// Our fault; details are in the worker log, never in the response.
     Internal,
 }
@@ -95,15 +105,19 @@ impl ErrorCode {
             | ErrorCode::IdentityNotConfigured
             | ErrorCode::UnknownSite
             | ErrorCode::InvalidArticle => 400,
-            ErrorCode::Unauthorized | ErrorCode::IdentityInvalid | ErrorCode::IdentityExpired => {
-                401
-            }
-            ErrorCode::OriginNotAllowed | ErrorCode::ConfirmationInvalid => 403,
+            ErrorCode::Unauthorized
+            | ErrorCode::IdentityInvalid
+            | ErrorCode::IdentityExpired
+            | ErrorCode::SignatureInvalid => 401,
+            ErrorCode::OriginNotAllowed
+            | ErrorCode::ConfirmationInvalid
+            | ErrorCode::SenderNotAllowed => 403,
             ErrorCode::ConversationNotFound
             | ErrorCode::NotFound
             | ErrorCode::TicketNotFound
             | ErrorCode::MessageNotFound
-            | ErrorCode::ArticleNotFound => 404,
+            | ErrorCode::ArticleNotFound
+            | ErrorCode::ThreadNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ContentConflict
             | ErrorCode::MessageInProgress
@@ -213,5 +227,11 @@ mod tests {
         assert_eq!(ErrorCode::ConfirmationUsed.status(), 409);
         assert_eq!(code(ErrorCode::UpgradeRequired), "upgrade_required");
         assert_eq!(ErrorCode::UpgradeRequired.status(), 426);
+        assert_eq!(code(ErrorCode::SignatureInvalid), "signature_invalid");
+        assert_eq!(ErrorCode::SignatureInvalid.status(), 401);
+        assert_eq!(code(ErrorCode::SenderNotAllowed), "sender_not_allowed");
+        assert_eq!(ErrorCode::SenderNotAllowed.status(), 403);
+        assert_eq!(code(ErrorCode::ThreadNotFound), "thread_not_found");
+        assert_eq!(ErrorCode::ThreadNotFound.status(), 404);
     }
 }

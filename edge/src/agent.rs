@@ -112,7 +112,8 @@ pub(crate) async fn reply(
     let reference = ticket_reference(reference)?;
     let body: AgentReplyRequest = read_json(&mut req).await?;
     let text = agent_reply(&body.text)?;
-    let id = inbox::reply(&Bindings::new(env, ctx)?, &reference, &text).await?;
+    let base = req.url()?.origin().ascii_serialization();
+    let id = inbox::reply(&Bindings::new(env, ctx)?, &reference, &text, &base).await?;
     json(
         &serde_json::json!({ "message_id": id, "role": Role::Agent, "text": text }),
         201,

@@ -24,10 +24,11 @@ use frontdesk_shared::tickets::sinks;
 use frontdesk_shared::tickets::webhook;
 use frontdesk_shared::tickets::Ticket;
 use serde::{Deserialize, Serialize};
-use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+use worker::{Env, MessageBatch, MessageBuilder, MessageExt, QueueRetryOptionsBuilder};
 
 use crate::content;
 use crate::db::{self, Stmt};
+use crate::email;
 use crate::ports::bindings::Bindings;
 use crate::ports::Ports;
 use crate::settings::{Settings, SinkSettings};
@@ -117,6 +118,15 @@ pub(crate) fn route_to(configured: &[&str], ticket: &mut Ticket) -> Vec<Sink> {
     sinks
 }
 
+/// A message on the `DELIVERIES` queue: a ticket delivery, or an e-mail
+/// (`email.rs`) — told apart by their fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum QueueJob {
+    Delivery(Job),
+    Email(email::Job),
+}
+
 /// A queue message: deliver this ticket to this sink.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Job {
@@ -155,9 +165,26 @@ pub(crate) async fn enqueue(env: &Env, reference: &str, sinks: &[Sink]) {
     }
 }
 
+/// Queues e-mail `job` to run `delay_secs` from now (at most the queue's
+/// 12 hours); a failure is logged.
+pub(crate) async fn enqueue_email(env: &Env, job: &email::Job, delay_secs: u32) {
+    let sent = match env.queue("DELIVERIES") {
+        Ok(queue) => {
+            let message = MessageBuilder::new(QueueJob::Email(job.clone()))
+                .delay_seconds(delay_secs.min(43_200))
+                .build();
+            queue.send(message).await.map_err(|e| e.to_string())
+        }
+        Err(e) => Err(format!("no DELIVERIES queue: {e}")),
+    };
+    if let Err(e) = sent {
+        worker::console_error!("queueing the e-mail for {}: {e}", job.conversation);
+    }
+}
+
 /// The queue consumer: one HTTP call per message.
 pub(crate) async fn consume(
-    batch: MessageBatch<Job>,
+    batch: MessageBatch<QueueJob>,
     env: &Env,
     ctx: &worker::Context,
 ) -> worker::Result<()> {
@@ -165,15 +192,37 @@ pub(crate) async fn consume(
     let settings = Settings::of(env);
     let backoff = settings.delivery_backoff_secs;
     let timeout_ms = settings.delivery_timeout.as_millis() as u64;
+    let delay = |attempts: i64| backoff.saturating_mul(1 << (attempts - 1).clamp(0, 10));
     for message in batch.messages()? {
-        let job = message.body().clone();
+        let job = match message.body().clone() {
+            QueueJob::Delivery(job) => job,
+            QueueJob::Email(job) => {
+                match email::send(&ports, &job).await {
+                    Ok(Outcome::Done) => {}
+                    Ok(Outcome::Retry(attempts)) => {
+                        // Again later, as a new job that knows its count.
+                        let again = email::Job {
+                            attempt: attempts,
+                            ..job
+                        };
+                        enqueue_email(env, &again, delay(attempts)).await;
+                    }
+                    Err(e) => {
+                        worker::console_error!("e-mail for {}: {e:?}", job.conversation);
+                        message.retry();
+                        continue;
+                    }
+                }
+                message.ack();
+                continue;
+            }
+        };
         match attempt(&ports, &job, timeout_ms).await {
             Ok(Outcome::Done) => message.ack(),
             Ok(Outcome::Retry(attempts)) => {
-                let delay = backoff.saturating_mul(1 << (attempts - 1).clamp(0, 10));
                 message.retry_with_options(
                     &QueueRetryOptionsBuilder::new()
-                        .with_delay_seconds(delay)
+                        .with_delay_seconds(delay(attempts))
                         .build(),
                 );
             }

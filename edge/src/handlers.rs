@@ -17,6 +17,7 @@ use worker::{Env, Request, Response};
 use crate::actions;
 use crate::chat::{self, Begun, Pending};
 use crate::db::{self, D1};
+use crate::email;
 use crate::feedback;
 use crate::generate::Generator;
 use crate::handoff::{self, Opened};
@@ -24,6 +25,7 @@ use crate::http::{json, read_json};
 use crate::limits::{self, Who};
 use crate::platform::now_ms;
 use crate::ports::bindings::Bindings;
+use crate::ports::Ports;
 use crate::settings::Settings;
 use crate::{content, live, render, summary, AppError};
 
@@ -295,3 +297,98 @@ pub(crate) async fn help_page(env: &Env, slug: &str) -> Result<Response, AppErro
     h.set("Referrer-Policy", "no-referrer")?;
     Ok(response)
 }
+
+/// The largest inbound e-mail webhook read (text and HTML; providers send
+/// attachments apart).
+const MAX_INBOUND_BYTES: usize = 512 * 1024;
+
+/// `POST /api/v1/email/inbound`: a visitor's answer to a reply e-mail,
+/// from the provider's inbound webhook ([`email::answer`]); 200 with the
+/// stored message's id (a replay: the same id, `stored: false`).
+pub(crate) async fn email_inbound(
+    mut req: Request,
+    env: &Env,
+    ctx: &worker::Context,
+) -> Result<Response, AppError> {
+    let header = |name: &str| -> Result<String, AppError> {
+        Ok(req.headers().get(name)?.unwrap_or_default())
+    };
+    let (id, timestamp, signature) = (
+        header("webhook-id")?,
+        header("webhook-timestamp")?,
+        header("webhook-signature")?,
+    );
+    let bytes = crate::http::read_json_bytes(&mut req, MAX_INBOUND_BYTES).await?;
+    let body = String::from_utf8(bytes)
+        .map_err(|_| AppError::code(ErrorCode::InvalidJson, "The body is not UTF-8."))?;
+    let signed = email::Signed {
+        id: &id,
+        timestamp: &timestamp,
+        signature: &signature,
+    };
+    let answered = email::answer(&Bindings::new(env, ctx)?, &signed, &body).await?;
+    json(&answered, 200)
+}
+
+/// `GET /api/v1/email/unsubscribe?token=…`: a page with one button that
+/// stops the e-mails (a GET changes nothing: mail scanners open links).
+/// `POST` (the button, or a mail client's one-click unsubscribe, RFC 8058)
+/// stops them ([`email::unsubscribe`]).
+pub(crate) async fn email_unsubscribe(
+    req: &Request,
+    env: &Env,
+    ctx: &worker::Context,
+    post: bool,
+) -> Result<Response, AppError> {
+    let token = req
+        .url()?
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let ports = Bindings::new(env, ctx)?;
+    let (status, body) = if post {
+        match email::unsubscribe(&ports, &token).await {
+            Ok(()) => (
+                200,
+                "<h1>Unsubscribed</h1><p>You will get no more e-mails about this conversation. \
+                 Replies still reach you in the chat on the site.</p>"
+                    .to_owned(),
+            ),
+            Err(AppError::Client(_)) => (404, UNKNOWN_LINK.to_owned()),
+            Err(e) => return Err(e),
+        }
+    } else if email::well_formed(&token)
+        && db::emails::by_token(ports.db(), &token).await?.is_some()
+    {
+        (
+            200,
+            format!(
+                "<h1>Stop e-mails about this conversation?</h1>\
+                 <form method=\"post\" action=\"?token={token}\">\
+                 <button type=\"submit\">Unsubscribe</button></form>"
+            ),
+        )
+    } else {
+        (404, UNKNOWN_LINK.to_owned())
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\"><title>E-mails</title>\
+         <body style=\"font:16px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem\">\
+         {body}</body></html>"
+    );
+    let mut response = Response::from_html(html)?.with_status(status);
+    let h = response.headers_mut();
+    h.set(
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    )?;
+    h.set("X-Content-Type-Options", "nosniff")?;
+    h.set("Referrer-Policy", "no-referrer")?;
+    h.set("Cache-Control", "no-store")?;
+    Ok(response)
+}
+
+const UNKNOWN_LINK: &str =
+    "<h1>Link not found</h1><p>This link belongs to no conversation (it may have been deleted).</p>";

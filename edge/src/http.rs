@@ -19,6 +19,19 @@ pub(crate) async fn read_json_limited<T: DeserializeOwned>(
     req: &mut Request,
     max: usize,
 ) -> Result<T, AppError> {
+    let bytes = read_json_bytes(req, max).await?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidJson,
+            format!("The body is not valid: {e}."),
+        )
+        .into()
+    })
+}
+
+/// The bytes of a JSON body (`Content-Type: application/json`) of at most
+/// `max` bytes, unparsed (a signature is checked over them first).
+pub(crate) async fn read_json_bytes(req: &mut Request, max: usize) -> Result<Vec<u8>, AppError> {
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
     if !content_type
         .to_ascii_lowercase()
@@ -49,16 +62,9 @@ pub(crate) async fn read_json_limited<T: DeserializeOwned>(
     }
     // Read as it comes, and no further than the limit: a chunked body has
     // no Content-Length to refuse it by, and may never end.
-    let Some(bytes) = read_bounded(req.stream()?, max).await? else {
-        return Err(too_large());
-    };
-    serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidJson,
-            format!("The body is not valid: {e}."),
-        )
-        .into()
-    })
+    read_bounded(req.stream()?, max)
+        .await?
+        .ok_or_else(too_large)
 }
 
 /// Collects `body` up to `max` bytes; `None` as soon as it has more, without

@@ -7,6 +7,7 @@ use frontdesk_api::error::ErrorCode;
 use frontdesk_api::wire::{ConversationMessage, LiveEvent, Role};
 
 use crate::db;
+use crate::email;
 use crate::ports::Ports;
 use crate::room;
 use crate::AppError;
@@ -17,11 +18,14 @@ fn not_found() -> AppError {
 
 /// Stores an agent's `text` (already validated) in the conversation of
 /// ticket `reference`; the new message's id. An unknown ticket stores
-/// nothing.
+/// nothing. A reply no open widget took is e-mailed later if still unseen
+/// ([`email::after_reply`]; `base`: this worker's origin, for the
+/// e-mail's links).
 pub(crate) async fn reply(
     ports: &impl Ports,
     reference: &str,
     text: &str,
+    base: &str,
 ) -> Result<i64, AppError> {
     let ticket = db::tickets::get(ports.db(), reference)
         .await?
@@ -40,14 +44,16 @@ pub(crate) async fn reply(
         lang: None,
         rating: None,
     };
-    ports
+    let shown = ports
         .broadcast(
             &ticket.conversation_id,
             &LiveEvent::Message { message },
             None,
         )
-        .await;
+        .await
+        > 0;
     inbox_changed(ports).await;
+    email::after_reply(ports, &ticket.conversation_id, id, shown, base).await;
     Ok(id)
 }
 

@@ -11,6 +11,7 @@ mod chat;
 mod content;
 mod db;
 mod deliver;
+mod email;
 mod embed;
 mod error;
 mod feedback;
@@ -71,9 +72,14 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     Ok(response)
 }
 
-/// Ticket deliveries queued by the handoff endpoint.
+/// Ticket deliveries queued by the handoff endpoint, and e-mails queued
+/// after agent replies.
 #[event(queue)]
-async fn queue(batch: MessageBatch<deliver::Job>, env: Env, ctx: Context) -> worker::Result<()> {
+async fn queue(
+    batch: MessageBatch<deliver::QueueJob>,
+    env: Env,
+    ctx: Context,
+) -> worker::Result<()> {
     deliver::consume(batch, &env, &ctx).await
 }
 
@@ -159,6 +165,9 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
             let caller = caller.expect("the conversation group's guard ran");
             visitor::route(req, env, ctx, action, param, caller).await
         }
+        E::EmailInbound => handlers::email_inbound(req, env, ctx).await,
+        E::EmailUnsubscribePage => handlers::email_unsubscribe(&req, env, ctx, false).await,
+        E::EmailUnsubscribe => handlers::email_unsubscribe(&req, env, ctx, true).await,
         E::AgentTickets => agent::list(&req, env).await,
         E::AgentTicket => agent::show(env, param).await,
         E::AgentReply => agent::reply(req, env, ctx, param).await,

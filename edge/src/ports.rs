@@ -15,8 +15,9 @@ use crate::actions::ApiAnswer;
 use crate::blobs::Blobs;
 use crate::db::Sql;
 use crate::deliver::Sink;
+use crate::email;
 use crate::limits::Who;
-use crate::settings::SinkSettings;
+use crate::settings::{EmailSettings, SinkSettings};
 use crate::AppError;
 
 pub(crate) trait Ports {
@@ -98,10 +99,18 @@ pub(crate) trait Ports {
         message: &str,
         tools: &[Tool],
     ) -> Result<(String, bool), String>;
-    /// Sends `event` to the live connections of conversation `id` (its
-    /// visitor's only, with `side`); a failure is logged (what was stored
-    /// reaches them by the catch-up or the long poll).
-    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>);
+    /// Sends `event` to the live connections of conversation `id` (of
+    /// `side` only, if given); how many of the visitor's took it. A failure
+    /// is logged and counts none (what was stored reaches them by the
+    /// catch-up or the long poll).
+    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) -> usize;
+    /// Replies by e-mail, when configured.
+    fn email(&self) -> Option<EmailSettings>;
+    /// Queues an e-mail [`email::Job`] to run `delay_secs` from now (a
+    /// failure is logged: the reply stays in the widget).
+    async fn enqueue_email(&self, job: &email::Job, delay_secs: u32);
+    /// A new reply token (`shared::email::reply_token`, 128 random bits).
+    fn new_token(&self) -> Result<String, AppError>;
     /// The worker secret (or var) `name`, if set.
     fn secret(&self, name: &str) -> Option<String>;
     /// Waits `ms` milliseconds.

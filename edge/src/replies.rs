@@ -47,6 +47,12 @@ pub(crate) async fn wait(
         pause = next_poll_ms(pause);
         ports.sleep((pause as i64).min(left)).await;
     };
+    if let Some(last) = messages.last() {
+        // Shown in the widget: not to be e-mailed.
+        if let Err(e) = db::emails::delivered(ports.db(), id, last.id, ports.now()).await {
+            ports.log(&format!("marking replies delivered: {e:?}"));
+        }
+    }
     let held = (ports.now() - start).max(0) as u64;
     ports
         .refund(who, Kind::Polls, wait.saturating_sub(held.div_ceil(1000)))

@@ -64,7 +64,7 @@ pub(crate) async fn broadcast(
     id: &str,
     event: &LiveEvent,
     side: Option<Role>,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     let stub = env
         .durable_object(BINDING)
         .and_then(|ns| ns.get_by_name(id))
@@ -78,14 +78,23 @@ pub(crate) async fn broadcast(
     let body = serde_json::to_string(event).map_err(|e| e.to_string())?;
     init.with_method(Method::Post).with_body(Some(body.into()));
     let req = Request::new_with_init(&url, &init).map_err(|e| e.to_string())?;
-    let res = stub
+    let mut res = stub
         .fetch_with_request(req)
         .await
         .map_err(|e| e.to_string())?;
     match res.status_code() {
-        204 => Ok(()),
+        200 => {
+            let sent: Sent = res.json().await.map_err(|e| e.to_string())?;
+            Ok(sent.visitors)
+        }
         status => Err(format!("room answered {status}")),
     }
+}
+
+/// What a broadcast reached: how many of the visitor's connections.
+#[derive(Debug, Serialize, Deserialize)]
+struct Sent {
+    visitors: usize,
 }
 
 /// What a connection remembers across hibernation.
@@ -135,8 +144,16 @@ impl Room {
         let db = D1::of(&self.env).map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
         match db::messages::agent_replies(&db, &conversation, after).await {
             Ok(missed) => {
+                let last = missed.last().map(|m| m.id);
                 for message in missed {
                     pair.server.send(&LiveEvent::Message { message })?;
+                }
+                if let Some(last) = last {
+                    // Shown: not to be e-mailed.
+                    if let Err(e) = db::emails::delivered(&db, &conversation, last, now_ms()).await
+                    {
+                        worker::console_error!("room: marking delivered: {e:?}");
+                    }
                 }
             }
             Err(e) => {
@@ -148,16 +165,26 @@ impl Room {
         Response::from_websocket(pair.client)
     }
 
-    /// Sends `event` to every connection (of `side`, if given); a socket
-    /// that cannot take it is closing anyway.
-    fn send(&self, event: &LiveEvent, side: Option<Role>) {
+    /// Sends `event` to every connection (of `side`, if given); how many
+    /// visitor connections took it. A socket that cannot take it is
+    /// closing anyway.
+    fn send(&self, event: &LiveEvent, side: Option<Role>) -> usize {
         let sockets = match side {
             Some(side) => self.state.get_websockets_with_tag(side.as_str()),
             None => self.state.get_websockets(),
         };
+        let mut visitors = 0;
         for ws in sockets {
-            let _ = ws.send(event);
+            let visitor = ws
+                .deserialize_attachment::<Seat>()
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.side == Role::Visitor);
+            if ws.send(event).is_ok() && visitor {
+                visitors += 1;
+            }
         }
+        visitors
     }
 }
 
@@ -196,8 +223,8 @@ impl DurableObject for Room {
                     .query_pairs()
                     .find(|(k, _)| k == "side")
                     .and_then(|(_, v)| side_named(&v));
-                self.send(&event, side);
-                Ok(Response::empty()?.with_status(204))
+                let visitors = self.send(&event, side);
+                Response::from_json(&Sent { visitors })
             }
             _ => Response::error("no such room path", 404),
         }

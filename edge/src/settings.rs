@@ -73,6 +73,28 @@ pub(crate) struct SinkSettings {
     pub(crate) github: Option<Github>,
 }
 
+/// Replies by e-mail (`EMAIL_PROVIDER=http`): an HTTP e-mail API taking
+/// Resend's JSON shape (`shared::email::request_body`), on only when all of
+/// `EMAIL_API_URL`, `EMAIL_API_KEY`, `EMAIL_FROM` and `EMAIL_REPLY_DOMAIN`
+/// are set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EmailSettings {
+    /// `EMAIL_API_URL`: where e-mails are POSTed (`https://api.resend.com/emails`).
+    pub(crate) url: String,
+    /// `EMAIL_API_KEY` (a secret): sent as `Authorization: Bearer`.
+    pub(crate) key: String,
+    /// `EMAIL_FROM`: the sender, `Name <address>`.
+    pub(crate) from: String,
+    /// `EMAIL_REPLY_DOMAIN`: answers go to `reply+<token>@` it.
+    pub(crate) reply_domain: String,
+    /// `EMAIL_AFTER_SECS` (default 180): how long a reply may wait unseen
+    /// in the widget before it is e-mailed.
+    pub(crate) after_secs: u32,
+    /// `EMAIL_INBOUND_SECRET` (`whsec_…`): verifies the inbound webhook
+    /// that brings answers back; without it answers are refused.
+    pub(crate) inbound_secret: Option<String>,
+}
+
 /// Zendesk's address and API credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Zendesk {
@@ -104,6 +126,8 @@ pub(crate) struct Settings {
     /// `AI_SUMMARY_MS`: the time a handoff's summary may take.
     pub(crate) summary_budget: Duration,
     pub(crate) sinks: SinkSettings,
+    /// Replies by e-mail, when configured.
+    pub(crate) email: Option<EmailSettings>,
     /// `DELIVERY_BACKOFF_SECS`: the first retry's delay, doubled each time.
     pub(crate) delivery_backoff_secs: u32,
     /// `DELIVERY_TIMEOUT_MS`: one call to a sink.
@@ -159,6 +183,9 @@ const SENSITIVE: &[&str] = &[
     "ZENDESK_EMAIL",
     "GITHUB_API_URL",
     "AI_BASE_URL",
+    "EMAIL_API_KEY",
+    "EMAIL_INBOUND_SECRET",
+    "EMAIL_API_URL",
 ];
 
 impl Settings {
@@ -239,8 +266,10 @@ impl Settings {
                     token,
                 }),
         };
+        let email = email(&get, &mut problems);
         Settings {
             generator,
+            email,
             embedder,
             pii,
             hybrid,
@@ -348,6 +377,56 @@ fn generator(
             None
         }
     }
+}
+
+/// Default of `EMAIL_AFTER_SECS`.
+const DEFAULT_EMAIL_AFTER_SECS: u64 = 180;
+
+/// Replies by e-mail, or `None` (off; a half-given provider is reported).
+fn email(
+    get: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<EmailSettings> {
+    match get("EMAIL_PROVIDER")?.as_str() {
+        "http" => {}
+        other => {
+            problems.push(format!(
+                "unknown EMAIL_PROVIDER {other:?} (http); replies are not e-mailed"
+            ));
+            return None;
+        }
+    }
+    let names = [
+        "EMAIL_API_URL",
+        "EMAIL_API_KEY",
+        "EMAIL_FROM",
+        "EMAIL_REPLY_DOMAIN",
+    ];
+    let missing: Vec<&str> = names.into_iter().filter(|n| get(n).is_none()).collect();
+    if !missing.is_empty() {
+        problems.push(format!(
+            "EMAIL_PROVIDER=http needs {}; replies are not e-mailed",
+            missing.join(", ")
+        ));
+        return None;
+    }
+    let domain = get("EMAIL_REPLY_DOMAIN")?.to_ascii_lowercase();
+    if domain.contains(['@', ' ', '/']) || !domain.contains('.') {
+        problems.push(format!(
+            "EMAIL_REPLY_DOMAIN={domain:?} is not a domain; replies are not e-mailed"
+        ));
+        return None;
+    }
+    let after = positive(get, "EMAIL_AFTER_SECS", DEFAULT_EMAIL_AFTER_SECS, problems);
+    Some(EmailSettings {
+        url: get("EMAIL_API_URL")?,
+        key: get("EMAIL_API_KEY")?,
+        from: get("EMAIL_FROM")?,
+        reply_domain: domain,
+        // A queue delays a message at most 12 hours.
+        after_secs: u32::try_from(after.min(43_200)).unwrap_or(180),
+        inbound_secret: get("EMAIL_INBOUND_SECRET"),
+    })
 }
 
 /// The embedding model's target, or `None` (lexical retrieval only).

@@ -28,6 +28,7 @@ use worker::{Env, Request, Response, Url};
 use crate::db::{self, D1};
 use crate::http::json;
 use crate::limits::{self, Who};
+use crate::platform::now_ms;
 use crate::ports::bindings::Bindings;
 use crate::site::Caller;
 use crate::AppError;
@@ -105,9 +106,15 @@ fn gone() -> AppError {
 }
 
 async fn show(env: &Env, id: String) -> Result<Response, AppError> {
-    let view = db::conversations::view(&D1::of(env)?, &id)
-        .await?
-        .ok_or_else(gone)?;
+    let db = D1::of(env)?;
+    let view = db::conversations::view(&db, &id).await?.ok_or_else(gone)?;
+    let last_reply = view.messages.iter().rev().find(|m| m.role == Role::Agent);
+    if let Some(last) = last_reply {
+        // Shown in the widget: not to be e-mailed.
+        if let Err(e) = db::emails::delivered(&db, &id, last.id, now_ms()).await {
+            worker::console_error!("marking replies delivered: {e:?}");
+        }
+    }
     json(&view, 200)
 }
 

@@ -316,6 +316,84 @@ fn quote_header(line: &str) -> bool {
     colon && verb && (opens || line.contains('@'))
 }
 
+/// An e-mail that came in: who sent it, to whom, and its plain text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    /// The `From` field as given (`Name <user@host>` or `user@host`).
+    pub from: String,
+    /// Every recipient, comma-separated.
+    pub to: String,
+    /// The plain-text body (or, without one, the HTML's text).
+    pub text: String,
+}
+
+/// An inbound e-mail webhook's JSON in the shapes providers send: flat
+/// `from` / `to` / `text` (`to` a string, a list of strings, or of
+/// `{"email"}` objects), the same under `data` (Resend's
+/// `email.received`), Postmark's `From` / `To` / `TextBody`, and
+/// Mailgun's `sender` / `recipient` / `body-plain`. Without plain text
+/// the HTML's text is taken (tags dropped). `None` when a part is missing.
+pub fn inbound(v: &Value) -> Option<Inbound> {
+    let v = v.get("data").filter(|d| d.is_object()).unwrap_or(v);
+    let pick = |names: &[&str]| names.iter().find_map(|n| v.get(*n)).cloned();
+    let from = match pick(&["from", "From", "sender"])? {
+        Value::String(s) => s,
+        Value::Object(o) => o.get("email").and_then(Value::as_str)?.to_owned(),
+        _ => return None,
+    };
+    let to = match pick(&["to", "To", "recipient"])? {
+        Value::String(s) => s,
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|i| match i {
+                Value::String(s) => Some(s.clone()),
+                Value::Object(o) => o.get("email").and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => return None,
+    };
+    let text = match pick(&["text", "TextBody", "body-plain"])
+        .and_then(|t| t.as_str().map(str::to_owned))
+    {
+        Some(t) if !t.trim().is_empty() => t,
+        _ => html_text(pick(&["html", "HtmlBody", "body-html"])?.as_str()?),
+    };
+    Some(Inbound { from, to, text })
+}
+
+/// The text of an HTML body, roughly: tags dropped (`<br>`, `</p>` and
+/// `</div>` end lines), the five entities read back.
+fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[open + 1..open + close].to_ascii_lowercase();
+        if tag.starts_with("br") || tag == "/p" || tag == "/div" {
+            out.push('\n');
+        }
+        if tag.starts_with("blockquote") {
+            // Quoted history: the rest is not the visitor's.
+            rest = "";
+            break;
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
 /// `s` on one line (a subject must not carry header breaks).
 fn one_line(s: &str) -> String {
     s.split(['\r', '\n']).collect::<Vec<_>>().join(" ")

@@ -282,7 +282,7 @@ struct Count {
 }
 
 /// Deletes the selected conversations with their messages, ratings,
-/// tickets and deliveries, in one batch; returns how many conversations.
+/// tickets, deliveries and e-mail threads, in one batch; returns how many conversations.
 pub(crate) async fn delete(db: &impl Sql, which: &Selection<'_>) -> Result<u64, AppError> {
     let (ids, params) = which.query();
     let statement = |sql: String| Stmt::new(sql, params.clone());
@@ -298,6 +298,9 @@ pub(crate) async fn delete(db: &impl Sql, which: &Selection<'_>) -> Result<u64, 
             )),
             statement(format!(
                 "DELETE FROM feedback WHERE conversation_id IN ({ids})"
+            )),
+            statement(format!(
+                "DELETE FROM email_threads WHERE conversation_id IN ({ids})"
             )),
             statement(format!(
                 "DELETE FROM messages WHERE conversation_id IN ({ids})"

@@ -367,6 +367,53 @@ fn entry(row: MessageRow) -> Result<TranscriptEntry, AppError> {
     })
 }
 
+/// Stores a visitor's answer that came by e-mail (no bot reply follows:
+/// agents answer it) and reopens the conversation's tickets; its id, and
+/// whether it is new — `key` (the inbound webhook's id) already stored
+/// means a replay, which stores nothing.
+pub(crate) async fn save_email_answer(
+    db: &impl Sql,
+    conversation: &str,
+    body: &str,
+    key: &str,
+    now: i64,
+) -> Result<(i64, bool), AppError> {
+    if let Some(row) = db
+        .first::<IdRow>(stmt!(
+            "SELECT id FROM messages WHERE idempotency_key = ?1 AND conversation_id = ?2",
+            key,
+            conversation
+        ))
+        .await?
+    {
+        return Ok((row.id as i64, false));
+    }
+    let results = db
+        .batch(vec![
+            insert(NewRow {
+                conversation,
+                role: Role::Visitor,
+                body,
+                reply: None,
+                key: Some(key),
+                answers: None,
+                hold_until: None,
+                now,
+            })?,
+            mark_active(conversation, now),
+            stmt!(
+                "UPDATE tickets SET status = 'open', \
+                 document = CASE WHEN document IS NULL THEN NULL \
+                            ELSE json_set(document, '$.status', 'open') END \
+                 WHERE conversation_id = ?1 AND status = 'closed'",
+                conversation
+            ),
+            newest_id(conversation, Role::Visitor),
+        ])
+        .await?;
+    Ok((read_id(&results, "e-mailed answer")?, true))
+}
+
 /// Stores an agent's message in a conversation; returns its id.
 pub(crate) async fn save_agent_reply(
     db: &impl Sql,

@@ -19,6 +19,7 @@ pub(crate) mod content;
 pub(crate) mod conversations;
 pub(crate) mod d1;
 pub(crate) mod deliveries;
+pub(crate) mod emails;
 pub(crate) mod feedback;
 pub(crate) mod insights;
 pub(crate) mod messages;

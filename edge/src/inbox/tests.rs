@@ -12,6 +12,8 @@ use crate::replies;
 use crate::room::INBOX;
 use crate::AppError;
 
+const BASE: &str = "https://support.example";
+
 /// A ticket: its reference and conversation id.
 async fn ticket(w: &World) -> (String, String) {
     let (ticket, _) = new_ticket(w).await;
@@ -36,7 +38,7 @@ fn an_agents_reply_is_stored_in_the_tickets_conversation_and_reaches_the_waiting
     let w = World::new();
     block_on(async {
         let (reference, conversation) = ticket(&w).await;
-        let id = reply(&w, &reference, "Hi Ada, I can help with that.")
+        let id = reply(&w, &reference, "Hi Ada, I can help with that.", BASE)
             .await
             .unwrap();
         let who = Who {
@@ -82,7 +84,7 @@ fn a_reply_or_close_for_an_unknown_ticket_is_refused_and_changes_nothing() {
         ticket(&w).await;
         let before = w.count("SELECT COUNT(*) FROM messages");
         assert_eq!(
-            code(reply(&w, "FD-00000000", "hello").await),
+            code(reply(&w, "FD-00000000", "hello", BASE).await),
             ErrorCode::TicketNotFound
         );
         assert_eq!(

@@ -23,12 +23,13 @@ use crate::actions::ApiAnswer;
 use crate::blobs::R2;
 use crate::db::D1;
 use crate::deliver::{self, Sink};
+use crate::email;
 use crate::embed::Embedder;
 use crate::generate::Generator;
 use crate::limits::{self, Who};
 use crate::live::{self, Live};
 use crate::platform::{now_ms, random_bytes, random_uuid};
-use crate::settings::{Settings, SinkSettings};
+use crate::settings::{EmailSettings, Settings, SinkSettings};
 use crate::vars::{http_error, post_json};
 use crate::AppError;
 
@@ -239,10 +240,26 @@ impl<'a> Ports for Bindings<'a> {
         Ok((body, event_stream))
     }
 
-    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) {
-        if let Err(e) = crate::room::broadcast(self.env, id, event, side).await {
-            self.log(&format!("live: {e}; clients catch up by reading"));
+    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) -> usize {
+        match crate::room::broadcast(self.env, id, event, side).await {
+            Ok(visitors) => visitors,
+            Err(e) => {
+                self.log(&format!("live: {e}; clients catch up by reading"));
+                0
+            }
         }
+    }
+
+    fn email(&self) -> Option<EmailSettings> {
+        Settings::of(self.env).email.clone()
+    }
+
+    async fn enqueue_email(&self, job: &email::Job, delay_secs: u32) {
+        crate::deliver::enqueue_email(self.env, job, delay_secs).await;
+    }
+
+    fn new_token(&self) -> Result<String, AppError> {
+        Ok(frontdesk_shared::email::reply_token(random_bytes::<16>()?))
     }
 
     fn secret(&self, name: &str) -> Option<String> {

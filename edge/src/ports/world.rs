@@ -23,10 +23,11 @@ use crate::actions::ApiAnswer;
 use crate::blobs::{Blobs, Stored};
 use crate::db::sqlite::Sqlite;
 use crate::deliver::{self, Sink};
+use crate::email;
 use crate::handoff::{self, Opened};
 use crate::limits::Who;
 use crate::live::{self, Live};
-use crate::settings::SinkSettings;
+use crate::settings::{EmailSettings, SinkSettings};
 use crate::{content, AppError};
 
 pub(crate) const T0: i64 = 1_790_000_000_000;
@@ -87,6 +88,12 @@ pub(crate) struct World {
     pub model_requests: RefCell<Vec<serde_json::Value>>,
     /// Everything sent to live connections: conversation, event, side.
     pub broadcasts: RefCell<Vec<(String, LiveEvent, Option<Role>)>>,
+    /// How many visitor connections each broadcast reaches.
+    pub visitors_online: Cell<usize>,
+    /// Replies by e-mail (`None`: off).
+    pub email: Option<EmailSettings>,
+    /// Every e-mail job queued, with its delay.
+    pub emails_queued: RefCell<Vec<(email::Job, u32)>>,
 }
 
 /// [`Blobs`] in memory: each object's bytes and when it was written.
@@ -207,6 +214,9 @@ impl World {
             model: None,
             model_requests: RefCell::new(Vec::new()),
             broadcasts: RefCell::new(Vec::new()),
+            visitors_online: Cell::new(0),
+            email: None,
+            emails_queued: RefCell::new(Vec::new()),
             secrets: RefCell::new(BTreeMap::new()),
         }
     }
@@ -398,10 +408,35 @@ impl Ports for World {
         model(&request)
     }
 
-    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) {
+    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) -> usize {
         self.broadcasts
             .borrow_mut()
             .push((id.to_owned(), event.clone(), side));
+        let to_visitors = id != crate::room::INBOX && side != Some(Role::Agent);
+        if to_visitors {
+            self.visitors_online.get()
+        } else {
+            0
+        }
+    }
+
+    fn email(&self) -> Option<EmailSettings> {
+        self.email.clone()
+    }
+
+    async fn enqueue_email(&self, job: &email::Job, delay_secs: u32) {
+        self.emails_queued
+            .borrow_mut()
+            .push((job.clone(), delay_secs));
+    }
+
+    fn new_token(&self) -> Result<String, AppError> {
+        let n = self.ids.get() + 1;
+        self.ids.set(n);
+        let mut bytes = [0u8; 16];
+        bytes[..4].copy_from_slice(&n.to_be_bytes());
+        bytes[4..].copy_from_slice(b"world-tokens");
+        Ok(frontdesk_shared::email::reply_token(bytes))
     }
 
     fn secret(&self, name: &str) -> Option<String> {

@@ -137,3 +137,58 @@ fn a_sink_is_on_only_when_all_it_needs_is_set() {
         })
     );
 }
+
+#[test]
+fn e_mail_is_on_only_when_the_provider_is_whole() {
+    let whole = [
+        ("EMAIL_PROVIDER", "http"),
+        ("EMAIL_API_URL", "https://api.resend.com/emails"),
+        ("EMAIL_API_KEY", "re_123"),
+        ("EMAIL_FROM", "Lumen support <support@lumen.example>"),
+        ("EMAIL_REPLY_DOMAIN", "Reply.Lumen.example"),
+    ];
+    let s = read(&whole);
+    let e = s.email.expect("configured");
+    assert_eq!(e.reply_domain, "reply.lumen.example");
+    assert_eq!(e.after_secs, 180);
+    assert_eq!(e.inbound_secret, None);
+    assert!(s.problems.is_empty(), "{:?}", s.problems);
+    assert!(s.sensitive.iter().any(|(n, _)| n == "EMAIL_API_KEY"));
+
+    // Each part missing leaves it off and says which.
+    for skip in 1..whole.len() {
+        let pairs: Vec<_> = whole
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != skip)
+            .map(|(_, p)| *p)
+            .collect();
+        let s = read(&pairs);
+        assert_eq!(s.email, None);
+        assert!(s.problems[0].contains(whole[skip].0), "{:?}", s.problems);
+    }
+    for (name, value) in [
+        ("EMAIL_PROVIDER", "smtp"),
+        ("EMAIL_REPLY_DOMAIN", "reply@lumen.example"),
+        ("EMAIL_REPLY_DOMAIN", "localhost"),
+    ] {
+        let mut pairs = whole.to_vec();
+        pairs.retain(|(n, _)| *n != name);
+        pairs.push((name, value));
+        let s = read(&pairs);
+        assert_eq!(s.email, None, "{name}={value}");
+        assert_eq!(s.problems.len(), 1);
+    }
+    // A bad delay is reported and the default applies; a long one is capped
+    // at the queue's 12 hours.
+    let mut pairs = whole.to_vec();
+    pairs.push(("EMAIL_AFTER_SECS", "soon"));
+    let s = read(&pairs);
+    assert_eq!(s.email.expect("on").after_secs, 180);
+    assert_eq!(s.problems.len(), 1);
+    pairs.pop();
+    pairs.push(("EMAIL_AFTER_SECS", "999999"));
+    assert_eq!(read(&pairs).email.expect("on").after_secs, 43_200);
+    // No provider at all is no problem.
+    assert!(read(&[]).email.is_none());
+}

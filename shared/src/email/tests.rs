@@ -165,3 +165,58 @@ fn an_answer_is_what_the_visitor_wrote_above_the_quote() {
         Some(MAX_ANSWER_CHARS)
     );
 }
+
+#[test]
+fn inbound_webhooks_are_read_in_the_shapes_providers_send() {
+    let want = |from: &str, to: &str, text: &str| Inbound {
+        from: from.into(),
+        to: to.into(),
+        text: text.into(),
+    };
+    let flat = json!({"from": "Ada <ada@example.com>", "to": ["reply+x@r.example", "b@c.example"], "text": "Thanks"});
+    assert_eq!(
+        inbound(&flat),
+        Some(want(
+            "Ada <ada@example.com>",
+            "reply+x@r.example, b@c.example",
+            "Thanks"
+        ))
+    );
+    let resend = json!({"type": "email.received", "data": {"from": "ada@example.com", "to": "reply+x@r.example", "text": "Hi"}});
+    assert_eq!(
+        inbound(&resend),
+        Some(want("ada@example.com", "reply+x@r.example", "Hi"))
+    );
+    let postmark =
+        json!({"From": "ada@example.com", "To": "reply+x@r.example", "TextBody": "Danke"});
+    assert_eq!(
+        inbound(&postmark),
+        Some(want("ada@example.com", "reply+x@r.example", "Danke"))
+    );
+    let mailgun = json!({"sender": "ada@example.com", "recipient": "reply+x@r.example", "body-plain": "Gracias"});
+    assert_eq!(
+        inbound(&mailgun),
+        Some(want("ada@example.com", "reply+x@r.example", "Gracias"))
+    );
+    let objects = json!({"from": {"email": "ada@example.com"}, "to": [{"email": "reply+x@r.example", "name": "Support"}], "text": "ok"});
+    assert_eq!(
+        inbound(&objects),
+        Some(want("ada@example.com", "reply+x@r.example", "ok"))
+    );
+    // HTML only: its text, the quoted history left out.
+    let html = json!({"from": "ada@example.com", "to": "reply+x@r.example", "text": "",
+        "html": "<div>It works &amp; thanks<br>Ada</div><blockquote>&gt; old</blockquote>"});
+    assert_eq!(
+        inbound(&html).map(|i| i.text),
+        Some("It works & thanks\nAda\n".into())
+    );
+    for bad in [
+        json!({}),
+        json!({"from": "ada@example.com", "to": "reply+x@r.example"}),
+        json!({"from": 7, "to": "reply+x@r.example", "text": "x"}),
+        json!({"to": "reply+x@r.example", "text": "x"}),
+        json!("text"),
+    ] {
+        assert_eq!(inbound(&bad), None, "{bad}");
+    }
+}
