@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { d1 } from './d1';
-import { AGENT_TOKEN, IDENTITY_SECRET, LIMITS_PORT, LIMITS_STATE, LOG } from './playwright.config';
+import { AGENT_TOKEN, EMAIL_API_KEY, EMAIL_INBOUND_SECRET, IDENTITY_SECRET, LIMITS_PORT, LIMITS_STATE, LOG } from './playwright.config';
 
 // Identity: `Frontdesk('identify', …)` with an HS256 JWT or a user hash from
 // the site's backend. Tokens are minted here, at test time, by an
@@ -259,6 +259,9 @@ test('no secret appears in any response or in the worker log', async () => {
   for (const [name, secret] of [
     ['IDENTITY_SECRET', IDENTITY_SECRET],
     ['AGENT_TOKEN', AGENT_TOKEN],
+    // Used by email.spec.ts, which runs before this file.
+    ['EMAIL_API_KEY', EMAIL_API_KEY],
+    ['EMAIL_INBOUND_SECRET', EMAIL_INBOUND_SECRET],
   ]) {
     const inResponses = haystack.includes(secret);
     const inLog = log.includes(secret);

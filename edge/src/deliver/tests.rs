@@ -255,3 +255,32 @@ fn github_issues_go_to_the_configured_api() {
     let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert!(body["title"].as_str().unwrap().contains(&t.reference));
 }
+
+#[test]
+fn queue_messages_are_deliveries_or_e_mails_by_their_fields() {
+    use crate::deliver::{QueueJob, Work};
+    use crate::email;
+    let delivery = serde_json::to_string(&Job {
+        reference: "FD-AAAA2222".into(),
+        sink: Sink::Slack,
+    })
+    .unwrap();
+    let read = |s: &str| serde_json::from_str::<QueueJob>(s).unwrap().work();
+    assert!(matches!(
+        read(&delivery),
+        Work::Delivery(Job { reference, sink: Sink::Slack }) if reference == "FD-AAAA2222"
+    ));
+    let mail = email::Job {
+        conversation: "c1".into(),
+        base: "https://support.example".into(),
+        attempt: 2,
+    };
+    let sent = serde_json::to_string(&QueueJob::email(&mail)).unwrap();
+    assert!(matches!(read(&sent), Work::Email(j) if j == mail));
+    // Without its count (as first queued by an older worker): attempt 0.
+    let old = r#"{"conversation":"c1","base":"https://support.example"}"#;
+    assert!(matches!(read(old), Work::Email(j) if j.attempt == 0));
+    for junk in ["{}", r#"{"reference":"FD-AAAA2222"}"#, r#"{"base":"x"}"#] {
+        assert!(matches!(read(junk), Work::Unknown), "{junk}");
+    }
+}
