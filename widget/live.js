@@ -4,8 +4,9 @@
 // /api/v1/conversations/{id}/live (a Durable Object per conversation, idle
 // connections hibernate): agent replies arrive as they are stored, "an agent
 // is typing" and "an agent has joined" are shown, and the visitor's typing
-// is told to the agent. When a socket cannot be opened (a proxy, a blocked
-// port), boot.js long polls instead, as before.
+// is told to the agent, and each reply it receives is acknowledged (`seen`)
+// so the worker does not e-mail it. When a socket cannot be opened (a
+// proxy, a blocked port), boot.js long polls instead, as before.
 //
 //   h.liveNext(url, after) → Promise<[200, 0, replies] | null>
 //     url: the long poll's …/replies URL; after: the last reply id seen.
@@ -74,6 +75,8 @@
       if (event.type == 'message' && event.message?.role == 'agent') {
         say('');
         queue.push({ id: event.message.id, text: event.message.text });
+        // Shown here: the worker does not e-mail it (replies by e-mail).
+        socket.send(JSON.stringify({ type: 'seen', id: event.message.id }));
         wake();
       } else if (event.type == 'typing' && event.from == 'agent') {
         say(words().typing || 'An agent is typing…', 4000);

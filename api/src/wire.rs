@@ -411,13 +411,20 @@ pub enum LiveEvent {
     Changed,
 }
 
-/// What a client may send on a live connection: only that its side is
-/// typing, as `{"type":"typing"}` (anything else is ignored).
+/// What a client may send on a live connection: that its side is typing,
+/// as `{"type":"typing"}`, and (the visitor's) which replies it has shown
+/// (anything else is ignored).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveFrame {
     /// The sender is typing.
     Typing,
+    /// The visitor's widget has shown the agent's replies up to message
+    /// `id` (`{"type":"seen","id":…}`): they are not to be e-mailed.
+    Seen {
+        /// The newest reply shown.
+        id: i64,
+    },
 }
 
 /// How often a typing indicator is relayed per side, at most (ms).
@@ -601,7 +608,13 @@ mod tests {
         assert_eq!(serde_json::from_str::<LiveEvent>(&json).unwrap(), message);
         let frame = |t: &str| serde_json::from_str::<LiveFrame>(t).ok();
         assert_eq!(frame(r#"{"type":"typing"}"#), Some(LiveFrame::Typing));
+        assert_eq!(
+            frame(r#"{"type":"seen","id":42}"#),
+            Some(LiveFrame::Seen { id: 42 })
+        );
         for bad in [
+            r#"{"type":"seen"}"#,
+            r#"{"type":"seen","id":"x"}"#,
             "",
             "typing",
             r#"{"type":"message","text":"hi"}"#,

@@ -1,6 +1,6 @@
 //! Replies by e-mail, as use cases over [`Ports`]. An agent's reply that no
 //! widget has shown ([`db::emails::delivered`]: the long poll, the
-//! conversation view or a live connection) within `EMAIL_AFTER_SECS` is
+//! conversation view or a live connection's `seen`) within `EMAIL_AFTER_SECS` is
 //! e-mailed to the address the visitor typed in the handoff form
 //! ([`after_reply`] queues a delayed [`Job`]; [`send`] runs it), from the
 //! conversation's reply address `reply+<token>@EMAIL_REPLY_DOMAIN`. The
@@ -43,24 +43,13 @@ pub(crate) struct Job {
     pub attempt: i64,
 }
 
-/// After agent reply `id` in `conversation` was stored and broadcast:
-/// marks it delivered when `shown` (a visitor's widget took it live), else
-/// queues the e-mail check `EMAIL_AFTER_SECS` later — when e-mail is on
-/// and the conversation has a ticket whose visitor has not unsubscribed.
-pub(crate) async fn after_reply(
-    ports: &impl Ports,
-    conversation: &str,
-    id: i64,
-    shown: bool,
-    base: &str,
-) {
+/// After an agent's reply in `conversation` was stored and broadcast:
+/// queues the e-mail check `EMAIL_AFTER_SECS` later — when e-mail is on and
+/// the conversation has a ticket whose visitor has not unsubscribed. (A
+/// widget that shows the reply meanwhile marks it delivered: its long poll,
+/// the conversation view, or a live connection's `seen`.)
+pub(crate) async fn after_reply(ports: &impl Ports, conversation: &str, base: &str) {
     let db = ports.db();
-    if shown {
-        if let Err(e) = db::emails::delivered(db, conversation, id, ports.now()).await {
-            ports.log(&format!("marking reply {id} delivered: {e:?}"));
-        }
-        return;
-    }
     let Some(settings) = ports.email() else {
         return;
     };
@@ -81,7 +70,7 @@ pub(crate) async fn after_reply(
             ports.enqueue_email(&job, settings.after_secs).await;
         }
         Ok(false) => {}
-        Err(e) => ports.log(&format!("e-mail for reply {id}: {e:?}")),
+        Err(e) => ports.log(&format!("e-mail for {conversation}: {e:?}")),
     }
 }
 

@@ -18,7 +18,7 @@ fn not_found() -> AppError {
 
 /// Stores an agent's `text` (already validated) in the conversation of
 /// ticket `reference`; the new message's id. An unknown ticket stores
-/// nothing. A reply no open widget took is e-mailed later if still unseen
+/// nothing. A reply is e-mailed later if no widget has shown it by then
 /// ([`email::after_reply`]; `base`: this worker's origin, for the
 /// e-mail's links).
 pub(crate) async fn reply(
@@ -44,16 +44,15 @@ pub(crate) async fn reply(
         lang: None,
         rating: None,
     };
-    let shown = ports
+    ports
         .broadcast(
             &ticket.conversation_id,
             &LiveEvent::Message { message },
             None,
         )
-        .await
-        > 0;
+        .await;
     inbox_changed(ports).await;
-    email::after_reply(ports, &ticket.conversation_id, id, shown, base).await;
+    email::after_reply(ports, &ticket.conversation_id, base).await;
     Ok(id)
 }
 

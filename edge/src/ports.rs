@@ -99,11 +99,10 @@ pub(crate) trait Ports {
         message: &str,
         tools: &[Tool],
     ) -> Result<(String, bool), String>;
-    /// Sends `event` to the live connections of conversation `id` (of
-    /// `side` only, if given); how many of the visitor's took it. A failure
-    /// is logged and counts none (what was stored reaches them by the
-    /// catch-up or the long poll).
-    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) -> usize;
+    /// Sends `event` to the live connections of conversation `id` (its
+    /// visitor's only, with `side`); a failure is logged (what was stored
+    /// reaches them by the catch-up or the long poll).
+    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>);
     /// Replies by e-mail, when configured.
     fn email(&self) -> Option<EmailSettings>;
     /// Queues an e-mail [`email::Job`] to run `delay_secs` from now (a

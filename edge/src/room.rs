@@ -64,7 +64,7 @@ pub(crate) async fn broadcast(
     id: &str,
     event: &LiveEvent,
     side: Option<Role>,
-) -> Result<usize, String> {
+) -> Result<(), String> {
     let stub = env
         .durable_object(BINDING)
         .and_then(|ns| ns.get_by_name(id))
@@ -78,31 +78,25 @@ pub(crate) async fn broadcast(
     let body = serde_json::to_string(event).map_err(|e| e.to_string())?;
     init.with_method(Method::Post).with_body(Some(body.into()));
     let req = Request::new_with_init(&url, &init).map_err(|e| e.to_string())?;
-    let mut res = stub
+    let res = stub
         .fetch_with_request(req)
         .await
         .map_err(|e| e.to_string())?;
     match res.status_code() {
-        200 => {
-            let sent: Sent = res.json().await.map_err(|e| e.to_string())?;
-            Ok(sent.visitors)
-        }
+        204 => Ok(()),
         status => Err(format!("room answered {status}")),
     }
 }
 
-/// What a broadcast reached: how many of the visitor's connections.
-#[derive(Debug, Serialize, Deserialize)]
-struct Sent {
-    visitors: usize,
-}
-
 /// What a connection remembers across hibernation.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Seat {
     side: Role,
     /// When its typing was last relayed (ms).
     typed: i64,
+    /// The conversation (a visitor's `seen` is marked on it).
+    #[serde(default)]
+    conversation: String,
 }
 
 #[durable_object(websocket)]
@@ -130,7 +124,11 @@ impl Room {
         let pair = WebSocketPair::new()?;
         self.state
             .accept_websocket_with_tags(&pair.server, &[side.as_str()]);
-        pair.server.serialize_attachment(Seat { side, typed: 0 })?;
+        pair.server.serialize_attachment(Seat {
+            side,
+            typed: 0,
+            conversation: conversation.clone(),
+        })?;
         if side == Role::Agent {
             self.send(&LiveEvent::Joined, Some(Role::Visitor));
             let mut response = Response::from_websocket(pair.client)?;
@@ -165,26 +163,16 @@ impl Room {
         Response::from_websocket(pair.client)
     }
 
-    /// Sends `event` to every connection (of `side`, if given); how many
-    /// visitor connections took it. A socket that cannot take it is
-    /// closing anyway.
-    fn send(&self, event: &LiveEvent, side: Option<Role>) -> usize {
+    /// Sends `event` to every connection (of `side`, if given); a socket
+    /// that cannot take it is closing anyway.
+    fn send(&self, event: &LiveEvent, side: Option<Role>) {
         let sockets = match side {
             Some(side) => self.state.get_websockets_with_tag(side.as_str()),
             None => self.state.get_websockets(),
         };
-        let mut visitors = 0;
         for ws in sockets {
-            let visitor = ws
-                .deserialize_attachment::<Seat>()
-                .ok()
-                .flatten()
-                .is_some_and(|s| s.side == Role::Visitor);
-            if ws.send(event).is_ok() && visitor {
-                visitors += 1;
-            }
+            let _ = ws.send(event);
         }
-        visitors
     }
 }
 
@@ -223,8 +211,8 @@ impl DurableObject for Room {
                     .query_pairs()
                     .find(|(k, _)| k == "side")
                     .and_then(|(_, v)| side_named(&v));
-                let visitors = self.send(&event, side);
-                Response::from_json(&Sent { visitors })
+                self.send(&event, side);
+                Ok(Response::empty()?.with_status(204))
             }
             _ => Response::error("no such room path", 404),
         }
@@ -238,23 +226,34 @@ impl DurableObject for Room {
         let WebSocketIncomingMessage::String(text) = message else {
             return Ok(());
         };
-        let Some(LiveFrame::Typing) = frame(&text) else {
+        let Some(frame) = frame(&text) else {
             return Ok(());
         };
         let Some(mut seat) = ws.deserialize_attachment::<Seat>()? else {
             return Ok(());
         };
         let now = now_ms();
-        if now - seat.typed < LIVE_TYPING_MS {
-            return Ok(());
+        match frame {
+            LiveFrame::Seen { id } if seat.side == Role::Visitor => {
+                // The widget showed the replies up to `id`: no e-mail for them.
+                let db =
+                    D1::of(&self.env).map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
+                if let Err(e) = db::emails::delivered(&db, &seat.conversation, id, now).await {
+                    worker::console_error!("room: marking replies seen: {e:?}");
+                }
+            }
+            LiveFrame::Typing if now - seat.typed >= LIVE_TYPING_MS => {
+                seat.typed = now;
+                let side = seat.side;
+                ws.serialize_attachment(seat)?;
+                let other = match side {
+                    Role::Visitor => Role::Agent,
+                    _ => Role::Visitor,
+                };
+                self.send(&LiveEvent::Typing { from: side }, Some(other));
+            }
+            _ => {}
         }
-        seat.typed = now;
-        ws.serialize_attachment(seat)?;
-        let other = match seat.side {
-            Role::Visitor => Role::Agent,
-            _ => Role::Visitor,
-        };
-        self.send(&LiveEvent::Typing { from: seat.side }, Some(other));
         Ok(())
     }
 

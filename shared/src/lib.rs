@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod actions;
+pub mod attachments;
 pub mod config;
 pub mod email;
 pub mod error;

@@ -240,13 +240,9 @@ impl<'a> Ports for Bindings<'a> {
         Ok((body, event_stream))
     }
 
-    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) -> usize {
-        match crate::room::broadcast(self.env, id, event, side).await {
-            Ok(visitors) => visitors,
-            Err(e) => {
-                self.log(&format!("live: {e}; clients catch up by reading"));
-                0
-            }
+    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) {
+        if let Err(e) = crate::room::broadcast(self.env, id, event, side).await {
+            self.log(&format!("live: {e}; clients catch up by reading"));
         }
     }
 

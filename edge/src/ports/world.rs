@@ -88,8 +88,6 @@ pub(crate) struct World {
     pub model_requests: RefCell<Vec<serde_json::Value>>,
     /// Everything sent to live connections: conversation, event, side.
     pub broadcasts: RefCell<Vec<(String, LiveEvent, Option<Role>)>>,
-    /// How many visitor connections each broadcast reaches.
-    pub visitors_online: Cell<usize>,
     /// Replies by e-mail (`None`: off).
     pub email: Option<EmailSettings>,
     /// Every e-mail job queued, with its delay.
@@ -214,7 +212,6 @@ impl World {
             model: None,
             model_requests: RefCell::new(Vec::new()),
             broadcasts: RefCell::new(Vec::new()),
-            visitors_online: Cell::new(0),
             email: None,
             emails_queued: RefCell::new(Vec::new()),
             secrets: RefCell::new(BTreeMap::new()),
@@ -408,16 +405,10 @@ impl Ports for World {
         model(&request)
     }
 
-    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) -> usize {
+    async fn broadcast(&self, id: &str, event: &LiveEvent, side: Option<Role>) {
         self.broadcasts
             .borrow_mut()
             .push((id.to_owned(), event.clone(), side));
-        let to_visitors = id != crate::room::INBOX && side != Some(Role::Agent);
-        if to_visitors {
-            self.visitors_online.get()
-        } else {
-            0
-        }
     }
 
     fn email(&self) -> Option<EmailSettings> {
