@@ -5,7 +5,7 @@
 // textContent / createElement (el() in console.js) — never innerHTML —
 // and only http(s) URLs become links.
 
-import { $, el, linkOrText, percent, request, say, setTime, timeEl } from './console.js';
+import { $, el, linkOrText, percent, request, safeHref, say, setTime, timeEl } from './console.js';
 
 const API = '/api/v1/agent';
 const TOKEN_KEY = 'frontdesk.agentToken';
@@ -240,6 +240,7 @@ function renderDetail(data, fresh) {
   $('d-attempts').replaceChildren(...(attempts.length ? attempts : [el('li', { text: 'Nothing: the visitor asked for a person first.' })]));
 
   renderConversation(data.conversation || []);
+  renderAttachments(data.attachments || []);
 
   const rows = (data.deliveries || []).map((d) =>
     el(
@@ -357,6 +358,23 @@ function renderConversation(entries) {
     ),
   );
   $('d-conversation').replaceChildren(...items);
+}
+
+// The visitor's files: images shown small (a link opens them whole), PDFs
+// as links. Each URL is a signed link good for 15 minutes, made when the
+// ticket was read (every open and refresh reads it again).
+function renderAttachments(files) {
+  const size = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+  const items = files.map((f) => {
+    const href = safeHref(f.url, location.origin);
+    const label = `${f.name} (${f.content_type === 'application/pdf' ? 'PDF' : 'image'}, ${size(f.size)})`;
+    if (!href) return el('li', { text: label });
+    const link = el('a', { href, target: '_blank', rel: 'noopener noreferrer' });
+    if (f.content_type.startsWith('image/')) link.append(el('img', { src: href, alt: f.name, loading: 'lazy' }));
+    link.append(el('span', { text: label }));
+    return el('li', {}, link);
+  });
+  $('d-attachments').replaceChildren(...(items.length ? items : [el('li', { className: 'none', text: 'None.' })]));
 }
 
 // --- Reply and close ---------------------------------------------------

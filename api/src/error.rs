@@ -89,6 +89,10 @@ pub enum ErrorCode {
     /// No conversation has this reply address or unsubscribe token (it
     /// may have been deleted).
     ThreadNotFound,
+    /// A conversation already holds the most files it may
+    /// (`frontdesk_shared::attachments::MAX_PER_CONVERSATION`): nothing was
+    /// stored.
+    TooManyAttachments,
     /// Our fault; details are in the worker log, never in the response.
     Internal,
 }
@@ -122,7 +126,8 @@ impl ErrorCode {
             ErrorCode::ContentConflict
             | ErrorCode::MessageInProgress
             | ErrorCode::IdempotencyKeyReused
-            | ErrorCode::ConfirmationUsed => 409,
+            | ErrorCode::ConfirmationUsed
+            | ErrorCode::TooManyAttachments => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::UpgradeRequired => 426,
@@ -233,5 +238,7 @@ mod tests {
         assert_eq!(ErrorCode::SenderNotAllowed.status(), 403);
         assert_eq!(code(ErrorCode::ThreadNotFound), "thread_not_found");
         assert_eq!(ErrorCode::ThreadNotFound.status(), 404);
+        assert_eq!(code(ErrorCode::TooManyAttachments), "too_many_attachments");
+        assert_eq!(ErrorCode::TooManyAttachments.status(), 409);
     }
 }

@@ -15,7 +15,7 @@ use crate::db::{self, D1};
 use crate::http::{json, read_json};
 use crate::ports::bindings::Bindings;
 use crate::AppError;
-use crate::{inbox, room};
+use crate::{attachments, inbox, room};
 
 /// Most tickets one list returns.
 const MAX_LIST: u32 = 100;
@@ -78,7 +78,11 @@ fn bad_query(field: &str, message: &str) -> AppError {
 
 /// `GET /api/v1/agent/tickets/{reference}`: the ticket document, the
 /// conversation as it is now (agent replies included) and its deliveries.
-pub(crate) async fn show(env: &Env, reference: &str) -> Result<Response, AppError> {
+pub(crate) async fn show(
+    env: &Env,
+    ctx: &worker::Context,
+    reference: &str,
+) -> Result<Response, AppError> {
     let reference = ticket_reference(reference)?;
     let db = D1::of(env)?;
     let ticket = db::tickets::get(&db, &reference)
@@ -86,12 +90,21 @@ pub(crate) async fn show(env: &Env, reference: &str) -> Result<Response, AppErro
         .ok_or_else(not_found)?;
     let conversation = db::messages::transcript(&db, &ticket.conversation_id).await?;
     let deliveries = db::deliveries::of_ticket(&db, &reference).await?;
+    // Paths (the inbox is on this origin), good for a quarter of an hour.
+    let attachments = attachments::links(
+        &Bindings::new(env, ctx)?,
+        &ticket.conversation_id,
+        "",
+        frontdesk_shared::attachments::AGENT_LINK_SECS,
+    )
+    .await?;
     json(
         &serde_json::json!({
             "ticket": ticket.document,
             "status": ticket.status,
             "conversation": conversation,
             "deliveries": deliveries,
+            "attachments": attachments,
         }),
         200,
     )

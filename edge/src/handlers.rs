@@ -15,6 +15,7 @@ use serde::Serialize;
 use worker::{Env, Request, Response};
 
 use crate::actions;
+use crate::attachments;
 use crate::chat::{self, Begun, Pending};
 use crate::db::{self, D1};
 use crate::email;
@@ -392,3 +393,54 @@ pub(crate) async fn email_unsubscribe(
 
 const UNKNOWN_LINK: &str =
     "<h1>Link not found</h1><p>This link belongs to no conversation (it may have been deleted).</p>";
+
+/// `GET /api/v1/attachments/{id}?expires=…&sig=…`: a file, by a link an
+/// agent got with the ticket ([`attachments::open`]). Served with the type
+/// read from its bytes, never sniffed again by the browser, sandboxed, an
+/// image inline and a PDF as a download.
+pub(crate) async fn attachment(
+    req: &Request,
+    env: &Env,
+    ctx: &worker::Context,
+    id: &str,
+) -> Result<Response, AppError> {
+    let url = req.url()?;
+    let query = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let (row, kind, bytes) = attachments::open(
+        &Bindings::new(env, ctx)?,
+        id,
+        &query("expires"),
+        &query("sig"),
+    )
+    .await?;
+    let disposition = if kind.image() { "inline" } else { "attachment" };
+    let encoded: String = row
+        .name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let mut response = Response::from_bytes(bytes)?;
+    let h = response.headers_mut();
+    h.set("Content-Type", kind.mime())?;
+    h.set(
+        "Content-Disposition",
+        &format!(
+            "{disposition}; filename=\"attachment.{}\"; filename*=UTF-8''{encoded}",
+            kind.extension()
+        ),
+    )?;
+    h.set("X-Content-Type-Options", "nosniff")?;
+    h.set("Content-Security-Policy", "default-src 'none'; sandbox")?;
+    h.set("Cross-Origin-Resource-Policy", "same-origin")?;
+    h.set("Referrer-Policy", "no-referrer")?;
+    h.set("Cache-Control", "private, max-age=900")?;
+    Ok(response)
+}

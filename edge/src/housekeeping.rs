@@ -16,6 +16,7 @@ use worker::Env;
 
 use frontdesk_shared::config::per_site::{self, Purge};
 
+use crate::attachments;
 use crate::db;
 use crate::db::conversations::Selection;
 use crate::deliver::Sink;
@@ -89,7 +90,11 @@ pub(crate) async fn purge(
             sites: &p.keys,
             except: p.except,
         };
-        let purged = db::conversations::delete(ports.db(), &selection).await;
+        // Their files first: a failure keeps the rows for the next run.
+        let purged = match attachments::delete_files(ports.db(), ports.blobs(), &selection).await {
+            Ok(_) => db::conversations::delete(ports.db(), &selection).await,
+            Err(e) => Err(e),
+        };
         out.push((p, purged));
     }
     out

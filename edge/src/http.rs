@@ -29,6 +29,19 @@ pub(crate) async fn read_json_limited<T: DeserializeOwned>(
     })
 }
 
+/// A body of any type, at most `max` bytes (`None` past it: a declared
+/// length refused at once, a streamed one as soon as it passes).
+pub(crate) async fn read_bytes(req: &mut Request, max: usize) -> Result<Option<Vec<u8>>, AppError> {
+    let declared = req.headers().get("Content-Length")?;
+    if declared
+        .and_then(|l| l.parse::<usize>().ok())
+        .is_some_and(|l| l > max)
+    {
+        return Ok(None);
+    }
+    Ok(read_bounded(req.stream()?, max).await?)
+}
+
 /// The bytes of a JSON body (`Content-Type: application/json`) of at most
 /// `max` bytes, unparsed (a signature is checked over them first).
 pub(crate) async fn read_json_bytes(req: &mut Request, max: usize) -> Result<Vec<u8>, AppError> {

@@ -6,6 +6,7 @@
 mod actions;
 mod admin_content;
 mod agent;
+mod attachments;
 mod blobs;
 mod chat;
 mod content;
@@ -155,21 +156,24 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         E::ConversationShow
         | E::ConversationDelete
         | E::ConversationReplies
-        | E::ConversationLive => {
+        | E::ConversationLive
+        | E::ConversationAttach => {
             let action = match endpoint {
                 E::ConversationShow => visitor::Action::Show,
                 E::ConversationDelete => visitor::Action::Delete,
                 E::ConversationLive => visitor::Action::Live,
+                E::ConversationAttach => visitor::Action::Attach,
                 _ => visitor::Action::Replies,
             };
             let caller = caller.expect("the conversation group's guard ran");
             visitor::route(req, env, ctx, action, param, caller).await
         }
+        E::Attachment => handlers::attachment(&req, env, ctx, param).await,
         E::EmailInbound => handlers::email_inbound(req, env, ctx).await,
         E::EmailUnsubscribePage => handlers::email_unsubscribe(&req, env, ctx, false).await,
         E::EmailUnsubscribe => handlers::email_unsubscribe(&req, env, ctx, true).await,
         E::AgentTickets => agent::list(&req, env).await,
-        E::AgentTicket => agent::show(env, param).await,
+        E::AgentTicket => agent::show(env, ctx, param).await,
         E::AgentReply => agent::reply(req, env, ctx, param).await,
         E::AgentClose => agent::close(env, ctx, param).await,
         E::AgentTyping => {

@@ -56,6 +56,8 @@ pub(crate) enum Endpoint {
     ConversationDelete,
     ConversationReplies,
     ConversationLive,
+    ConversationAttach,
+    Attachment,
     EmailInbound,
     EmailUnsubscribePage,
     EmailUnsubscribe,
@@ -130,6 +132,13 @@ const ROUTES: &[Route] = {
             Conversation,
             E::ConversationLive,
         ),
+        route(
+            Post,
+            "/api/v1/conversations/{}/attachments",
+            Conversation,
+            E::ConversationAttach,
+        ),
+        route(Get, "/api/v1/attachments/{}", Public, E::Attachment),
         route(Post, "/api/v1/email/inbound", Public, E::EmailInbound),
         route(
             Get,

@@ -25,6 +25,7 @@ use frontdesk_api::wire::{ConversationView, Role};
 use frontdesk_shared::config::limits::Kind;
 use worker::{Env, Request, Response, Url};
 
+use crate::blobs::R2;
 use crate::db::{self, D1};
 use crate::http::json;
 use crate::limits::{self, Who};
@@ -32,7 +33,7 @@ use crate::platform::now_ms;
 use crate::ports::bindings::Bindings;
 use crate::site::Caller;
 use crate::AppError;
-use crate::{replies, room};
+use crate::{attachments, replies, room};
 
 /// Longest `wait` a client may ask for: under the 30 s many proxies allow.
 const MAX_WAIT_SECS: u64 = 25;
@@ -64,6 +65,14 @@ pub(crate) async fn route(
             delete(env, id).await
         }
         Action::Replies => replies(&req, env, ctx, id, owner.is_some(), &who).await,
+        Action::Attach => {
+            // A file is a message, for the limits.
+            limits::admit_all(env, &who, &[(Kind::Messages, 1)], false).await?;
+            if owner.is_none() {
+                return Err(gone());
+            }
+            attach(req, env, ctx, &id).await
+        }
         Action::Live => {
             limits::admit_all(env, &who, &[(Kind::Reads, 1)], false).await?;
             if owner.is_none() {
@@ -94,6 +103,7 @@ pub(crate) enum Action {
     Delete,
     Replies,
     Live,
+    Attach,
 }
 
 fn gone() -> AppError {
@@ -119,8 +129,11 @@ async fn show(env: &Env, id: String) -> Result<Response, AppError> {
 }
 
 async fn delete(env: &Env, id: String) -> Result<Response, AppError> {
-    let n =
-        db::conversations::delete(&D1::of(env)?, &db::conversations::Selection::One(&id)).await?;
+    let db = D1::of(env)?;
+    let which = db::conversations::Selection::One(&id);
+    // Its files first: should R2 fail, the conversation stays to try again.
+    attachments::delete_files(&db, &R2(env), &which).await?;
+    let n = db::conversations::delete(&db, &which).await?;
     if n == 0 {
         return Err(gone());
     }
@@ -128,6 +141,29 @@ async fn delete(env: &Env, id: String) -> Result<Response, AppError> {
         &serde_json::json!({ "conversation_id": id, "deleted": true }),
         200,
     )
+}
+
+/// `attachments?name=…`: the body is the file's bytes (any
+/// `Content-Type`: what it is is read from them), at most
+/// `attachments::MAX_BYTES`; [`attachments::upload`]. `201` with what was
+/// stored.
+async fn attach(
+    mut req: Request,
+    env: &Env,
+    ctx: &worker::Context,
+    id: &str,
+) -> Result<Response, AppError> {
+    let name = req
+        .url()?
+        .query_pairs()
+        .find(|(k, _)| k == "name")
+        .map(|(_, v)| v.chars().take(255).collect::<String>())
+        .unwrap_or_default();
+    let bytes = crate::http::read_bytes(&mut req, frontdesk_shared::attachments::MAX_BYTES)
+        .await?
+        .ok_or_else(attachments::too_large)?;
+    let stored = attachments::upload(&Bindings::new(env, ctx)?, id, &name, bytes).await?;
+    json(&stored, 201)
 }
 
 /// `after` and `wait` from the query string, checked.

@@ -22,10 +22,15 @@ pub const SINK_LINK_SECS: i64 = 7 * 24 * 60 * 60;
 /// HTML, no archives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// `image/png`.
     Png,
+    /// `image/jpeg`.
     Jpeg,
+    /// `image/gif`.
     Gif,
+    /// `image/webp`.
     Webp,
+    /// `application/pdf`, never shown inline.
     Pdf,
 }
 
@@ -194,7 +199,10 @@ mod tests {
 
     #[test]
     fn names_are_kept_safe_and_end_in_the_real_extension() {
-        assert_eq!(file_name("Screenshot 2026-12-01.png", Kind::Png), "Screenshot 2026-12-01.png");
+        assert_eq!(
+            file_name("Screenshot 2026-12-01.png", Kind::Png),
+            "Screenshot 2026-12-01.png"
+        );
         assert_eq!(file_name("photo.JPEG", Kind::Jpeg), "photo.jpg");
         assert_eq!(file_name("invoice.html", Kind::Png), "invoice.html.png");
         assert_eq!(file_name("../../etc/passwd", Kind::Pdf), "passwd.pdf");
@@ -218,10 +226,19 @@ mod tests {
         assert!(!verify(&key, "att_1", 1_000, &sig, 1_001), "expired");
         assert!(!verify(&key, "att_2", 1_000, &sig, 0), "another file");
         assert!(!verify(&key, "att_1", 2_000, &sig, 0), "a later expiry");
-        assert!(!verify(&link_key("other"), "att_1", 1_000, &sig, 0), "another key");
+        assert!(
+            !verify(&link_key("other"), "att_1", 1_000, &sig, 0),
+            "another key"
+        );
         let mut flipped = sig.clone().into_bytes();
         flipped[10] = if flipped[10] == b'0' { b'1' } else { b'0' };
-        assert!(!verify(&key, "att_1", 1_000, &String::from_utf8(flipped).unwrap(), 0));
+        assert!(!verify(
+            &key,
+            "att_1",
+            1_000,
+            &String::from_utf8(flipped).unwrap(),
+            0
+        ));
         for bad in ["", "zz", &"g".repeat(64), &sig[..62]] {
             assert!(!verify(&key, "att_1", 1_000, bad, 0), "{bad}");
         }

@@ -251,7 +251,7 @@ pub(crate) enum Selection<'a> {
 
 impl Selection<'_> {
     /// `SELECT id FROM conversations …` and its parameters.
-    fn query(&self) -> (String, Vec<Value>) {
+    pub(crate) fn query(&self) -> (String, Vec<Value>) {
         match self {
             Selection::One(id) => (
                 "SELECT id FROM conversations WHERE id = ?1".to_owned(),
@@ -282,7 +282,8 @@ struct Count {
 }
 
 /// Deletes the selected conversations with their messages, ratings,
-/// tickets, deliveries and e-mail threads, in one batch; returns how many conversations.
+/// tickets, deliveries, e-mail threads and attachment rows (their R2
+/// objects: `attachments::delete_files`, first), in one batch; returns how many conversations.
 pub(crate) async fn delete(db: &impl Sql, which: &Selection<'_>) -> Result<u64, AppError> {
     let (ids, params) = which.query();
     let statement = |sql: String| Stmt::new(sql, params.clone());
@@ -301,6 +302,9 @@ pub(crate) async fn delete(db: &impl Sql, which: &Selection<'_>) -> Result<u64, 
             )),
             statement(format!(
                 "DELETE FROM email_threads WHERE conversation_id IN ({ids})"
+            )),
+            statement(format!(
+                "DELETE FROM attachments WHERE conversation_id IN ({ids})"
             )),
             statement(format!(
                 "DELETE FROM messages WHERE conversation_id IN ({ids})"

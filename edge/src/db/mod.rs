@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::AppError;
 
 pub(crate) mod actions;
+pub(crate) mod attachments;
 pub(crate) mod content;
 pub(crate) mod conversations;
 pub(crate) mod d1;

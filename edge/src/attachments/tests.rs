@@ -1,0 +1,242 @@
+//! Attachments natively (`ports::world`): what is kept, what is refused
+//! (and then nothing is stored), the links agents get, and deletion.
+
+use frontdesk_api::error::ErrorCode;
+use frontdesk_api::wire::{LiveEvent, Role};
+use frontdesk_shared::attachments::{MAX_BYTES, MAX_PER_CONVERSATION};
+
+use super::{delete_files, links, open, upload};
+use crate::db;
+use crate::db::conversations::Selection;
+use crate::db::sqlite::block_on;
+use crate::ports::world::{new_ticket, World};
+use crate::AppError;
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+
+fn code<T: std::fmt::Debug>(result: Result<T, AppError>) -> ErrorCode {
+    match result {
+        Err(AppError::Client(e)) => e.code,
+        other => panic!("expected a client error, got {other:?}"),
+    }
+}
+
+fn world() -> World {
+    let w = World::new();
+    w.secrets
+        .borrow_mut()
+        .insert("AGENT_TOKEN".into(), "agent-secret".into());
+    w
+}
+
+fn stored(w: &World) -> (usize, i64, i64) {
+    (
+        w.blobs
+            .keys()
+            .iter()
+            .filter(|k| k.starts_with("attachments/"))
+            .count(),
+        w.count("SELECT COUNT(*) FROM attachments"),
+        w.count("SELECT COUNT(*) FROM messages WHERE body LIKE '📎 %'"),
+    )
+}
+
+#[test]
+fn a_screenshot_is_stored_with_its_message_and_agents_are_told() {
+    let w = world();
+    block_on(async {
+        let (ticket, _) = new_ticket(&w).await;
+        let c = &ticket.conversation_id;
+        w.broadcasts.borrow_mut().clear();
+        let got = upload(&w, c, "C:\\Users\\ada\\Screenshot 1.PNG", PNG.to_vec())
+            .await
+            .unwrap();
+        assert_eq!(got.name, "Screenshot 1.png");
+        assert_eq!(got.content_type, "image/png");
+        assert_eq!(got.size, PNG.len());
+        assert!(got.id.starts_with("att_"));
+        assert_eq!(stored(&w), (1, 1, 1));
+        let key = format!("attachments/{c}/{}", got.id);
+        assert_eq!(
+            w.blobs.objects.borrow().get(&key).map(|(b, _)| b.clone()),
+            Some(PNG.to_vec())
+        );
+        let body: String = w.db.with(|db| {
+            db.query_row(
+                "SELECT body FROM messages WHERE id = ?1",
+                [got.message_id],
+                |r| r.get(0),
+            )
+            .unwrap()
+        });
+        assert_eq!(body, "📎 Screenshot 1.png");
+        assert_eq!(
+            *w.broadcasts.borrow(),
+            [(c.clone(), LiveEvent::Changed, Some(Role::Agent))]
+        );
+    });
+}
+
+#[test]
+fn disguised_oversized_empty_and_one_too_many_files_are_refused_and_store_nothing() {
+    let w = world();
+    block_on(async {
+        let (ticket, _) = new_ticket(&w).await;
+        let c = &ticket.conversation_id;
+        let html = b"<html><script>fetch('/api/v1/agent/tickets')</script>".to_vec();
+        let svg = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>".to_vec();
+        let mut big = PNG.to_vec();
+        big.resize(MAX_BYTES + 1, 0);
+        for (what, name, bytes, want) in [
+            (
+                "HTML named .png",
+                "shot.png",
+                html,
+                ErrorCode::UnsupportedMediaType,
+            ),
+            ("SVG", "logo.svg", svg, ErrorCode::UnsupportedMediaType),
+            (
+                "a PNG over 5 MB",
+                "big.png",
+                big,
+                ErrorCode::PayloadTooLarge,
+            ),
+            ("nothing", "empty.png", Vec::new(), ErrorCode::InvalidField),
+        ] {
+            let got = code(upload(&w, c, name, bytes).await);
+            println!("attack: {what} -> {got:?}");
+            assert_eq!(got, want, "{what}");
+        }
+        assert_eq!(stored(&w), (0, 0, 0));
+        for i in 0..MAX_PER_CONVERSATION {
+            upload(&w, c, &format!("{i}.png"), PNG.to_vec())
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            code(upload(&w, c, "one-more.png", PNG.to_vec()).await),
+            ErrorCode::TooManyAttachments
+        );
+        let n = MAX_PER_CONVERSATION as i64;
+        assert_eq!(stored(&w), (MAX_PER_CONVERSATION, n, n));
+    });
+}
+
+#[test]
+fn agents_open_files_by_signed_links_that_expire_and_name_only_their_file() {
+    let w = world();
+    block_on(async {
+        let (ticket, _) = new_ticket(&w).await;
+        let c = &ticket.conversation_id;
+        let a = upload(&w, c, "a.png", PNG.to_vec()).await.unwrap();
+        let pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+        let b = upload(&w, c, "invoice.pdf", pdf.clone()).await.unwrap();
+        let got = links(&w, c, "", 900).await.unwrap();
+        assert_eq!(
+            got.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
+            ["a.png", "invoice.pdf"]
+        );
+        let query = |url: &str, name: &str| {
+            url.split(['?', '&'])
+                .find_map(|p| p.strip_prefix(&format!("{name}=")))
+                .unwrap()
+                .to_owned()
+        };
+        let url = &got[1].url;
+        assert!(
+            url.starts_with(&format!("/api/v1/attachments/{}?", b.id)),
+            "{url}"
+        );
+        let (expires, sig) = (query(url, "expires"), query(url, "sig"));
+        let (row, kind, bytes) = open(&w, &b.id, &expires, &sig).await.unwrap();
+        assert_eq!(
+            (row.name.as_str(), kind.image(), bytes),
+            ("invoice.pdf", false, pdf)
+        );
+
+        // Another file's id with this signature, a changed expiry, a bad
+        // signature, garbage: refused.
+        for (what, id, e, s) in [
+            (
+                "another file",
+                a.id.as_str(),
+                expires.as_str(),
+                sig.as_str(),
+            ),
+            ("a later expiry", b.id.as_str(), "99999999999", sig.as_str()),
+            ("no signature", b.id.as_str(), expires.as_str(), ""),
+            (
+                "a path for an id",
+                "../../index",
+                expires.as_str(),
+                sig.as_str(),
+            ),
+        ] {
+            let got = code(open(&w, id, e, s).await);
+            println!("attack: link with {what} -> {got:?}");
+            assert_eq!(got, ErrorCode::Unauthorized, "{what}");
+        }
+        // Past its time.
+        w.now.set(w.now.get() + 901_000);
+        assert_eq!(
+            code(open(&w, &b.id, &expires, &sig).await),
+            ErrorCode::Unauthorized
+        );
+        // Without AGENT_TOKEN no link is made, and none opens.
+        w.secrets.borrow_mut().clear();
+        assert!(links(&w, c, "", 900).await.unwrap().is_empty());
+    });
+}
+
+#[test]
+fn files_go_with_their_conversation_and_a_link_to_one_is_then_dead() {
+    let w = world();
+    block_on(async {
+        let (ticket, _) = new_ticket(&w).await;
+        let (other, _) = new_ticket(&w).await;
+        let c = ticket.conversation_id.clone();
+        let kept = upload(&w, &other.conversation_id, "kept.png", PNG.to_vec())
+            .await
+            .unwrap();
+        upload(&w, &c, "one.png", PNG.to_vec()).await.unwrap();
+        upload(&w, &c, "two.png", PNG.to_vec()).await.unwrap();
+        let link = links(&w, &c, "", 900).await.unwrap().remove(0);
+        let which = Selection::One(&c);
+        assert_eq!(delete_files(&w.db, &w.blobs, &which).await.unwrap(), 2);
+        assert_eq!(db::conversations::delete(&w.db, &which).await.unwrap(), 1);
+        assert_eq!(stored(&w).0, 1);
+        assert_eq!(w.count("SELECT COUNT(*) FROM attachments"), 1);
+        let id = link.id.clone();
+        let q = |name: &str| {
+            link.url
+                .split(['?', '&'])
+                .find_map(|p| p.strip_prefix(&format!("{name}=")))
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(
+            code(open(&w, &id, &q("expires"), &q("sig")).await),
+            ErrorCode::NotFound
+        );
+        // The other conversation's file is still there.
+        assert!(w.blobs.keys().contains(&format!(
+            "attachments/{}/{}",
+            other.conversation_id, kept.id
+        )));
+    });
+}
+
+#[test]
+fn the_retention_purge_deletes_old_conversations_files() {
+    let w = world();
+    block_on(async {
+        let (ticket, _) = new_ticket(&w).await;
+        upload(&w, &ticket.conversation_id, "old.png", PNG.to_vec())
+            .await
+            .unwrap();
+        w.now.set(w.now.get() + 91 * 24 * 3_600_000);
+        let purged = crate::housekeeping::purge(&w, 90).await;
+        assert!(purged.iter().all(|(_, r)| r.is_ok()), "{purged:?}");
+        assert_eq!(stored(&w), (0, 0, 0));
+    });
+}
