@@ -28,7 +28,8 @@ inputs_hash() {
 }
 
 # (The loader, the nudge and live scripts are built on every run, below: not inputs here.)
-widget_key=$(inputs_hash widget api ':!widget/loader.js' ':!widget/nudge.js' ':!widget/live.js' Cargo.toml Cargo.lock Trunk.toml \
+widget_key=$(inputs_hash widget api ':!widget/loader.js' ':!widget/nudge.js' ':!widget/live.js' \
+  ':!widget/answers.js' ':!widget/attach.js' Cargo.toml Cargo.lock Trunk.toml \
   scripts/build.sh)
 if [ "$(cat dist/.widget-key 2>/dev/null)" != "$widget_key" ] || [ ! -f dist/public/widget/app.wasm ] \
   || [ ! -f dist/trunk/words.json ]; then
@@ -93,10 +94,16 @@ esbuild widget/nudge.js --minify --target=es2020 --log-level=warning --outfile=d
 # The live connection (WebSocket), fetched by boot.js once a conversation
 # has a ticket (see live.js).
 esbuild widget/live.js --minify --target=es2020 --log-level=warning --outfile=dist/public/widget/live.js >&2
+# Thumbs and confirm cards, fetched by boot.js with the first answer that has
+# them; the upload code, fetched the first time a file is picked, pasted or
+# dropped (see answers.js, attach.js).
+esbuild widget/answers.js --minify --target=es2020 --log-level=warning --outfile=dist/public/widget/answers.js >&2
+esbuild widget/attach.js --minify --target=es2020 --log-level=warning --outfile=dist/public/widget/attach.js >&2
 rm -rf dist/public/widget/site
 mkdir -p dist/public/widget/site
 cp dist/sites/*.json dist/public/widget/site/
-version=$(cat dist/public/widget/app.* dist/public/widget/nudge.js dist/public/widget/live.js dist/public/widget/i18n/* dist/public/widget/site/* \
+version=$(cat dist/public/widget/app.* dist/public/widget/nudge.js dist/public/widget/live.js \
+  dist/public/widget/answers.js dist/public/widget/attach.js dist/public/widget/i18n/* dist/public/widget/site/* \
   | sha256sum | cut -c1-12)
 sites=$(cat dist/sites-loader.json)
 esbuild widget/loader.js --minify --target=es2020 --define:VERSION="\"$version\"" \

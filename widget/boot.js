@@ -85,6 +85,7 @@ h.pending = () => (h.stored()?.outbox || []).map((m) => m.t + '\0' + m.k + '\0')
 // the outbox (NUL-separated, as above). With neither a conversation nor an
 // outbox, forgets it all. Storage may be blocked: then the widget forgets.
 h.save = (conversation, seen, ticket, pending) => {
+  h.conv = conversation;
   const p = pending.split('\0');
   const outbox = [];
   for (let i = 0; i + 1 < p.length; i += 2) outbox.push({ t: p[i], k: p[i + 1] });
@@ -126,72 +127,12 @@ h.restore = async (url, on) => {
   }
 };
 
-// A thumb, drawn: an emoji needs a font the visitor may not have (headless
-// and minimal systems show an empty box). Thumbs down is the same turned
-// over (widget.css). The path is Material Icons' thumb_up (Apache-2.0).
-const SVG = 'http://www.w3.org/2000/svg';
-const thumb = () => {
-  const svg = document.createElementNS(SVG, 'svg');
-  const path = document.createElementNS(SVG, 'path');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  path.setAttribute('d', 'M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z');
-  svg.append(path);
-  return svg;
-};
-
-// Thumbs up/down for bot message messageId, drawn into el: sends the rating
-// (POST url), shows it pressed and thanks; a failed send puts the previous
-// state back. rating: true (up), false (down) or undefined.
-h.thumbs = (el, url, conversation_id, message_id, rating, [yes, no, thanks]) => {
-  const status = document.createElement('span');
-  status.className = 'fd-thanks';
-  status.setAttribute('role', 'status');
-  const buttons = [[true, yes], [false, no]].map(([up, label]) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'fd-thumb';
-    b.append(thumb());
-    b.setAttribute('aria-label', label);
-    b.onclick = async () => {
-      const before = rating;
-      set(up);
-      try {
-        const [code] = await h.call('POST', url, { conversation_id, message_id, rating: up ? 'up' : 'down' });
-        if (code != 200) throw code;
-        status.textContent = thanks;
-      } catch {
-        set(before);
-      }
-    };
-    return [up, b];
-  });
-  const set = (value) => {
-    rating = value;
-    for (const [up, b] of buttons) b.setAttribute('aria-pressed', String(value === up));
-  };
-  set(rating);
-  el.append(...buttons.map(([, b]) => b), status);
-};
-
-// A confirm card's buttons (labels: confirm, cancel), drawn into el: the
-// first press disables both and POSTs url {conversation_id, token, accept}
-// (with the page's identity, as chat turns). Resolves with [status, body].
-h.card = (el, url, conversation_id, token, [yes, no]) => new Promise((resolve) => {
-  const buttons = [[true, yes, 'fd-send'], [false, no, 'fd-human']].map(([accept, label, className]) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = className;
-    b.textContent = label;
-    b.onclick = async () => {
-      for (const x of buttons) x.disabled = true;
-      resolve(await h.call('POST', url, { conversation_id, token, accept }).catch(() => [0, null]));
-    };
-    return b;
-  });
-  el.append(...buttons);
-});
-
+// Thumbs under an answer and an action's confirm card (widget/answers.js),
+// fetched with the first answer that has them: h.thumbs(el, url,
+// conversation_id, message_id, rating, labels) and h.card(el, url,
+// conversation_id, token, labels), both as answers.js describes.
+h.thumbs = (...a) => load('answers').then(() => h.rate(...a));
+h.card = (...a) => load('answers').then(() => h.confirm(...a));
 
 // One wait for agent replies after message `after`, up to 20 s: on the live
 // connection (widget/live.js, fetched on the first wait, i.e. once there is
@@ -199,14 +140,17 @@ h.card = (el, url, conversation_id, token, [yes, no]) => new Promise((resolve) =
 // unreachable, unreadable or stopped), Retry-After in seconds or 0, the
 // replies [{id, text}] when 2xx]; h.unpoll() stops it. When to ask again is
 // the widget's call.
-let poll, live;
+let poll;
+const scripts = {};
+// Fetches widget/<name>.js once (later calls wait for the same load).
+const load = (name) => (scripts[name] ||= new Promise((ok) => {
+  const s = document.createElement('script');
+  s.src = h.base + 'widget/' + name + '.js?v=' + h.version;
+  s.onload = s.onerror = ok;
+  document.head.append(s);
+}));
 h.poll = async (url, after) => {
-  await (live ||= new Promise((ok) => {
-    const s = document.createElement('script');
-    s.src = h.base + 'widget/live.js?v=' + h.version;
-    s.onload = s.onerror = ok;
-    document.head.append(s);
-  }));
+  await load('live');
   const got = await h.liveNext?.(url, after);
   if (got) return got;
   poll = new AbortController();
@@ -218,6 +162,36 @@ h.poll = async (url, after) => {
   }
 };
 h.unpoll = () => (poll?.abort(), h.liveStop?.());
+
+// Attachments: a button first in the composer, and files pasted or dropped
+// on the panel; the upload code (widget/attach.js) is fetched on first use.
+const attach = (files) => files.length && load('attach').then(() => h.attach?.(files));
+new MutationObserver(() => {
+  const form = h.root.querySelector('.fd-composer');
+  if (form && !form.querySelector('.fd-attach')) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'fd-send fd-attach';
+    b.textContent = '+';
+    b.title = (h.words || {}).attach || 'Attach a file';
+    b.setAttribute('aria-label', b.title);
+    b.onclick = () => {
+      const i = document.createElement('input');
+      i.type = 'file';
+      i.multiple = true;
+      i.accept = 'image/*,.pdf';
+      i.onchange = () => attach([...i.files]);
+      i.click();
+    };
+    form.prepend(b);
+  }
+}).observe(h.root, { childList: true, subtree: true });
+h.root.addEventListener('paste', (e) => {
+  const f = [...(e.clipboardData?.files || [])];
+  if (f.length) e.preventDefault(), attach(f);
+});
+h.root.addEventListener('dragover', (e) => e.preventDefault());
+h.root.addEventListener('drop', (e) => (e.preventDefault(), attach([...e.dataTransfer.files])));
 // Resolves once the page is shown: at once unless it is hidden.
 h.shown = () => new Promise((r) => (document.hidden ? document.addEventListener('visibilitychange', r, { once: true }) : r()));
 

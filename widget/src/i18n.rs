@@ -97,12 +97,31 @@ const LOADER: &[(&str, &str)] = &[
     ("load_failed", "Chat unavailable. Please try again later."),
 ];
 
-/// The live connection's words (widget/live.js reads them from the
-/// fetched file, English built in), likewise only for the tests.
+/// The words of the scripts boot.js fetches when needed (widget/live.js,
+/// the attach button and widget/attach.js read them from the fetched file,
+/// English built in), likewise only for the tests.
 #[cfg(test)]
 const LIVE: &[(&str, &str)] = &[
     ("typing", "An agent is typing…"),
     ("joined", "An agent has joined the conversation."),
+    // boot.js's attach button and attach.js's status line.
+    ("attach", "Attach a file"),
+    (
+        "attach_first",
+        "Write your question first, then attach a file.",
+    ),
+    ("uploading", "Uploading {name}…"),
+    ("attached", "Attached: {name}"),
+    (
+        "attach_type",
+        "{name}: only images (PNG, JPEG, GIF, WebP) and PDFs can be attached.",
+    ),
+    ("attach_size", "{name} is larger than 5 MB."),
+    (
+        "attach_many",
+        "This conversation already holds as many files as it can.",
+    ),
+    ("attach_failed", "{name} could not be uploaded. Try again."),
 ];
 
 /// The English text of `key`, the app's, the loader's or live.js's.
