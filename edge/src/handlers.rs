@@ -218,7 +218,8 @@ pub(crate) async fn handoff(
     let requester = identity::requester(typed, verified)?;
     let ports = Bindings::new(env, ctx)?;
     let ip = Who::new(&req, None, &site.key).ip;
-    match handoff::open(&ports, site, &input, requester, ip).await? {
+    let base = req.url()?.origin().ascii_serialization();
+    match handoff::open(&ports, site, &input, requester, ip, &base).await? {
         Opened::Before(earlier) => json(&earlier, 200),
         Opened::Created { ticket, sinks } => {
             let response = HandoffResponse {

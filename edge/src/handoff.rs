@@ -8,16 +8,17 @@
 use frontdesk_api::error::{ApiError, ErrorCode};
 use frontdesk_api::validate::HandoffInput;
 use frontdesk_api::wire::{HandoffResponse, LiveEvent, Role};
+use frontdesk_shared::attachments as files;
 use frontdesk_shared::config::limits::{established, Kind};
 use frontdesk_shared::config::sites::Site;
-use frontdesk_shared::tickets::{self, Requester, Ticket, TicketInput};
+use frontdesk_shared::tickets::{self, AttachmentLink, Requester, Ticket, TicketInput};
 
 use crate::db;
 use crate::db::tickets::KeyedTicket;
 use crate::deliver::{self, Sink};
 use crate::limits::Who;
 use crate::ports::Ports;
-use crate::{chat, room, site, AppError};
+use crate::{attachments, chat, room, site, AppError};
 
 /// What a handoff did.
 #[derive(Debug)]
@@ -41,6 +42,7 @@ pub(crate) async fn open(
     input: &HandoffInput,
     requester: Requester,
     ip: Option<String>,
+    base: &str,
 ) -> Result<Opened, AppError> {
     let db = ports.db();
     let key = input.idempotency_key.as_deref();
@@ -96,6 +98,17 @@ pub(crate) async fn open(
         earlier,
         actions: db::actions::tried(db, &conversation_id).await?,
     });
+    // The visitor's files, as links the sinks can open for a week.
+    ticket.attachments = attachments::links(ports, &conversation_id, base, files::SINK_LINK_SECS)
+        .await?
+        .into_iter()
+        .map(|l| AttachmentLink {
+            name: l.name,
+            content_type: l.content_type,
+            size: l.size,
+            url: l.url,
+        })
+        .collect();
     let sinks = ports.route(&mut ticket);
     let also = deliver::rows(&ticket.reference, &sinks, ticket.created_at);
     if let Err(e) = db::tickets::create(db, &ticket, key, also).await {

@@ -141,12 +141,14 @@ fn a_confirmation_sends_every_field_of_confirm_request_but_the_identity() {
     };
     let mut wire = fields(&request);
     wire.remove("identity");
-    // boot.js's card helper sends it, with the page's identity added as to
-    // chat turns: the change runs only for the verified visitor it was
-    // shown to.
+    // answers.js's card helper sends it through boot.js's h.call, which
+    // adds the page's identity as to chat turns: the change runs only for
+    // the verified visitor it was shown to.
     const BOOT: &str = include_str!("../boot.js");
+    const ANSWERS: &str = include_str!("../answers.js");
     let call = "h.call('POST', url, { ";
-    let body = section(section(BOOT, "h.card = ", "\n});"), call, " })").trim_start_matches(call);
+    let body =
+        section(section(ANSWERS, "h.confirm = ", "\n  });"), call, " })").trim_start_matches(call);
     let sent: BTreeSet<String> = body.split(", ").map(str::to_owned).collect();
     assert_eq!(sent, wire);
     assert!(BOOT.contains("/(chat|handoff|confirm)$/"));

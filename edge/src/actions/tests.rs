@@ -412,7 +412,14 @@ fn failures_are_said_and_never_repeat_a_write() {
         })
         .unwrap();
     let requester = frontdesk_shared::tickets::Requester::unverified("alice@example.com");
-    match block_on(crate::handoff::open(&w, shop(), &input, requester, None)) {
+    match block_on(crate::handoff::open(
+        &w,
+        shop(),
+        &input,
+        requester,
+        None,
+        "",
+    )) {
         Ok(crate::handoff::Opened::Created { ticket, .. }) => {
             let lines: Vec<String> = ticket
                 .actions

@@ -240,3 +240,64 @@ fn the_retention_purge_deletes_old_conversations_files() {
         assert_eq!(stored(&w), (0, 0, 0));
     });
 }
+
+#[test]
+fn a_handoff_after_a_file_carries_a_weeks_link_to_it_for_the_sinks() {
+    use frontdesk_api::validate::HandoffInput;
+    use frontdesk_api::wire::HandoffRequest;
+    use frontdesk_shared::tickets::Requester;
+    let w = world();
+    block_on(async {
+        let (first, _) = new_ticket(&w).await;
+        let c = first.conversation_id.clone();
+        assert!(first.attachments.is_empty());
+        upload(&w, &c, "screen.png", PNG.to_vec()).await.unwrap();
+        let input = HandoffInput::try_from(HandoffRequest {
+            conversation_id: Some(c.clone()),
+            email: "ada@example.com".into(),
+            note: None,
+            page_url: None,
+            idempotency_key: None,
+            identity: None,
+        })
+        .unwrap();
+        let opened = crate::handoff::open(
+            &w,
+            crate::ports::world::site("demo"),
+            &input,
+            Requester::unverified("ada@example.com"),
+            None,
+            "https://support.example",
+        )
+        .await
+        .unwrap();
+        let crate::handoff::Opened::Created { ticket, .. } = opened else {
+            panic!("a new ticket")
+        };
+        assert_eq!(ticket.attachments.len(), 1);
+        let link = &ticket.attachments[0];
+        assert_eq!(link.name, "screen.png");
+        assert!(link
+            .url
+            .starts_with("https://support.example/api/v1/attachments/att_"));
+        let expires: i64 = link
+            .url
+            .split("expires=")
+            .nth(1)
+            .and_then(|r| r.split('&').next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(expires, w.now.get() / 1000 + 7 * 24 * 3600);
+        // Stored with the ticket, so every delivery carries it.
+        let stored: String = w.db.with(|db| {
+            db.query_row(
+                "SELECT document FROM tickets WHERE reference = ?1",
+                [&ticket.reference],
+                |r| r.get(0),
+            )
+            .unwrap()
+        });
+        assert!(stored.contains("screen.png"), "{stored}");
+    });
+}

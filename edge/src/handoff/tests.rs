@@ -15,6 +15,7 @@ use crate::ports::world::{conversation, site, World};
 use crate::AppError;
 
 const KEY: &str = "6e0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+const BASE: &str = "https://support.example";
 
 fn request(conversation: Option<&str>, note: Option<&str>, key: Option<&str>) -> HandoffInput {
     HandoffInput::try_from(HandoffRequest {
@@ -69,7 +70,8 @@ fn a_handoff_stores_its_ticket_with_the_transcript_and_its_deliveries_in_one_bat
     block_on(async {
         let id = chatted(&w, "my notes do not sync between my phone and laptop").await;
         let input = request(Some(&id), Some("it started yesterday"), None);
-        let (ticket, sinks) = created(open(&w, site("demo"), &input, requester(), None).await);
+        let (ticket, sinks) =
+            created(open(&w, site("demo"), &input, requester(), None, BASE).await);
         assert_eq!(ticket.conversation_id, id);
         assert_eq!(ticket.requester.email, "ada@example.com");
         assert_eq!(
@@ -93,7 +95,7 @@ fn a_handoff_without_a_conversation_starts_one() {
     let w = World::new();
     block_on(async {
         let input = request(None, Some("please call me"), None);
-        let (ticket, _) = created(open(&w, site("demo"), &input, requester(), None).await);
+        let (ticket, _) = created(open(&w, site("demo"), &input, requester(), None, BASE).await);
         assert_eq!(ticket.conversation_id, conversation(1));
         assert!(ticket.transcript.is_empty());
         assert_eq!(w.count("SELECT COUNT(*) FROM conversations"), 1);
@@ -107,9 +109,9 @@ fn the_same_handoff_again_answers_with_its_ticket_and_only_for_its_site_and_conv
     block_on(async {
         let id = chatted(&w, "how do i reset my password").await;
         let input = request(Some(&id), None, Some(KEY));
-        let (ticket, _) = created(open(&w, site("demo"), &input, requester(), None).await);
+        let (ticket, _) = created(open(&w, site("demo"), &input, requester(), None, BASE).await);
         let admitted = w.admitted.borrow().len();
-        match open(&w, site("demo"), &input, requester(), None).await {
+        match open(&w, site("demo"), &input, requester(), None, BASE).await {
             Ok(Opened::Before(r)) => {
                 assert_eq!(r.reference, ticket.reference);
                 assert_eq!(r.conversation_id, id);
@@ -119,11 +121,11 @@ fn the_same_handoff_again_answers_with_its_ticket_and_only_for_its_site_and_conv
         let other = chatted(&w, "hello").await;
         let elsewhere = request(Some(&other), None, Some(KEY));
         assert_eq!(
-            code(open(&w, site("demo"), &elsewhere, requester(), None).await),
+            code(open(&w, site("demo"), &elsewhere, requester(), None, BASE).await),
             ErrorCode::IdempotencyKeyReused
         );
         assert_eq!(
-            code(open(&w, site("shop"), &input, requester(), None).await),
+            code(open(&w, site("shop"), &input, requester(), None, BASE).await),
             ErrorCode::IdempotencyKeyReused
         );
         assert_eq!(w.count("SELECT COUNT(*) FROM tickets"), 1);
@@ -137,11 +139,11 @@ fn a_message_or_note_on_an_always_human_topic_sets_the_tickets_topic() {
     let w = World::new();
     block_on(async {
         let input = request(None, Some("my lawyer will be in touch"), None);
-        let (ticket, _) = created(open(&w, site("demo"), &input, requester(), None).await);
+        let (ticket, _) = created(open(&w, site("demo"), &input, requester(), None, BASE).await);
         assert_eq!(ticket.triage.topic.value, "legal");
         let id = chatted(&w, "I was charged twice this month").await;
         let input = request(Some(&id), Some("please help"), None);
-        let (ticket, _) = created(open(&w, site("demo"), &input, requester(), None).await);
+        let (ticket, _) = created(open(&w, site("demo"), &input, requester(), None, BASE).await);
         assert_eq!(ticket.triage.topic.value, "billing dispute");
     });
 }
@@ -153,7 +155,7 @@ fn a_ticket_over_the_limit_or_for_another_sites_conversation_stores_nothing() {
         let id = chatted(&w, "how do i reset my password").await;
         let shop = request(Some(&id), None, Some(KEY));
         assert_eq!(
-            code(open(&w, site("shop"), &shop, requester(), None).await),
+            code(open(&w, site("shop"), &shop, requester(), None, BASE).await),
             ErrorCode::ConversationNotFound
         );
         let limited = World {
@@ -166,6 +168,7 @@ fn a_ticket_over_the_limit_or_for_another_sites_conversation_stores_nothing() {
             &request(None, None, Some(KEY)),
             requester(),
             None,
+            BASE,
         )
         .await;
         assert!(matches!(refused, Err(AppError::RateLimited { .. })));

@@ -48,7 +48,7 @@ async fn conversation(w: &World, site: &Site, ticket: bool) -> String {
         })
         .unwrap();
         let requester = Requester::unverified("ada@example.com");
-        let opened = handoff::open(w, site, &input, requester, None).await;
+        let opened = handoff::open(w, site, &input, requester, None, "").await;
         assert!(matches!(opened, Ok(Opened::Created { .. })), "{opened:?}");
     }
     id

@@ -248,7 +248,16 @@ pub(crate) async fn new_ticket(w: &World) -> (Ticket, Vec<Sink>) {
     })
     .unwrap();
     let requester = Requester::unverified("ada@example.com");
-    match handoff::open(w, site("demo"), &input, requester, None).await {
+    match handoff::open(
+        w,
+        site("demo"),
+        &input,
+        requester,
+        None,
+        "https://support.example",
+    )
+    .await
+    {
         Ok(Opened::Created { ticket, sinks }) => (*ticket, sinks),
         other => panic!("{other:?}"),
     }

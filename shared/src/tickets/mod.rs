@@ -76,6 +76,24 @@ pub struct Ticket {
     /// (`[[site.action]]`), oldest first: absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<ActionTried>,
+    /// The files the visitor attached before the handoff, each with a link
+    /// that works for a week (`attachments::SINK_LINK_SECS`): absent when
+    /// none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentLink>,
+}
+
+/// A file attached to the conversation, as a ticket carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentLink {
+    /// Its kept name (`attachments::file_name`).
+    pub name: String,
+    /// Its type, read from its bytes.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// A signed link to it.
+    pub url: String,
 }
 
 /// An action the bot tried in the conversation: which, with what values,
@@ -460,6 +478,7 @@ pub fn build(mut input: TicketInput<'_>) -> Ticket {
         transcript: input.transcript,
         transcript_omitted: omitted,
         actions: input.actions,
+        attachments: Vec::new(),
     }
 }
 

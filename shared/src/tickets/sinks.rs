@@ -144,12 +144,45 @@ pub fn slack_message(ticket: &Ticket, ticket_url: Option<&str>) -> Value {
             {"type": "mrkdwn", "text": clip(&slack_escape(&format!("Actions tried:\n{}", lines.join("\n"))), 2900)}
         ]}));
     }
+    if !ticket.attachments.is_empty() {
+        let lines: Vec<String> = ticket
+            .attachments
+            .iter()
+            .map(|a| {
+                format!(
+                    "• <{}|{}>",
+                    slack_url(&a.url),
+                    slack_escape(&a.name).replace('|', "¦")
+                )
+            })
+            .collect();
+        blocks.push(json!({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": clip(&format!("Attachments (links work for a week):\n{}", lines.join("\n")), 2900)}
+        ]}));
+    }
     if let Some(url) = ticket_url {
         blocks.push(json!({"type": "actions", "elements": [
             {"type": "button", "text": {"type": "plain_text", "text": "Open ticket"}, "url": url}
         ]}));
     }
     json!({"text": headline, "blocks": blocks})
+}
+
+/// A URL inside a Slack `<url|text>` link: nothing that could close it.
+fn slack_url(url: &str) -> String {
+    url.replace(['<', '>', '|', ' '], "")
+}
+
+/// "Name: url" lines for a plain-text sink, or `None` without attachments.
+fn attachment_lines(ticket: &Ticket) -> Option<String> {
+    (!ticket.attachments.is_empty()).then(|| {
+        ticket
+            .attachments
+            .iter()
+            .map(|a| format!("- {}: {}", a.name, a.url))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 /// "Name (key)": how agents see the site a ticket came from.
@@ -218,6 +251,11 @@ pub fn zendesk_ticket(ticket: &Ticket) -> Value {
             .map(|a| format!("- {}", a.line()))
             .collect();
         body.push_str(&format!("\nActions tried:\n{}\n", lines.join("\n")));
+    }
+    if let Some(lines) = attachment_lines(ticket) {
+        body.push_str(&format!(
+            "\nAttachments (links work for a week):\n{lines}\n"
+        ));
     }
     body.push_str(&format!("\nTranscript:\n{}", transcript_text(ticket)));
     let mut tags = vec![
@@ -307,6 +345,15 @@ pub fn github_issue(ticket: &Ticket) -> Value {
         body.push_str("\n**Actions tried**\n\n");
         for a in &ticket.actions {
             body.push_str(&format!("{}\n", github_quote(&a.line())));
+        }
+    }
+    if !ticket.attachments.is_empty() {
+        body.push_str("\n**Attachments** (links work for a week)\n\n");
+        for a in &ticket.attachments {
+            let name = github_quote(&a.name)
+                .trim_start_matches("> ")
+                .replace(['[', ']'], "");
+            body.push_str(&format!("- [{name}](<{}>)\n", slack_url(&a.url)));
         }
     }
     body.push_str("\n**Transcript**\n\n");
@@ -500,6 +547,54 @@ mod tests {
         assert_eq!(github_issue(&plain)["labels"].as_array().unwrap().len(), 2);
         let v: Value = serde_json::from_str(&webhook_body(&plain)).unwrap();
         assert!(v["data"].get("routing").is_none());
+    }
+
+    #[test]
+    fn attachments_reach_every_sink_as_links_with_their_names_defused() {
+        let mut t = ticket();
+        t.attachments = vec![crate::tickets::AttachmentLink {
+            name: "<!channel> [x](javascript:alert(1)) @everyone|#1.png".into(),
+            content_type: "image/png".into(),
+            size: 1234,
+            url: "https://support.example/api/v1/attachments/att_1?expires=9&sig=ab".into(),
+        }];
+        let url = "https://support.example/api/v1/attachments/att_1?expires=9&sig=ab";
+        let slack = slack_message(&t, None).to_string();
+        assert!(
+            slack.contains(&format!("<{url}|&lt;!channel&gt;")),
+            "{slack}"
+        );
+        assert!(!slack.contains("<!channel>"), "{slack}");
+        let zendesk = zendesk_ticket(&t)["ticket"]["comment"]["body"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(zendesk.contains(&format!("Attachments (links work for a week):\n- <!channel> [x](javascript:alert(1)) @everyone|#1.png: {url}")), "{zendesk}");
+        let github = github_issue(&t)["body"].as_str().unwrap().to_owned();
+        let line = github
+            .lines()
+            .find(|l| l.starts_with("- ["))
+            .expect("a link line");
+        assert!(line.ends_with(&format!("](<{url}>)")), "{line}");
+        assert!(
+            !line.contains("@everyone") && !line.contains("<!channel>"),
+            "{line}"
+        );
+        // The webhook carries them in the document.
+        let v: Value = serde_json::from_str(&webhook_body(&t)).unwrap();
+        assert_eq!(v["data"]["attachments"][0]["url"], url);
+        // None: no section anywhere.
+        let plain = ticket();
+        assert!(!slack_message(&plain, None)
+            .to_string()
+            .contains("Attachments"));
+        assert!(!github_issue(&plain)["body"]
+            .as_str()
+            .unwrap()
+            .contains("Attachments"));
+        assert!(v["data"].get("attachments").is_some());
+        let bare: Value = serde_json::from_str(&webhook_body(&plain)).unwrap();
+        assert!(bare["data"].get("attachments").is_none());
     }
 
     #[test]
