@@ -47,8 +47,10 @@ pub(crate) async fn wait(
         pause = next_poll_ms(pause);
         ports.sleep((pause as i64).min(left)).await;
     };
-    if let Some(last) = messages.last() {
-        // Shown in the widget: not to be e-mailed.
+    if let Some(last) = messages.last().filter(|_| wait > 0) {
+        // Shown in the widget, which waits: not to be e-mailed. (The
+        // loader's unread check on a new page asks without waiting: a
+        // badge is not the reply.)
         if let Err(e) = db::emails::delivered(ports.db(), id, last.id, ports.now()).await {
             ports.log(&format!("marking replies delivered: {e:?}"));
         }

@@ -151,10 +151,20 @@ fn a_reply_the_widget_showed_is_never_e_mailed() {
             site: "demo".into(),
             established: true,
         };
-        let got = replies::wait(&w, &conversation, true, &who, 0, 0)
+        // The loader's unread check (no wait) only peeks: a badge is not
+        // the reply.
+        let peeked = replies::wait(&w, &conversation, true, &who, 0, 0)
+            .await
+            .unwrap();
+        assert_eq!(peeked.len(), 1);
+        let delivered = || w.count("SELECT COUNT(*) FROM messages WHERE delivered_at IS NOT NULL");
+        assert_eq!(delivered(), 1);
+        // The widget's wait shows it.
+        let got = replies::wait(&w, &conversation, true, &who, 0, 20)
             .await
             .unwrap();
         assert_eq!(got.len(), 1);
+        assert_eq!(delivered(), 2);
         assert_eq!(send(&w, &job).await.unwrap(), Outcome::Done);
         assert!(w.posts.borrow().iter().all(|p| !p.url.contains("mail")));
         assert_eq!(
