@@ -144,4 +144,18 @@ test('the attach button opens a file picker from the keyboard; disguised and ove
   const served = await request.get(pdf.url);
   expect(served.headers()['content-type']).toBe('application/pdf');
   expect(served.headers()['content-disposition']).toMatch(/^attachment;/);
+
+  // Dropped on the panel.
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    data.items.add(new File([png], 'dropped.png', { type: 'image/png' }));
+    const root = (window as any).__frontdesk.root as HTMLElement;
+    const target = root.querySelector('.fd-composer textarea')!;
+    target.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await expect(panel(page).getByRole('status').filter({ hasText: 'Attached: dropped.png' })).toBeVisible();
+  const names = (await (await request.get(`/api/v1/agent/tickets/${reference}`, { headers: auth })).json()).attachments.map((a: any) => a.name);
+  expect(names).toEqual(['invoice.pdf', 'dropped.png']);
 });

@@ -190,8 +190,10 @@ h.root.addEventListener('paste', (e) => {
   const f = [...(e.clipboardData?.files || [])];
   if (f.length) e.preventDefault(), attach(f);
 });
-h.root.addEventListener('dragover', (e) => e.preventDefault());
-h.root.addEventListener('drop', (e) => (e.preventDefault(), attach([...e.dataTransfer.files])));
+// Only files: text dragged into the composer drops as usual.
+const files = (e) => e.dataTransfer.types.includes('Files') && (e.preventDefault(), [...e.dataTransfer.files]);
+h.root.addEventListener('dragover', files);
+h.root.addEventListener('drop', (e) => attach(files(e) || []));
 // Resolves once the page is shown: at once unless it is hidden.
 h.shown = () => new Promise((r) => (document.hidden ? document.addEventListener('visibilitychange', r, { once: true }) : r()));
 
