@@ -6,6 +6,8 @@
 // request (path, auth, content type, shape) and records it.
 //
 //   GET  /__received        everything received so far, in order
+//   POST /__receiving       {"id", "text", "html"}: an e-mail the e-mail API then serves at
+//                           GET /emails/receiving/{id} (Resend's received-emails API)
 //   POST /__fail            {"path": "...", "times": n}: answer 500 to the next n requests on path;
 //                           with "hang_ms": m, each of them first waits m ms (a sink timing out)
 //
@@ -17,6 +19,7 @@ const port = Number(process.argv[2] || 8791);
 const SECRET = process.env.WEBHOOK_SECRET || 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const EMAIL_KEY = process.env.EMAIL_API_KEY || 're_e2e_key';
 const received = [];
+const inbox = new Map();
 const failing = new Map();
 
 const routes = {
@@ -63,6 +66,21 @@ const server = http.createServer(async (req, res) => {
   for await (const c of req) body += c;
   if (req.method === 'GET' && req.url === '/__received') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/__receiving') {
+    const e = JSON.parse(body);
+    inbox.set(e.id, e);
+    res.writeHead(204).end();
+    return;
+  }
+  const fetched = req.method === 'GET' && /^\/emails\/receiving\/([\w-]+)$/.exec(req.url);
+  if (fetched) {
+    const ok = req.headers.authorization === `Bearer ${EMAIL_KEY}`;
+    const e = ok && inbox.get(fetched[1]);
+    received.push({ path: req.url, at: Date.now(), ok: Boolean(e) });
+    res.writeHead(e ? 200 : ok ? 404 : 401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(e ? { object: 'email', id: e.id, text: e.text ?? null, html: e.html ?? null } : { message: 'not found' }));
     return;
   }
   if (req.method === 'POST' && req.url === '/__fail') {

@@ -179,9 +179,9 @@ pub(crate) async fn answer(
     signed: &Signed<'_>,
     body: &str,
 ) -> Result<Answered, AppError> {
-    let Some((secret, domain)) = ports
+    let Some((secret, settings)) = ports
         .email()
-        .and_then(|s| s.inbound_secret.clone().map(|k| (k, s.reply_domain)))
+        .and_then(|s| s.inbound_secret.clone().map(|k| (k, s)))
     else {
         return Err(AppError::code(
             ErrorCode::NotFound,
@@ -227,7 +227,7 @@ pub(crate) async fn answer(
             "No conversation has this reply address.",
         )
     };
-    let token = mail::token_in(&inbound.to, &domain).ok_or_else(no_thread)?;
+    let token = mail::token_in(&inbound.to, &settings.reply_domain).ok_or_else(no_thread)?;
     let thread = db::emails::by_token(ports.db(), &token)
         .await?
         .ok_or_else(no_thread)?;
@@ -237,7 +237,29 @@ pub(crate) async fn answer(
             "This answer does not come from the address the conversation's e-mails went to.",
         ));
     }
-    let text = mail::answer_text(&inbound.text).ok_or_else(|| {
+    // A webhook that carries only metadata: the body from the provider's
+    // API (`EMAIL_API_URL` + `/receiving/<id>`, Resend's), with its key.
+    let body_text = match (inbound.text, inbound.email_id) {
+        (Some(text), _) => text,
+        (None, Some(email_id)) => {
+            let url = format!(
+                "{}/receiving/{email_id}",
+                settings.url.trim_end_matches('/')
+            );
+            let headers = [("Authorization", format!("Bearer {}", settings.key))];
+            let fetched = ports
+                .get(&url, &headers, SEND_TIMEOUT_MS)
+                .await
+                .map_err(|e| AppError::Internal(format!("fetching e-mail {email_id}: {e}")))?;
+            serde_json::from_str::<serde_json::Value>(&fetched)
+                .ok()
+                .as_ref()
+                .and_then(mail::fetched_text)
+                .unwrap_or_default()
+        }
+        (None, None) => String::new(),
+    };
+    let text = mail::answer_text(&body_text).ok_or_else(|| {
         AppError::code(
             ErrorCode::MessageEmpty,
             "The e-mail has no text above the quoted one.",

@@ -315,11 +315,17 @@ pub(crate) async fn email_inbound(
     let header = |name: &str| -> Result<String, AppError> {
         Ok(req.headers().get(name)?.unwrap_or_default())
     };
-    let (id, timestamp, signature) = (
-        header("webhook-id")?,
-        header("webhook-timestamp")?,
-        header("webhook-signature")?,
-    );
+    // Standard Webhooks' names, or Svix's (Resend signs with Svix: the
+    // same scheme under `svix-*`).
+    let either = |name: &str| -> Result<String, AppError> {
+        let standard = header(&format!("webhook-{name}"))?;
+        if standard.is_empty() {
+            header(&format!("svix-{name}"))
+        } else {
+            Ok(standard)
+        }
+    };
+    let (id, timestamp, signature) = (either("id")?, either("timestamp")?, either("signature")?);
     let bytes = crate::http::read_json_bytes(&mut req, MAX_INBOUND_BYTES).await?;
     let body = String::from_utf8(bytes)
         .map_err(|_| AppError::code(ErrorCode::InvalidJson, "The body is not UTF-8."))?;

@@ -83,6 +83,15 @@ pub(crate) trait Ports {
         headers: &[(&str, String)],
         timeout_ms: u64,
     ) -> Result<(), String>;
+    /// `GET url` with these headers: the body of a 2xx answer (at most
+    /// 1 MB), else an error (`HTTP <status>: <excerpt>`, or no answer
+    /// within `timeout_ms`).
+    async fn get(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        timeout_ms: u64,
+    ) -> Result<String, String>;
     /// Sends one action request to a site's API (redirects are not
     /// followed); its answer, or [`ApiAnswer::NoAnswer`] after
     /// `timeout_ms`.

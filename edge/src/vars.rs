@@ -42,6 +42,38 @@ pub(crate) async fn post_json(
     .map_err(|e| format!("request failed: {e}"))
 }
 
+/// The most of a GET answer [`get_text`] reads.
+const MAX_GET_BYTES: usize = 1 << 20;
+
+/// `GET url` with `headers`: a 2xx answer's body (at most
+/// [`MAX_GET_BYTES`], else an error), or `HTTP <status>: <excerpt>`.
+pub(crate) async fn get_text(
+    url: &str,
+    headers: &[(&str, String)],
+    signal: &AbortSignal,
+) -> Result<String, String> {
+    let h = Headers::new();
+    for (k, v) in headers {
+        h.set(k, v).map_err(|e| e.to_string())?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(h);
+    let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let mut response = Fetch::Request(request)
+        .send_with_signal(signal)
+        .await
+        .map_err(|e| format!("request failed: {e}"))?;
+    let status = response.status_code();
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    if !(200..300).contains(&status) {
+        return Err(http_error(status, &text));
+    }
+    if text.len() > MAX_GET_BYTES {
+        return Err(format!("answer over {MAX_GET_BYTES} bytes"));
+    }
+    Ok(text)
+}
+
 /// The subprotocol an agent's browser asks for when it opens a live
 /// connection: a browser's WebSocket cannot send `Authorization`, so the
 /// token goes as the second protocol (`new WebSocket(url, [AGENT_PROTOCOL,

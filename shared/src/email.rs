@@ -316,7 +316,9 @@ fn quote_header(line: &str) -> bool {
     colon && verb && (opens || line.contains('@'))
 }
 
-/// An e-mail that came in: who sent it, to whom, and its plain text.
+/// An e-mail that came in: who sent it, to whom, and its plain text — or,
+/// from a provider whose webhook carries only metadata (Resend's
+/// `email.received`), the id to fetch the body by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inbound {
     /// The `From` field as given (`Name <user@host>` or `user@host`).
@@ -324,7 +326,10 @@ pub struct Inbound {
     /// Every recipient, comma-separated.
     pub to: String,
     /// The plain-text body (or, without one, the HTML's text).
-    pub text: String,
+    pub text: Option<String>,
+    /// The provider's id of the received e-mail (`data.email_id`), when the
+    /// body is not in the webhook.
+    pub email_id: Option<String>,
 }
 
 /// An inbound e-mail webhook's JSON in the shapes providers send: flat
@@ -332,7 +337,9 @@ pub struct Inbound {
 /// `{"email"}` objects), the same under `data` (Resend's
 /// `email.received`), Postmark's `From` / `To` / `TextBody`, and
 /// Mailgun's `sender` / `recipient` / `body-plain`. Without plain text
-/// the HTML's text is taken (tags dropped). `None` when a part is missing.
+/// the HTML's text is taken (tags dropped); with neither, an `email_id`
+/// (a well-formed one: letters, digits, `-`, `_`, at most 64) says where
+/// to fetch it. `None` when a part is missing.
 pub fn inbound(v: &Value) -> Option<Inbound> {
     let v = v.get("data").filter(|d| d.is_object()).unwrap_or(v);
     let pick = |names: &[&str]| names.iter().find_map(|n| v.get(*n)).cloned();
@@ -357,10 +364,39 @@ pub fn inbound(v: &Value) -> Option<Inbound> {
     let text = match pick(&["text", "TextBody", "body-plain"])
         .and_then(|t| t.as_str().map(str::to_owned))
     {
-        Some(t) if !t.trim().is_empty() => t,
-        _ => html_text(pick(&["html", "HtmlBody", "body-html"])?.as_str()?),
+        Some(t) if !t.trim().is_empty() => Some(t),
+        _ => pick(&["html", "HtmlBody", "body-html"]).and_then(|h| h.as_str().map(html_text)),
     };
-    Some(Inbound { from, to, text })
+    let email_id = v
+        .get("email_id")
+        .and_then(Value::as_str)
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned);
+    if text.is_none() && email_id.is_none() {
+        return None;
+    }
+    Some(Inbound {
+        from,
+        to,
+        text,
+        email_id,
+    })
+}
+
+/// The text of a received e-mail as the provider's API returns it
+/// (`{"text", "html", …}`, e.g. Resend's `GET /emails/receiving/{id}`):
+/// the plain text, else the HTML's.
+pub fn fetched_text(v: &Value) -> Option<String> {
+    match v.get("text").and_then(Value::as_str) {
+        Some(t) if !t.trim().is_empty() => Some(t.to_owned()),
+        _ => v.get("html").and_then(Value::as_str).map(html_text),
+    }
 }
 
 /// The text of an HTML body, roughly: tags dropped (`<br>`, `</p>` and

@@ -484,3 +484,54 @@ fn deleting_a_conversation_deletes_its_thread() {
         assert_eq!(w.count("SELECT COUNT(*) FROM email_threads"), 0);
     });
 }
+
+#[test]
+fn a_metadata_only_webhook_has_its_body_fetched_from_the_provider_after_the_checks() {
+    let w = world();
+    block_on(async {
+        let (_, conversation, job) = unseen_reply(&w, "Try a restart.").await;
+        send(&w, &job).await.unwrap();
+        let token = token(&w, &conversation);
+        // Resend's email.received: no body, an id to fetch it by.
+        let meta = |from: &str, id: &str| {
+            json!({"type": "email.received", "data": {"email_id": id, "from": from,
+                "to": [format!("reply+{token}@{DOMAIN}")], "subject": "Re: your question"}})
+        };
+        w.got.borrow_mut().push_back(Ok(
+            json!({"text": "Restarting fixed it.\n\nOn Tue, Lumen support wrote:\n> Try a restart."})
+                .to_string(),
+        ));
+        let got = inbound(&w, "evt_1", &meta("ada@example.com", "em_123"), SECRET)
+            .await
+            .unwrap();
+        assert!(got.stored);
+        assert_eq!(
+            visitor_messages(&w, &conversation).last().unwrap(),
+            "Restarting fixed it."
+        );
+        let fetch = w.posts.borrow().last().cloned().unwrap();
+        assert_eq!(
+            fetch.url,
+            "GET https://api.mail.example/emails/receiving/em_123"
+        );
+        assert!(fetch
+            .headers
+            .contains(&("Authorization".into(), "Bearer re_test".into())));
+        // A stranger's is refused before anything is fetched.
+        let before = w.posts.borrow().len();
+        assert_eq!(
+            code(inbound(&w, "evt_2", &meta("eve@evil.example", "em_124"), SECRET).await),
+            ErrorCode::SenderNotAllowed
+        );
+        assert_eq!(w.posts.borrow().len(), before);
+        // The provider failing is our error (the provider retries the
+        // webhook); nothing is stored.
+        w.got.borrow_mut().push_back(Err("HTTP 500: down".into()));
+        let n = visitor_messages(&w, &conversation).len();
+        assert!(matches!(
+            inbound(&w, "evt_3", &meta("ada@example.com", "em_125"), SECRET).await,
+            Err(AppError::Internal(_))
+        ));
+        assert_eq!(visitor_messages(&w, &conversation).len(), n);
+    });
+}

@@ -203,6 +203,26 @@ impl<'a> Ports for Bindings<'a> {
         }
     }
 
+    async fn get(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        timeout_ms: u64,
+    ) -> Result<String, String> {
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let call = Box::pin(crate::vars::get_text(url, headers, &signal));
+        let timeout = Delay::from(Duration::from_millis(timeout_ms));
+        let answer = match select(call, timeout).await {
+            Either::Left((answer, _)) => answer,
+            Either::Right(_) => {
+                controller.abort();
+                Err(format!("no answer within {timeout_ms} ms"))
+            }
+        };
+        answer
+    }
+
     async fn call_api(&self, request: &call::Request, timeout_ms: u64) -> ApiAnswer {
         let controller = AbortController::default();
         let signal = controller.signal();

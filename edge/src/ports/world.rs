@@ -90,6 +90,8 @@ pub(crate) struct World {
     pub broadcasts: RefCell<Vec<(String, LiveEvent, Option<Role>)>>,
     /// Replies by e-mail (`None`: off).
     pub email: Option<EmailSettings>,
+    /// How GET requests are answered, in turn (then a 404).
+    pub got: RefCell<VecDeque<Result<String, String>>>,
     /// Every e-mail job queued, with its delay.
     pub emails_queued: RefCell<Vec<(email::Job, u32)>>,
 }
@@ -214,6 +216,7 @@ impl World {
             broadcasts: RefCell::new(Vec::new()),
             email: None,
             emails_queued: RefCell::new(Vec::new()),
+            got: RefCell::new(VecDeque::new()),
             secrets: RefCell::new(BTreeMap::new()),
         }
     }
@@ -389,6 +392,26 @@ impl Ports for World {
                 .collect(),
         });
         self.answers.borrow_mut().pop_front().unwrap_or(Ok(()))
+    }
+
+    async fn get(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        _timeout_ms: u64,
+    ) -> Result<String, String> {
+        self.posts.borrow_mut().push(Post {
+            url: format!("GET {url}"),
+            body: String::new(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        });
+        self.got
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| Err("HTTP 404: not scripted".into()))
     }
 
     async fn call_api(&self, request: &call::Request, _timeout_ms: u64) -> ApiAnswer {

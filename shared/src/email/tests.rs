@@ -171,7 +171,8 @@ fn inbound_webhooks_are_read_in_the_shapes_providers_send() {
     let want = |from: &str, to: &str, text: &str| Inbound {
         from: from.into(),
         to: to.into(),
-        text: text.into(),
+        text: Some(text.into()),
+        email_id: None,
     };
     let flat = json!({"from": "Ada <ada@example.com>", "to": ["reply+x@r.example", "b@c.example"], "text": "Thanks"});
     assert_eq!(
@@ -207,9 +208,31 @@ fn inbound_webhooks_are_read_in_the_shapes_providers_send() {
     let html = json!({"from": "ada@example.com", "to": "reply+x@r.example", "text": "",
         "html": "<div>It works &amp; thanks<br>Ada</div><blockquote>&gt; old</blockquote>"});
     assert_eq!(
-        inbound(&html).map(|i| i.text),
+        inbound(&html).and_then(|i| i.text),
         Some("It works & thanks\nAda\n".into())
     );
+    // Resend's email.received: metadata only, the body fetched by its id.
+    let meta = json!({"type": "email.received", "data": {"email_id": "4ef9a417-02e9-4d39-ad75-9611e0fcc33c",
+        "from": "Ada <ada@example.com>", "to": ["reply+x@r.example"], "subject": "Re: hi"}});
+    let got = inbound(&meta).unwrap();
+    assert_eq!(
+        (got.text, got.email_id.as_deref()),
+        (None, Some("4ef9a417-02e9-4d39-ad75-9611e0fcc33c"))
+    );
+    for id in ["../../admin", "a b", "", &"x".repeat(65)] {
+        let bad =
+            json!({"data": {"email_id": id, "from": "a@b.example", "to": "reply+x@r.example"}});
+        assert_eq!(inbound(&bad), None, "{id}");
+    }
+    assert_eq!(
+        fetched_text(&json!({"text": "Hi", "html": "<p>x</p>"})).as_deref(),
+        Some("Hi")
+    );
+    assert_eq!(
+        fetched_text(&json!({"text": "", "html": "<p>Hi</p>"})).as_deref(),
+        Some("Hi\n")
+    );
+    assert_eq!(fetched_text(&json!({})), None);
     for bad in [
         json!({}),
         json!({"from": "ada@example.com", "to": "reply+x@r.example"}),
