@@ -102,8 +102,11 @@ test('a pasted screenshot is seen by the agent through a signed link, and is gon
 
 test('the attach button opens a file picker from the keyboard; disguised and oversized files are refused and store nothing', async ({ page, request }) => {
   const { reference, conversation } = await handedOff(page, 'attach.button@example.com');
+  // The button is the next stop after the message box.
+  await panel(page).getByRole('textbox', { name: 'Your message' }).focus();
+  await page.keyboard.press('Tab');
   const button = panel(page).getByRole('button', { name: 'Attach a file' });
-  await button.focus();
+  await expect(button).toBeFocused();
   const chooser = page.waitForEvent('filechooser');
   await page.keyboard.press('Enter');
   // An HTML page named like a screenshot.

@@ -163,7 +163,7 @@ h.poll = async (url, after) => {
 };
 h.unpoll = () => (poll?.abort(), h.liveStop?.());
 
-// Attachments: a button first in the composer, and files pasted or dropped
+// Attachments: a button between the message box and Send, and files pasted or dropped
 // on the panel; the upload code (widget/attach.js) is fetched on first use.
 const attach = (files) => files.length && load('attach').then(() => h.attach?.(files));
 new MutationObserver(() => {
@@ -183,7 +183,7 @@ new MutationObserver(() => {
       i.onchange = () => attach([...i.files]);
       i.click();
     };
-    form.prepend(b);
+    form.querySelector('.fd-send').before(b);
   }
 }).observe(h.root, { childList: true, subtree: true });
 h.root.addEventListener('paste', (e) => {
