@@ -461,6 +461,15 @@ pub struct ConversationMessage {
     /// Bot turns the visitor rated: their thumbs up or down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<Rating>,
+    /// A file's message (`📎 name`): a signed link that opens the file,
+    /// for a week (the visitor's widget gets a fresh one each time it
+    /// reads the conversation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// A file's message: the file's id, which the worker signs [`Self::link`]
+    /// for; never sent.
+    #[serde(skip)]
+    pub attachment: Option<String>,
 }
 
 /// A visitor's rating of one bot answer.
@@ -598,6 +607,8 @@ mod tests {
                 reason: None,
                 lang: None,
                 rating: None,
+                link: None,
+                attachment: None,
             },
         };
         let json = serde_json::to_string(&message).unwrap();
@@ -672,6 +683,8 @@ mod tests {
             reason: None,
             lang: None,
             rating: None,
+            link: None,
+            attachment: None,
         };
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(

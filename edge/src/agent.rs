@@ -133,6 +133,27 @@ pub(crate) async fn reply(
     )
 }
 
+/// `POST /api/v1/agent/tickets/{reference}/attachments?name=…`: the body
+/// is the file's bytes (as a visitor's, see `visitor::attach`), sent to the
+/// visitor as the agent's message ([`inbox::attach`]). `201` with what was
+/// stored.
+pub(crate) async fn attach(
+    mut req: Request,
+    env: &Env,
+    ctx: &worker::Context,
+    reference: &str,
+) -> Result<Response, AppError> {
+    let reference = ticket_reference(reference)?;
+    let url = req.url()?;
+    let name = crate::http::file_name_query(&url);
+    let bytes = crate::http::read_bytes(&mut req, frontdesk_shared::attachments::MAX_BYTES)
+        .await?
+        .ok_or_else(attachments::too_large)?;
+    let base = url.origin().ascii_serialization();
+    let stored = inbox::attach(&Bindings::new(env, ctx)?, &reference, &name, bytes, &base).await?;
+    json(&stored, 201)
+}
+
 /// `POST /api/v1/agent/tickets/{reference}/typing` and `…/join`: the
 /// visitor's open widget shows that an agent is typing, or has joined
 /// ([`inbox::presence`]); 204, nothing stored.
@@ -163,7 +184,7 @@ pub(crate) async fn live(req: &Request, env: &Env, reference: &str) -> Result<Re
             "Open this as a WebSocket (Upgrade: websocket).",
         ));
     }
-    Ok(room::connect(env, &ticket.conversation_id, Role::Agent, 0).await?)
+    Ok(room::connect(env, &ticket.conversation_id, Role::Agent, 0, "").await?)
 }
 
 /// `GET /api/v1/agent/live`, a WebSocket (the token as for a ticket's):
@@ -177,7 +198,7 @@ pub(crate) async fn inbox_live(req: &Request, env: &Env) -> Result<Response, App
             "Open this as a WebSocket (Upgrade: websocket).",
         ));
     }
-    Ok(room::connect(env, room::INBOX, Role::Agent, 0).await?)
+    Ok(room::connect(env, room::INBOX, Role::Agent, 0, "").await?)
 }
 
 /// `POST /api/v1/agent/tickets/{reference}/close` ([`inbox::close`])

@@ -1,8 +1,10 @@
-//! Attachments as use cases over [`Ports`]: a visitor's file checked
-//! (size, count, the type read from its bytes), stored in R2 before its row
-//! and the "📎 name" message that shows it ([`upload`]); agents reach it by
-//! short-lived signed links ([`links`], [`open`]); it goes with its
-//! conversation ([`delete_files`], before the rows).
+//! Attachments as use cases over [`Ports`]: a visitor's or an agent's file
+//! checked (size, count, the type read from its bytes), stored in R2 before
+//! its row and the "📎 name" message that shows it ([`upload`], [`store`]);
+//! agents reach files by short-lived signed links ([`links`]), the visitor
+//! an agent's file by the week-long link on its message ([`sign_links`]),
+//! both through [`open`]; files go with their conversation
+//! ([`delete_files`], before the rows).
 //!
 //! Invariants: a file is kept only when its bytes are an image (PNG, JPEG,
 //! GIF, WebP) or a PDF, whatever its name or claimed type; it is served
@@ -10,7 +12,7 @@
 //! its sniffed type, `nosniff`, a sandboxing CSP, and a PDF never inline.
 
 use frontdesk_api::error::{ApiError, ErrorCode};
-use frontdesk_api::wire::{LiveEvent, Role};
+use frontdesk_api::wire::{ConversationMessage, LiveEvent, Role};
 use frontdesk_shared::attachments::{self as files, Kind};
 use serde::Serialize;
 
@@ -30,11 +32,29 @@ pub(crate) struct Uploaded {
 }
 
 /// Stores `bytes` (named `given` by the visitor's browser) in conversation
-/// `conversation`, which exists and is the caller's: checked, written to
-/// R2, then its row and message in one batch; agents viewing it are told.
+/// `conversation`, which exists and is the caller's ([`store`]); agents
+/// viewing it are told.
 pub(crate) async fn upload(
     ports: &impl Ports,
     conversation: &str,
+    given: &str,
+    bytes: Vec<u8>,
+) -> Result<Uploaded, AppError> {
+    let stored = store(ports, conversation, Role::Visitor, given, bytes).await?;
+    ports
+        .broadcast(conversation, &LiveEvent::Changed, Some(Role::Agent))
+        .await;
+    Ok(stored)
+}
+
+/// Stores `bytes` (named `given`) in conversation `conversation`, which
+/// exists, as a message of `role`: checked (not empty, the size, the type
+/// from the bytes, the conversation's count), written to R2, then its row
+/// and message in one batch. Refused: nothing stored.
+pub(crate) async fn store(
+    ports: &impl Ports,
+    conversation: &str,
+    role: Role,
     given: &str,
     bytes: Vec<u8>,
 ) -> Result<Uploaded, AppError> {
@@ -78,8 +98,8 @@ pub(crate) async fn upload(
         size: size as i64,
         created_at: ports.now(),
     };
-    let message_id = match db::attachments::insert(ports.db(), &row, &format!("📎 {name}")).await
-    {
+    let text = format!("📎 {name}");
+    let message_id = match db::attachments::insert(ports.db(), &row, role, &text).await {
         Ok(id) => id,
         Err(e) => {
             if let Err(d) = ports.blobs().delete(vec![key]).await {
@@ -88,9 +108,6 @@ pub(crate) async fn upload(
             return Err(e);
         }
     };
-    ports
-        .broadcast(conversation, &LiveEvent::Changed, Some(Role::Agent))
-        .await;
     Ok(Uploaded {
         id,
         name,
@@ -142,11 +159,7 @@ pub(crate) async fn links(
         .await?
         .into_iter()
         .map(|r| Link {
-            url: format!(
-                "{base}/api/v1/attachments/{}?expires={expires}&sig={}",
-                r.id,
-                files::sign(&key, &r.id, expires)
-            ),
+            url: files::url(&key, base, &r.id, expires),
             id: r.id,
             name: r.name,
             content_type: r.content_type,
@@ -155,6 +168,26 @@ pub(crate) async fn links(
             at: r.created_at,
         })
         .collect())
+}
+
+/// Puts on each of `messages` that shows a file its link under `base`,
+/// good for [`files::VISITOR_LINK_SECS`] from `now` (milliseconds), signed
+/// with a key derived from `secret` (`AGENT_TOKEN`; none: no links, as
+/// nothing could open them).
+pub(crate) fn sign_links(
+    secret: Option<&str>,
+    base: &str,
+    now: i64,
+    messages: &mut [ConversationMessage],
+) {
+    let Some(secret) = secret else { return };
+    let key = files::link_key(secret);
+    let expires = now / 1000 + files::VISITOR_LINK_SECS;
+    for m in messages {
+        if let Some(id) = &m.attachment {
+            m.link = Some(files::url(&key, base, id, expires));
+        }
+    }
 }
 
 /// The file a signed link names, with its bytes: the link checked (its

@@ -112,7 +112,22 @@ pub(crate) async fn send(ports: &impl Ports, job: &Job) -> Result<Outcome, AppEr
         .page_url
         .as_deref()
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-    let text: Vec<&str> = owed.iter().map(|m| m.text.as_str()).collect();
+    // An agent's file: its name, and a link that opens it for a week.
+    let key = ports
+        .secret("AGENT_TOKEN")
+        .map(|s| frontdesk_shared::attachments::link_key(&s));
+    let expires = ports.now() / 1000 + frontdesk_shared::attachments::VISITOR_LINK_SECS;
+    let text: Vec<String> = owed
+        .iter()
+        .map(|m| match (&m.attachment, &key) {
+            (Some(file), Some(key)) => format!(
+                "{}\n{}",
+                m.text,
+                frontdesk_shared::attachments::url(key, &job.base, file, expires)
+            ),
+            _ => m.text.clone(),
+        })
+        .collect();
     let unsubscribe = format!(
         "{}/api/v1/email/unsubscribe?token={}",
         job.base, thread.token

@@ -29,6 +29,15 @@ pub(crate) async fn read_json_limited<T: DeserializeOwned>(
     })
 }
 
+/// An upload's `?name=` (what the browser called the file), at most 255
+/// characters; "" without one (`attachments::file_name` makes a name).
+pub(crate) fn file_name_query(url: &worker::Url) -> String {
+    url.query_pairs()
+        .find(|(k, _)| k == "name")
+        .map(|(_, v)| v.chars().take(255).collect())
+        .unwrap_or_default()
+}
+
 /// A body of any type, at most `max` bytes (`None` past it: a declared
 /// length refused at once, a streamed one as soon as it passes).
 pub(crate) async fn read_bytes(req: &mut Request, max: usize) -> Result<Option<Vec<u8>>, AppError> {

@@ -1,11 +1,13 @@
 //! What an agent does to a ticket, as use cases over [`Ports`]: reply in
-//! its conversation (stored first, so a waiting widget's poll finds it and
-//! nothing is lost; then sent to its live connections), and close it. The agent API (`agent.rs`) checks the
+//! its conversation or attach a file to it (stored first, so a waiting
+//! widget's poll finds it and nothing is lost; then sent to its live
+//! connections), and close it. The agent API (`agent.rs`) checks the
 //! token and validates the reference and the text before these run.
 
 use frontdesk_api::error::ErrorCode;
 use frontdesk_api::wire::{ConversationMessage, LiveEvent, Role};
 
+use crate::attachments;
 use crate::db;
 use crate::email;
 use crate::ports::Ports;
@@ -33,27 +35,67 @@ pub(crate) async fn reply(
     let at = ports.now();
     let id = db::messages::save_agent_reply(ports.db(), &ticket.conversation_id, text, at).await?;
     // Stored first: the live news of it comes after.
-    let message = ConversationMessage {
+    let message = agent_message(id, text.to_owned(), at, None);
+    sent(ports, &ticket.conversation_id, message, base).await;
+    Ok(id)
+}
+
+/// Stores an agent's file (`bytes`, named `given`) in the conversation of
+/// ticket `reference` as the agent's "📎 name" message
+/// ([`attachments::store`]: the same checks as a visitor's file), then
+/// tells the visitor like a reply, with a link that opens it
+/// ([`attachments::sign_links`]). An unknown ticket stores nothing.
+pub(crate) async fn attach(
+    ports: &impl Ports,
+    reference: &str,
+    given: &str,
+    bytes: Vec<u8>,
+    base: &str,
+) -> Result<attachments::Uploaded, AppError> {
+    let ticket = db::tickets::get(ports.db(), reference)
+        .await?
+        .ok_or_else(not_found)?;
+    let conversation = &ticket.conversation_id;
+    let stored = attachments::store(ports, conversation, Role::Agent, given, bytes).await?;
+    let text = format!("📎 {}", stored.name);
+    let mut message = [agent_message(
+        stored.message_id,
+        text,
+        ports.now(),
+        Some(&stored.id),
+    )];
+    let secret = ports.secret("AGENT_TOKEN");
+    attachments::sign_links(secret.as_deref(), base, ports.now(), &mut message);
+    let [message] = message;
+    sent(ports, conversation, message, base).await;
+    Ok(stored)
+}
+
+fn agent_message(id: i64, text: String, at: i64, file: Option<&str>) -> ConversationMessage {
+    ConversationMessage {
         id,
         role: Role::Agent,
-        text: text.to_owned(),
+        text,
         at,
         decision: None,
         sources: Vec::new(),
         reason: None,
         lang: None,
         rating: None,
-    };
+        link: None,
+        attachment: file.map(str::to_owned),
+    }
+}
+
+/// After an agent's `message` is stored in `conversation`: sent to its live
+/// connections, the inbox told, and an e-mail queued should no widget show
+/// it in time.
+async fn sent(ports: &impl Ports, conversation: &str, message: ConversationMessage, base: &str) {
     ports
-        .broadcast(
-            &ticket.conversation_id,
-            &LiveEvent::Message { message },
-            None,
-        )
+        .broadcast(conversation, &LiveEvent::Message { message }, None)
         .await;
     inbox_changed(ports).await;
-    email::after_reply(ports, &ticket.conversation_id, base).await;
-    Ok(id)
+    email::after_reply(ports, conversation, base).await;
 }
 
 /// Tells agents' open inboxes (the [`room::INBOX`] room) that the ticket

@@ -175,6 +175,7 @@ async fn route(req: Request, env: &Env, ctx: &Context, path: &str) -> Result<Res
         E::AgentTickets => agent::list(&req, env).await,
         E::AgentTicket => agent::show(env, ctx, param).await,
         E::AgentReply => agent::reply(req, env, ctx, param).await,
+        E::AgentAttach => agent::attach(req, env, ctx, param).await,
         E::AgentClose => agent::close(env, ctx, param).await,
         E::AgentTyping => {
             let typing = LiveEvent::Typing { from: Role::Agent };

@@ -35,19 +35,24 @@ pub(crate) const INBOX: &str = "inbox";
 /// Hands a checked WebSocket upgrade (a visitor's, or an agent's) to
 /// conversation `id`'s room, which answers `101 Switching Protocols` with
 /// the client's end. A visitor's connection first gets the agent replies
-/// after `after`; an agent's gets none (the inbox reads the conversation)
-/// and is answered with the agent subprotocol it asked for.
+/// after `after` (a file's with its link under `base`, the worker's
+/// origin); an agent's gets none (the inbox reads the conversation) and is
+/// answered with the agent subprotocol it asked for.
 pub(crate) async fn connect(
     env: &Env,
     id: &str,
     side: Role,
     after: i64,
+    base: &str,
 ) -> worker::Result<Response> {
     let stub = env.durable_object(BINDING)?.get_by_name(id)?;
-    let url = format!(
-        "https://room/connect?conversation={id}&side={}&after={after}",
-        side.as_str()
-    );
+    let mut url = worker::Url::parse("https://room/connect")?;
+    url.query_pairs_mut()
+        .append_pair("conversation", id)
+        .append_pair("side", side.as_str())
+        .append_pair("after", &after.to_string())
+        .append_pair("base", base);
+    let url = url.to_string();
     let mut init = RequestInit::new();
     let headers = worker::Headers::new();
     headers.set("Upgrade", "websocket")?;
@@ -110,8 +115,10 @@ impl Room {
         let mut conversation = None;
         let mut side = None;
         let mut after = 0;
+        let mut base = String::new();
         for (k, v) in url.query_pairs() {
             match k.as_ref() {
+                "base" => base = v.into_owned(),
                 "conversation" => conversation = Some(v.into_owned()),
                 "side" => side = side_named(&v),
                 "after" => after = v.parse::<i64>().unwrap_or(0).max(0),
@@ -141,7 +148,9 @@ impl Room {
         // socket too, so reading after it leaves no gap.
         let db = D1::of(&self.env).map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
         match db::messages::agent_replies(&db, &conversation, after).await {
-            Ok(missed) => {
+            Ok(mut missed) => {
+                let secret = crate::settings::Settings::of(&self.env).agent_token.clone();
+                crate::attachments::sign_links(secret.as_deref(), &base, now_ms(), &mut missed);
                 let last = missed.last().map(|m| m.id);
                 for message in missed {
                     pair.server.send(&LiveEvent::Message { message })?;

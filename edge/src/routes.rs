@@ -64,6 +64,7 @@ pub(crate) enum Endpoint {
     AgentTickets,
     AgentTicket,
     AgentReply,
+    AgentAttach,
     AgentClose,
     AgentTyping,
     AgentJoin,
@@ -155,6 +156,12 @@ const ROUTES: &[Route] = {
         route(Get, "/api/v1/agent/tickets", Agent, E::AgentTickets),
         route(Get, "/api/v1/agent/tickets/{}", Agent, E::AgentTicket),
         route(Post, "/api/v1/agent/tickets/{}/reply", Agent, E::AgentReply),
+        route(
+            Post,
+            "/api/v1/agent/tickets/{}/attachments",
+            Agent,
+            E::AgentAttach,
+        ),
         route(Post, "/api/v1/agent/tickets/{}/close", Agent, E::AgentClose),
         route(
             Post,

@@ -31,6 +31,8 @@ use crate::http::json;
 use crate::limits::{self, Who};
 use crate::platform::now_ms;
 use crate::ports::bindings::Bindings;
+use crate::ports::Ports;
+use crate::settings::Settings;
 use crate::site::Caller;
 use crate::AppError;
 use crate::{attachments, replies, room};
@@ -58,7 +60,7 @@ pub(crate) async fn route(
     match action {
         Action::Show => {
             limits::admit_all(env, &who, &[(Kind::Reads, 1)], false).await?;
-            show(env, id).await
+            show(env, id, &origin(&req)?).await
         }
         Action::Delete => {
             limits::admit_all(env, &who, &[(Kind::Reads, 1)], false).await?;
@@ -94,7 +96,8 @@ async fn live(req: &Request, env: &Env, id: &str) -> Result<Response, AppError> 
             "Open this as a WebSocket (Upgrade: websocket), or wait for replies with GET …/replies?wait=20.",
         ));
     }
-    Ok(room::connect(env, id, Role::Visitor, after).await?)
+    let base = origin(req)?;
+    Ok(room::connect(env, id, Role::Visitor, after, &base).await?)
 }
 
 /// What is asked of a conversation.
@@ -115,9 +118,16 @@ fn gone() -> AppError {
     .into()
 }
 
-async fn show(env: &Env, id: String) -> Result<Response, AppError> {
+/// This worker's origin, for links to files (the widget is on another).
+fn origin(req: &Request) -> Result<String, AppError> {
+    Ok(req.url()?.origin().ascii_serialization())
+}
+
+async fn show(env: &Env, id: String, base: &str) -> Result<Response, AppError> {
     let db = D1::of(env)?;
-    let view = db::conversations::view(&db, &id).await?.ok_or_else(gone)?;
+    let mut view = db::conversations::view(&db, &id).await?.ok_or_else(gone)?;
+    let secret = Settings::of(env).agent_token.clone();
+    attachments::sign_links(secret.as_deref(), base, now_ms(), &mut view.messages);
     let last_reply = view.messages.iter().rev().find(|m| m.role == Role::Agent);
     if let Some(last) = last_reply {
         // Shown in the widget: not to be e-mailed.
@@ -153,12 +163,7 @@ async fn attach(
     ctx: &worker::Context,
     id: &str,
 ) -> Result<Response, AppError> {
-    let name = req
-        .url()?
-        .query_pairs()
-        .find(|(k, _)| k == "name")
-        .map(|(_, v)| v.chars().take(255).collect::<String>())
-        .unwrap_or_default();
+    let name = crate::http::file_name_query(&req.url()?);
     let bytes = crate::http::read_bytes(&mut req, frontdesk_shared::attachments::MAX_BYTES)
         .await?
         .ok_or_else(attachments::too_large)?;
@@ -205,7 +210,9 @@ async fn replies(
 ) -> Result<Response, AppError> {
     let (after, wait) = poll_query(&req.url()?)?;
     let ports = Bindings::new(env, ctx)?;
-    let messages = replies::wait(&ports, &id, exists, who, after, wait).await?;
+    let mut messages = replies::wait(&ports, &id, exists, who, after, wait).await?;
+    let secret = ports.secret("AGENT_TOKEN");
+    attachments::sign_links(secret.as_deref(), &origin(req)?, ports.now(), &mut messages);
     json(
         &ConversationView {
             conversation_id: id,

@@ -1,8 +1,8 @@
-//! Attachments (screenshots and PDFs a visitor adds to a conversation), as
-//! pure logic: what a file is, judged from its first bytes and never from
-//! its name or the type the browser claims ([`sniff`]); the name kept for
-//! it ([`file_name`]); and the short-lived signed links agents open it by
-//! ([`sign`], [`verify`]).
+//! Attachments (screenshots and PDFs a visitor or an agent adds to a
+//! conversation), as pure logic: what a file is, judged from its first
+//! bytes and never from its name or the type the browser claims
+//! ([`sniff`]); the name kept for it ([`file_name`]); and the signed links
+//! that open it ([`url`], [`sign`], [`verify`]).
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -17,6 +17,10 @@ pub const MAX_NAME_CHARS: usize = 80;
 pub const AGENT_LINK_SECS: i64 = 15 * 60;
 /// How long a link sent to a sink (webhook, Slack, Zendesk, GitHub) works.
 pub const SINK_LINK_SECS: i64 = 7 * 24 * 60 * 60;
+/// How long the link to an agent's file works for the visitor (in the
+/// widget, a fresh one each time the conversation is read; in a reply
+/// e-mail, from when it is sent).
+pub const VISITOR_LINK_SECS: i64 = 7 * 24 * 60 * 60;
 
 /// What a file is. Nothing else is taken: no SVG (it can hold script), no
 /// HTML, no archives.
@@ -125,6 +129,16 @@ pub fn file_name(given: &str, kind: Kind) -> String {
     let room = MAX_NAME_CHARS - ext.len() - 1;
     let stem: String = stem.chars().take(room).collect();
     format!("{stem}.{ext}")
+}
+
+/// The link to attachment `id` under `base` (a worker origin, or "" for a
+/// path) that works until `expires` (Unix seconds), signed with `key`
+/// ([`link_key`]).
+pub fn url(key: &[u8], base: &str, id: &str, expires: i64) -> String {
+    format!(
+        "{base}/api/v1/attachments/{id}?expires={expires}&sig={}",
+        sign(key, id, expires)
+    )
 }
 
 /// The signature of a link to attachment `id` that works until `expires`

@@ -1,11 +1,12 @@
 //! Attachments natively (`ports::world`): what is kept, what is refused
-//! (and then nothing is stored), the links agents get, and deletion.
+//! (and then nothing is stored), the links agents get, an agent's file on
+//! its way to the visitor, and deletion.
 
 use frontdesk_api::error::ErrorCode;
 use frontdesk_api::wire::{LiveEvent, Role};
 use frontdesk_shared::attachments::{MAX_BYTES, MAX_PER_CONVERSATION};
 
-use super::{delete_files, links, open, upload};
+use super::{delete_files, links, open, sign_links, upload};
 use crate::db;
 use crate::db::conversations::Selection;
 use crate::db::sqlite::block_on;
@@ -299,5 +300,144 @@ fn a_handoff_after_a_file_carries_a_weeks_link_to_it_for_the_sinks() {
             .unwrap()
         });
         assert!(stored.contains("screen.png"), "{stored}");
+    });
+}
+
+const BASE: &str = "https://support.example";
+
+fn query(url: &str, name: &str) -> String {
+    url.split(['?', '&'])
+        .find_map(|p| p.strip_prefix(&format!("{name}=")))
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn an_agents_file_reaches_the_visitor_as_the_agents_message_with_a_link_that_opens_it() {
+    let w = world();
+    block_on(async {
+        let (ticket, _) = new_ticket(&w).await;
+        let c = ticket.conversation_id.clone();
+        w.broadcasts.borrow_mut().clear();
+        let pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+        let got = crate::inbox::attach(&w, &ticket.reference, "steps.pdf", pdf.clone(), BASE)
+            .await
+            .unwrap();
+        assert_eq!(
+            (got.name.as_str(), got.content_type.as_str()),
+            ("steps.pdf", "application/pdf")
+        );
+        let role: String = w.db.with(|db| {
+            db.query_row(
+                "SELECT role FROM messages WHERE id = ?1",
+                [got.message_id],
+                |r| r.get(0),
+            )
+            .unwrap()
+        });
+        assert_eq!(role, "agent");
+
+        // The open widget is sent the message with its link; the inbox is
+        // told. The file's id is not part of what is sent.
+        let told = w.broadcasts.borrow().clone();
+        let [(room, LiveEvent::Message { message }, None), (inbox, LiveEvent::Changed, Some(Role::Agent))] =
+            &told[..]
+        else {
+            panic!("a message to the conversation, then the inbox: {told:?}")
+        };
+        assert_eq!((room, inbox.as_str()), (&c, crate::room::INBOX));
+        assert_eq!(
+            (message.id, message.role, message.text.as_str()),
+            (got.message_id, Role::Agent, "📎 steps.pdf")
+        );
+        let link = message.link.clone().expect("a link");
+        assert!(
+            link.starts_with(&format!("{BASE}/api/v1/attachments/{}?", got.id)),
+            "{link}"
+        );
+        let sent = serde_json::to_value(message).unwrap();
+        assert_eq!(sent["link"], link.as_str());
+        assert!(sent.get("attachment").is_none(), "{sent}");
+        let expires: i64 = query(&link, "expires").parse().unwrap();
+        assert_eq!(expires, w.now.get() / 1000 + 7 * 24 * 3600);
+        let (_, kind, bytes) = open(&w, &got.id, &query(&link, "expires"), &query(&link, "sig"))
+            .await
+            .unwrap();
+        assert_eq!((kind.image(), bytes), (false, pdf));
+
+        // A widget reading the conversation later (long poll, the live
+        // catch-up, a restore) finds the file's message and signs afresh.
+        w.now.set(w.now.get() + 3_600_000);
+        let mut replies = db::messages::agent_replies(&w.db, &c, 0).await.unwrap();
+        let mut view = db::conversations::view(&w.db, &c).await.unwrap().unwrap();
+        for messages in [&mut replies[..], &mut view.messages[..]] {
+            sign_links(Some("agent-secret"), BASE, w.now.get(), messages);
+            let file = messages.iter().find(|m| m.id == got.message_id).unwrap();
+            let fresh = file.link.clone().unwrap();
+            assert_eq!(
+                query(&fresh, "expires").parse::<i64>().unwrap(),
+                expires + 3600
+            );
+            open(
+                &w,
+                &got.id,
+                &query(&fresh, "expires"),
+                &query(&fresh, "sig"),
+            )
+            .await
+            .unwrap();
+            // Messages without a file get no link.
+            assert!(messages
+                .iter()
+                .filter(|m| m.id != got.message_id)
+                .all(|m| m.link.is_none()));
+        }
+        // Without AGENT_TOKEN no link is made.
+        let mut again = db::messages::agent_replies(&w.db, &c, 0).await.unwrap();
+        sign_links(None, BASE, w.now.get(), &mut again);
+        assert!(again.iter().all(|m| m.link.is_none()));
+    });
+}
+
+#[test]
+fn an_agents_file_for_an_unknown_ticket_or_that_is_not_a_picture_or_pdf_stores_and_sends_nothing() {
+    let w = world();
+    block_on(async {
+        let (ticket, _) = new_ticket(&w).await;
+        w.broadcasts.borrow_mut().clear();
+        let html = b"<html><script>alert(1)</script></html>".to_vec();
+        for (what, reference, bytes, expected) in [
+            (
+                "an unknown ticket",
+                "FD-999999",
+                PNG.to_vec(),
+                ErrorCode::TicketNotFound,
+            ),
+            (
+                "HTML named .png",
+                ticket.reference.as_str(),
+                html,
+                ErrorCode::UnsupportedMediaType,
+            ),
+            (
+                "an empty file",
+                ticket.reference.as_str(),
+                Vec::new(),
+                ErrorCode::InvalidField,
+            ),
+            (
+                "6 MB",
+                ticket.reference.as_str(),
+                vec![0x89; MAX_BYTES + 1],
+                ErrorCode::PayloadTooLarge,
+            ),
+        ] {
+            let got = code(crate::inbox::attach(&w, reference, "shot.png", bytes, BASE).await);
+            println!("refused: an agent's file for {what} -> {got:?}");
+            assert_eq!(got, expected, "{what}");
+        }
+        assert_eq!(stored(&w), (0, 0, 0));
+        assert!(w.broadcasts.borrow().is_empty());
+        assert!(w.emails_queued.borrow().is_empty());
     });
 }

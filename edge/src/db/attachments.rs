@@ -1,6 +1,7 @@
 //! `attachments` (`migrations/0022_attachments.sql`): what a conversation's
 //! files are; their bytes are in R2 (`attachments.rs`).
 
+use frontdesk_api::wire::Role;
 use serde::Deserialize;
 
 use super::conversations::{mark_active, Selection};
@@ -61,17 +62,23 @@ pub(crate) async fn count(db: &impl Sql, id: &str) -> Result<usize, AppError> {
         .map_or(0, |r| r.n as usize))
 }
 
-/// A new file's row and the visitor message that shows it (`text`), in one
-/// batch; the message's id.
-pub(crate) async fn insert(db: &impl Sql, row: &Row, text: &str) -> Result<i64, AppError> {
+/// A new file's row and the message of `role` (visitor or agent) that shows
+/// it (`text`), in one batch; the message's id.
+pub(crate) async fn insert(
+    db: &impl Sql,
+    row: &Row,
+    role: Role,
+    text: &str,
+) -> Result<i64, AppError> {
     let results = db
         .batch(vec![
             stmt!(
                 "INSERT INTO messages (conversation_id, role, body, created_at) \
-                 VALUES (?1, 'visitor', ?2, ?3)",
+                 VALUES (?1, ?4, ?2, ?3)",
                 &row.conversation_id,
                 text,
-                row.created_at
+                row.created_at,
+                role.as_str()
             ),
             stmt!(
                 format!(

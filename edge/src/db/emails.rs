@@ -145,12 +145,15 @@ pub(crate) async fn recipient(db: &impl Sql, id: &str) -> Result<Option<Recipien
 pub(crate) struct Owed {
     pub id: i64,
     pub text: String,
+    /// An agent's file (`📎 name`): its id.
+    pub attachment: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct OwedRow {
     id: f64,
     body: String,
+    attachment: Option<String>,
 }
 
 /// The most agent replies one e-mail carries.
@@ -161,8 +164,10 @@ const MAX_OWED: usize = 20;
 pub(crate) async fn owed(db: &impl Sql, id: &str) -> Result<Vec<Owed>, AppError> {
     Ok(db
         .all::<OwedRow>(stmt!(
-            "SELECT id, body FROM messages WHERE conversation_id = ?1 AND role = 'agent' \
-             AND delivered_at IS NULL AND emailed_at IS NULL ORDER BY id LIMIT ?2",
+            "SELECT m.id AS id, m.body AS body, a.id AS attachment FROM messages m \
+             LEFT JOIN attachments a ON a.conversation_id = m.conversation_id \
+             AND a.message_id = m.id WHERE m.conversation_id = ?1 AND m.role = 'agent' \
+             AND m.delivered_at IS NULL AND m.emailed_at IS NULL ORDER BY m.id LIMIT ?2",
             id,
             MAX_OWED
         ))
@@ -171,6 +176,7 @@ pub(crate) async fn owed(db: &impl Sql, id: &str) -> Result<Vec<Owed>, AppError>
         .map(|r| Owed {
             id: r.id as i64,
             text: r.body,
+            attachment: r.attachment,
         })
         .collect())
 }

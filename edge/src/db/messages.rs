@@ -451,15 +451,18 @@ pub(crate) struct ViewRow {
     sources: Option<String>,
     created_at: f64,
     rating: Option<String>,
+    attachment: Option<String>,
 }
 
-/// A message with the visitor's rating: `FROM {VIEW_FROM}`, columns
-/// [`VIEW_COLUMNS`].
+/// A message with the visitor's rating and the file it shows, if any:
+/// `FROM {VIEW_FROM}`, columns [`VIEW_COLUMNS`]. (The file is found through
+/// the attachments' index on conversation.)
 pub(crate) const VIEW_COLUMNS: &str =
     "m.id AS id, m.role AS role, m.body AS body, m.decision AS decision, \
      m.reason AS reason, m.lang AS lang, m.sources AS sources, m.created_at AS created_at, \
-     f.rating AS rating";
-pub(crate) const VIEW_FROM: &str = "messages m LEFT JOIN feedback f ON f.message_id = m.id";
+     f.rating AS rating, a.id AS attachment";
+pub(crate) const VIEW_FROM: &str = "messages m LEFT JOIN feedback f ON f.message_id = m.id \
+     LEFT JOIN attachments a ON a.conversation_id = m.conversation_id AND a.message_id = m.id";
 
 pub(crate) fn view_message(row: ViewRow) -> Result<ConversationMessage, AppError> {
     let bad = |what: &str| AppError::Internal(format!("stored message has a bad {what}"));
@@ -479,6 +482,8 @@ pub(crate) fn view_message(row: ViewRow) -> Result<ConversationMessage, AppError
         reason: row.reason.as_deref().and_then(EscalationReason::parse),
         lang: row.lang,
         rating: rating(row.rating.as_deref())?,
+        link: None,
+        attachment: row.attachment,
     })
 }
 

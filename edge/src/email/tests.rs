@@ -535,3 +535,35 @@ fn a_metadata_only_webhook_has_its_body_fetched_from_the_provider_after_the_chec
         assert_eq!(visitor_messages(&w, &conversation).len(), n);
     });
 }
+
+#[test]
+fn an_agents_file_is_e_mailed_as_its_name_and_a_link_that_opens_it_for_a_week() {
+    let w = world();
+    w.secrets
+        .borrow_mut()
+        .insert("AGENT_TOKEN".into(), "agent-secret".into());
+    block_on(async {
+        let (ticket, _) = new_ticket(&w).await;
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0".to_vec();
+        let file = inbox::attach(&w, &ticket.reference, "fix.png", png, BASE)
+            .await
+            .unwrap();
+        let (job, delay) = w
+            .emails_queued
+            .borrow_mut()
+            .pop()
+            .expect("queued like a reply");
+        assert_eq!(delay, 180);
+        assert_eq!(send(&w, &job).await.unwrap(), Outcome::Done);
+        let (body, _) = last_post(&w);
+        let text = body["text"].as_str().unwrap();
+        let expires = w.now.get() / 1000 + 7 * 24 * 3600;
+        let link = format!(
+            "{BASE}/api/v1/attachments/{}?expires={expires}&sig=",
+            file.id
+        );
+        assert!(text.contains(&format!("📎 fix.png\n{link}")), "{text}");
+        let html = body["html"].as_str().unwrap();
+        assert!(html.contains(&link.replace('&', "&amp;")), "{html}");
+    });
+}

@@ -69,6 +69,13 @@ fn every_endpoint_has_its_group_and_parameters() {
         ),
         (
             Post,
+            "/api/v1/agent/tickets/FD-1/attachments",
+            Group::Agent,
+            E::AgentAttach,
+            &["FD-1"],
+        ),
+        (
+            Post,
             "/api/v1/agent/tickets/FD-1/close",
             Group::Agent,
             E::AgentClose,
