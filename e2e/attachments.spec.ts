@@ -3,8 +3,9 @@ import { AGENT_TOKEN } from './playwright.config';
 
 // Attachments (issue 19): a screenshot pasted into the widget, or a file
 // picked with its button, is stored in R2 and seen by the agent through a
-// short-lived signed link; disguised and oversized files are refused with
-// nothing stored; a deleted conversation takes its files with it.
+// short-lived signed link; an agent's file sent from the inbox reaches the
+// widget as a link; disguised and oversized files are refused with nothing
+// stored; a deleted conversation takes its files with it.
 
 const auth = { authorization: `Bearer ${AGENT_TOKEN}` };
 const launcher = (page: Page) => page.getByRole('button', { name: /^Open support chat/ });
@@ -161,4 +162,45 @@ test('the attach button opens a file picker from the keyboard; disguised and ove
   await expect(panel(page).getByRole('status').filter({ hasText: 'Attached: dropped.png' })).toBeVisible();
   const names = (await (await request.get(`/api/v1/agent/tickets/${reference}`, { headers: auth })).json()).attachments.map((a: any) => a.name);
   expect(names).toEqual(['invoice.pdf', 'dropped.png']);
+});
+
+test("an agent's file sent from the inbox shows in the open widget as a link that opens it, and after a reload", async ({ page, request }) => {
+  const { reference } = await handedOff(page, 'attach.agent@example.com');
+  const inbox = await page.context().newPage();
+  await inbox.goto('/agent');
+  await inbox.getByLabel('Agent token').fill(AGENT_TOKEN);
+  await inbox.getByRole('button', { name: 'Sign in' }).click();
+  await inbox.locator(`#ticket-list a[data-reference="${reference}"]`).click();
+  const picker = inbox.getByLabel('Send the visitor a file (an image or a PDF, up to 5 MB)');
+  const pdf = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n', 'latin1');
+  await picker.setInputFiles({ name: 'steps.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await expect(inbox.locator('#d-attachments')).toContainText('steps.pdf (PDF');
+
+  // The visitor's open widget: the agent's message, a link to the file.
+  const link = panel(page).locator('.fd-agent a', { hasText: '📎 steps.pdf' });
+  await expect(link).toBeVisible();
+  await expect(link).toHaveAttribute('target', '_blank');
+  const href = (await link.getAttribute('href'))!;
+  expect(href).toMatch(/\/api\/v1\/attachments\/att_[0-9a-f-]+\?expires=\d+&sig=[0-9a-f]{64}$/);
+  const expires = Number(new URL(href).searchParams.get('expires'));
+  expect(expires - Date.now() / 1000).toBeGreaterThan(6.9 * 24 * 3600);
+  const served = await request.get(href);
+  expect(served.status()).toBe(200);
+  expect(served.headers()['content-type']).toBe('application/pdf');
+  expect(served.headers()['content-disposition']).toMatch(/^attachment;/);
+  expect(await served.body()).toEqual(pdf);
+
+  // A page named like a picture is refused in the inbox, and nothing is sent.
+  await picker.setInputFiles({ name: 'evil.png', mimeType: 'image/png', buffer: Buffer.from('<svg onload=alert(1)></svg>') });
+  await expect(inbox.locator('#reply-error')).toContainText('evil.png: Attach an image');
+  const ticket = await (await request.get(`/api/v1/agent/tickets/${reference}`, { headers: auth })).json();
+  expect(ticket.attachments.map((a: any) => a.name)).toEqual(['steps.pdf']);
+  await inbox.close();
+
+  // Back on a new page: the message is restored with a working link.
+  await page.reload();
+  await launcher(page).click();
+  const restored = panel(page).locator('.fd-agent a', { hasText: '📎 steps.pdf' });
+  await expect(restored).toBeVisible();
+  expect((await request.get((await restored.getAttribute('href'))!)).status()).toBe(200);
 });

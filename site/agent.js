@@ -379,6 +379,31 @@ function renderAttachments(files) {
 
 // --- Reply and close ---------------------------------------------------
 
+/** Sends each chosen file to the visitor as the agent's message; the ticket is read again after. */
+async function sendFiles() {
+  const input = $('reply-file');
+  if (!current || !input.files.length) return;
+  const reference = current.ticket.reference;
+  const error = $('reply-error');
+  error.textContent = '';
+  input.disabled = true;
+  const failed = [];
+  for (const file of input.files) {
+    say(`Sending ${file.name}…`);
+    try {
+      await api('POST', `/tickets/${encodeURIComponent(reference)}/attachments?name=${encodeURIComponent(file.name)}`, file);
+    } catch (err) {
+      if (err.status === 401) return handleError(err);
+      failed.push(`${file.name}: ${err.message}`);
+    }
+  }
+  input.value = '';
+  input.disabled = false;
+  error.textContent = failed.join(' ');
+  say(failed.length ? 'Some files were not sent.' : `Sent to ${reference}.`);
+  loadDetail(reference, true);
+}
+
 async function sendReply(event) {
   event.preventDefault();
   if (!current) return;
@@ -448,6 +473,7 @@ function start() {
     $(id).addEventListener('change', () => loadList(false));
   }
   $('reply-form').addEventListener('submit', sendReply);
+  $('reply-file').addEventListener('change', sendFiles);
   // "An agent is typing…" in the visitor's widget, at most every 2 s.
   $('reply-text').addEventListener('input', () => {
     if (Date.now() - typedAt < 2000) return;

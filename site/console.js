@@ -78,13 +78,15 @@ export class ApiError extends Error {
  */
 export async function request(url, { method = 'GET', body, secret } = {}) {
   const headers = { Authorization: `Bearer ${secret}`, Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // A file goes as its bytes (the server reads what it is from them).
+  const raw = body instanceof Blob;
+  if (body !== undefined) headers['Content-Type'] = raw ? body.type || 'application/octet-stream' : 'application/json';
   let res;
   try {
     res = await fetch(url, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || raw ? body : JSON.stringify(body),
       cache: 'no-store',
     });
   } catch {

@@ -106,9 +106,9 @@ const nap = (h.nap = (ms) =>
 const later = (res) => +res.headers.get('retry-after') || 0;
 
 // Reads a stored conversation back and calls on(kind, id, value) for each
-// line in time order: 'visitor' and 'agent' (value: the text; agent lines
-// with their message id), 'bot' (a reply object) and 'ticket' (a handoff
-// response object). Resolves with [HTTP status (0: unreachable),
+// line in time order: 'visitor' (value: the text), 'agent' (the message,
+// {text, link?}, with its id), 'bot' (a reply object) and 'ticket' (a
+// handoff response object). Resolves with [HTTP status (0: unreachable),
 // Retry-After in seconds or 0].
 h.restore = async (url, on) => {
   try {
@@ -116,7 +116,7 @@ h.restore = async (url, on) => {
     if (!res.ok) return [res.status, later(res)];
     const v = await res.json();
     const c = v.conversation_id;
-    const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role != 'bot' ? m.text
+    const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role == 'visitor' ? m.text : m.role == 'agent' ? m
       : { ...m, decision: m.decision || 'small_talk', sources: m.sources || [] }]);
     for (const t of v.tickets) lines.push([t.at, 'ticket', 0, { reference: t.reference, conversation_id: c, email: t.email }]);
     lines.sort((a, b) => a[0] - b[0]);
@@ -138,7 +138,7 @@ h.card = (...a) => load('answers').then(() => h.confirm(...a));
 // connection (widget/live.js, fetched on the first wait, i.e. once there is
 // a ticket), else one long poll (GET url). Resolves with [status (0:
 // unreachable, unreadable or stopped), Retry-After in seconds or 0, the
-// replies [{id, text}] when 2xx]; h.unpoll() stops it. When to ask again is
+// replies [{id, text, link?}] when 2xx]; h.unpoll() stops it. When to ask again is
 // the widget's call.
 let poll;
 const scripts = {};

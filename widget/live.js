@@ -74,7 +74,7 @@
       }
       if (event.type == 'message' && event.message?.role == 'agent') {
         say('');
-        queue.push({ id: event.message.id, text: event.message.text });
+        queue.push(event.message);
         // Shown here: the worker does not e-mail it (replies by e-mail).
         socket.send(JSON.stringify({ type: 'seen', id: event.message.id }));
         wake();
