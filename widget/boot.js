@@ -106,9 +106,9 @@ const nap = (h.nap = (ms) =>
 const later = (res) => +res.headers.get('retry-after') || 0;
 
 // Reads a stored conversation back and calls on(kind, id, value) for each
-// line in time order: 'visitor' (value: the text), 'agent' (the message,
-// {text, link?}, with its id), 'bot' (a reply object) and 'ticket' (a
-// handoff response object). Resolves with [HTTP status (0: unreachable),
+// line in time order: 'visitor' and 'agent' (value: the text; agent lines
+// with their message id), 'bot' (a reply object) and 'ticket' (a handoff
+// response object). Resolves with [HTTP status (0: unreachable),
 // Retry-After in seconds or 0].
 h.restore = async (url, on) => {
   try {
@@ -116,7 +116,7 @@ h.restore = async (url, on) => {
     if (!res.ok) return [res.status, later(res)];
     const v = await res.json();
     const c = v.conversation_id;
-    const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role == 'visitor' ? m.text : m.role == 'agent' ? m
+    const lines = v.messages.map((m) => [m.at, m.role, m.id, m.role != 'bot' ? h.file(m).text
       : { ...m, decision: m.decision || 'small_talk', sources: m.sources || [] }]);
     for (const t of v.tickets) lines.push([t.at, 'ticket', 0, { reference: t.reference, conversation_id: c, email: t.email }]);
     lines.sort((a, b) => a[0] - b[0]);
@@ -138,7 +138,7 @@ h.card = (...a) => load('answers').then(() => h.confirm(...a));
 // connection (widget/live.js, fetched on the first wait, i.e. once there is
 // a ticket), else one long poll (GET url). Resolves with [status (0:
 // unreachable, unreadable or stopped), Retry-After in seconds or 0, the
-// replies [{id, text, link?}] when 2xx]; h.unpoll() stops it. When to ask again is
+// replies [{id, text}] when 2xx]; h.unpoll() stops it. When to ask again is
 // the widget's call.
 let poll;
 const scripts = {};
@@ -156,7 +156,7 @@ h.poll = async (url, after) => {
   poll = new AbortController();
   try {
     const res = await api(url + '?after=' + after + '&wait=20', { signal: poll.signal });
-    return res.ok ? [res.status, 0, (await res.json()).messages] : [res.status, later(res)];
+    return res.ok ? [res.status, 0, (await res.json()).messages.map(h.file)] : [res.status, later(res)];
   } catch {
     return [0, 0];
   }
@@ -166,7 +166,23 @@ h.unpoll = () => (poll?.abort(), h.liveStop?.());
 // Attachments: a button between the message box and Send, and files pasted or dropped
 // on the panel; the upload code (widget/attach.js) is fetched on first use.
 const attach = (files) => files.length && load('attach').then(() => h.attach?.(files));
+// An agent's file: its "📎 name" line becomes a link to the file (signed by
+// the worker) once shown. Done here rather than in the wasm, which a view
+// for it would grow by ~0.3 KB; h.file notes each message's link.
+const links = {};
+h.file = (m) => (m.link && (links[m.text] = m.link), m);
 new MutationObserver(() => {
+  for (const p of h.root.querySelectorAll('.fd-agent .fd-text')) {
+    const href = links[p.textContent];
+    if (/^https?:/.test(href) && !p.firstElementChild) {
+      const a = document.createElement('a');
+      a.href = href;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      a.append(...p.childNodes);
+      p.append(a);
+    }
+  }
   const form = h.root.querySelector('.fd-composer');
   if (form && !form.querySelector('.fd-attach')) {
     const b = document.createElement('button');

@@ -74,7 +74,7 @@
       }
       if (event.type == 'message' && event.message?.role == 'agent') {
         say('');
-        queue.push(event.message);
+        queue.push(h.file(event.message));
         // Shown here: the worker does not e-mail it (replies by e-mail).
         socket.send(JSON.stringify({ type: 'seen', id: event.message.id }));
         wake();

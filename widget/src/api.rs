@@ -218,11 +218,7 @@ pub(crate) async fn restore(
                     text,
                     delivery: Delivery::Sent,
                 }),
-                "agent" => js::string(&v, "text").map(|text| Entry::Agent {
-                    text,
-                    new: false,
-                    link: js::string(&v, "link"),
-                }),
+                "agent" => v.as_string().map(|text| Entry::Agent { text, new: false }),
                 "bot" => js::reply(&v).map(|r| {
                     let rating = js::string(&v, "rating").map(|r| r == "up");
                     Entry::Bot(r, id as i64, rating)
@@ -260,13 +256,13 @@ pub(crate) async fn delete(config: &Config, id: &str) -> Result<(), CallError> {
 
 /// Asks once for agent replies after message `after` of conversation `id`,
 /// waiting up to 20 s for one ([`stop_polling`] ends it early); `on(id,
-/// text, link)` gets each reply it brings (`link`: its file's, if any). Returns the HTTP status (0: none) and
+/// text)` gets each reply it brings. Returns the HTTP status (0: none) and
 /// the `Retry-After` in seconds (0: none).
 pub(crate) async fn poll(
     config: &Config,
     id: &str,
     after: i64,
-    mut on: impl FnMut(i64, String, Option<String>),
+    mut on: impl FnMut(i64, String),
 ) -> (u16, u32) {
     let url = config.url(&format!("api/v1/conversations/{id}/replies"));
     let got = JsFuture::from(bridge::poll(&url, after as f64))
@@ -275,7 +271,7 @@ pub(crate) async fn poll(
     if let Ok(replies) = js::get(&got, "2").dyn_into::<js_sys::Array>() {
         for m in replies.iter() {
             if let Some(text) = js::string(&m, "text") {
-                on(js::number(&m, "id") as i64, text, js::string(&m, "link"));
+                on(js::number(&m, "id") as i64, text);
             }
         }
     }

@@ -74,13 +74,10 @@ pub(crate) enum Entry {
     /// rated) and the visitor's rating of it (`Some(true)`: helpful).
     Bot(Reply, i64, Option<bool>),
     Ticket(HandoffResponse),
-    /// A person's reply; `new` until the visitor has had the panel open;
-    /// `link`: the file it shows (an agent's attachment), opened by a
-    /// signed link.
+    /// A person's reply; `new` until the visitor has had the panel open.
     Agent {
         text: String,
         new: bool,
-        link: Option<String>,
     },
 }
 
@@ -144,18 +141,11 @@ impl Transcript {
 
     /// An agent reply that arrived while the widget is open, unless it is
     /// one already shown (ids at or below `last`); returns the newest id.
-    pub(crate) fn add_reply(
-        &mut self,
-        id: i64,
-        text: String,
-        link: Option<String>,
-        last: i64,
-        new: bool,
-    ) -> i64 {
+    pub(crate) fn add_reply(&mut self, id: i64, text: String, last: i64, new: bool) -> i64 {
         if id <= last {
             return last;
         }
-        self.push(Entry::Agent { text, new, link });
+        self.push(Entry::Agent { text, new });
         id
     }
 
@@ -222,7 +212,6 @@ mod tests {
         let agent = |text: &str| Entry::Agent {
             text: text.into(),
             new: false,
-            link: None,
         };
         assert_eq!(t.restore(visitor, 0, 3), 0);
         assert_eq!(t.restore(agent("Hi, Sam here"), 3, 3), 3);
@@ -232,7 +221,7 @@ mod tests {
             .iter()
             .map(|l| match &l.entry {
                 Entry::Visitor { text, .. } => format!("v:{text}"),
-                Entry::Agent { text, new, .. } => format!("a:{text}:{new}"),
+                Entry::Agent { text, new } => format!("a:{text}:{new}"),
                 _ => "other".into(),
             })
             .collect();
@@ -243,11 +232,11 @@ mod tests {
     #[test]
     fn replies_are_added_once_and_marked_read() {
         let mut t = Transcript::default();
-        let last = t.add_reply(4, "one".into(), None, 0, true);
-        let last = t.add_reply(6, "two".into(), None, last, true);
+        let last = t.add_reply(4, "one".into(), 0, true);
+        let last = t.add_reply(6, "two".into(), last, true);
         assert_eq!(last, 6);
         // A repeated reply (a retried poll) adds nothing.
-        assert_eq!(t.add_reply(6, "two".into(), None, last, true), 6);
+        assert_eq!(t.add_reply(6, "two".into(), last, true), 6);
         assert_eq!(t.lines.len(), 2);
         t.mark_read();
         assert!(t

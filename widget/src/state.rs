@@ -174,10 +174,10 @@ impl State {
                     break;
                 }
                 let config = self.config.get_value();
-                let (status, retry_after) = api::poll(&config, &id, after, |id, text, link| {
+                let (status, retry_after) = api::poll(&config, &id, after, |id, text| {
                     if live() && id > after {
                         after = id;
-                        self.replied(id, text, link);
+                        self.replied(id, text);
                     }
                 })
                 .await;
@@ -193,15 +193,15 @@ impl State {
         });
     }
 
-    /// Shows agent reply `id` (with its file's `link`, if any): "New" while
-    /// the panel is closed, and tells the page.
-    fn replied(self, id: i64, text: String, link: Option<String>) {
+    /// Shows agent reply `id`: "New" while the panel is closed, and tells
+    /// the page.
+    fn replied(self, id: i64, text: String) {
         let open = self.open.get_untracked();
         let last = self.last_agent.get_untracked();
         api::emit("reply", js::object(&[("text", text.as_str().into())]));
         let last = self
             .transcript
-            .try_update(|t| t.add_reply(id, text, link, last, !open))
+            .try_update(|t| t.add_reply(id, text, last, !open))
             .unwrap_or(last);
         self.last_agent.set(last);
         if open {

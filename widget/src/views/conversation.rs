@@ -93,22 +93,13 @@ pub(crate) fn LineView(line: Line, state: State) -> impl IntoView {
             }
             .into_any()
         }
-        Entry::Agent { text, new, link } => view! {
+        Entry::Agent { text, new } => view! {
             <li class="fd-line fd-agent">
                 <p class="fd-who">
                     {state.t(|s| &s.support_team)}
                     {new.then(|| view! { <span class="fd-new">{state.t(|s| &s.new)}</span> })}
                 </p>
-                <p class="fd-text">
-                    // An agent's file: its signed link, from the worker.
-                    {match link.filter(|l| l.starts_with("https://") || l.starts_with("http://")) {
-                        Some(href) => view! {
-                            <a href=href target="_blank" rel="noopener noreferrer">{text}</a>
-                        }
-                        .into_any(),
-                        None => text.into_any(),
-                    }}
-                </p>
+                <p class="fd-text">{text}</p>
             </li>
         }
         .into_any(),
