@@ -171,7 +171,7 @@ test("an agent's file sent from the inbox shows in the open widget as a link tha
   await inbox.getByLabel('Agent token').fill(AGENT_TOKEN);
   await inbox.getByRole('button', { name: 'Sign in' }).click();
   await inbox.locator(`#ticket-list a[data-reference="${reference}"]`).click();
-  const picker = inbox.getByLabel('Send the visitor a file (an image or a PDF, up to 5 MB)');
+  const picker = inbox.getByLabel('Attach a file for the visitor (an image or a PDF, up to 5 MB)');
   const pdf = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n', 'latin1');
   await picker.setInputFiles({ name: 'steps.pdf', mimeType: 'application/pdf', buffer: pdf });
   await expect(inbox.locator('#d-attachments')).toContainText('steps.pdf (PDF');
